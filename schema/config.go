@@ -1,0 +1,76 @@
+package schema
+
+import "time"
+
+// Config is a content repository's configuration, from herald.cue or
+// herald.yaml at its root, validated against the embedded config schema.
+type Config struct {
+	// File is the configuration file's name ("herald.cue", "herald.yaml"),
+	// empty when the repository has none and the defaults apply.
+	File string
+	// Content is the directory holding posts, relative to the repository
+	// root ("posts" by default).
+	Content string
+	// Timezone applies to publish_at times written without a zone.
+	Timezone *time.Location
+	// Accounts are the targets posts may name in `to:`, by name.
+	Accounts map[string]*Account
+	// RequireAlt makes alt text mandatory on every media item (default true).
+	RequireAlt bool
+	// MaxLateness is how late a scheduled post may still go out without
+	// --allow-late (default 24h).
+	MaxLateness time.Duration
+	// Freeze stops all publishing while plan still shows what would go.
+	Freeze Freeze
+	// Source is the configuration file's bytes. Validators compile it (with
+	// its policies) in their own CUE context, one per worker.
+	Source []byte
+}
+
+// Freeze is the config's publishing freeze: a switch, and time windows.
+type Freeze struct {
+	On      bool
+	Reason  string
+	Windows []Window
+}
+
+// Window is a half-open time interval [From, Until).
+type Window struct {
+	From, Until time.Time
+	Reason      string
+}
+
+// Account is one destination: a platform and the settings to reach it.
+// Secrets are never here, only the names of environment variables that
+// hold them.
+type Account struct {
+	Name     string
+	Platform string
+	// MaxLength overrides the platform's default length limit (Mastodon
+	// servers set their own); 0 keeps the default.
+	MaxLength int
+	// BaseURL is the API's base URL: settable so that self-hosted servers,
+	// fakes and tests work. Empty means the platform's public API.
+	BaseURL string
+	// Settings holds every other key of the account, as written.
+	Settings map[string]any
+	Pos      Position
+}
+
+// Platforms lists every platform herald knows, by the name used in
+// configuration. An account named after one of these needs no platform key.
+var Platforms = []string{
+	"bluesky", "mastodon", "x", "linkedin", "threads", "facebook",
+	"instagram", "pinterest", "youtube", "tiktok", "reddit", "medium",
+	"devto", "ghost", "wordpress", "substack", "feed", "postforme", "late",
+}
+
+// IsPlatform reports whether name is a platform herald knows.
+func IsPlatform(name string) bool {
+	for _, p := range Platforms {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
