@@ -164,6 +164,11 @@ type Post struct {
 	Overrides   map[string]*Override // keyed by target name
 
 	Body Body
+	// Markdown is the body as written (no BOM, LF line ends), for the
+	// platforms that take Markdown natively.
+	Markdown string
+	// BodyLine is the file line the body starts on.
+	BodyLine int
 
 	// Front is the decoded front-matter as the file gave it, with times as
 	// RFC 3339 strings: what the CUE schema sees.
