@@ -69,7 +69,7 @@ func openRoot(dir string, create bool) (*os.Root, error) {
 	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open directory: %w", err)
+		return nil, fmt.Errorf("open repository: %w", err)
 	}
 	return r, nil
 }

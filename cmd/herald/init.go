@@ -16,11 +16,13 @@ func initCommand() *command {
 		args:    "[flags] [DIR]",
 		summary: "create a content repository in DIR (default .)",
 		help: `Writes herald.yaml (with two example accounts), posts/welcome.md (a draft
-that validates), .gitignore, and .vscode/settings.json, which points the
-YAML language server at .herald/post.schema.json for front-matter
-completion; write that file with
-"herald schema --jsonschema > .herald/post.schema.json". Existing files
-are left alone and named, unless --force.`,
+that validates), .gitignore, and .vscode/settings.json. The last points
+the YAML language server at .herald/post.schema.json, for front-matter
+completion; write that file with:
+
+	herald schema --jsonschema > .herald/post.schema.json
+
+Existing files are left alone and named, unless --force.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			force := fs.Bool("force", false, "replace files that already exist")
 			tz := fs.String("timezone", "UTC", "IANA `zone` for publish_at times written without an offset")

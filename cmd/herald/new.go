@@ -137,7 +137,7 @@ func newPost(fsys fileSystem, o newOptions) (string, error) {
 	if slug == "" {
 		slug = slugify(o.title)
 		if slug == "" {
-			return "", usagef("the title %q has no letters or digits to name the file with; give one with --slug", o.title)
+			return "", usagef("the title %q gives no ASCII letters or digits for a file name; name the file with --slug", o.title)
 		}
 	} else if slug != slugify(slug) {
 		return "", usagef("--slug %q: use lower case ASCII letters, digits and single hyphens", slug)
@@ -156,6 +156,17 @@ func newPost(fsys fileSystem, o newOptions) (string, error) {
 	return name, nil
 }
 
+// yaml11Bool reports whether a plain s would be a boolean to a YAML 1.1
+// reader (yaml.v2, which many front-matter parsers use) though YAML 1.2
+// reads it as a string: such strings are quoted.
+func yaml11Bool(s string) bool {
+	switch strings.ToLower(s) {
+	case "y", "yes", "n", "no", "on", "off":
+		return true
+	}
+	return false
+}
+
 // bodyPlaceholder is the body of a new post, for the writer to replace.
 const bodyPlaceholder = "TODO: write the post. A line with --- between blank lines starts the next part of a thread.\n"
 
@@ -168,7 +179,11 @@ func postFile(o newOptions) ([]byte, error) {
 		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, v)
 	}
 	str := func(s string) *yaml.Node {
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+		if yaml11Bool(s) {
+			n.Style = yaml.DoubleQuotedStyle
+		}
+		return n
 	}
 	list := func(items []string) *yaml.Node {
 		n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}

@@ -62,7 +62,8 @@ func lookup(name string) *command {
 // usageError is a mistake in how herald was called. It exits with status 2
 // and a hint on where to read the usage.
 type usageError struct {
-	msg string
+	msg  string
+	hint string // replaces the default hint, `run "herald <cmd> -h" for usage`
 }
 
 func (e *usageError) Error() string { return e.msg }
@@ -172,6 +173,9 @@ func runCommand(ctx context.Context, e *env, cmd *command, args []string) int {
 		return 0
 	case errors.As(err, &uerr):
 		fmt.Fprintf(e.stderr, "herald %s: %v\n", cmd.name, err)
+		if uerr.hint != "" {
+			hint = uerr.hint
+		}
 		fmt.Fprintln(e.stderr, hint)
 		return 2
 	case errors.As(err, &xerr):
@@ -275,7 +279,8 @@ func printUsage(w io.Writer) {
 // printCommandUsage prints one command's synopsis, help and flags.
 func printCommandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: herald %s %s\n\n%s\n", cmd.name, cmd.args, capitalize(cmd.summary)+".")
+	synopsis := strings.TrimSpace("herald " + cmd.name + " " + cmd.args)
+	fmt.Fprintf(&b, "Usage: %s\n\n%s\n", synopsis, capitalize(cmd.summary)+".")
 	if cmd.help != "" {
 		fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(cmd.help))
 	}
@@ -313,7 +318,10 @@ func helpCommand() *command {
 				case 1:
 					cmd := lookup(args[0])
 					if cmd == nil {
-						return usagef("unknown command %q", args[0])
+						return &usageError{
+							msg:  fmt.Sprintf("unknown command %q", args[0]),
+							hint: `run "herald help" for the list of commands`,
+						}
 					}
 					cfs := newFlagSet(cmd, e.stderr)
 					cmd.setup(cfs)
