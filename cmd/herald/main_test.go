@@ -24,7 +24,6 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       os.Getenv("UPDATE") != "",
-		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HERALD_NOW", testNow)
 			return nil
