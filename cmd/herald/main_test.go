@@ -22,8 +22,8 @@ const testNow = "2026-11-21T15:04:05Z"
 // rewrites the expected output in the scripts from what herald printed.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
-		UpdateScripts:       os.Getenv("UPDATE") != "",
+		Dir:           "testdata/script",
+		UpdateScripts: os.Getenv("UPDATE") != "",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HERALD_NOW", testNow)
 			return nil
