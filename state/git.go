@@ -372,7 +372,6 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	put := s.staged
-	s.staged = map[string]staged{}
 	if len(put) == 0 {
 		return "", ErrNoChanges
 	}
@@ -394,11 +393,15 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 		return "", fmt.Errorf("commit state: %w", err)
 	}
 	if next == head {
+		s.staged = map[string]staged{}
 		return "", ErrNoChanges
 	}
 	if err := s.moveBranch(ctx, head, next, false); err != nil {
 		return "", fmt.Errorf("commit state: %w", err)
 	}
+	// Staged records stay staged until they are committed, so a failed
+	// Commit can be tried again.
+	s.staged = map[string]staged{}
 	if len(s.pending) == 0 {
 		s.base = head
 	}

@@ -803,3 +803,62 @@ func TestGitConcurrentRuns(t *testing.T) {
 		t.Errorf("remote history has %d commits, want %d", n, runs+1)
 	}
 }
+
+// TestGitRejectedPushReplaysEachCommit: a run that committed twice (start
+// of publishing, then results) re-applies both commits, in order, with
+// their own messages.
+func TestGitRejectedPushReplaysEachCommit(t *testing.T) {
+	r := transports[0].make(t)
+	seedRemote(t, r)
+	ours := openClone(t, r.url, GitOptions{})
+	theirs := openClone(t, r.url, GitOptions{})
+	if err := theirs.Put(&Record{Post: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := theirs.Commit(t.Context(), CommitInfo{Summary: "theirs", Time: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := theirs.Push(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	theirHead := remoteHead(t, r.bare)
+	steps := []struct {
+		summary string
+		status  Status
+	}{{"start 1 publish", StatusPublishing}, {"record 1 publish", StatusPublished}}
+	for i, st := range steps {
+		at := t0.Add(time.Duration(i+1) * time.Minute)
+		if err := ours.Put(&Record{Post: "p", Targets: map[string]TargetState{"x": {Status: st.status, UpdatedAt: at}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ours.Commit(t.Context(), CommitInfo{Summary: st.summary, Time: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ours.Push(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	head := remoteHead(t, r.bare)
+	var msgs []string
+	for c := head; c.Hash != theirHead.Hash; {
+		msgs = append(msgs, c.Message)
+		if c.NumParents() != 1 {
+			t.Fatalf("commit %s has %d parents", c.Hash, c.NumParents())
+		}
+		p, err := c.Parent(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = p
+	}
+	want := []string{
+		"herald: record 1 publish [skip ci]\n\n- p: x published\n",
+		"herald: start 1 publish [skip ci]\n\n- p: x publishing\n",
+	}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("commits on top of the other run's (-want +got):\n%s", diff)
+	}
+	if got := recordsAt(t, head); got["p"].Targets["x"].Status != StatusPublished || got["other"] == nil {
+		t.Errorf("records on the remote = %v", got)
+	}
+}
