@@ -495,6 +495,42 @@ func TestGitPushMergesSameTarget(t *testing.T) {
 	}
 }
 
+// TestGitPushRacingIntents: two runs record an intent for the same target
+// with different attempt keys; the one that reached the remote first keeps
+// it, so only one of them may publish.
+func TestGitPushRacingIntents(t *testing.T) {
+	r := transports[0].make(t)
+	seedRemote(t, r, &Record{Post: "p", Targets: map[string]TargetState{"x": {Status: StatusScheduled, UpdatedAt: t0}}})
+	first := openClone(t, r.url, GitOptions{})
+	second := openClone(t, r.url, GitOptions{})
+	intent := func(s *GitStore, key string, at time.Time) {
+		t.Helper()
+		if err := s.Put(&Record{Post: "p", Targets: map[string]TargetState{"x": {Status: StatusPublishing, Attempt: key, Attempts: 1, UpdatedAt: at}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(t.Context(), CommitInfo{Summary: "publishing 1 target", Time: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Push(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	intent(first, "first", t0.Add(time.Minute))
+	intent(second, "second", t0.Add(2*time.Minute)) // later, but second to land
+	for name, s := range map[string]*GitStore{"first": first, "second": second} {
+		rec, err := s.Load(t.Context(), "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Targets["x"].Attempt; got != "first" && name == "second" {
+			t.Errorf("%s run reads attempt %q after its push, want the first run's", name, got)
+		}
+	}
+	if got := recordsAt(t, remoteHead(t, r.bare))["p"].Targets["x"].Attempt; got != "first" {
+		t.Errorf("remote holds attempt %q, want first", got)
+	}
+}
+
 func TestGitPushAttemptsExhausted(t *testing.T) {
 	r := transports[0].make(t)
 	seedRemote(t, r)
