@@ -1,0 +1,201 @@
+package render
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Platform names whose counters differ; the rest count code points.
+const (
+	PlatformX        = "x"
+	PlatformBluesky  = "bluesky"
+	PlatformMastodon = "mastodon"
+	PlatformThreads  = "threads"
+	PlatformLinkedIn = "linkedin"
+)
+
+// twitter-text config/v3.json, the weights X counts with.
+const (
+	xScale         = 100
+	xDefaultWeight = 200
+	xURLLength     = 23
+)
+
+// xLightRanges are the v3 ranges of code points that weigh 100 (count 1);
+// every other code point weighs 200 (counts 2).
+var xLightRanges = [][2]rune{{0, 4351}, {8192, 8205}, {8208, 8223}, {8242, 8247}}
+
+// Count measures text by the rule of the platform that will receive it,
+// so that herald's number is the platform's number. Unknown platforms and
+// blogs count Unicode code points.
+func Count(platform, text string) int {
+	switch platform {
+	case PlatformX:
+		return CountX(text)
+	case PlatformBluesky:
+		return CountBluesky(text)
+	case PlatformMastodon:
+		return CountMastodon(text)
+	case PlatformThreads:
+		return CountThreads(text)
+	case PlatformLinkedIn:
+		return CountLinkedIn(text)
+	default:
+		return utf8.RuneCountInString(text)
+	}
+}
+
+// CountX is twitter-text v3's weighted length divided by its scale: the
+// number X compares with 280. The text is NFC-normalised; every URL
+// twitter-text extracts (with or without a scheme) counts 23; every emoji
+// sequence (a grapheme cluster holding a pictograph, a flag or a keycap)
+// counts 2; other code points count 1 in the v3 light ranges and 2
+// elsewhere.
+func CountX(text string) int {
+	text = norm.NFC.String(text)
+	urls := extractURLs(text, true)
+	weight := 0
+	i := 0
+	next := 0 // index into urls
+	for i < len(text) {
+		if next < len(urls) && urls[next].start == i {
+			weight += xURLLength * xScale
+			i = urls[next].end
+			next++
+			continue
+		}
+		limit := len(text)
+		if next < len(urls) {
+			limit = urls[next].start
+		}
+		cluster, _, _, _ := uniseg.FirstGraphemeClusterInString(text[i:limit], -1)
+		if isEmojiCluster(cluster) {
+			weight += xDefaultWeight
+		} else {
+			for _, r := range cluster {
+				weight += xWeight(r)
+			}
+		}
+		i += len(cluster)
+	}
+	return weight / xScale
+}
+
+func xWeight(r rune) int {
+	for _, rg := range xLightRanges {
+		if r >= rg[0] && r <= rg[1] {
+			return xScale
+		}
+	}
+	return xDefaultWeight
+}
+
+// isEmojiCluster reports whether a grapheme cluster of more than one code
+// point is an emoji sequence: one with a pictograph, a regional indicator
+// (flags), a keycap or a tag sequence. A single code point is weighed on
+// its own, which gives the same answer for emoji (all outside the light
+// ranges) and keeps © and ® at 1, as twitter-text does without VS16.
+func isEmojiCluster(c string) bool {
+	if utf8.RuneCountInString(c) < 2 {
+		return false
+	}
+	for _, r := range c {
+		if isPictographic(r) || r == 0x20E3 || (r >= 0x1F1E6 && r <= 0x1F1FF) || (r >= 0xE0020 && r <= 0xE007F) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPictographic approximates Unicode's Extended_Pictographic property with
+// the blocks that hold it.
+func isPictographic(r rune) bool {
+	switch {
+	case r == 0xA9 || r == 0xAE || r == 0x203C || r == 0x2049 || r == 0x2122 || r == 0x2139:
+		return true
+	case r >= 0x2194 && r <= 0x21FF, r >= 0x2300 && r <= 0x23FF, r >= 0x24C2 && r <= 0x24C2,
+		r >= 0x25A0 && r <= 0x27BF, r >= 0x2934 && r <= 0x2935, r >= 0x2B00 && r <= 0x2BFF,
+		r == 0x3030 || r == 0x303D || r == 0x3297 || r == 0x3299,
+		r >= 0x1F000 && r <= 0x1FAFF:
+		return true
+	}
+	return false
+}
+
+// CountBluesky counts grapheme clusters, the unit of Bluesky's 300 limit.
+// URLs count at their full length; the renderer shortens them instead.
+func CountBluesky(text string) int {
+	return uniseg.GraphemeClusterCount(text)
+}
+
+// mastodonMention is Account::MENTION_RE: @user or @user@domain not after
+// a slash or a word character.
+var mastodonMention = regexp.MustCompile(`(?i)(^|[^/\p{L}\p{N}_])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(@[\p{L}\p{N}_.-]+[\p{L}\p{N}_]+)?`)
+
+// CountMastodon counts as StatusLengthValidator does: each http(s) URL
+// counts 23, a remote mention @user@domain counts as @user, and the rest is
+// grapheme clusters. The content warning is counted by the caller.
+func CountMastodon(text string) int {
+	return uniseg.GraphemeClusterCount(mastodonCountable(text))
+}
+
+// mastodonCountable rewrites text the way the validator does before it
+// counts: URLs become 23 x's and remote mentions lose their domain.
+func mastodonCountable(text string) string {
+	var b strings.Builder
+	last := 0
+	for _, u := range extractURLs(text, false) {
+		b.WriteString(stripRemoteMentions(text[last:u.start]))
+		b.WriteString(strings.Repeat("x", xURLLength))
+		last = u.end
+	}
+	b.WriteString(stripRemoteMentions(text[last:]))
+	return b.String()
+}
+
+func stripRemoteMentions(s string) string {
+	return mastodonMention.ReplaceAllString(s, "${1}@${2}")
+}
+
+// CountThreads counts grapheme clusters, except that an emoji counts as
+// many as its UTF-8 bytes: Meta's documented rule ("Emojis are counted as
+// the number of UTF-8 bytes").
+func CountThreads(text string) int {
+	n := 0
+	g := uniseg.NewGraphemes(text)
+	for g.Next() {
+		c := g.Str()
+		if isEmojiCluster(c) || isSingleEmoji(c) {
+			n += len(c)
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// isSingleEmoji reports whether a one-code-point cluster is an emoji
+// pictograph (the supplementary-plane pictographs and the BMP symbols
+// with emoji presentation).
+func isSingleEmoji(c string) bool {
+	r, size := utf8.DecodeRuneInString(c)
+	if size != len(c) {
+		return false
+	}
+	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r >= 0x2B00 && r <= 0x2BFF || r >= 0x2300 && r <= 0x23FF
+}
+
+// CountLinkedIn counts UTF-16 code units, as LinkedIn's 3000 limit does.
+// Pass it the escaped little text.
+func CountLinkedIn(text string) int {
+	n := 0
+	for _, r := range text {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}

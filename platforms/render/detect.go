@@ -1,0 +1,136 @@
+package render
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+)
+
+var (
+	// tagRE finds #tag after the start, a space or an opening bracket. The
+	// body is letters, marks, digits and underscores (so trailing
+	// punctuation is left out); all-digit tags are dropped afterwards.
+	tagRE = regexp.MustCompile(`(?:^|[\s(\[{])([#＃])([\p{L}\p{M}\p{N}_]+)`)
+	// handleRE finds a Bluesky @handle: a domain name after the start, a
+	// space or "(" (atproto's mention detection).
+	handleRE = regexp.MustCompile(`(?:^|[\s(])@([a-zA-Z0-9.-]+)`)
+	// fediRE finds @user and @user@server not after a slash or a word
+	// character (Mastodon's Account::MENTION_RE).
+	fediRE = regexp.MustCompile(`(?i)(?:^|[^/\p{L}\p{N}_])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?)`)
+	// userRE finds @user for X and Threads: up to 15 of [A-Za-z0-9_] not
+	// after a word character or @.
+	userRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_@])@([A-Za-z0-9_]{1,15})`)
+)
+
+// maxTagGraphemes is Bluesky's limit on a tag facet's length.
+const maxTagGraphemes = 64
+
+// detect finds hashtags and mentions in text outside code, outside existing
+// facets and outside URLs.
+func detect(text string, style Style, code []span, existing []Facet) []Facet {
+	blocked := append([]span(nil), code...)
+	for _, f := range existing {
+		blocked = append(blocked, span{f.Start, f.End})
+	}
+	free := func(s, e int) bool {
+		for _, b := range blocked {
+			if s < b.end && b.start < e {
+				return false
+			}
+		}
+		return true
+	}
+	var out []Facet
+	// URLs the Markdown did not link (bare domains) are links all the same
+	// on the platforms that link them, and are never tags or mentions.
+	for _, u := range extractURLs(text, true) {
+		if free(u.start, u.end) {
+			url := text[u.start:u.end]
+			if !isWebURL(url) {
+				url = "https://" + url
+			}
+			out = append(out, Facet{Start: u.start, End: u.end, Type: FacetLink, Value: url})
+		}
+		blocked = append(blocked, u)
+	}
+	if style.Tags {
+		for _, m := range tagRE.FindAllStringSubmatchIndex(text, -1) {
+			start, end := m[2], m[5]
+			tag := text[m[4]:m[5]]
+			if allDigits(tag) || uniseg.GraphemeClusterCount(tag) > maxTagGraphemes || !free(start, end) {
+				continue
+			}
+			// A tag glued to more word-ish text ("#a-b") ends at the dash;
+			// that is how Bluesky and Mastodon read it too.
+			out = append(out, Facet{Start: start, End: end, Type: FacetTag, Value: tag})
+		}
+	}
+	switch style.Mentions {
+	case MentionHandle:
+		for _, m := range handleRE.FindAllStringSubmatchIndex(text, -1) {
+			h := strings.TrimRight(text[m[2]:m[3]], ".-")
+			start, end := m[2]-1, m[2]+len(h)
+			if !validHandle(h) || !free(start, end) || followedByWord(text, end) {
+				continue
+			}
+			out = append(out, Facet{Start: start, End: end, Type: FacetMention, Value: h})
+		}
+	case MentionFediverse:
+		for _, m := range fediRE.FindAllStringSubmatchIndex(text, -1) {
+			start, end := m[2]-1, m[3]
+			if !free(start, end) {
+				continue
+			}
+			out = append(out, Facet{Start: start, End: end, Type: FacetMention, Value: text[m[2]:m[3]]})
+		}
+	case MentionUser:
+		for _, m := range userRE.FindAllStringSubmatchIndex(text, -1) {
+			start, end := m[2]-1, m[3]
+			if !free(start, end) || followedByWord(text, end) || (end < len(text) && text[end] == '@') {
+				continue
+			}
+			out = append(out, Facet{Start: start, End: end, Type: FacetMention, Value: text[m[2]:m[3]]})
+		}
+	}
+	return out
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// followedByWord reports whether a letter, digit or underscore follows
+// byte i, which would make the match part of a longer word.
+func followedByWord(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// validHandle checks a Bluesky handle's syntax: two or more labels of
+// letters, digits and dashes, the last a real top-level domain.
+func validHandle(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+	}
+	return isTLD(labels[len(labels)-1])
+}

@@ -1,0 +1,87 @@
+// Package render turns a post's neutral Body into exactly the text, facets
+// and HTML each platform receives, and measures it exactly as each platform
+// counts, so that a length herald reports as within a limit is accepted by
+// the platform and one reported over it would be refused.
+//
+// Render is the entry point: it picks the target's override body or the
+// post's, makes one Part per thematic-break part, splits over-long parts
+// into thread pieces when the post's thread mode allows it (never
+// otherwise: validation reports the excess), and measures every Part. Blog
+// platforms also get HTML and the title.
+//
+// # Plain text
+//
+// Paragraphs are separated by a blank line, a soft break is a space and a
+// hard break a newline. Headings are their text. List items are "- item"
+// or "1. item", nested items indented under their parent. Quoted lines
+// start with "> " (a marker on every line, as mail and Mastodon users
+// write them). Emphasis, strong and strike lose their markers; inline code
+// and code blocks keep their text. Images in the body become their alt
+// text: the media that are attached come from the front-matter.
+//
+// Links: a bare URL, an autolink or [url](url) is written as the URL;
+// [text](url) is written "text (url)" where platforms show and link URLs
+// (X, Mastodon, Threads, LinkedIn). On Bluesky, which links nothing without
+// a facet and counts a URL at its full length, [text](url) is just "text"
+// with a link facet, and a bare URL is shown as the Bluesky app shows it
+// (social-app's toShortUrl: host and path, a path over 15 characters cut
+// to 13 and "...") with a link facet holding the full URL. Links that are
+// not absolute http(s) URLs keep only their text on social platforms.
+//
+// Hashtags (#tag, Unicode letters allowed, not all digits, not in URLs) and
+// mentions are found outside code and become facets: Bluesky @handles
+// (domain names; the DID is resolved when publishing), Mastodon @user and
+// @user@server, X and Threads @user. The text keeps them as written.
+//
+// LinkedIn's commentary is "little" text. Microsoft's little-text-format
+// page says characters reserved for little elements must be escaped to be
+// plain text and documents the hashtag template; the reserved set
+// \ | { } @ [ ] ( ) < > # * _ ~ is the one clients and that page's Text
+// section use (the crossposter v1.1.5 and linkedctl #194 reports show that
+// unescaped text is cut at the first reserved character). EscapeLittle
+// escapes every reserved character, URLs included, and writes a #tag as
+// {hashtag|\#|tag}. LinkedIn is counted after escaping.
+//
+// # Counting, with what was verified
+//
+//   - X: twitter-text v3 (config/v3.json: scale 100, default weight 200,
+//     light ranges U+0000-10FF, U+2000-200D, U+2010-201F, U+2032-2037, URL
+//     23, emoji parsing on), after NFC. Checked against the
+//     WeightedTweetsWithDiscountedEmojiCounterTest cases of twitter-text's
+//     conformance/validate.yml, which the tests repeat: a URL with or
+//     without scheme counts 23, a 64-character label is not a URL, a family
+//     ZWJ sequence counts 2, 140 of them make 280. URL extraction is a port
+//     of the extractor's rules for common cases; the TLD list is the public
+//     suffix list's ICANN section rather than twitter-text's own list, and
+//     IP-address hosts are not treated as URLs. Emoji sequences are grapheme
+//     clusters (rivo/uniseg) holding a pictograph, a flag, a keycap or a tag
+//     sequence; a lone code point is weighed by the ranges, which gives 2
+//     for every emoji.
+//   - Bluesky: at most 300 grapheme clusters and 3000 UTF-8 bytes
+//     (app.bsky.feed.post lexicon); facets are UTF-8 byte ranges.
+//   - Mastodon: verified in StatusLengthValidator (current upstream):
+//     the content warning and the text are joined and counted with
+//     each_grapheme_cluster; URLs found by the extractor with
+//     extract_url_without_protocol: false (so only http(s) URLs) count 23;
+//     a mention @user@domain counts as @user. PLATFORMS.md marked the
+//     grapheme rule ⚠️; it is confirmed. The content warning comes from the
+//     override key spoiler_text and is added to the first part's length.
+//   - Threads: Meta's Threads Posts page: "Text posts are limited to 500
+//     characters. Emojis are counted as the number of UTF-8 bytes." Other
+//     grapheme clusters count 1 (an assumption: Meta does not define
+//     "character").
+//   - LinkedIn: UTF-16 code units of the escaped text, limit about 3000
+//     (secondary sources only).
+//   - Instagram, TikTok, Facebook, Pinterest, YouTube, Reddit and the
+//     aggregators: Unicode code points, the best fact available (their
+//     documentation gives limits but no counting rule). Blogs have no limit
+//     and are counted in code points too.
+//
+// # Threads
+//
+// Split packs pieces greedily: the farthest paragraph break that fits,
+// else the farthest sentence end, else the farthest word break, else a
+// grapheme boundary; it never breaks inside a URL, a link facet or a
+// grapheme cluster. Numbered threads reserve room for " i/n" and split
+// again when n gains a digit; a thread of one piece is not numbered.
+package render

@@ -1,0 +1,328 @@
+package render
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald/schema"
+)
+
+// Facet is a range of a part's text that means more than its characters:
+// a link, a mention or a hashtag. Start and End are UTF-8 byte offsets into
+// the part's text, half-open, as Bluesky's facets are. Value is the full
+// URL, the handle or user without "@", or the tag without "#".
+type Facet struct {
+	Start, End int
+	Type       string
+	Value      string
+}
+
+// Facet types.
+const (
+	FacetLink    = "link"
+	FacetMention = "mention"
+	FacetTag     = "tag"
+)
+
+// LinkStyle says how a Markdown link with its own text is written.
+type LinkStyle int
+
+// Link styles. LinkInline writes "text (url)" for platforms that show URLs
+// and link them themselves; LinkFacet writes only "text" with a link facet
+// and shortens bare URLs, for Bluesky, where a URL is never linked unless a
+// facet says so and counts in full against the limit.
+const (
+	LinkInline LinkStyle = iota
+	LinkFacet
+)
+
+// MentionStyle says which @-mentions a platform understands.
+type MentionStyle int
+
+// Mention styles.
+const (
+	MentionNone      MentionStyle = iota
+	MentionHandle                 // Bluesky: @handle.example.com
+	MentionFediverse              // Mastodon: @user and @user@server
+	MentionUser                   // X, Threads: @user
+)
+
+// Style is what differs between platforms when a body becomes plain text.
+type Style struct {
+	Links    LinkStyle
+	Mentions MentionStyle
+	Tags     bool // detect #hashtags as facets
+}
+
+// StyleFor returns the plain-text style of a platform.
+func StyleFor(platform string) Style {
+	switch platform {
+	case PlatformBluesky:
+		return Style{Links: LinkFacet, Mentions: MentionHandle, Tags: true}
+	case PlatformMastodon:
+		return Style{Links: LinkInline, Mentions: MentionFediverse, Tags: true}
+	case PlatformX, PlatformThreads, "instagram", "tiktok", "facebook":
+		return Style{Links: LinkInline, Mentions: MentionUser, Tags: true}
+	case PlatformLinkedIn:
+		return Style{Links: LinkInline, Tags: true}
+	default:
+		return Style{Links: LinkInline}
+	}
+}
+
+// PlainText turns blocks into the plain text a social platform receives,
+// with the facets found in it, ordered by offset. Paragraphs are separated
+// by a blank line; a soft break is a space and a hard break a newline;
+// headings are their text; list items are "- item" or "1. item"; quoted
+// lines start with "> "; emphasis loses its markers; code keeps its text;
+// images become their alt text. Hashtags and mentions are never looked for
+// inside code.
+func PlainText(blocks []schema.Block, style Style) (string, []Facet) {
+	t := buildText(blocks, style)
+	return t.text, t.facets
+}
+
+// builtText is a part's plain text with what the splitter and finishers
+// need to know about it.
+type builtText struct {
+	text    string
+	facets  []Facet
+	code    []span // inline code and code blocks: no facets inside
+	unsplit []span // links: never split inside
+}
+
+type textBuilder struct {
+	style  Style
+	b      strings.Builder
+	prefix string
+	facets []Facet
+	code   []span
+}
+
+func buildText(blocks []schema.Block, style Style) builtText {
+	tb := &textBuilder{style: style}
+	tb.blocks(blocks, true)
+	text := strings.TrimRight(tb.b.String(), " \n")
+	bt := builtText{text: text, code: tb.code}
+	for _, f := range tb.facets {
+		if f.End <= len(text) {
+			bt.facets = append(bt.facets, f)
+			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
+		}
+	}
+	bt.facets = append(bt.facets, detect(text, style, bt.code, bt.facets)...)
+	sortFacets(bt.facets)
+	return bt
+}
+
+func sortFacets(fs []Facet) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Start != fs[j].Start {
+			return fs[i].Start < fs[j].Start
+		}
+		return fs[i].End < fs[j].End
+	})
+}
+
+func (tb *textBuilder) pos() int { return tb.b.Len() }
+
+// newline ends a line and starts the next with the current prefix.
+func (tb *textBuilder) newline() {
+	tb.b.WriteByte('\n')
+	tb.b.WriteString(tb.prefix)
+}
+
+// blankLine separates blocks: an empty line (keeping a quote's marker).
+func (tb *textBuilder) blankLine() {
+	tb.b.WriteByte('\n')
+	tb.b.WriteString(strings.TrimRight(tb.prefix, " "))
+	tb.newline()
+}
+
+// blocks writes sibling blocks; loose separates them with a blank line,
+// else with a line break (inside list items).
+func (tb *textBuilder) blocks(blocks []schema.Block, loose bool) {
+	for i, bl := range blocks {
+		if i > 0 {
+			if loose {
+				tb.blankLine()
+			} else {
+				tb.newline()
+			}
+		}
+		tb.block(bl)
+	}
+}
+
+func (tb *textBuilder) block(bl schema.Block) {
+	switch bl.Kind {
+	case schema.Paragraph, schema.Heading:
+		tb.inlines(bl.Inlines)
+	case schema.Quote:
+		saved := tb.prefix
+		tb.prefix += "> "
+		tb.b.WriteString("> ")
+		tb.blocks(bl.Children, true)
+		tb.prefix = saved
+	case schema.List:
+		n := bl.Start
+		for i, item := range bl.Children {
+			if i > 0 {
+				tb.newline()
+			}
+			marker := "- "
+			if bl.Ordered {
+				marker = strconv.Itoa(n) + ". "
+				n++
+			}
+			tb.b.WriteString(marker)
+			saved := tb.prefix
+			tb.prefix += strings.Repeat(" ", len(marker))
+			tb.blocks(item.Children, false)
+			tb.prefix = saved
+		}
+	case schema.ListItem:
+		tb.blocks(bl.Children, false)
+	case schema.CodeBlock:
+		start := tb.pos()
+		lines := strings.Split(strings.TrimRight(bl.Text, "\n"), "\n")
+		for i, l := range lines {
+			if i > 0 {
+				tb.newline()
+			}
+			tb.b.WriteString(l)
+		}
+		tb.code = append(tb.code, span{start, tb.pos()})
+	}
+}
+
+func (tb *textBuilder) inlines(ins []schema.Inline) {
+	for _, in := range ins {
+		switch in.Kind {
+		case schema.Text:
+			tb.b.WriteString(strings.ReplaceAll(in.Text, "\n", " "))
+		case schema.SoftBreak:
+			tb.b.WriteByte(' ')
+		case schema.HardBreak:
+			tb.newline()
+		case schema.Emphasis, schema.Strong, schema.Strike:
+			tb.inlines(in.Children)
+		case schema.Code:
+			start := tb.pos()
+			tb.b.WriteString(in.Text)
+			tb.code = append(tb.code, span{start, tb.pos()})
+		case schema.Image:
+			tb.b.WriteString(in.Text)
+		case schema.Link:
+			tb.link(in)
+		}
+	}
+}
+
+// link writes a link as the platform shows it.
+func (tb *textBuilder) link(in schema.Inline) {
+	label := inlineText(in.Children)
+	url := in.URL
+	if !isWebURL(url) {
+		// Relative, mailto: and unsafe links cannot be followed from a
+		// social post: keep their words.
+		tb.b.WriteString(label)
+		return
+	}
+	if isBareLink(label, url) {
+		start := tb.pos()
+		if tb.style.Links == LinkFacet {
+			tb.b.WriteString(shortURL(url))
+		} else {
+			tb.b.WriteString(label)
+		}
+		tb.facets = append(tb.facets, Facet{Start: start, End: tb.pos(), Type: FacetLink, Value: url})
+		return
+	}
+	if tb.style.Links == LinkFacet {
+		start := tb.pos()
+		tb.b.WriteString(label)
+		if tb.pos() > start {
+			tb.facets = append(tb.facets, Facet{Start: start, End: tb.pos(), Type: FacetLink, Value: url})
+		}
+		return
+	}
+	tb.b.WriteString(label)
+	if label != "" {
+		tb.b.WriteString(" (")
+	}
+	start := tb.pos()
+	tb.b.WriteString(url)
+	tb.facets = append(tb.facets, Facet{Start: start, End: tb.pos(), Type: FacetLink, Value: url})
+	if label != "" {
+		tb.b.WriteString(")")
+	}
+}
+
+// inlineText is the text of inlines with all markup dropped.
+func inlineText(ins []schema.Inline) string {
+	var b strings.Builder
+	for _, in := range ins {
+		switch in.Kind {
+		case schema.Text, schema.Code, schema.Image:
+			b.WriteString(in.Text)
+		case schema.SoftBreak, schema.HardBreak:
+			b.WriteByte(' ')
+		default:
+			b.WriteString(inlineText(in.Children))
+		}
+	}
+	return b.String()
+}
+
+// isWebURL reports whether a link target is an absolute http(s) URL.
+func isWebURL(u string) bool {
+	l := strings.ToLower(u)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// isBareLink reports whether a link shows its own URL: an autolink, a
+// linkified bare URL or www. address, or [url](url).
+func isBareLink(label, url string) bool {
+	if label == "" || label == url {
+		return true
+	}
+	l := strings.ToLower(url)
+	for _, scheme := range []string{"http://", "https://"} {
+		if strings.HasPrefix(l, scheme) && url[len(scheme):] == label {
+			return true
+		}
+	}
+	return false
+}
+
+// shortURL is the text the Bluesky app shows for a URL: host and path,
+// with a path longer than 15 characters cut to 13 and "..." (social-app's
+// toShortUrl).
+func shortURL(u string) string {
+	l := strings.ToLower(u)
+	rest := u
+	switch {
+	case strings.HasPrefix(l, "https://"):
+		rest = u[8:]
+	case strings.HasPrefix(l, "http://"):
+		rest = u[7:]
+	default:
+		return u
+	}
+	i := strings.IndexAny(rest, "/?#")
+	if i < 0 {
+		return rest
+	}
+	host, path := rest[:i], rest[i:]
+	if path == "/" {
+		path = ""
+	}
+	if utf8.RuneCountInString(path) > 15 {
+		r := []rune(path)
+		return host + string(r[:13]) + "..."
+	}
+	return host + path
+}
