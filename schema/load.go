@@ -104,7 +104,7 @@ func LoadPost(fsys fs.FS, cfg *Config, file string) (*Post, Errors) {
 	case !info.Mode().IsRegular():
 		return nil, fileErr("not a regular file")
 	case info.Size() > MaxPostSize:
-		return nil, fileErr("post is %s; the limit is %s", sizeString(info.Size()), sizeString(MaxPostSize))
+		return nil, fileErr("post is %s; the limit is %s", sizeString(info.Size()), limitString(MaxPostSize))
 	}
 	f, err := fsys.Open(file)
 	if err != nil {
@@ -116,7 +116,7 @@ func LoadPost(fsys fs.FS, cfg *Config, file string) (*Post, Errors) {
 		return nil, fileErr("cannot read the post: %v", err)
 	}
 	if len(data) > MaxPostSize {
-		return nil, fileErr("post is more than %s, the limit", sizeString(MaxPostSize))
+		return nil, fileErr("post is more than %s, the limit", limitString(MaxPostSize))
 	}
 	p, errs := ParsePost(cfg, file, data)
 	if p == nil {

@@ -103,7 +103,7 @@ func resolveOne(fsys fs.FS, dir string, m *Media) string {
 	case !info.Mode().IsRegular():
 		return fmt.Sprintf("%q is not a regular file", name)
 	case info.Size() > MaxMediaSize:
-		return fmt.Sprintf("%q is %s; the limit is %s", name, sizeString(info.Size()), sizeString(MaxMediaSize))
+		return fmt.Sprintf("%q is %s; the limit is %s", name, sizeString(info.Size()), limitString(MaxMediaSize))
 	}
 	f, err := fsys.Open(full)
 	if err != nil {
@@ -129,7 +129,7 @@ func resolveOne(fsys fs.FS, dir string, m *Media) string {
 	}
 	size := int64(n) + rest
 	if size > MaxMediaSize {
-		return fmt.Sprintf("%q is more than %s, the limit", name, sizeString(MaxMediaSize))
+		return fmt.Sprintf("%q is more than %s, the limit", name, limitString(MaxMediaSize))
 	}
 	m.Path, m.Type, m.Size, m.Hash = full, typ, size, hex.EncodeToString(h.Sum(nil))
 	return ""
@@ -156,13 +156,14 @@ func isEscape(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "path escapes from parent")
 }
 
-// sizeString formats a byte count for messages: "10.0 MiB", "512 MiB".
+// sizeString formats a file's size for messages: "10.0 MiB".
 func sizeString(n int64) string {
-	const mib = 1 << 20
-	if n%mib == 0 {
-		return fmt.Sprintf("%d MiB", n/mib)
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/mib)
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
+// limitString formats a size limit for messages: "512 MiB".
+func limitString(n int64) string {
+	return fmt.Sprintf("%d MiB", n>>20)
 }
 
 // sniff returns the MIME type of a file from its first bytes, without
