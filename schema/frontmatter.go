@@ -1,0 +1,946 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+	"github.com/adrg/frontmatter"
+	"gopkg.in/yaml.v3"
+)
+
+// Limits on decoding front-matter, so that a hostile file (an alias bomb, a
+// deeply nested list) costs little and fails with a message.
+const (
+	maxFrontDepth = 64
+	maxFrontNodes = 10_000
+)
+
+// fmFormat is one way a post may open its front-matter.
+type fmFormat struct {
+	start, end string
+	lang       string // "yaml", "toml" or "json"
+	delims     bool   // the delimiters belong to the data ({ and })
+	newline    bool   // the closing delimiter must be followed by a blank line
+}
+
+// fmFormats are the front-matter forms herald reads: the usual ones, and
+// the explicit ---yaml, ---toml, ---json and ;;; forms adrg/frontmatter
+// knows.
+var fmFormats = []fmFormat{
+	{start: "---", end: "---", lang: "yaml"},
+	{start: "---yaml", end: "---", lang: "yaml"},
+	{start: "+++", end: "+++", lang: "toml"},
+	{start: "---toml", end: "---", lang: "toml"},
+	{start: ";;;", end: ";;;", lang: "json"},
+	{start: "---json", end: "---", lang: "json"},
+	{start: "{", end: "}", lang: "json", delims: true, newline: true},
+}
+
+// split is a normalised post file cut at its front-matter.
+type split struct {
+	format fmFormat
+	open   int // offset of the opening delimiter line
+	start  int // offset of the front-matter data
+	raw    []byte
+	body   int // offset of the body
+}
+
+// parseState is what parsing one post accumulates: findings, the decoded
+// front-matter and where each of its fields is.
+type parseState struct {
+	file  string
+	src   []byte
+	lines []int // offset at which each line of src starts
+	errs  Errors
+	front map[string]any
+	pos   map[string]Position
+	// textLine is the file line on which an override's text starts, by
+	// path ("x.text"), for the Markdown parse of the text.
+	textLine map[string]int
+	nodes    int
+	// fatal is set when the front-matter cannot be read at all.
+	fatal bool
+}
+
+func newParseState(file string, src []byte) *parseState {
+	lines := make([]int, 1, 64)
+	for i, c := range src {
+		if c == '\n' {
+			lines = append(lines, i+1)
+		}
+	}
+	return &parseState{file: file, src: src, lines: lines, pos: map[string]Position{}}
+}
+
+// at returns the file position of a byte offset in src. Columns count
+// characters, as editors do.
+func (s *parseState) at(off int) Position {
+	if off < 0 {
+		off = 0
+	}
+	if off > len(s.src) {
+		off = len(s.src)
+	}
+	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
+	if i < 0 {
+		i = 0
+	}
+	col := utf8.RuneCount(s.src[s.lines[i]:off]) + 1
+	return Position{File: s.file, Line: i + 1, Col: col}
+}
+
+// lineOf returns the 1-based line of a byte offset in src.
+func (s *parseState) lineOf(off int) int { return s.at(off).Line }
+
+func (s *parseState) errorf(pos Position, field, format string, args ...any) {
+	pos.File = s.file
+	s.errs = append(s.errs, Errorf(pos, field, format, args...))
+}
+
+// failf records a finding that stops the front-matter from being read.
+func (s *parseState) failf(pos Position, format string, args ...any) {
+	s.fatal = true
+	s.errorf(pos, "", format, args...)
+}
+
+// record notes where a field path is, keeping the first position given.
+func (s *parseState) record(path string, pos Position) {
+	if _, ok := s.pos[path]; !ok {
+		s.pos[path] = pos
+	}
+}
+
+// budget counts one decoded node and reports whether decoding may go on.
+func (s *parseState) budget(pos Position, depth int) bool {
+	s.nodes++
+	if s.nodes == maxFrontNodes+1 {
+		s.failf(pos, "front-matter is too large: more than %d values (are aliases repeating it?)", maxFrontNodes)
+	}
+	if depth > maxFrontDepth {
+		if s.nodes <= maxFrontNodes {
+			s.nodes = maxFrontNodes + 1
+			s.failf(pos, "front-matter is nested more than %d levels deep", maxFrontDepth)
+		}
+		return false
+	}
+	return s.nodes <= maxFrontNodes
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func joinIndex(path string, i int) string {
+	return joinPath(path, strconv.Itoa(i))
+}
+
+// splitFrontMatter cuts src at its front-matter with adrg/frontmatter. It
+// reports false, having recorded the finding, when src has no front-matter
+// or an unterminated one.
+func (s *parseState) splitFrontMatter() (split, bool) {
+	// The opening delimiter is the first line that is not blank.
+	open, lineEnd := 0, 0
+	for open < len(s.src) {
+		lineEnd = bytes.IndexByte(s.src[open:], '\n')
+		if lineEnd < 0 {
+			lineEnd = len(s.src)
+		} else {
+			lineEnd += open + 1
+		}
+		if len(bytes.TrimSpace(s.src[open:lineEnd])) > 0 {
+			break
+		}
+		open = lineEnd
+	}
+	first := string(bytes.TrimSpace(s.src[open:lineEnd]))
+
+	var got *fmFormat
+	formats := make([]*frontmatter.Format, len(fmFormats))
+	for i := range fmFormats {
+		f := &fmFormats[i]
+		formats[i] = &frontmatter.Format{
+			Start: f.start, End: f.end, UnmarshalDelims: f.delims, RequiresNewLine: f.newline,
+			Unmarshal: func([]byte, any) error {
+				got = f
+				return nil
+			},
+		}
+	}
+	if _, err := frontmatter.Parse(bytes.NewReader(s.src), nil, formats...); err != nil {
+		s.errorf(s.at(open), "", "cannot read front-matter: %v", err)
+		return split{}, false
+	}
+	var sp split
+	ok := false
+	if got != nil {
+		sp, ok = closeFrontMatter(s.src, *got, open, lineEnd)
+	}
+	if ok {
+		return sp, true
+	}
+	for _, f := range fmFormats {
+		if f.start == first {
+			end := strconv.Quote(f.end)
+			if f.newline {
+				end += " followed by a blank line"
+			}
+			s.errorf(s.at(open), "", "unterminated front-matter: %s opens it on line %d but no %s line closes it",
+				f.start, s.lineOf(open), end)
+			return split{}, false
+		}
+	}
+	s.errorf(s.at(open), "", "no front-matter: a post starts with --- (YAML), +++ (TOML) or { (JSON)")
+	return split{}, false
+}
+
+// closeFrontMatter finds the closing delimiter of front-matter opened
+// with f on the line at open. adrg/frontmatter found the format, but it
+// also takes an indented delimiter as the end, which would cut a YAML
+// block scalar holding a thematic break ("    ---") and silently move the
+// rest of the front-matter into the body. herald closes front-matter only
+// at a delimiter that starts its line.
+func closeFrontMatter(src []byte, f fmFormat, open, afterOpen int) (split, bool) {
+	sp := split{format: f, open: open, start: afterOpen}
+	if f.delims {
+		sp.start = open
+	}
+	for off := afterOpen; off < len(src); {
+		end := bytes.IndexByte(src[off:], '\n')
+		next := len(src)
+		if end >= 0 {
+			next = off + end + 1
+		}
+		line := bytes.TrimRight(src[off:next], " \t\n")
+		if string(line) == f.end {
+			body := next
+			if f.newline {
+				following := bytes.IndexByte(src[next:], '\n')
+				if following < 0 {
+					following = len(src) - next
+				} else {
+					following++
+				}
+				if len(bytes.TrimSpace(src[next:next+following])) != 0 {
+					off = next
+					continue
+				}
+				body = next + following
+			}
+			rawEnd := off
+			if f.delims {
+				rawEnd = next
+			}
+			sp.raw, sp.body = src[sp.start:rawEnd], body
+			return sp, true
+		}
+		off = next
+	}
+	return split{}, false
+}
+
+// decode fills s.front and s.pos from the front-matter. It reports false
+// when the front-matter is malformed.
+func (s *parseState) decode(sp split) bool {
+	s.pos[""] = s.at(sp.open)
+	switch sp.format.lang {
+	case "yaml":
+		s.decodeYAML(sp.raw, sp.start)
+	case "toml":
+		s.decodeTOML(sp.raw, sp.start)
+	case "json":
+		s.decodeJSON(sp.raw, sp.start)
+	}
+	if s.front == nil {
+		s.front = map[string]any{}
+	}
+	return !s.fatal
+}
+
+// --- YAML ---
+
+// yamlParserErrors are the yaml.v3 messages that come from its parser
+// rather than its scanner: yaml.v3 numbers their lines from 0, and the
+// scanner's from 1.
+var yamlParserErrors = []string{
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected '-' indicator",
+	"did not find expected <document start>",
+	"did not find expected <stream-start>",
+	"did not find expected key",
+	"did not find expected node content",
+	"found duplicate %TAG directive",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+var (
+	yamlLineRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// yamlError turns a yaml.v3 error into a line of raw (1-based) and a
+// message.
+func yamlError(err error, raw []byte) (int, string) {
+	msg := err.Error()
+	if m := yamlAnchorRE.FindStringSubmatch(msg); m != nil {
+		line := 1
+		if i := bytes.Index(raw, []byte("*"+m[1])); i >= 0 {
+			line += bytes.Count(raw[:i], []byte("\n"))
+		}
+		return line, fmt.Sprintf("unknown anchor %q referenced", m[1])
+	}
+	line := 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	parser := false
+	for _, p := range yamlParserErrors {
+		if msg == p {
+			parser = true
+		}
+	}
+	if parser || line == 0 {
+		line++
+	}
+	msg = strings.ReplaceAll(msg, " in this context", " here")
+	return line, msg
+}
+
+func (s *parseState) decodeYAML(raw []byte, base int) {
+	baseLine := s.lineOf(base)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		line, msg := yamlError(err, raw)
+		s.failf(Position{Line: baseLine + line - 1}, "malformed YAML: %s", msg)
+		return
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return
+		}
+		root = root.Content[0]
+	}
+	if root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
+		return
+	}
+	y := yamlConv{s: s, baseLine: baseLine}
+	if root.Kind != yaml.MappingNode {
+		s.failf(y.pos(root), "front-matter must be keys with values (key: value), not %s", yamlKind(root))
+		return
+	}
+	s.front = y.mapping(root, "", 0)
+}
+
+func yamlKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	default:
+		return "a single value"
+	}
+}
+
+type yamlConv struct {
+	s        *parseState
+	baseLine int
+	// via is the outermost alias being expanded: findings inside the
+	// expansion point at it, where the writer used the alias.
+	via *yaml.Node
+}
+
+func (y *yamlConv) pos(n *yaml.Node) Position {
+	return Position{File: y.s.file, Line: y.baseLine + n.Line - 1, Col: n.Column}
+}
+
+func (y *yamlConv) value(n *yaml.Node, path string, depth int) any {
+	at := n
+	if y.via != nil {
+		at = y.via
+	}
+	if !y.s.budget(y.pos(at), depth) {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil
+		}
+		if y.via == nil {
+			y.via = n
+			defer func() { y.via = nil }()
+		}
+		return y.value(n.Alias, path, depth+1)
+	case yaml.MappingNode:
+		return y.mapping(n, path, depth)
+	case yaml.SequenceNode:
+		list := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			p := joinIndex(path, i)
+			y.s.record(p, y.pos(c))
+			list[i] = y.value(c, p, depth+1)
+		}
+		return list
+	case yaml.ScalarNode:
+		return yamlScalar(n)
+	}
+	return nil
+}
+
+func (y *yamlConv) mapping(n *yaml.Node, path string, depth int) map[string]any {
+	m := make(map[string]any, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			y.s.errorf(y.pos(k), path, "merge keys (<<) are not supported in front-matter; write the keys out")
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			y.s.errorf(y.pos(k), path, "a key must be a name, not %s", yamlKind(k))
+			continue
+		}
+		p := joinPath(path, k.Value)
+		if _, dup := m[k.Value]; dup {
+			y.s.errorf(y.pos(k), p, "duplicate key %q (first on line %d)", k.Value, y.s.pos[p].Line)
+			continue
+		}
+		y.s.record(p, y.pos(k))
+		if depth == 1 && k.Value == "text" {
+			line := y.baseLine + v.Line - 1
+			if v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				line = y.baseLine + k.Line
+			}
+			if y.s.textLine == nil {
+				y.s.textLine = map[string]int{}
+			}
+			y.s.textLine[p] = line
+		}
+		m[k.Value] = y.value(v, p, depth+1)
+	}
+	return m
+}
+
+// yamlZoned are the YAML timestamp forms that carry a zone.
+var yamlZoned = []string{
+	"2006-1-2T15:4:5.999999999Z07:00",
+	"2006-1-2t15:4:5.999999999Z07:00",
+}
+
+func yamlScalar(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		switch strings.ToLower(n.Value) {
+		case "true", "yes", "on", "y":
+			return true
+		}
+		return false
+	case "!!int", "!!float":
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return n.Value
+		}
+		return normaliseNumber(v)
+	case "!!timestamp":
+		for _, layout := range yamlZoned {
+			if t, err := time.Parse(layout, n.Value); err == nil {
+				return t.Format(time.RFC3339Nano)
+			}
+		}
+		return n.Value
+	}
+	return n.Value
+}
+
+// normaliseNumber makes every integer an int64, whatever the format.
+func normaliseNumber(v any) any {
+	switch v := v.(type) {
+	case int:
+		return int64(v)
+	case int32:
+		return int64(v)
+	case uint64:
+		if v <= math.MaxInt64 {
+			return int64(v)
+		}
+		return float64(v)
+	}
+	return v
+}
+
+// --- TOML ---
+
+func (s *parseState) decodeTOML(raw []byte, base int) {
+	var m map[string]any
+	if _, err := toml.Decode(string(raw), &m); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			pos := s.at(base + pe.Position.Start)
+			if pe.Position.Start == 0 && pe.Position.Line > 1 {
+				pos = Position{Line: s.lineOf(base) + pe.Position.Line - 1}
+			}
+			s.failf(pos, "malformed TOML: %s", strings.TrimSuffix(pe.Message, "."))
+			return
+		}
+		s.failf(s.at(base), "malformed TOML: %v", err)
+		return
+	}
+	s.front = tomlValue(m).(map[string]any)
+	t := tomlScan{s: s, src: raw, base: base, tables: map[string]int{}}
+	t.run()
+}
+
+// tomlValue turns BurntSushi/toml's values into the forms the other
+// formats give: times as strings, arrays of tables as lists.
+func tomlValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = tomlValue(x)
+		}
+		return m
+	case []map[string]any:
+		l := make([]any, len(v))
+		for i, x := range v {
+			l[i] = tomlValue(x)
+		}
+		return l
+	case []any:
+		l := make([]any, len(v))
+		for i, x := range v {
+			l[i] = tomlValue(x)
+		}
+		return l
+	case time.Time:
+		switch v.Location().String() {
+		case "datetime-local":
+			return v.Format("2006-01-02T15:04:05.999999999")
+		case "date-local":
+			return v.Format("2006-01-02")
+		case "time-local":
+			return v.Format("15:04:05.999999999")
+		}
+		return v.Format(time.RFC3339Nano)
+	}
+	return normaliseNumber(v)
+}
+
+// tomlScan finds where the keys and list items of a TOML document are:
+// BurntSushi/toml's metadata has no positions. It runs only on TOML that
+// decoded, and is lenient: it always makes progress and never fails.
+type tomlScan struct {
+	s      *parseState
+	src    []byte
+	base   int
+	i      int
+	tables map[string]int // how many [[name]] tables so far
+}
+
+func (t *tomlScan) peek(n int) byte {
+	if t.i+n < len(t.src) {
+		return t.src[t.i+n]
+	}
+	return 0
+}
+
+func (t *tomlScan) record(path string, off int) {
+	t.s.record(path, t.s.at(t.base+off))
+}
+
+func (t *tomlScan) skipSpace() {
+	for t.i < len(t.src) && (t.src[t.i] == ' ' || t.src[t.i] == '\t') {
+		t.i++
+	}
+}
+
+// skipBlank skips spaces, line ends and comments.
+func (t *tomlScan) skipBlank() {
+	for t.i < len(t.src) {
+		switch t.src[t.i] {
+		case ' ', '\t', '\n', '\r':
+			t.i++
+		case '#':
+			t.skipLine()
+		default:
+			return
+		}
+	}
+}
+
+func (t *tomlScan) skipLine() {
+	if j := bytes.IndexByte(t.src[t.i:], '\n'); j >= 0 {
+		t.i += j + 1
+	} else {
+		t.i = len(t.src)
+	}
+}
+
+func (t *tomlScan) run() {
+	prefix := ""
+	for t.i < len(t.src) {
+		t.skipBlank()
+		if t.i >= len(t.src) {
+			return
+		}
+		before := t.i
+		switch {
+		case t.peek(0) == '[' && t.peek(1) == '[':
+			t.i += 2
+			off, parts := t.key()
+			name := strings.Join(parts, ".")
+			t.recordParts("", parts, off)
+			idx := t.tables[name]
+			t.tables[name]++
+			prefix = joinIndex(name, idx)
+			t.record(prefix, off)
+			t.skipLine()
+		case t.peek(0) == '[':
+			t.i++
+			off, parts := t.key()
+			prefix = t.recordParts("", parts, off)
+			t.skipLine()
+		default:
+			off, parts := t.key()
+			if len(parts) == 0 {
+				t.skipLine()
+				break
+			}
+			path := t.recordParts(prefix, parts, off)
+			t.skipSpace()
+			if t.peek(0) == '=' {
+				t.i++
+			}
+			t.skipSpace()
+			t.value(path)
+		}
+		if t.i == before {
+			t.i++
+		}
+	}
+}
+
+// recordParts records every dotted prefix of a key below prefix, and
+// returns the key's full path.
+func (t *tomlScan) recordParts(prefix string, parts []string, off int) string {
+	path := prefix
+	for _, p := range parts {
+		path = joinPath(path, p)
+		t.record(path, off)
+	}
+	return path
+}
+
+// key reads a dotted key and returns the offset it starts at.
+func (t *tomlScan) key() (int, []string) {
+	t.skipSpace()
+	start := t.i
+	var parts []string
+	for t.i < len(t.src) {
+		t.skipSpace()
+		switch c := t.peek(0); {
+		case c == '"' || c == '\'':
+			j := t.i + 1
+			for j < len(t.src) && t.src[j] != c && t.src[j] != '\n' {
+				if c == '"' && t.src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j > len(t.src) {
+				j = len(t.src)
+			}
+			part := string(t.src[t.i+1 : j])
+			if c == '"' {
+				if u, err := strconv.Unquote(`"` + part + `"`); err == nil {
+					part = u
+				}
+			}
+			parts = append(parts, part)
+			t.i = min(j+1, len(t.src))
+		case isBareKey(c):
+			j := t.i
+			for j < len(t.src) && isBareKey(t.src[j]) {
+				j++
+			}
+			parts = append(parts, string(t.src[t.i:j]))
+			t.i = j
+		default:
+			return start, parts
+		}
+		t.skipSpace()
+		if t.peek(0) != '.' {
+			return start, parts
+		}
+		t.i++
+	}
+	return start, parts
+}
+
+func isBareKey(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+func (t *tomlScan) value(path string) {
+	if strings.Count(path, ".") == 1 && strings.HasSuffix(path, ".text") {
+		if t.s.textLine == nil {
+			t.s.textLine = map[string]int{}
+		}
+		line := t.s.lineOf(t.base + t.i)
+		if (bytes.HasPrefix(t.src[t.i:], []byte(`"""`)) || bytes.HasPrefix(t.src[t.i:], []byte(`'''`))) && t.peek(3) == '\n' {
+			line++
+		}
+		t.s.textLine[path] = line
+	}
+	switch c := t.peek(0); {
+	case bytes.HasPrefix(t.src[t.i:], []byte(`"""`)) || bytes.HasPrefix(t.src[t.i:], []byte(`'''`)):
+		delim := t.src[t.i : t.i+3]
+		if j := bytes.Index(t.src[t.i+3:], delim); j >= 0 {
+			t.i += 3 + j + 3
+			for t.i < len(t.src) && t.src[t.i] == delim[0] {
+				t.i++ // """" closes with an extra quote inside
+			}
+		} else {
+			t.i = len(t.src)
+		}
+	case c == '"' || c == '\'':
+		j := t.i + 1
+		for j < len(t.src) && t.src[j] != c && t.src[j] != '\n' {
+			if c == '"' && t.src[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		t.i = min(j+1, len(t.src))
+	case c == '[':
+		t.i++
+		for idx := 0; t.i < len(t.src); {
+			t.skipBlank()
+			if t.i >= len(t.src) {
+				return
+			}
+			switch t.peek(0) {
+			case ']':
+				t.i++
+				return
+			case ',':
+				t.i++
+				continue
+			}
+			p := joinIndex(path, idx)
+			t.record(p, t.i)
+			before := t.i
+			t.value(p)
+			if t.i == before {
+				t.i++
+			}
+			idx++
+		}
+	case c == '{':
+		t.i++
+		for t.i < len(t.src) {
+			t.skipSpace()
+			switch t.peek(0) {
+			case '}':
+				t.i++
+				return
+			case ',':
+				t.i++
+				continue
+			case '\n', 0:
+				return
+			}
+			off, parts := t.key()
+			if len(parts) == 0 {
+				t.i++
+				continue
+			}
+			p := t.recordParts(path, parts, off)
+			t.skipSpace()
+			if t.peek(0) == '=' {
+				t.i++
+			}
+			t.skipSpace()
+			before := t.i
+			t.value(p)
+			if t.i == before {
+				t.i++
+			}
+		}
+	default:
+		for t.i < len(t.src) && !strings.ContainsRune(",]}\n#", rune(t.src[t.i])) {
+			t.i++
+		}
+	}
+}
+
+// --- JSON ---
+
+func (s *parseState) decodeJSON(raw []byte, base int) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	j := jsonConv{s: s, dec: dec, raw: raw, base: base}
+	start := j.next()
+	tok, err := dec.Token()
+	if err != nil {
+		j.fail(err)
+		return
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		s.failf(s.at(base+start), "front-matter must be a JSON object ({...})")
+		return
+	}
+	m, err := j.object("", 0)
+	if err != nil {
+		j.fail(err)
+		return
+	}
+	end := j.next()
+	if _, err := dec.Token(); err != io.EOF {
+		s.failf(s.at(base+end), "malformed JSON: unexpected text after the front-matter object")
+		return
+	}
+	s.front = m
+}
+
+type jsonConv struct {
+	s    *parseState
+	dec  *json.Decoder
+	raw  []byte
+	base int
+}
+
+// next returns the offset in raw at which the next token starts.
+func (j *jsonConv) next() int {
+	off := int(j.dec.InputOffset())
+	for off < len(j.raw) && strings.IndexByte(" \t\r\n,:", j.raw[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+func (j *jsonConv) fail(err error) {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// The Decoder's offsets are loose; Unmarshal's point just past
+		// the offending character.
+		var v any
+		if uerr := json.Unmarshal(j.raw, &v); errors.As(uerr, &se) {
+			err = se
+		}
+	}
+	switch {
+	case errors.As(err, &se):
+		off := max(int(se.Offset)-1, 0)
+		j.s.failf(j.s.at(j.base+off), "malformed JSON: %s", se.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		j.s.failf(j.s.at(j.base+len(j.raw)), "malformed JSON: unexpected end of the front-matter")
+	case errors.Is(err, errBudget):
+	default:
+		j.s.failf(j.s.at(j.base+j.next()), "malformed JSON: %v", err)
+	}
+}
+
+var errBudget = errors.New("front-matter too large")
+
+func (j *jsonConv) object(path string, depth int) (map[string]any, error) {
+	m := map[string]any{}
+	for j.dec.More() {
+		off := j.next()
+		tok, err := j.dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, fmt.Errorf("expected a key, found %v", tok)
+		}
+		p := joinPath(path, key)
+		pos := j.s.at(j.base + off)
+		dup := false
+		if _, dup = m[key]; dup {
+			j.s.errorf(pos, p, "duplicate key %q (first on line %d)", key, j.s.pos[p].Line)
+		}
+		j.s.record(p, pos)
+		valOff := j.next()
+		if depth == 1 && key == "text" && !dup {
+			if j.s.textLine == nil {
+				j.s.textLine = map[string]int{}
+			}
+			j.s.textLine[p] = j.s.lineOf(j.base + valOff)
+		}
+		v, err := j.value(p, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		if !dup {
+			m[key] = v
+		}
+	}
+	if _, err := j.dec.Token(); err != nil { // the closing }
+		return nil, err
+	}
+	return m, nil
+}
+
+func (j *jsonConv) value(path string, depth int) (any, error) {
+	if !j.s.budget(j.s.at(j.base+j.next()), depth) {
+		return nil, errBudget
+	}
+	tok, err := j.dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			return j.object(path, depth)
+		}
+		list := []any{}
+		for i := 0; j.dec.More(); i++ {
+			p := joinIndex(path, i)
+			j.s.record(p, j.s.at(j.base+j.next()))
+			v, err := j.value(p, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		if _, err := j.dec.Token(); err != nil { // the closing ]
+			return nil, err
+		}
+		return list, nil
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i, nil
+		}
+		f, err := t.Float64()
+		if err != nil {
+			return t.String(), nil
+		}
+		return f, nil
+	}
+	return tok, nil
+}

@@ -1,0 +1,171 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+)
+
+// MaxPostSize is the largest post file herald reads. Posts are text for
+// people; a bigger file is a mistake (a pasted image, a generated dump),
+// and refusing it keeps memory per post small.
+const MaxPostSize = 1 << 20
+
+// contentDir is cfg.Content as an fs.FS path.
+func contentDir(cfg *Config) string {
+	dir := path.Clean("/" + cfg.Content)[1:]
+	if dir == "" {
+		return "."
+	}
+	return dir
+}
+
+// Walk calls fn with every post file under cfg.Content, relative to the
+// repository root, one at a time, so that a caller can stream over any
+// number of posts. A post file is a file whose name ends in ".md".
+// Files and directories whose names start with "." are skipped; so are
+// symbolic links to directories, which are not followed. Directories whose
+// names start with "_" are walked like any other: a draft is marked with
+// draft: true, never by where it lives, so that no post is lost.
+//
+// The order is fs.WalkDir's: each directory's entries sorted by name,
+// depth first. Walk stops at the first error from fn, or when ctx ends,
+// and returns it. A missing content directory is an *Error.
+func Walk(ctx context.Context, fsys fs.FS, cfg *Config, fn func(file string) error) error {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	root := contentDir(cfg)
+	info, err := fs.Stat(fsys, root)
+	if err != nil || !info.IsDir() {
+		cfgName := cfg.File
+		if cfgName == "" {
+			cfgName = "herald.yaml"
+		}
+		msg := fmt.Sprintf("content directory %q does not exist; create it or set content in %s", root, cfgName)
+		if err == nil {
+			msg = fmt.Sprintf("content directory %q is not a directory; set content in %s", root, cfgName)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("walk content: %w", err)
+		}
+		return &Error{File: root, Message: msg, Severity: SeverityError}
+	}
+	err = fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if name != root && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(name, ".md") {
+			return nil
+		}
+		return fn(name)
+	})
+	if err != nil {
+		return fmt.Errorf("walk content: %w", err)
+	}
+	return nil
+}
+
+// LoadPost reads, parses and resolves the media of one post file: file is
+// relative to fsys, the repository root. It checks the file before
+// reading it: it must be a regular file of at most MaxPostSize, and a
+// symbolic link must stay in the repository (os.Root.FS refuses one that
+// does not). The Post is nil when the file cannot be read as a post.
+func LoadPost(fsys fs.FS, cfg *Config, file string) (*Post, Errors) {
+	fileErr := func(format string, args ...any) Errors {
+		return Errors{{File: file, Message: fmt.Sprintf(format, args...), Severity: SeverityError}}
+	}
+	info, err := fs.Stat(fsys, file)
+	if err != nil {
+		switch {
+		case isEscape(err):
+			return nil, fileErr("the post is a link that leaves the repository")
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fileErr("no such file")
+		}
+		return nil, fileErr("cannot read the post: %v", err)
+	}
+	switch {
+	case info.IsDir():
+		return nil, fileErr("is a directory, not a post")
+	case !info.Mode().IsRegular():
+		return nil, fileErr("not a regular file")
+	case info.Size() > MaxPostSize:
+		return nil, fileErr("post is %s; the limit is %s", sizeString(info.Size()), limitString(MaxPostSize))
+	}
+	f, err := fsys.Open(file)
+	if err != nil {
+		return nil, fileErr("cannot read the post: %v", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxPostSize+1))
+	f.Close()
+	if err != nil {
+		return nil, fileErr("cannot read the post: %v", err)
+	}
+	if len(data) > MaxPostSize {
+		return nil, fileErr("post is more than %s, the limit", limitString(MaxPostSize))
+	}
+	p, errs := ParsePost(cfg, file, data)
+	if p == nil {
+		return nil, errs
+	}
+	if merrs := ResolveMedia(fsys, cfg, p); len(merrs) > 0 {
+		errs = append(errs, merrs...)
+		errs.Sort()
+	}
+	return p, errs
+}
+
+// IDIndex finds posts that share an id while posts stream by: two posts
+// with one id would overwrite each other's published state. It keeps only
+// id -> file, never the Posts. The zero value is ready to use, and it is
+// safe for concurrent use; findings are deterministic when posts are added
+// in Walk's order.
+type IDIndex struct {
+	mu    sync.Mutex
+	files map[string]string
+}
+
+// Add records p's id and returns a finding, at p's id key (or its first
+// line), when an earlier post has the same id.
+func (x *IDIndex) Add(p *Post) *Error {
+	if p == nil || p.ID == "" {
+		return nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.files == nil {
+		x.files = map[string]string{}
+	}
+	other, dup := x.files[p.ID]
+	if !dup {
+		x.files[p.ID] = p.File
+		return nil
+	}
+	pos, ok := p.Positions["id"]
+	if !ok {
+		pos = Position{File: p.File, Line: 1, Col: 1}
+	}
+	pos.File = p.File
+	return Errorf(pos, "id", "id %q is also used by %s", p.ID, other)
+}
+
+// Len returns how many distinct ids the index holds.
+func (x *IDIndex) Len() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.files)
+}

@@ -1,0 +1,453 @@
+package schema
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Front-matter keys herald gives a meaning to. A top-level key that is
+// none of these and names an account is that account's Override.
+var postKeys = map[string]bool{
+	"id": true, "title": true, "publish_at": true, "draft": true, "delete": true,
+	"to": true, "tags": true, "campaign": true, "media": true, "thread": true,
+}
+
+// ParsePost reads one post file: data is its content and file its path
+// relative to the repository root, slash-separated. It returns every
+// finding, positioned. The Post is nil when data cannot be read as a post
+// at all (not text, no front-matter, malformed front-matter); otherwise it
+// is filled as far as the findings allow.
+//
+// Go checks here only what a schema cannot: encodings, syntax, times and
+// time zones, targets against the configured accounts, the id. A field of
+// the wrong type is left at its zero value in the typed fields and kept as
+// written in Front, for the CUE schema to report.
+//
+// ParsePost does not read media: ResolveMedia does, and LoadPost does both.
+func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	src, err := normalise(file, data)
+	if err != nil {
+		return nil, Errors{err}
+	}
+	s := newParseState(file, src)
+	sp, ok := s.splitFrontMatter()
+	if !ok {
+		return nil, s.errs
+	}
+	if !s.decode(sp) {
+		s.errs.Sort()
+		return nil, s.errs
+	}
+
+	body := src[sp.body:]
+	p := &Post{
+		File:      file,
+		Front:     s.front,
+		Positions: s.pos,
+		Markdown:  string(body),
+		BodyLine:  s.lineOf(sp.body),
+		Hash:      contentHash(src),
+	}
+	if sp.body == len(src) && src[len(src)-1] != '\n' {
+		p.BodyLine++ // the closing delimiter ends the file without a line end
+	}
+	f := filler{s: s, cfg: cfg, p: p}
+	f.fill()
+	p.Body = ParseMarkdown(body, p.BodyLine)
+	if len(s.errs) == 0 {
+		return p, nil
+	}
+	s.errs.Sort()
+	return p, s.errs
+}
+
+// normalise strips a byte order mark and makes every line end LF, after
+// checking that data is UTF-8 text.
+func normalise(file string, data []byte) ([]byte, *Error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, &Error{File: file, Field: "", Severity: SeverityError,
+			Message: "not a text file: a post is Markdown saved as UTF-8"}
+	}
+	if bytes.IndexByte(data, '\r') >= 0 {
+		out := make([]byte, 0, len(data))
+		for i := 0; i < len(data); i++ {
+			c := data[i]
+			if c == '\r' {
+				if i+1 < len(data) && data[i+1] == '\n' {
+					continue
+				}
+				c = '\n'
+			}
+			out = append(out, c)
+		}
+		data = out
+	}
+	if !utf8.Valid(data) {
+		line, col := 1, 1
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return nil, Errorf(Position{File: file, Line: line, Col: col}, "",
+					"invalid UTF-8 at byte 0x%02x; save the file as UTF-8", data[i])
+			}
+			if r == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+			i += size
+		}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, Errorf(Position{File: file, Line: 1, Col: 1}, "", "empty file: a post needs front-matter")
+	}
+	return data, nil
+}
+
+// filler fills a Post's typed fields from its Front, leniently.
+type filler struct {
+	s   *parseState
+	cfg *Config
+	p   *Post
+}
+
+func (f *filler) pos(path string) Position { return f.p.PosOf(path) }
+
+func (f *filler) errorf(path, format string, args ...any) {
+	f.s.errorf(f.pos(path), path, format, args...)
+}
+
+func (f *filler) fill() {
+	fr := f.p.Front
+	f.p.Title, _ = fr["title"].(string)
+	f.p.Campaign, _ = fr["campaign"].(string)
+	f.p.Draft, _ = fr["draft"].(bool)
+	f.p.Delete, _ = fr["delete"].(bool)
+	if tags, ok := fr["tags"].([]any); ok {
+		for _, t := range tags {
+			if t, ok := t.(string); ok {
+				f.p.Tags = append(f.p.Tags, t)
+			}
+		}
+	}
+	f.id()
+	f.publishAt()
+	f.targets()
+	f.thread()
+	f.media()
+	f.overrides()
+}
+
+// --- id ---
+
+func (f *filler) id() {
+	v, present := f.p.Front["id"]
+	if !present {
+		f.p.ID = defaultID(f.cfg, f.p.File)
+		if msg := checkID(f.p.ID); msg != "" {
+			f.s.errorf(Position{Line: 1, Col: 1}, "id",
+				"the file's path gives the id %q, which %s; rename the file or set id", f.p.ID, msg)
+		}
+		return
+	}
+	id, ok := v.(string)
+	if !ok {
+		return // the schema reports the type
+	}
+	if msg := checkID(id); msg != "" {
+		f.errorf("id", "%q %s", id, msg)
+		return
+	}
+	f.p.ID = id
+}
+
+// defaultID is a post's id when it sets none: its path below the content
+// directory, without .md.
+func defaultID(cfg *Config, file string) string {
+	content := path.Clean("/" + cfg.Content)[1:]
+	if content != "" && strings.HasPrefix(file, content+"/") {
+		file = file[len(content)+1:]
+	}
+	return strings.TrimSuffix(file, ".md")
+}
+
+// checkID says what is wrong with an id, or "" when it is a safe slug path:
+// it names state files and platform records, so it must be the same on
+// every file system.
+func checkID(id string) string {
+	switch {
+	case id == "":
+		return "is empty"
+	case strings.HasPrefix(id, "/"):
+		return "must not start with /"
+	case strings.HasSuffix(id, "/"):
+		return "must not end with /"
+	case strings.Contains(id, "//"):
+		return "must not contain //"
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '/') {
+			return "is not a valid id: use lowercase letters, digits, -, _ and /"
+		}
+	}
+	return ""
+}
+
+// --- publish_at ---
+
+// Time layouts publish_at accepts, with a zone and without one.
+var (
+	zonedLayouts = []string{
+		time.RFC3339Nano,
+		"2006-01-02 15:04:05Z07:00",
+		"2006-01-02T15:04Z07:00",
+		"2006-01-02 15:04Z07:00",
+	}
+	localLayouts = []string{
+		"2006-01-02T15:04:05",
+		"2006-01-02 15:04:05",
+		"2006-01-02T15:04",
+		"2006-01-02 15:04",
+		"2006-01-02",
+	}
+)
+
+func (f *filler) configName() string {
+	if f.cfg.File != "" {
+		return f.cfg.File
+	}
+	return "herald.yaml"
+}
+
+func (f *filler) publishAt() {
+	raw, ok := f.p.Front["publish_at"].(string)
+	if !ok {
+		return // absent, or the schema reports the type
+	}
+	v := strings.TrimSpace(raw)
+	if v == "next" {
+		f.p.PublishNext = true
+		return
+	}
+	for _, layout := range zonedLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			f.p.PublishAt = &t
+			return
+		}
+	}
+	for _, layout := range localLayouts {
+		t, err := time.Parse(layout, v)
+		if err != nil {
+			continue
+		}
+		loc := f.cfg.Timezone
+		if loc == nil {
+			f.errorf("publish_at", "no time zone: write 2026-12-01T09:00:00-05:00 or set timezone in %s", f.configName())
+			return
+		}
+		local := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
+		wall := t.Format("2006-01-02T15:04:05")
+		if local.Format("2006-01-02T15:04:05") != wall {
+			f.errorf("publish_at", "%s does not exist in %s: the clocks skip it; choose another time or write the offset",
+				wall, loc)
+			return
+		}
+		if other, ok := otherOccurrence(local); ok {
+			f.s.errs = append(f.s.errs, &Error{File: f.p.File, Line: f.pos("publish_at").Line, Column: f.pos("publish_at").Col,
+				Field: "publish_at", Severity: SeverityWarning,
+				Message: fmt.Sprintf("%s happens twice in %s (%s and %s); using the first: write the offset to choose",
+					wall, loc, local.Format(time.RFC3339), other.Format(time.RFC3339))})
+		}
+		f.p.PublishAt = &local
+		return
+	}
+	f.errorf("publish_at", "cannot read %q as a time: write 2026-12-01T09:00:00-05:00, "+
+		"2026-12-01T09:00:00, 2026-12-01 09:00 or 2026-12-01 (in the configured timezone), or next", raw)
+}
+
+// otherOccurrence finds the later instant that shows the same wall clock as
+// t, when clocks go back.
+func otherOccurrence(t time.Time) (time.Time, bool) {
+	wall := t.Format("2006-01-02T15:04:05.999999999")
+	for _, d := range []time.Duration{30 * time.Minute, time.Hour, 90 * time.Minute, 2 * time.Hour} {
+		u := t.Add(d)
+		if u.Format("2006-01-02T15:04:05.999999999") == wall {
+			return u, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// --- to ---
+
+func (f *filler) targets() {
+	type entry struct {
+		name, path string
+	}
+	var entries []entry
+	switch v := f.p.Front["to"].(type) {
+	case string:
+		entries = append(entries, entry{v, "to"})
+	case []any:
+		for i, x := range v {
+			if name, ok := x.(string); ok {
+				entries = append(entries, entry{name, joinIndex("to", i)})
+			}
+		}
+	default:
+		return // absent, or the schema reports the type
+	}
+	seen := map[string]string{}
+	for _, e := range entries {
+		if first, dup := seen[e.name]; dup {
+			f.errorf(e.path, "duplicate target %q (also %s)", e.name, first)
+			continue
+		}
+		seen[e.name] = e.path
+		acc, ok := f.cfg.Accounts[e.name]
+		if !ok {
+			f.errorf(e.path, "%s", unknownTarget(e.name, f.cfg.Accounts))
+			continue
+		}
+		f.p.To = append(f.p.To, Target{Name: e.name, Platform: acc.Platform, Pos: f.pos(e.path)})
+	}
+}
+
+// unknownTarget explains a name that is not an account, suggesting the
+// closest account name.
+func unknownTarget(name string, accounts map[string]*Account) string {
+	if len(accounts) == 0 {
+		return fmt.Sprintf("unknown target %q: no accounts are configured", name)
+	}
+	names := make([]string, 0, len(accounts))
+	for n := range accounts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	msg := fmt.Sprintf("unknown target %q", name)
+	if s := suggest(name, names); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	const show = 10
+	list := names
+	if len(list) > show {
+		list = append(list[:show:show], fmt.Sprintf("... (%d more)", len(names)-show))
+	}
+	return msg + "; accounts: " + strings.Join(list, ", ")
+}
+
+// suggest returns the candidate closest to name by edit distance, if it is
+// close enough to be a typo.
+func suggest(name string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if d < bestD && d < len([]rune(c)) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// --- thread, media, overrides ---
+
+func (f *filler) thread() {
+	v, ok := f.p.Front["thread"].(string)
+	if !ok {
+		return
+	}
+	switch ThreadMode(v) {
+	case ThreadAuto, ThreadNumbered:
+		f.p.Thread = ThreadMode(v)
+	default:
+		f.errorf("thread", "unknown mode %q: use auto or numbered, or leave thread out", v)
+	}
+}
+
+func (f *filler) media() {
+	items, ok := f.p.Front["media"].([]any)
+	if !ok {
+		return
+	}
+	// One Media per item, whatever its type, so that Media[i] is media.i.
+	f.p.Media = make([]Media, len(items))
+	for i, x := range items {
+		path := joinIndex("media", i)
+		m := Media{Pos: f.pos(path)}
+		if item, ok := x.(map[string]any); ok {
+			m.File, _ = item["file"].(string)
+			m.Alt, _ = item["alt"].(string)
+		}
+		f.p.Media[i] = m
+	}
+}
+
+func (f *filler) overrides() {
+	keys := make([]string, 0, len(f.p.Front))
+	for k := range f.p.Front {
+		if _, ok := f.cfg.Accounts[k]; ok && !postKeys[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m, ok := f.p.Front[k].(map[string]any)
+		if !ok {
+			continue // the schema reports the type
+		}
+		o := &Override{Pos: f.pos(k)}
+		for key, v := range m {
+			if key == "text" {
+				if text, ok := v.(string); ok {
+					o.Text = &text
+					line := f.s.textLine[k+".text"]
+					if line == 0 {
+						line = f.pos(k + ".text").Line
+					}
+					body := ParseMarkdown([]byte(text), line)
+					o.Body = &body
+				}
+				continue
+			}
+			if o.Extra == nil {
+				o.Extra = map[string]any{}
+			}
+			o.Extra[key] = v
+		}
+		if f.p.Overrides == nil {
+			f.p.Overrides = map[string]*Override{}
+		}
+		f.p.Overrides[k] = o
+	}
+}
