@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/httpx"
 )
 
 // Sentinel errors that callers branch on. Adapters wrap them with %w.
@@ -181,4 +183,27 @@ func OutcomeOf(err error) Outcome {
 		return NotCreated
 	}
 	return Unknown
+}
+
+// FromHTTP turns an internal/httpx error into an *APIError for platform,
+// with the outcome it implies: a status error's outcome follows its status
+// (OutcomeForStatus) and carries its Retry-After; a transport error is
+// NotCreated when the request was never written and Unknown when it was.
+// An adapter that knows better (Mastodon's Idempotency-Key makes a 5xx
+// safe to retry) changes Outcome afterwards. nil stays nil; an error that
+// is already an *APIError is returned as is.
+func FromHTTP(platform string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return err
+	}
+	var se *httpx.StatusError
+	if errors.As(err, &se) {
+		return &APIError{Platform: platform, Status: se.Status, Code: se.Code, Message: se.Message,
+			RetryAfter: se.RetryAfter, Outcome: OutcomeForStatus(se.Status), Err: err}
+	}
+	return &APIError{Platform: platform, Outcome: OutcomeOf(err), Err: err}
 }

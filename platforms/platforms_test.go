@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
 )
 
@@ -323,5 +325,39 @@ func TestSettingsSecret(t *testing.T) {
 				t.Errorf("Secret(%q) = %q, %v; want %q, %q", tt.key, got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestFromHTTP(t *testing.T) {
+	already := &platforms.APIError{Platform: "x", Status: 403, Outcome: platforms.NotCreated}
+	tests := []struct {
+		name string
+		err  error
+		want *platforms.APIError
+	}{
+		{"429 with retry-after", &httpx.StatusError{Status: 429, Code: "rate", Message: "slow", RetryAfter: 30 * time.Second},
+			&platforms.APIError{Platform: "m", Status: 429, Code: "rate", Message: "slow", RetryAfter: 30 * time.Second, Outcome: platforms.NotCreated}},
+		{"502", &httpx.StatusError{Status: 502}, &platforms.APIError{Platform: "m", Status: 502, Outcome: platforms.Unknown}},
+		{"not written", &httpx.TransportError{Written: false}, &platforms.APIError{Platform: "m", Outcome: platforms.NotCreated}},
+		{"written", &httpx.TransportError{Written: true}, &platforms.APIError{Platform: "m", Outcome: platforms.Unknown}},
+		{"already an APIError", fmt.Errorf("publish: %w", already), already},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := platforms.FromHTTP("m", tt.err)
+			var got *platforms.APIError
+			if !errors.As(err, &got) {
+				t.Fatalf("FromHTTP = %v, want an *APIError", err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(platforms.APIError{}, "Err")); diff != "" {
+				t.Errorf("APIError (-want +got):\n%s", diff)
+			}
+			if !errors.Is(err, tt.err) && got != already {
+				t.Errorf("FromHTTP does not wrap its cause")
+			}
+		})
+	}
+	if platforms.FromHTTP("m", nil) != nil {
+		t.Error("FromHTTP(nil) != nil")
 	}
 }
