@@ -189,9 +189,6 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new request %s %s: %s", r.Method, redact.URL(u), redact.String(err.Error()))
 	}
-	if body == nil {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
-	}
 	for k, vs := range c.Header {
 		req.Header[k] = append([]string(nil), vs...)
 	}
