@@ -1,0 +1,509 @@
+package platformtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/heraldhq/herald/platforms"
+)
+
+// Backend is the suite's view of the fake platform behind an adapter:
+// what it accepted, and faults on demand. *Fake implements it.
+type Backend interface {
+	// Posts returns the live posts, in creation order.
+	Posts() []Post
+	// Inject makes the next create request fail with fault.
+	Inject(fault Fault)
+	// RemoveRemotely deletes a post on the platform's side.
+	RemoveRemotely(id string)
+}
+
+// Env is what the suite gives a harness to build an adapter with.
+type Env struct {
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Harness connects the suite to one adapter and its fake.
+type Harness struct {
+	// New returns the adapter pointed at a fresh backend. It is called
+	// once per check, so that checks do not see each other's posts.
+	New func(t *testing.T, env Env) (platforms.Publisher, Backend)
+	// Capabilities is what the adapter is meant to support; the suite
+	// fails when platforms.Capabilities disagrees, so that a lost method
+	// is not silently reported as "unsupported".
+	Capabilities platforms.Capability
+	// MaxParts is how many parts a thread may have; 0 or 1 means the
+	// platform has no threads.
+	MaxParts int
+	// MaxMedia is how many media items a post may carry; 0 means none.
+	MaxMedia int
+	// Idempotent says that Publish with the same key never creates a
+	// second post (Mastodon's Idempotency-Key, Bluesky's record key).
+	Idempotent bool
+	// Skip names checks the platform cannot fail in, with the reason
+	// (a file feed has no rate limit). Skips are logged.
+	Skip map[string]string
+	// Timeout bounds the call the suite expects to time out after the
+	// platform accepted it. Default 500ms.
+	Timeout time.Duration
+}
+
+// clock is the suite's fixed time.
+var clock = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// pngBytes is a 1x1 PNG.
+var pngBytes = []byte{
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+	0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x08, 0xd7, 0x63, 0xf8, 0xcf, 0xc0, 0x00,
+	0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xdd, 0x8d, 0xb0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+	0x44, 0xae, 0x42, 0x60, 0x82,
+}
+
+// Payload returns the suite's payload for a post of the given parts: what
+// the reconciler would build. Exported so that adapter tests can reuse it.
+func Payload(postID string, parts ...string) *platforms.Payload {
+	p := &platforms.Payload{PostID: postID, Target: "main", Hash: "sha256-" + postID}
+	for _, text := range parts {
+		p.Parts = append(p.Parts, platforms.Part{Text: text})
+	}
+	return p
+}
+
+// WithImage adds a PNG with alt text to p.
+func WithImage(p *platforms.Payload, alt string) *platforms.Payload {
+	p.Media = append(p.Media, platforms.Media{
+		Path: "posts/pixel.png", Alt: alt, Type: "image/png", Size: int64(len(pngBytes)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pngBytes)), nil },
+	})
+	return p
+}
+
+// Run checks that an adapter keeps the contract every adapter keeps:
+// it publishes text exactly, threads in order, media with alt text; its
+// optional abilities work as declared; its errors say truthfully whether a
+// post was created and whether to retry; and retrying with the same
+// attempt key after any fault leaves exactly one post.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	s := &suite{h: h}
+	if s.h.Timeout == 0 {
+		s.h.Timeout = 500 * time.Millisecond
+	}
+	for _, c := range []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"capabilities", s.capabilities},
+		{"publish", s.publish},
+		{"thread", s.thread},
+		{"media", s.media},
+		{"update", s.update},
+		{"delete", s.delete},
+		{"find", s.find},
+		{"metrics", s.metrics},
+		{"rate_limited", s.rateLimited},
+		{"auth_rejected", s.authRejected},
+		{"accept_then_timeout", s.acceptThenTimeout},
+		{"no_duplicate_after_fault", s.noDuplicate},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if reason, ok := h.Skip[c.name]; ok {
+				t.Skipf("harness: %s", reason)
+			}
+			c.fn(t)
+		})
+	}
+}
+
+type suite struct{ h Harness }
+
+func (s *suite) new(t *testing.T) (platforms.Publisher, Backend) {
+	t.Helper()
+	env := Env{Now: func() time.Time { return clock }, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	pub, b := s.h.New(t, env)
+	if pub == nil || b == nil {
+		t.Fatal("harness returned no adapter or no backend")
+	}
+	return pub, b
+}
+
+// needs skips t when the adapter lacks want, which the capabilities check
+// has already held against what the harness declares.
+func (s *suite) needs(t *testing.T, pub platforms.Publisher, want platforms.Capability) {
+	t.Helper()
+	if !platforms.Capabilities(pub).Has(want) {
+		t.Skipf("adapter %s does not support %s", pub.Name(), want)
+	}
+}
+
+// publish prepares p as the reconciler does and publishes it; it fails t
+// on error.
+func publish(t *testing.T, pub platforms.Publisher, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Payload, *platforms.Receipt) {
+	t.Helper()
+	p, err := platforms.Prepare(pub, p)
+	if err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	r, err := pub.Publish(t.Context(), p, key)
+	if err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if r == nil {
+		t.Fatal("publish returned no receipt and no error")
+	}
+	return p, r
+}
+
+// onlyPost fails t unless b holds exactly one live post, and returns it.
+func onlyPost(t *testing.T, b Backend) Post {
+	t.Helper()
+	posts := b.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("platform holds %d live posts, want exactly 1: %+v", len(posts), posts)
+	}
+	return posts[0]
+}
+
+func ids(posts []Post) []string {
+	out := make([]string, len(posts))
+	for i, p := range posts {
+		out[i] = p.ID
+	}
+	return out
+}
+
+func (s *suite) capabilities(t *testing.T) {
+	pub, _ := s.new(t)
+	if pub.Name() == "" {
+		t.Error("Name() is empty")
+	}
+	if got := platforms.Capabilities(pub); got != s.h.Capabilities {
+		t.Errorf("adapter %s has capabilities %s, harness declares %s", pub.Name(), got, s.h.Capabilities)
+	}
+}
+
+func (s *suite) publish(t *testing.T) {
+	pub, b := s.new(t)
+	const link = "https://example.com/a?b=c"
+	in := Payload("hello", "Hello from herald: naïve café, 日本語, emoji 🎉👩‍👩‍👧 and a link "+link)
+	start := strings.Index(in.Parts[0].Text, link)
+	in.Parts[0].Facets = []platforms.Facet{{Start: start, End: start + len(link), Type: platforms.FacetLink, Value: link}}
+	p, r := publish(t, pub, in, "attempt-publish")
+	post := onlyPost(t, b)
+	if post.Text != p.Parts[0].Text {
+		t.Errorf("platform holds text %q, want exactly %q", post.Text, p.Parts[0].Text)
+	}
+	if diff := cmp.Diff([]string{post.ID}, r.IDs); diff != "" {
+		t.Errorf("receipt IDs (-platform +receipt):\n%s", diff)
+	}
+	if r.Provider != pub.Name() {
+		t.Errorf("receipt provider %q, want the adapter's name %q", r.Provider, pub.Name())
+	}
+	if r.PublishedAt.IsZero() {
+		t.Error("receipt has no PublishedAt")
+	}
+}
+
+func (s *suite) thread(t *testing.T) {
+	if s.h.MaxParts < 2 {
+		t.Skip("harness declares no threads (MaxParts < 2)")
+	}
+	pub, b := s.new(t)
+	p, r := publish(t, pub, Payload("thread", "1/3 first", "2/3 second", "3/3 third"), "attempt-thread")
+	posts := b.Posts()
+	if len(posts) != 3 {
+		t.Fatalf("platform holds %d posts, want 3: %+v", len(posts), posts)
+	}
+	for i, post := range posts {
+		if post.Text != p.Parts[i].Text {
+			t.Errorf("part %d: text %q, want %q", i, post.Text, p.Parts[i].Text)
+		}
+		want := ""
+		if i > 0 {
+			want = posts[i-1].ID
+		}
+		if post.ReplyTo != want {
+			t.Errorf("part %d replies to %q, want %q", i, post.ReplyTo, want)
+		}
+	}
+	if diff := cmp.Diff(ids(posts), r.IDs); diff != "" {
+		t.Errorf("receipt IDs (-platform +receipt):\n%s", diff)
+	}
+}
+
+func (s *suite) media(t *testing.T) {
+	if s.h.MaxMedia < 1 {
+		t.Skip("harness declares no media (MaxMedia 0)")
+	}
+	pub, b := s.new(t)
+	const alt = "A single pixel, described for screen readers"
+	publish(t, pub, WithImage(Payload("media", "With a picture"), alt), "attempt-media")
+	post := onlyPost(t, b)
+	if len(post.Media) != 1 {
+		t.Fatalf("post carries %d media, want 1", len(post.Media))
+	}
+	m := post.Media[0]
+	if m.Alt != alt {
+		t.Errorf("alt text %q, want %q", m.Alt, alt)
+	}
+	if m.Type != "image/png" {
+		t.Errorf("media type %q, want image/png", m.Type)
+	}
+	if m.Data == nil {
+		t.Log("the fake did not see the media bytes (fetched by URL)")
+	} else if !bytes.Equal(m.Data, pngBytes) {
+		t.Errorf("uploaded %d bytes that differ from the file's %d", len(m.Data), len(pngBytes))
+	}
+}
+
+func (s *suite) update(t *testing.T) {
+	pub, b := s.new(t)
+	s.needs(t, pub, platforms.CapUpdate)
+	_, r := publish(t, pub, Payload("edit", "Before the edit"), "attempt-edit")
+	p, err := platforms.Prepare(pub, Payload("edit", "After the edit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := pub.(platforms.Updater).Update(t.Context(), r, p)
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	post := onlyPost(t, b)
+	if post.Text != p.Parts[0].Text {
+		t.Errorf("after update the platform holds %q, want %q", post.Text, p.Parts[0].Text)
+	}
+	if r2 == nil || len(r2.IDs) != 1 || r2.IDs[0] != post.ID {
+		t.Errorf("update receipt %+v does not name the live post %s", r2, post.ID)
+	}
+}
+
+func (s *suite) delete(t *testing.T) {
+	pub, b := s.new(t)
+	s.needs(t, pub, platforms.CapDelete)
+	parts := []string{"To be deleted"}
+	if s.h.MaxParts >= 2 {
+		parts = append(parts, "and its reply")
+	}
+	_, r := publish(t, pub, Payload("gone", parts...), "attempt-delete")
+	del := pub.(platforms.Deleter)
+	if err := del.Delete(t.Context(), r); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if posts := b.Posts(); len(posts) != 0 {
+		t.Errorf("after delete the platform still holds %+v", posts)
+	}
+	if err := del.Delete(t.Context(), r); err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
+		t.Errorf("deleting again = %v, want nil or ErrDeletedRemotely", err)
+	}
+}
+
+func (s *suite) find(t *testing.T) {
+	pub, b := s.new(t)
+	s.needs(t, pub, platforms.CapFind)
+	finder := pub.(platforms.Finder)
+	other, err := platforms.Prepare(pub, Payload("never", "Never published"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, pub, Payload("decoy", "A different post"), "attempt-decoy")
+	if r, err := finder.Find(t.Context(), other, "attempt-never"); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find of an attempt that never landed = %+v, %v; want ErrNotFound", r, err)
+	}
+	p, r := publish(t, pub, Payload("found", "Find me"), "attempt-find")
+	got, err := finder.Find(t.Context(), p, "attempt-find")
+	if err != nil {
+		t.Fatalf("find of a published attempt: %v", err)
+	}
+	if diff := cmp.Diff(r.IDs, got.IDs); diff != "" {
+		t.Errorf("found IDs (-published +found):\n%s", diff)
+	}
+	if n := len(b.Posts()); n != 2 {
+		t.Errorf("platform holds %d posts after find, want 2", n)
+	}
+}
+
+func (s *suite) metrics(t *testing.T) {
+	pub, b := s.new(t)
+	s.needs(t, pub, platforms.CapMetrics)
+	mr := pub.(platforms.MetricsReader)
+	_, r := publish(t, pub, Payload("counted", "Count me"), "attempt-metrics")
+	m, err := mr.Metrics(t.Context(), r)
+	if err != nil || m == nil {
+		t.Fatalf("metrics of a live post = %v, %v", m, err)
+	}
+	b.RemoveRemotely(r.IDs[0])
+	if m, err := mr.Metrics(t.Context(), r); !errors.Is(err, platforms.ErrDeletedRemotely) {
+		t.Errorf("metrics of a post deleted on the platform = %+v, %v; want ErrDeletedRemotely", m, err)
+	}
+}
+
+// failOnce injects fault, publishes, and checks that the error is one and
+// tells the truth about what the platform holds.
+func failOnce(t *testing.T, pub platforms.Publisher, b Backend, fault Fault, p *platforms.Payload, key platforms.AttemptKey, timeout time.Duration) error {
+	t.Helper()
+	b.Inject(fault)
+	ctx := t.Context()
+	if fault.Kind == AcceptThenTimeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	r, err := pub.Publish(ctx, p, key)
+	if err == nil {
+		t.Fatalf("publish under fault %s succeeded with %+v; want an error", fault.Kind, r)
+	}
+	n := len(b.Posts())
+	switch o := platforms.OutcomeOf(err); {
+	case o == platforms.NotCreated && n != 0:
+		t.Errorf("error says %s but the platform holds %d posts: %v", o, n, err)
+	case o == platforms.Created && n == 0:
+		t.Errorf("error says %s but the platform holds none: %v", o, err)
+	}
+	return err
+}
+
+func (s *suite) rateLimited(t *testing.T) {
+	pub, b := s.new(t)
+	p, err := platforms.Prepare(pub, Payload("limited", "Slow down"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = failOnce(t, pub, b, Fault{Kind: RateLimited, RetryAfter: 30 * time.Second}, p, "attempt-limited", s.h.Timeout)
+	var ae *platforms.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v is not an *APIError", err)
+	}
+	if ae.Status != 429 {
+		t.Errorf("status %d, want 429", ae.Status)
+	}
+	if ae.RetryAfter < 29*time.Second || ae.RetryAfter > 30*time.Second {
+		t.Errorf("RetryAfter %v, want 30s", ae.RetryAfter)
+	}
+	if !platforms.IsRetryable(err) {
+		t.Errorf("a 429 is not retryable: %v", err)
+	}
+	if o := platforms.OutcomeOf(err); o != platforms.NotCreated {
+		t.Errorf("outcome of a 429 is %s, want %s", o, platforms.NotCreated)
+	}
+}
+
+func (s *suite) authRejected(t *testing.T) {
+	pub, b := s.new(t)
+	p, err := platforms.Prepare(pub, Payload("denied", "Not allowed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = failOnce(t, pub, b, Fault{Kind: Unauthorized}, p, "attempt-denied", s.h.Timeout)
+	var ae *platforms.APIError
+	if !errors.As(err, &ae) || ae.Status != 401 {
+		t.Errorf("error %v is not an *APIError with status 401", err)
+	}
+	if platforms.IsRetryable(err) {
+		t.Errorf("an auth failure is retryable: %v", err)
+	}
+	if o := platforms.OutcomeOf(err); o != platforms.NotCreated {
+		t.Errorf("outcome of an auth failure is %s, want %s", o, platforms.NotCreated)
+	}
+}
+
+func (s *suite) acceptThenTimeout(t *testing.T) {
+	pub, b := s.new(t)
+	p, err := platforms.Prepare(pub, Payload("slow", "Accepted, then silence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = failOnce(t, pub, b, Fault{Kind: AcceptThenTimeout}, p, "attempt-slow", s.h.Timeout)
+	if o := platforms.OutcomeOf(err); o != platforms.Unknown {
+		t.Errorf("outcome of a timeout after the platform accepted is %s, want %s: %v", o, platforms.Unknown, err)
+	}
+	post := onlyPost(t, b)
+	resolved := false
+	if f, ok := pub.(platforms.Finder); ok {
+		r, err := f.Find(t.Context(), p, "attempt-slow")
+		if err != nil {
+			t.Fatalf("find of the accepted attempt: %v", err)
+		}
+		if len(r.IDs) == 0 || r.IDs[0] != post.ID {
+			t.Errorf("find returned %+v, want the accepted post %s", r.IDs, post.ID)
+		}
+		resolved = true
+	}
+	if s.h.Idempotent {
+		r, err := pub.Publish(t.Context(), p, "attempt-slow")
+		if err != nil {
+			t.Fatalf("publish again with the same key: %v", err)
+		}
+		if len(r.IDs) == 0 || r.IDs[0] != post.ID {
+			t.Errorf("publish again returned %+v, want the accepted post %s", r.IDs, post.ID)
+		}
+		resolved = true
+	}
+	onlyPost(t, b)
+	if !resolved {
+		t.Log("neither a Finder nor idempotent: the reconciler leaves this attempt to a human")
+	}
+}
+
+// noDuplicate follows the apply protocol after each fault: retry what
+// surely was not created, look up what may have been, and then requires
+// exactly one post.
+func (s *suite) noDuplicate(t *testing.T) {
+	for _, kind := range []FaultKind{RateLimited, Unauthorized, ServerError, AcceptThenTimeout} {
+		t.Run(kind.String(), func(t *testing.T) {
+			pub, b := s.new(t)
+			p, err := platforms.Prepare(pub, Payload("once-"+kind.String(), "Exactly once after "+kind.String()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			const key = "attempt-once"
+			err = failOnce(t, pub, b, Fault{Kind: kind, RetryAfter: time.Second}, p, key, s.h.Timeout)
+			var r *platforms.Receipt
+			switch platforms.OutcomeOf(err) {
+			case platforms.NotCreated:
+				r = retry(t, pub, p, key)
+			case platforms.Created:
+				t.Fatalf("outcome Created for a fault that cannot have completed the post: %v", err)
+			default:
+				f, ok := pub.(platforms.Finder)
+				switch {
+				case ok:
+					found, ferr := f.Find(t.Context(), p, key)
+					switch {
+					case ferr == nil:
+						r = found
+					case errors.Is(ferr, platforms.ErrNotFound):
+						r = retry(t, pub, p, key)
+					default:
+						t.Fatalf("find cannot tell: %v", ferr)
+					}
+				case s.h.Idempotent:
+					r = retry(t, pub, p, key)
+				default:
+					t.Skip("unknown outcome with neither a Finder nor idempotency: the reconciler asks a human")
+				}
+			}
+			post := onlyPost(t, b)
+			if len(r.IDs) == 0 || r.IDs[0] != post.ID {
+				t.Errorf("recovered receipt %+v, want the one post %s", r.IDs, post.ID)
+			}
+		})
+	}
+}
+
+func retry(t *testing.T, pub platforms.Publisher, p *platforms.Payload, key platforms.AttemptKey) *platforms.Receipt {
+	t.Helper()
+	r, err := pub.Publish(t.Context(), p, key)
+	if err != nil {
+		t.Fatalf("retry with the same key: %v", err)
+	}
+	return r
+}
