@@ -10,6 +10,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // markdown is the one goldmark configuration herald reads bodies with:
@@ -178,7 +179,7 @@ func (c *converter) inlines(n ast.Node) []Inline {
 	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 		switch ch := ch.(type) {
 		case *ast.Text:
-			add(Inline{Kind: Text, Text: string(ch.Value(c.src))})
+			add(Inline{Kind: Text, Text: c.text(ch)})
 			switch {
 			case ch.HardLineBreak():
 				add(Inline{Kind: HardBreak})
@@ -206,12 +207,24 @@ func (c *converter) inlines(n ast.Node) []Inline {
 		case *ast.Image:
 			add(Inline{Kind: Image, URL: string(ch.Destination), Title: string(ch.Title), Text: c.plain(ch)})
 		case *ast.RawHTML:
-			// Inline HTML is markup for a browser, not text for a reader.
+			// What looks like a tag (<angle>, <b>) is kept as the writer
+			// typed it: dropping it would lose text without a word.
+			add(Inline{Kind: Text, Text: c.segments(ch.Segments)})
 		default:
 			out = append(out, c.inlines(ch)...)
 		}
 	}
 	return out
+}
+
+// text is a text node's value as a reader sees it: backslash escapes and
+// entity references resolved, as goldmark's own renderer does.
+func (c *converter) text(n *ast.Text) string {
+	v := n.Value(c.src)
+	if n.IsRaw() {
+		return string(v)
+	}
+	return string(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v))))
 }
 
 // plain is the text of n's descendants with all markup dropped.
@@ -222,7 +235,11 @@ func (c *converter) plain(n ast.Node) string {
 		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 			switch ch := ch.(type) {
 			case *ast.Text:
-				b.Write(ch.Value(c.src))
+				if _, code := n.(*ast.CodeSpan); code {
+					b.Write(ch.Value(c.src))
+				} else {
+					b.WriteString(c.text(ch))
+				}
 				if ch.SoftLineBreak() || ch.HardLineBreak() {
 					b.WriteByte(' ')
 				}

@@ -84,11 +84,20 @@ func TestParseMarkdown(t *testing.T) {
 			}}}}}},
 		},
 		{
-			name:      "inline html dropped, html block kept as text",
-			src:       "a <b>b</b> c\n\n<div>\nblock\n</div>\n",
+			name:      "escapes and entities resolved, code kept raw",
+			src:       "\\*not emphasis\\* &amp; &#769;e &copy; `a\\*b &amp;`\n",
+			firstLine: 1,
+			want: Body{Parts: []Part{{Line: 1, Blocks: []Block{{Kind: Paragraph, Line: 1, Inlines: []Inline{
+				{Kind: Text, Text: "*not emphasis* & \u0301e \u00a9 "},
+				{Kind: Code, Text: "a\\*b &amp;"},
+			}}}}}},
+		},
+		{
+			name:      "inline html kept as typed, html block kept as text",
+			src:       "use <angle> and <b>b</b> c\n\n<div>\nblock\n</div>\n",
 			firstLine: 1,
 			want: Body{Parts: []Part{{Line: 1, Blocks: []Block{
-				{Kind: Paragraph, Line: 1, Inlines: []Inline{{Kind: Text, Text: "a b c"}}},
+				{Kind: Paragraph, Line: 1, Inlines: []Inline{{Kind: Text, Text: "use <angle> and <b>b</b> c"}}},
 				{Kind: Paragraph, Line: 3, Inlines: []Inline{{Kind: Text, Text: "<div>\nblock\n</div>"}}},
 			}}}},
 		},

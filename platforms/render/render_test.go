@@ -54,7 +54,7 @@ func TestHTMLUnsafeURLs(t *testing.T) {
 		{"hidden scheme", "[x](java%0ascript:alert) [y](<JAVA\tSCRIPT:alert>)", "<p>x y</p>\n"},
 		{"javascript image is alt", "![alt](javascript:x)", "<p>alt</p>\n"},
 		{"escaped href", `[a](https://e.com/?a=1&b="2")`, "<p><a href=\"https://e.com/?a=1&amp;b=&#34;2&#34;\">a</a></p>\n"},
-		{"text escaped", "a <b> & c", "<p>a  &amp; c</p>\n"},
+		{"text escaped", "a <b> & c", "<p>a &lt;b&gt; &amp; c</p>\n"},
 		{"ordered start", "3. three\n4. four\n", "<ol start=\"3\">\n<li>three</li>\n<li>four</li>\n</ol>\n"},
 	}
 	for _, tt := range tests {
