@@ -1,0 +1,93 @@
+// Package state records what herald published, in the content repository
+// itself: git is herald's only memory.
+//
+// # Format
+//
+// Each post has one JSON file, its record, at .herald/state/<id>.json,
+// where the post ID's slashes are directories: the post blog/launch is
+// .herald/state/blog/launch.json. A post ID must be a clean relative path
+// (no "..", no leading slash, no backslash), so that a record never lands
+// outside .herald/state. A record looks like this:
+//
+//	{
+//	  "file": "content/blog/launch.md",
+//	  "hash": "9f2c...",
+//	  "post": "blog/launch",
+//	  "targets": {
+//	    "bluesky": {
+//	      "attempt": "blog/launch/bluesky/1",
+//	      "attempts": 1,
+//	      "first_published_at": "2026-12-01T14:00:03Z",
+//	      "hash": "9f2c...",
+//	      "ids": ["at://did:plc:abc/app.bsky.feed.post/3k"],
+//	      "metrics": {"likes": 12, "synced_at": "2026-12-01T15:00:00Z"},
+//	      "status": "published",
+//	      "updated_at": "2026-12-01T14:00:03Z",
+//	      "urls": ["https://bsky.app/profile/example.com/post/3k"]
+//	    }
+//	  },
+//	  "version": 1
+//	}
+//
+// The encoding is deterministic so that equal records are equal bytes and
+// pull-request diffs are small: keys sorted, two-space indent, a trailing
+// newline, times in RFC 3339 in UTC, and empty fields left out. A metric
+// the platform does not give is absent, never 0. Decoding refuses unknown
+// fields, an unknown status and a version other than Version, and its
+// errors name the file.
+//
+// Status is per target: scheduled, publishing, published, failed, unknown,
+// deleted, and deleted_remotely for a post that sync found gone from the
+// platform although herald never deleted it.
+//
+// # Stores
+//
+// Store is the small interface plan, apply and sync use: Load, Walk, Put,
+// Commit and Push. MemStore keeps records in memory for tests. GitStore
+// keeps them in a git repository with go-git alone. It reads records from
+// the branch's head commit and commits by building trees from the head's
+// tree plus the record files, so a commit holds exactly the record files
+// that changed and nothing else that happens to be staged. The index and
+// the work tree are then updated for those paths only; GitStore never
+// walks the work tree.
+//
+// Commits are made by a bot identity (default
+// "herald <herald@users.noreply.github.com>") with the message
+// "herald: <summary> [skip ci]" and a body with one line per post changed,
+// naming each target that changed and its new status.
+//
+// # Concurrent runs and the merge rule
+//
+// Push never forces. When the remote branch has moved (another herald run,
+// or a person, pushed first), Push fetches the remote head and makes each
+// of its unpushed commits again on top of it: the same record files, with
+// the same summary and time, each merged with the version on the remote
+// head. Then it pushes again, at most MaxPushAttempts times (default 5).
+// History stays linear and the other side's commits stay ancestors.
+//
+// The merge rule, per post file:
+//   - a file only one side wrote is taken as it is, so runs that touch
+//     different posts both land unchanged;
+//   - for a file both sides wrote, each target is merged on its own: a
+//     target present on one side only is kept; a target present on both
+//     keeps the entry with the later updated_at, and ours (this run's) when
+//     the two are equal;
+//   - the post-level fields (file, hash) come from the side whose newest
+//     target updated_at is later, ours when equal.
+//
+// Targets are never removed by a merge; a retracted post is recorded with
+// status deleted. Every writer must therefore set updated_at on each
+// target entry it changes.
+//
+// A file outside .herald/state that the remote changed and that has local
+// changes in the work tree makes Push stop before anything is overwritten,
+// and so does a remote branch that does not contain the commit the local
+// state commits were made on (local commits herald did not make, or a
+// rewritten remote).
+//
+// # Secrets
+//
+// Credentials (an HTTP token, an SSH key and its passphrase) are given as
+// values. They are removed from every error the store returns, as is any
+// password in a remote URL.
+package state

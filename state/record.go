@@ -1,0 +1,229 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+)
+
+// Version is the version of the record format this package writes. A record
+// file with another version is refused rather than misread.
+const Version = 1
+
+// Dir is where records live, relative to the content repository's root.
+const Dir = ".herald/state"
+
+// Status is where one target of a post stands. Plan and apply branch on it,
+// so it is a closed set: decoding refuses any other value.
+type Status string
+
+// Statuses of a target.
+const (
+	// StatusScheduled: planned for a future time, nothing sent yet.
+	StatusScheduled Status = "scheduled"
+	// StatusPublishing: an attempt was recorded and may have reached the
+	// platform. Found at the start of a run, its outcome is unknown until
+	// the platform is asked.
+	StatusPublishing Status = "publishing"
+	// StatusPublished: the platform accepted the post; IDs and URLs are set.
+	StatusPublished Status = "published"
+	// StatusFailed: the platform surely did not create the post; it may be
+	// retried after NextRetryAt.
+	StatusFailed Status = "failed"
+	// StatusUnknown: the outcome could not be established; a human decides.
+	StatusUnknown Status = "unknown"
+	// StatusDeleted: herald deleted the post on the platform.
+	StatusDeleted Status = "deleted"
+	// StatusDeletedRemotely: sync found the post gone from the platform
+	// although herald never deleted it. It is drift, never re-posted.
+	StatusDeletedRemotely Status = "deleted_remotely"
+)
+
+// Statuses lists every valid status, in the order of a post's life.
+var Statuses = []Status{StatusScheduled, StatusPublishing, StatusPublished,
+	StatusFailed, StatusUnknown, StatusDeleted, StatusDeletedRemotely}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Record is what herald knows about one post: the state of each of its
+// targets. It is the unit of storage: one file per post.
+type Record struct {
+	// Version is the format version; Encode sets it to Version.
+	Version int `json:"version"`
+	// Post is the post's ID, which also names the file.
+	Post string `json:"post"`
+	// File is the post's path, relative to the repository root.
+	File string `json:"file,omitempty"`
+	// Hash is the post's content hash when herald last acted on it.
+	Hash string `json:"hash,omitempty"`
+	// Targets maps a target's name (as written in `to:`) to its state.
+	Targets map[string]TargetState `json:"targets,omitempty"`
+}
+
+// TargetState is where one target of a post stands, with everything needed
+// to resume, retry, update or delete it without posting twice.
+type TargetState struct {
+	Status Status `json:"status"`
+	// Attempt is the key of the latest attempt, sent to the platform as an
+	// idempotency key where it has one, and used to find the post when the
+	// outcome of the attempt is unknown.
+	Attempt  string `json:"attempt,omitempty"`
+	Attempts int    `json:"attempts,omitempty"`
+	// IDs are the platform's post IDs, one per thread part, in order.
+	IDs  []string `json:"ids,omitempty"`
+	URLs []string `json:"urls,omitempty"`
+	// Hash is the content hash that was published, to detect edits.
+	Hash string `json:"hash,omitempty"`
+	// Provider is the provider that published it (the direct API or a
+	// relay), so that updates and deletes go the same way after failover.
+	Provider string `json:"provider,omitempty"`
+
+	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
+	// UpdatedAt is when this entry last changed. Concurrent runs that
+	// change the same target are merged by it: the later one wins.
+	UpdatedAt     time.Time `json:"updated_at,omitzero"`
+	LastAttemptAt time.Time `json:"last_attempt_at,omitzero"`
+	NextRetryAt   time.Time `json:"next_retry_at,omitzero"`
+
+	LastError *Error   `json:"last_error,omitempty"`
+	Metrics   *Metrics `json:"metrics,omitempty"`
+}
+
+// Error is the last error a target met, kept so that a run can say why a
+// target is failed or unknown without the logs of the run that failed.
+type Error struct {
+	Message string `json:"message"`
+	// Kind classifies the error (for example "auth", "rate_limit",
+	// "validation", "timeout"), as the platform adapters name it.
+	Kind string `json:"kind,omitempty"`
+}
+
+// Metrics is the latest engagement of a published target. A nil field is a
+// metric the platform does not give, which is not the same as zero.
+type Metrics struct {
+	Likes       *int64 `json:"likes,omitempty"`
+	Reposts     *int64 `json:"reposts,omitempty"`
+	Replies     *int64 `json:"replies,omitempty"`
+	Quotes      *int64 `json:"quotes,omitempty"`
+	Impressions *int64 `json:"impressions,omitempty"`
+	Clicks      *int64 `json:"clicks,omitempty"`
+	Saves       *int64 `json:"saves,omitempty"`
+	// SyncedAt is when the metrics were read from the platform.
+	SyncedAt time.Time `json:"synced_at,omitzero"`
+}
+
+// Clone returns a deep copy, so that a stored record is never changed
+// through a pointer a caller kept.
+func (r *Record) Clone() *Record {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	if r.Targets != nil {
+		c.Targets = make(map[string]TargetState, len(r.Targets))
+		for name, ts := range r.Targets {
+			c.Targets[name] = ts.clone()
+		}
+	}
+	return &c
+}
+
+func (ts TargetState) clone() TargetState {
+	c := ts
+	if ts.IDs != nil {
+		c.IDs = append([]string(nil), ts.IDs...)
+	}
+	if ts.URLs != nil {
+		c.URLs = append([]string(nil), ts.URLs...)
+	}
+	if ts.LastError != nil {
+		e := *ts.LastError
+		c.LastError = &e
+	}
+	if ts.Metrics != nil {
+		m := *ts.Metrics
+		for _, p := range []**int64{&m.Likes, &m.Reposts, &m.Replies, &m.Quotes,
+			&m.Impressions, &m.Clicks, &m.Saves} {
+			if *p != nil {
+				v := **p
+				*p = &v
+			}
+		}
+		c.Metrics = &m
+	}
+	return c
+}
+
+// ErrInvalidID is returned for a post ID that cannot name a record file.
+var ErrInvalidID = errors.New("invalid post id")
+
+// ValidateID checks that a post ID names a file inside Dir: a clean,
+// relative, slash-separated path with no empty, "." or ".." element and no
+// backslash, colon or control character.
+func ValidateID(id string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%w %q: %s", ErrInvalidID, id, why)
+	}
+	switch {
+	case id == "":
+		return bad("empty")
+	case strings.HasPrefix(id, "/"):
+		return bad("absolute path")
+	case strings.ContainsRune(id, '\\'):
+		return bad("backslash")
+	case strings.ContainsRune(id, ':'):
+		return bad("colon")
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return bad("control character")
+		}
+	}
+	for _, el := range strings.Split(id, "/") {
+		switch el {
+		case "":
+			return bad("empty path element")
+		case ".", "..":
+			return bad("relative path element " + el)
+		}
+	}
+	if path.Clean(id) != id {
+		return bad("not a clean path")
+	}
+	return nil
+}
+
+// PathOf returns the record file of a post, relative to the repository
+// root: Dir, then the ID with its slashes as directories, then ".json".
+func PathOf(id string) (string, error) {
+	if err := ValidateID(id); err != nil {
+		return "", err
+	}
+	return Dir + "/" + id + ".json", nil
+}
+
+// IDOf is the inverse of PathOf: the post ID a record file belongs to.
+func IDOf(file string) (string, error) {
+	rest, ok := strings.CutPrefix(file, Dir+"/")
+	if !ok {
+		return "", fmt.Errorf("%w: %s is not under %s", ErrInvalidID, file, Dir)
+	}
+	id, ok := strings.CutSuffix(rest, ".json")
+	if !ok {
+		return "", fmt.Errorf("%w: %s is not a .json file", ErrInvalidID, file)
+	}
+	if err := ValidateID(id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
