@@ -65,19 +65,27 @@
 // head. Then it pushes again, at most MaxPushAttempts times (default 5).
 // History stays linear and the other side's commits stay ancestors.
 //
-// The merge rule, per post file:
+// The merge rule, per post file, is three-way: each unpushed commit
+// remembers the record it replaced (its base), so a replay knows what each
+// side changed:
 //   - a file only one side wrote is taken as it is, so runs that touch
 //     different posts both land unchanged;
 //   - for a file both sides wrote, each target is merged on its own: a
-//     target present on one side only is kept; a target present on both
-//     keeps the entry with the later updated_at, and ours (this run's) when
-//     the two are equal;
-//   - the post-level fields (file, hash) come from the side whose newest
-//     target updated_at is later, ours when equal.
+//     target only one side changed takes that side's entry;
+//   - a target both sides changed in the same attempt (same attempt key)
+//     takes the entry further along (publishing before an outcome), then
+//     the later updated_at, then ours;
+//   - a target both sides changed in different attempts takes the side
+//     that started a new attempt when only one did, and theirs when both
+//     did: the intent that reached the remote first wins, because its run
+//     may already be publishing. The other run finds its intent gone when
+//     it reads the record back after pushing, and must not publish;
+//   - metrics go with the later sync time, whichever entry wins;
+//   - the post-level fields (file, hash) come from ours when ours changed
+//     them, else from theirs.
 //
-// Targets are never removed by a merge; a retracted post is recorded with
-// status deleted. Every writer must therefore set updated_at on each
-// target entry it changes.
+// A retracted post is recorded with status deleted, never by removing its
+// target. Every writer sets updated_at on each target entry it changes.
 //
 // A file outside .herald/state that the remote changed and that has local
 // changes in the work tree makes Push stop before anything is overwritten,

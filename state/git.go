@@ -89,6 +89,9 @@ type pendingCommit struct {
 	summary string
 	when    time.Time
 	records map[string]*Record // by file path
+	// bases holds, by file path, the record each of records replaced when
+	// it was committed (nil: none), for the three-way merge on a replay.
+	bases map[string]*Record
 }
 
 // OpenGit opens the repository whose work tree is at opts.Dir.
@@ -372,7 +375,6 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	put := s.staged
-	s.staged = map[string]staged{}
 	if len(put) == 0 {
 		return "", ErrNoChanges
 	}
@@ -385,24 +387,33 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 		return "", fmt.Errorf("commit state: %w", err)
 	}
 	records := make(map[string]*Record, len(put))
+	bases := make(map[string]*Record, len(put))
 	for id, st := range put {
 		p, _ := PathOf(id)
 		records[p] = st.rec
+		old, _, err := s.readRecord(tree, p)
+		if err == nil {
+			bases[p] = old
+		}
 	}
 	next, err := s.commitRecords(ctx, head, tree, info.Summary, info.Time, records, nil)
 	if err != nil {
 		return "", fmt.Errorf("commit state: %w", err)
 	}
 	if next == head {
+		s.staged = map[string]staged{}
 		return "", ErrNoChanges
 	}
 	if err := s.moveBranch(ctx, head, next, false); err != nil {
 		return "", fmt.Errorf("commit state: %w", err)
 	}
+	// Staged records stay staged until they are committed, so a failed
+	// Commit can be tried again.
+	s.staged = map[string]staged{}
 	if len(s.pending) == 0 {
 		s.base = head
 	}
-	s.pending = append(s.pending, pendingCommit{summary: info.Summary, when: info.Time, records: records})
+	s.pending = append(s.pending, pendingCommit{summary: info.Summary, when: info.Time, records: records, bases: bases})
 	s.log.InfoContext(ctx, "state committed", "commit", next.String(), "files", len(records))
 	return next.String(), nil
 }
@@ -411,7 +422,7 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 // records. With theirs set, each record is first merged with the one
 // already in tree. It returns parent when nothing would change.
 func (s *GitStore) commitRecords(ctx context.Context, parent plumbing.Hash, tree *object.Tree,
-	summary string, when time.Time, records map[string]*Record, merge func(ours, theirs *Record) *Record) (plumbing.Hash, error) {
+	summary string, when time.Time, records map[string]*Record, merge func(path string, ours, theirs *Record) *Record) (plumbing.Hash, error) {
 	files := map[string][]byte{}
 	var changes []change
 	for path, ours := range records {
@@ -432,7 +443,7 @@ func (s *GitStore) commitRecords(ctx context.Context, parent plumbing.Hash, tree
 		}
 		r := ours
 		if merge != nil {
-			r = merge(ours, old)
+			r = merge(path, ours, old)
 		}
 		data, err := Encode(r)
 		if err != nil {
@@ -745,7 +756,8 @@ func (s *GitStore) rebase(ctx context.Context, head, remote plumbing.Hash) error
 		if err != nil {
 			return fmt.Errorf("re-apply state: %w", err)
 		}
-		h, err := s.commitRecords(ctx, next, tree, p.summary, p.when, p.records, Merge)
+		merge := func(path string, ours, theirs *Record) *Record { return Merge(p.bases[path], ours, theirs) }
+		h, err := s.commitRecords(ctx, next, tree, p.summary, p.when, p.records, merge)
 		if err != nil {
 			return fmt.Errorf("re-apply state: %w", err)
 		}
