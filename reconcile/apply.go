@@ -1,0 +1,899 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/state"
+)
+
+// Outcome is what became of one action when it was applied.
+type Outcome string
+
+// Outcomes of an applied action. Failed and Unknown make apply exit 1.
+const (
+	OutPublished Outcome = "published" // created, or found after an unknown outcome
+	OutUpdated   Outcome = "updated"
+	OutDeleted   Outcome = "deleted"
+	OutMoved     Outcome = "moved"
+	OutFailed    Outcome = "failed"   // surely not posted; retried after backoff or a change
+	OutUnknown   Outcome = "unknown"  // may have been posted: looked up next run, or a human decides
+	OutDeferred  Outcome = "deferred" // not attempted in this run (rate limit or time budget)
+	OutSkipped   Outcome = "skipped"  // another run holds the attempt, or there was nothing to do
+	OutDryRun    Outcome = "dry-run"  // would have been done
+)
+
+// Item is one applied action and what came of it.
+type Item struct {
+	Action
+	Outcome Outcome `json:"outcome"`
+	Detail  string  `json:"detail,omitempty"`
+	URL     string  `json:"url,omitempty"`
+}
+
+// Result is everything an apply did, in plan order.
+type Result struct {
+	Items []Item
+}
+
+// Failed reports whether anything failed or ended with an unknown outcome:
+// the run must not look green.
+func (r *Result) Failed() bool {
+	for _, it := range r.Items {
+		if it.Outcome == OutFailed || it.Outcome == OutUnknown {
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns how many items ended with outcome o.
+func (r *Result) Count(o Outcome) int {
+	n := 0
+	for _, it := range r.Items {
+		if it.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Step names a point in the apply protocol. Tests stop an apply at each
+// one to prove that a run killed there loses and duplicates nothing.
+type Step string
+
+// Steps of the protocol, in order. AfterCall is reached once per platform
+// call, with the target.
+const (
+	StepAfterIntentCommit  Step = "after-intent-commit"
+	StepAfterIntentPush    Step = "after-intent-push"
+	StepAfterCall          Step = "after-call"
+	StepBeforeResultCommit Step = "before-result-commit"
+	StepBeforeResultPush   Step = "before-result-push"
+)
+
+// Providers returns, for a target (an account name), the adapters that
+// can publish to it, in failover order: the direct API first, then relays.
+type Providers func(target string) ([]platforms.Publisher, error)
+
+// PayloadFunc renders what one action's target receives.
+type PayloadFunc func(ctx context.Context, a Action) (*platforms.Payload, error)
+
+// Applier executes plans. Its fields are its dependencies; the zero values
+// of the optional ones are sensible defaults.
+type Applier struct {
+	Store     state.Store
+	Providers Providers
+	Payload   PayloadFunc
+	Now       func() time.Time
+	Logger    *slog.Logger
+
+	// Push publishes the intent and result commits to the remote.
+	Push bool
+	// DryRun calls no platform and writes no state.
+	DryRun bool
+	// Concurrency is how many platform calls run at once (default 8).
+	Concurrency int
+	// MaxDuration is the run's time budget: a wait that would end after it
+	// leaves the item for the next run (0: no budget).
+	MaxDuration time.Duration
+	// Limit gives each account's request rate and burst (default 1/s,
+	// burst 5); a platform's own Retry-After and reset headers come on top.
+	Limit func(target string) (rate.Limit, int)
+	// Retries is how many times a retryable failure is retried within the
+	// run (default 3) before it is left for a later run.
+	Retries int
+	// BaseBackoff is the first retry's wait, doubled each time with jitter
+	// (default 2s), capped at MaxBackoff (default 5m).
+	BaseBackoff, MaxBackoff time.Duration
+	// NewKey makes attempt keys (default: 16 random bytes in hex).
+	NewKey func() string
+	// Sleep waits (default: a timer that honours ctx).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Hook, when set, is called at every protocol step; an error stops
+	// the run there, as a crash would. Only tests set it.
+	Hook func(step Step, a *Action) error
+
+	limiters sync.Map // target -> *limiter
+}
+
+// limiter is one account's token bucket, plus a time before which the
+// platform asked not to be called at all.
+type limiter struct {
+	mu      sync.Mutex
+	bucket  *rate.Limiter
+	blocked time.Time
+}
+
+func (ap *Applier) defaults() {
+	if ap.Now == nil {
+		ap.Now = time.Now
+	}
+	if ap.Logger == nil {
+		ap.Logger = slog.New(slog.DiscardHandler)
+	}
+	if ap.Concurrency <= 0 {
+		ap.Concurrency = 8
+	}
+	if ap.Limit == nil {
+		ap.Limit = func(string) (rate.Limit, int) { return rate.Limit(1), 5 }
+	}
+	if ap.Retries == 0 {
+		ap.Retries = 3
+	}
+	if ap.BaseBackoff == 0 {
+		ap.BaseBackoff = 2 * time.Second
+	}
+	if ap.MaxBackoff == 0 {
+		ap.MaxBackoff = 5 * time.Minute
+	}
+	if ap.NewKey == nil {
+		ap.NewKey = func() string {
+			b := make([]byte, 16)
+			_, _ = rand.Read(b)
+			return hex.EncodeToString(b)
+		}
+	}
+	if ap.Sleep == nil {
+		ap.Sleep = func(ctx context.Context, d time.Duration) error {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				return nil
+			}
+		}
+	}
+}
+
+func (ap *Applier) hook(step Step, a *Action) error {
+	if ap.Hook == nil {
+		return nil
+	}
+	if err := ap.Hook(step, a); err != nil {
+		return fmt.Errorf("stopped %s: %w", step, err)
+	}
+	return nil
+}
+
+// job is one action on its way through a run.
+type job struct {
+	Action
+	key     platforms.AttemptKey
+	payload *platforms.Payload
+	prev    state.TargetState // the target's state before this run
+	hadPrev bool
+	// attempts is the target's attempt count once this run's attempt is
+	// made: one more than before for a create or retry.
+	attempts int
+	// attemptAt is when this run's attempt was recorded.
+	attemptAt time.Time
+	result    Item
+	ts        *state.TargetState // the state to record; nil: leave as is
+}
+
+// Apply executes the acting actions of p:
+//
+//  1. Intent: every create and retry is recorded as publishing with a
+//     fresh attempt key, committed, and pushed with Push, before any
+//     platform is called. After the push, an intent that a concurrent
+//     run's intent displaced is skipped: the other run owns it.
+//  2. Calls: concurrently, rate-limited per account, with backoff for
+//     retryable failures and failover across providers only when the
+//     failure proves nothing was posted.
+//  3. Results: recorded, committed, and pushed.
+//
+// An attempt whose outcome is unknown stays publishing and is looked up
+// (Resolve) at the next run. The returned error is for the run itself
+// (state could not be written); what happened to each action is in the
+// Result, also when the error is not nil.
+func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
+	ap.defaults()
+	start := ap.Now()
+	var deadline time.Time
+	if ap.MaxDuration > 0 {
+		deadline = start.Add(ap.MaxDuration)
+	}
+
+	res := &Result{}
+	var jobs []*job
+	for _, a := range p.Actions {
+		if !a.Kind.Acts() {
+			continue
+		}
+		jobs = append(jobs, &job{Action: a})
+	}
+	if len(jobs) == 0 {
+		return res, nil
+	}
+	if ap.DryRun {
+		for _, j := range jobs {
+			res.Items = append(res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: "would " + string(j.Kind)})
+		}
+		return res, nil
+	}
+
+	// Load each job's record and payload.
+	records := map[string]*state.Record{}
+	for _, j := range jobs {
+		rec, err := ap.record(ctx, records, j.Post, j.File)
+		if err != nil {
+			return res, err
+		}
+		if j.Kind == Move {
+			old, err := ap.Store.Load(ctx, j.From)
+			if err != nil {
+				return res, fmt.Errorf("move %s: %w", j.From, err)
+			}
+			j.prev, j.hadPrev = old.Targets[j.Target], true
+		} else if ts, ok := rec.Targets[j.Target]; ok {
+			j.prev, j.hadPrev = ts, true
+		}
+		if j.Kind != Move && j.Kind != Delete {
+			pl, err := ap.Payload(ctx, j.Action)
+			if err != nil {
+				j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: "render: " + err.Error()}
+				continue
+			}
+			j.payload = pl
+		}
+	}
+
+	// 1. Intents.
+	now := ap.Now().UTC()
+	var intents []*job
+	for _, j := range jobs {
+		if j.payload == nil || (j.Kind != Create && j.Kind != Retry) {
+			continue
+		}
+		j.key = platforms.AttemptKey(ap.NewKey())
+		ts := j.prev
+		ts.Status = state.StatusPublishing
+		ts.Attempt = string(j.key)
+		ts.Attempts++
+		j.attempts, j.attemptAt = ts.Attempts, now
+		ts.Hash = j.payload.Hash
+		ts.LastAttemptAt, ts.UpdatedAt = now, now
+		ts.NextRetryAt = time.Time{}
+		ts.LastError = nil
+		rec := records[j.Post]
+		rec.File = j.File
+		setTarget(rec, j.Target, ts)
+		intents = append(intents, j)
+	}
+	if len(intents) > 0 {
+		if err := ap.commit(ctx, records, intents, fmt.Sprintf("publishing %s", count(len(intents), "target"))); err != nil {
+			return ap.abandon(res, jobs, err)
+		}
+		if err := ap.hook(StepAfterIntentCommit, nil); err != nil {
+			return res, err
+		}
+		if ap.Push {
+			if err := ap.Store.Push(ctx); err != nil {
+				return ap.abandon(res, jobs, fmt.Errorf("push intents: %w", err))
+			}
+			if err := ap.hook(StepAfterIntentPush, nil); err != nil {
+				return res, err
+			}
+			// The push may have merged a concurrent run's records: keep
+			// only the intents that are still ours.
+			for _, j := range intents {
+				rec, err := ap.Store.Load(ctx, j.Post)
+				if err != nil {
+					return res, fmt.Errorf("reload %s after push: %w", j.Post, err)
+				}
+				records[j.Post] = rec
+				if ts := rec.Targets[j.Target]; ts.Attempt != string(j.key) {
+					j.result = Item{Action: j.Action, Outcome: OutSkipped,
+						Detail: fmt.Sprintf("a concurrent run recorded its own attempt (%s, status %s) first: it owns this target", ts.Attempt, ts.Status)}
+					j.payload = nil
+				}
+			}
+		}
+	}
+	for _, j := range jobs {
+		if j.Kind == Resolve {
+			j.key = platforms.AttemptKey(j.prev.Attempt)
+			j.attempts, j.attemptAt = max(j.prev.Attempts, 1), j.prev.LastAttemptAt
+		}
+	}
+
+	// 2. Calls.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, ap.Concurrency)
+	var hookErr error
+	var hookOnce sync.Once
+	callCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, j := range jobs {
+		if j.result.Outcome != "" {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ap.run(callCtx, j, deadline)
+			if err := ap.hook(StepAfterCall, &j.Action); err != nil {
+				hookOnce.Do(func() { hookErr = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if hookErr != nil {
+		return res, hookErr
+	}
+
+	// 3. Results.
+	now = ap.Now().UTC()
+	var changed []*job
+	for _, j := range jobs {
+		res.Items = append(res.Items, j.result)
+		if j.ts == nil {
+			continue
+		}
+		ts := *j.ts
+		ts.UpdatedAt = now
+		if j.Kind == Move {
+			moveTarget(records, j, ts)
+		} else {
+			setTarget(records[j.Post], j.Target, ts)
+		}
+		changed = append(changed, j)
+	}
+	for _, it := range res.Items {
+		ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
+			"outcome", string(it.Outcome), "detail", it.Detail)
+	}
+	if len(changed) == 0 {
+		return res, nil
+	}
+	if err := ap.hook(StepBeforeResultCommit, nil); err != nil {
+		return res, err
+	}
+	if err := ap.commit(ctx, records, changed, summarize(res)); err != nil {
+		return res, err
+	}
+	if err := ap.hook(StepBeforeResultPush, nil); err != nil {
+		return res, err
+	}
+	if ap.Push {
+		if err := ap.Store.Push(ctx); err != nil {
+			return res, fmt.Errorf("push results: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// abandon ends a run that could not record its intents: nothing was sent,
+// so every action is deferred to the next run.
+func (ap *Applier) abandon(res *Result, jobs []*job, err error) (*Result, error) {
+	for _, j := range jobs {
+		it := j.result
+		if it.Outcome == "" {
+			it = Item{Action: j.Action, Outcome: OutDeferred, Detail: "state could not be recorded, so nothing was sent: " + err.Error()}
+		}
+		res.Items = append(res.Items, it)
+	}
+	return res, err
+}
+
+func (ap *Applier) record(ctx context.Context, records map[string]*state.Record, id, file string) (*state.Record, error) {
+	if r, ok := records[id]; ok {
+		return r, nil
+	}
+	r, err := ap.Store.Load(ctx, id)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		r = &state.Record{Post: id, File: file}
+	case err != nil:
+		return nil, fmt.Errorf("load state of %s: %w", id, err)
+	}
+	records[id] = r
+	return r, nil
+}
+
+func setTarget(r *state.Record, name string, ts state.TargetState) {
+	if r.Targets == nil {
+		r.Targets = map[string]state.TargetState{}
+	}
+	r.Targets[name] = ts
+}
+
+// moveTarget carries a target's state from the old record to the new one.
+func moveTarget(records map[string]*state.Record, j *job, ts state.TargetState) {
+	rec := records[j.Post]
+	rec.File = j.File
+	setTarget(rec, j.Target, ts)
+	if old, ok := records[j.From]; ok {
+		delete(old.Targets, j.Target)
+	}
+}
+
+// commit stages the records the jobs touch and commits them.
+func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record, jobs []*job, summary string) error {
+	seen := map[string]bool{}
+	var put []*state.Record
+	for _, j := range jobs {
+		ids := []string{j.Post}
+		if j.Kind == Move {
+			ids = append(ids, j.From)
+		}
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if r, ok := records[id]; ok {
+				put = append(put, r)
+			}
+		}
+	}
+	sort.Slice(put, func(i, k int) bool { return put[i].Post < put[k].Post })
+	if err := ap.Store.Put(put...); err != nil {
+		return err
+	}
+	_, err := ap.Store.Commit(ctx, state.CommitInfo{Summary: summary, Time: ap.Now()})
+	if errors.Is(err, state.ErrNoChanges) {
+		return nil
+	}
+	return err
+}
+
+// run performs one job's platform calls and sets its result and state.
+func (ap *Applier) run(ctx context.Context, j *job, deadline time.Time) {
+	if j.Kind == Move {
+		ts := j.prev
+		j.ts = &ts
+		j.result = Item{Action: j.Action, Outcome: OutMoved, Detail: "state moved from " + j.From, URL: first(ts.URLs)}
+		return
+	}
+	providers, err := ap.Providers(j.Target)
+	if err != nil || len(providers) == 0 {
+		if err == nil {
+			err = errors.New("no provider")
+		}
+		j.fail(ap, "config", err, time.Time{})
+		return
+	}
+	switch j.Kind {
+	case Create, Retry:
+		ap.publish(ctx, j, providers, deadline)
+	case Resolve:
+		ap.resolve(ctx, j, providers, deadline)
+	case Update:
+		ap.update(ctx, j, providers, deadline)
+	case Delete:
+		ap.delete(ctx, j, providers, deadline)
+	}
+}
+
+// provider returns the adapter that published j's target, for updates,
+// deletes and look-ups: calls go the way the post went.
+func (j *job) provider(providers []platforms.Publisher) platforms.Publisher {
+	for _, p := range providers {
+		if p.Name() == j.prev.Provider {
+			return p
+		}
+	}
+	return providers[0]
+}
+
+func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+	for i, pub := range providers {
+		payload, err := platforms.Prepare(pub, j.payload)
+		if err != nil {
+			j.fail(ap, "validation", err, time.Time{})
+			return
+		}
+		var rc *platforms.Receipt
+		err = ap.call(ctx, j, deadline, func() error {
+			var err error
+			rc, err = pub.Publish(ctx, payload, j.key)
+			return err
+		})
+		if err == nil {
+			j.published(ap, pub, rc, OutPublished, "")
+			return
+		}
+		if j.deferred(ap, err) {
+			return
+		}
+		switch outcome := platforms.OutcomeOf(err); {
+		case rc != nil && len(rc.IDs) > 0:
+			// Part of a thread is out: posting again would duplicate it.
+			ts := j.prev
+			ts.Status = state.StatusUnknown
+			j.stamp(&ts)
+			ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+			ts.LastError = &state.Error{Message: fmt.Sprintf("%d of %d parts published, then: %s", len(rc.IDs), len(payload.Parts), err), Kind: "partial"}
+			ts.Hash = j.payload.Hash
+			j.ts = &ts
+			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: ts.LastError.Message, URL: first(rc.URLs)}
+			return
+		case outcome == platforms.Created:
+			j.published(ap, pub, rc, OutPublished, "created, but the platform then failed: "+err.Error())
+			return
+		case outcome == platforms.Unknown:
+			// Leave it publishing: the next run asks the platform.
+			ts := j.prev
+			ts.Status, ts.Hash = state.StatusPublishing, j.payload.Hash
+			j.stamp(&ts)
+			ts.LastError = &state.Error{Message: err.Error(), Kind: "unknown_outcome"}
+			j.ts = &ts
+			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: "may have been posted (" + err.Error() + "): the next run looks it up before anything else"}
+			return
+		case i+1 < len(providers) && !platforms.IsRetryable(err):
+			ap.Logger.Warn("failing over", "post_id", j.Post, "target", j.Target, "from", pub.Name(), "to", providers[i+1].Name(), "error", err.Error())
+			continue
+		default:
+			j.fail(ap, kindOf(err), err, ap.retryAt(err, j.prev.Attempts+1))
+			return
+		}
+	}
+}
+
+func (ap *Applier) resolve(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+	pub := j.provider(providers)
+	finder, ok := pub.(platforms.Finder)
+	if !ok {
+		j.unknown(ap, pub.Name()+" cannot look up a post: check the platform, then run herald resolve")
+		return
+	}
+	var rc *platforms.Receipt
+	err := ap.call(ctx, j, deadline, func() error {
+		var err error
+		rc, err = finder.Find(ctx, j.payload, j.key)
+		return err
+	})
+	switch {
+	case err == nil:
+		j.published(ap, pub, rc, OutPublished, "found the earlier attempt on "+j.Platform)
+	case errors.Is(err, platforms.ErrNotFound):
+		// Surely not posted: publish now, with the same key.
+		ap.publish(ctx, j, providers, deadline)
+		if j.result.Outcome == OutPublished {
+			j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
+		}
+	default:
+		if j.deferred(ap, err) {
+			return
+		}
+		j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error())
+	}
+}
+
+func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+	pub := j.provider(providers)
+	up, ok := pub.(platforms.Updater)
+	if !ok {
+		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot edit a published post"}
+		return
+	}
+	payload, err := platforms.Prepare(pub, j.payload)
+	if err != nil {
+		j.keepWithError(ap, "validation", err)
+		return
+	}
+	var rc *platforms.Receipt
+	err = ap.call(ctx, j, deadline, func() error {
+		var err error
+		rc, err = up.Update(ctx, receipt(j.prev), payload)
+		return err
+	})
+	if err != nil {
+		if !j.deferred(ap, err) {
+			j.keepWithError(ap, kindOf(err), err)
+		}
+		return
+	}
+	j.published(ap, pub, rc, OutUpdated, "")
+}
+
+func (ap *Applier) delete(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+	pub := j.provider(providers)
+	del, ok := pub.(platforms.Deleter)
+	if !ok {
+		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot delete a post"}
+		return
+	}
+	err := ap.call(ctx, j, deadline, func() error { return del.Delete(ctx, receipt(j.prev)) })
+	if err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
+		if !j.deferred(ap, err) {
+			j.keepWithError(ap, kindOf(err), err)
+		}
+		return
+	}
+	ts := j.prev
+	ts.Status, ts.LastError = state.StatusDeleted, nil
+	j.ts = &ts
+	j.result = Item{Action: j.Action, Outcome: OutDeleted, URL: first(ts.URLs)}
+}
+
+// errDeferred marks a call not made because its wait would outlast the
+// run's budget.
+type errDeferred struct {
+	until time.Time
+	why   string
+}
+
+func (e *errDeferred) Error() string { return e.why }
+
+// call makes one platform call under the account's rate limit, retrying
+// retryable failures that surely posted nothing, with backoff and jitter,
+// as long as the wait fits the run's budget.
+func (ap *Applier) call(ctx context.Context, j *job, deadline time.Time, do func() error) error {
+	lim := ap.limiter(j.Target)
+	for attempt := 1; ; attempt++ {
+		if err := ap.wait(ctx, lim, deadline); err != nil {
+			return err
+		}
+		err := do()
+		if err == nil {
+			return nil
+		}
+		var ae *platforms.APIError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			lim.block(ap.Now().Add(ae.RetryAfter))
+		}
+		if !platforms.IsRetryable(err) || platforms.OutcomeOf(err) != platforms.NotCreated || attempt > ap.Retries {
+			return err
+		}
+		wait := ap.backoff(attempt)
+		if ae != nil && ae.RetryAfter > wait {
+			wait = ae.RetryAfter
+		}
+		if !deadline.IsZero() && ap.Now().Add(wait).After(deadline) {
+			return &errDeferred{until: ap.Now().Add(wait), why: fmt.Sprintf("%s; waiting %s would outlast the run's time budget", err, human(wait))}
+		}
+		ap.Logger.Info("retrying", "post_id", j.Post, "target", j.Target, "attempt", attempt+1, "wait", wait.String(), "error", err.Error())
+		if err := ap.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+func (ap *Applier) limiter(target string) *limiter {
+	if l, ok := ap.limiters.Load(target); ok {
+		return l.(*limiter)
+	}
+	r, burst := ap.Limit(target)
+	l, _ := ap.limiters.LoadOrStore(target, &limiter{bucket: rate.NewLimiter(r, burst)})
+	return l.(*limiter)
+}
+
+func (l *limiter) block(until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until.After(l.blocked) {
+		l.blocked = until
+	}
+}
+
+// wait takes a token from the account's bucket, after any time the
+// platform asked for, unless that would outlast the deadline.
+func (ap *Applier) wait(ctx context.Context, l *limiter, deadline time.Time) error {
+	now := ap.Now()
+	l.mu.Lock()
+	blocked := l.blocked
+	l.mu.Unlock()
+	if blocked.After(now) {
+		if !deadline.IsZero() && blocked.After(deadline) {
+			return &errDeferred{until: blocked, why: "rate-limited by the platform until " + blocked.UTC().Format(time.RFC3339) + ", after the run's time budget"}
+		}
+		if err := ap.Sleep(ctx, blocked.Sub(now)); err != nil {
+			return err
+		}
+	}
+	r := l.bucket.ReserveN(ap.Now(), 1)
+	if !r.OK() {
+		return errors.New("rate limit allows no request")
+	}
+	d := r.DelayFrom(ap.Now())
+	if d <= 0 {
+		return nil
+	}
+	if !deadline.IsZero() && ap.Now().Add(d).After(deadline) {
+		r.CancelAt(ap.Now())
+		return &errDeferred{until: ap.Now().Add(d), why: "the account's rate limit leaves no room before the run's time budget ends"}
+	}
+	return ap.Sleep(ctx, d)
+}
+
+// backoff is the wait before retry number attempt: exponential with full
+// jitter between half and all of it.
+func (ap *Applier) backoff(attempt int) time.Duration {
+	d := float64(ap.BaseBackoff) * math.Pow(2, float64(attempt-1))
+	if d > float64(ap.MaxBackoff) {
+		d = float64(ap.MaxBackoff)
+	}
+	return time.Duration(d/2 + mrand.Float64()*d/2)
+}
+
+// retryAt is when a later run may retry a failure: never by itself for a
+// failure that will not pass (auth, validation), else after backoff.
+func (ap *Applier) retryAt(err error, attempts int) time.Time {
+	if !platforms.IsRetryable(err) {
+		return time.Time{}
+	}
+	wait := ap.backoff(attempts)
+	var ae *platforms.APIError
+	if errors.As(err, &ae) && ae.RetryAfter > wait {
+		wait = ae.RetryAfter
+	}
+	return ap.Now().Add(wait).UTC()
+}
+
+func (j *job) deferred(ap *Applier, err error) bool {
+	var d *errDeferred
+	if !errors.As(err, &d) {
+		return false
+	}
+	if j.Kind == Create || j.Kind == Retry {
+		// The intent said publishing; nothing was sent, so say so.
+		ts := j.prev
+		ts.Status = state.StatusFailed
+		j.stamp(&ts)
+		ts.NextRetryAt = d.until.UTC()
+		ts.LastError = &state.Error{Message: "not sent: " + d.why, Kind: "deferred"}
+		ts.Hash = j.payload.Hash
+		j.ts = &ts
+	}
+	j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: d.why + "; left for the next run"}
+	return true
+}
+
+func (j *job) published(ap *Applier, pub platforms.Publisher, rc *platforms.Receipt, out Outcome, detail string) {
+	ts := j.prev
+	ts.Status = state.StatusPublished
+	j.stamp(&ts)
+	ts.Provider = pub.Name()
+	if j.payload != nil {
+		ts.Hash = j.payload.Hash
+	}
+	ts.LastError, ts.NextRetryAt = nil, time.Time{}
+	if rc != nil {
+		ts.IDs, ts.URLs = rc.IDs, rc.URLs
+		if ts.FirstPublishedAt.IsZero() {
+			ts.FirstPublishedAt = rc.PublishedAt.UTC()
+		}
+	}
+	if ts.FirstPublishedAt.IsZero() {
+		ts.FirstPublishedAt = ap.Now().UTC()
+	}
+	j.ts = &ts
+	j.result = Item{Action: j.Action, Outcome: out, Detail: detail, URL: first(ts.URLs)}
+}
+
+// stamp records this run's attempt (key, count, time) on ts, when the job
+// made one; updates and deletes carry the published attempt unchanged.
+func (j *job) stamp(ts *state.TargetState) {
+	if j.key == "" {
+		return
+	}
+	ts.Attempt, ts.Attempts = string(j.key), j.attempts
+	if !j.attemptAt.IsZero() {
+		ts.LastAttemptAt = j.attemptAt
+	}
+}
+
+func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
+	ts := j.prev
+	ts.Status = state.StatusFailed
+	j.stamp(&ts)
+	if j.payload != nil {
+		ts.Hash = j.payload.Hash
+	}
+	ts.NextRetryAt = retryAt
+	ts.LastError = &state.Error{Message: err.Error(), Kind: kind}
+	j.ts = &ts
+	detail := err.Error()
+	if retryAt.IsZero() {
+		detail += " (not retried by itself: fix the cause, then edit the post or run herald resolve --not-published)"
+	} else {
+		detail += " (retry after " + retryAt.Format(time.RFC3339) + ")"
+	}
+	j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: detail}
+}
+
+func (j *job) unknown(ap *Applier, why string) {
+	ts := j.prev
+	ts.Status = state.StatusUnknown
+	ts.LastError = &state.Error{Message: why, Kind: "unknown_outcome"}
+	j.ts = &ts
+	j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: why}
+}
+
+// keepWithError records a failed update or delete: the published post is
+// still there as it was, and the next plan proposes the action again.
+func (j *job) keepWithError(ap *Applier, kind string, err error) {
+	ts := j.prev
+	ts.LastError = &state.Error{Message: err.Error(), Kind: kind}
+	j.ts = &ts
+	j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: err.Error()}
+}
+
+func receipt(ts state.TargetState) *platforms.Receipt {
+	return &platforms.Receipt{Provider: ts.Provider, IDs: ts.IDs, URLs: ts.URLs, PublishedAt: ts.FirstPublishedAt}
+}
+
+func kindOf(err error) string {
+	var ae *platforms.APIError
+	switch {
+	case errors.Is(err, platforms.ErrNeedsReconnect):
+		return "reconnect"
+	case errors.As(err, &ae) && ae.Status == 429:
+		return "rate_limit"
+	case errors.As(err, &ae) && (ae.Status == 401 || ae.Status == 403):
+		return "auth"
+	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500:
+		return "rejected"
+	case errors.As(err, &ae) && ae.Status >= 500:
+		return "server"
+	}
+	return "error"
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// summarize is the result commit's one-line summary.
+func summarize(r *Result) string {
+	var parts []string
+	for _, o := range []Outcome{OutPublished, OutUpdated, OutDeleted, OutMoved, OutFailed, OutUnknown, OutDeferred} {
+		if n := r.Count(o); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	if len(parts) == 0 {
+		return "record results"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,9 @@
+// Package reconcile compares what the files ask for with what was
+// published, and acts on the difference.
+//
+// MakePlan is pure: given posts (as summaries), state records, the
+// configuration and a time, it returns the same plan every time, with a
+// kind and a reason for every target of every post, including those it
+// will not act on. Apply executes a plan's actions with the exactly-once
+// protocol described in the README.
+package reconcile

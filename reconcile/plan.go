@@ -1,0 +1,477 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
+)
+
+// Kind is what a plan does, or declines to do, for one target of a post.
+type Kind string
+
+// The plan's kinds. The first group changes something (on a platform or in
+// state) and makes `plan --detailed-exitcode` exit 2; the second says why
+// nothing is done.
+const (
+	Create  Kind = "create"  // due and never published
+	Update  Kind = "update"  // published, content changed, the platform can edit
+	Delete  Kind = "delete"  // published, and delete: true or --prune asks to remove it
+	Retry   Kind = "retry"   // failed surely without posting; its backoff has elapsed
+	Resolve Kind = "resolve" // an earlier attempt's outcome is unknown: ask the platform first
+	Move    Kind = "move"    // the file was renamed with the same content: state follows, nothing posts
+
+	Scheduled Kind = "scheduled" // publish_at is in the future
+	Late      Kind = "late"      // due longer ago than max_lateness: held without --allow-late
+	Frozen    Kind = "frozen"    // due, but publishing is frozen
+	Draft     Kind = "draft"     // draft: true
+	Drift     Kind = "drift"     // changed or gone on the platform, and herald will not act alone
+	Held      Kind = "held"      // failed or unknown, waiting for time or a human
+	Kept      Kind = "kept"      // removed from the files, kept on the platform without --prune
+	NoOp      Kind = "no-op"     // published and unchanged, or nothing left to do
+)
+
+// Kinds lists every kind in the order plans print them.
+var Kinds = []Kind{Create, Update, Delete, Retry, Resolve, Move,
+	Scheduled, Late, Frozen, Draft, Drift, Held, Kept, NoOp}
+
+// Acts reports whether a kind changes something when applied.
+func (k Kind) Acts() bool {
+	switch k {
+	case Create, Update, Delete, Retry, Resolve, Move:
+		return true
+	}
+	return false
+}
+
+// Action is the plan for one target of one post. Its JSON form is part of
+// herald's documented interface.
+type Action struct {
+	Post     string     `json:"post"`
+	File     string     `json:"file"`
+	Target   string     `json:"target"`
+	Platform string     `json:"platform"`
+	Kind     Kind       `json:"action"`
+	At       *time.Time `json:"at"` // the post's publish_at; null: due once merged
+	Reason   string     `json:"reason"`
+	// From is the post's previous ID and file, for a Move.
+	From string `json:"from,omitempty"`
+}
+
+// Plan is every action for every target of every post, in post then
+// target order.
+type Plan struct {
+	Now     time.Time      `json:"now"`
+	Actions []Action       `json:"actions"`
+	Summary map[Kind]int   `json:"summary"`
+	zone    *time.Location `json:"-"`
+}
+
+// Changes counts the actions that change something.
+func (p *Plan) Changes() int {
+	n := 0
+	for _, a := range p.Actions {
+		if a.Kind.Acts() {
+			n++
+		}
+	}
+	return n
+}
+
+// Capabilities says what a platform can do after publishing; a plan shows
+// what it cannot do rather than failing on it.
+type Capabilities struct {
+	Update bool
+	Delete bool
+}
+
+// PlanInput is everything a plan depends on. Plan reads nothing else: the
+// same input gives the same plan.
+type PlanInput struct {
+	Now   time.Time
+	Posts []schema.Summary // valid posts, any order
+	// Records are the state records, any order.
+	Records []*state.Record
+	Config  *schema.Config
+	// Caps tells what each platform can do; nil means nothing beyond
+	// publishing.
+	Caps func(platform string) Capabilities
+	// Prune deletes targets and posts removed from the files.
+	Prune bool
+	// AllowLate publishes posts later than max_lateness.
+	AllowLate bool
+}
+
+// MakePlan compares the posts with their state records at in.Now.
+func MakePlan(in PlanInput) *Plan {
+	cfg := in.Config
+	if cfg == nil {
+		cfg = &schema.Config{}
+	}
+	caps := in.Caps
+	if caps == nil {
+		caps = func(string) Capabilities { return Capabilities{} }
+	}
+	zone := cfg.Timezone
+	if zone == nil {
+		zone = time.UTC
+	}
+	p := &Plan{Now: in.Now, Summary: map[Kind]int{}, zone: zone}
+	for _, k := range Kinds {
+		p.Summary[k] = 0
+	}
+
+	records := make(map[string]*state.Record, len(in.Records))
+	for _, r := range in.Records {
+		records[r.Post] = r
+	}
+	posts := append([]schema.Summary(nil), in.Posts...)
+	sort.Slice(posts, func(i, j int) bool { return posts[i].ID < posts[j].ID })
+	present := make(map[string]bool, len(posts))
+	for _, s := range posts {
+		present[s.ID] = true
+	}
+
+	// A post without a record whose content equals that of a record
+	// without a post was renamed: its state follows it.
+	orphanByHash := map[string]*state.Record{}
+	for _, r := range in.Records {
+		if !present[r.Post] && r.Hash != "" && hasPublished(r) {
+			orphanByHash[r.Hash] = r
+		}
+	}
+	moved := map[string]bool{}
+
+	pl := planner{in: in, cfg: cfg, caps: caps, zone: zone}
+	for _, s := range posts {
+		rec := records[s.ID]
+		if rec == nil {
+			if old := orphanByHash[s.Hash]; old != nil && !moved[old.Post] {
+				moved[old.Post] = true
+				for _, t := range s.Targets {
+					a := pl.action(s, t)
+					a.Kind, a.From = Move, old.Post
+					a.Reason = fmt.Sprintf("renamed from %s (same content): the state follows, nothing is posted", old.File)
+					if ts, ok := old.Targets[t.Name]; !ok || ts.Status != state.StatusPublished {
+						a.Kind, a.From = Create, ""
+						a.Reason = pl.dueReason(s)
+						pl.gate(&a, s)
+					}
+					p.add(a)
+				}
+				continue
+			}
+		}
+		for _, a := range pl.post(s, rec) {
+			p.add(a)
+		}
+	}
+	// Records whose post is gone.
+	gone := make([]*state.Record, 0)
+	for _, r := range in.Records {
+		if !present[r.Post] && !moved[r.Post] {
+			gone = append(gone, r)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].Post < gone[j].Post })
+	for _, r := range gone {
+		for _, name := range sortedTargets(r) {
+			p.add(pl.removed(r, name, r.Targets[name], "the post's file was removed"))
+		}
+	}
+	return p
+}
+
+func (p *Plan) add(a Action) {
+	p.Actions = append(p.Actions, a)
+	p.Summary[a.Kind]++
+}
+
+func hasPublished(r *state.Record) bool {
+	for _, ts := range r.Targets {
+		if ts.Status == state.StatusPublished {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedTargets(r *state.Record) []string {
+	names := make([]string, 0, len(r.Targets))
+	for n := range r.Targets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+type planner struct {
+	in   PlanInput
+	cfg  *schema.Config
+	caps func(string) Capabilities
+	zone *time.Location
+}
+
+func (pl *planner) action(s schema.Summary, t schema.TargetSummary) Action {
+	return Action{Post: s.ID, File: s.File, Target: t.Name, Platform: t.Platform, At: s.PublishAt}
+}
+
+// post plans every target of a post that is in the files: its current
+// targets, then targets its record has that the post no longer names.
+func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
+	var out []Action
+	named := map[string]bool{}
+	targets := append([]schema.TargetSummary(nil), s.Targets...)
+	sort.Slice(targets, func(i, j int) bool { return targets[i].Name < targets[j].Name })
+	for _, t := range targets {
+		named[t.Name] = true
+		var ts *state.TargetState
+		if rec != nil {
+			if v, ok := rec.Targets[t.Name]; ok {
+				ts = &v
+			}
+		}
+		out = append(out, pl.target(s, t, ts))
+	}
+	if rec != nil {
+		for _, name := range sortedTargets(rec) {
+			if named[name] {
+				continue
+			}
+			a := pl.removed(rec, name, rec.Targets[name], "removed from the post's targets")
+			a.File, a.At = s.File, s.PublishAt
+			out = append(out, a)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Target < out[j].Target })
+	return out
+}
+
+// target plans one target the post names.
+func (pl *planner) target(s schema.Summary, t schema.TargetSummary, ts *state.TargetState) Action {
+	a := pl.action(s, t)
+	caps := pl.caps(t.Platform)
+	if ts == nil || ts.Status == state.StatusScheduled {
+		switch {
+		case s.Delete:
+			a.Kind, a.Reason = NoOp, "delete: true and never published: nothing to delete"
+		case s.Draft:
+			a.Kind, a.Reason = Draft, "draft: true: not published until the draft flag is removed"
+		default:
+			a.Kind, a.Reason = Create, pl.dueReason(s)
+			pl.gate(&a, s)
+		}
+		return a
+	}
+	switch ts.Status {
+	case state.StatusPublishing:
+		a.Kind = Resolve
+		a.Reason = fmt.Sprintf("an attempt (key %s) may have reached %s: herald asks the platform before anything else", ts.Attempt, t.Platform)
+	case state.StatusUnknown:
+		a.Kind = Held
+		a.Reason = fmt.Sprintf("outcome unknown since %s: check %s, then run herald resolve %s %s --published URL or --not-published",
+			pl.when(ts.LastAttemptAt), t.Platform, s.ID, t.Name)
+	case state.StatusFailed:
+		pl.failed(&a, s, t, ts)
+	case state.StatusPublished:
+		pl.published(&a, s, t, ts, caps)
+	case state.StatusDeleted:
+		a.Kind = NoOp
+		a.Reason = "deleted by herald"
+		if !ts.UpdatedAt.IsZero() {
+			a.Reason += " on " + pl.when(ts.UpdatedAt)
+		}
+		if !s.Delete {
+			a.Reason += "; not re-published (remove the target or give the post a new id to publish it again)"
+		}
+	case state.StatusDeletedRemotely:
+		a.Kind = Drift
+		a.Reason = fmt.Sprintf("deleted on %s outside herald; not re-posted (remove the target, or run herald resolve %s %s --not-published to post it again)",
+			t.Platform, s.ID, t.Name)
+	default:
+		a.Kind, a.Reason = Held, fmt.Sprintf("unknown state %q", ts.Status)
+	}
+	return a
+}
+
+func (pl *planner) failed(a *Action, s schema.Summary, t schema.TargetSummary, ts *state.TargetState) {
+	last := "an earlier attempt failed"
+	if ts.LastError != nil {
+		last = "attempt " + fmt.Sprint(ts.Attempts) + " failed: " + ts.LastError.Message
+	}
+	switch {
+	case s.Delete:
+		a.Kind, a.Reason = NoOp, "delete: true and never published: nothing to delete"
+	case s.Draft:
+		a.Kind, a.Reason = Draft, "draft: true: "+last
+	case ts.NextRetryAt.IsZero() && ts.Hash != "" && ts.Hash == t.Hash:
+		a.Kind = Held
+		a.Reason = fmt.Sprintf("%s; this will not pass by itself: edit the post, or run herald resolve %s %s --not-published to retry", last, s.ID, t.Name)
+	case ts.NextRetryAt.After(pl.in.Now):
+		a.Kind = Held
+		a.Reason = fmt.Sprintf("%s; next retry at %s", last, pl.when(ts.NextRetryAt))
+	default:
+		a.Kind, a.Reason = Retry, last
+		if ts.NextRetryAt.IsZero() {
+			a.Reason += "; the post changed since"
+		}
+		pl.gate(a, s)
+	}
+}
+
+func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary, ts *state.TargetState, caps Capabilities) {
+	url := ""
+	if len(ts.URLs) > 0 {
+		url = " at " + ts.URLs[0]
+	}
+	switch {
+	case s.Delete:
+		if caps.Delete {
+			a.Kind, a.Reason = Delete, "delete: true: removes the post"+url
+		} else {
+			a.Kind, a.Reason = Drift, fmt.Sprintf("delete: true, but %s cannot delete through its API: remove it by hand%s", t.Platform, url)
+		}
+		pl.freezeGate(a)
+	case ts.Hash == t.Hash:
+		a.Kind, a.Reason = NoOp, "published"+url
+	case caps.Update:
+		a.Kind, a.Reason = Update, "content changed since it was published"+url
+		pl.freezeGate(a)
+	default:
+		a.Kind, a.Reason = Drift, fmt.Sprintf("content changed, but %s cannot edit a published post: the published version%s stays as it was", t.Platform, url)
+	}
+}
+
+// removed plans a target that the files no longer name.
+func (pl *planner) removed(r *state.Record, name string, ts state.TargetState, why string) Action {
+	a := Action{Post: r.Post, File: r.File, Target: name}
+	if acct := pl.cfg.Accounts[name]; acct != nil {
+		a.Platform = acct.Platform
+	}
+	if ts.Status != state.StatusPublished {
+		a.Kind, a.Reason = NoOp, why+" before it was published: nothing to delete"
+		return a
+	}
+	url := ""
+	if len(ts.URLs) > 0 {
+		url = " " + ts.URLs[0]
+	}
+	if !pl.in.Prune {
+		a.Kind = Kept
+		a.Reason = why + ": the published post" + url + " stays (run with --prune, or keep the file with delete: true, to delete it)"
+		return a
+	}
+	a.Kind, a.Reason = Delete, why+" and --prune: removes the post"+url
+	pl.freezeGate(&a)
+	return a
+}
+
+// dueReason says why a never-published target would be created now.
+func (pl *planner) dueReason(s schema.Summary) string {
+	if s.PublishAt == nil {
+		return "no publish_at: due once merged"
+	}
+	return "due since " + pl.when(*s.PublishAt)
+}
+
+// gate holds a create or retry that is not due, frozen or late.
+func (pl *planner) gate(a *Action, s schema.Summary) {
+	if s.PublishNext {
+		a.Kind, a.Reason = Held, "publish_at: next needs a queue of slots in the configuration"
+		return
+	}
+	if s.PublishAt != nil && s.PublishAt.After(pl.in.Now) {
+		a.Kind = Scheduled
+		a.Reason = fmt.Sprintf("at %s (in %s)", pl.when(*s.PublishAt), human(s.PublishAt.Sub(pl.in.Now)))
+		return
+	}
+	if pl.freezeGate(a) {
+		return
+	}
+	if s.PublishAt != nil && !pl.in.AllowLate {
+		max := pl.cfg.MaxLateness
+		if max == 0 {
+			max = 24 * time.Hour
+		}
+		if late := pl.in.Now.Sub(*s.PublishAt); late > max {
+			a.Kind = Late
+			a.Reason = fmt.Sprintf("was due %s, %s ago, more than max_lateness %s: held (publish with --allow-late, or move publish_at)",
+				pl.when(*s.PublishAt), human(late), human(max))
+		}
+	}
+}
+
+// freezeGate holds an action that would change a platform while
+// publishing is frozen, and reports whether it did.
+func (pl *planner) freezeGate(a *Action) bool {
+	reason, frozen := pl.frozen()
+	if !frozen {
+		return false
+	}
+	a.Reason = fmt.Sprintf("would %s, but publishing is frozen%s", a.Kind, reason)
+	a.Kind = Frozen
+	return true
+}
+
+func (pl *planner) frozen() (string, bool) {
+	f := pl.cfg.Freeze
+	if f.On {
+		if f.Reason != "" {
+			return ": " + f.Reason, true
+		}
+		return "", true
+	}
+	for _, w := range f.Windows {
+		if !pl.in.Now.Before(w.From) && pl.in.Now.Before(w.Until) {
+			r := " until " + pl.when(w.Until)
+			if w.Reason != "" {
+				r += ": " + w.Reason
+			}
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// when formats a time in the repository's zone, to the minute.
+func (pl *planner) when(t time.Time) string {
+	if t.IsZero() {
+		return "an unknown time"
+	}
+	return t.In(pl.zone).Format("2006-01-02 15:04 MST")
+}
+
+// human formats a duration the way people say it: 3d 4h, 2h 5m, 45s.
+func human(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	d = d.Round(time.Second)
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h := d / time.Hour
+	d -= h * time.Hour
+	m := d / time.Minute
+	s := (d - m*time.Minute) / time.Second
+	var parts []string
+	switch {
+	case days > 0:
+		parts = append(parts, fmt.Sprintf("%dd", days))
+		if h > 0 {
+			parts = append(parts, fmt.Sprintf("%dh", h))
+		}
+	case h > 0:
+		parts = append(parts, fmt.Sprintf("%dh", h))
+		if m > 0 {
+			parts = append(parts, fmt.Sprintf("%dm", m))
+		}
+	case m > 0:
+		parts = append(parts, fmt.Sprintf("%dm", m))
+	default:
+		parts = append(parts, fmt.Sprintf("%ds", s))
+	}
+	return strings.Join(parts, " ")
+}

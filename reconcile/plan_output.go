@@ -1,0 +1,109 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// symbols mark the actions that change something, as Terraform marks
+// resources.
+var symbols = map[Kind]string{
+	Create: "+", Retry: "+", Update: "~", Delete: "-", Resolve: "?", Move: ">",
+}
+
+// WriteText prints the plan for people: every post with something to say,
+// grouped, each target on a line with its reason, then a one-line
+// summary. Posts whose targets are all unchanged are counted, not listed.
+func (p *Plan) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "herald plan at %s\n", p.Now.In(p.zone).Format("2006-01-02 15:04 MST"))
+	width := 0
+	for _, a := range p.Actions {
+		width = max(width, len(a.Target))
+	}
+	for i := 0; i < len(p.Actions); {
+		j := i
+		quiet := true
+		for j < len(p.Actions) && p.Actions[j].Post == p.Actions[i].Post {
+			if p.Actions[j].Kind != NoOp {
+				quiet = false
+			}
+			j++
+		}
+		if !quiet {
+			a := p.Actions[i]
+			fmt.Fprintf(&b, "\n  # %s", a.Post)
+			if a.File != "" {
+				fmt.Fprintf(&b, " (%s)", a.File)
+			}
+			b.WriteString("\n")
+			for _, a := range p.Actions[i:j] {
+				sym := symbols[a.Kind]
+				if sym == "" {
+					sym = " "
+				}
+				fmt.Fprintf(&b, "  %s %-9s %-*s  %s\n", sym, a.Kind, width, a.Target, a.Reason)
+			}
+		}
+		i = j
+	}
+	b.WriteString("\n")
+	b.WriteString(p.SummaryLine())
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// SummaryLine is the plan in one line: what it changes, then why the rest
+// is not acted on.
+func (p *Plan) SummaryLine() string {
+	s := p.Summary
+	var b strings.Builder
+	if p.Changes() == 0 {
+		b.WriteString("No changes.")
+	} else {
+		fmt.Fprintf(&b, "Plan: %d to create, %d to update, %d to delete, %d to retry, %d to resolve, %d to move.",
+			s[Create], s[Update], s[Delete], s[Retry], s[Resolve], s[Move])
+	}
+	var rest []string
+	for _, k := range []Kind{Scheduled, Late, Frozen, Draft, Drift, Held, Kept} {
+		if s[k] > 0 {
+			rest = append(rest, fmt.Sprintf("%d %s", s[k], k))
+		}
+	}
+	if s[NoOp] > 0 {
+		rest = append(rest, fmt.Sprintf("%d unchanged", s[NoOp]))
+	}
+	if len(rest) > 0 {
+		b.WriteString(" ")
+		b.WriteString(strings.Join(rest, ", "))
+		b.WriteString(".")
+	}
+	return b.String()
+}
+
+// jsonPlan is the documented, stable JSON form of a plan.
+type jsonPlan struct {
+	Now     string         `json:"now"`
+	Actions []Action       `json:"actions"`
+	Summary map[string]int `json:"summary"`
+}
+
+// WriteJSON prints the plan as JSON: {"now","actions":[...],"summary":{...}},
+// with every kind in the summary (zero when absent) and "changes", the
+// number of actions that change something.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	jp := jsonPlan{Now: p.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Actions: p.Actions, Summary: map[string]int{}}
+	if jp.Actions == nil {
+		jp.Actions = []Action{}
+	}
+	for _, k := range Kinds {
+		jp.Summary[string(k)] = p.Summary[k]
+	}
+	jp.Summary["changes"] = p.Changes()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(jp)
+}

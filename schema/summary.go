@@ -1,0 +1,31 @@
+package schema
+
+import "time"
+
+// Summary is what planning needs to know of a post, small enough to keep
+// for every post of a large repository and to cache between runs: the
+// post's identity, schedule and, per target, the hash of exactly what that
+// target would receive.
+type Summary struct {
+	ID          string          `json:"id"`
+	File        string          `json:"file"`
+	Hash        string          `json:"hash"`
+	PublishAt   *time.Time      `json:"publish_at,omitempty"`
+	PublishNext bool            `json:"publish_next,omitempty"`
+	Draft       bool            `json:"draft,omitempty"`
+	Delete      bool            `json:"delete,omitempty"`
+	Campaign    string          `json:"campaign,omitempty"`
+	Title       string          `json:"title,omitempty"`
+	Targets     []TargetSummary `json:"targets,omitempty"`
+	// IDPos is where the post's identity is written: its id key, or the
+	// file's first line. Duplicate IDs are reported there.
+	IDPos Position `json:"id_pos"`
+}
+
+// TargetSummary is one target of a post and the hash of its rendered
+// payload: equal hashes mean the platform would receive the same thing.
+type TargetSummary struct {
+	Name     string `json:"name"`
+	Platform string `json:"platform"`
+	Hash     string `json:"hash"`
+}
