@@ -13,10 +13,10 @@ import (
 
 // errContext is what translate needs to know around one CUE error.
 type errContext struct {
-	path     string           // dotted field path of the error
+	path     string            // dotted field path of the error
 	siblings []cueerrors.Error // every error of the same evaluation
-	actual   cue.Value        // the value the writer wrote at path, if any
-	schema   cue.Value        // the schema the value was unified with
+	actual   cue.Value         // the value the writer wrote at path, if any
+	schema   cue.Value         // the schema the value was unified with
 }
 
 // CUE's error formats that translate rewrites. They are the message
