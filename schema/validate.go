@@ -118,7 +118,10 @@ func accountsCUE(cfg *Config) string {
 	for _, n := range names {
 		a := cfg.Accounts[n]
 		fmt.Fprintf(&b, "\t// Replaces or adds to the post for the %s account (%s).\n", n, a.Platform)
-		fmt.Fprintf(&b, "\t%s?: #Overrides[%s]\n", strconv.Quote(n), strconv.Quote(a.Platform))
+		// The platform is one of Platforms, all CUE identifiers; an index
+		// (#Overrides["x"]) would do as well but sends JSON Schema
+		// generation into endless recursion.
+		fmt.Fprintf(&b, "\t%s?: #Overrides.%s\n", strconv.Quote(n), a.Platform)
 	}
 	b.WriteString("}\n")
 	return b.String()
