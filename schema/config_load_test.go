@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -204,6 +205,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		files: map[string]string{"herald.yaml": "freeze:\n  windows:\n    - from: 2026-12-27\n      until: 2026-12-24\n"},
 		want:  Errors{{File: "herald.yaml", Line: 3, Column: 7, Field: "freeze.windows.0", Message: "the window ends before it starts"}},
 	}}
+	var all strings.Builder
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys := fstest.MapFS{}
@@ -224,6 +226,8 @@ func TestLoadConfigErrors(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
+			fmt.Fprintf(&all, "# %s\n%v\n", tc.name, err)
 		})
 	}
+	golden(t, "config_errors.golden", []byte(all.String()))
 }

@@ -273,7 +273,7 @@ func allowedFields(schema cue.Value, parent string) []string {
 				sels = append(sels, cue.AnyIndex)
 				continue
 			}
-			sels = append(sels, cue.Str(l))
+			sels = append(sels, cue.Str(l).Optional())
 		}
 		v = schema.LookupPath(cue.MakePath(sels...))
 	}
@@ -293,7 +293,12 @@ func allowedFields(schema cue.Value, parent string) []string {
 func closest(name string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+		n, l := strings.ToLower(name), strings.ToLower(c)
+		d := editDistance(n, l)
+		if min(len(n), len(l)) >= 3 && (strings.HasPrefix(n, l) || strings.HasPrefix(l, n)) {
+			d = 1 // alt_text for alt, first for first_comment
+		}
+		if d < bestD {
 			best, bestD = c, d
 		}
 	}
