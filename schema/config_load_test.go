@@ -193,7 +193,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		want: Errors{{File: "herald.yaml", Line: 1, Column: 15, Field: "max_lateness",
 			Message: `"soon" is not valid: use a duration such as 24h or 90m`}},
 	}, {
-		name: "several errors",
+		name:  "several errors",
 		files: map[string]string{"herald.yaml": "timezone: Nowhere\naccounts:\n  x:\n    api_key: abc\n  y:\n    platform: orkut\n"},
 		want: Errors{
 			{File: "herald.yaml", Line: 1, Column: 1, Field: "timezone", Message: `unknown time zone "Nowhere": use an IANA name such as "Europe/Paris" or "UTC"`},
