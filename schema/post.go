@@ -334,7 +334,7 @@ func unknownTarget(name string, accounts map[string]*Account) string {
 	}
 	sort.Strings(names)
 	msg := fmt.Sprintf("unknown target %q", name)
-	if s := suggest(name, names); s != "" {
+	if s := closest(name, names); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	const show = 10
@@ -343,41 +343,6 @@ func unknownTarget(name string, accounts map[string]*Account) string {
 		list = append(list[:show:show], fmt.Sprintf("... (%d more)", len(names)-show))
 	}
 	return msg + "; accounts: " + strings.Join(list, ", ")
-}
-
-// suggest returns the candidate closest to name by edit distance, if it is
-// close enough to be a typo.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if d < bestD && d < len([]rune(c)) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // --- thread, media, overrides ---

@@ -1,0 +1,419 @@
+package schema
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+)
+
+// recycleEvery is how many posts a Validator checks in one CUE context
+// before it compiles the schema again in a fresh one. A context keeps a
+// little of every value built in it; recycling keeps memory flat over any
+// number of posts for the cost of one compile (about a millisecond).
+const recycleEvery = 1000
+
+// Validator checks posts against the built-in post schema, the accounts of
+// a configuration and the repository's policies, all compiled in its own
+// CUE context.
+//
+// A Validator is not safe for concurrent use: CUE values are not safe
+// across goroutines. Run one Validator per worker.
+type Validator struct {
+	cfg    *Config
+	source string // the CUE text compiled: the post schema and the accounts
+	hash   string
+
+	ctx    *cue.Context
+	post   cue.Value // #Post with the policies
+	limits cue.Value // #limits with the configuration's changes
+	uses   int
+
+	limitCache map[string]Limits
+}
+
+// NewValidator compiles the schema for cfg: the embedded post schema, the
+// override keys and target names its accounts allow, and the policies and
+// limit changes of its herald.cue (or herald.yaml).
+func NewValidator(cfg *Config) (*Validator, error) {
+	v := &Validator{cfg: cfg, source: postCUE + accountsCUE(cfg)}
+	h := sha256.New()
+	for _, s := range []string{v.source, configCUE, platformsCUE(), cfg.File} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	h.Write(cfg.Source)
+	v.hash = hex.EncodeToString(h.Sum(nil))
+	if err := v.compile(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// SchemaHash identifies everything a verdict depends on besides the post:
+// the embedded schemas and the configuration. A cache of verdicts keyed by
+// content hash and SchemaHash is never stale.
+func (v *Validator) SchemaHash() string { return v.hash }
+
+// compile builds the schema in a fresh context.
+func (v *Validator) compile() error {
+	ctx := cuecontext.New()
+	base := ctx.CompileString(v.source, cue.Filename("post.cue"))
+	if err := base.Err(); err != nil {
+		return fmt.Errorf("compile post schema: %w", err)
+	}
+	var policy cue.Value
+	if v.cfg.File != "" && len(v.cfg.Source) > 0 {
+		raw, errs := compileConfig(ctx, base, v.cfg.File, v.cfg.Source)
+		if errs != nil {
+			return fmt.Errorf("compile config: %w", errs)
+		}
+		if l := raw.LookupPath(cue.ParsePath("limits")); l.Exists() {
+			base = base.FillPath(cue.MakePath(cue.Def("#limits")), l)
+		}
+		policy = raw.LookupPath(cue.ParsePath("post"))
+	}
+	post := base.LookupPath(cue.MakePath(cue.Def("#Post")))
+	if policy.Exists() {
+		post = post.Unify(policy)
+	}
+	if err := post.Err(); err != nil {
+		return Errors(configErrors(err, v.cfg.File, cue.Value{}, cue.Value{}))
+	}
+	v.ctx, v.post, v.uses = ctx, post, 0
+	v.limits = base.LookupPath(cue.MakePath(cue.Def("#limits")))
+	if err := v.limits.Err(); err != nil {
+		return fmt.Errorf("compile limits: %w", err)
+	}
+	v.limitCache = map[string]Limits{}
+	return nil
+}
+
+// accountsCUE is the part of the schema that the accounts decide: which
+// names `to:` takes, which override keys a post may have, and each
+// account's platform and length.
+func accountsCUE(cfg *Config) string {
+	if len(cfg.Accounts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	names := sortedKeys(cfg.Accounts)
+	b.WriteString("\n// The configuration's accounts.\n#accounts: {\n")
+	for _, n := range names {
+		a := cfg.Accounts[n]
+		fmt.Fprintf(&b, "\t%s: {platform: %s, max_length: %d}\n", strconv.Quote(n), strconv.Quote(a.Platform), a.MaxLength)
+	}
+	b.WriteString("}\n#Target: ")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(" | ")
+		}
+		b.WriteString(strconv.Quote(n))
+	}
+	b.WriteString("\n#Front: {\n")
+	for _, n := range names {
+		a := cfg.Accounts[n]
+		fmt.Fprintf(&b, "\t// Replaces or adds to the post for the %s account (%s).\n", n, a.Platform)
+		// The platform is one of Platforms, all CUE identifiers; an index
+		// (#Overrides["x"]) would do as well but sends JSON Schema
+		// generation into endless recursion.
+		fmt.Fprintf(&b, "\t%s?: #Overrides.%s\n", strconv.Quote(n), a.Platform)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// Limits returns what target t allows in one part, from the CUE limits
+// table with the configuration's changes and the account's max_length.
+func (v *Validator) Limits(t Target) Limits {
+	platform := t.Platform
+	if a, ok := v.cfg.Accounts[t.Name]; ok && platform == "" {
+		platform = a.Platform
+	}
+	key := t.Name + "\x00" + platform
+	if l, ok := v.limitCache[key]; ok {
+		return l
+	}
+	var raw struct {
+		Length int    `json:"length"`
+		Bytes  int    `json:"bytes"`
+		Unit   string `json:"unit"`
+		Note   string `json:"note"`
+	}
+	_ = v.limits.LookupPath(cue.MakePath(cue.Str(platform))).Decode(&raw)
+	l := Limits{Length: raw.Length, Bytes: raw.Bytes, Unit: raw.Unit, Note: raw.Note}
+	if a, ok := v.cfg.Accounts[t.Name]; ok && a.MaxLength > 0 {
+		l.Length = a.MaxLength
+	}
+	v.limitCache[key] = l
+	return l
+}
+
+// maxMedia is the most media items a platform takes, 0 for no limit.
+func (v *Validator) maxMedia(platform string) int {
+	n, _ := v.limits.LookupPath(cue.MakePath(cue.Str(platform), cue.Str("max_media"))).Int64()
+	return int(n)
+}
+
+// Validate checks one post with its measured renders and returns every
+// violation, each at the front-matter key, list item or body line it is
+// about, sorted. A nil result means the post is valid.
+func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
+	if v.uses >= recycleEvery {
+		if err := v.compile(); err != nil {
+			return Errors{Errorf(p.PosOf(""), "", "%v", err)}
+		}
+	}
+	v.uses++
+
+	targets := make(map[string]any, len(p.To))
+	for _, t := range p.To {
+		targets[t.Name] = t.Platform
+	}
+	var rmap map[string]any
+	if len(rendered) > 0 {
+		rmap = make(map[string]any, len(rendered))
+		for _, r := range rendered {
+			parts := make([]any, len(r.Parts))
+			for i, pt := range r.Parts {
+				parts[i] = map[string]any{"text": pt.Text, "length": pt.Length, "bytes": pt.Bytes, "line": pt.Line}
+			}
+			rmap[r.Target] = map[string]any{"platform": r.Platform, "parts": parts, "media": r.Media}
+		}
+	}
+
+	// CUE reports an unknown key only when the struct holding it has no
+	// other error, and a comprehension over a field in error yields
+	// nothing. So each round drops the fields found in error and checks
+	// the rest again, until nothing new turns up.
+	doc := make(map[string]any, len(p.Front)+1)
+	for k, val := range p.Front {
+		doc[k] = val
+	}
+	if rmap != nil {
+		doc["rendered"] = rmap
+	}
+	var errs Errors
+	var removed []string
+	for round := 0; round < 5; round++ {
+		found, bad := v.check(p, doc, targets, rendered)
+		for _, f := range found {
+			if !under(f.key, removed) {
+				errs = append(errs, f.err)
+			}
+		}
+		next := doc
+		for _, labels := range bad {
+			if path := cuePath(labels); !under(path, removed) {
+				next = withoutPaths(next, [][]string{labels})
+				removed = append(removed, path)
+			}
+		}
+		if len(bad) == 0 || sameMap(next, doc) {
+			break
+		}
+		doc = next
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return dedupe(errs)
+}
+
+// under reports whether path is one of paths, or below or above one.
+func under(path string, paths []string) bool {
+	for _, p := range paths {
+		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(p, path+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func sameMap(a, b map[string]any) bool {
+	return fmt.Sprintf("%p", a) == fmt.Sprintf("%p", b)
+}
+
+// finding is one error with the dotted path CUE gave it.
+type finding struct {
+	key string
+	err *Error
+}
+
+// check runs CUE once over doc and returns the findings, and the paths of
+// the fields in error that the next round drops: the nearest map key
+// holding each error.
+func (v *Validator) check(p *Post, doc map[string]any, targets map[string]any, rendered []Rendered) ([]finding, [][]string) {
+	fv := v.ctx.Encode(doc)
+	val := v.post.Unify(fv).FillPath(cue.MakePath(cue.Def("#targets")), targets)
+	err := val.Validate(cue.Concrete(true), cue.All())
+	if err == nil {
+		return nil, nil
+	}
+	ces := cueerrors.Errors(err)
+	sib := stripped(ces)
+	var out []finding
+	var bad [][]string
+	for _, e := range sib {
+		labels := e.Path()
+		path := cuePath(labels)
+		if exists := lookupLabels(fv, labels); exists.Exists() {
+			trim := labels
+			for len(trim) > 1 && lastIndex(cuePath(trim)) >= 0 {
+				trim = trim[:len(trim)-1]
+			}
+			bad = append(bad, trim)
+		}
+		if len(labels) > 0 && labels[0] == "rendered" {
+			if fe := v.renderedError(p, rendered, labels, e, sib); fe != nil {
+				out = append(out, finding{path, fe})
+			}
+			continue
+		}
+		msg := translate(e, errContext{path: path, siblings: sib, actual: lookupLabels(fv, labels), schema: v.post})
+		if msg == "" {
+			continue
+		}
+		field := fieldOf(e, path, v.post)
+		if format, _ := e.Msg(); format == fmtIncomplete && lastIndex(path) >= 0 {
+			field = path[:strings.LastIndexByte(path, '.')]
+		}
+		out = append(out, finding{path, Errorf(p.PosOf(field), field, "%s", msg)})
+	}
+	return out, bad
+}
+
+// stripped is errs with the #Post prefix gone from their paths, so that
+// paths compare with the dotted paths of the front-matter.
+func stripped(errs []cueerrors.Error) []cueerrors.Error {
+	out := make([]cueerrors.Error, len(errs))
+	for i, e := range errs {
+		out[i] = pathError{e}
+	}
+	return out
+}
+
+// pathError is a CUE error whose path starts at the post, not at #Post.
+type pathError struct{ cueError }
+
+type cueError = cueerrors.Error
+
+func (e pathError) Path() []string {
+	p := e.cueError.Path()
+	if len(p) > 0 && p[0] == "#Post" {
+		return p[1:]
+	}
+	return p
+}
+
+// renderedError explains a violation under rendered.<target>: a part too
+// long, too many bytes or media, or a policy on the rendered text.
+func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string, e cueerrors.Error, all []cueerrors.Error) *Error {
+	if len(labels) < 2 {
+		return nil
+	}
+	target := labels[1]
+	if uq, err := strconv.Unquote(target); err == nil {
+		target = uq
+	}
+	var r *Rendered
+	for i := range rendered {
+		if rendered[i].Target == target {
+			r = &rendered[i]
+		}
+	}
+	if r == nil {
+		return nil
+	}
+	pos := r.Source
+	if pos.File == "" {
+		pos = p.PosOf(target)
+	}
+	rest := labels[2:]
+	var prefix string
+	var part *RenderedPart
+	if len(rest) >= 2 && rest[0] == "parts" {
+		if i, err := strconv.Atoi(rest[1]); err == nil && i < len(r.Parts) {
+			part = &r.Parts[i]
+			if part.Line > 0 {
+				pos = Position{File: p.File, Line: part.Line, Col: 1}
+			}
+			if len(r.Parts) > 1 {
+				prefix = fmt.Sprintf("part %d of %d: ", i+1, len(r.Parts))
+			}
+		}
+		rest = rest[2:]
+	}
+	lim := v.Limits(Target{Name: target, Platform: r.Platform})
+	format, _ := e.Msg()
+	switch {
+	case part != nil && len(rest) == 1 && rest[0] == "length" && format == fmtOutOfBound:
+		unit := lim.Unit
+		if unit == "" {
+			unit = "characters"
+		}
+		msg := fmt.Sprintf("%s%d of %d %s", prefix, part.Length, lim.Length, unit)
+		if lim.Note != "" {
+			msg += " (" + lim.Note + ")"
+		}
+		return Errorf(pos, target, "%s", msg)
+	case part != nil && len(rest) == 1 && rest[0] == "bytes" && format == fmtOutOfBound:
+		return Errorf(pos, target, "%s%d of %d bytes", prefix, part.Bytes, lim.Bytes)
+	case part == nil && len(rest) == 1 && rest[0] == "media" && format == fmtOutOfBound:
+		return Errorf(p.PosOf("media"), target, "%d media items, %s takes at most %d", r.Media, r.Platform, v.maxMedia(r.Platform))
+	}
+	msg := translate(e, errContext{path: cuePath(labels), siblings: stripped(all)})
+	if msg == "" {
+		return nil
+	}
+	return Errorf(pos, target, "%s%s", prefix, msg)
+}
+
+// withoutPaths returns a copy of front without the keys at paths, copying
+// only the maps and lists on the way to them.
+func withoutPaths(front map[string]any, paths [][]string) map[string]any {
+	out := front
+	for _, path := range paths {
+		out, _ = without(out, path).(map[string]any)
+	}
+	return out
+}
+
+func without(node any, path []string) any {
+	if len(path) == 0 {
+		return node
+	}
+	key := path[0]
+	if uq, err := strconv.Unquote(key); err == nil {
+		key = uq
+	}
+	switch n := node.(type) {
+	case map[string]any:
+		if _, ok := n[key]; !ok {
+			return node
+		}
+		m := make(map[string]any, len(n))
+		for k, val := range n {
+			m[k] = val
+		}
+		if len(path) == 1 {
+			delete(m, key)
+		} else {
+			m[key] = without(n[key], path[1:])
+		}
+		return m
+	case []any:
+		i, err := strconv.Atoi(key)
+		if err != nil || i < 0 || i >= len(n) || len(path) == 1 {
+			return node
+		}
+		l := append([]any(nil), n...)
+		l[i] = without(n[i], path[1:])
+		return l
+	}
+	return node
+}
