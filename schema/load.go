@@ -79,12 +79,10 @@ func Walk(ctx context.Context, fsys fs.FS, cfg *Config, fn func(file string) err
 	return nil
 }
 
-// LoadPost reads, parses and resolves the media of one post file: file is
-// relative to fsys, the repository root. It checks the file before
-// reading it: it must be a regular file of at most MaxPostSize, and a
-// symbolic link must stay in the repository (os.Root.FS refuses one that
-// does not). The Post is nil when the file cannot be read as a post.
-func LoadPost(fsys fs.FS, cfg *Config, file string) (*Post, Errors) {
+// ReadPost reads a post file's bytes, refusing what cannot be a post
+// before reading it whole: a link that leaves the repository, a directory,
+// a file over MaxPostSize.
+func ReadPost(fsys fs.FS, file string) ([]byte, Errors) {
 	fileErr := func(format string, args ...any) Errors {
 		return Errors{{File: file, Message: fmt.Sprintf(format, args...), Severity: SeverityError}}
 	}
@@ -118,6 +116,19 @@ func LoadPost(fsys fs.FS, cfg *Config, file string) (*Post, Errors) {
 	if len(data) > MaxPostSize {
 		return nil, fileErr("post is more than %s, the limit", limitString(MaxPostSize))
 	}
+	return data, nil
+}
+
+// LoadPost reads, parses and resolves the media of one post file: file is
+// relative to fsys, the repository root. It checks the file before
+// reading it: it must be a regular file of at most MaxPostSize, and a
+// symbolic link must stay in the repository (os.Root.FS refuses one that
+// does not). The Post is nil when the file cannot be read as a post.
+func LoadPost(fsys fs.FS, cfg *Config, file string) (*Post, Errors) {
+	data, errs := ReadPost(fsys, file)
+	if errs != nil {
+		return nil, errs
+	}
 	p, errs := ParsePost(cfg, file, data)
 	if p == nil {
 		return nil, errs
@@ -142,7 +153,16 @@ type IDIndex struct {
 // Add records p's id and returns a finding, at p's id key (or its first
 // line), when an earlier post has the same id.
 func (x *IDIndex) Add(p *Post) *Error {
-	if p == nil || p.ID == "" {
+	if p == nil {
+		return nil
+	}
+	return x.AddID(p.ID, p.File, p.IDPos())
+}
+
+// AddID is Add for a post known only by its id, file and the position of
+// its id (a cached summary).
+func (x *IDIndex) AddID(id, file string, pos Position) *Error {
+	if id == "" {
 		return nil
 	}
 	x.mu.Lock()
@@ -150,17 +170,24 @@ func (x *IDIndex) Add(p *Post) *Error {
 	if x.files == nil {
 		x.files = map[string]string{}
 	}
-	other, dup := x.files[p.ID]
+	other, dup := x.files[id]
 	if !dup {
-		x.files[p.ID] = p.File
+		x.files[id] = file
 		return nil
 	}
+	pos.File = file
+	return Errorf(pos, "id", "id %q is also used by %s", id, other)
+}
+
+// IDPos is where the post's identity is written: its id key, else the
+// file's first line.
+func (p *Post) IDPos() Position {
 	pos, ok := p.Positions["id"]
 	if !ok {
 		pos = Position{File: p.File, Line: 1, Col: 1}
 	}
 	pos.File = p.File
-	return Errorf(pos, "id", "id %q is also used by %s", p.ID, other)
+	return pos
 }
 
 // Len returns how many distinct ids the index holds.

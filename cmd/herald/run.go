@@ -44,6 +44,9 @@ func commands() []*command {
 	return []*command{
 		initCommand(),
 		newCommand(),
+		validateCommand(),
+		previewCommand(),
+		schemaCommand(),
 		versionCommand(),
 		helpCommand(),
 	}

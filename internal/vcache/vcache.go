@@ -45,10 +45,12 @@ type Dep struct {
 
 // Entry is what validating one post found.
 type Entry struct {
-	Sum    string        `json:"sum"` // hex SHA-256 of the post file's bytes
-	ID     string        `json:"id"`
-	Errors schema.Errors `json:"errors,omitempty"`
-	Deps   []Dep         `json:"deps,omitempty"`
+	Sum string `json:"sum"` // hex SHA-256 of the post file's bytes
+	// Summary is what planning needs of the post; nil when the file could
+	// not be read as a post at all.
+	Summary *schema.Summary `json:"summary,omitempty"`
+	Errors  schema.Errors   `json:"errors,omitempty"`
+	Deps    []Dep           `json:"deps,omitempty"`
 }
 
 type file struct {

@@ -32,7 +32,7 @@ func TestCacheRoundTrip(t *testing.T) {
 	if _, ok := c.Lookup(fsys, "posts/a.md", Sum([]byte("a"))); ok {
 		t.Fatal("empty cache hit")
 	}
-	want := Entry{Sum: Sum([]byte("a")), ID: "a",
+	want := Entry{Sum: Sum([]byte("a")), Summary: &schema.Summary{ID: "a", File: "posts/a.md"},
 		Errors: schema.Errors{{File: "posts/a.md", Line: 2, Column: 1, Field: "to", Message: "bad", Severity: schema.SeverityError}},
 		Deps:   StatDeps(fsys, []string{"hero.png", "missing.png"})}
 	c.Store("posts/a.md", want)
@@ -81,8 +81,8 @@ func TestCacheDropsGoneFilesAndIgnoresGarbage(t *testing.T) {
 	dir := t.TempDir()
 	root := openRoot(t, dir)
 	c := Open(root, "k")
-	c.Store("posts/a.md", Entry{Sum: "1", ID: "a"})
-	c.Store("posts/b.md", Entry{Sum: "2", ID: "b"})
+	c.Store("posts/a.md", Entry{Sum: "1"})
+	c.Store("posts/b.md", Entry{Sum: "2"})
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/platforms/render"
+	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/schema"
+)
+
+// previewCommand is "herald preview".
+func previewCommand() *command {
+	return &command{
+		name:    "preview",
+		args:    "[flags] [FILE...]",
+		summary: "show exactly what each platform will receive, measured as it counts",
+		help: `For each post (every post when no FILE is given) and each target: the exact
+text of every thread part, its length against the platform's limit counted
+the platform's way, links, mentions and tags (with their byte ranges), and
+the media with their alt text. Problems are listed under the post. FILE is
+a path to a post, relative to the working directory or to the repository.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var repoDir string
+			var only []string
+			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.Func("to", "show only these comma-separated `targets`", func(s string) error {
+				only = splitList(s)
+				return nil
+			})
+			return func(ctx context.Context, e *env, args []string) error {
+				repo, errs, err := openRepo(repoDir)
+				if err != nil {
+					return err
+				}
+				if repo == nil {
+					writeFindings(e.stderr, "text", repoDir, errs)
+					return &exitError{code: 1}
+				}
+				defer repo.Close()
+				v, err := schema.NewValidator(repo.Config)
+				if err != nil {
+					return err
+				}
+				var files []string
+				for _, a := range args {
+					f, err := repoPath(repoDir, a)
+					if err != nil {
+						return usagef("%v", err)
+					}
+					files = append(files, f)
+				}
+				if len(files) == 0 {
+					if err := schema.Walk(ctx, repo.FS, repo.Config, func(f string) error {
+						files = append(files, f)
+						return nil
+					}); err != nil {
+						return err
+					}
+				}
+				invalid := false
+				var b strings.Builder
+				for i, f := range files {
+					if i > 0 {
+						b.WriteString("\n")
+					}
+					p := repo.Prepare(v, f)
+					if !p.Valid() {
+						invalid = true
+					}
+					writePreview(&b, repo.Config, p, only)
+				}
+				if _, err := io.WriteString(e.stdout, b.String()); err != nil {
+					return err
+				}
+				if invalid {
+					return &exitError{code: 1}
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// repoPath turns a FILE argument into a path relative to the repository:
+// it may be given relative to the working directory or to the repository.
+func repoPath(repoDir, arg string) (string, error) {
+	if abs, err := filepath.Abs(arg); err == nil {
+		if root, err := filepath.Abs(repoDir); err == nil {
+			if rel, err := filepath.Rel(root, abs); err == nil && !strings.HasPrefix(rel, "..") {
+				if _, err := os.Stat(abs); err == nil {
+					return filepath.ToSlash(rel), nil
+				}
+			}
+		}
+	}
+	clean := filepath.ToSlash(filepath.Clean(arg))
+	if filepath.IsAbs(arg) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("%s is not inside the repository %s", arg, repoDir)
+	}
+	return clean, nil
+}
+
+// writePreview prints one post as each of its targets will receive it.
+func writePreview(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared, only []string) {
+	if p.Post == nil {
+		fmt.Fprintf(b, "%s\n", p.File)
+		writeProblems(b, p.Errors)
+		return
+	}
+	post := p.Post
+	fmt.Fprintf(b, "%s (id %s)\n", p.File, post.ID)
+	if post.Title != "" {
+		fmt.Fprintf(b, "  title: %s\n", post.Title)
+	}
+	fmt.Fprintf(b, "  publish: %s\n", describeSchedule(cfg, post))
+	if post.Campaign != "" {
+		fmt.Fprintf(b, "  campaign: %s\n", post.Campaign)
+	}
+	for _, o := range p.Outputs {
+		if len(only) > 0 && !contains(only, o.Target) {
+			continue
+		}
+		writeTarget(b, post, o)
+	}
+	writeProblems(b, p.Errors)
+}
+
+func describeSchedule(cfg *schema.Config, p *schema.Post) string {
+	var s string
+	switch {
+	case p.Draft:
+		s = "draft: not published"
+	case p.PublishNext:
+		s = "next free queue slot"
+	case p.PublishAt == nil:
+		s = "once merged (no publish_at)"
+	default:
+		zone := cfg.Timezone
+		if zone == nil {
+			zone = time.UTC
+		}
+		local := p.PublishAt.In(zone).Format("2006-01-02 15:04 MST")
+		utc := p.PublishAt.UTC().Format("2006-01-02 15:04 UTC")
+		s = local
+		if local != utc {
+			s += " (" + utc + ")"
+		}
+	}
+	if p.Delete {
+		s += "; delete: true (retract everywhere)"
+	}
+	return s
+}
+
+func writeTarget(b *strings.Builder, p *schema.Post, o *render.Output) {
+	head := o.Target
+	if o.Platform != o.Target {
+		head += " (" + o.Platform + ")"
+	}
+	fmt.Fprintf(b, "\n  == %s: %s\n", head, plural(len(o.Parts), "part"))
+	if o.Title != "" {
+		fmt.Fprintf(b, "  title: %s\n", o.Title)
+	}
+	for i, pt := range o.Parts {
+		fmt.Fprintf(b, "  -- part %d/%d: %s\n", i+1, len(o.Parts), measure(pt, o.Limits))
+		for _, line := range strings.Split(pt.Text, "\n") {
+			fmt.Fprintf(b, "  | %s\n", line)
+		}
+		for _, f := range pt.Facets {
+			fmt.Fprintf(b, "  %s [%d,%d) %q -> %s\n", f.Type, f.Start, f.End, pt.Text[f.Start:f.End], f.Value)
+		}
+		if i == 0 {
+			for _, m := range p.Media {
+				fmt.Fprintf(b, "  media: %s (%s, %s) alt: %q\n", m.Path, m.Type, byteSize(m.Size), m.Alt)
+			}
+		}
+	}
+	if ov := p.Overrides[o.Target]; ov != nil {
+		for _, k := range sortedKeys(ov.Extra) {
+			fmt.Fprintf(b, "  %s: %v\n", k, ov.Extra[k])
+		}
+	}
+}
+
+// measure says a part's length against its limits, with the platform's
+// unit and counting note: "212/280 characters (URLs count as 23...)".
+func measure(pt render.Part, lim schema.Limits) string {
+	unit := lim.Unit
+	if unit == "" {
+		unit = "characters"
+	}
+	var s string
+	if lim.Length > 0 {
+		s = fmt.Sprintf("%d/%d %s", pt.Length, lim.Length, unit)
+		if pt.Length > lim.Length {
+			s += " OVER THE LIMIT"
+		}
+	} else {
+		s = fmt.Sprintf("%d %s, no limit", pt.Length, unit)
+	}
+	if lim.Bytes > 0 {
+		s += fmt.Sprintf(", %d/%d bytes", pt.Bytes, lim.Bytes)
+		if pt.Bytes > lim.Bytes {
+			s += " OVER THE LIMIT"
+		}
+	}
+	if lim.Note != "" {
+		s += " (" + lim.Note + ")"
+	}
+	return s
+}
+
+func writeProblems(b *strings.Builder, errs schema.Errors) {
+	if len(errs) == 0 {
+		return
+	}
+	b.WriteString("\n  problems:\n")
+	for _, e := range errs {
+		fmt.Fprintf(b, "  ! %v\n", e)
+	}
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return keys
+}

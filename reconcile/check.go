@@ -1,0 +1,356 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"sync"
+
+	"github.com/heraldhq/herald/internal/vcache"
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/render"
+	"github.com/heraldhq/herald/schema"
+)
+
+// Repo is a content repository opened for reading: its files, seen
+// through an os.Root so that no path or link leads outside it, and its
+// configuration.
+type Repo struct {
+	Dir    string
+	FS     fs.FS
+	Config *schema.Config
+	root   *os.Root
+}
+
+// OpenRepo opens the repository at dir and loads its configuration. A
+// configuration with problems is an error holding schema.Errors.
+func OpenRepo(dir string) (*Repo, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open repository: %w", err)
+	}
+	fsys := root.FS()
+	cfg, err := schema.LoadConfig(fsys)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	return &Repo{Dir: dir, FS: fsys, Config: cfg, root: root}, nil
+}
+
+// Close releases the repository's root.
+func (r *Repo) Close() error { return r.root.Close() }
+
+// Root is the repository's os.Root, for writing inside it.
+func (r *Repo) Root() *os.Root { return r.root }
+
+// Prepared is one post parsed, rendered for each of its targets, measured
+// and validated: everything validate, preview, plan and apply know of it.
+type Prepared struct {
+	File    string
+	Post    *schema.Post // nil when the file could not be read as a post
+	Outputs []*render.Output
+	Errors  schema.Errors
+	Summary *schema.Summary
+}
+
+// Valid reports whether the post has no error (warnings allowed).
+func (p *Prepared) Valid() bool { return p.Post != nil && !p.Errors.HasErrors() }
+
+// Output returns the rendering for a target, or nil.
+func (p *Prepared) Output(target string) *render.Output {
+	for _, o := range p.Outputs {
+		if o.Target == target {
+			return o
+		}
+	}
+	return nil
+}
+
+// Prepare parses, renders and validates one post file with v. The
+// validator is not safe for concurrent use: one per goroutine.
+func (r *Repo) Prepare(v *schema.Validator, file string) *Prepared {
+	data, errs := schema.ReadPost(r.FS, file)
+	if errs != nil {
+		return &Prepared{File: file, Errors: errs}
+	}
+	return r.prepare(v, file, data)
+}
+
+func (r *Repo) prepare(v *schema.Validator, file string, data []byte) *Prepared {
+	out := &Prepared{File: file}
+	p, errs := schema.ParsePost(r.Config, file, data)
+	out.Errors = errs
+	if p == nil {
+		return out
+	}
+	out.Post = p
+	out.Errors = append(out.Errors, schema.ResolveMedia(r.FS, r.Config, p)...)
+	rendered := make([]schema.Rendered, 0, len(p.To))
+	for _, t := range p.To {
+		o, err := render.Render(p, t, v.Limits(t))
+		if err != nil {
+			out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
+			continue
+		}
+		out.Outputs = append(out.Outputs, o)
+		rendered = append(rendered, o.Rendered())
+	}
+	out.Errors = append(out.Errors, v.Validate(p, rendered)...)
+	out.Errors = dedupe(out.Errors)
+	out.Summary = summaryOf(p, out.Outputs)
+	return out
+}
+
+// dedupe drops findings reported twice (by the parser and by CUE) and
+// sorts the rest.
+func dedupe(errs schema.Errors) schema.Errors {
+	if len(errs) == 0 {
+		return nil
+	}
+	errs.Sort()
+	out := errs[:0]
+	for i, e := range errs {
+		if i > 0 && *e == *errs[i-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
+	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext,
+		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
+	for _, o := range outs {
+		s.Targets = append(s.Targets, schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o)})
+	}
+	return s
+}
+
+// TargetHash identifies exactly what a target receives: its text, facets,
+// title, HTML, media (bytes and alt text) and options. Equal hashes mean a
+// platform would receive the same post, so a change to one target's
+// override changes that target's hash alone.
+func TargetHash(p *schema.Post, o *render.Output) string {
+	type media struct{ Hash, Alt, Type string }
+	v := struct {
+		Platform string
+		Title    string
+		HTML     string
+		Parts    []render.Part
+		Media    []media
+		Options  map[string]any
+		Tags     []string
+	}{Platform: o.Platform, Title: o.Title, HTML: o.HTML, Tags: p.Tags}
+	for _, pt := range o.Parts {
+		pt.Line = 0 // moving text down the file changes nothing sent
+		v.Parts = append(v.Parts, pt)
+	}
+	for _, m := range p.Media {
+		v.Media = append(v.Media, media{m.Hash, m.Alt, m.Type})
+	}
+	if ov := p.Overrides[o.Target]; ov != nil {
+		v.Options = ov.Extra
+	}
+	data, _ := json.Marshal(v)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckOptions tunes Check.
+type CheckOptions struct {
+	// Workers is how many posts are checked at once (default GOMAXPROCS).
+	Workers int
+	// CacheKey, when not empty, enables the validation cache: it names
+	// the build of herald, since a new renderer may count differently.
+	CacheKey string
+	// Keep keeps every post's Prepared (for preview); otherwise only
+	// summaries and errors are kept, so memory stays flat on large trees.
+	Keep bool
+}
+
+// Report is what checking a whole repository found.
+type Report struct {
+	Summaries []schema.Summary // every post that could be read, in file order
+	Errors    schema.Errors
+	Prepared  []*Prepared // with CheckOptions.Keep
+	Files     int
+	Cached    int
+}
+
+// Valid reports whether the tree has no error: nothing may be published
+// from an invalid tree.
+func (r *Report) Valid() bool { return !r.Errors.HasErrors() }
+
+// Check validates every post of the repository, in parallel, with each
+// worker's own CUE context, using the cache for files that did not change.
+func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
+	// CUE allocates much and keeps little: collecting less often is
+	// faster, and the heap stays small because nothing is hoarded.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	probe, err := schema.NewValidator(r.Config)
+	if err != nil {
+		return nil, err
+	}
+	var cache *vcache.Cache
+	if opts.CacheKey != "" {
+		cache = vcache.Open(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
+	}
+
+	var files []string
+	if err := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
+		files = append(files, file)
+		return nil
+	}); err != nil {
+		var pe *schema.Error
+		if errors.As(err, &pe) {
+			return &Report{Errors: schema.Errors{pe}}, nil
+		}
+		return nil, err
+	}
+
+	type result struct {
+		entry    vcache.Entry
+		prepared *Prepared
+		cached   bool
+	}
+	results := make([]result, len(files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		v := probe
+		if w > 0 {
+			if v, err = schema.NewValidator(r.Config); err != nil {
+				return nil, err
+			}
+		}
+		wg.Add(1)
+		go func(v *schema.Validator) {
+			defer wg.Done()
+			for i := range jobs {
+				file := files[i]
+				data, rerrs := schema.ReadPost(r.FS, file)
+				if rerrs != nil {
+					results[i] = result{entry: vcache.Entry{Errors: rerrs}}
+					continue
+				}
+				sum := vcache.Sum(data)
+				if cache != nil && !opts.Keep {
+					if e, ok := cache.Lookup(r.FS, file, sum); ok {
+						results[i] = result{entry: e, cached: true}
+						continue
+					}
+				}
+				p := r.prepare(v, file, data)
+				e := vcache.Entry{Sum: sum, Summary: p.Summary, Errors: p.Errors}
+				if p.Post != nil {
+					paths := make([]string, 0, len(p.Post.Media))
+					for _, m := range p.Post.Media {
+						if m.Path != "" {
+							paths = append(paths, m.Path)
+						}
+					}
+					e.Deps = vcache.StatDeps(r.FS, paths)
+				}
+				if cache != nil {
+					cache.Store(file, e)
+				}
+				results[i] = result{entry: e}
+				if opts.Keep {
+					results[i].prepared = p
+				}
+			}
+		}(v)
+	}
+	for i := range files {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	rep := &Report{Files: len(files)}
+	var ids schema.IDIndex
+	for _, res := range results {
+		if res.cached {
+			rep.Cached++
+		}
+		rep.Errors = append(rep.Errors, res.entry.Errors...)
+		if s := res.entry.Summary; s != nil {
+			rep.Summaries = append(rep.Summaries, *s)
+			if e := ids.AddID(s.ID, s.File, s.IDPos); e != nil {
+				rep.Errors = append(rep.Errors, e)
+			}
+		}
+		if res.prepared != nil {
+			rep.Prepared = append(rep.Prepared, res.prepared)
+		}
+	}
+	rep.Errors = dedupe(rep.Errors)
+	if cache != nil {
+		if err := cache.Save(); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// Payload builds what a target receives for a prepared post: the shared
+// rendering, the media with openers over the repository, and the target's
+// options. Its Hash is the target's hash, the one plans compare.
+func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
+	if !p.Valid() {
+		return nil, fmt.Errorf("%s is not valid: %w", p.File, p.Errors)
+	}
+	o := p.Output(target)
+	if o == nil {
+		return nil, fmt.Errorf("%s has no target %q", p.File, target)
+	}
+	post := p.Post
+	pl := &platforms.Payload{PostID: post.ID, Target: target, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
+		Markdown: post.Markdown, Tags: post.Tags, Hash: TargetHash(post, o)}
+	for _, pt := range o.Parts {
+		part := platforms.Part{Text: pt.Text}
+		for _, f := range pt.Facets {
+			part.Facets = append(part.Facets, platforms.Facet{Start: f.Start, End: f.End, Type: platforms.FacetType(f.Type), Value: f.Value})
+		}
+		pl.Parts = append(pl.Parts, part)
+	}
+	for _, m := range post.Media {
+		path := m.Path
+		pl.Media = append(pl.Media, platforms.Media{Path: path, Alt: m.Alt, Type: m.Type, Size: m.Size,
+			Open: func() (io.ReadCloser, error) { return r.FS.Open(path) }})
+	}
+	if ov := post.Overrides[target]; ov != nil && len(ov.Extra) > 0 {
+		pl.Options = ov.Extra
+	}
+	return pl, nil
+}
+
+// SortSummaries orders summaries by post ID.
+func SortSummaries(s []schema.Summary) {
+	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
+}
