@@ -111,20 +111,32 @@ func (r *Repo) prepare(v *schema.Validator, file string, data []byte) *Prepared 
 	return out
 }
 
-// dedupe drops findings reported twice (by the parser and by CUE) and
-// sorts the rest.
+// dedupe drops a finding about a field at a place that an earlier
+// finding already covers (the parser reports a bad date or an unknown
+// target with a hint; CUE then finds the same value wrong), and sorts the
+// rest. Findings without a position are kept unless identical.
 func dedupe(errs schema.Errors) schema.Errors {
 	if len(errs) == 0 {
 		return nil
 	}
-	errs.Sort()
-	out := errs[:0]
-	for i, e := range errs {
-		if i > 0 && *e == *errs[i-1] {
+	type key struct {
+		file, field string
+		line, col   int
+	}
+	seen := make(map[key]bool, len(errs))
+	out := make(schema.Errors, 0, len(errs))
+	for _, e := range errs {
+		k := key{e.File, e.Field, e.Line, e.Column}
+		if e.Line == 0 || e.Field == "" {
+			k.field += "\x00" + e.Message
+		}
+		if seen[k] {
 			continue
 		}
+		seen[k] = true
 		out = append(out, e)
 	}
+	out.Sort()
 	return out
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -28,5 +30,34 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HERALD_NOW", testNow)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"writebytes": writeBytes,
+		},
 	})
+}
+
+// writeBytes writes files a txtar archive cannot hold:
+//
+//	writebytes FILE big N     a post with valid front-matter, N bytes long
+//	writebytes FILE binary    bytes with NULs, as an image or binary would be
+//	writebytes FILE badutf8   a post with an invalid UTF-8 byte in its body
+func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: writebytes FILE big N | binary | badutf8")
+	}
+	var data []byte
+	switch args[1] {
+	case "big":
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		head := []byte("---\ntitle: Big\nto: [x]\n---\n")
+		data = append(head, bytes.Repeat([]byte("word "), (n-len(head))/5+1)...)[:n]
+	case "binary":
+		data = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
+	case "badutf8":
+		data = []byte("---\ntitle: Caf\xe9\nto: [x]\n---\nBody.\n")
+	default:
+		ts.Fatalf("writebytes: unknown kind %q", args[1])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
 }
