@@ -108,6 +108,12 @@ func (s *parseState) errorf(pos Position, field, format string, args ...any) {
 	s.errs = append(s.errs, Errorf(pos, field, format, args...))
 }
 
+// warnf records advice: something that is valid but probably not meant.
+func (s *parseState) warnf(pos Position, field, format string, args ...any) {
+	s.errorf(pos, field, format, args...)
+	s.errs[len(s.errs)-1].Severity = SeverityWarning
+}
+
 // failf records a finding that stops the front-matter from being read.
 func (s *parseState) failf(pos Position, format string, args ...any) {
 	s.fatal = true
@@ -403,10 +409,19 @@ func (y *yamlConv) value(n *yaml.Node, path string, depth int) any {
 		}
 		return list
 	case yaml.ScalarNode:
+		if n.Style == 0 && hashtagComment.MatchString(n.LineComment) {
+			// "text: Out now #launch": YAML reads #launch as a comment.
+			y.s.warnf(y.pos(n), path, "%q is a YAML comment, not part of the value: quote the value to keep it (\"...%s\")",
+				n.LineComment, n.LineComment)
+		}
 		return yamlScalar(n)
 	}
 	return nil
 }
+
+// hashtagComment is a YAML line comment that reads like a hashtag a
+// writer meant to keep: "#launch", not "# a note".
+var hashtagComment = regexp.MustCompile(`^#[\p{L}\p{N}_]`)
 
 func (y *yamlConv) mapping(n *yaml.Node, path string, depth int) map[string]any {
 	m := make(map[string]any, len(n.Content)/2)

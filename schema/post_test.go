@@ -710,3 +710,20 @@ func TestParsePostHostile(t *testing.T) {
 		})
 	}
 }
+
+func TestHashtagInYAMLCommentWarns(t *testing.T) {
+	cfg := &Config{Accounts: map[string]*Account{"x": {Name: "x", Platform: "x"}}}
+	src := "---\nto: [x]\nx:\n  text: Out now #launch\ntitle: Hello # a note\n---\nBody #kept.\n"
+	p, errs := ParsePost(cfg, "posts/a.md", []byte(src))
+	if p == nil {
+		t.Fatalf("no post: %v", errs)
+	}
+	want := Errors{{File: "posts/a.md", Line: 4, Column: 9, Field: "x.text", Severity: SeverityWarning,
+		Message: `"#launch" is a YAML comment, not part of the value: quote the value to keep it ("...#launch")`}}
+	if diff := cmp.Diff(want, errs); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if got := *p.Overrides["x"].Text; got != "Out now" {
+		t.Errorf("text = %q: YAML's reading is kept, only warned about", got)
+	}
+}

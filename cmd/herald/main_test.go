@@ -39,6 +39,7 @@ func TestScripts(t *testing.T) {
 // writeBytes writes files a txtar archive cannot hold:
 //
 //	writebytes FILE big N     a post with valid front-matter, N bytes long
+//	writebytes FILE png       a valid 1x1 PNG image
 //	writebytes FILE binary    bytes with NULs, as an image or binary would be
 //	writebytes FILE badutf8   a post with an invalid UTF-8 byte in its body
 func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
@@ -52,6 +53,9 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		head := []byte("---\ntitle: Big\nto: [x]\n---\n")
 		data = append(head, bytes.Repeat([]byte("word "), (n-len(head))/5+1)...)[:n]
+	case "png":
+		// A valid 1x1 PNG.
+		data = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 	case "binary":
 		data = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
 	case "badutf8":

@@ -223,7 +223,11 @@ func writeProblems(b *strings.Builder, errs schema.Errors) {
 	}
 	b.WriteString("\n  problems:\n")
 	for _, e := range errs {
-		fmt.Fprintf(b, "  ! %v\n", e)
+		if e.Severity == schema.SeverityWarning {
+			fmt.Fprintf(b, "  ? %v (warning)\n", e)
+		} else {
+			fmt.Fprintf(b, "  ! %v\n", e)
+		}
 	}
 }
 
