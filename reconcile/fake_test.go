@@ -39,7 +39,6 @@ type fakePlatform struct {
 	name string
 	// idempotent platforms return the earlier post for a repeated key.
 	idempotent bool
-	finder     bool
 
 	mu    sync.Mutex
 	posts []fakePost

@@ -87,7 +87,7 @@ func translate(e cueerrors.Error, c errContext) string {
 			b, _ := args[1].(int)
 			if n := listLen(c.actual); n >= 0 {
 				if n == a {
-					a, b = b, a
+					a = b // the other length is the one the schema wants
 				}
 				if n < a {
 					return fmt.Sprintf("needs at least %d %s, has %d", a, plural(a, "item"), n)
