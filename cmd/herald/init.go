@@ -16,11 +16,9 @@ func initCommand() *command {
 		args:    "[flags] [DIR]",
 		summary: "create a content repository in DIR (default .)",
 		help: `Writes herald.yaml (with two example accounts), posts/welcome.md (a draft
-that validates), .gitignore, and .vscode/settings.json. The last points
-the YAML language server at .herald/post.schema.json, for front-matter
-completion; write that file with:
-
-	herald schema --jsonschema > .herald/post.schema.json
+that validates), .gitignore, and .vscode/tasks.json, a build task that
+runs herald validate and shows its findings on the lines they are about.
+For completion of front-matter keys, see "Editor support" in the README.
 
 Existing files are left alone and named, unless --force.`,
 		setup: func(fs *flag.FlagSet) runFunc {
@@ -115,7 +113,7 @@ func scaffoldFiles(o scaffoldOptions) []scaffoldFile {
 		{name: "herald.yaml", data: fmt.Sprintf(configTemplate, o.Timezone.String())},
 		{name: "posts/welcome.md", data: fmt.Sprintf(welcomeTemplate, example.Format("2006-01-02T15:04:05"))},
 		{name: ".gitignore", data: gitignoreTemplate},
-		{name: ".vscode/settings.json", data: vscodeTemplate},
+		{name: ".vscode/tasks.json", data: vscodeTemplate},
 	}
 }
 
@@ -177,9 +175,32 @@ const gitignoreTemplate = `# Caches herald can rebuild. Keep .herald/state/: it 
 .DS_Store
 `
 
+// vscodeTemplate is a build task that runs herald validate and turns its
+// findings (path:line:col: field: message) into editor diagnostics. VS
+// Code's YAML extension does not read front-matter inside Markdown files,
+// so the task is how writers there see herald's errors on their lines.
 const vscodeTemplate = `{
-  "yaml.schemas": {
-    "./.herald/post.schema.json": ["posts/**/*.md"]
-  }
+  "version": "2.0.0",
+  "tasks": [
+    {
+      "label": "herald: validate",
+      "type": "shell",
+      "command": "herald validate",
+      "group": { "kind": "build", "isDefault": true },
+      "presentation": { "reveal": "silent", "clear": true },
+      "problemMatcher": {
+        "owner": "herald",
+        "fileLocation": ["relative", "${workspaceFolder}"],
+        "pattern": {
+          "regexp": "^(.+?\\.(?:md|yaml|yml|cue))(?::(\\d+))?(?::(\\d+))?: (.*?)(?: \\((warning)\\))?$",
+          "file": 1,
+          "line": 2,
+          "column": 3,
+          "message": 4,
+          "severity": 5
+        }
+      }
+    }
+  ]
 }
 `

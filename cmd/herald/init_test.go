@@ -91,7 +91,7 @@ func TestScaffoldFilesDependOnZoneAndClock(t *testing.T) {
 				byName[f.name] = f.data
 				names = append(names, f.name)
 			}
-			wantNames := []string{"herald.yaml", "posts/welcome.md", ".gitignore", ".vscode/settings.json"}
+			wantNames := []string{"herald.yaml", "posts/welcome.md", ".gitignore", ".vscode/tasks.json"}
 			if diff := cmp.Diff(wantNames, names); diff != "" {
 				t.Errorf("files (-want +got):\n%s", diff)
 			}
