@@ -11,11 +11,14 @@ import (
 // Usage is what one run of a child process cost: the figures herald's
 // performance targets are stated in.
 type Usage struct {
-	Wall   time.Duration // from start to exit
-	MaxRSS int64         // peak resident set size, in bytes; 0 where the OS does not say
+	Wall time.Duration // from start to exit
+	// CPU is user plus system time. It varies less than Wall on a busy
+	// machine, and shows how much of Wall was spent on more than one core.
+	CPU    time.Duration
+	MaxRSS int64 // peak resident set size, in bytes; 0 where the OS does not say
 }
 
-// Measure runs cmd to completion and returns its wall time and peak
+// Measure runs cmd to completion and returns its wall time, CPU time and peak
 // resident set size, so that herald and Hugo, each run as a child, are
 // measured the same way. Build cmd with exec.CommandContext to bound it.
 // When cmd.Stderr is nil, Measure keeps the end of the child's standard
@@ -29,6 +32,7 @@ func Measure(cmd *exec.Cmd) (Usage, error) {
 	err := cmd.Run()
 	u := Usage{Wall: time.Since(start)}
 	if cmd.ProcessState != nil {
+		u.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		u.MaxRSS = maxRSS(cmd.ProcessState)
 	}
 	if err != nil {

@@ -87,8 +87,8 @@ func TestMeasure(t *testing.T) {
 			if got := out.String(); got != "done\n" {
 				t.Errorf("stdout = %q, want %q", got, "done\n")
 			}
-			if u.Wall <= 0 {
-				t.Errorf("Wall = %v, want > 0", u.Wall)
+			if u.Wall <= 0 || u.CPU <= 0 {
+				t.Errorf("Wall = %v, CPU = %v, want both > 0", u.Wall, u.CPU)
 			}
 			// The child's peak holds what it touched, plus a runtime
 			// and a test binary of well under 100 MiB.
