@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -82,27 +84,74 @@ func Generate(dir string, opts Options) error {
 			return fmt.Errorf("generate corpus: %w", err)
 		}
 	}
-	g := newGenerator(opts)
-	var buf bytes.Buffer
-	var postDir string
-	perMonth := map[string]int{}
-	for i := range opts.N {
-		p := g.post(i)
-		if i%PostsPerDir == 0 {
-			month := p.publishAt.Format("2006/01")
-			perMonth[month]++
-			postDir = fmt.Sprintf("%s/%s/set-%02d", ContentDir, month, perMonth[month])
-			if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(postDir)), 0o755); err != nil {
-				return fmt.Errorf("generate corpus: %w", err)
+	// Posts are drawn in order from one source, a directory at a time;
+	// workers write the directories, since creating files is most of
+	// the work and the kernel does it on any core.
+	batches := make(chan batch, 2*runtime.GOMAXPROCS(0))
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for b := range batches {
+				if err := b.write(); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
 			}
+		})
+	}
+	g := newGenerator(opts)
+	perMonth := map[string]int{}
+	for first := 0; first < opts.N; first += PostsPerDir {
+		var b batch
+		for i := first; i < min(first+PostsPerDir, opts.N); i++ {
+			p := g.post(i)
+			if i == first {
+				month := p.publishAt.Format("2006/01")
+				perMonth[month]++
+				b.dir = filepath.Join(dir, ContentDir, filepath.FromSlash(month), fmt.Sprintf("set-%02d", perMonth[month]))
+			}
+			// A post sits three levels below the content directory.
+			p.write(&b.text, "../../../"+imagesDir+"/")
+			b.names = append(b.names, fmt.Sprintf("post-%05d.md", i))
+			b.ends = append(b.ends, b.text.Len())
 		}
-		buf.Reset()
-		// A post sits three levels below the content directory.
-		p.write(&buf, "../../../"+imagesDir+"/")
-		name := filepath.Join(dir, filepath.FromSlash(postDir), fmt.Sprintf("post-%05d.md", i))
-		if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("generate corpus: %w", err)
+		if len(errs) > 0 {
+			break
 		}
+		batches <- b
+	}
+	close(batches)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return fmt.Errorf("generate corpus: %w", err)
+	default:
+		return nil
+	}
+}
+
+// batch is one directory of posts: their names, and their texts one after
+// the other, each ending at the matching offset in ends.
+type batch struct {
+	dir   string
+	names []string
+	text  bytes.Buffer
+	ends  []int
+}
+
+func (b *batch) write() error {
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		return err
+	}
+	text, start := b.text.Bytes(), 0
+	for i, name := range b.names {
+		if err := os.WriteFile(filepath.Join(b.dir, name), text[start:b.ends[i]], 0o644); err != nil {
+			return err
+		}
+		start = b.ends[i]
 	}
 	return nil
 }
