@@ -10,7 +10,7 @@ import (
 // subject is what one post is about; templates name its fields in braces.
 type subject struct {
 	product, feature, metric, slug, tag string
-	n, before, after                    int
+	n, drop                             int
 	version                             string
 }
 
@@ -68,7 +68,7 @@ var (
 	}
 	details = []string{
 		"It cuts {metric} by {n}% on large projects.",
-		"Early users saw {metric} drop from {before} to {after} minutes.",
+		"In the beta, {metric} fell by {drop}% within a week.",
 		"No migration needed: it works with your *existing* setup.",
 		"It is on by default, and you can turn it off per project.",
 		"Admins can roll it out to one team at a time.",
@@ -99,7 +99,6 @@ var (
 
 func newSubject(r *rand.Rand, tag string) subject {
 	f := features[r.IntN(len(features))]
-	before := 8 + r.IntN(20)
 	return subject{
 		product: products[r.IntN(len(products))],
 		feature: f.feature,
@@ -107,8 +106,7 @@ func newSubject(r *rand.Rand, tag string) subject {
 		slug:    strings.ReplaceAll(strings.ToLower(f.feature), " ", "-"),
 		tag:     tag,
 		n:       20 + r.IntN(70),
-		before:  before,
-		after:   1 + r.IntN(before/2),
+		drop:    10 + r.IntN(50),
 		version: strconv.Itoa(2+r.IntN(4)) + "." + strconv.Itoa(r.IntN(10)),
 	}
 }
@@ -146,10 +144,8 @@ func (s *subject) field(name string) string {
 		return s.tag
 	case "n":
 		return strconv.Itoa(s.n)
-	case "before":
-		return strconv.Itoa(s.before)
-	case "after":
-		return strconv.Itoa(s.after)
+	case "drop":
+		return strconv.Itoa(s.drop)
 	case "version":
 		return s.version
 	}
