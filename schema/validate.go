@@ -3,6 +3,7 @@ package schema
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,8 +31,9 @@ type Validator struct {
 	hash   string
 
 	ctx    *cue.Context
-	post   cue.Value // #Post with the policies
-	limits cue.Value // #limits with the configuration's changes
+	check  cue.Value // #Check with the policies
+	post   cue.Value // #Post with the policies, for the names of its fields
+	limits cue.Value // #resolved: the limits table, every default taken
 	uses   int
 
 	limitCache map[string]Limits
@@ -40,8 +42,29 @@ type Validator struct {
 // NewValidator compiles the schema for cfg: the embedded post schema, the
 // override keys and target names its accounts allow, and the policies and
 // limit changes of its herald.cue (or herald.yaml).
+//
+// Policies are the `post:` field of herald.cue: a CUE struct unified with
+// every post, which may name every front-matter key, `rendered` (what each
+// target would receive, measured) and `#targets` (each target's platform):
+//
+//	post: tags: [_, ...] // every post has a tag
+//	post: {
+//		#targets: _ // LinkedIn posts need a first comment
+//		for name, platform in #targets if platform == "linkedin" {
+//			(name): first_comment!: string
+//		}
+//	}
+//	post: title: =~"^[A-Z]" | error("titles start with a capital letter")
+//
+// Policies iterate #targets rather than rendered: a comprehension over a
+// field that holds an error yields nothing, so a too-long render would
+// hide the policy's own finding. `limits:` in the configuration changes
+// entries of the built-in limits table (`limits: mastodon: length: 1000`).
 func NewValidator(cfg *Config) (*Validator, error) {
-	v := &Validator{cfg: cfg, source: postCUE + accountsCUE(cfg)}
+	v := &Validator{cfg: cfg}
+	if err := v.resolve(); err != nil {
+		return nil, err
+	}
 	h := sha256.New()
 	for _, s := range []string{v.source, configCUE, platformsCUE(), cfg.File} {
 		fmt.Fprintf(h, "%d:%s", len(s), s)
@@ -59,6 +82,59 @@ func NewValidator(cfg *Config) (*Validator, error) {
 // content hash and SchemaHash is never stale.
 func (v *Validator) SchemaHash() string { return v.hash }
 
+// resolve takes the defaults of the limits table, with the configuration's
+// changes, and writes them out as #resolved: the source compile uses.
+func (v *Validator) resolve() error {
+	ctx := cuecontext.New()
+	src := postCUE + accountsCUE(v.cfg)
+	base := ctx.CompileString(src, cue.Filename("post.cue"))
+	if err := base.Err(); err != nil {
+		return fmt.Errorf("compile post schema: %w", err)
+	}
+	raw, err := v.config(ctx, base)
+	if err != nil {
+		return err
+	}
+	if l := raw.LookupPath(cue.ParsePath("limits")); l.Exists() {
+		base = base.FillPath(cue.MakePath(cue.Def("#limits")), l)
+	}
+	var table map[string]map[string]any
+	if err := base.LookupPath(cue.MakePath(cue.Def("#limits"))).Decode(&table); err != nil {
+		return fmt.Errorf("resolve limits: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(src)
+	b.WriteString("\n#resolved: {\n")
+	for _, p := range sortedKeys(table) {
+		e := table[p]
+		fmt.Fprintf(&b, "\t%s: {", strconv.Quote(p))
+		for i, k := range sortedKeys(e) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			val, _ := json.Marshal(e[k])
+			fmt.Fprintf(&b, "%s: %s", k, val)
+		}
+		b.WriteString("}\n")
+	}
+	b.WriteString("}\n")
+	v.source = b.String()
+	return nil
+}
+
+// config compiles the configuration in ctx with base in scope, or returns
+// an absent value when there is none.
+func (v *Validator) config(ctx *cue.Context, base cue.Value) (cue.Value, error) {
+	if v.cfg.File == "" || len(v.cfg.Source) == 0 {
+		return cue.Value{}, nil
+	}
+	raw, errs := compileConfig(ctx, base, v.cfg.File, v.cfg.Source)
+	if errs != nil {
+		return raw, fmt.Errorf("compile config: %w", errs)
+	}
+	return raw, nil
+}
+
 // compile builds the schema in a fresh context.
 func (v *Validator) compile() error {
 	ctx := cuecontext.New()
@@ -66,26 +142,20 @@ func (v *Validator) compile() error {
 	if err := base.Err(); err != nil {
 		return fmt.Errorf("compile post schema: %w", err)
 	}
-	var policy cue.Value
-	if v.cfg.File != "" && len(v.cfg.Source) > 0 {
-		raw, errs := compileConfig(ctx, base, v.cfg.File, v.cfg.Source)
-		if errs != nil {
-			return fmt.Errorf("compile config: %w", errs)
-		}
-		if l := raw.LookupPath(cue.ParsePath("limits")); l.Exists() {
-			base = base.FillPath(cue.MakePath(cue.Def("#limits")), l)
-		}
-		policy = raw.LookupPath(cue.ParsePath("post"))
+	raw, err := v.config(ctx, base)
+	if err != nil {
+		return err
 	}
-	post := base.LookupPath(cue.MakePath(cue.Def("#Post")))
-	if policy.Exists() {
-		post = post.Unify(policy)
+	check := base.LookupPath(cue.MakePath(cue.Def("#Check")))
+	if policy := raw.LookupPath(cue.ParsePath("post")); raw.Exists() && policy.Exists() {
+		check = check.FillPath(cue.ParsePath("post"), policy)
 	}
-	if err := post.Err(); err != nil {
-		return Errors(configErrors(err, v.cfg.File, cue.Value{}, cue.Value{}))
+	if err := check.Err(); err != nil {
+		return configErrors(err, v.cfg.File, cue.Value{}, cue.Value{})
 	}
-	v.ctx, v.post, v.uses = ctx, post, 0
-	v.limits = base.LookupPath(cue.MakePath(cue.Def("#limits")))
+	v.ctx, v.check, v.uses = ctx, check, 0
+	v.post = check.LookupPath(cue.ParsePath("post"))
+	v.limits = base.LookupPath(cue.MakePath(cue.Def("#resolved")))
 	if err := v.limits.Err(); err != nil {
 		return fmt.Errorf("compile limits: %w", err)
 	}
@@ -200,7 +270,7 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	var errs Errors
 	var removed []string
 	for round := 0; round < 5; round++ {
-		found, bad := v.check(p, doc, targets, rendered)
+		found, bad := v.run(p, doc, targets, rendered)
 		for _, f := range found {
 			if !under(f.key, removed) {
 				errs = append(errs, f.err)
@@ -244,13 +314,13 @@ type finding struct {
 	err *Error
 }
 
-// check runs CUE once over doc and returns the findings, and the paths of
+// run runs CUE once over doc and returns the findings, and the paths of
 // the fields in error that the next round drops: the nearest map key
 // holding each error.
-func (v *Validator) check(p *Post, doc map[string]any, targets map[string]any, rendered []Rendered) ([]finding, [][]string) {
-	fv := v.ctx.Encode(doc)
-	val := v.post.Unify(fv).FillPath(cue.MakePath(cue.Def("#targets")), targets)
-	err := val.Validate(cue.Concrete(true), cue.All())
+func (v *Validator) run(p *Post, doc map[string]any, targets map[string]any, rendered []Rendered) ([]finding, [][]string) {
+	in := v.ctx.Encode(map[string]any{"targets": targets, "post": doc})
+	fv := in.LookupPath(cue.ParsePath("post"))
+	err := v.check.Unify(in).Validate(cue.Concrete(true), cue.All())
 	if err == nil {
 		return nil, nil
 	}
@@ -304,8 +374,11 @@ type cueError = cueerrors.Error
 
 func (e pathError) Path() []string {
 	p := e.cueError.Path()
-	if len(p) > 0 && p[0] == "#Post" {
-		return p[1:]
+	if len(p) > 0 && p[0] == "#Check" {
+		p = p[1:]
+	}
+	if len(p) > 0 && p[0] == "post" {
+		p = p[1:]
 	}
 	return p
 }
