@@ -97,7 +97,7 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 	cfg.Source = src
 
 	ctx := cuecontext.New()
-	base := ctx.CompileString(postCUE, cue.Filename("post.cue"))
+	base := ctx.CompileString(postCUE+checkCUE, cue.Filename("post.cue"))
 	if err := base.Err(); err != nil {
 		return nil, fmt.Errorf("compile post schema: %w", err)
 	}

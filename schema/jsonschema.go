@@ -17,7 +17,7 @@ import (
 // front-matter as herald validate would.
 func JSONSchema(cfg *Config) ([]byte, error) {
 	ctx := cuecontext.New()
-	base := ctx.CompileString(postCUE+accountsCUE(cfg), cue.Filename("post.cue"))
+	base := ctx.CompileString(postCUE+accountsCUE(cfg)+docCUE, cue.Filename("post.cue"))
 	if err := base.Err(); err != nil {
 		return nil, fmt.Errorf("compile post schema: %w", err)
 	}

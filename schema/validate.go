@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -37,6 +39,7 @@ type Validator struct {
 	uses   int
 
 	limitCache map[string]Limits
+	rowCache   map[string]platformLimit
 }
 
 // NewValidator compiles the schema for cfg: the embedded post schema, the
@@ -86,7 +89,7 @@ func (v *Validator) SchemaHash() string { return v.hash }
 // changes, and writes them out as #resolved: the source compile uses.
 func (v *Validator) resolve() error {
 	ctx := cuecontext.New()
-	src := postCUE + accountsCUE(v.cfg)
+	src := postCUE + accountsCUE(v.cfg) + checkCUE
 	base := ctx.CompileString(src, cue.Filename("post.cue"))
 	if err := base.Err(); err != nil {
 		return fmt.Errorf("compile post schema: %w", err)
@@ -160,8 +163,21 @@ func (v *Validator) compile() error {
 		return fmt.Errorf("compile limits: %w", err)
 	}
 	v.limitCache = map[string]Limits{}
+	v.rowCache = map[string]platformLimit{}
 	return nil
 }
+
+// checkCUE and docCUE are the two readings of `to` and `publish_at`.
+// Validation checks only their kinds (Go has already read their values:
+// each target against the accounts, each time against the zone, with
+// messages CUE could not give), because a disjunction per post is the
+// costliest thing CUE evaluates; Validate makes a single target a list of
+// one. The JSON Schema for editors states them in full.
+const (
+	checkCUE = "\n#To: [...string]\n#PublishAt: string\n"
+	docCUE   = "\n#To: #Target | [#Target, ...#Target]\n" +
+		`#PublishAt: =~"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?$" | "next"` + "\n"
+)
 
 // accountsCUE is the part of the schema that the accounts decide: which
 // names `to:` takes, which override keys a post may have, and each
@@ -223,11 +239,41 @@ func (v *Validator) Limits(t Target) Limits {
 	return l
 }
 
-// maxMedia is the most media items a platform takes, 0 for no limit.
-func (v *Validator) maxMedia(platform string) int {
-	n, _ := v.limits.LookupPath(cue.MakePath(cue.Str(platform), cue.Str("max_media"))).Int64()
-	return int(n)
+// platformLimit is a platform's row of the CUE limits table; zero means
+// no limit of that kind.
+type platformLimit struct {
+	Length   int    `json:"length"`
+	Bytes    int    `json:"bytes"`
+	Unit     string `json:"unit"`
+	Note     string `json:"note"`
+	MaxMedia int    `json:"max_media"`
+	MaxTags  int    `json:"max_tags"`
+	MaxTitle int    `json:"max_title"`
 }
+
+// platformLimits reads a platform's limits from the compiled table once
+// per compilation: posts then receive them as concrete numbers.
+func (v *Validator) platformLimits(platform string) platformLimit {
+	if l, ok := v.rowCache[platform]; ok {
+		return l
+	}
+	var l platformLimit
+	_ = v.limits.LookupPath(cue.MakePath(cue.Str(platform))).Decode(&l)
+	v.rowCache[platform] = l
+	return l
+}
+
+// unlimited writes "no limit" (0) as a number no count reaches, so the
+// schema compares without a condition.
+func unlimited(n int) int {
+	if n <= 0 {
+		return math.MaxInt32
+	}
+	return n
+}
+
+// maxMedia is the most media items a platform takes, 0 for no limit.
+func (v *Validator) maxMedia(platform string) int { return v.platformLimits(platform).MaxMedia }
 
 // Validate checks one post with its measured renders and returns every
 // violation, each at the front-matter key, list item or body line it is
@@ -244,6 +290,11 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	for _, t := range p.To {
 		targets[t.Name] = t.Platform
 	}
+	// Tags and title are counted as the front-matter gives them, the
+	// value CUE judges.
+	tags, _ := p.Front["tags"].([]any)
+	titleText, _ := p.Front["title"].(string)
+	title := utf8.RuneCountInString(titleText)
 	var rmap map[string]any
 	if len(rendered) > 0 {
 		rmap = make(map[string]any, len(rendered))
@@ -252,7 +303,15 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 			for i, pt := range r.Parts {
 				parts[i] = map[string]any{"text": pt.Text, "length": pt.Length, "bytes": pt.Bytes, "line": pt.Line}
 			}
-			rmap[r.Target] = map[string]any{"platform": r.Platform, "parts": parts, "media": r.Media}
+			l := v.platformLimits(r.Platform)
+			length := l.Length
+			if a, ok := v.cfg.Accounts[r.Target]; ok && a.MaxLength > 0 {
+				length = a.MaxLength
+			}
+			limits := map[string]any{"length": unlimited(length), "bytes": unlimited(l.Bytes),
+				"max_media": unlimited(l.MaxMedia), "max_tags": unlimited(l.MaxTags), "max_title": unlimited(l.MaxTitle)}
+			rmap[r.Target] = map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
+				"media": r.Media, "tags": len(tags), "title": title}
 		}
 	}
 
@@ -263,6 +322,9 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	doc := make(map[string]any, len(p.Front)+1)
 	for k, val := range p.Front {
 		doc[k] = val
+	}
+	if name, ok := doc["to"].(string); ok {
+		doc["to"] = []any{name} // one target is a list of one (see checkCUE)
 	}
 	if rmap != nil {
 		doc["rendered"] = rmap
@@ -438,6 +500,10 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 		return Errorf(pos, target, "%s%d of %d bytes", prefix, part.Bytes, lim.Bytes)
 	case part == nil && len(rest) == 1 && rest[0] == "media" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("media"), target, "%d media items, %s takes at most %d", r.Media, r.Platform, v.maxMedia(r.Platform))
+	case part == nil && len(rest) == 1 && rest[0] == "tags" && format == fmtOutOfBound:
+		return Errorf(p.PosOf("tags"), "tags", "%s takes at most %d tags", target, v.platformLimits(r.Platform).MaxTags)
+	case part == nil && len(rest) == 1 && rest[0] == "title" && format == fmtOutOfBound:
+		return Errorf(p.PosOf("title"), "title", "%s takes titles of at most %d characters", target, v.platformLimits(r.Platform).MaxTitle)
 	}
 	msg := translate(e, errContext{path: cuePath(labels), siblings: stripped(all)})
 	if msg == "" {

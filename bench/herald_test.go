@@ -1,0 +1,117 @@
+package bench
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/corpus"
+)
+
+// buildHerald builds the herald command once for a benchmark, so that it
+// runs as a child process measured exactly as Hugo is.
+func buildHerald(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "herald")
+	cmd := exec.CommandContext(b.Context(), "go", "build", "-o", bin, "github.com/heraldhq/herald/cmd/herald")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build herald: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// corpusDir writes an n-post corpus (with Hugo's files when hugo is true).
+func corpusDir(b *testing.B, n int, hugo bool) string {
+	b.Helper()
+	dir := b.TempDir()
+	opts := corpus.Defaults(n)
+	opts.Hugo = hugo
+	if err := corpus.Generate(dir, opts); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// validate runs herald validate on dir and fails unless every post is
+// valid: a benchmark of a validator that reports errors measures nothing.
+func validate(b *testing.B, bin, dir string, args ...string) corpus.Usage {
+	b.Helper()
+	var stderr strings.Builder
+	cmd := exec.CommandContext(b.Context(), bin, append([]string{"validate", "--repo", dir}, args...)...)
+	cmd.Stderr = &stderr
+	u, err := corpus.Measure(cmd)
+	if err != nil {
+		b.Fatalf("herald validate: %v\n%s", err, stderr.String())
+	}
+	if !strings.HasSuffix(strings.TrimSpace(stderr.String()), "posts valid") {
+		b.Fatalf("herald validate said %q", stderr.String())
+	}
+	return u
+}
+
+// BenchmarkValidate10k is the target of the foundation: a full validate
+// of 10,000 posts (no cache) within half of Hugo's build of the same
+// files, measured in the same run, within 150 MB peak RSS. It reports
+// herald's wall time, peak RSS, and its ratio to Hugo's wall time when
+// Hugo is installed.
+func BenchmarkValidate10k(b *testing.B) { benchValidate(b, 10000, 150) }
+
+// BenchmarkValidate100k checks memory at scale: 100,000 posts within 500
+// MB peak RSS.
+func BenchmarkValidate100k(b *testing.B) { benchValidate(b, 100000, 500) }
+
+func benchValidate(b *testing.B, n int, maxMB float64) {
+	bin := buildHerald(b)
+	hugo, hugoErr := exec.LookPath("hugo")
+	dir := corpusDir(b, n, hugoErr == nil)
+	validate(b, bin, dir, "--no-cache") // warm the page cache, and check the corpus is valid
+
+	var herald, hugoWall time.Duration
+	var peak int64
+	for b.Loop() {
+		u := validate(b, bin, dir, "--no-cache")
+		herald += u.Wall
+		peak = max(peak, u.MaxRSS)
+		if hugoErr == nil {
+			cmd := exec.CommandContext(b.Context(), hugo, "--renderToMemory", "--quiet", "-s", dir)
+			hu, err := corpus.Measure(cmd)
+			if err != nil {
+				b.Fatal(err)
+			}
+			hugoWall += hu.Wall
+		}
+	}
+	b.ReportMetric(float64(herald.Milliseconds())/float64(b.N), "herald-ms/op")
+	b.ReportMetric(corpus.MB(peak), "peak-RSS-MB")
+	if hugoErr == nil {
+		b.ReportMetric(float64(hugoWall.Milliseconds())/float64(b.N), "hugo-ms/op")
+		b.ReportMetric(float64(herald)/float64(hugoWall), "herald/hugo")
+	}
+	if mb := corpus.MB(peak); mb > maxMB {
+		b.Errorf("peak RSS %.0f MB, over the %.0f MB target", mb, maxMB)
+	}
+}
+
+// BenchmarkRevalidate10k is validate on a 10,000-post tree where nothing
+// changed since the last run: the cache answers, so it must stay under
+// 0.5 s.
+func BenchmarkRevalidate10k(b *testing.B) {
+	bin := buildHerald(b)
+	dir := corpusDir(b, 10000, false)
+	validate(b, bin, dir) // fills the cache
+	var wall time.Duration
+	var peak int64
+	for b.Loop() {
+		u := validate(b, bin, dir)
+		wall += u.Wall
+		peak = max(peak, u.MaxRSS)
+	}
+	per := wall / time.Duration(b.N)
+	b.ReportMetric(float64(per.Milliseconds()), "herald-ms/op")
+	b.ReportMetric(corpus.MB(peak), "peak-RSS-MB")
+	if per > 500*time.Millisecond {
+		b.Errorf("unchanged re-validation took %s, over the 0.5 s target", per)
+	}
+}
