@@ -181,7 +181,7 @@ func TestValidate(t *testing.T) {
 		rendered: []Rendered{{Target: "x", Platform: "x", Parts: []RenderedPart{{Length: 1, Bytes: 1, Line: 6}}, Media: 5}},
 		want:     Errors{at(4, 1, "x", "5 media items, x takes at most 4")},
 	}, {
-		name: "too many tags for dev.to",
+		name:     "too many tags for dev.to",
 		post:     testPost(map[string]any{"tags": []any{"a", "b", "c", "d", "e"}, "to": "devto"}, []string{"devto"}, "tags", "to"),
 		rendered: []Rendered{{Target: "devto", Platform: "devto", Parts: []RenderedPart{{Length: 1, Bytes: 1, Line: 6}}}},
 		want:     Errors{at(2, 1, "tags", "devto takes at most 4 tags")},
