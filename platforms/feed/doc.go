@@ -58,8 +58,9 @@
 // when it has no HTML), the first part's plain text as summary, published
 // and updated times from Settings.Now, a link (the `url` option, else
 // site_url/<post id>), its tags as categories, and its media as enclosure
-// links and attachments: the file's path as a URL under site_url, with its
-// MIME type, size and alt text as title.
+// links and attachments: the file's path as a URL under site_url (the
+// bare path, relative, without one), with its MIME type, size and alt
+// text as title.
 //
 // A feed has no replies, so a thread is one entry whose content holds
 // every part: the receipt has one ID and one URL. Blog rendering already

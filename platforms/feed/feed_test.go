@@ -709,6 +709,28 @@ func TestNoRoot(t *testing.T) {
 	}
 }
 
+// TestThreadIsOneEntry: a feed has no replies, so the parts of a thread
+// are one entry, its text content the parts joined by blank lines.
+func TestThreadIsOneEntry(t *testing.T) {
+	r := newRepo(t, bothFiles())
+	rc, err := r.feed.Publish(t.Context(), platformtest.Payload("thread", "1/3 first", "2/3 second", "3/3 third"), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rc.IDs) != 1 || len(rc.URLs) != 1 {
+		t.Errorf("receipt %+v, want one ID and one URL", rc)
+	}
+	items := readJSONFeed(t, filepath.Join(r.dir, jsonPath)).Items
+	if len(items) != 1 {
+		t.Fatalf("%d items, want 1", len(items))
+	}
+	got := []string{items[0].Title, items[0].Summary, *items[0].ContentText}
+	want := []string{"1/3 first", "1/3 first", "1/3 first\n\n2/3 second\n\n3/3 third"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("title, summary, content (-want +got):\n%s", diff)
+	}
+}
+
 func TestNoContent(t *testing.T) {
 	r := newRepo(t, bothFiles())
 	_, err := r.feed.Publish(t.Context(), platformtest.Payload("empty", " \n"), "k")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sync"
 	"time"
@@ -24,6 +25,8 @@ type WriteFS interface {
 	Remove(name string) error
 	MkdirAll(name string, perm fs.FileMode) error
 }
+
+var _ WriteFS = (*os.Root)(nil)
 
 // ErrNoRoot is what every call returns on a feed built without a
 // repository root (New, for plan and preview): it cannot read or write
