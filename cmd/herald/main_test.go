@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -32,6 +38,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"writebytes": writeBytes,
+			"gitrepo":    gitRepo,
 		},
 	})
 }
@@ -64,4 +71,29 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("writebytes: unknown kind %q", args[1])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+}
+
+// gitRepo makes the script's work directory a git repository with every
+// file committed, and a bare repository beside it as its origin, pushed:
+//
+//	gitrepo           the work directory, with a bare origin beside $WORK
+func gitRepo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 0 {
+		ts.Fatalf("usage: gitrepo")
+	}
+	dir := ts.MkAbs(".")
+	bare := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+".origin.git")
+	_, err := git.PlainInit(bare, true)
+	ts.Check(err)
+	repo, err := git.PlainInit(dir, false)
+	ts.Check(err)
+	wt, err := repo.Worktree()
+	ts.Check(err)
+	ts.Check(wt.AddGlob("."))
+	sig := &object.Signature{Name: "writer", Email: "writer@example.com", When: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	_, err = wt.Commit("posts", &git.CommitOptions{Author: sig, Committer: sig})
+	ts.Check(err)
+	_, err = repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{bare}})
+	ts.Check(err)
+	ts.Check(repo.Push(&git.PushOptions{RemoteName: "origin"}))
 }

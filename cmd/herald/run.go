@@ -47,6 +47,10 @@ func commands() []*command {
 		validateCommand(),
 		previewCommand(),
 		schemaCommand(),
+		planCommand(),
+		applyCommand(),
+		statusCommand(),
+		resolveCommand(),
 		versionCommand(),
 		helpCommand(),
 	}

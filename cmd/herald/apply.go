@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
+)
+
+// applyCommand is "herald apply".
+func applyCommand() *command {
+	return &command{
+		name:    "apply",
+		args:    "[flags]",
+		summary: "publish what is due, exactly once, and commit what happened",
+		help: `Plans as herald plan does, then acts on the plan with the exactly-once
+protocol (see the README): each due target is first recorded as publishing
+with an attempt key and committed (and pushed, with --push) before any
+platform is called; then the calls are made, concurrently and rate-limited
+per account; then the results are committed (and pushed). An attempt whose
+outcome is unknown is looked up at the next run before anything else.
+
+The repository must be a git work tree. With --push, state commits go to
+the branch's remote: a token in HERALD_GIT_TOKEN (or GITHUB_TOKEN) is sent
+as HTTP basic auth with the user x-access-token; HERALD_GIT_SSH_KEY names
+a private key file for SSH remotes. Pushes are never forced: a rejected
+push fetches, merges the state records and pushes again.
+
+Exit status: 0 when nothing failed, 1 when anything failed or ended with
+an unknown outcome (the summary names each).`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var f planFlags
+			var dryRun, push bool
+			var maxDuration time.Duration
+			var concurrency int
+			f.register(fs)
+			fs.BoolVar(&dryRun, "dry-run", false, "show what would be done; call no platform, write no state")
+			fs.BoolVar(&push, "push", false, "push the state commits to the remote")
+			fs.DurationVar(&maxDuration, "max-duration", 0, "the run's time `budget`: waits that would end later leave items for the next run (0: none)")
+			fs.IntVar(&concurrency, "concurrency", 8, "how many platform calls run at `n` once")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("apply takes no arguments, got %q", args[0])
+				}
+				if concurrency < 1 {
+					return usagef("--concurrency: want at least 1, got %d", concurrency)
+				}
+				var store *state.GitStore
+				pl, err := makePlan(ctx, e, &f, func(repo *reconcile.Repo) ([]*state.Record, error) {
+					s, err := state.OpenGit(state.GitOptions{Dir: f.repo, Auth: gitAuth(e), Logger: e.log})
+					if err != nil {
+						return nil, err
+					}
+					store = s
+					var records []*state.Record
+					err = s.Walk(ctx, func(r *state.Record) error { records = append(records, r); return nil })
+					return records, err
+				})
+				if err != nil {
+					return err
+				}
+				defer pl.repo.Close()
+				if err := pl.plan.WriteText(e.stdout); err != nil {
+					return err
+				}
+				if pl.plan.Changes() == 0 {
+					return nil
+				}
+				ap := &reconcile.Applier{
+					Store:       store,
+					Providers:   providers(e, pl.repo),
+					Payload:     payloads(pl.repo),
+					Now:         e.now,
+					Logger:      e.log,
+					Push:        push,
+					DryRun:      dryRun,
+					Concurrency: concurrency,
+					MaxDuration: maxDuration,
+				}
+				res, err := ap.Apply(ctx, pl.plan)
+				writeResult(e, res)
+				if err != nil {
+					return err
+				}
+				if res.Failed() {
+					return &exitError{code: 1}
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// gitAuth is how state commits are pushed, from the environment.
+func gitAuth(e *env) state.Auth {
+	if t := e.getenv("HERALD_GIT_TOKEN"); t != "" {
+		return state.HTTPToken{Token: t}
+	}
+	if t := e.getenv("GITHUB_TOKEN"); t != "" {
+		return state.HTTPToken{Token: t}
+	}
+	if f := e.getenv("HERALD_GIT_SSH_KEY"); f != "" {
+		return state.SSHKey{File: f}
+	}
+	return nil
+}
+
+// providers builds each account's adapter once, when first needed.
+func providers(e *env, repo *reconcile.Repo) reconcile.Providers {
+	reg := registry(repo.Root())
+	var mu sync.Mutex
+	built := map[string][]platforms.Publisher{}
+	return func(target string) ([]platforms.Publisher, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p, ok := built[target]; ok {
+			return p, nil
+		}
+		a := repo.Config.Accounts[target]
+		if a == nil {
+			return nil, fmt.Errorf("no account %q in the configuration", target)
+		}
+		if !reg.Has(a.Platform) {
+			return nil, fmt.Errorf("herald cannot publish to %s yet", a.Platform)
+		}
+		pub, err := reg.New(accountSettings(e, target, a))
+		if err != nil {
+			return nil, err
+		}
+		built[target] = []platforms.Publisher{pub}
+		return built[target], nil
+	}
+}
+
+// payloads renders what each action's target receives, from the post as
+// it is in the tree that was checked.
+func payloads(repo *reconcile.Repo) reconcile.PayloadFunc {
+	var v *schema.Validator
+	return func(ctx context.Context, a reconcile.Action) (*platforms.Payload, error) {
+		if v == nil {
+			var err error
+			if v, err = schema.NewValidator(repo.Config); err != nil {
+				return nil, err
+			}
+		}
+		p := repo.Prepare(v, a.File)
+		if !p.Valid() {
+			return nil, errors.New(p.Errors.Error())
+		}
+		return repo.Payload(p, a.Target)
+	}
+}
+
+// writeResult prints what became of every action, then a summary.
+func writeResult(e *env, res *reconcile.Result) {
+	if res == nil || len(res.Items) == 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("\nResults:\n")
+	for _, it := range res.Items {
+		fmt.Fprintf(&b, "  %-9s %s -> %s", it.Outcome, it.Post, it.Target)
+		if it.URL != "" {
+			fmt.Fprintf(&b, "  %s", it.URL)
+		}
+		if it.Detail != "" {
+			fmt.Fprintf(&b, "\n            %s", it.Detail)
+		}
+		b.WriteString("\n")
+	}
+	var parts []string
+	for _, o := range []reconcile.Outcome{reconcile.OutPublished, reconcile.OutUpdated, reconcile.OutDeleted, reconcile.OutMoved,
+		reconcile.OutFailed, reconcile.OutUnknown, reconcile.OutDeferred, reconcile.OutSkipped, reconcile.OutDryRun} {
+		if n := res.Count(o); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	fmt.Fprintf(&b, "\nApplied: %s.\n", strings.Join(parts, ", "))
+	fmt.Fprint(e.stdout, b.String())
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
+)
+
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	repo      string
+	now       string
+	prune     bool
+	allowLate bool
+	noCache   bool
+}
+
+func (f *planFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.repo, "repo", ".", "the content repository's `dir`ectory")
+	fs.StringVar(&f.now, "now", "", "plan as of this RFC 3339 `time` instead of now")
+	fs.BoolVar(&f.prune, "prune", false, "delete what was removed from the files, where the platform allows")
+	fs.BoolVar(&f.allowLate, "allow-late", false, "publish posts later than max_lateness")
+	fs.BoolVar(&f.noCache, "no-cache", false, "check every post again, ignoring the validation cache")
+}
+
+// clock returns the time to plan at: --now, else the command's clock.
+func (f *planFlags) clock(e *env) (time.Time, error) {
+	if f.now == "" {
+		return e.now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, f.now)
+	if err != nil {
+		return time.Time{}, usagef("--now: want an RFC 3339 time like 2026-12-01T09:00:00Z, got %q", f.now)
+	}
+	return t, nil
+}
+
+// planned is what plan and apply both start from.
+type planned struct {
+	repo    *reconcile.Repo
+	report  *reconcile.Report
+	records []*state.Record
+	plan    *reconcile.Plan
+}
+
+// makePlan checks the repository, refuses an invalid tree, reads the
+// state records (through load), and plans.
+func makePlan(ctx context.Context, e *env, f *planFlags, load func(*reconcile.Repo) ([]*state.Record, error)) (*planned, error) {
+	now, err := f.clock(e)
+	if err != nil {
+		return nil, err
+	}
+	repo, errs, err := openRepo(f.repo)
+	if err != nil {
+		return nil, err
+	}
+	if repo == nil {
+		writeFindings(e.stderr, "text", f.repo, errs)
+		return nil, &exitError{code: 1, err: fmt.Errorf("the configuration is invalid: nothing is planned")}
+	}
+	key := ""
+	if !f.noCache {
+		key = cacheKey()
+	}
+	rep, err := repo.Check(ctx, reconcile.CheckOptions{CacheKey: key})
+	if err != nil {
+		repo.Close()
+		return nil, err
+	}
+	if !rep.Valid() {
+		writeFindings(e.stderr, "text", f.repo, rep.Errors)
+		repo.Close()
+		return nil, &exitError{code: 1, err: fmt.Errorf("%s in the content: nothing is planned from an invalid tree (herald validate shows them)", plural(len(rep.Errors), "problem"))}
+	}
+	records, err := load(repo)
+	if err != nil {
+		repo.Close()
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	p := reconcile.MakePlan(reconcile.PlanInput{
+		Now: now, Posts: rep.Summaries, Records: records, Config: repo.Config,
+		Caps: capabilities(e, repo.Config), Prune: f.prune, AllowLate: f.allowLate,
+	})
+	return &planned{repo: repo, report: rep, records: records, plan: p}, nil
+}
+
+// readState reads the records in the work tree.
+func readState(ctx context.Context) func(*reconcile.Repo) ([]*state.Record, error) {
+	return func(repo *reconcile.Repo) ([]*state.Record, error) {
+		var records []*state.Record
+		err := state.WalkFS(ctx, repo.FS, func(r *state.Record) error {
+			records = append(records, r)
+			return nil
+		})
+		return records, err
+	}
+}
+
+// capabilities tells the plan what each platform's adapter can do, from
+// adapters built without credentials (constructors read none).
+func capabilities(e *env, cfg *schema.Config) func(string) reconcile.Capabilities {
+	reg := registry(nil)
+	caps := map[string]reconcile.Capabilities{}
+	for name, a := range cfg.Accounts {
+		if _, done := caps[a.Platform]; done || !reg.Has(a.Platform) {
+			continue
+		}
+		pub, err := reg.New(accountSettings(e, name, a))
+		if err != nil {
+			continue
+		}
+		c := platforms.Capabilities(pub)
+		caps[a.Platform] = reconcile.Capabilities{Update: c.Has(platforms.CapUpdate), Delete: c.Has(platforms.CapDelete)}
+	}
+	return func(platform string) reconcile.Capabilities { return caps[platform] }
+}
+
+// accountSettings are the settings an adapter of account a is built with.
+func accountSettings(e *env, name string, a *schema.Account) platforms.Settings {
+	return platforms.Settings{
+		Account: name, Platform: a.Platform, BaseURL: a.BaseURL, Values: a.Settings,
+		Getenv: e.getenv, HTTPClient: &http.Client{Timeout: 60 * time.Second}, Logger: e.log, Now: e.now,
+	}
+}
+
+// planCommand is "herald plan".
+func planCommand() *command {
+	return &command{
+		name:    "plan",
+		args:    "[flags]",
+		summary: "show what apply would do, and why everything else waits",
+		help: `Compares every post with what was published (.herald/state/) and prints,
+for every target of every post with something to say, the action and its
+reason: + create, ~ update, - delete, + retry, ? resolve, > move, and for
+what is not acted on: scheduled, late, frozen, draft, drift, held, kept.
+Posts published and unchanged are counted in the summary line.
+
+--json prints {"now","actions":[{"post","file","target","platform",
+"action","at","reason"}],"summary":{...}}, stable and documented in the
+README. --detailed-exitcode exits 0 when there is nothing to do, 2 when
+there is, 1 on error. An invalid tree is never planned: its problems are
+printed and plan exits 1.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var f planFlags
+			var asJSON, detailed bool
+			f.register(fs)
+			fs.BoolVar(&asJSON, "json", false, "print the plan as JSON")
+			fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there is something to do, 0 when not")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("plan takes no arguments, got %q", args[0])
+				}
+				pl, err := makePlan(ctx, e, &f, readState(ctx))
+				if err != nil {
+					return err
+				}
+				defer pl.repo.Close()
+				var b strings.Builder
+				if asJSON {
+					err = pl.plan.WriteJSON(&b)
+				} else {
+					err = pl.plan.WriteText(&b)
+				}
+				if err != nil {
+					return err
+				}
+				if _, err := fmt.Fprint(e.stdout, b.String()); err != nil {
+					return err
+				}
+				if detailed && pl.plan.Changes() > 0 {
+					return &exitError{code: 2}
+				}
+				return nil
+			}
+		},
+	}
+}

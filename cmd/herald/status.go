@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
+)
+
+// statusRow is one target of one post in herald status.
+type statusRow struct {
+	Post     string    `json:"post"`
+	File     string    `json:"file,omitempty"`
+	Title    string    `json:"title,omitempty"`
+	Campaign string    `json:"campaign,omitempty"`
+	Target   string    `json:"target"`
+	Status   string    `json:"status"`
+	At       time.Time `json:"at,omitzero"`
+	URLs     []string  `json:"urls,omitempty"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// statusCommand is "herald status".
+func statusCommand() *command {
+	return &command{
+		name:    "status",
+		args:    "[flags]",
+		summary: "list what was published where, with URLs, and what waits",
+		help: `One line per target of every post: its status and when, with the public
+URL of what was published. Statuses come from .herald/state/ (published,
+publishing, failed, unknown, deleted, deleted_remotely) and, for targets
+never acted on, from the post: scheduled (publish_at ahead), pending (due),
+draft.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var repoDir, only, campaign string
+			var asJSON bool
+			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.StringVar(&only, "status", "", "show only targets with this `status`")
+			fs.StringVar(&campaign, "campaign", "", "show only posts of this `campaign`")
+			fs.BoolVar(&asJSON, "json", false, "print the rows as a JSON array")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("status takes no arguments, got %q", args[0])
+				}
+				repo, errs, err := openRepo(repoDir)
+				if err != nil {
+					return err
+				}
+				if repo == nil {
+					writeFindings(e.stderr, "text", repoDir, errs)
+					return &exitError{code: 1}
+				}
+				defer repo.Close()
+				rep, err := repo.Check(ctx, reconcile.CheckOptions{CacheKey: cacheKey()})
+				if err != nil {
+					return err
+				}
+				records := map[string]*state.Record{}
+				if err := state.WalkFS(ctx, repo.FS, func(r *state.Record) error { records[r.Post] = r; return nil }); err != nil {
+					return fmt.Errorf("read state: %w", err)
+				}
+				rows := statusRows(rep.Summaries, records, e.now())
+				var out []statusRow
+				for _, r := range rows {
+					if (only == "" || r.Status == only) && (campaign == "" || r.Campaign == campaign) {
+						out = append(out, r)
+					}
+				}
+				if asJSON {
+					if out == nil {
+						out = []statusRow{}
+					}
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(out)
+				}
+				return writeStatus(e, repo.Config, out)
+			}
+		},
+	}
+}
+
+// statusRows joins the posts in the tree with their records: every target
+// a post names, and every target a record has (a removed post's too).
+func statusRows(posts []schema.Summary, records map[string]*state.Record, now time.Time) []statusRow {
+	var rows []statusRow
+	seen := map[string]bool{}
+	for _, s := range posts {
+		rec := records[s.ID]
+		seen[s.ID] = true
+		names := map[string]bool{}
+		for _, t := range s.Targets {
+			names[t.Name] = true
+			row := statusRow{Post: s.ID, File: s.File, Title: s.Title, Campaign: s.Campaign, Target: t.Name}
+			if rec != nil {
+				if ts, ok := rec.Targets[t.Name]; ok {
+					rows = append(rows, fromState(row, ts))
+					continue
+				}
+			}
+			switch {
+			case s.Draft:
+				row.Status = "draft"
+			case s.PublishAt != nil && s.PublishAt.After(now):
+				row.Status, row.At = "scheduled", *s.PublishAt
+			default:
+				row.Status = "pending"
+				if s.PublishAt != nil {
+					row.At = *s.PublishAt
+				}
+			}
+			rows = append(rows, row)
+		}
+		if rec != nil {
+			for name, ts := range rec.Targets {
+				if !names[name] {
+					rows = append(rows, fromState(statusRow{Post: s.ID, File: s.File, Title: s.Title, Campaign: s.Campaign, Target: name}, ts))
+				}
+			}
+		}
+	}
+	for id, rec := range records {
+		if seen[id] {
+			continue
+		}
+		for name, ts := range rec.Targets {
+			rows = append(rows, fromState(statusRow{Post: id, File: rec.File, Target: name}, ts))
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Post != rows[j].Post {
+			return rows[i].Post < rows[j].Post
+		}
+		return rows[i].Target < rows[j].Target
+	})
+	return rows
+}
+
+func fromState(row statusRow, ts state.TargetState) statusRow {
+	row.Status = string(ts.Status)
+	row.URLs = ts.URLs
+	switch {
+	case ts.Status == state.StatusPublished && !ts.FirstPublishedAt.IsZero():
+		row.At = ts.FirstPublishedAt
+	case !ts.UpdatedAt.IsZero():
+		row.At = ts.UpdatedAt
+	}
+	if ts.LastError != nil {
+		row.Error = ts.LastError.Message
+	}
+	return row
+}
+
+func writeStatus(e *env, cfg *schema.Config, rows []statusRow) error {
+	if len(rows) == 0 {
+		_, err := fmt.Fprintln(e.stdout, "No posts match.")
+		return err
+	}
+	zone := cfg.Timezone
+	if zone == nil {
+		zone = time.UTC
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "POST\tTARGET\tSTATUS\tWHEN\tURL / REASON")
+	for _, r := range rows {
+		when := ""
+		if !r.At.IsZero() {
+			when = r.At.In(zone).Format("2006-01-02 15:04 MST")
+		}
+		detail := strings.Join(r.URLs, " ")
+		if r.Error != "" {
+			detail = strings.TrimSpace(detail + " " + r.Error)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Post, r.Target, r.Status, when, detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	_, err := fmt.Fprintln(e.stdout, strings.Join(lines, "\n"))
+	return err
+}
+
+// resolveCommand is "herald resolve".
+func resolveCommand() *command {
+	return &command{
+		name:    "resolve",
+		args:    "[flags] POST TARGET (--published URL | --not-published)",
+		summary: "settle an attempt whose outcome herald could not establish",
+		help: `When herald cannot tell whether an attempt reached a platform (status
+unknown), a person checks the platform and says what happened:
+
+  --published URL    the post is there: record it as published (with --id,
+                     the platform's post ID; several, comma-separated, for
+                     a thread)
+  --not-published    it is not there: the next apply publishes it again,
+                     with a new attempt
+
+The change is committed to .herald/state/ (and pushed with --push).`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var repoDir, published, ids string
+			var notPublished, push bool
+			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.StringVar(&published, "published", "", "the `url` of the post on the platform")
+			fs.StringVar(&ids, "id", "", "the platform's post `ids`, comma-separated")
+			fs.BoolVar(&notPublished, "not-published", false, "the attempt did not land: publish again")
+			fs.BoolVar(&push, "push", false, "push the state commit to the remote")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) != 2 {
+					return usagef("want POST and TARGET, got %d arguments", len(args))
+				}
+				if (published == "") == !notPublished {
+					return usagef("say what happened: --published URL or --not-published")
+				}
+				postID, target := args[0], args[1]
+				store, err := state.OpenGit(state.GitOptions{Dir: repoDir, Auth: gitAuth(e), Logger: e.log})
+				if err != nil {
+					return err
+				}
+				rec, err := store.Load(ctx, postID)
+				if errors.Is(err, state.ErrNotFound) {
+					return fmt.Errorf("post %q has no state: herald never acted on it", postID)
+				}
+				if err != nil {
+					return err
+				}
+				ts, ok := rec.Targets[target]
+				if !ok {
+					return fmt.Errorf("post %q has no target %q in its state", postID, target)
+				}
+				switch ts.Status {
+				case state.StatusUnknown, state.StatusPublishing, state.StatusFailed:
+				default:
+					return fmt.Errorf("%s -> %s is %s, not an outcome to settle", postID, target, ts.Status)
+				}
+				now := e.now().UTC()
+				if notPublished {
+					ts.Status, ts.NextRetryAt = state.StatusFailed, now
+					ts.LastError = &state.Error{Message: "marked not published by hand; the next apply publishes it again", Kind: "resolved"}
+				} else {
+					ts.Status, ts.URLs, ts.LastError, ts.NextRetryAt = state.StatusPublished, []string{published}, nil, time.Time{}
+					if ts.Hash == "" {
+						// The attempt's record predates content hashes: what
+						// is published is taken to be the post as it is now.
+						h, err := currentHash(repoDir, rec.File, target)
+						if err != nil {
+							return err
+						}
+						ts.Hash = h
+					}
+					if ids != "" {
+						ts.IDs = splitList(ids)
+					}
+					if ts.FirstPublishedAt.IsZero() {
+						ts.FirstPublishedAt = now
+					}
+				}
+				ts.UpdatedAt = now
+				rec.Targets[target] = ts
+				if err := store.Put(rec); err != nil {
+					return err
+				}
+				if _, err := store.Commit(ctx, state.CommitInfo{Summary: fmt.Sprintf("resolve %s %s: %s", postID, target, ts.Status), Time: e.now()}); err != nil {
+					return err
+				}
+				if push {
+					if err := store.Push(ctx); err != nil {
+						return err
+					}
+				}
+				_, err = fmt.Fprintf(e.stdout, "%s -> %s: %s\n", postID, target, ts.Status)
+				return err
+			}
+		},
+	}
+}
+
+// currentHash is the hash of what target receives from the post in file.
+func currentHash(repoDir, file, target string) (string, error) {
+	repo, errs, err := openRepo(repoDir)
+	if err != nil {
+		return "", err
+	}
+	if repo == nil {
+		return "", fmt.Errorf("the configuration is invalid: %w", errs)
+	}
+	defer repo.Close()
+	v, err := schema.NewValidator(repo.Config)
+	if err != nil {
+		return "", err
+	}
+	p := repo.Prepare(v, file)
+	o := p.Output(target)
+	if p.Post == nil || o == nil {
+		return "", fmt.Errorf("%s: cannot render it for %s: %v", file, target, p.Errors)
+	}
+	return reconcile.TargetHash(p.Post, o), nil
+}
