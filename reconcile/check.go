@@ -105,38 +105,47 @@ func (r *Repo) prepare(v *schema.Validator, file string, data []byte) *Prepared 
 		out.Outputs = append(out.Outputs, o)
 		rendered = append(rendered, o.Rendered())
 	}
-	out.Errors = append(out.Errors, v.Validate(p, rendered)...)
+	out.Errors = append(out.Errors, covered(out.Errors, v.Validate(p, rendered))...)
 	out.Errors = dedupe(out.Errors)
 	out.Summary = summaryOf(p, out.Outputs)
 	return out
 }
 
-// dedupe drops a finding about a field at a place that an earlier
-// finding already covers (the parser reports a bad date or an unknown
-// target with a hint; CUE then finds the same value wrong), and sorts the
-// rest. Findings without a position are kept unless identical.
-func dedupe(errs schema.Errors) schema.Errors {
-	if len(errs) == 0 {
-		return nil
-	}
+// covered returns the CUE findings that the parser's findings do not
+// already make: the parser reads a bad date or an unknown target first,
+// with a hint, and CUE would report the same value again at the same
+// field. Every other CUE finding is kept, several at one place included.
+func covered(parsed, cue schema.Errors) schema.Errors {
 	type key struct {
 		file, field string
 		line, col   int
 	}
-	seen := make(map[key]bool, len(errs))
-	out := make(schema.Errors, 0, len(errs))
-	for _, e := range errs {
-		k := key{e.File, e.Field, e.Line, e.Column}
-		if e.Line == 0 || e.Field == "" {
-			k.field += "\x00" + e.Message
+	seen := make(map[key]bool, len(parsed))
+	for _, e := range parsed {
+		seen[key{e.File, e.Field, e.Line, e.Column}] = true
+	}
+	out := cue[:0]
+	for _, e := range cue {
+		if !seen[key{e.File, e.Field, e.Line, e.Column}] {
+			out = append(out, e)
 		}
-		if seen[k] {
+	}
+	return out
+}
+
+// dedupe drops identical findings and sorts the rest.
+func dedupe(errs schema.Errors) schema.Errors {
+	if len(errs) == 0 {
+		return nil
+	}
+	errs.Sort()
+	out := errs[:0]
+	for i, e := range errs {
+		if i > 0 && *e == *errs[i-1] {
 			continue
 		}
-		seen[k] = true
 		out = append(out, e)
 	}
-	out.Sort()
 	return out
 }
 
