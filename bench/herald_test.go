@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/corpus"
+	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/state"
 )
 
 // buildHerald builds the herald command once for a benchmark, so that it
@@ -114,4 +116,80 @@ func BenchmarkRevalidate10k(b *testing.B) {
 	if per > 500*time.Millisecond {
 		b.Errorf("unchanged re-validation took %s, over the 0.5 s target", per)
 	}
+}
+
+// BenchmarkPlan10kUnchanged is herald plan on 10,000 posts that were all
+// published and have not changed since: the cache answers for every post
+// and the plan compares hashes with the state records, so it must stay
+// under 0.5 s.
+func BenchmarkPlan10kUnchanged(b *testing.B) {
+	bin := buildHerald(b)
+	dir := corpusDir(b, 10000, false)
+	publishAll(b, dir)
+	validate(b, bin, dir) // fills the cache
+	var wall time.Duration
+	var peak int64
+	for b.Loop() {
+		var stdout, stderr strings.Builder
+		cmd := exec.CommandContext(b.Context(), bin, "plan", "--repo", dir, "--now", "2028-01-01T00:00:00Z")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		u, err := corpus.Measure(cmd)
+		if err != nil {
+			b.Fatalf("herald plan: %v\n%s", err, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "No changes.") {
+			b.Fatalf("the plan of an unchanged tree has changes:\n%s", lastLines(stdout.String(), 5))
+		}
+		wall += u.Wall
+		peak = max(peak, u.MaxRSS)
+	}
+	per := wall / time.Duration(b.N)
+	b.ReportMetric(float64(per.Milliseconds()), "herald-ms/op")
+	b.ReportMetric(corpus.MB(peak), "peak-RSS-MB")
+	if per > 500*time.Millisecond {
+		b.Errorf("plan of an unchanged tree took %s, over the 0.5 s target", per)
+	}
+}
+
+// publishAll writes a state record for every post of the repository at
+// dir, each target published with the hash of what it would receive now:
+// the state after an apply that published everything.
+func publishAll(b *testing.B, dir string) {
+	b.Helper()
+	repo, err := reconcile.OpenRepo(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer repo.Close()
+	rep, err := repo.Check(b.Context(), reconcile.CheckOptions{})
+	if err != nil || !rep.Valid() {
+		b.Fatalf("check: %v %v", err, rep.Errors)
+	}
+	at := time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
+	for _, s := range rep.Summaries {
+		r := &state.Record{Post: s.ID, File: s.File, Hash: s.Hash, Targets: map[string]state.TargetState{}}
+		for _, t := range s.Targets {
+			r.Targets[t.Name] = state.TargetState{Status: state.StatusPublished, Attempt: "k", Attempts: 1, Hash: t.Hash,
+				IDs: []string{"1"}, URLs: []string{"https://example.com/" + s.ID}, FirstPublishedAt: at, UpdatedAt: at}
+		}
+		data, err := state.Encode(r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		path, _ := state.PathOf(s.ID)
+		if err := repo.Root().MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := repo.Root().WriteFile(path, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
