@@ -291,6 +291,8 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		ts.LastAttemptAt, ts.UpdatedAt = now, now
 		ts.NextRetryAt = time.Time{}
 		ts.LastError = nil
+		// Which provider this attempt reaches is not known yet.
+		ts.Provider = ""
 		rec := records[j.Post]
 		rec.File = j.File
 		setTarget(rec, j.Target, ts)
@@ -555,6 +557,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 			ts := j.prev
 			ts.Status, ts.Hash = state.StatusPublishing, j.payload.Hash
 			j.stamp(&ts)
+			ts.Provider = pub.Name()
 			ts.LastError = &state.Error{Message: err.Error(), Kind: "unknown_outcome"}
 			j.ts = &ts
 			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: "may have been posted (" + err.Error() + "): the next run looks it up before anything else"}
@@ -570,32 +573,43 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 }
 
 func (ap *Applier) resolve(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
-	pub := j.provider(providers)
-	finder, ok := pub.(platforms.Finder)
-	if !ok {
-		j.unknown(ap, pub.Name()+" cannot look up a post: check the platform, then run herald resolve")
-		return
+	// A run that died after failing over did not record which provider
+	// it reached: then every provider is asked, and the attempt is surely
+	// not posted only when each of them says so.
+	asked := providers
+	if j.prev.Provider != "" {
+		asked = []platforms.Publisher{j.provider(providers)}
 	}
-	var rc *platforms.Receipt
-	err := ap.call(ctx, j, deadline, func() error {
-		var err error
-		rc, err = finder.Find(ctx, j.payload, j.key)
-		return err
-	})
-	switch {
-	case err == nil:
-		j.published(ap, pub, rc, OutPublished, "found the earlier attempt on "+j.Platform)
-	case errors.Is(err, platforms.ErrNotFound):
-		// Surely not posted: publish now, with the same key.
-		ap.publish(ctx, j, providers, deadline)
-		if j.result.Outcome == OutPublished {
-			j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
-		}
-	default:
-		if j.deferred(ap, err) {
+	for _, pub := range asked {
+		finder, ok := pub.(platforms.Finder)
+		if !ok {
+			j.unknown(ap, pub.Name()+" cannot look up a post: check the platform, then run herald resolve")
 			return
 		}
-		j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error())
+		var rc *platforms.Receipt
+		err := ap.call(ctx, j, deadline, func() error {
+			var err error
+			rc, err = finder.Find(ctx, j.payload, j.key)
+			return err
+		})
+		switch {
+		case err == nil:
+			j.published(ap, pub, rc, OutPublished, "found the earlier attempt on "+j.Platform)
+			return
+		case errors.Is(err, platforms.ErrNotFound):
+			continue
+		default:
+			if j.deferred(ap, err) {
+				return
+			}
+			j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error())
+			return
+		}
+	}
+	// Surely not posted: publish now, with the same key.
+	ap.publish(ctx, j, providers, deadline)
+	if j.result.Outcome == OutPublished {
+		j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
 	}
 }
 

@@ -325,3 +325,48 @@ func TestApplyResultPushRejected(t *testing.T) {
 		t.Errorf("a later run had something to do")
 	}
 }
+
+// TestApplyCrashAfterFailover: the direct API refuses (nothing posted) and
+// the relay publishes; the run then crashes before recording it, or the
+// relay times out after accepting. The next run must find the post on the
+// relay, not publish it again through the direct API.
+func TestApplyCrashAfterFailover(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		relay []fault
+		cut   *cutPoint
+	}{
+		{name: "crash after the relay published", cut: &cutPoint{step: StepAfterCall, nth: 1}},
+		{name: "relay timed out after accepting", relay: []fault{faultAcceptThenTimeout}},
+	}
+	for _, idem := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/idempotent=%t", tt.name, idem), func(t *testing.T) {
+				t.Parallel()
+				r := newRig(t, false, idem, "mastodon")
+				r.relays["mastodon"] = &fakePlatform{name: "postforme", idempotent: idem, finder: true, faults: tt.relay}
+				r.addPost("a")
+				r.fakes["mastodon"].faults = []fault{faultAuth}
+				if tt.cut != nil {
+					if _, err := r.run(tt.cut.hook(r), 1); err == nil {
+						t.Fatal("the cut run returned no error")
+					}
+				} else {
+					res, err := r.run(nil, 1)
+					if err != nil || !cmp.Equal([]string{"a/mastodon:unknown"}, outcomes(res)) {
+						t.Fatalf("first run: %v, %v; want the outcome unknown", outcomes(res), err)
+					}
+				}
+				if n := len(r.relays["mastodon"].live()); n != 1 {
+					t.Fatalf("the relay holds %d posts after failing over, want 1", n)
+				}
+				r.settle(2)
+				r.assertExactlyOnce()
+				if ts := r.remoteState("a", "mastodon"); ts.Provider != "postforme" {
+					t.Errorf("provider %q, want the relay that published", ts.Provider)
+				}
+			})
+		}
+	}
+}
