@@ -105,7 +105,8 @@ type Applier struct {
 	Push bool
 	// DryRun calls no platform and writes no state.
 	DryRun bool
-	// Concurrency is how many platform calls run at once (default 8).
+	// Concurrency is how many platform calls run at once, and how many
+	// jobs of one account wait for its rate limit at once (default 8).
 	Concurrency int
 	// MaxDuration is the run's time budget: a wait that would end after it
 	// leaves the item for the next run (0: no budget).
@@ -128,6 +129,8 @@ type Applier struct {
 	Hook func(step Step, a *Action) error
 
 	limiters sync.Map // target -> *limiter
+	// calls holds one token per platform call in flight.
+	calls chan struct{}
 }
 
 // limiter is one account's token bucket, plus a time before which the
@@ -335,27 +338,43 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		}
 	}
 
-	// 2. Calls.
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, ap.Concurrency)
+	// 2. Calls. Each account's jobs start in plan order, at most
+	// Concurrency at a time; a job waiting for its account's rate limit
+	// holds no call slot, so a long queue on one account never idles the
+	// others.
+	ap.calls = make(chan struct{}, ap.Concurrency)
 	var hookErr error
 	var hookOnce sync.Once
 	callCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var targets []string
+	byTarget := map[string][]*job{}
 	for _, j := range jobs {
 		if j.result.Outcome != "" {
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			ap.run(callCtx, j, deadline)
-			if err := ap.hook(StepAfterCall, &j.Action); err != nil {
-				hookOnce.Do(func() { hookErr = err; cancel() })
+		if _, ok := byTarget[j.Target]; !ok {
+			targets = append(targets, j.Target)
+		}
+		byTarget[j.Target] = append(byTarget[j.Target], j)
+	}
+	var wg sync.WaitGroup
+	for _, target := range targets {
+		wg.Go(func() {
+			var account sync.WaitGroup
+			sem := make(chan struct{}, ap.Concurrency)
+			for _, j := range byTarget[target] {
+				sem <- struct{}{}
+				account.Go(func() {
+					defer func() { <-sem }()
+					ap.run(callCtx, j, deadline)
+					if err := ap.hook(StepAfterCall, &j.Action); err != nil {
+						hookOnce.Do(func() { hookErr = err; cancel() })
+					}
+				})
 			}
-		}()
+			account.Wait()
+		})
 	}
 	wg.Wait()
 	if hookErr != nil {
@@ -678,7 +697,13 @@ func (ap *Applier) call(ctx context.Context, j *job, deadline time.Time, do func
 		if err := ap.wait(ctx, lim, deadline); err != nil {
 			return err
 		}
+		select {
+		case ap.calls <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		err := do()
+		<-ap.calls
 		if err == nil {
 			return nil
 		}
