@@ -105,7 +105,8 @@ type Applier struct {
 	Push bool
 	// DryRun calls no platform and writes no state.
 	DryRun bool
-	// Concurrency is how many platform calls run at once (default 8).
+	// Concurrency is how many platform calls run at once, and how many
+	// jobs of one account wait for its rate limit at once (default 8).
 	Concurrency int
 	// MaxDuration is the run's time budget: a wait that would end after it
 	// leaves the item for the next run (0: no budget).
@@ -128,6 +129,8 @@ type Applier struct {
 	Hook func(step Step, a *Action) error
 
 	limiters sync.Map // target -> *limiter
+	// calls holds one token per platform call in flight.
+	calls chan struct{}
 }
 
 // limiter is one account's token bucket, plus a time before which the
@@ -291,6 +294,8 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		ts.LastAttemptAt, ts.UpdatedAt = now, now
 		ts.NextRetryAt = time.Time{}
 		ts.LastError = nil
+		// Which provider this attempt reaches is not known yet.
+		ts.Provider = ""
 		rec := records[j.Post]
 		rec.File = j.File
 		setTarget(rec, j.Target, ts)
@@ -333,27 +338,43 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		}
 	}
 
-	// 2. Calls.
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, ap.Concurrency)
+	// 2. Calls. Each account's jobs start in plan order, at most
+	// Concurrency at a time; a job waiting for its account's rate limit
+	// holds no call slot, so a long queue on one account never idles the
+	// others.
+	ap.calls = make(chan struct{}, ap.Concurrency)
 	var hookErr error
 	var hookOnce sync.Once
 	callCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var targets []string
+	byTarget := map[string][]*job{}
 	for _, j := range jobs {
 		if j.result.Outcome != "" {
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			ap.run(callCtx, j, deadline)
-			if err := ap.hook(StepAfterCall, &j.Action); err != nil {
-				hookOnce.Do(func() { hookErr = err; cancel() })
+		if _, ok := byTarget[j.Target]; !ok {
+			targets = append(targets, j.Target)
+		}
+		byTarget[j.Target] = append(byTarget[j.Target], j)
+	}
+	var wg sync.WaitGroup
+	for _, target := range targets {
+		wg.Go(func() {
+			var account sync.WaitGroup
+			sem := make(chan struct{}, ap.Concurrency)
+			for _, j := range byTarget[target] {
+				sem <- struct{}{}
+				account.Go(func() {
+					defer func() { <-sem }()
+					ap.run(callCtx, j, deadline)
+					if err := ap.hook(StepAfterCall, &j.Action); err != nil {
+						hookOnce.Do(func() { hookErr = err; cancel() })
+					}
+				})
 			}
-		}()
+			account.Wait()
+		})
 	}
 	wg.Wait()
 	if hookErr != nil {
@@ -555,6 +576,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 			ts := j.prev
 			ts.Status, ts.Hash = state.StatusPublishing, j.payload.Hash
 			j.stamp(&ts)
+			ts.Provider = pub.Name()
 			ts.LastError = &state.Error{Message: err.Error(), Kind: "unknown_outcome"}
 			j.ts = &ts
 			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: "may have been posted (" + err.Error() + "): the next run looks it up before anything else"}
@@ -570,32 +592,43 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 }
 
 func (ap *Applier) resolve(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
-	pub := j.provider(providers)
-	finder, ok := pub.(platforms.Finder)
-	if !ok {
-		j.unknown(ap, pub.Name()+" cannot look up a post: check the platform, then run herald resolve")
-		return
+	// A run that died after failing over did not record which provider
+	// it reached: then every provider is asked, and the attempt is surely
+	// not posted only when each of them says so.
+	asked := providers
+	if j.prev.Provider != "" {
+		asked = []platforms.Publisher{j.provider(providers)}
 	}
-	var rc *platforms.Receipt
-	err := ap.call(ctx, j, deadline, func() error {
-		var err error
-		rc, err = finder.Find(ctx, j.payload, j.key)
-		return err
-	})
-	switch {
-	case err == nil:
-		j.published(ap, pub, rc, OutPublished, "found the earlier attempt on "+j.Platform)
-	case errors.Is(err, platforms.ErrNotFound):
-		// Surely not posted: publish now, with the same key.
-		ap.publish(ctx, j, providers, deadline)
-		if j.result.Outcome == OutPublished {
-			j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
-		}
-	default:
-		if j.deferred(ap, err) {
+	for _, pub := range asked {
+		finder, ok := pub.(platforms.Finder)
+		if !ok {
+			j.unknown(ap, pub.Name()+" cannot look up a post: check the platform, then run herald resolve")
 			return
 		}
-		j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error())
+		var rc *platforms.Receipt
+		err := ap.call(ctx, j, deadline, func() error {
+			var err error
+			rc, err = finder.Find(ctx, j.payload, j.key)
+			return err
+		})
+		switch {
+		case err == nil:
+			j.published(ap, pub, rc, OutPublished, "found the earlier attempt on "+j.Platform)
+			return
+		case errors.Is(err, platforms.ErrNotFound):
+			continue
+		default:
+			if j.deferred(ap, err) {
+				return
+			}
+			j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error())
+			return
+		}
+	}
+	// Surely not posted: publish now, with the same key.
+	ap.publish(ctx, j, providers, deadline)
+	if j.result.Outcome == OutPublished {
+		j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
 	}
 }
 
@@ -664,7 +697,13 @@ func (ap *Applier) call(ctx context.Context, j *job, deadline time.Time, do func
 		if err := ap.wait(ctx, lim, deadline); err != nil {
 			return err
 		}
+		select {
+		case ap.calls <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		err := do()
+		<-ap.calls
 		if err == nil {
 			return nil
 		}
