@@ -352,7 +352,7 @@ func TestApplyCrashAfterFailover(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/idempotent=%t", tt.name, idem), func(t *testing.T) {
 				t.Parallel()
 				r := newRig(t, false, idem, "mastodon")
-				r.relays["mastodon"] = &fakePlatform{name: "postforme", idempotent: idem, finder: true, faults: tt.relay}
+				r.relays["mastodon"] = &fakePlatform{name: "postforme", idempotent: idem, faults: tt.relay}
 				r.addPost("a")
 				r.fakes["mastodon"].faults = []fault{faultAuth}
 				if tt.cut != nil {

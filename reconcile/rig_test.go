@@ -75,7 +75,7 @@ func newRig(t *testing.T, overHTTP, idempotent bool, targets ...string) *rig {
 	}
 	gittest.Seed(t, r.url, r.gitAuth(), map[string]string{"README.md": "# content\n"})
 	for _, name := range targets {
-		r.fakes[name] = &fakePlatform{name: name, idempotent: idempotent, finder: true}
+		r.fakes[name] = &fakePlatform{name: name, idempotent: idempotent}
 	}
 	return r
 }
