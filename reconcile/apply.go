@@ -122,6 +122,9 @@ type Applier struct {
 	BaseBackoff, MaxBackoff time.Duration
 	// NewKey makes attempt keys (default: 16 random bytes in hex).
 	NewKey func() string
+	// RunID marks this run's intents in state (default: random), so that
+	// two runs sending one attempt again cannot both send it.
+	RunID string
 	// Sleep waits (default: a timer that honours ctx).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Hook, when set, is called at every protocol step; an error stops
@@ -164,11 +167,7 @@ func (ap *Applier) defaults() {
 		ap.MaxBackoff = 5 * time.Minute
 	}
 	if ap.NewKey == nil {
-		ap.NewKey = func() string {
-			b := make([]byte, 16)
-			_, _ = rand.Read(b)
-			return hex.EncodeToString(b)
-		}
+		ap.NewKey = randomKey
 	}
 	if ap.Sleep == nil {
 		ap.Sleep = func(ctx context.Context, d time.Duration) error {
@@ -208,14 +207,22 @@ type job struct {
 	attemptAt time.Time
 	result    Item
 	ts        *state.TargetState // the state to record; nil: leave as is
+	// resend marks an attempt found not to have landed: it is sent again
+	// under its own key, after an intent like any other.
+	resend bool
 }
 
 // Apply executes the acting actions of p:
 //
-//  1. Intent: every create and retry is recorded as publishing with a
-//     fresh attempt key, committed, and pushed with Push, before any
-//     platform is called. After the push, an intent that a concurrent
-//     run's intent displaced is skipped: the other run owns it.
+//  0. Look-ups: an attempt an earlier run left publishing (its outcome
+//     unknown) is looked up first: found, it is published; surely not
+//     there, it is sent again under its own key, through step 1; cannot
+//     tell, it is unknown and waits for a person.
+//  1. Intent: every create, retry and re-send is recorded as publishing
+//     (a fresh attempt key for creates and retries) with this run's
+//     marker, committed, and pushed with Push, before any platform is
+//     called. After the push, an intent that a concurrent run's intent
+//     displaced is skipped: the other run owns it.
 //  2. Calls: concurrently, rate-limited per account, with backoff for
 //     retryable failures and failover across providers only when the
 //     failure proves nothing was posted.
@@ -277,18 +284,45 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		}
 	}
 
+	ap.calls = make(chan struct{}, ap.Concurrency)
+	runID := ap.RunID
+	if runID == "" {
+		runID = randomKey()
+	}
+	callCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// 0. Look-ups. An attempt an earlier run left with an unknown outcome
+	// is looked up before anything is sent. Found: published. Surely not
+	// there: sent again with the same key, after an intent below. Cannot
+	// tell: unknown, for a person.
+	var lookups []*job
+	for _, j := range jobs {
+		if j.Kind == Resolve && j.result.Outcome == "" {
+			j.key = platforms.AttemptKey(j.prev.Attempt)
+			j.attempts, j.attemptAt = max(j.prev.Attempts, 1), j.prev.LastAttemptAt
+			lookups = append(lookups, j)
+		}
+	}
+	if err := ap.each(callCtx, cancel, lookups, func(j *job) { ap.lookup(callCtx, j, deadline) }); err != nil {
+		return res, err
+	}
+
 	// 1. Intents.
 	now := ap.Now().UTC()
 	var intents []*job
 	for _, j := range jobs {
-		if j.payload == nil || (j.Kind != Create && j.Kind != Retry) {
+		if j.payload == nil || !(j.Kind == Create || j.Kind == Retry || j.resend) {
 			continue
 		}
-		j.key = platforms.AttemptKey(ap.NewKey())
+		if !j.resend {
+			j.key = platforms.AttemptKey(ap.NewKey())
+		}
 		ts := j.prev
 		ts.Status = state.StatusPublishing
 		ts.Attempt = string(j.key)
 		ts.Attempts++
+		ts.Run = runID
 		j.attempts, j.attemptAt = ts.Attempts, now
 		ts.Hash = j.payload.Hash
 		ts.LastAttemptAt, ts.UpdatedAt = now, now
@@ -316,25 +350,19 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 				return res, err
 			}
 			// The push may have merged a concurrent run's records: keep
-			// only the intents that are still ours.
+			// only the intents that are still this run's.
 			for _, j := range intents {
 				rec, err := ap.Store.Load(ctx, j.Post)
 				if err != nil {
 					return res, fmt.Errorf("reload %s after push: %w", j.Post, err)
 				}
 				records[j.Post] = rec
-				if ts := rec.Targets[j.Target]; ts.Attempt != string(j.key) {
+				if ts := rec.Targets[j.Target]; ts.Attempt != string(j.key) || ts.Run != runID {
 					j.result = Item{Action: j.Action, Outcome: OutSkipped,
 						Detail: fmt.Sprintf("a concurrent run recorded its own attempt (%s, status %s) first: it owns this target", ts.Attempt, ts.Status)}
-					j.payload = nil
+					j.payload, j.ts = nil, nil
 				}
 			}
-		}
-	}
-	for _, j := range jobs {
-		if j.Kind == Resolve {
-			j.key = platforms.AttemptKey(j.prev.Attempt)
-			j.attempts, j.attemptAt = max(j.prev.Attempts, 1), j.prev.LastAttemptAt
 		}
 	}
 
@@ -342,43 +370,14 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	// Concurrency at a time; a job waiting for its account's rate limit
 	// holds no call slot, so a long queue on one account never idles the
 	// others.
-	ap.calls = make(chan struct{}, ap.Concurrency)
-	var hookErr error
-	var hookOnce sync.Once
-	callCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var targets []string
-	byTarget := map[string][]*job{}
+	var calls []*job
 	for _, j := range jobs {
-		if j.result.Outcome != "" {
-			continue
+		if j.result.Outcome == "" || j.resend && j.payload != nil {
+			calls = append(calls, j)
 		}
-		if _, ok := byTarget[j.Target]; !ok {
-			targets = append(targets, j.Target)
-		}
-		byTarget[j.Target] = append(byTarget[j.Target], j)
 	}
-	var wg sync.WaitGroup
-	for _, target := range targets {
-		wg.Go(func() {
-			var account sync.WaitGroup
-			sem := make(chan struct{}, ap.Concurrency)
-			for _, j := range byTarget[target] {
-				sem <- struct{}{}
-				account.Go(func() {
-					defer func() { <-sem }()
-					ap.run(callCtx, j, deadline)
-					if err := ap.hook(StepAfterCall, &j.Action); err != nil {
-						hookOnce.Do(func() { hookErr = err; cancel() })
-					}
-				})
-			}
-			account.Wait()
-		})
-	}
-	wg.Wait()
-	if hookErr != nil {
-		return res, hookErr
+	if err := ap.each(callCtx, cancel, calls, func(j *job) { ap.run(callCtx, j, deadline) }); err != nil {
+		return res, err
 	}
 
 	// 3. Results.
@@ -420,6 +419,52 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// randomKey is 16 random bytes in hex.
+func randomKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// each runs fn for every job, concurrently per account and in plan order
+// within one, reaching the StepAfterCall hook after each; a hook error
+// cancels the rest, as a crash would, and is returned.
+func (ap *Applier) each(ctx context.Context, cancel context.CancelFunc, jobs []*job, fn func(*job)) error {
+	var hookErr error
+	var hookOnce sync.Once
+	var targets []string
+	byTarget := map[string][]*job{}
+	for _, j := range jobs {
+		if _, ok := byTarget[j.Target]; !ok {
+			targets = append(targets, j.Target)
+		}
+		byTarget[j.Target] = append(byTarget[j.Target], j)
+	}
+	var wg sync.WaitGroup
+	for _, target := range targets {
+		wg.Go(func() {
+			var account sync.WaitGroup
+			sem := make(chan struct{}, ap.Concurrency)
+			for _, j := range byTarget[target] {
+				if ctx.Err() != nil {
+					break
+				}
+				sem <- struct{}{}
+				account.Go(func() {
+					defer func() { <-sem }()
+					fn(j)
+					if err := ap.hook(StepAfterCall, &j.Action); err != nil {
+						hookOnce.Do(func() { hookErr = err; cancel() })
+					}
+				})
+			}
+			account.Wait()
+		})
+	}
+	wg.Wait()
+	return hookErr
 }
 
 // abandon ends a run that could not record its intents: nothing was sent,
@@ -517,7 +562,11 @@ func (ap *Applier) run(ctx context.Context, j *job, deadline time.Time) {
 	case Create, Retry:
 		ap.publish(ctx, j, providers, deadline)
 	case Resolve:
-		ap.resolve(ctx, j, providers, deadline)
+		// Only an attempt found not to have landed reaches here.
+		ap.publish(ctx, j, providers, deadline)
+		if j.result.Outcome == OutPublished {
+			j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
+		}
 	case Update:
 		ap.update(ctx, j, providers, deadline)
 	case Delete:
@@ -591,7 +640,15 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 	}
 }
 
-func (ap *Applier) resolve(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
+	providers, err := ap.Providers(j.Target)
+	if err != nil || len(providers) == 0 {
+		if err == nil {
+			err = errors.New("no provider")
+		}
+		j.unknown(ap, "cannot look the earlier attempt up: "+err.Error())
+		return
+	}
 	// A run that died after failing over did not record which provider
 	// it reached: then every provider is asked, and the attempt is surely
 	// not posted only when each of them says so.
@@ -625,11 +682,7 @@ func (ap *Applier) resolve(ctx context.Context, j *job, providers []platforms.Pu
 			return
 		}
 	}
-	// Surely not posted: publish now, with the same key.
-	ap.publish(ctx, j, providers, deadline)
-	if j.result.Outcome == OutPublished {
-		j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
-	}
+	j.resend = true
 }
 
 func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {

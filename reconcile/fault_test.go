@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -375,5 +376,65 @@ func TestApplyCrashAfterFailover(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestApplyRacingResends: an attempt was recorded, then the run died
+// before sending it. Two runs then recover it at the same moment; both
+// look it up, both find it did not land, and both would send it again
+// under its key. Their re-send intents differ only in the run that wrote
+// them; the one that reached the remote first wins, so the platform, with
+// no idempotency, still gets exactly one post.
+func TestApplyRacingResends(t *testing.T) {
+	t.Parallel()
+	for i := range 10 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, false, false, "x")
+			r.addPost("a")
+			if _, err := r.run(func(step Step, _ *Action) error {
+				if step == StepAfterIntentPush {
+					return errors.New("crash")
+				}
+				return nil
+			}, 1); err == nil {
+				t.Fatal("the cut run returned no error")
+			}
+			var met sync.WaitGroup
+			met.Add(2)
+			var outs [2]*Result
+			var errs [2]error
+			var wg sync.WaitGroup
+			for k := range 2 {
+				s := r.checkout()
+				p := r.plan(s)
+				if p.Actions[0].Kind != Resolve {
+					t.Fatalf("plan %v, want a resolve", p.Actions)
+				}
+				ap := r.applier(s, &process{}, nil)
+				ap.Hook = func(step Step, _ *Action) error {
+					if step == StepAfterIntentCommit {
+						met.Done()
+						met.Wait()
+					}
+					return nil
+				}
+				wg.Go(func() { outs[k], errs[k] = ap.Apply(context.Background(), p) })
+			}
+			wg.Wait()
+			var got []Outcome
+			for k := range 2 {
+				if errs[k] != nil {
+					t.Fatalf("run %d: %v", k, errs[k])
+				}
+				got = append(got, outs[k].Items[0].Outcome)
+			}
+			if !cmp.Equal([]Outcome{OutPublished, OutSkipped}, got) && !cmp.Equal([]Outcome{OutSkipped, OutPublished}, got) {
+				t.Errorf("outcomes %v, want one published and one skipped", got)
+			}
+			if n := r.total(); n != 1 {
+				t.Errorf("%d posts on the platform, want exactly 1", n)
+			}
+		})
 	}
 }

@@ -74,7 +74,8 @@
 //     target only one side changed takes that side's entry;
 //   - a target both sides changed in the same attempt (same attempt key)
 //     takes the entry further along (publishing before an outcome), then
-//     the later updated_at, then ours;
+//     the later updated_at, then ours; two intents to send one attempt
+//     again, from different runs, take theirs;
 //   - a target both sides changed in different attempts takes the side
 //     that started a new attempt when only one did, and theirs when both
 //     did: the intent that reached the remote first wins, because its run

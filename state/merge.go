@@ -12,7 +12,8 @@ import "reflect"
 //     (a removal counts as a change);
 //   - a target both sides changed in the same attempt (same attempt key)
 //     takes the entry further along (publishing before any outcome), then
-//     the later updated_at, then ours;
+//     the later updated_at, then ours; but two intents to send the same
+//     attempt again, from different runs, take theirs;
 //   - a target both sides changed in different attempts takes the side
 //     that started a new attempt when only one did; when both started
 //     one, theirs wins, because it reached the remote first and its run
@@ -82,6 +83,10 @@ func mergeTarget(b TargetState, bOK bool, o TargetState, oOK bool, t TargetState
 	}
 	var win, lose TargetState
 	switch oNew, tNew := o.Attempt != b.Attempt, t.Attempt != b.Attempt; {
+	case o.Attempt == t.Attempt && o.Status == StatusPublishing && t.Status == StatusPublishing && o.Run != t.Run:
+		// Two runs each recorded an intent to send this attempt again:
+		// the one on the remote landed first and may be sending.
+		win, lose = t, o
 	case o.Attempt == t.Attempt:
 		win, lose = o, t
 		if rank(t.Status) > rank(o.Status) || (rank(t.Status) == rank(o.Status) && t.UpdatedAt.After(o.UpdatedAt)) {

@@ -60,6 +60,13 @@ func TestMerge(t *testing.T) {
 			want:   rec("a.md", map[string]TargetState{"x": done("k", early)}),
 		},
 		{
+			name:   "two runs sending one attempt again: the intent that landed first wins",
+			base:   rec("a.md", map[string]TargetState{"x": {Status: StatusUnknown, Attempt: "k", Attempts: 1, UpdatedAt: early}}),
+			ours:   rec("a.md", map[string]TargetState{"x": {Status: StatusPublishing, Attempt: "k", Attempts: 2, Run: "ours", UpdatedAt: late}}),
+			theirs: rec("a.md", map[string]TargetState{"x": {Status: StatusPublishing, Attempt: "k", Attempts: 2, Run: "theirs", UpdatedAt: early}}),
+			want:   rec("a.md", map[string]TargetState{"x": {Status: StatusPublishing, Attempt: "k", Attempts: 2, Run: "theirs", UpdatedAt: early}}),
+		},
+		{
 			name:   "same attempt, both decided: later wins, ours on a tie",
 			base:   rec("a.md", map[string]TargetState{"x": intent("k", early)}),
 			ours:   rec("a.md", map[string]TargetState{"x": {Status: StatusFailed, Attempt: "k", UpdatedAt: late}}),

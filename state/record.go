@@ -79,6 +79,11 @@ type TargetState struct {
 	// outcome of the attempt is unknown.
 	Attempt  string `json:"attempt,omitempty"`
 	Attempts int    `json:"attempts,omitempty"`
+	// Run identifies the run that recorded the latest intent. An attempt
+	// found not to have landed is sent again under the same key by a new
+	// intent; two runs doing that at once differ only in Run, which is how
+	// the merge lets exactly one of them send.
+	Run string `json:"run,omitempty"`
 	// IDs are the platform's post IDs, one per thread part, in order.
 	IDs  []string `json:"ids,omitempty"`
 	URLs []string `json:"urls,omitempty"`
