@@ -28,6 +28,9 @@ type Settings struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Tokens keeps OAuth tokens that adapters refresh; nil means an
+	// in-memory store (tokens are then not kept between runs).
+	Tokens TokenStore
 }
 
 // String returns the string setting key, or "" when it is absent or not a
@@ -116,6 +119,9 @@ func (r *Registry) New(s Settings) (Publisher, error) {
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Tokens == nil {
+		s.Tokens = &MemTokens{}
 	}
 	s.Logger = s.Logger.With("platform", s.Platform, "account", s.Account)
 	p, err := ctor(s)

@@ -157,7 +157,7 @@ type Fake struct {
 	// Store is what the fake accepted; handlers add to it.
 	Store *Store
 
-	t      testing.TB
+	t      Reporter
 	cfg    Config
 	srv    *httptest.Server
 	mux    *http.ServeMux
@@ -168,9 +168,20 @@ type Fake struct {
 	expect bool
 }
 
+// Reporter is what a Fake reports contract violations to: a *testing.T in
+// tests, a LogReporter when the fakes run for a demonstration.
+type Reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+var _ Reporter = (testing.TB)(nil)
+
 // New starts a Fake that lives until t ends. Any request to a path or
 // method that no route was registered for fails t.
-func New(t testing.TB, cfg Config) *Fake {
+func New(t Reporter, cfg Config) *Fake {
 	t.Helper()
 	if cfg.BasePath == "" {
 		cfg.BasePath = "/api-fake/"
