@@ -293,3 +293,11 @@ func Prepare(pub Publisher, p *Payload) (*Payload, error) {
 	}
 	return out, nil
 }
+
+// RateLimitReporter is an adapter that tells what the platform's
+// rate-limit headers said on its last response: how many requests remain
+// and when the window resets. The reconciler holds the account until the
+// reset when none remain, instead of running into a 429.
+type RateLimitReporter interface {
+	RateLimit() (remaining int, reset time.Time, ok bool)
+}

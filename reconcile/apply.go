@@ -593,7 +593,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 			return
 		}
 		var rc *platforms.Receipt
-		err = ap.call(ctx, j, deadline, func() error {
+		err = ap.call(ctx, j, pub, deadline, func() error {
 			var err error
 			rc, err = pub.Publish(ctx, payload, j.key)
 			return err
@@ -663,7 +663,7 @@ func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
 			return
 		}
 		var rc *platforms.Receipt
-		err := ap.call(ctx, j, deadline, func() error {
+		err := ap.call(ctx, j, pub, deadline, func() error {
 			var err error
 			rc, err = finder.Find(ctx, j.payload, j.key)
 			return err
@@ -698,7 +698,7 @@ func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Pub
 		return
 	}
 	var rc *platforms.Receipt
-	err = ap.call(ctx, j, deadline, func() error {
+	err = ap.call(ctx, j, pub, deadline, func() error {
 		var err error
 		rc, err = up.Update(ctx, receipt(j.prev), payload)
 		return err
@@ -719,7 +719,7 @@ func (ap *Applier) delete(ctx context.Context, j *job, providers []platforms.Pub
 		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot delete a post"}
 		return
 	}
-	err := ap.call(ctx, j, deadline, func() error { return del.Delete(ctx, receipt(j.prev)) })
+	err := ap.call(ctx, j, pub, deadline, func() error { return del.Delete(ctx, receipt(j.prev)) })
 	if err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
 		if !j.deferred(ap, err) {
 			j.keepWithError(ap, kindOf(err), err)
@@ -744,7 +744,7 @@ func (e *errDeferred) Error() string { return e.why }
 // call makes one platform call under the account's rate limit, retrying
 // retryable failures that surely posted nothing, with backoff and jitter,
 // as long as the wait fits the run's budget.
-func (ap *Applier) call(ctx context.Context, j *job, deadline time.Time, do func() error) error {
+func (ap *Applier) call(ctx context.Context, j *job, pub platforms.Publisher, deadline time.Time, do func() error) error {
 	lim := ap.limiter(j.Target)
 	for attempt := 1; ; attempt++ {
 		if err := ap.wait(ctx, lim, deadline); err != nil {
@@ -757,6 +757,13 @@ func (ap *Applier) call(ctx context.Context, j *job, deadline time.Time, do func
 		}
 		err := do()
 		<-ap.calls
+		if rr, ok := pub.(platforms.RateLimitReporter); ok {
+			// The platform said, in its headers, that nothing is left
+			// until its reset: wait for it instead of meeting a 429.
+			if remaining, reset, ok := rr.RateLimit(); ok && remaining <= 0 && reset.After(ap.Now()) {
+				lim.block(reset)
+			}
+		}
 		if err == nil {
 			return nil
 		}

@@ -409,3 +409,42 @@ func TestApplyDryRunTouchesNothing(t *testing.T) {
 		t.Errorf("dry run called %d times, committed %d", x.calls, len(w.store.(*state.MemStore).Commits()))
 	}
 }
+
+// reporting is a fakePlatform whose responses say, as rate-limit headers
+// would, that no request is left until a reset.
+type reporting struct {
+	*fakePlatform
+	reset time.Time
+	calls []time.Time
+	clock *clock
+}
+
+func (r *reporting) Publish(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+	r.calls = append(r.calls, r.clock.Now())
+	return r.fakePlatform.Publish(ctx, p, key)
+}
+
+func (r *reporting) RateLimit() (int, time.Time, bool) { return 0, r.reset, true }
+
+// TestApplyHonoursRateLimitReset: after a response saying nothing is left
+// until the reset, the account's next call waits for the reset, instead
+// of meeting a 429.
+func TestApplyHonoursRateLimitReset(t *testing.T) {
+	w := newWorld(t, nil)
+	rp := &reporting{fakePlatform: &fakePlatform{name: "x"}, reset: planNow.Add(15 * time.Minute), clock: w.clock}
+	w.providers["x"] = []platforms.Publisher{rp}
+	w.addPost("a", "one", "x")
+	w.addPost("b", "two", "x")
+	ap := w.applier()
+	ap.Concurrency = 1
+	res, err := ap.Apply(context.Background(), w.plan(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a/x:published", "b/x:published"}, outcomes(res)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if len(rp.calls) != 2 || rp.calls[1].Before(rp.reset) {
+		t.Errorf("calls at %v; the second must wait for the reset at %v", rp.calls, rp.reset)
+	}
+}
