@@ -58,13 +58,9 @@ func makePlan(ctx context.Context, e *env, f *planFlags, load func(*reconcile.Re
 	if err != nil {
 		return nil, err
 	}
-	repo, errs, err := openRepo(f.repo)
+	repo, err := openConfigured(e, f.repo)
 	if err != nil {
 		return nil, err
-	}
-	if repo == nil {
-		writeFindings(e.stderr, "text", f.repo, errs)
-		return nil, &exitError{code: 1, err: fmt.Errorf("the configuration is invalid: nothing is planned")}
 	}
 	key := ""
 	if !f.noCache {

@@ -35,13 +35,9 @@ a path to a post, relative to the working directory or to the repository.`,
 				return nil
 			})
 			return func(ctx context.Context, e *env, args []string) error {
-				repo, errs, err := openRepo(repoDir)
+				repo, err := openConfigured(e, repoDir)
 				if err != nil {
 					return err
-				}
-				if repo == nil {
-					writeFindings(e.stderr, "text", repoDir, errs)
-					return &exitError{code: 1}
 				}
 				defer repo.Close()
 				v, err := schema.NewValidator(repo.Config)

@@ -31,13 +31,9 @@ point yaml-language-server at it (see the README's "Editor support"):
 				if len(args) > 0 {
 					return usagef("schema takes no arguments, got %q", args[0])
 				}
-				repo, errs, err := openRepo(repoDir)
+				repo, err := openConfigured(e, repoDir)
 				if err != nil {
 					return err
-				}
-				if repo == nil {
-					writeFindings(e.stderr, "text", repoDir, errs)
-					return &exitError{code: 1}
 				}
 				defer repo.Close()
 				out, err := schema.JSONSchema(repo.Config)

@@ -51,13 +51,9 @@ draft.`,
 				if len(args) > 0 {
 					return usagef("status takes no arguments, got %q", args[0])
 				}
-				repo, errs, err := openRepo(repoDir)
+				repo, err := openConfigured(e, repoDir)
 				if err != nil {
 					return err
-				}
-				if repo == nil {
-					writeFindings(e.stderr, "text", repoDir, errs)
-					return &exitError{code: 1}
 				}
 				defer repo.Close()
 				rep, err := repo.Check(ctx, reconcile.CheckOptions{CacheKey: cacheKey()})

@@ -92,6 +92,21 @@ func openRepo(dir string) (*reconcile.Repo, schema.Errors, error) {
 	return repo, nil, nil
 }
 
+// openConfigured opens the repository at dir for a command that needs a
+// valid configuration: its problems are printed, positioned, and the
+// command exits 1.
+func openConfigured(e *env, dir string) (*reconcile.Repo, error) {
+	repo, errs, err := openRepo(dir)
+	if err != nil {
+		return nil, err
+	}
+	if repo == nil {
+		writeFindings(e.stderr, "text", dir, errs)
+		return nil, &exitError{code: 1}
+	}
+	return repo, nil
+}
+
 // writeFindings prints findings in the chosen format.
 func writeFindings(w io.Writer, format, repoDir string, errs schema.Errors) error {
 	switch format {
