@@ -1,10 +1,13 @@
 package main
 
 import (
+	"path"
+
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/heraldhq/herald/schema"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -18,8 +21,9 @@ func newCommand() *command {
 	return &command{
 		name:    "new",
 		args:    "[flags] TITLE",
-		summary: "create a post in posts/ with its front-matter filled in",
-		help: `The file is posts/<slug>.md, the slug made from the title (ASCII, lower
+		summary: "create a post with its front-matter filled in",
+		help: `The file is <content>/<slug>.md (content is posts unless herald.yaml says
+otherwise), the slug made from the title (ASCII, lower
 case, hyphens). An existing file is never replaced. The body is a
 placeholder line to write over.`,
 		setup: func(fs *flag.FlagSet) runFunc {
@@ -60,6 +64,19 @@ placeholder line to write over.`,
 					return err
 				}
 				defer root.Close()
+				// The post goes where the configuration says posts live,
+				// and may only name its accounts.
+				o.content = schema.DefaultContent
+				if cfg, err := schema.LoadConfig(root.FS()); err == nil {
+					o.content = cfg.Content
+					for _, t := range o.to {
+						if _, ok := cfg.Accounts[t]; !ok && cfg.File != "" {
+							return usagef("--to: no account %q in %s (accounts: %s)", t, cfg.File, strings.Join(accountNames(cfg), ", "))
+						}
+					}
+				} else {
+					e.log.Warn("the configuration has problems (herald validate shows them); writing to " + o.content)
+				}
 				name, err := newPost(root, o)
 				if err != nil {
 					return err
@@ -78,6 +95,7 @@ placeholder line to write over.`,
 // newOptions is what "herald new" was asked for.
 type newOptions struct {
 	repo     string
+	content  string // the configuration's content directory
 	title    string
 	slug     string
 	to       []string
@@ -130,6 +148,16 @@ func splitList(s string) []string {
 	return out
 }
 
+// accountNames lists the configuration's accounts, sorted.
+func accountNames(cfg *schema.Config) []string {
+	names := make([]string, 0, len(cfg.Accounts))
+	for n := range cfg.Accounts {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	return names
+}
+
 // newPost writes posts/<slug>.md into fsys and returns its name. It never
 // replaces a file.
 func newPost(fsys fileSystem, o newOptions) (string, error) {
@@ -142,7 +170,11 @@ func newPost(fsys fileSystem, o newOptions) (string, error) {
 	} else if slug != slugify(slug) {
 		return "", usagef("--slug %q: use lower case ASCII letters, digits and single hyphens", slug)
 	}
-	name := "posts/" + slug + ".md"
+	content := o.content
+	if content == "" {
+		content = schema.DefaultContent
+	}
+	name := path.Join(content, slug+".md")
 	data, err := postFile(o)
 	if err != nil {
 		return "", err
