@@ -195,7 +195,7 @@ var (
 // entities decoded. Links keep their full URL, because Mastodon splits a
 // long URL into visible and invisible spans without dropping characters.
 func htmlText(content string) string {
-	return html.UnescapeString(tagRE.ReplaceAllString(content, " "))
+	return html.UnescapeString(tagRE.ReplaceAllString(content, ""))
 }
 
 // fingerprint reduces text to its lower-cased letters and digits, with
