@@ -444,7 +444,7 @@ func (m *Mastodon) upload(ctx context.Context, api *httpx.Client, md platforms.M
 // the file (200 with a url; 206 while processing), backing off up to
 // maxPollInterval and giving up after mediaWait.
 func (m *Mastodon) waitProcessed(ctx context.Context, api *httpx.Client, id string) error {
-	interval := m.pollEvery
+	interval := max(m.pollEvery, time.Millisecond)
 	var waited time.Duration
 	for {
 		if waited >= m.mediaWait {
