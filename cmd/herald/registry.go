@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/mastodon"
 )
 
 // registry lists every platform adapter herald has. root is the content
@@ -14,6 +15,7 @@ func registry(root feed.WriteFS) *platforms.Registry {
 		feedCtor = feed.Constructor(root)
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
-		"feed": feedCtor,
+		"feed":     feedCtor,
+		"mastodon": mastodon.New,
 	})
 }

@@ -1,0 +1,139 @@
+// Package mastodon is the adapter for one account on a Mastodon server. It
+// posts a post's parts as a reply chain of statuses, each with an
+// Idempotency-Key, uploads media with their alt text, edits and deletes
+// every part, looks up attempts whose outcome is unknown, and reads counts.
+// Fake is its contract fake, for tests and herald demo.
+//
+// # Settings
+//
+//	base_url     the server, e.g. https://mastodon.social (required; the
+//	             API lives under /api/v1 and /api/v2 below it)
+//	token_env    the environment variable holding the access token
+//	             (required). Scopes: write:statuses, write:media,
+//	             read:statuses and read:accounts (for Find), or the
+//	             umbrella read and write.
+//	find_window  how far back Find reads the account's statuses (a Go
+//	             duration, default 168h)
+//	media_wait   the longest wait for an upload to finish processing
+//	             (default 2m)
+//
+// The token is read at the first call, so plan and preview run without
+// it. Mastodon tokens do not expire and there is no refresh: a 401 means
+// the token was revoked or mistyped, and is reported as final (not
+// retryable, NotCreated, wrapping platforms.ErrNeedsReconnect) with a
+// message naming the variable to check. Nothing is kept in the token
+// store.
+//
+// # Publishing
+//
+// Each part is POST /api/v1/statuses with a JSON body: status,
+// in_reply_to_id (the previous part), media_ids (first part), and from the
+// target's options visibility (public, unlisted, private, direct),
+// spoiler_text, sensitive (a boolean) and language. The content warning
+// goes on every part, so that a thread behind a warning stays behind it;
+// the renderer keeps room for it in every split piece, but counts it only
+// in the first part's length, so an unsplit later part at the limit can be
+// refused (422) and leave a partial thread. Links, mentions and hashtags
+// are left in the text: Mastodon finds them itself, so facets are ignored.
+//
+// The Idempotency-Key is IdempotencyKey(attempt key, part index).
+// Mastodon keeps it for an hour per account and answers a known key with
+// the status it made, before any validation, so a retry within the hour
+// lands on the statuses the first try created, part by part, and resumes
+// a thread cut short. The key is stored only after the status is created
+// (mastodon#21840 narrowed but did not close that window), so a 5xx stays
+// Outcome Unknown rather than NotCreated, and the reconciler looks the
+// attempt up.
+//
+// Media go first: POST /api/v2/media, multipart, with file (its MIME type
+// set) and description (the alt text). A 200 is processed; a 202 has a
+// null url and is polled with GET /api/v1/media/:id (206 while
+// processing, 200 with a url when done), backing off from 500 ms to 5 s
+// and giving up after media_wait. At most 4 media (MaxMedia). Any failure
+// before the first status is NotCreated: uploads post nothing, and
+// the server's media cleanup removes unattached uploads.
+//
+// A failure after some parts were created returns their receipt with the
+// error. The receipt's URLs are each status's url.
+//
+// # Finding an attempt
+//
+// Find never posts: retrying the create with the same key would create
+// the post it was asked to look for, and the suite (rightly) forbids it.
+// The key protects the retry the reconciler makes after ErrNotFound
+// instead. Find reads GET /api/v1/accounts/verify_credentials for the
+// account ID, then GET /api/v1/accounts/:id/statuses (40 a page,
+// exclude_reblogs, max_id paging, at most 10 pages) back to find_window.
+//
+// Statuses in that list carry HTML content and no text (text is only sent
+// in the answer to DELETE). Stripping HTML back to the source cannot be
+// exact: Mastodon shows @user@domain as @user, cuts long links into spans,
+// and turns newlines into <br /> and <p>. So Find compares in two steps:
+// candidates are statuses whose content, with tags removed and entities
+// decoded, has the same letters and digits as the part (mentions dropped
+// on both sides), whose spoiler_text is equal and whose in_reply_to_id is
+// empty for the first part and the previous part's ID after; each
+// candidate is then confirmed with GET /api/v1/statuses/:id/source
+// (Mastodon 3.5+), whose text and spoiler_text must equal the part's
+// exactly, after the strip Mastodon applies when saving. ErrNotFound is
+// returned only when the first part is absent and the window was read to
+// its end. Two exact matches, a thread found in part, or a window longer
+// than ten pages is an error that leaves the decision to a person.
+//
+// # Editing, deleting, metrics
+//
+// Update is PUT /api/v1/statuses/:id per part (Mastodon 3.5+) with status,
+// spoiler_text (always, so a removed warning is removed), sensitive and
+// language. Visibility cannot be edited and media are left as published.
+// A post whose part count changed gets ErrPartsChanged. Delete is DELETE
+// /api/v1/statuses/:id per part, last first; a 404 is taken as already
+// gone. Metrics reads GET /api/v1/statuses/:id of the first part:
+// favourites_count, reblogs_count, replies_count, and quotes_count when the
+// server sends it (4.5+), else nil. There are no impressions. A 404 wraps
+// platforms.ErrDeletedRemotely.
+//
+// # Errors and rate limits
+//
+// Error bodies are {"error": "..."} (OAuth errors add error_description).
+// 401, 403 and 422 (validation, e.g. "Validation failed: Text character
+// limit of 500 exceeded") are final and NotCreated; 429 is retryable and
+// NotCreated, with RetryAfter from Retry-After or, as Mastodon sends on a
+// 429, from X-RateLimit-Reset when X-RateLimit-Remaining is 0; 5xx and a
+// timeout after the request was written are Unknown.
+//
+// # The fake
+//
+// NewFake serves the routes above under a non-root base path for one
+// account, with the exact bearer token required. It counts length with
+// render.CountMastodon (URLs 23, remote mentions as @user, grapheme
+// clusters), text and content warning together, against
+// FakeOptions.MaxChars, and refuses with Mastodon's 422 body; it strips
+// text as Mastodon does, keeps Idempotency-Keys for an hour on its clock,
+// refuses more than 4 media, unprocessed media, alt text over 1500
+// characters, unsupported types and replies to missing statuses, renders
+// content as HTML like Mastodon's formatter, answers uploads with 202 and
+// 206 polls when FakeOptions.ProcessingPolls is set, and sends
+// X-RateLimit-* headers (reset as ISO-8601 with microseconds) on a 429.
+//
+// # Verified, corrected, uncertain
+//
+// Checked against mastodon/documentation (methods/statuses.md, media.md)
+// and mastodon/mastodon source: the Idempotency-Key header and its hour
+// (PostStatusService: Redis key per account, 3600 s, set after creation);
+// PUT and GET .../source from 3.5.0; the 200/202 upload answers and the
+// 206 poll answer (the 206 is not in PLATFORMS.md); the text field only
+// on DELETE; Status#prepare_contents stripping text and spoiler_text.
+// PLATFORMS.md's ⚠️ on X-RateLimit-Reset is resolved: RateLimitHeaders
+// and Rack::Attack's throttled_responder (config/initializers/
+// rack_attack.rb) both write an ISO-8601 time with microseconds
+// (iso8601(6)); the 429 sends X-RateLimit-Limit, X-RateLimit-Remaining 0
+// and X-RateLimit-Reset but no Retry-After, which is why RetryAfter comes
+// from the reset time. The same file limits media uploads to 30 per 30
+// minutes, deletes to 30 per 30 minutes and max_id paging to 300 per 15
+// minutes, all within what one Find or Delete uses. Its ⚠️ on grapheme counting was confirmed in
+// platforms/render. Uncertain: the exact 429 body text is translated
+// ("Too many requests" in English) and only the status is relied on; the
+// 422 messages for visibility and media type are the fake's best
+// rendering of Rails' errors; servers forked from Mastodon may lack
+// /source, in which case Find reports that it cannot tell.
+package mastodon

@@ -1,0 +1,476 @@
+package mastodon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/internal/httpx"
+	"github.com/heraldhq/herald/platforms"
+)
+
+// Name is the platform's name in configuration and the registry.
+const Name = "mastodon"
+
+// MaxMedia is how many attachments a status may carry on a stock server
+// (Status::MEDIA_ATTACHMENTS_LIMIT).
+const MaxMedia = 4
+
+// Defaults for the settings that bound lookups and media processing.
+const (
+	// DefaultFindWindow is how far back Find reads the account's statuses
+	// when it looks an attempt up: longer than any gap between two runs.
+	DefaultFindWindow = 7 * 24 * time.Hour
+	// DefaultMediaWait bounds the wait for a 202 upload to finish
+	// processing (video can take a while; images are synchronous).
+	DefaultMediaWait = 2 * time.Minute
+)
+
+const (
+	// pageSize is the largest page GET /api/v1/accounts/:id/statuses gives.
+	pageSize = 40
+	// maxPages bounds Find's scan of the account's statuses.
+	maxPages = 10
+	// maxPollInterval caps the back-off between media polls.
+	maxPollInterval = 5 * time.Second
+)
+
+// visibilities are the values POST /api/v1/statuses accepts.
+var visibilities = map[string]bool{"public": true, "unlisted": true, "private": true, "direct": true}
+
+// Mastodon is one account on one Mastodon server: it posts statuses with
+// an Idempotency-Key, threads them by in_reply_to_id, uploads media with
+// their descriptions, edits, deletes, looks attempts up and reads counts.
+type Mastodon struct {
+	account    string
+	base       string
+	settings   platforms.Settings
+	logger     *slog.Logger
+	now        func() time.Time
+	findWindow time.Duration
+	mediaWait  time.Duration
+	pollEvery  time.Duration
+
+	mu        sync.Mutex
+	api       *httpx.Client
+	accountID string
+}
+
+var (
+	_ platforms.Publisher     = (*Mastodon)(nil)
+	_ platforms.Updater       = (*Mastodon)(nil)
+	_ platforms.Deleter       = (*Mastodon)(nil)
+	_ platforms.Finder        = (*Mastodon)(nil)
+	_ platforms.MetricsReader = (*Mastodon)(nil)
+)
+
+// New is the platforms.Constructor for Mastodon. It checks the settings
+// and does no I/O; the token is read from the environment at the first
+// call, so that plan and preview run without it.
+func New(s platforms.Settings) (platforms.Publisher, error) {
+	base := strings.TrimRight(s.BaseURL, "/")
+	if base == "" {
+		return nil, errors.New("setting base_url is required: the server's address, e.g. https://mastodon.social")
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("setting base_url %q is not an http(s) URL", s.BaseURL)
+	}
+	if s.String("token_env") == "" {
+		return nil, errors.New("setting token_env is required: the environment variable holding the access token")
+	}
+	findWindow, err := duration(s, "find_window", DefaultFindWindow)
+	if err != nil {
+		return nil, err
+	}
+	mediaWait, err := duration(s, "media_wait", DefaultMediaWait)
+	if err != nil {
+		return nil, err
+	}
+	logger := s.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	now := s.Now
+	if now == nil {
+		return nil, errors.New("settings lack a clock (Now)")
+	}
+	return &Mastodon{account: s.Account, base: base, settings: s, logger: logger, now: now,
+		findWindow: findWindow, mediaWait: mediaWait, pollEvery: 500 * time.Millisecond}, nil
+}
+
+func duration(s platforms.Settings, key string, def time.Duration) (time.Duration, error) {
+	v := s.String(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("setting %s %q is not a positive duration such as 72h", key, v)
+	}
+	return d, nil
+}
+
+// Name returns "mastodon".
+func (m *Mastodon) Name() string { return Name }
+
+// client returns the API client, reading the token on first use.
+func (m *Mastodon) client() (*httpx.Client, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.api != nil {
+		return m.api, nil
+	}
+	token, err := m.settings.Secret("token_env")
+	if err != nil {
+		return nil, err
+	}
+	api := &httpx.Client{
+		BaseURL: m.base, HTTP: m.settings.HTTPClient, UserAgent: "herald",
+		Header: http.Header{"Authorization": {"Bearer " + token}},
+		Now:    m.now, Logger: m.logger,
+		ErrorMessage: errorMessage,
+	}
+	api.Redact.Add(token)
+	m.api = api
+	return api, nil
+}
+
+// errorMessage reads Mastodon's error envelope, {"error": "...",
+// "error_description": "..."} (the latter on OAuth errors).
+func errorMessage(_ int, body []byte) (string, string) {
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Error == "" {
+		line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+		return "", line
+	}
+	if e.Description != "" {
+		return "", e.Error + ": " + e.Description
+	}
+	return "", e.Error
+}
+
+// notCreated is a failure before anything was sent: bad options, a
+// missing token, an unreadable file. Nothing was posted and trying again
+// will not help until something changes.
+func notCreated(format string, args ...any) error {
+	return &platforms.APIError{Platform: Name, Outcome: platforms.NotCreated, Message: fmt.Sprintf(format, args...)}
+}
+
+// apiErr turns an httpx error into a *platforms.APIError with what a
+// person needs to act on it, wrapped with op.
+func (m *Mastodon) apiErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	e := platforms.FromHTTP(Name, err)
+	var ae *platforms.APIError
+	if errors.As(e, &ae) {
+		env := m.settings.String("token_env")
+		switch ae.Status {
+		case http.StatusUnauthorized:
+			// Tokens do not expire: a 401 is a revoked or mistyped token,
+			// which only a person can replace.
+			ae.Message = fmt.Sprintf("%s: the server rejected the access token; check the token in %s (setting token_env) and replace it if it was revoked", ae.Message, env)
+			ae.Err = errors.Join(platforms.ErrNeedsReconnect, ae.Err)
+		case http.StatusForbidden:
+			ae.Message = fmt.Sprintf("%s: the token in %s lacks a scope (write:statuses, write:media, read:statuses, read:accounts) or the account is suspended", ae.Message, env)
+		}
+	}
+	return fmt.Errorf("%s: %w", op, e)
+}
+
+// asNotCreated marks an error from a step that cannot have posted a status
+// (media upload and processing) as NotCreated, whatever its status says.
+func asNotCreated(err error) error {
+	var ae *platforms.APIError
+	if errors.As(err, &ae) {
+		ae.Outcome = platforms.NotCreated
+	}
+	return err
+}
+
+// status is the part of Mastodon's Status entity herald reads.
+type status struct {
+	ID              string    `json:"id"`
+	CreatedAt       time.Time `json:"created_at"`
+	InReplyToID     *string   `json:"in_reply_to_id"`
+	URL             *string   `json:"url"`
+	URI             string    `json:"uri"`
+	Content         string    `json:"content"`
+	SpoilerText     string    `json:"spoiler_text"`
+	Reblog          *struct{} `json:"reblog"`
+	RepliesCount    int64     `json:"replies_count"`
+	ReblogsCount    int64     `json:"reblogs_count"`
+	FavouritesCount int64     `json:"favourites_count"`
+	QuotesCount     *int64    `json:"quotes_count"`
+}
+
+func (s *status) link() string {
+	if s.URL != nil && *s.URL != "" {
+		return *s.URL
+	}
+	return s.URI
+}
+
+func (s *status) replyTo() string {
+	if s.InReplyToID == nil {
+		return ""
+	}
+	return *s.InReplyToID
+}
+
+// options are the per-target front-matter keys a status takes.
+type options struct {
+	visibility string
+	spoiler    string
+	sensitive  *bool
+	language   string
+}
+
+func readOptions(p *platforms.Payload) (options, error) {
+	var o options
+	o.visibility, _ = p.Option("visibility")
+	if o.visibility != "" && !visibilities[o.visibility] {
+		return o, fmt.Errorf("option visibility %q is not one of public, unlisted, private, direct", o.visibility)
+	}
+	if v, ok := p.Options["spoiler_text"]; ok && v != nil {
+		s, isString := v.(string)
+		if !isString {
+			return o, fmt.Errorf("option spoiler_text must be text, not %T", v)
+		}
+		o.spoiler = s
+	}
+	if v, ok := p.Options["sensitive"]; ok && v != nil {
+		b, isBool := v.(bool)
+		if !isBool {
+			return o, fmt.Errorf("option sensitive must be true or false, not %v", v)
+		}
+		o.sensitive = &b
+	}
+	o.language, _ = p.Option("language")
+	return o, nil
+}
+
+// body is the JSON body of a create or an edit of part text.
+func (o options) body(text string, create bool) map[string]any {
+	b := map[string]any{"status": text}
+	if o.spoiler != "" || !create {
+		// An edit always sends spoiler_text, so that a warning removed
+		// from the post is removed from the status.
+		b["spoiler_text"] = o.spoiler
+	}
+	if o.visibility != "" && create {
+		// Visibility cannot be edited.
+		b["visibility"] = o.visibility
+	}
+	if o.sensitive != nil {
+		b["sensitive"] = *o.sensitive
+	}
+	if o.language != "" {
+		b["language"] = o.language
+	}
+	return b
+}
+
+// IdempotencyKey is the Idempotency-Key header of part i of an attempt:
+// the attempt key and the part's index, so that a retry of the attempt
+// lands on the statuses the first try created, part by part, for the hour
+// Mastodon keeps the keys.
+func IdempotencyKey(key platforms.AttemptKey, part int) string {
+	return "herald-" + string(key) + "-" + strconv.Itoa(part)
+}
+
+// Publish posts each part as a status replying to the previous one, with
+// the media on the first. Each status carries IdempotencyKey, so a retry
+// with the same attempt key within the hour returns the statuses already
+// created instead of posting them again.
+func (m *Mastodon) Publish(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+	if len(p.Parts) == 0 {
+		return nil, notCreated("publish: the post has no text parts")
+	}
+	if key == "" {
+		return nil, notCreated("publish: no attempt key, so a retry could post twice")
+	}
+	o, err := readOptions(p)
+	if err != nil {
+		return nil, notCreated("publish: %v", err)
+	}
+	if len(p.Media) > MaxMedia {
+		return nil, notCreated("publish: %d media attached; a status takes at most %d", len(p.Media), MaxMedia)
+	}
+	api, err := m.client()
+	if err != nil {
+		return nil, notCreated("publish: %v", err)
+	}
+	var mediaIDs []string
+	for i, md := range p.Media {
+		id, err := m.upload(ctx, api, md)
+		if err != nil {
+			return nil, fmt.Errorf("publish: media %d of %d (%s): %w", i+1, len(p.Media), md.Path, asNotCreated(err))
+		}
+		mediaIDs = append(mediaIDs, id)
+	}
+
+	r := &platforms.Receipt{Provider: Name}
+	for i, part := range p.Parts {
+		body := o.body(part.Text, true)
+		if i > 0 {
+			body["in_reply_to_id"] = r.IDs[i-1]
+		}
+		if i == 0 && len(mediaIDs) > 0 {
+			body["media_ids"] = mediaIDs
+		}
+		var st status
+		_, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: "api/v1/statuses", JSON: body,
+			Header: http.Header{"Idempotency-Key": {IdempotencyKey(key, i)}}}, &st)
+		if err == nil && st.ID == "" {
+			err = errors.New("the answer holds no status id")
+		}
+		if err != nil {
+			op := "publish"
+			if len(p.Parts) > 1 {
+				op = fmt.Sprintf("publish part %d of %d", i+1, len(p.Parts))
+			}
+			if !isHTTP(err) {
+				// A 2xx whose body cannot be read: the status exists but
+				// its ID is lost, so only a lookup can tell which it is.
+				err = &platforms.APIError{Platform: Name, Outcome: platforms.Unknown, Message: err.Error(), Err: err}
+			}
+			if len(r.IDs) > 0 {
+				return r, m.apiErr(op, err)
+			}
+			return nil, m.apiErr(op, err)
+		}
+		if i == 0 {
+			r.PublishedAt = st.CreatedAt
+		}
+		r.IDs = append(r.IDs, st.ID)
+		r.URLs = append(r.URLs, st.link())
+	}
+	if r.PublishedAt.IsZero() {
+		r.PublishedAt = m.now()
+	}
+	return r, nil
+}
+
+// isHTTP reports whether err came from httpx: a status or transport error.
+func isHTTP(err error) bool {
+	var se *httpx.StatusError
+	var te *httpx.TransportError
+	return errors.As(err, &se) || errors.As(err, &te)
+}
+
+// mediaAttachment is the part of MediaAttachment herald reads.
+type mediaAttachment struct {
+	ID  string  `json:"id"`
+	URL *string `json:"url"`
+}
+
+// upload sends one file to POST /api/v2/media with its alt text as the
+// description, and waits for a 202 to finish processing.
+func (m *Mastodon) upload(ctx context.Context, api *httpx.Client, md platforms.Media) (string, error) {
+	if md.Open == nil {
+		return "", notCreated("no way to read %s", md.Path)
+	}
+	rc, err := md.Open()
+	if err != nil {
+		return "", notCreated("open %s: %v", md.Path, err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return "", notCreated("read %s: %v", md.Path, err)
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", multipart.FileContentDisposition("file", path.Base(md.Path)))
+	mimeType := md.Type
+	if mimeType == "" {
+		mimeType = http.DetectContentType(data)
+	}
+	h.Set("Content-Type", mimeType)
+	fw, err := w.CreatePart(h)
+	if err == nil {
+		_, err = fw.Write(data)
+	}
+	if err == nil && md.Alt != "" {
+		err = w.WriteField("description", md.Alt)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return "", notCreated("encode %s: %v", md.Path, err)
+	}
+	var att mediaAttachment
+	resp, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: "api/v2/media",
+		Body: buf.Bytes(), ContentType: w.FormDataContentType()}, &att)
+	if err != nil {
+		if !isHTTP(err) {
+			err = &platforms.APIError{Platform: Name, Message: err.Error(), Err: err}
+		}
+		return "", m.apiErr("upload", err)
+	}
+	if att.ID == "" {
+		return "", notCreated("upload %s: the answer holds no media id", md.Path)
+	}
+	if resp.Status == http.StatusAccepted || att.URL == nil {
+		if err := m.waitProcessed(ctx, api, att.ID); err != nil {
+			return "", err
+		}
+	}
+	return att.ID, nil
+}
+
+// waitProcessed polls GET /api/v1/media/:id until the server has processed
+// the file (200 with a url; 206 while processing), backing off up to
+// maxPollInterval and giving up after mediaWait.
+func (m *Mastodon) waitProcessed(ctx context.Context, api *httpx.Client, id string) error {
+	interval := max(m.pollEvery, time.Millisecond)
+	var waited time.Duration
+	for {
+		if waited >= m.mediaWait {
+			return notCreated("media %s still processing after %s (setting media_wait)", id, m.mediaWait)
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return &platforms.APIError{Platform: Name, Outcome: platforms.NotCreated, Message: "waiting for media " + id, Err: ctx.Err()}
+		case <-t.C:
+		}
+		waited += interval
+		interval = min(interval*2, maxPollInterval)
+		var att mediaAttachment
+		resp, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "api/v1/media/" + url.PathEscape(id)}, &att)
+		if err != nil {
+			if !isHTTP(err) {
+				err = &platforms.APIError{Platform: Name, Message: err.Error(), Err: err}
+			}
+			return m.apiErr("media "+id, err)
+		}
+		if resp.Status == http.StatusPartialContent || att.URL == nil {
+			m.logger.Debug("media processing", "media_id", id, "waited", waited.String())
+			continue
+		}
+		return nil
+	}
+}
