@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/feed"
 )
 
@@ -14,6 +15,7 @@ func registry(root feed.WriteFS) *platforms.Registry {
 		feedCtor = feed.Constructor(root)
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
-		"feed": feedCtor,
+		"bluesky": bluesky.New,
+		"feed":    feedCtor,
 	})
 }
