@@ -185,8 +185,10 @@ func mentions(p *platforms.Payload) []string {
 }
 
 // maxDescription is how many grapheme clusters of the first part a link
-// card's description keeps.
-const maxDescription = 300
+// card's description keeps: the length of a page's meta description,
+// which is what a card shows in its few lines. (A post's text is at most
+// 300, so a cut at that length would never cut.)
+const maxDescription = 160
 
 // linkCard returns the link card for p and the index of the part that
 // carries it: the post's first link, when the post has no images (an
