@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/platforms/mastodon"
 )
@@ -15,6 +16,7 @@ func registry(root feed.WriteFS) *platforms.Registry {
 		feedCtor = feed.Constructor(root)
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
+		"bluesky":  bluesky.New,
 		"feed":     feedCtor,
 		"mastodon": mastodon.New,
 	})

@@ -1,0 +1,376 @@
+package bluesky
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/httpx"
+	"github.com/heraldhq/herald/platforms"
+)
+
+// Publish creates one app.bsky.feed.post record per part, each replying to
+// the previous one with the first as the thread's root. Each record's key
+// is RecordKey(key, index), so a retry of the attempt writes the same
+// records: a record the earlier try created is found by its key and kept,
+// never written twice.
+func (b *Bluesky) Publish(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+	if len(p.Parts) == 0 {
+		return nil, notCreated("publish: the payload has no parts")
+	}
+	if key == "" {
+		return nil, notCreated("publish: an attempt key is required to derive record keys")
+	}
+	if len(p.Media) > MaxImages {
+		return nil, notCreated("publish: %d images, Bluesky takes at most %d per post", len(p.Media), MaxImages)
+	}
+	langs, err := langsOption(p)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	s, err := b.session(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	dids, err := b.resolveMentions(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	images, err := b.uploadImages(ctx, p.Media)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	card, cardPart := linkCard(p)
+	now := b.now()
+	var refs []strongRef
+	var created time.Time
+	for i, part := range p.Parts {
+		in := recordInput{Part: part, CreatedAt: now, Langs: langs, DIDs: dids}
+		if i == 0 {
+			in.Images = images
+		}
+		if i == cardPart {
+			in.Card = card
+		}
+		if i > 0 {
+			in.Reply = &replyRef{Root: refs[0], Parent: refs[i-1]}
+		}
+		ref, at, err := b.create(ctx, s, RecordKey(key, i), buildRecord(in))
+		if err != nil {
+			err = fmt.Errorf("publish part %d of %d: %w", i+1, len(p.Parts), err)
+			if len(refs) > 0 {
+				return b.receipt(s.handle, refs, created), err
+			}
+			return nil, err
+		}
+		if i == 0 {
+			created = at
+		}
+		refs = append(refs, ref)
+	}
+	return b.receipt(s.handle, refs, created), nil
+}
+
+// create writes one record under rkey. When the PDS refuses because the
+// key is taken (the reference PDS answers 500 InternalServerError: its
+// repository tree throws "There is already a value at key"), or fails in
+// any way that may hide that, the record is read back by its key: if it
+// is there, an earlier try of this attempt created it, and it is used.
+func (b *Bluesky) create(ctx context.Context, s *session, rkey string, rec record) (strongRef, time.Time, error) {
+	var out strongRef
+	s2, err := b.call(ctx, httpx.Request{Method: http.MethodPost, Path: xrpc("com.atproto.repo.createRecord"),
+		JSON: map[string]any{"repo": s.did, "collection": postCollection, "rkey": rkey, "record": rec}}, &out)
+	if s2 != nil {
+		s = s2
+	}
+	if err == nil {
+		return out, parseTime(rec.CreatedAt, b.now()), nil
+	}
+	if !mayBeTaken(err) {
+		return strongRef{}, time.Time{}, fail("create record", err)
+	}
+	got, gerr := b.getRecord(ctx, s.did, rkey)
+	switch {
+	case gerr == nil:
+		b.log.Info("record key already taken by an earlier try of this attempt; keeping that record", "rkey", rkey)
+		return strongRef{URI: got.URI, CID: got.CID}, parseTime(got.Value.CreatedAt, b.now()), nil
+	case errors.Is(gerr, platforms.ErrNotFound):
+		// The PDS answered and holds no record under the key: this
+		// write did not happen, and a retry writes the same key.
+		err = fail("create record", err)
+		var ae *platforms.APIError
+		if errors.As(err, &ae) {
+			ae.Outcome = platforms.NotCreated
+		}
+		return strongRef{}, time.Time{}, err
+	default:
+		return strongRef{}, time.Time{}, fmt.Errorf("%w (and reading the record key back failed: %v)", fail("create record", err), gerr)
+	}
+}
+
+// mayBeTaken reports whether a createRecord failure may be the PDS
+// refusing a record key that exists: a 5xx, or a 400 InvalidRequest or
+// 409 from PDS implementations that say so.
+func mayBeTaken(err error) bool {
+	var se *httpx.StatusError
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Status >= 500 || se.Status == http.StatusConflict ||
+		(se.Status == http.StatusBadRequest && se.Code == "InvalidRequest" && strings.Contains(strings.ToLower(se.Message), "already"))
+}
+
+// recordJSON is what com.atproto.repo.getRecord answers.
+type recordJSON struct {
+	URI   string `json:"uri"`
+	CID   string `json:"cid"`
+	Value struct {
+		Text      string `json:"text"`
+		CreatedAt string `json:"createdAt"`
+	} `json:"value"`
+}
+
+// getRecord reads the post under rkey; ErrNotFound when the PDS has none.
+func (b *Bluesky) getRecord(ctx context.Context, did, rkey string) (*recordJSON, error) {
+	var out recordJSON
+	_, err := b.public(b.pdsURL).DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: xrpc("com.atproto.repo.getRecord"),
+		Query: url.Values{"repo": {did}, "collection": {postCollection}, "rkey": {rkey}}}, &out)
+	var se *httpx.StatusError
+	if errors.As(err, &se) && (se.Code == "RecordNotFound" || se.Status == http.StatusNotFound) {
+		return nil, fmt.Errorf("get record %s: %w", rkey, platforms.ErrNotFound)
+	}
+	if err != nil {
+		return nil, failNotCreated("get record", err)
+	}
+	return &out, nil
+}
+
+// resolveMentions resolves every mentioned handle to its DID. A handle
+// the PDS cannot resolve stays plain text, with a warning.
+func (b *Bluesky) resolveMentions(ctx context.Context, p *platforms.Payload) (map[string]string, error) {
+	handles := mentions(p)
+	if len(handles) == 0 {
+		return nil, nil
+	}
+	c := b.public(b.pdsURL)
+	dids := map[string]string{}
+	for _, h := range handles {
+		var out struct {
+			DID string `json:"did"`
+		}
+		_, err := c.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: xrpc("com.atproto.identity.resolveHandle"),
+			Query: url.Values{"handle": {h}}}, &out)
+		var se *httpx.StatusError
+		switch {
+		case errors.As(err, &se) && se.Status == http.StatusBadRequest, err == nil && out.DID == "":
+			b.log.Warn("mention left as plain text: the handle does not resolve", "post_id", p.PostID, "handle", h)
+		case err != nil:
+			return nil, failNotCreated("resolve handle "+h, err)
+		default:
+			dids[h] = out.DID
+		}
+	}
+	return dids, nil
+}
+
+// uploadImages uploads each image as a blob and returns the embed's
+// images, with alt text and the aspect ratio read from the file.
+func (b *Bluesky) uploadImages(ctx context.Context, media []platforms.Media) ([]imageItem, error) {
+	var out []imageItem
+	for _, m := range media {
+		if !strings.HasPrefix(m.Type, "image/") {
+			return nil, notCreated("media %s: type %q: Bluesky posts take images here", m.Path, m.Type)
+		}
+		if m.Open == nil {
+			return nil, notCreated("media %s: nothing to read it with", m.Path)
+		}
+		rc, err := m.Open()
+		if err != nil {
+			return nil, notCreated("open %s: %w", m.Path, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, b.maxImageBytes+1))
+		rc.Close()
+		if err != nil {
+			return nil, notCreated("read %s: %w", m.Path, err)
+		}
+		if int64(len(data)) > b.maxImageBytes {
+			return nil, notCreated("media %s: larger than Bluesky's %d-byte image limit", m.Path, b.maxImageBytes)
+		}
+		var blob struct {
+			Blob json.RawMessage `json:"blob"`
+		}
+		if _, err := b.call(ctx, httpx.Request{Method: http.MethodPost, Path: xrpc("com.atproto.repo.uploadBlob"),
+			Body: data, ContentType: m.Type}, &blob); err != nil {
+			return nil, failNotCreated("upload "+m.Path, err)
+		}
+		if len(blob.Blob) == 0 {
+			return nil, notCreated("upload %s: the PDS answered without a blob", m.Path)
+		}
+		out = append(out, imageItem{Alt: m.Alt, Image: blob.Blob, AspectRatio: aspectRatioOf(data)})
+	}
+	return out, nil
+}
+
+// receipt is what Publish and Find return for the records in refs.
+func (b *Bluesky) receipt(handle string, refs []strongRef, created time.Time) *platforms.Receipt {
+	r := &platforms.Receipt{Provider: Name, PublishedAt: created, Extra: map[string]string{}}
+	var cids []string
+	for _, ref := range refs {
+		r.IDs = append(r.IDs, ref.URI)
+		rkey := ""
+		if u, err := parseATURI(ref.URI); err == nil {
+			rkey = u.rkey
+		}
+		r.URLs = append(r.URLs, postURL(handle, rkey))
+		cids = append(cids, ref.CID)
+	}
+	r.Extra["cids"] = strings.Join(cids, " ")
+	if r.PublishedAt.IsZero() {
+		r.PublishedAt = b.now()
+	}
+	return r
+}
+
+func parseTime(s string, fallback time.Time) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC()
+	}
+	return fallback
+}
+
+// Find reads the attempt's records by their keys (RecordKey). It returns
+// ErrNotFound when the first part's record is not there, the receipt when
+// every part's is, and an error saying how many landed otherwise: a
+// publish with the same key finishes such a thread without duplicating
+// the parts that are out.
+func (b *Bluesky) Find(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+	s, err := b.session(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find: %w", err)
+	}
+	var refs []strongRef
+	var created time.Time
+	for i := range max(len(p.Parts), 1) {
+		got, err := b.getRecord(ctx, s.did, RecordKey(key, i))
+		switch {
+		case errors.Is(err, platforms.ErrNotFound) && i == 0:
+			return nil, fmt.Errorf("find %s: %w", key, platforms.ErrNotFound)
+		case errors.Is(err, platforms.ErrNotFound):
+			return nil, fmt.Errorf("find %s: %d of %d parts were posted; publishing again with the same attempt key posts the rest without repeating them",
+				key, i, len(p.Parts))
+		case err != nil:
+			return nil, fmt.Errorf("find: %w", err)
+		}
+		if i == 0 {
+			created = parseTime(got.Value.CreatedAt, time.Time{})
+		}
+		refs = append(refs, strongRef{URI: got.URI, CID: got.CID})
+	}
+	return b.receipt(s.handle, refs, created), nil
+}
+
+// Delete deletes every part's record, replies first. The PDS answers a
+// delete of a record that is gone with success, so deleting twice is fine.
+func (b *Bluesky) Delete(ctx context.Context, r *platforms.Receipt) error {
+	for i := len(r.IDs) - 1; i >= 0; i-- {
+		u, err := parseATURI(r.IDs[i])
+		if err != nil {
+			return notCreated("delete: %w", err)
+		}
+		_, err = b.call(ctx, httpx.Request{Method: http.MethodPost, Path: xrpc("com.atproto.repo.deleteRecord"),
+			JSON: map[string]string{"repo": u.did, "collection": u.collection, "rkey": u.rkey}}, nil)
+		var se *httpx.StatusError
+		if errors.As(err, &se) && se.Code == "RecordNotFound" {
+			continue
+		}
+		if err != nil {
+			return fail("delete "+r.IDs[i], err)
+		}
+	}
+	return nil
+}
+
+// postView is the part of app.bsky.feed.defs#postView that metrics read.
+type postView struct {
+	URI           string `json:"uri"`
+	LikeCount     *int64 `json:"likeCount"`
+	RepostCount   *int64 `json:"repostCount"`
+	ReplyCount    *int64 `json:"replyCount"`
+	QuoteCount    *int64 `json:"quoteCount"`
+	BookmarkCount *int64 `json:"bookmarkCount"`
+}
+
+// Metrics reads every part from the AppView (app.bsky.feed.getPosts, 25
+// URIs a call) and sums their counts; replies leave out the thread's own
+// parts, which reply to each other. Bluesky reports no impressions. A
+// first part the AppView does not return is looked up on the PDS: gone
+// there means deleted on the platform, present means not indexed yet.
+func (b *Bluesky) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Metrics, error) {
+	if len(r.IDs) == 0 {
+		return nil, errors.New("metrics: the receipt has no IDs")
+	}
+	c := b.public(b.appViewURL)
+	views := map[string]postView{}
+	for start := 0; start < len(r.IDs); start += getPostsMax {
+		batch := r.IDs[start:min(start+getPostsMax, len(r.IDs))]
+		var out struct {
+			Posts []postView `json:"posts"`
+		}
+		if _, err := c.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: xrpc("app.bsky.feed.getPosts"),
+			Query: url.Values{"uris": batch}}, &out); err != nil {
+			return nil, failNotCreated("metrics", err)
+		}
+		for _, v := range out.Posts {
+			views[v.URI] = v
+		}
+	}
+	if _, ok := views[r.IDs[0]]; !ok {
+		u, err := parseATURI(r.IDs[0])
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		_, err = b.getRecord(ctx, u.did, u.rkey)
+		if errors.Is(err, platforms.ErrNotFound) {
+			return nil, fmt.Errorf("metrics %s: %w", r.IDs[0], platforms.ErrDeletedRemotely)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		return nil, fmt.Errorf("metrics %s: the AppView has not indexed the post yet", r.IDs[0])
+	}
+	var m platforms.Metrics
+	add := func(dst **int64, v *int64) {
+		if v == nil {
+			return
+		}
+		if *dst == nil {
+			*dst = new(int64)
+		}
+		**dst += *v
+	}
+	for _, id := range r.IDs {
+		if v, ok := views[id]; ok {
+			add(&m.Likes, v.LikeCount)
+			add(&m.Reposts, v.RepostCount)
+			add(&m.Replies, v.ReplyCount)
+			add(&m.Quotes, v.QuoteCount)
+			add(&m.Saves, v.BookmarkCount)
+		}
+	}
+	if m.Replies != nil {
+		own := int64(0)
+		for i := 1; i < len(r.IDs); i++ {
+			if _, ok := views[r.IDs[i]]; ok {
+				own++
+			}
+		}
+		*m.Replies = max(*m.Replies-own, 0)
+	}
+	return &m, nil
+}
