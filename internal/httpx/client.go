@@ -13,6 +13,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -62,6 +63,19 @@ type Client struct {
 	// ErrorMessage reads the platform's error envelope from a failed
 	// response's body. nil uses the body's first line.
 	ErrorMessage func(status int, body []byte) (code, message string)
+
+	mu   sync.Mutex
+	last RateLimit
+	seen bool
+}
+
+// LastRateLimit is what the rate-limit headers of the latest response
+// that had them said, so an adapter can tell the reconciler (through
+// platforms.RateLimitReporter) to wait for the reset before the next call.
+func (c *Client) LastRateLimit() (RateLimit, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last, c.seen
 }
 
 // Request is one API call.
@@ -235,7 +249,12 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		return nil, te
 	}
 	now := c.now()
-	rl, _ := ParseRateLimit(resp.Header, now)
+	rl, hasRL := ParseRateLimit(resp.Header, now)
+	if hasRL {
+		c.mu.Lock()
+		c.last, c.seen = rl, true
+		c.mu.Unlock()
+	}
 	c.log(ctx, r.Method, redact.URL(u), resp.StatusCode, c.now().Sub(start), "")
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		se := &StatusError{

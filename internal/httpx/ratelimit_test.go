@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -94,5 +95,34 @@ func TestWait(t *testing.T) {
 				t.Errorf("Wait = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestClientRemembersRateLimit: the client keeps what the latest response
+// with rate-limit headers said, for the reconciler to wait on.
+func TestClientRemembersRateLimit(t *testing.T) {
+	reset := time.Date(2026, 11, 21, 12, 15, 0, 0, time.UTC)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/limited" {
+			w.Header().Set("X-RateLimit-Limit", "300")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset", reset.Format(time.RFC3339))
+		}
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	c := &Client{BaseURL: srv.URL, Now: func() time.Time { return reset.Add(-10 * time.Minute) }}
+	if _, ok := c.LastRateLimit(); ok {
+		t.Fatal("a rate limit before any response")
+	}
+	if _, err := c.Do(t.Context(), Request{Method: "GET", Path: "limited"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Do(t.Context(), Request{Method: "GET", Path: "plain"}); err != nil {
+		t.Fatal(err)
+	}
+	rl, ok := c.LastRateLimit()
+	if !ok || rl.Remaining != 0 || !rl.Reset.Equal(reset) || rl.Limit != 300 {
+		t.Errorf("LastRateLimit = %+v, %v; want 0 of 300 until %v", rl, ok, reset)
 	}
 }

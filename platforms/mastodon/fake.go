@@ -117,6 +117,13 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 			h.Set("X-RateLimit-Remaining", "0")
 			h.Set("X-RateLimit-Reset", reset.UTC().Format("2006-01-02T15:04:05.000000Z07:00"))
 		},
+		// Mastodon sends its rate-limit headers on every response; the
+		// window is 300 requests per five minutes.
+		Headers: func(h http.Header) {
+			h.Set("X-RateLimit-Limit", "300")
+			h.Set("X-RateLimit-Remaining", "299")
+			h.Set("X-RateLimit-Reset", opts.Now().Add(5*time.Minute).UTC().Format("2006-01-02T15:04:05.000000Z07:00"))
+		},
 		Now: opts.Now,
 	})
 	auth := "Bearer " + opts.Token

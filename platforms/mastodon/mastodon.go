@@ -474,3 +474,19 @@ func (m *Mastodon) waitProcessed(ctx context.Context, api *httpx.Client, id stri
 		return nil
 	}
 }
+
+// RateLimit reports what Mastodon's X-RateLimit headers said on the
+// latest response, so the reconciler waits for the reset instead of
+// meeting a 429 (platforms.RateLimitReporter).
+func (m *Mastodon) RateLimit() (remaining int, reset time.Time, ok bool) {
+	m.mu.Lock()
+	api := m.api
+	m.mu.Unlock()
+	if api == nil {
+		return 0, time.Time{}, false
+	}
+	rl, ok := api.LastRateLimit()
+	return rl.Remaining, rl.Reset, ok
+}
+
+var _ platforms.RateLimitReporter = (*Mastodon)(nil)

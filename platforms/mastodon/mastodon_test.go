@@ -447,3 +447,25 @@ func TestIdempotencyKeyLastsAnHour(t *testing.T) {
 		t.Errorf("a retry after the hour returned %s with %d statuses: Mastodon forgets the key after an hour", after.IDs[0], len(f.Posts()))
 	}
 }
+
+// TestRateLimitReported: after a response, the adapter reports the
+// X-RateLimit headers the fake sent, for the reconciler to wait on.
+func TestRateLimitReported(t *testing.T) {
+	f := mastodon.NewFake(t, mastodon.FakeOptions{})
+	s := platforms.Settings{Account: "mastodon", Platform: mastodon.Name, BaseURL: f.URL(), Values: map[string]any{"token_env": "TOKEN"},
+		Getenv: func(string) string { return mastodon.FakeToken }, HTTPClient: f.Client(), Now: time.Now}
+	pub, err := mastodon.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := pub.(platforms.RateLimitReporter)
+	if _, _, ok := rr.RateLimit(); ok {
+		t.Fatal("a rate limit before any call")
+	}
+	if _, err := pub.Publish(t.Context(), &platforms.Payload{PostID: "p", Target: "mastodon", Platform: mastodon.Name, Parts: []platforms.Part{{Text: "hello"}}}, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := rr.RateLimit(); !ok {
+		t.Error("no rate limit reported after a call; the fake sends X-RateLimit headers")
+	}
+}

@@ -30,6 +30,10 @@ type Config struct {
 	// RateLimitHeaders sets the platform's rate-limit headers on a 429,
 	// for a limit that resets at reset. Default: none (only Retry-After).
 	RateLimitHeaders func(h http.Header, reset time.Time)
+	// Headers sets headers the platform sends on every response to a
+	// route, such as its rate-limit headers while requests remain, before
+	// the route's handler or a fault answers. Default: none.
+	Headers func(h http.Header)
 	// Now is the fake's clock, for reset times. Default: a fixed time.
 	Now func() time.Time
 }
@@ -230,7 +234,12 @@ func (f *Fake) Handle(pattern string, c Contract, h Handler) {
 		f.t.Fatalf("platformtest: pattern %q needs a method", pattern)
 	}
 	full := method + " " + f.cfg.BasePath + strings.TrimPrefix(path, "/")
-	f.mux.HandleFunc(full, func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, c, h) })
+	f.mux.HandleFunc(full, func(w http.ResponseWriter, r *http.Request) {
+		if f.cfg.Headers != nil {
+			f.cfg.Headers(w.Header())
+		}
+		f.serve(w, r, c, h)
+	})
 }
 
 // Inject makes the next request to a Create route fail with fault. Faults
