@@ -78,7 +78,7 @@ func fastCases() []fastCase {
 		"fosstodon at 1000":   {{Target: "fosstodon", Platform: "mastodon", Parts: parts(1, 1000, 0)}},
 		"fosstodon at 1001":   {{Target: "fosstodon", Platform: "mastodon", Parts: parts(1, 1001, 0)}},
 		"bluesky bytes 3001":  {{Target: "bluesky", Platform: "bluesky", Parts: parts(3, 1, 3001)}},
-		"devto no length cap": {{Target: "devto", Platform: "devto", Parts: parts(1, 1 << 20, 1 << 20)}},
+		"devto no length cap": {{Target: "devto", Platform: "devto", Parts: parts(1, 1<<20, 1<<20)}},
 	}
 	for _, name := range sortedKeys(renders) {
 		cases = append(cases, fastCase{name: name, front: base(), rendered: renders[name]})
