@@ -236,49 +236,46 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		cache = vcache.Open(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
 	}
 
-	var files []string
-	if err := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
-		files = append(files, file)
-		return nil
-	}); err != nil {
-		var pe *schema.Error
-		if errors.As(err, &pe) {
-			return &Report{Errors: schema.Errors{pe}}, nil
-		}
-		return nil, err
-	}
-
+	// The walk feeds the workers as it finds files, and each worker
+	// compiles its own schema meanwhile; results keep the walk's order.
 	type result struct {
 		entry    vcache.Entry
 		prepared *Prepared
 		cached   bool
 	}
-	results := make([]result, len(files))
-	jobs := make(chan int)
+	type job struct {
+		file string
+		res  *result
+	}
+	var results []*result
+	jobs := make(chan job, 2*workers)
+	verrs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		v := probe
-		if w > 0 {
-			if v, err = schema.NewValidator(r.Config); err != nil {
-				return nil, err
-			}
-		}
 		wg.Add(1)
-		go func(v *schema.Validator) {
+		go func(w int) {
 			defer wg.Done()
+			v := probe
+			if w > 0 {
+				if v, verrs[w] = schema.NewValidator(r.Config); verrs[w] != nil {
+					for range jobs {
+					}
+					return
+				}
+			}
 			fsys := newDirFS(r.root, r.FS)
 			defer fsys.Close()
-			for i := range jobs {
-				file := files[i]
+			for j := range jobs {
+				file, res := j.file, j.res
 				data, rerrs := schema.ReadPost(fsys, file)
 				if rerrs != nil {
-					results[i] = result{entry: vcache.Entry{Errors: rerrs}}
+					*res = result{entry: vcache.Entry{Errors: rerrs}}
 					continue
 				}
 				sum := vcache.Sum(data)
 				if cache != nil && !opts.Keep {
 					if e, ok := cache.Lookup(fsys, file, sum); ok {
-						results[i] = result{entry: e, cached: true}
+						*res = result{entry: e, cached: true}
 						continue
 					}
 				}
@@ -296,29 +293,42 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 				if cache != nil {
 					cache.Store(file, e)
 				}
-				results[i] = result{entry: e}
+				*res = result{entry: e}
 				if opts.Keep {
-					results[i].prepared = p
+					res.prepared = p
 				}
 			}
-		}(v)
+		}(w)
 	}
-	for i := range files {
+	werr := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
+		res := &result{}
+		results = append(results, res)
 		select {
-		case jobs <- i:
+		case jobs <- job{file, res}:
+			return nil
 		case <-ctx.Done():
+			return ctx.Err()
 		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
+	})
 	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if werr != nil {
+		var pe *schema.Error
+		if errors.As(werr, &pe) {
+			return &Report{Errors: schema.Errors{pe}}, nil
+		}
+		return nil, werr
+	}
+	for _, err := range verrs {
+		if err != nil {
+			return nil, err
+		}
+	}
 
-	rep := &Report{Files: len(files)}
+	rep := &Report{Files: len(results)}
 	var ids schema.IDIndex
 	for _, res := range results {
 		if res.cached {
