@@ -64,3 +64,28 @@ func TestFindTagsRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestHasPrefixASCIIFold compares the scheme check with lower-casing the
+// start of the text, as it was once done.
+func TestHasPrefixASCIIFold(t *testing.T) {
+	pieces := []string{"h", "H", "t", "T", "p", "P", "s", "S", ":", "/", "K", "\u212a", "İ", "ſ", "\xe3", "x"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 50000 {
+		var b strings.Builder
+		for range r.IntN(10) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		if r.IntN(2) == 0 {
+			b.Reset()
+			b.WriteString([]string{"http://", "HTTPS://", "hTtPs:/", "https:", "Http://"}[r.IntN(5)])
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		lower := strings.ToLower(s[:min(len(s), 8)])
+		for _, prefix := range []string{"https://", "http://"} {
+			if got, want := hasPrefixASCIIFold(s, prefix), strings.HasPrefix(lower, prefix); got != want {
+				t.Fatalf("hasPrefixASCIIFold(%q, %q) = %v, want %v", s, prefix, got, want)
+			}
+		}
+	}
+}
