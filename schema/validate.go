@@ -334,10 +334,6 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 		}
 	}
 
-	targets := make(map[string]any, len(p.To))
-	for _, t := range p.To {
-		targets[t.Name] = t.Platform
-	}
 	// Tags and title are counted as the front-matter gives them, the
 	// value CUE judges.
 	tags, _ := p.Front["tags"].([]any)
@@ -356,6 +352,10 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	}
 	v.uses++
 
+	targets := make(map[string]any, len(p.To))
+	for _, t := range p.To {
+		targets[t.Name] = t.Platform
+	}
 	var rmap map[string]any
 	if len(rendered) > 0 {
 		rmap = make(map[string]any, len(rendered))
