@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/heraldhq/herald/internal/vcache"
@@ -83,10 +84,12 @@ func (r *Repo) Prepare(v *schema.Validator, file string) *Prepared {
 	if errs != nil {
 		return &Prepared{File: file, Errors: errs}
 	}
-	return r.prepare(v, file, data)
+	return r.prepare(v, r.FS, file, data)
 }
 
-func (r *Repo) prepare(v *schema.Validator, file string, data []byte) *Prepared {
+// prepare is Prepare on data, the file's bytes, reading media through
+// fsys (the repository's files).
+func (r *Repo) prepare(v *schema.Validator, fsys fs.FS, file string, data []byte) *Prepared {
 	out := &Prepared{File: file}
 	p, errs := schema.ParsePost(r.Config, file, data)
 	out.Errors = errs
@@ -94,7 +97,7 @@ func (r *Repo) prepare(v *schema.Validator, file string, data []byte) *Prepared 
 		return out
 	}
 	out.Post = p
-	out.Errors = append(out.Errors, schema.ResolveMedia(r.FS, r.Config, p)...)
+	out.Errors = append(out.Errors, schema.ResolveMedia(fsys, r.Config, p)...)
 	rendered := make([]schema.Rendered, 0, len(p.To))
 	for _, t := range p.To {
 		o, err := render.Render(p, t, v.Limits(t))
@@ -233,51 +236,50 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		cache = vcache.Open(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
 	}
 
-	var files []string
-	if err := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
-		files = append(files, file)
-		return nil
-	}); err != nil {
-		var pe *schema.Error
-		if errors.As(err, &pe) {
-			return &Report{Errors: schema.Errors{pe}}, nil
-		}
-		return nil, err
-	}
-
+	// The walk feeds the workers as it finds files, and each worker
+	// compiles its own schema meanwhile; results keep the walk's order.
 	type result struct {
 		entry    vcache.Entry
 		prepared *Prepared
 		cached   bool
 	}
-	results := make([]result, len(files))
-	jobs := make(chan int)
+	type job struct {
+		file string
+		res  *result
+	}
+	var results []*result
+	jobs := make(chan job, 2*workers)
+	verrs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		v := probe
-		if w > 0 {
-			if v, err = schema.NewValidator(r.Config); err != nil {
-				return nil, err
-			}
-		}
 		wg.Add(1)
-		go func(v *schema.Validator) {
+		go func(w int) {
 			defer wg.Done()
-			for i := range jobs {
-				file := files[i]
-				data, rerrs := schema.ReadPost(r.FS, file)
+			v := probe
+			if w > 0 {
+				if v, verrs[w] = schema.NewValidator(r.Config); verrs[w] != nil {
+					for range jobs {
+					}
+					return
+				}
+			}
+			fsys := newDirFS(r.root, r.FS)
+			defer fsys.Close()
+			for j := range jobs {
+				file, res := j.file, j.res
+				data, rerrs := schema.ReadPost(fsys, file)
 				if rerrs != nil {
-					results[i] = result{entry: vcache.Entry{Errors: rerrs}}
+					*res = result{entry: vcache.Entry{Errors: rerrs}}
 					continue
 				}
 				sum := vcache.Sum(data)
 				if cache != nil && !opts.Keep {
-					if e, ok := cache.Lookup(r.FS, file, sum); ok {
-						results[i] = result{entry: e, cached: true}
+					if e, ok := cache.Lookup(fsys, file, sum); ok {
+						*res = result{entry: e, cached: true}
 						continue
 					}
 				}
-				p := r.prepare(v, file, data)
+				p := r.prepare(v, fsys, file, data)
 				e := vcache.Entry{Sum: sum, Summary: p.Summary, Errors: p.Errors}
 				if p.Post != nil {
 					paths := make([]string, 0, len(p.Post.Media))
@@ -286,34 +288,47 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 							paths = append(paths, m.Path)
 						}
 					}
-					e.Deps = vcache.StatDeps(r.FS, paths)
+					e.Deps = vcache.StatDeps(fsys, paths)
 				}
 				if cache != nil {
 					cache.Store(file, e)
 				}
-				results[i] = result{entry: e}
+				*res = result{entry: e}
 				if opts.Keep {
-					results[i].prepared = p
+					res.prepared = p
 				}
 			}
-		}(v)
+		}(w)
 	}
-	for i := range files {
+	werr := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
+		res := &result{}
+		results = append(results, res)
 		select {
-		case jobs <- i:
+		case jobs <- job{file, res}:
+			return nil
 		case <-ctx.Done():
+			return ctx.Err()
 		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
+	})
 	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if werr != nil {
+		var pe *schema.Error
+		if errors.As(werr, &pe) {
+			return &Report{Errors: schema.Errors{pe}}, nil
+		}
+		return nil, werr
+	}
+	for _, err := range verrs {
+		if err != nil {
+			return nil, err
+		}
+	}
 
-	rep := &Report{Files: len(files)}
+	rep := &Report{Files: len(results)}
 	var ids schema.IDIndex
 	for _, res := range results {
 		if res.cached {
@@ -337,6 +352,91 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// dirFS is the repository's files as one worker reads them: through
+// os.Roots opened on the last few directories it read from, so that
+// reading posts/2026/05/launch.md walks one name rather than four
+// directories and a name. Whatever a directory's root cannot open or
+// stat (a link out of the directory, a directory that is a link out of
+// the repository) is asked of the repository's root, which gives the
+// answer and the error it always gave. Not safe for concurrent use.
+type dirFS struct {
+	root *os.Root
+	fsys fs.FS // root.FS()
+	dirs [4]struct {
+		name string
+		root *os.Root // nil when the directory could not be opened
+		used int
+	}
+	clock int
+}
+
+var _ fs.StatFS = (*dirFS)(nil)
+
+func newDirFS(root *os.Root, fsys fs.FS) *dirFS { return &dirFS{root: root, fsys: fsys} }
+
+// at returns the root of name's directory and name within it, or nil.
+func (d *dirFS) at(name string) (*os.Root, string) {
+	if !fs.ValidPath(name) {
+		return nil, ""
+	}
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return nil, ""
+	}
+	dir, base := name[:i], name[i+1:]
+	d.clock++
+	oldest := 0
+	for j := range d.dirs {
+		e := &d.dirs[j]
+		if e.used > 0 && e.name == dir {
+			e.used = d.clock
+			return e.root, base
+		}
+		if e.used < d.dirs[oldest].used {
+			oldest = j
+		}
+	}
+	e := &d.dirs[oldest]
+	if e.root != nil {
+		e.root.Close()
+	}
+	e.name, e.used, e.root = dir, d.clock, nil
+	if sub, err := d.root.OpenRoot(dir); err == nil {
+		e.root = sub
+	}
+	return e.root, base
+}
+
+// Open opens name.
+func (d *dirFS) Open(name string) (fs.File, error) {
+	if sub, base := d.at(name); sub != nil {
+		if f, err := sub.Open(base); err == nil {
+			return f, nil
+		}
+	}
+	return d.fsys.Open(name)
+}
+
+// Stat describes name, following links.
+func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
+	if sub, base := d.at(name); sub != nil {
+		if fi, err := sub.Stat(base); err == nil {
+			return fi, nil
+		}
+	}
+	return fs.Stat(d.fsys, name)
+}
+
+// Close closes the directories' roots.
+func (d *dirFS) Close() {
+	for j := range d.dirs {
+		if d.dirs[j].root != nil {
+			d.dirs[j].root.Close()
+			d.dirs[j].root = nil
+		}
+	}
 }
 
 // Payload builds what a target receives for a prepared post: the shared

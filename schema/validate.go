@@ -37,6 +37,9 @@ type Validator struct {
 	post   cue.Value // #Post with the policies, for the names of its fields
 	limits cue.Value // #resolved: the limits table, every default taken
 	uses   int
+	// fast passes the posts that are surely valid without CUE; nil when
+	// the configuration has policies.
+	fast *fastChecker
 
 	limitCache map[string]Limits
 	rowCache   map[string]platformLimit
@@ -150,7 +153,11 @@ func (v *Validator) compile() error {
 		return err
 	}
 	check := base.LookupPath(cue.MakePath(cue.Def("#Check")))
-	if policy := raw.LookupPath(cue.ParsePath("post")); raw.Exists() && policy.Exists() {
+	var policy cue.Value
+	if raw.Exists() {
+		policy = raw.LookupPath(cue.ParsePath("post"))
+	}
+	if policy.Exists() {
 		check = check.FillPath(cue.ParsePath("post"), policy)
 	}
 	if err := check.Err(); err != nil {
@@ -158,6 +165,10 @@ func (v *Validator) compile() error {
 	}
 	v.ctx, v.check, v.uses = ctx, check, 0
 	v.post = check.LookupPath(cue.ParsePath("post"))
+	v.fast = nil
+	if !policy.Exists() {
+		v.fast = newFastChecker(ctx, v.post)
+	}
 	v.limits = base.LookupPath(cue.MakePath(cue.Def("#resolved")))
 	if err := v.limits.Err(); err != nil {
 		return fmt.Errorf("compile limits: %w", err)
@@ -272,6 +283,44 @@ func unlimited(n int) int {
 	return n
 }
 
+// used is how many evaluations the context has seen since it was built.
+func (v *Validator) used() int {
+	if v.fast != nil {
+		return v.uses + v.fast.evals
+	}
+	return v.uses
+}
+
+// renderedLimits is what post.cue's rendered.<target>.limits receives for
+// r: the platform's limits with the account's max_length, each "no limit"
+// written as a number no count reaches.
+func (v *Validator) renderedLimits(r Rendered) platformLimit {
+	l := v.platformLimits(r.Platform)
+	if a, ok := v.cfg.Accounts[r.Target]; ok && a.MaxLength > 0 {
+		l.Length = a.MaxLength
+	}
+	return platformLimit{Length: unlimited(l.Length), Bytes: unlimited(l.Bytes),
+		MaxMedia: unlimited(l.MaxMedia), MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle)}
+}
+
+// renderedFit reports whether every render is within its limits: the
+// comparisons #Post makes under rendered, made in Go for the fast check.
+// Any render over a limit goes to CUE, which reports it.
+func (v *Validator) renderedFit(rendered []Rendered, tags, title int) bool {
+	for _, r := range rendered {
+		l := v.renderedLimits(r)
+		for _, pt := range r.Parts {
+			if pt.Length > l.Length || pt.Bytes > l.Bytes {
+				return false
+			}
+		}
+		if r.Media > l.MaxMedia || tags > l.MaxTags || title > l.MaxTitle {
+			return false
+		}
+	}
+	return true
+}
+
 // maxMedia is the most media items a platform takes, 0 for no limit.
 func (v *Validator) maxMedia(platform string) int { return v.platformLimits(platform).MaxMedia }
 
@@ -279,10 +328,27 @@ func (v *Validator) maxMedia(platform string) int { return v.platformLimits(plat
 // violation, each at the front-matter key, list item or body line it is
 // about, sorted. A nil result means the post is valid.
 func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
-	if v.uses >= recycleEvery {
+	if v.used() >= recycleEvery {
 		if err := v.compile(); err != nil {
 			return Errors{Errorf(p.PosOf(""), "", "%v", err)}
 		}
+	}
+
+	// Tags and title are counted as the front-matter gives them, the
+	// value CUE judges.
+	tags, _ := p.Front["tags"].([]any)
+	titleText, _ := p.Front["title"].(string)
+	title := utf8.RuneCountInString(titleText)
+
+	doc := make(map[string]any, len(p.Front)+1)
+	for k, val := range p.Front {
+		doc[k] = val
+	}
+	if name, ok := doc["to"].(string); ok {
+		doc["to"] = []any{name} // one target is a list of one (see checkCUE)
+	}
+	if v.fast != nil && v.fast.valid(doc) && v.renderedFit(rendered, len(tags), title) {
+		return nil
 	}
 	v.uses++
 
@@ -290,11 +356,6 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	for _, t := range p.To {
 		targets[t.Name] = t.Platform
 	}
-	// Tags and title are counted as the front-matter gives them, the
-	// value CUE judges.
-	tags, _ := p.Front["tags"].([]any)
-	titleText, _ := p.Front["title"].(string)
-	title := utf8.RuneCountInString(titleText)
 	var rmap map[string]any
 	if len(rendered) > 0 {
 		rmap = make(map[string]any, len(rendered))
@@ -303,13 +364,9 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 			for i, pt := range r.Parts {
 				parts[i] = map[string]any{"text": pt.Text, "length": pt.Length, "bytes": pt.Bytes, "line": pt.Line}
 			}
-			l := v.platformLimits(r.Platform)
-			length := l.Length
-			if a, ok := v.cfg.Accounts[r.Target]; ok && a.MaxLength > 0 {
-				length = a.MaxLength
-			}
-			limits := map[string]any{"length": unlimited(length), "bytes": unlimited(l.Bytes),
-				"max_media": unlimited(l.MaxMedia), "max_tags": unlimited(l.MaxTags), "max_title": unlimited(l.MaxTitle)}
+			l := v.renderedLimits(r)
+			limits := map[string]any{"length": l.Length, "bytes": l.Bytes,
+				"max_media": l.MaxMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle}
 			rmap[r.Target] = map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
 				"media": r.Media, "tags": len(tags), "title": title}
 		}
@@ -319,13 +376,6 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	// other error, and a comprehension over a field in error yields
 	// nothing. So each round drops the fields found in error and checks
 	// the rest again, until nothing new turns up.
-	doc := make(map[string]any, len(p.Front)+1)
-	for k, val := range p.Front {
-		doc[k] = val
-	}
-	if name, ok := doc["to"].(string); ok {
-		doc["to"] = []any{name} // one target is a list of one (see checkCUE)
-	}
 	if rmap != nil {
 		doc["rendered"] = rmap
 	}

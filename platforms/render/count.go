@@ -73,6 +73,11 @@ func CountX(text string) int {
 		if next < len(urls) {
 			limit = urls[next].start
 		}
+		if asciiCluster(text[:limit], i) {
+			weight += xScale // every ASCII code point is light
+			i++
+			continue
+		}
 		cluster, _, _, _ := uniseg.FirstGraphemeClusterInString(text[i:limit], -1)
 		if isEmojiCluster(cluster) {
 			weight += xDefaultWeight
@@ -84,6 +89,33 @@ func CountX(text string) int {
 		i += len(cluster)
 	}
 	return weight / xScale
+}
+
+// asciiCluster reports whether byte i of s is a grapheme cluster by
+// itself because it and the byte after it are ASCII: nothing joins two
+// ASCII code points but CR LF, and every rule that looks further back
+// looks for code points outside ASCII.
+func asciiCluster(s string, i int) bool {
+	c := s[i]
+	return c < utf8.RuneSelf && c != '\r' && (i+1 == len(s) || s[i+1] < utf8.RuneSelf)
+}
+
+// graphemeCount counts the grapheme clusters of s as
+// uniseg.GraphemeClusterCount does, stepping over ASCII a byte at a time.
+func graphemeCount(s string) int {
+	n := 0
+	state := -1
+	for i := 0; i < len(s); n++ {
+		if asciiCluster(s, i) {
+			i++
+			state = -1
+			continue
+		}
+		var cluster string
+		cluster, _, _, state = uniseg.FirstGraphemeClusterInString(s[i:], state)
+		i += len(cluster)
+	}
+	return n
 }
 
 func xWeight(r rune) int {
@@ -130,7 +162,7 @@ func isPictographic(r rune) bool {
 // CountBluesky counts grapheme clusters, the unit of Bluesky's 300 limit.
 // URLs count at their full length; the renderer shortens them instead.
 func CountBluesky(text string) int {
-	return uniseg.GraphemeClusterCount(text)
+	return graphemeCount(text)
 }
 
 // mastodonMention is Account::MENTION_RE: @user or @user@domain not after
@@ -141,7 +173,7 @@ var mastodonMention = regexp.MustCompile(`(?i)(^|[^/\p{L}\p{N}_])@([a-z0-9_]+(?:
 // counts 23, a remote mention @user@domain counts as @user, and the rest is
 // grapheme clusters. The content warning is counted by the caller.
 func CountMastodon(text string) int {
-	return uniseg.GraphemeClusterCount(mastodonCountable(text))
+	return graphemeCount(mastodonCountable(text))
 }
 
 // mastodonCountable rewrites text the way the validator does before it
@@ -159,6 +191,9 @@ func mastodonCountable(text string) string {
 }
 
 func stripRemoteMentions(s string) string {
+	if strings.IndexByte(s, '@') < 0 {
+		return s // every mention has an @
+	}
 	return mastodonMention.ReplaceAllString(s, "${1}@${2}")
 }
 
@@ -167,9 +202,17 @@ func stripRemoteMentions(s string) string {
 // the number of UTF-8 bytes").
 func CountThreads(text string) int {
 	n := 0
-	g := uniseg.NewGraphemes(text)
-	for g.Next() {
-		c := g.Str()
+	state := -1
+	for i := 0; i < len(text); {
+		if asciiCluster(text, i) {
+			n++ // no ASCII code point is an emoji
+			i++
+			state = -1
+			continue
+		}
+		var c string
+		c, _, _, state = uniseg.FirstGraphemeClusterInString(text[i:], state)
+		i += len(c)
 		if isEmojiCluster(c) || isSingleEmoji(c) {
 			n += len(c)
 		} else {

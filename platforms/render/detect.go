@@ -10,10 +10,6 @@ import (
 )
 
 var (
-	// tagRE finds #tag after the start, a space or an opening bracket. The
-	// body is letters, marks, digits and underscores (so trailing
-	// punctuation is left out); all-digit tags are dropped afterwards.
-	tagRE = regexp.MustCompile(`(?:^|[\s(\[{])([#＃])([\p{L}\p{M}\p{N}_]+)`)
 	// handleRE finds a Bluesky @handle: a domain name after the start, a
 	// space or "(" (atproto's mention detection).
 	handleRE = regexp.MustCompile(`(?:^|[\s(])@([a-zA-Z0-9.-]+)`)
@@ -57,9 +53,9 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 		blocked = append(blocked, u)
 	}
 	if style.Tags {
-		for _, m := range tagRE.FindAllStringSubmatchIndex(text, -1) {
-			start, end := m[2], m[5]
-			tag := text[m[4]:m[5]]
+		for _, m := range findTags(text) {
+			start, end := m.start, m.end
+			tag := text[m.start+m.sign : m.end]
 			if allDigits(tag) || uniseg.GraphemeClusterCount(tag) > maxTagGraphemes || !free(start, end) {
 				continue
 			}
@@ -68,7 +64,12 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 			out = append(out, Facet{Start: start, End: end, Type: FacetTag, Value: tag})
 		}
 	}
-	switch style.Mentions {
+	// Every mention starts with an ASCII @.
+	mentions := style.Mentions
+	if strings.IndexByte(text, '@') < 0 {
+		mentions = MentionNone
+	}
+	switch mentions {
 	case MentionHandle:
 		for _, m := range handleRE.FindAllStringSubmatchIndex(text, -1) {
 			h := strings.TrimRight(text[m[2]:m[3]], ".-")
@@ -94,6 +95,47 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 			}
 			out = append(out, Facet{Start: start, End: end, Type: FacetMention, Value: text[m[2]:m[3]]})
 		}
+	}
+	return out
+}
+
+// tagMatch is a #tag in a text: the sign at start, sign bytes long, then
+// the tag up to end.
+type tagMatch struct{ start, sign, end int }
+
+// findTags finds every #tag (or ＃tag) after the start, an ASCII space
+// (\t \n \f \r or space) or an opening bracket. The tag is letters, marks,
+// digits and underscores, so trailing punctuation is left out; all-digit
+// tags are dropped by the caller. It finds what the regular expression
+// (?:^|[\s(\[{])([#＃])([\p{L}\p{M}\p{N}_]+) finds, in one pass.
+func findTags(text string) []tagMatch {
+	var out []tagMatch
+	for i := 0; i < len(text); {
+		j := strings.IndexAny(text[i:], "#＃")
+		if j < 0 {
+			break
+		}
+		i += j
+		sign := 1
+		if text[i] != '#' {
+			sign = len("＃")
+		}
+		if i > 0 && strings.IndexByte("\t\n\f\r ([{", text[i-1]) < 0 {
+			i += sign
+			continue
+		}
+		end := i + sign
+		for end < len(text) {
+			r, size := utf8.DecodeRuneInString(text[end:])
+			if r != '_' && !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsNumber(r) {
+				break
+			}
+			end += size
+		}
+		if end > i+sign {
+			out = append(out, tagMatch{start: i, sign: sign, end: end})
+		}
+		i = max(end, i+sign)
 	}
 	return out
 }

@@ -64,12 +64,11 @@ func isASCIIAlnum(r rune) bool {
 func matchURL(s string, i int, prev rune, bare bool) (int, bool) {
 	j := i
 	scheme := false
-	lower := strings.ToLower(s[i:min(len(s), i+8)])
 	switch {
-	case strings.HasPrefix(lower, "https://"):
+	case hasPrefixASCIIFold(s[i:], "https://"):
 		j += 8
 		scheme = true
-	case strings.HasPrefix(lower, "http://"):
+	case hasPrefixASCIIFold(s[i:], "http://"):
 		j += 7
 		scheme = true
 	default:
@@ -109,11 +108,31 @@ func matchURL(s string, i int, prev rune, bare bool) (int, bool) {
 	return end, true
 }
 
+// hasPrefixASCIIFold reports whether s starts with prefix, a lower-case
+// ASCII string, in any case: what lower-casing s and comparing finds, as
+// no code point outside ASCII lower-cases to an ASCII letter of a scheme.
+func hasPrefixASCIIFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // matchHost reads dot-separated labels from j and returns where the host
 // ends: after the last label that is a top-level domain.
 func matchHost(s string, j int, scheme bool) (int, bool) {
 	type label struct{ start, end int }
-	var labels []label
+	var buf [8]label
+	labels := buf[:0]
 	k := j
 	for {
 		st := k
