@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/x"
 )
 
 // registry lists every platform adapter herald has. root is the content
@@ -15,5 +16,6 @@ func registry(root feed.WriteFS) *platforms.Registry {
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
 		"feed": feedCtor,
+		"x":    x.New,
 	})
 }
