@@ -409,7 +409,7 @@ func fields(c *platformtest.Call) []string {
 func (f *Fake) tweetJSON(p platformtest.Post, fs []string) map[string]any {
 	text, urls := tcoText(p.Text)
 	if len(p.Media) > 0 {
-		text += " " + tco("media:" + p.ID)
+		text += " " + tco("media:"+p.ID)
 	}
 	out := map[string]any{"id": p.ID, "text": escapeText(text), "edit_history_tweet_ids": p.Fields["edit_history"]}
 	for _, fl := range fs {

@@ -28,11 +28,11 @@ const DefaultBaseURL = "https://api.x.com/2"
 
 // Limits X enforces that the adapter checks before sending anything.
 const (
-	MaxImages     = 4               // images per post
-	MaxAltText    = 1000            // characters of alt text per image
-	MaxImageBytes = 5 << 20         // bytes per image (simple upload)
+	MaxImages     = 4                // images per post
+	MaxAltText    = 1000             // characters of alt text per image
+	MaxImageBytes = 5 << 20          // bytes per image (simple upload)
 	EditWindow    = 30 * time.Minute // from the original post
-	MaxEdits      = 5               // per post
+	MaxEdits      = 5                // per post
 )
 
 // Auth modes, the `auth` setting.
