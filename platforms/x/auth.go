@@ -104,11 +104,13 @@ func (a *X) refresh(ctx context.Context, stale *platforms.Token) (*platforms.Tok
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old.RefreshToken}, "client_id": {clientID}}
 	req := httpx.Request{Method: http.MethodPost, Path: "oauth2/token", Body: []byte(form.Encode()),
 		ContentType: "application/x-www-form-urlencoded"}
+	basic := ""
 	if clientSecret != "" {
-		req.Header = http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(clientID)+":"+url.QueryEscape(clientSecret)))}}
+		basic = base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(clientID) + ":" + url.QueryEscape(clientSecret)))
+		req.Header = http.Header{"Authorization": {"Basic " + basic}}
 	}
 	c := &httpx.Client{BaseURL: a.base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log, ErrorMessage: errorMessage}
-	c.Redact.Add(old.AccessToken, old.RefreshToken, clientSecret)
+	c.Redact.Add(old.AccessToken, old.RefreshToken, clientSecret, basic)
 	var tr tokenResponse
 	_, err = c.DoJSON(ctx, req, &tr)
 	var se *httpx.StatusError
