@@ -5,6 +5,7 @@ import (
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/platforms/mastodon"
+	"github.com/heraldhq/herald/platforms/x"
 )
 
 // registry lists every platform adapter herald has. root is the content
@@ -19,5 +20,6 @@ func registry(root feed.WriteFS) *platforms.Registry {
 		"bluesky":  bluesky.New,
 		"feed":     feedCtor,
 		"mastodon": mastodon.New,
+		"x":        x.New,
 	})
 }

@@ -1,0 +1,163 @@
+// Package x is the X (API v2) adapter: it publishes posts and threads
+// with images and alt text, edits them within X's window, deletes them,
+// reads their public metrics, and looks up an attempt whose outcome is
+// unknown among the account's recent posts. Fake is its contract fake,
+// which herald demo can run outside tests.
+//
+// # Settings
+//
+// An account of platform x reads these keys. Secrets are never written in
+// the configuration, only the names of the environment variables that
+// hold them.
+//
+//	auth               oauth2 (default) or oauth1; oauth1 is also chosen
+//	                   when consumer_key_env is set
+//	username           the account's handle, for URLs
+//	                   https://x.com/<username>/status/<id>; without it
+//	                   https://x.com/i/web/status/<id>
+//	find_max_results   how many recent posts Find reads, 5-100 (default
+//	                   20; X bills every post read)
+//
+// OAuth 2.0 (user context, authorization code with PKCE, done by herald
+// auth): the token pair comes from Settings.Tokens, else from
+//
+//	access_token_env   the access token
+//	refresh_token_env  the refresh token (needs the offline.access scope)
+//	client_id_env      the app's OAuth 2.0 client ID (for refreshing)
+//	client_secret_env  its secret, for a confidential client (optional;
+//	                   sent as HTTP Basic)
+//
+// Scopes: tweet.read tweet.write users.read media.write offline.access.
+//
+// OAuth 1.0a (user context, never expires), all four required:
+//
+//	consumer_key_env, consumer_secret_env, access_token_env,
+//	access_token_secret_env
+//
+// Settings.BaseURL is the API's base, default https://api.x.com/2; every
+// endpoint, the token endpoint and media upload included, is below it.
+//
+// # Tokens
+//
+// A stored token is refreshed a minute before its expiry at POST
+// /2/oauth2/token (grant_type=refresh_token). X rotates the refresh token
+// on every use, so the new pair is saved through Settings.Tokens before the
+// new access token is used; a failed save is an error. A token from the
+// environment has no known expiry: it is refreshed when X answers 401,
+// and the call sent once more (a 401 means X did nothing). A refresh X
+// refuses (invalid_grant, or the invalid_request "Value passed for the
+// token was invalid." X answers for a spent token) wraps
+// platforms.ErrNeedsReconnect and says to run herald auth.
+//
+// # Publishing
+//
+// Each part is POST /2/tweets with text; later parts carry
+// reply.in_reply_to_tweet_id of the part before. Images go with the first
+// part: each is sent with the simple form of POST /2/media/upload (base64
+// in JSON, media_category tweet_image), any processing_info is polled
+// (GET /2/media/upload?command=STATUS, at most 60 s), and its alt text is
+// set with POST /2/media/metadata. The reply_settings option (following,
+// mentionedUsers, subscribers, verified; everyone sends nothing) applies to
+// the first part. The shared rendering is sent as is: X links URLs,
+// mentions and hashtags itself, so the adapter has no Preparer.
+//
+// Limits checked before anything is sent: at most 4 images, still images
+// only (no GIF or video), 5 MB each, alt text up to 1000 characters. Text
+// length (280, weighted as twitter-text v3 counts, render.CountX) is
+// validated before publishing by the shared rendering; X's own 400 is
+// mapped if it disagrees.
+//
+// # Errors
+//
+// Errors are *platforms.APIError. Beyond the status rules of
+// platforms.FromHTTP (401/403/4xx not retryable and NotCreated, 429
+// retryable with RetryAfter from Retry-After or x-rate-limit-reset, an
+// epoch, 5xx and a timeout after sending Unknown):
+//
+//   - 403 "You are not allowed to create a Tweet with duplicate content."
+//     on POST /2/tweets is Outcome Unknown with code duplicate-content: an
+//     earlier attempt may have landed, so the reconciler runs Find; it is
+//     never retried blindly.
+//   - 402 (CreditsDepleted) says to add credits or change the plan.
+//   - 403 with reason client-not-enrolled says to attach the app to a
+//     Project with the needed access; 403 unsupported-authentication or
+//     client-forbidden says which kind of token X wants.
+//
+// # Find
+//
+// X has no idempotency key. Find reads GET /2/users/me and GET
+// /2/users/:id/tweets (max_results find_max_results, exclude=retweets).
+// A post matches a part when the texts are equal after normalising both:
+// NFC; &amp; &lt; &gt; unescaped (X escapes them); every link, a t.co link
+// on X's side and a link facet (or, without facets, an http(s) URL) on
+// herald's, replaced by one marker; the t.co link X appends for media
+// dropped. The first part is the newest match; each later part must also
+// reply to the one before. Limits: links are compared by place, not by
+// target; only the last find_max_results posts are seen; X's timeline may
+// lag a new post by seconds. A landed post that the rule misses is found
+// as "not found" and retried, which X refuses as a duplicate: an unknown
+// outcome again, never a second post. A thread found in part is an error
+// (Outcome Created) naming the parts found, for a human to resolve.
+//
+// # Edit, delete, metrics
+//
+// Update edits each changed part (Receipt.Extra keeps part hashes) with
+// POST /2/tweets and edit_options.previous_post_id, re-attaching the first
+// part's media; every edit has a new ID and the receipt names the new
+// posts, keeping the original PublishedAt. X allows edits for 30 minutes
+// and 5 times (counted in Receipt.Extra); outside that, and when a thread
+// would gain or lose parts, Update returns a not retryable NotCreated
+// error, so the plan shows the drift. A 403 from an edit is mapped the
+// same way. Delete sends DELETE /2/tweets/:id for each part, last first; a
+// 404 is not an error; {"data":{"deleted":false}} is an error unless a
+// lookup shows the post gone. Metrics reads GET
+// /2/tweets?ids=<first part>&tweet.fields=public_metrics: like, retweet
+// (reposts), reply, quote, bookmark (saves) and impression counts, nil
+// when absent; a post X cannot find wraps platforms.ErrDeletedRemotely.
+//
+// # What was verified, and against what
+//
+//   - Response codes and error shapes: xdevplatform/docs
+//     x-api/fundamentals/response-codes-and-errors.mdx (problem types
+//     client-forbidden, usage-capped, rate-limit-exceeded, partial errors
+//     in a 200, x-rate-limit-reset as a Unix timestamp). The
+//     client-not-enrolled body (reason, required_enrollment) and the
+//     unsupported-authentication body are not in that page; they were
+//     checked in several client libraries' fixtures and reports (⚠️).
+//   - 402: absent from the official status table; the body
+//     {"type":".../problems/credits","title":"CreditsDepleted","detail":
+//     "Your enrolled account does not have any credits to fulfill this
+//     request."} is from several independent reports (⚠️).
+//   - Duplicate 403 body: as PLATFORMS.md gives it, confirmed in several
+//     clients' fixtures.
+//   - Edit rules (30 minutes, 5 edits, new ID per edit, edit_controls):
+//     xdevplatform/docs x-api/fundamentals/edit-posts.mdx. The exact error
+//     X answers to an edit outside the window is not documented (❓); the
+//     adapter checks the window itself and treats a 403 on an edit as
+//     "not editable".
+//   - Simple upload: xdevplatform/docs x-api/media/upload-media.mdx and
+//     the MediaUploadRequestOneShot schema (media as binary or base64,
+//     media_category required, OAuth 2.0 scope media.write or OAuth 1.0a).
+//   - Refresh-token answers: X is widely observed to answer a spent or
+//     revoked refresh token with 400 invalid_request "Value passed for the
+//     token was invalid." rather than invalid_grant (⚠️); both are handled.
+//     PLATFORMS.md marked rotation ❓; it is assumed, as its advice says.
+//   - OAuth 1.0a: tested against the OAuth Core 1.0 Appendix A.5 vector
+//     (tR3+Ty81lMeYAr/Fid0kMTYa/WM=) and X's "Creating a signature"
+//     example, whose base string and key give hCtSmYh+iHYCEqBWrE7C7hYmtUk=
+//     (X's page prints another value that they do not produce).
+//
+// # Uncertain
+//
+//   - Whether DELETE of a post already gone answers 404 or deleted:false
+//     (❓): both are handled; the fake answers 404.
+//   - Whether reply_settings is accepted on replies (❓): it is sent on the
+//     first part only.
+//   - Too-long text: the fake answers 400 invalid-request "Tweet text is
+//     too long." as clients report (⚠️).
+//   - Whether an edit without media keeps the original's media (❓): the
+//     adapter re-sends the media IDs, which X keeps for 24 hours, longer
+//     than the edit window. A receipt built by Find has no media IDs.
+//   - The fake wraps only http(s) URLs in t.co links; X also links bare
+//     domains, which the renderer marks with link facets.
+package x

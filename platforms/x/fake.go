@@ -1,0 +1,599 @@
+package x
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald/platforms/platformtest"
+	"github.com/heraldhq/herald/platforms/render"
+)
+
+// FakeOptions configure a Fake: the account it serves and the credentials
+// it accepts. Zero values get the defaults named on each field.
+type FakeOptions struct {
+	// Now is the fake's clock, for token expiry and the edit window.
+	// Default: a fixed time.
+	Now func() time.Time
+	// UserID and Username are the account's (default "2244994945",
+	// "herald_test").
+	UserID   string
+	Username string
+	// ClientID is the OAuth 2.0 client (default "herald-client");
+	// ClientSecret, when set, makes it a confidential client that must
+	// authenticate the token request with HTTP Basic.
+	ClientID     string
+	ClientSecret string
+	// AccessToken and RefreshToken are the live OAuth 2.0 pair (defaults
+	// "x-access-0", "x-refresh-0"); the access token lives TokenTTL
+	// (default 2h) from the fake's Now at start.
+	AccessToken  string
+	RefreshToken string
+	TokenTTL     time.Duration
+	// OAuth1, when set, is the OAuth 1.0a credential set the fake
+	// verifies signatures against.
+	OAuth1 *OAuth1
+	// ProcessingPolls is how many status checks an uploaded image stays
+	// in_progress for (default 0: ready at once, as images usually are).
+	ProcessingPolls int
+	// DeclineDeletes makes DELETE /2/tweets/:id answer
+	// {"data":{"deleted":false}} and keep the post.
+	DeclineDeletes bool
+}
+
+// Fake is a contract fake of X's API v2 for the endpoints herald uses:
+// POST /2/tweets (create, reply, edit), DELETE /2/tweets/:id, GET
+// /2/tweets?ids=, GET /2/users/me, GET /2/users/:id/tweets, POST
+// /2/media/upload (simple form) and its status check, POST
+// /2/media/metadata and POST /2/oauth2/token. It checks OAuth 2.0 bearer
+// tokens (with expiry and refresh-token rotation) or OAuth 1.0a
+// signatures, counts text with render.CountX against 280, refuses
+// duplicates with 403, enforces 4 images, 1000 characters of alt text and
+// the edit window, and answers in X's own error shapes. It imports no
+// testing package, so herald demo can run it.
+type Fake struct {
+	*platformtest.Fake
+
+	r    platformtest.Reporter
+	opts FakeOptions
+
+	mu       sync.Mutex
+	access   map[string]time.Time // live access tokens and their expiry
+	refresh  string               // the one refresh token X still accepts
+	issued   int
+	media    map[string]*fakeMedia
+	refreshN int
+}
+
+type fakeMedia struct {
+	typ   string
+	data  []byte
+	alt   string
+	polls int
+}
+
+// fakeScope is the scope the fake grants.
+const fakeScope = "tweet.read tweet.write users.read media.write offline.access"
+
+// NewFake starts an X fake that lives until r's cleanup. Its URL() is what
+// the adapter's BaseURL is set to; it ends in /2, as X's does.
+func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
+	r.Helper()
+	if opts.Now == nil {
+		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		opts.Now = func() time.Time { return fixed }
+	}
+	opts.UserID = firstNonEmpty(opts.UserID, "2244994945")
+	opts.Username = firstNonEmpty(opts.Username, "herald_test")
+	opts.ClientID = firstNonEmpty(opts.ClientID, "herald-client")
+	opts.AccessToken = firstNonEmpty(opts.AccessToken, "x-access-0")
+	opts.RefreshToken = firstNonEmpty(opts.RefreshToken, "x-refresh-0")
+	if opts.TokenTTL == 0 {
+		opts.TokenTTL = 2 * time.Hour
+	}
+	f := &Fake{r: r, opts: opts, media: map[string]*fakeMedia{},
+		access: map[string]time.Time{opts.AccessToken: opts.Now().Add(opts.TokenTTL)}, refresh: opts.RefreshToken}
+	f.Fake = platformtest.New(r, platformtest.Config{
+		Platform: "x", BasePath: "/2/", Now: opts.Now,
+		ErrorBody: xErrorBody,
+		RateLimitHeaders: func(h http.Header, reset time.Time) {
+			h.Set("x-rate-limit-limit", "100")
+			h.Set("x-rate-limit-remaining", "0")
+			h.Set("x-rate-limit-reset", strconv.FormatInt(reset.Unix(), 10))
+		},
+	})
+	jsonBody := "application/json"
+	f.Handle("POST /oauth2/token", platformtest.Contract{ContentType: "application/x-www-form-urlencoded"}, f.token)
+	f.Handle("POST /tweets", platformtest.Contract{ContentType: jsonBody, Create: true}, f.authed(f.createTweet))
+	f.Handle("DELETE /tweets/{id}", platformtest.Contract{}, f.authed(f.deleteTweet))
+	f.Handle("GET /tweets", platformtest.Contract{}, f.authed(f.lookupTweets))
+	f.Handle("GET /users/me", platformtest.Contract{}, f.authed(f.usersMe))
+	f.Handle("GET /users/{id}/tweets", platformtest.Contract{}, f.authed(f.timeline))
+	f.Handle("POST /media/upload", platformtest.Contract{ContentType: jsonBody, Required: []string{"media", "media_category"}}, f.authed(f.upload))
+	f.Handle("GET /media/upload", platformtest.Contract{}, f.authed(f.uploadStatus))
+	f.Handle("POST /media/metadata", platformtest.Contract{ContentType: jsonBody, Required: []string{"id", "metadata.alt_text.text"}}, f.authed(f.metadata))
+	return f
+}
+
+// xErrorBody is X's v2 problem body for a status.
+func xErrorBody(status int, code, message string) any {
+	switch status {
+	case http.StatusUnauthorized:
+		return problemBody(status, "Unauthorized", "Unauthorized", "about:blank")
+	case http.StatusTooManyRequests:
+		return problemBody(status, "Too Many Requests", "Too Many Requests", "about:blank")
+	case http.StatusInternalServerError:
+		return problemBody(status, "Internal Server Error", message, "about:blank")
+	case http.StatusNotFound:
+		return problemBody(status, "Not Found Error", message, "https://api.x.com/2/problems/resource-not-found")
+	}
+	return invalidRequest(code + ": " + message)
+}
+
+func problemBody(status int, title, detail, typ string) map[string]any {
+	return map[string]any{"title": title, "detail": detail, "type": typ, "status": status}
+}
+
+// invalidRequest is X's 400 body for a request it will not serve.
+func invalidRequest(detail string) map[string]any {
+	return map[string]any{
+		"errors": []map[string]any{{"message": detail}},
+		"title":  "Invalid Request", "detail": "One or more parameters to your request was invalid: " + detail,
+		"type": "https://api.x.com/2/problems/invalid-request",
+	}
+}
+
+func forbidden(detail string) map[string]any {
+	return problemBody(http.StatusForbidden, "Forbidden", detail, "about:blank")
+}
+
+// AccessToken returns the newest access token the fake issued.
+func (f *Fake) AccessToken() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.issued == 0 {
+		return f.opts.AccessToken
+	}
+	return "x-access-" + strconv.Itoa(f.issued)
+}
+
+// RefreshToken returns the one refresh token the fake still accepts.
+func (f *Fake) RefreshToken() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refresh
+}
+
+// Refreshes counts successful refreshes.
+func (f *Fake) Refreshes() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refreshN
+}
+
+// ExpireAccessTokens makes every access token issued so far lapse, as
+// two hours passing would.
+func (f *Fake) ExpireAccessTokens() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k := range f.access {
+		f.access[k] = time.Time{}
+	}
+}
+
+// RevokeRefreshToken makes the refresh token unusable, as a user who
+// disconnects the app does.
+func (f *Fake) RevokeRefreshToken() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refresh = ""
+}
+
+func (f *Fake) newID() string {
+	n, _ := strconv.Atoi(f.Store.NextID())
+	return strconv.FormatInt(1900000000000000000+int64(n), 10)
+}
+
+// authed wraps a handler with X's authentication: a live bearer token, or
+// a valid OAuth 1.0a signature.
+func (f *Fake) authed(h platformtest.Handler) platformtest.Handler {
+	return func(c *platformtest.Call) {
+		auth := c.R.Header.Get("Authorization")
+		switch {
+		case strings.HasPrefix(auth, "Bearer "):
+			f.mu.Lock()
+			exp, ok := f.access[strings.TrimPrefix(auth, "Bearer ")]
+			f.mu.Unlock()
+			if !ok || !f.opts.Now().Before(exp) {
+				c.Reply(http.StatusUnauthorized, xErrorBody(http.StatusUnauthorized, "", ""))
+				return
+			}
+		case strings.HasPrefix(auth, "OAuth "):
+			if !f.verifyOAuth1(c, auth) {
+				c.Reply(http.StatusUnauthorized, xErrorBody(http.StatusUnauthorized, "", ""))
+				return
+			}
+		default:
+			f.r.Errorf("x fake: contract violation: %s %s: no Bearer or OAuth Authorization header", c.R.Method, c.R.URL.Path)
+			c.Reply(http.StatusUnauthorized, xErrorBody(http.StatusUnauthorized, "", ""))
+			return
+		}
+		h(c)
+	}
+}
+
+// verifyOAuth1 recomputes the request's RFC 5849 signature.
+func (f *Fake) verifyOAuth1(c *platformtest.Call, auth string) bool {
+	o := f.opts.OAuth1
+	params, ok := parseOAuthHeader(auth)
+	if o == nil || !ok || params.Get("oauth_signature_method") != "HMAC-SHA1" ||
+		params.Get("oauth_consumer_key") != o.ConsumerKey || params.Get("oauth_token") != o.Token {
+		return false
+	}
+	got := params.Get("oauth_signature")
+	all := url.Values{}
+	for k, vs := range params {
+		all[k] = vs
+	}
+	for k, vs := range c.R.URL.Query() {
+		all[k] = append(all[k], vs...)
+	}
+	if mt, _, _ := mime.ParseMediaType(c.R.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		form, _ := url.ParseQuery(string(c.Body))
+		for k, vs := range form {
+			all[k] = append(all[k], vs...)
+		}
+	}
+	u := &url.URL{Scheme: "http", Host: c.R.Host, Path: c.R.URL.Path}
+	return got == signature(c.R.Method, baseURI(u), all, o.ConsumerSecret, o.TokenSecret)
+}
+
+// token is POST /2/oauth2/token with grant_type=refresh_token. It
+// rotates: the refresh token is spent and a new pair issued.
+func (f *Fake) token(c *platformtest.Call) {
+	form, _ := url.ParseQuery(string(c.Body))
+	if form.Get("grant_type") != "refresh_token" {
+		c.Reply(http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "grant_type not supported"})
+		return
+	}
+	if f.opts.ClientSecret != "" {
+		id, secret, ok := c.R.BasicAuth()
+		if !ok || id != f.opts.ClientID || secret != f.opts.ClientSecret {
+			c.Reply(http.StatusUnauthorized, map[string]string{"error": "unauthorized_client", "error_description": "Missing valid authorization header"})
+			return
+		}
+	} else if form.Get("client_id") != f.opts.ClientID {
+		c.Reply(http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Missing required parameter [client_id]."})
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refresh == "" || form.Get("refresh_token") != f.refresh {
+		c.Reply(http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Value passed for the token was invalid."})
+		return
+	}
+	f.issued++
+	f.refreshN++
+	access := "x-access-" + strconv.Itoa(f.issued)
+	f.refresh = "x-refresh-" + strconv.Itoa(f.issued)
+	f.access[access] = f.opts.Now().Add(f.opts.TokenTTL)
+	c.Reply(http.StatusOK, map[string]any{"token_type": "bearer", "expires_in": int(f.opts.TokenTTL / time.Second),
+		"access_token": access, "scope": fakeScope, "refresh_token": f.refresh})
+}
+
+func (f *Fake) live(id string) (platformtest.Post, bool) {
+	p, ok := f.Store.Get(id)
+	return p, ok && !p.Deleted
+}
+
+// createTweet is POST /2/tweets: a post, a reply, or an edit.
+func (f *Fake) createTweet(c *platformtest.Call) {
+	text := c.String("text")
+	mediaIDs := c.Strings("media.media_ids")
+	if text == "" && len(mediaIDs) == 0 {
+		c.Reply(http.StatusBadRequest, invalidRequest("text or media is required"))
+		return
+	}
+	if n := render.CountX(text); n > 280 {
+		c.Reply(http.StatusBadRequest, invalidRequest("Tweet text is too long."))
+		return
+	}
+	if len(mediaIDs) > MaxImages {
+		c.Reply(http.StatusBadRequest, invalidRequest(fmt.Sprintf("$.media.media_ids: array size %d is greater than maximum 4", len(mediaIDs))))
+		return
+	}
+	rs := c.String("reply_settings")
+	if rs != "" && !slices.Contains(replySettings, rs) {
+		c.Reply(http.StatusBadRequest, invalidRequest("$.reply_settings: does not have a value in the enumeration [following, mentionedUsers, subscribers, verified]"))
+		return
+	}
+	var media []platformtest.MediaItem
+	f.mu.Lock()
+	for _, id := range mediaIDs {
+		m, ok := f.media[id]
+		if !ok || m.polls > 0 {
+			f.mu.Unlock()
+			c.Reply(http.StatusBadRequest, invalidRequest("Your media IDs are invalid."))
+			return
+		}
+		media = append(media, platformtest.MediaItem{ID: id, Type: m.typ, Alt: m.alt, Data: slices.Clone(m.data)})
+	}
+	f.mu.Unlock()
+
+	now := f.opts.Now()
+	post := platformtest.Post{Text: text, Media: media, CreatedAt: now, Fields: map[string]any{}}
+	if rs != "" {
+		post.Fields["reply_settings"] = rs
+	}
+	history := []string{}
+	prevID := c.String("edit_options.previous_post_id")
+	if prevID != "" {
+		prev, ok := f.live(prevID)
+		if !ok {
+			c.Reply(http.StatusBadRequest, invalidRequest("edit_options.previous_post_id: the post does not exist"))
+			return
+		}
+		orig, _ := prev.Fields["original_created_at"].(time.Time)
+		edits, _ := prev.Fields["edits"].(int)
+		if now.Sub(orig) > EditWindow || edits >= MaxEdits {
+			c.Reply(http.StatusForbidden, forbidden("You are not permitted to edit this Tweet."))
+			return
+		}
+		post.ReplyTo = prev.ReplyTo
+		if len(media) == 0 {
+			post.Media = prev.Media
+		}
+		post.Fields["original_created_at"] = orig
+		post.Fields["edits"] = edits + 1
+		history, _ = prev.Fields["edit_history"].([]string)
+	} else {
+		post.ReplyTo = c.String("reply.in_reply_to_tweet_id")
+		if post.ReplyTo != "" {
+			if _, ok := f.live(post.ReplyTo); !ok {
+				c.Reply(http.StatusBadRequest, invalidRequest("Invalid 'in_reply_to_tweet_id' parameter. The Tweet you are replying to has been deleted or is not visible to you."))
+				return
+			}
+		}
+		post.Fields["original_created_at"] = now
+		post.Fields["edits"] = 0
+	}
+	for _, p := range f.Store.Posts() {
+		if p.Text == text && p.ID != prevID {
+			c.Reply(http.StatusForbidden, problemBody(http.StatusForbidden, "Forbidden", "You are not allowed to create a Tweet with duplicate content.", "about:blank"))
+			return
+		}
+	}
+	post.ID = f.newID()
+	post.URL = "https://x.com/" + f.opts.Username + "/status/" + post.ID
+	post.Fields["edit_history"] = append(slices.Clone(history), post.ID)
+	f.Store.Add(post)
+	if prevID != "" {
+		f.Store.Delete(prevID) // superseded by the edit
+	}
+	c.Reply(http.StatusCreated, map[string]any{"data": map[string]any{
+		"id": post.ID, "text": text, "edit_history_tweet_ids": post.Fields["edit_history"]}})
+}
+
+// deleteTweet is DELETE /2/tweets/:id.
+func (f *Fake) deleteTweet(c *platformtest.Call) {
+	id := c.R.PathValue("id")
+	if _, ok := f.live(id); !ok {
+		c.Reply(http.StatusNotFound, xErrorBody(http.StatusNotFound, "", "Could not find tweet with id: ["+id+"]."))
+		return
+	}
+	if f.opts.DeclineDeletes {
+		c.Reply(http.StatusOK, map[string]any{"data": map[string]bool{"deleted": false}})
+		return
+	}
+	f.Store.Delete(id)
+	c.Reply(http.StatusOK, map[string]any{"data": map[string]bool{"deleted": true}})
+}
+
+// fields is a request's comma-separated tweet.fields.
+func fields(c *platformtest.Call) []string {
+	return strings.Split(c.R.URL.Query().Get("tweet.fields"), ",")
+}
+
+// tweetJSON renders a post as X's read endpoints do.
+func (f *Fake) tweetJSON(p platformtest.Post, fs []string) map[string]any {
+	text, urls := tcoText(p.Text)
+	if len(p.Media) > 0 {
+		text += " " + tco("media:"+p.ID)
+	}
+	out := map[string]any{"id": p.ID, "text": escapeText(text), "edit_history_tweet_ids": p.Fields["edit_history"]}
+	for _, fl := range fs {
+		switch fl {
+		case "created_at":
+			out["created_at"] = p.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z")
+		case "referenced_tweets":
+			if p.ReplyTo != "" {
+				out["referenced_tweets"] = []map[string]string{{"type": "replied_to", "id": p.ReplyTo}}
+			}
+		case "entities":
+			if len(urls) > 0 {
+				out["entities"] = map[string]any{"urls": urls}
+			}
+		case "public_metrics":
+			out["public_metrics"] = map[string]int{"retweet_count": 2, "reply_count": 1, "like_count": 7,
+				"quote_count": 0, "bookmark_count": 3, "impression_count": 120}
+		}
+	}
+	return out
+}
+
+// lookupTweets is GET /2/tweets?ids=...: found posts in data, the rest as
+// partial errors, as X answers.
+func (f *Fake) lookupTweets(c *platformtest.Call) {
+	ids := c.R.URL.Query().Get("ids")
+	if ids == "" {
+		c.Reply(http.StatusBadRequest, invalidRequest("The `ids` query parameter can not be empty"))
+		return
+	}
+	body := map[string]any{}
+	var data, errs []map[string]any
+	for _, id := range strings.Split(ids, ",") {
+		if p, ok := f.live(id); ok {
+			data = append(data, f.tweetJSON(p, fields(c)))
+			continue
+		}
+		errs = append(errs, map[string]any{"value": id, "detail": "Could not find tweet with ids: [" + id + "].",
+			"title": "Not Found Error", "resource_type": "tweet", "parameter": "ids", "resource_id": id,
+			"type": "https://api.x.com/2/problems/resource-not-found"})
+	}
+	if data != nil {
+		body["data"] = data
+	}
+	if errs != nil {
+		body["errors"] = errs
+	}
+	c.Reply(http.StatusOK, body)
+}
+
+func (f *Fake) usersMe(c *platformtest.Call) {
+	c.Reply(http.StatusOK, map[string]any{"data": map[string]string{"id": f.opts.UserID, "name": "Herald Test", "username": f.opts.Username}})
+}
+
+// timeline is GET /2/users/:id/tweets, newest first.
+func (f *Fake) timeline(c *platformtest.Call) {
+	if c.R.PathValue("id") != f.opts.UserID {
+		c.Reply(http.StatusNotFound, xErrorBody(http.StatusNotFound, "", "Could not find user with id: ["+c.R.PathValue("id")+"]."))
+		return
+	}
+	n := 10
+	if v := c.R.URL.Query().Get("max_results"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 5 || n > 100 {
+			c.Reply(http.StatusBadRequest, invalidRequest("The `max_results` query parameter value ["+v+"] is not between 5 and 100"))
+			return
+		}
+	}
+	posts := f.Store.Posts()
+	slices.Reverse(posts)
+	var data []map[string]any
+	for _, p := range posts[:min(n, len(posts))] {
+		data = append(data, f.tweetJSON(p, fields(c)))
+	}
+	body := map[string]any{"meta": map[string]any{"result_count": len(data)}}
+	if data != nil {
+		body["data"] = data
+	}
+	c.Reply(http.StatusOK, body)
+}
+
+// upload is the simple form of POST /2/media/upload, base64 in JSON.
+func (f *Fake) upload(c *platformtest.Call) {
+	if cat := c.String("media_category"); cat != "tweet_image" {
+		c.Reply(http.StatusBadRequest, invalidRequest("media_category "+cat+" is not supported by the one-shot upload"))
+		return
+	}
+	typ := c.String("media_type")
+	if typ != "" && !strings.HasPrefix(typ, "image/") {
+		c.Reply(http.StatusBadRequest, invalidRequest("media_type "+typ+" is not an image"))
+		return
+	}
+	data, err := base64.StdEncoding.DecodeString(c.String("media"))
+	if err != nil {
+		c.Reply(http.StatusBadRequest, invalidRequest("media is not valid base64"))
+		return
+	}
+	if len(data) > MaxImageBytes {
+		c.Reply(http.StatusBadRequest, invalidRequest("File size exceeds 5242880 bytes."))
+		return
+	}
+	if typ == "" {
+		typ = http.DetectContentType(data)
+	}
+	id := f.newID()
+	f.mu.Lock()
+	f.media[id] = &fakeMedia{typ: typ, data: data, polls: f.opts.ProcessingPolls}
+	polls := f.opts.ProcessingPolls
+	f.mu.Unlock()
+	out := map[string]any{"id": id, "media_key": "3_" + id, "size": len(data), "expires_after_secs": 86400}
+	if polls > 0 {
+		out["processing_info"] = map[string]any{"state": "pending", "check_after_secs": 1}
+	}
+	c.Reply(http.StatusOK, map[string]any{"data": out})
+}
+
+// uploadStatus is GET /2/media/upload?command=STATUS&media_id=.
+func (f *Fake) uploadStatus(c *platformtest.Call) {
+	q := c.R.URL.Query()
+	id := q.Get("media_id")
+	f.mu.Lock()
+	m, ok := f.media[id]
+	state := "succeeded"
+	if ok && m.polls > 0 {
+		m.polls--
+		if m.polls > 0 {
+			state = "in_progress"
+		}
+	}
+	f.mu.Unlock()
+	if q.Get("command") != "STATUS" || !ok {
+		c.Reply(http.StatusBadRequest, invalidRequest("unknown media_id or command"))
+		return
+	}
+	pi := map[string]any{"state": state}
+	if state != "succeeded" {
+		pi["check_after_secs"] = 1
+	}
+	c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"id": id, "media_key": "3_" + id, "processing_info": pi}})
+}
+
+// metadata is POST /2/media/metadata with alt text.
+func (f *Fake) metadata(c *platformtest.Call) {
+	id, alt := c.String("id"), c.String("metadata.alt_text.text")
+	if n := utf8.RuneCountInString(alt); n > MaxAltText {
+		c.Reply(http.StatusBadRequest, invalidRequest(fmt.Sprintf("$.metadata.alt_text.text: string length %d is greater than maximum 1000", n)))
+		return
+	}
+	f.mu.Lock()
+	m, ok := f.media[id]
+	if ok {
+		m.alt = alt
+	}
+	f.mu.Unlock()
+	if !ok {
+		c.Reply(http.StatusBadRequest, invalidRequest("media id "+id+" is invalid"))
+		return
+	}
+	c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"id": id, "associated_metadata": map[string]any{"alt_text": map[string]string{"text": alt}}}})
+}
+
+// fakeURLRE finds the http(s) URLs the fake wraps in t.co links. X also
+// links bare domains; the fake does not, which is a documented limit.
+var fakeURLRE = regexp.MustCompile(`https?://[^\s]+[^\s.,;:!?)'"]`)
+
+// tco is the t.co link the fake gives a URL.
+func tco(u string) string {
+	sum := sha256.Sum256([]byte(u))
+	return "https://t.co/" + hex.EncodeToString(sum[:5])
+}
+
+// tcoText replaces URLs by t.co links, as X does in returned text, and
+// returns the url entities.
+func tcoText(text string) (string, []map[string]any) {
+	var ents []map[string]any
+	out := fakeURLRE.ReplaceAllStringFunc(text, func(u string) string {
+		t := tco(u)
+		ents = append(ents, map[string]any{"url": t, "expanded_url": u, "display_url": strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")})
+		return t
+	})
+	return out, ents
+}
+
+// escapeText escapes what X escapes in returned text.
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}

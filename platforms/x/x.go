@@ -1,0 +1,403 @@
+package x
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/internal/httpx"
+	"github.com/heraldhq/herald/platforms"
+)
+
+// Name is the platform's name in configuration and the registry.
+const Name = "x"
+
+// DefaultBaseURL is X's API v2: every endpoint herald calls, the token
+// endpoint and media upload included, lives below it.
+const DefaultBaseURL = "https://api.x.com/2"
+
+// Limits X enforces that the adapter checks before sending anything.
+const (
+	MaxImages     = 4                // images per post
+	MaxAltText    = 1000             // characters of alt text per image
+	MaxImageBytes = 5 << 20          // bytes per image (simple upload)
+	EditWindow    = 30 * time.Minute // from the original post
+	MaxEdits      = 5                // per post
+)
+
+// Auth modes, the `auth` setting.
+const (
+	AuthOAuth2 = "oauth2"
+	AuthOAuth1 = "oauth1"
+)
+
+// defaultFindCount is how many recent posts Find reads when
+// find_max_results is not set. X bills every post read, so it is small.
+const defaultFindCount = 20
+
+// maxProcessingWait bounds how long Publish waits for an image X is still
+// processing.
+const maxProcessingWait = 60 * time.Second
+
+// X is one X account. It publishes threads as reply chains with images and
+// alt text, edits within X's window, deletes, reads metrics and looks up
+// attempts whose outcome is unknown among the account's recent posts.
+type X struct {
+	s        platforms.Settings
+	base     string
+	mode     string
+	username string
+	findMax  int
+	log      *slog.Logger
+	now      func() time.Time
+	// sleep waits between media status polls; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu     sync.Mutex
+	token  *platforms.Token // OAuth 2.0: the token in use
+	oauth1 *OAuth1
+	userID string
+}
+
+var (
+	_ platforms.Publisher     = (*X)(nil)
+	_ platforms.Updater       = (*X)(nil)
+	_ platforms.Deleter       = (*X)(nil)
+	_ platforms.Finder        = (*X)(nil)
+	_ platforms.MetricsReader = (*X)(nil)
+)
+
+// New is the platforms.Constructor for X. It reads the settings and does
+// no I/O; secrets are read when the first call needs them.
+func New(s platforms.Settings) (platforms.Publisher, error) {
+	return NewX(s)
+}
+
+// NewX is New returning the concrete type, for tests and for callers that
+// want the X-specific methods.
+func NewX(s platforms.Settings) (*X, error) {
+	if s.Now == nil {
+		return nil, errors.New("settings lack Now")
+	}
+	a := &X{s: s, base: s.BaseURL, log: s.Logger, now: s.Now, findMax: defaultFindCount, sleep: sleepCtx}
+	if a.base == "" {
+		a.base = DefaultBaseURL
+	}
+	if u, err := url.Parse(a.base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q is not an absolute http(s) URL", a.base)
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.s.Tokens == nil {
+		a.s.Tokens = &platforms.MemTokens{}
+	}
+	switch mode := s.String("auth"); mode {
+	case "":
+		a.mode = AuthOAuth2
+		if s.String("consumer_key_env") != "" {
+			a.mode = AuthOAuth1
+		}
+	case AuthOAuth1, AuthOAuth2:
+		a.mode = mode
+	default:
+		return nil, fmt.Errorf("setting auth: %q is neither %s nor %s", mode, AuthOAuth2, AuthOAuth1)
+	}
+	a.username = strings.TrimPrefix(s.String("username"), "@")
+	if v, ok := s.Values["find_max_results"]; ok {
+		n, err := wholeNumber(v)
+		if err != nil || n < 5 || n > 100 {
+			return nil, fmt.Errorf("setting find_max_results: %v: want a whole number from 5 to 100", v)
+		}
+		a.findMax = n
+	}
+	return a, nil
+}
+
+// Name implements platforms.Publisher.
+func (a *X) Name() string { return Name }
+
+func wholeNumber(v any) (int, error) {
+	switch n := v.(type) {
+	case int:
+		return n, nil
+	case int64:
+		return int(n), nil
+	case uint64:
+		return int(n), nil
+	case float64:
+		if n != float64(int(n)) {
+			return 0, errors.New("not a whole number")
+		}
+		return int(n), nil
+	}
+	return 0, errors.New("not a number")
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// statusURL is the public URL of a post: under the account's username
+// when the username setting gives it, else the form X resolves for any
+// post.
+func (a *X) statusURL(id string) string {
+	if a.username != "" {
+		return "https://x.com/" + url.PathEscape(a.username) + "/status/" + id
+	}
+	return "https://x.com/i/web/status/" + id
+}
+
+// client returns an httpx client for one call, with every secret known so
+// far registered for redaction. A fresh client per call keeps the
+// redactor safe when calls run concurrently and tokens rotate.
+func (a *X) client(secrets ...string) *httpx.Client {
+	c := &httpx.Client{
+		BaseURL: a.base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log,
+		ErrorMessage: errorMessage,
+	}
+	a.mu.Lock()
+	if a.token != nil {
+		c.Redact.Add(a.token.AccessToken, a.token.RefreshToken)
+	}
+	if a.oauth1 != nil {
+		c.Redact.Add(a.oauth1.ConsumerKey, a.oauth1.ConsumerSecret, a.oauth1.Token, a.oauth1.TokenSecret)
+	}
+	a.mu.Unlock()
+	c.Redact.Add(secrets...)
+	return c
+}
+
+// do sends one authenticated API call and decodes a 2xx answer into out.
+// With OAuth 2.0 a token whose expiry X never told herald (one given in
+// the environment) that is refused with 401 is refreshed once and the call
+// sent again: a 401 means X did nothing.
+func (a *X) do(ctx context.Context, r httpx.Request, out any) (*httpx.Response, error) {
+	resp, err := a.doOnce(ctx, r, out)
+	var se *httpx.StatusError
+	if a.mode == AuthOAuth2 && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
+		if stale, ok := a.mayRefreshOn401(); ok {
+			if _, rerr := a.refresh(ctx, stale); rerr != nil {
+				return nil, rerr
+			}
+			return a.doOnce(ctx, r, out)
+		}
+	}
+	return resp, err
+}
+
+func (a *X) doOnce(ctx context.Context, r httpx.Request, out any) (*httpx.Response, error) {
+	auth, err := a.authorization(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Header == nil {
+		r.Header = http.Header{}
+	} else {
+		r.Header = r.Header.Clone()
+	}
+	r.Header.Set("Authorization", auth)
+	return a.client().DoJSON(ctx, r, out)
+}
+
+// authorization returns the Authorization header for r.
+func (a *X) authorization(ctx context.Context, r httpx.Request) (string, error) {
+	if a.mode == AuthOAuth1 {
+		o, err := a.oauth1Creds()
+		if err != nil {
+			return "", err
+		}
+		u, err := url.Parse(a.base)
+		if err != nil {
+			return "", err
+		}
+		u = u.JoinPath(r.Path)
+		u.RawQuery = r.Query.Encode()
+		var form url.Values
+		if r.ContentType == "application/x-www-form-urlencoded" {
+			form, _ = url.ParseQuery(string(r.Body))
+		}
+		return o.Header(r.Method, u.String(), form, nonce(), a.now())
+	}
+	t, err := a.accessToken(ctx)
+	if err != nil {
+		return "", err
+	}
+	return "Bearer " + t, nil
+}
+
+func nonce() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (a *X) oauth1Creds() (*OAuth1, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.oauth1 != nil {
+		return a.oauth1, nil
+	}
+	var o OAuth1
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{
+		{"consumer_key_env", &o.ConsumerKey}, {"consumer_secret_env", &o.ConsumerSecret},
+		{"access_token_env", &o.Token}, {"access_token_secret_env", &o.TokenSecret},
+	} {
+		v, err := a.s.Secret(f.key)
+		if err != nil {
+			return nil, notCreated(fmt.Errorf("oauth 1.0a credentials: %w", err))
+		}
+		*f.dst = v
+	}
+	a.oauth1 = &o
+	return a.oauth1, nil
+}
+
+// notCreated wraps an error found before any request was sent.
+func notCreated(err error) error {
+	return &platforms.APIError{Platform: Name, Outcome: platforms.NotCreated, Message: err.Error(), Err: err}
+}
+
+// problem is X's error body in any of the shapes it uses: the v2 problem
+// (RFC 7807-like, with reason and required_enrollment on client-forbidden),
+// the v1.1 errors array, the OAuth 2.0 token endpoint's error, and a v2
+// invalid-request with an errors array of messages.
+type problem struct {
+	Title            string `json:"title"`
+	Detail           string `json:"detail"`
+	Type             string `json:"type"`
+	Reason           string `json:"reason"`
+	RequiredEnroll   string `json:"required_enrollment"`
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	Errors           []struct {
+		Code    json.Number `json:"code"`
+		Message string      `json:"message"`
+		Detail  string      `json:"detail"`
+		Title   string      `json:"title"`
+		Type    string      `json:"type"`
+	} `json:"errors"`
+}
+
+// problemType is the last segment of a problem's type URI
+// ("https://api.x.com/2/problems/usage-capped" is "usage-capped"); "" for
+// about:blank.
+func problemType(t string) string {
+	if t == "" || t == "about:blank" {
+		return ""
+	}
+	return path.Base(t)
+}
+
+// errorMessage reads X's error body as a code and a message for httpx. The
+// code is the most specific name X gives: the reason (client-not-enrolled),
+// else the problem type (usage-capped), else the OAuth error
+// (invalid_grant), else a v1.1 numeric code, else the title.
+func errorMessage(_ int, body []byte) (code, message string) {
+	var p problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		msg, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+		return "", msg
+	}
+	switch {
+	case p.Reason != "":
+		code = p.Reason
+	case problemType(p.Type) != "":
+		code = problemType(p.Type)
+	case p.Error != "":
+		code = p.Error
+	case len(p.Errors) > 0 && p.Errors[0].Code != "":
+		code = p.Errors[0].Code.String()
+	default:
+		code = p.Title
+	}
+	switch {
+	case p.Detail != "":
+		message = p.Detail
+	case p.ErrorDescription != "":
+		message = p.ErrorDescription
+	case p.Error != "":
+		message = p.Error
+	case len(p.Errors) > 0:
+		e := p.Errors[0]
+		message = firstNonEmpty(e.Message, e.Detail, e.Title)
+	default:
+		message = p.Title
+	}
+	if p.RequiredEnroll != "" {
+		message += " (required enrollment: " + p.RequiredEnroll + ")"
+	}
+	return code, message
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// isDuplicate reports whether X refused a post as a duplicate of a recent
+// one: 403 "You are not allowed to create a Tweet with duplicate content."
+func isDuplicate(se *httpx.StatusError) bool {
+	return se.Status == http.StatusForbidden && strings.Contains(strings.ToLower(se.Message), "duplicate content")
+}
+
+// apiError turns an httpx error into a *platforms.APIError with what X's
+// answer means for the reconciler. create says the call was POST
+// /2/tweets, where a duplicate refusal means an earlier attempt may have
+// landed.
+func (a *X) apiError(op string, err error, create bool) error {
+	if err == nil {
+		return nil
+	}
+	var ae *platforms.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	out := platforms.FromHTTP(Name, err)
+	if !errors.As(out, &ae) {
+		return fmt.Errorf("%s: %w", op, out)
+	}
+	var se *httpx.StatusError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%s: %w", op, ae)
+	}
+	switch {
+	case create && isDuplicate(se):
+		ae.Code = "duplicate-content"
+		ae.Outcome = platforms.Unknown
+		ae.Message = "X refused this text as a duplicate of a recent post (" + se.Message + "): an earlier attempt may have gone through, so herald looks for it instead of sending it again"
+	case se.Status == http.StatusPaymentRequired:
+		ae.Message = "X asks for payment (" + firstNonEmpty(se.Message, se.Code) + "): the app's pay-per-use credits are used up or its plan does not cover this endpoint; add credits or change the plan in the X developer console, then run again"
+	case se.Status == http.StatusForbidden && se.Code == "client-not-enrolled":
+		ae.Message = "X says the app is not enrolled for this endpoint (client-not-enrolled: " + se.Message + "): attach the app to a Project with the needed access level in the X developer console"
+	case se.Status == http.StatusForbidden && (se.Code == "unsupported-authentication" || se.Code == "client-forbidden"):
+		ae.Message = "X does not accept this authentication here (" + se.Code + ": " + se.Message + "): use an OAuth 2.0 user token (scopes tweet.read tweet.write users.read media.write offline.access) or OAuth 1.0a user keys with Read and Write permission, not an app-only bearer token"
+	case se.Status == http.StatusUnauthorized:
+		ae.Message = "X refused the credentials (" + firstNonEmpty(se.Message, "Unauthorized") + "): check the account's tokens, or run herald auth again"
+	}
+	return fmt.Errorf("%s: %w", op, ae)
+}
