@@ -226,7 +226,9 @@ type job struct {
 //  2. Calls: concurrently, rate-limited per account, with backoff for
 //     retryable failures and failover across providers only when the
 //     failure proves nothing was posted.
-//  3. Results: recorded, committed, and pushed.
+//  3. Results: recorded, committed with the files adapters staged in the
+//     store during the calls (a feed's files; never in the intent
+//     commit), and pushed.
 //
 // An attempt whose outcome is unknown stays publishing and is looked up
 // (Resolve) at the next run. The returned error is for the run itself
@@ -336,7 +338,9 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		intents = append(intents, j)
 	}
 	if len(intents) > 0 {
-		if err := ap.commit(ctx, records, intents, fmt.Sprintf("publishing %s", count(len(intents), "target"))); err != nil {
+		// Records only: files a platform wrote into the repository (a
+		// feed) go with the results that describe them.
+		if err := ap.commit(ctx, records, intents, fmt.Sprintf("publishing %s", count(len(intents), "target")), true); err != nil {
 			return ap.abandon(res, jobs, err)
 		}
 		if err := ap.hook(StepAfterIntentCommit, nil); err != nil {
@@ -407,7 +411,7 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	if err := ap.hook(StepBeforeResultCommit, nil); err != nil {
 		return res, err
 	}
-	if err := ap.commit(ctx, records, changed, summarize(res)); err != nil {
+	if err := ap.commit(ctx, records, changed, summarize(res), false); err != nil {
 		return res, err
 	}
 	if err := ap.hook(StepBeforeResultPush, nil); err != nil {
@@ -512,8 +516,9 @@ func moveTarget(records map[string]*state.Record, j *job, ts state.TargetState) 
 	}
 }
 
-// commit stages the records the jobs touch and commits them.
-func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record, jobs []*job, summary string) error {
+// commit stages the records the jobs touch and commits them, with the
+// files adapters staged in the store unless recordsOnly.
+func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record, jobs []*job, summary string, recordsOnly bool) error {
 	seen := map[string]bool{}
 	var put []*state.Record
 	for _, j := range jobs {
@@ -535,7 +540,7 @@ func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record,
 	if err := ap.Store.Put(put...); err != nil {
 		return err
 	}
-	_, err := ap.Store.Commit(ctx, state.CommitInfo{Summary: summary, Time: ap.Now()})
+	_, err := ap.Store.Commit(ctx, state.CommitInfo{Summary: summary, Time: ap.Now(), RecordsOnly: recordsOnly})
 	if errors.Is(err, state.ErrNoChanges) {
 		return nil
 	}

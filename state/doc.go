@@ -54,7 +54,23 @@
 // Commits are made by a bot identity (default
 // "herald <herald@users.noreply.github.com>") with the message
 // "herald: <summary> [skip ci]" and a body with one line per post changed,
-// naming each target that changed and its new status.
+// naming each target that changed and its new status, then one line
+// "- file <path>" per other file the commit writes.
+//
+// # Files outside the state
+//
+// Adapters that publish into the repository (the feed's files) and,
+// later, encrypted tokens must be committed with the state that describes
+// them, or a CI runner loses them when it ends. PutFile stages such a file
+// for the next Commit, with an optional MergeFunc. A commit keeps each
+// file's base (what it replaced), as it does for records, so a replay on
+// the remote's head takes ours when only ours changed the file, theirs
+// when only theirs did, and otherwise calls the MergeFunc with base, ours
+// and theirs (ours wins without one). A merge error fails the push and
+// keeps the local commit. CommitInfo.RecordsOnly leaves staged files for a
+// later commit: apply commits them with its results, never with its
+// intents. Paths are relative, clean, outside .git and outside
+// .herald/state. Files are never deleted this way.
 //
 // # Concurrent runs and the merge rule
 //

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,7 @@ type GitStore struct {
 
 	mu      sync.Mutex
 	staged  map[string]staged
+	files   map[string]stagedFile // staged files by path
 	pending []pendingCommit
 	// base is the commit the first pending commit was made on.
 	base plumbing.Hash
@@ -92,6 +94,16 @@ type pendingCommit struct {
 	// bases holds, by file path, the record each of records replaced when
 	// it was committed (nil: none), for the three-way merge on a replay.
 	bases map[string]*Record
+	// files are the other files it wrote, by path.
+	files map[string]pendingFile
+}
+
+// pendingFile is a file a pending commit wrote: its content, the content
+// it replaced (nil: none), and how to merge it on a replay.
+type pendingFile struct {
+	data  []byte
+	base  []byte
+	merge MergeFunc
 }
 
 // OpenGit opens the repository whose work tree is at opts.Dir.
@@ -103,6 +115,7 @@ func OpenGit(opts GitOptions) (*GitStore, error) {
 		attempts: opts.MaxPushAttempts,
 		log:      opts.Logger,
 		staged:   map[string]staged{},
+		files:    map[string]stagedFile{},
 	}
 	if s.remote == "" {
 		s.remote = "origin"
@@ -362,9 +375,44 @@ func (s *GitStore) Put(records ...*Record) error {
 	return stage(s.staged, records)
 }
 
+// PutFile implements Store.
+func (s *GitStore) PutFile(path string, data []byte, merge MergeFunc) error {
+	if err := checkFilePath(path); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[path] = stagedFile{data: append([]byte{}, data...), merge: merge}
+	return nil
+}
+
+// readFile returns the content of the file at path in tree, nil when it
+// has none.
+func (s *GitStore) readFile(tree *object.Tree, path string) ([]byte, error) {
+	if tree == nil {
+		return nil, nil
+	}
+	f, err := tree.File(path)
+	if errors.Is(err, object.ErrFileNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	data, err := s.blob(f.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
+}
+
 // Commit implements Store. The commit holds exactly the staged record
-// files that changed, on top of the branch's head; the index and the work
-// tree are then updated for those files only.
+// files, and unless info.RecordsOnly the staged other files, that changed,
+// on top of the branch's head; the index and the work tree are then
+// updated for those files only.
 func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -375,7 +423,11 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	put := s.staged
-	if len(put) == 0 {
+	putFiles := s.files
+	if info.RecordsOnly {
+		putFiles = nil
+	}
+	if len(put) == 0 && len(putFiles) == 0 {
 		return "", ErrNoChanges
 	}
 	head, err := s.head()
@@ -396,35 +448,70 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 			bases[p] = old
 		}
 	}
-	next, err := s.commitRecords(ctx, head, tree, info.Summary, info.Time, records, nil)
+	files := make(map[string]pendingFile, len(putFiles))
+	for p, sf := range putFiles {
+		base, err := s.readFile(tree, p)
+		if err != nil {
+			return "", fmt.Errorf("commit state: %w", err)
+		}
+		files[p] = pendingFile{data: sf.data, base: base, merge: sf.merge}
+	}
+	next, err := s.commitRecords(ctx, head, tree, info.Summary, info.Time, records, files, nil)
 	if err != nil {
 		return "", fmt.Errorf("commit state: %w", err)
 	}
-	if next == head {
+	clear := func() {
 		s.staged = map[string]staged{}
+		if !info.RecordsOnly {
+			s.files = map[string]stagedFile{}
+		}
+	}
+	if next == head {
+		clear()
 		return "", ErrNoChanges
 	}
 	if err := s.moveBranch(ctx, head, next, false); err != nil {
 		return "", fmt.Errorf("commit state: %w", err)
 	}
-	// Staged records stay staged until they are committed, so a failed
-	// Commit can be tried again.
-	s.staged = map[string]staged{}
+	// Staged records and files stay staged until they are committed, so
+	// a failed Commit can be tried again.
+	clear()
 	if len(s.pending) == 0 {
 		s.base = head
 	}
-	s.pending = append(s.pending, pendingCommit{summary: info.Summary, when: info.Time, records: records, bases: bases})
-	s.log.InfoContext(ctx, "state committed", "commit", next.String(), "files", len(records))
+	s.pending = append(s.pending, pendingCommit{summary: info.Summary, when: info.Time, records: records, bases: bases, files: files})
+	s.log.InfoContext(ctx, "state committed", "commit", next.String(), "files", len(records)+len(files))
 	return next.String(), nil
 }
 
 // commitRecords makes a commit on parent (whose tree is tree) that writes
-// records. With theirs set, each record is first merged with the one
-// already in tree. It returns parent when nothing would change.
+// records and other files. With merge set (a replay), each record is first
+// merged with the one already in tree, and each other file by mergeFile.
+// It returns parent when nothing would change.
 func (s *GitStore) commitRecords(ctx context.Context, parent plumbing.Hash, tree *object.Tree,
-	summary string, when time.Time, records map[string]*Record, merge func(path string, ours, theirs *Record) *Record) (plumbing.Hash, error) {
+	summary string, when time.Time, records map[string]*Record, others map[string]pendingFile,
+	merge func(path string, ours, theirs *Record) *Record) (plumbing.Hash, error) {
 	files := map[string][]byte{}
 	var changes []change
+	var written []string
+	for path, pf := range others {
+		theirs, err := s.readFile(tree, path)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		data := pf.data
+		if merge != nil {
+			if data, err = mergeFile(path, pf, theirs); err != nil {
+				return plumbing.ZeroHash, err
+			}
+		}
+		if data == nil || theirs != nil && bytes.Equal(theirs, data) {
+			// Unchanged, or only theirs changed it: by deleting it.
+			continue
+		}
+		files[path] = data
+		written = append(written, path)
+	}
 	for path, ours := range records {
 		if err := ctx.Err(); err != nil {
 			return plumbing.ZeroHash, err
@@ -466,7 +553,7 @@ func (s *GitStore) commitRecords(ctx context.Context, parent plumbing.Hash, tree
 	c := &object.Commit{
 		Author:    sig,
 		Committer: sig,
-		Message:   commitMessage(summary, changes),
+		Message:   commitMessage(summary, changes, written),
 		TreeHash:  treeHash,
 	}
 	if !parent.IsZero() {
@@ -481,6 +568,25 @@ func (s *GitStore) commitRecords(ctx context.Context, parent plumbing.Hash, tree
 		return plumbing.ZeroHash, fmt.Errorf("write commit: %w", err)
 	}
 	return h, nil
+}
+
+// mergeFile is the content of a file a pending commit wrote, replayed on a
+// tree that holds theirs (nil: none): ours when only ours changed it since
+// its base, theirs when only theirs did (or both made the same change),
+// else what its MergeFunc makes of the three, ours without one.
+func mergeFile(path string, pf pendingFile, theirs []byte) ([]byte, error) {
+	same := func(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
+	switch {
+	case same(pf.data, pf.base), same(pf.data, theirs):
+		return theirs, nil
+	case same(theirs, pf.base), pf.merge == nil:
+		return pf.data, nil
+	}
+	data, err := pf.merge(pf.base, pf.data, theirs)
+	if err != nil {
+		return nil, fmt.Errorf("merge %s with the remote's version: %w", path, err)
+	}
+	return data, nil
 }
 
 // writeTree writes the tree that is base (nil: empty) with files, keyed by
@@ -757,7 +863,7 @@ func (s *GitStore) rebase(ctx context.Context, head, remote plumbing.Hash) error
 			return fmt.Errorf("re-apply state: %w", err)
 		}
 		merge := func(path string, ours, theirs *Record) *Record { return Merge(p.bases[path], ours, theirs) }
-		h, err := s.commitRecords(ctx, next, tree, p.summary, p.when, p.records, merge)
+		h, err := s.commitRecords(ctx, next, tree, p.summary, p.when, p.records, p.files, merge)
 		if err != nil {
 			return fmt.Errorf("re-apply state: %w", err)
 		}

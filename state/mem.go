@@ -20,6 +20,8 @@ type MemStore struct {
 	mu        sync.Mutex
 	committed map[string][]byte // post ID -> encoded record
 	staged    map[string]staged
+	files     map[string][]byte // committed files outside Dir, by path
+	putFiles  map[string][]byte // staged files outside Dir, by path
 	commits   []MemCommit
 	pushed    int // how many of commits are pushed
 }
@@ -30,14 +32,16 @@ var _ Store = (*MemStore)(nil)
 type MemCommit struct {
 	ID      string
 	Message string
-	// Files maps the record files of the commit to their bytes.
+	// Files maps the files of the commit, records and others, to their
+	// bytes.
 	Files map[string][]byte
 }
 
 // NewMemStore returns a MemStore holding records, as if committed and
 // pushed.
 func NewMemStore(records ...*Record) (*MemStore, error) {
-	s := &MemStore{committed: map[string][]byte{}, staged: map[string]staged{}}
+	s := &MemStore{committed: map[string][]byte{}, staged: map[string]staged{},
+		files: map[string][]byte{}, putFiles: map[string][]byte{}}
 	st := map[string]staged{}
 	if err := stage(st, records); err != nil {
 		return nil, err
@@ -113,6 +117,27 @@ func (s *MemStore) Put(records ...*Record) error {
 	return stage(s.staged, records)
 }
 
+// PutFile implements Store. A MemStore has no remote to race with, so
+// merge is never called.
+func (s *MemStore) PutFile(path string, data []byte, merge MergeFunc) error {
+	if err := checkFilePath(path); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putFiles[path] = append([]byte{}, data...)
+	return nil
+}
+
+// File returns the committed content of a file put with PutFile, and
+// whether there is one.
+func (s *MemStore) File(path string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, ok := s.files[path]
+	return bytes.Clone(data), ok
+}
+
 // Commit implements Store.
 func (s *MemStore) Commit(ctx context.Context, info CommitInfo) (string, error) {
 	if err := ctx.Err(); err != nil {
@@ -135,9 +160,23 @@ func (s *MemStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 		changes = append(changes, c)
 		files[p] = st.data
 	}
+	var written []string
+	if !info.RecordsOnly {
+		for p, data := range s.putFiles {
+			if old, ok := s.files[p]; ok && bytes.Equal(old, data) {
+				continue
+			}
+			written = append(written, p)
+			files[p] = data
+		}
+		for p, data := range s.putFiles {
+			s.files[p] = data
+		}
+		s.putFiles = map[string][]byte{}
+	}
 	put := s.staged
 	s.staged = map[string]staged{}
-	if len(changes) == 0 {
+	if len(changes) == 0 && len(written) == 0 {
 		return "", ErrNoChanges
 	}
 	for id, st := range put {
@@ -145,7 +184,7 @@ func (s *MemStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 	}
 	c := MemCommit{
 		ID:      fmt.Sprintf("mem-%d", len(s.commits)+1),
-		Message: commitMessage(info.Summary, changes),
+		Message: commitMessage(info.Summary, changes, written),
 		Files:   files,
 	}
 	s.commits = append(s.commits, c)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -33,14 +35,49 @@ type Store interface {
 	// Put stages records for the next Commit. A record put twice before a
 	// Commit is replaced. Put fails on a record that cannot be encoded.
 	Put(records ...*Record) error
-	// Commit records the staged records in one commit and returns its ID.
-	// It returns ErrNoChanges when no staged record differs from the
-	// committed one.
+	// PutFile stages a repository file outside Dir (a feed an adapter
+	// wrote, an encrypted token) for the next Commit, so that it travels
+	// with the state that describes it. merge combines the file's three
+	// versions when a rejected push is replayed on the remote's head; nil
+	// means ours wins. A file put twice before a Commit is replaced.
+	// PutFile fails on a path that is not relative, leaves the work tree,
+	// enters .git or lies under Dir.
+	PutFile(path string, data []byte, merge MergeFunc) error
+	// Commit records the staged records, and the staged files unless
+	// info.RecordsOnly, in one commit and returns its ID. It returns
+	// ErrNoChanges when nothing staged differs from what is committed.
 	Commit(ctx context.Context, info CommitInfo) (string, error)
 	// Push publishes every commit made since the last Push. A Store that
 	// finds someone else's changes first re-applies its own records on top
-	// of them, merged by the rule in Merge.
+	// of them, merged by the rule in Merge, and its own files, merged by
+	// their MergeFunc.
 	Push(ctx context.Context) error
+}
+
+// MergeFunc combines three versions of a file staged with PutFile when a
+// rejected push is replayed: base, the file this store's commit replaced
+// (nil: none); ours, what it wrote; theirs, what the remote's head holds
+// (nil: none). It is called only when both sides changed the file. It
+// returns the content to commit; an error stops the push and keeps the
+// local commit, so that nothing is lost.
+type MergeFunc func(base, ours, theirs []byte) ([]byte, error)
+
+// checkFilePath refuses a PutFile path that could write outside the work
+// tree, into .git, or over a record.
+func checkFilePath(p string) error {
+	if err := safePath(p); err != nil || path.Clean(p) != p {
+		return fmt.Errorf("put file: %q is not a clean slash-separated path relative to the repository root", p)
+	}
+	if p == Dir || strings.HasPrefix(p, Dir+"/") {
+		return fmt.Errorf("put file: %s is under %s, where only records go (use Put)", p, Dir)
+	}
+	return nil
+}
+
+// stagedFile is a file put and not yet committed; data is never nil.
+type stagedFile struct {
+	data  []byte
+	merge MergeFunc
 }
 
 // CommitInfo describes a commit of state records.
@@ -51,6 +88,10 @@ type CommitInfo struct {
 	Summary string
 	// Time is the commit's author and committer time; the caller's clock.
 	Time time.Time
+	// RecordsOnly commits the staged records and leaves the staged files
+	// staged for a later commit: apply's intent commit, which must not
+	// carry what a platform call wrote.
+	RecordsOnly bool
 }
 
 // change is one record file in a commit: the record written, and the one
@@ -61,8 +102,9 @@ type change struct {
 	new  *Record
 }
 
-// commitMessage builds the message of a commit of changes, sorted by path.
-func commitMessage(summary string, changes []change) string {
+// commitMessage builds the message of a commit of changes, sorted by path,
+// then of the other files it writes.
+func commitMessage(summary string, changes []change, files []string) string {
 	var b strings.Builder
 	if summary == "" {
 		summary = "update state"
@@ -70,12 +112,16 @@ func commitMessage(summary string, changes []change) string {
 	fmt.Fprintf(&b, "herald: %s [skip ci]\n", summary)
 	sorted := append([]change(nil), changes...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].path < sorted[j].path })
-	if len(sorted) > 0 {
+	if len(sorted) > 0 || len(files) > 0 {
 		b.WriteString("\n")
 	}
 	for _, c := range sorted {
 		b.WriteString(describe(c))
 		b.WriteString("\n")
+	}
+	files = slices.Sorted(slices.Values(files))
+	for _, f := range files {
+		fmt.Fprintf(&b, "- file %s\n", f)
 	}
 	return b.String()
 }

@@ -202,6 +202,7 @@ func TestCommitMessage(t *testing.T) {
 		name    string
 		summary string
 		changes []change
+		files   []string
 		want    string
 	}{
 		{
@@ -223,10 +224,23 @@ func TestCommitMessage(t *testing.T) {
 			changes: []change{{path: ".herald/state/b.json", old: old, new: &Record{Post: "b", File: "moved.md", Targets: old.Targets}}},
 			want:    "herald: update state [skip ci]\n\n- b\n",
 		},
+		{
+			name:    "files listed after the posts, sorted",
+			summary: "1 published",
+			changes: []change{{path: ".herald/state/a.json", new: &Record{Post: "a", Targets: map[string]TargetState{"site": {Status: StatusPublished}}}}},
+			files:   []string{"public/feed.json", "public/feed.atom"},
+			want:    "herald: 1 published [skip ci]\n\n- a: site published\n- file public/feed.atom\n- file public/feed.json\n",
+		},
+		{
+			name:    "files alone",
+			summary: "refresh tokens",
+			files:   []string{".herald/tokens/x.age"},
+			want:    "herald: refresh tokens [skip ci]\n\n- file .herald/tokens/x.age\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, commitMessage(tt.summary, tt.changes)); diff != "" {
+			if diff := cmp.Diff(tt.want, commitMessage(tt.summary, tt.changes, tt.files)); diff != "" {
 				t.Errorf("commitMessage() (-want +got):\n%s", diff)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
@@ -76,7 +77,7 @@ an unknown outcome (the summary names each).`,
 				}
 				ap := &reconcile.Applier{
 					Store:       store,
-					Providers:   providers(e, pl.repo),
+					Providers:   providers(e, pl.repo, store),
 					Payload:     payloads(pl.repo),
 					Now:         e.now,
 					Logger:      e.log,
@@ -114,8 +115,10 @@ func gitAuth(e *env) state.Auth {
 }
 
 // providers builds each account's adapter once, when first needed.
-func providers(e *env, repo *reconcile.Repo) reconcile.Providers {
-	reg := registry(repo.Root())
+// Adapters that write into the repository write its work tree and stage
+// their files in store.
+func providers(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers {
+	reg := registry(repo.Root(), stageIn(store))
 	var mu sync.Mutex
 	built := map[string][]platforms.Publisher{}
 	return func(target string) ([]platforms.Publisher, error) {
@@ -137,6 +140,17 @@ func providers(e *env, repo *reconcile.Repo) reconcile.Providers {
 		}
 		built[target] = []platforms.Publisher{pub}
 		return built[target], nil
+	}
+}
+
+// stageIn is how a feed's files reach the commit: the feed writes the
+// work tree itself (so that its own reads and Find see what it wrote),
+// then hands the final content of each file and its entry-wise merge to
+// the store, which commits them with the run's results and merges them
+// with a concurrent run's on a rejected push.
+func stageIn(store state.Store) feed.StageFunc {
+	return func(path string, data []byte, merge func(base, ours, theirs []byte) ([]byte, error)) error {
+		return store.PutFile(path, data, merge)
 	}
 }
 

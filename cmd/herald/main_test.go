@@ -39,6 +39,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"writebytes": writeBytes,
 			"gitrepo":    gitRepo,
+			"gitclone":   gitClone,
 		},
 	})
 }
@@ -96,4 +97,18 @@ func gitRepo(ts *testscript.TestScript, neg bool, args []string) {
 	_, err = repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{bare}})
 	ts.Check(err)
 	ts.Check(repo.Push(&git.PushOptions{RemoteName: "origin"}))
+}
+
+// gitClone clones the origin that gitrepo made into a new directory, as a
+// CI runner checks the repository out, to show what was pushed:
+//
+//	gitclone DIR      a fresh clone of the origin's default branch in DIR
+func gitClone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gitclone DIR")
+	}
+	work := ts.MkAbs(".")
+	bare := filepath.Join(filepath.Dir(work), filepath.Base(work)+".origin.git")
+	_, err := git.PlainClone(ts.MkAbs(args[0]), false, &git.CloneOptions{URL: bare})
+	ts.Check(err)
 }

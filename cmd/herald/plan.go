@@ -103,7 +103,7 @@ func readState(ctx context.Context) func(*reconcile.Repo) ([]*state.Record, erro
 // capabilities tells the plan what each platform's adapter can do, from
 // adapters built without credentials (constructors read none).
 func capabilities(e *env, cfg *schema.Config) func(string) reconcile.Capabilities {
-	reg := registry(nil)
+	reg := registry(nil, nil)
 	caps := map[string]reconcile.Capabilities{}
 	for name, a := range cfg.Accounts {
 		if _, done := caps[a.Platform]; done || !reg.Has(a.Platform) {

@@ -10,11 +10,14 @@ import (
 
 // registry lists every platform adapter herald has. root is the content
 // repository for adapters that write into it (the feed); nil for commands
-// that never publish, which still learn what each adapter can do.
-func registry(root feed.WriteFS) *platforms.Registry {
+// that never publish, which still learn what each adapter can do. stage,
+// with a root, receives every file such an adapter writes, with its merge
+// function, so that apply commits the files with its results (see
+// stageIn); nil stages nothing.
+func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 	feedCtor := feed.New
 	if root != nil {
-		feedCtor = feed.Constructor(root)
+		feedCtor = feed.ConstructorWith(feed.Options{Root: root, Stage: stage})
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
 		"bluesky":  bluesky.New,

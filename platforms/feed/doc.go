@@ -44,6 +44,28 @@
 // and every call returns ErrNoRoot. NewWith(settings, Options{Root: root})
 // builds one feed directly.
 //
+// herald apply uses ConstructorWith(Options{Root: root, Stage: stage}),
+// where stage puts each file in the state store (state.Store.PutFile):
+// after every write the feed hands Stage the final content of each file
+// it renamed into place (never the temporary file), with its merge
+// function, so that the reconciler commits the files with the results of
+// the run. When Find finds an entry it stages the files as read too: a
+// run that wrote them and died before committing left them in the work
+// tree, and the record about to say published must be committed with
+// them. Files as committed stage as no change.
+//
+// # Racing runs
+//
+// Two runs that publish different posts at once each write whole files.
+// When one run's push is rejected and replayed on the other's, each file
+// is merged entry by entry, keyed by entry ID: what ours added, changed
+// or removed since the base is applied to theirs; an entry both changed
+// goes to the newer updated time, ours on a tie, and to ours when one
+// side removed it. The result is sorted, trimmed to max_entries and
+// written by the feed's own encoder, so it is the same bytes one run
+// publishing both posts would have written. A version that does not
+// parse fails the merge and so the push, naming the file.
+//
 // # Entries
 //
 // An entry's ID is a tag URI (RFC 4151) made from the post's ID,

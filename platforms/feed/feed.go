@@ -27,6 +27,7 @@ const DefaultMaxEntries = 50
 // keeps its state in the files themselves, which it parses on every call.
 type Feed struct {
 	root       WriteFS
+	stage      StageFunc
 	mu         *locker
 	now        func() time.Time
 	atomPath   string
@@ -54,9 +55,22 @@ type Options struct {
 	// written; pass the repository's *os.Root. Nil builds a feed that can
 	// be planned but returns ErrNoRoot from every call.
 	Root WriteFS
+	// Stage, when set, is given the final content of every file the feed
+	// writes, and of its files as read when Find finds an entry, with
+	// the function that merges the file with another run's version by
+	// entry. herald apply passes the state store's PutFile, so that the
+	// files are committed with the results that describe them and merged
+	// when runs race. Nil stages nothing.
+	Stage StageFunc
 
 	mu *locker
 }
+
+// StageFunc hands a feed file to whatever commits it: its path relative
+// to the repository root, its final content, and merge, which combines
+// three versions of it (base, ours, theirs; nil for a missing one) by
+// entry. Its signature matches state.Store.PutFile, without the import.
+type StageFunc func(path string, data []byte, merge func(base, ours, theirs []byte) ([]byte, error)) error
 
 // New is the feed's platforms.Constructor without a repository root, for
 // commands that never write (plan, preview, validate): it checks the
@@ -71,16 +85,23 @@ func New(s platforms.Settings) (platforms.Publisher, error) {
 // one Constructor share a lock, so that the reconciler's concurrent calls
 // on two accounts never interleave their writes.
 func Constructor(root WriteFS) platforms.Constructor {
-	mu := &locker{}
+	return ConstructorWith(Options{Root: root})
+}
+
+// ConstructorWith is Constructor with every option: herald apply passes
+// the root and a Stage that puts the files in the state store. Feeds built
+// by one ConstructorWith share a lock.
+func ConstructorWith(opts Options) platforms.Constructor {
+	opts.mu = &locker{}
 	return func(s platforms.Settings) (platforms.Publisher, error) {
-		return NewWith(s, Options{Root: root, mu: mu})
+		return NewWith(s, opts)
 	}
 }
 
 // NewWith builds a feed from an account's settings and the program's
 // options. It checks the settings and does no I/O.
 func NewWith(s platforms.Settings, opts Options) (*Feed, error) {
-	f := &Feed{root: opts.Root, mu: opts.mu, now: s.Now, maxEntries: DefaultMaxEntries}
+	f := &Feed{root: opts.Root, stage: opts.Stage, mu: opts.mu, now: s.Now, maxEntries: DefaultMaxEntries}
 	if f.mu == nil {
 		f.mu = &locker{}
 	}
@@ -144,6 +165,9 @@ func repoPath(s platforms.Settings, key string) (string, error) {
 	clean := path.Clean(p)
 	if path.IsAbs(p) || !filepath.IsLocal(filepath.FromSlash(clean)) || clean == "." {
 		return "", fmt.Errorf("setting %s: %q leaves the repository: want a path relative to its root, inside it", key, p)
+	}
+	if first, _, _ := strings.Cut(clean, "/"); strings.EqualFold(first, ".git") || clean == ".herald/state" || strings.HasPrefix(clean, ".herald/state/") {
+		return "", fmt.Errorf("setting %s: %q is where git or herald's state lives: put the feed elsewhere", key, p)
 	}
 	return clean, nil
 }
@@ -309,8 +333,8 @@ func (f *Feed) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attem
 		return nil, fmt.Errorf("find %s: %w", p.PostID, err)
 	}
 	f.mu.Lock()
-	es, err := f.load()
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	es, raw, err := f.read()
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", p.PostID, err)
 	}
@@ -318,6 +342,16 @@ func (f *Feed) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attem
 	i := find(es, id)
 	if i < 0 {
 		return nil, fmt.Errorf("find %s: entry %s: %w", p.PostID, id, platforms.ErrNotFound)
+	}
+	// The entry may be there because a run wrote it and died before
+	// committing: the record about to say published must travel with
+	// the files that show it. Files as committed stage as no change.
+	for _, fl := range f.files() {
+		if data, ok := raw[fl.path]; ok {
+			if err := f.stageFile(fl, data); err != nil {
+				return nil, fmt.Errorf("find %s: %w", p.PostID, err)
+			}
+		}
 	}
 	return f.receipt(es[i]), nil
 }

@@ -436,6 +436,8 @@ func TestSettings(t *testing.T) {
 		{"root itself", map[string]any{"atom": "."}, "leaves the repository"},
 		{"directory", map[string]any{"atom": "public/"}, "names a directory"},
 		{"backslash", map[string]any{"atom": `..\feed.atom`}, "forward slashes"},
+		{"state dir", map[string]any{"atom": ".herald/state/feed.atom"}, "where git or herald's state lives"},
+		{"git dir", map[string]any{"json": "./.git/feed.json"}, "where git or herald's state lives"},
 		{"empty path", map[string]any{"atom": ""}, "want the path of a file"},
 		{"not a string", map[string]any{"atom": 3}, "want the path of a file"},
 		{"relative site_url", map[string]any{"atom": "a", "site_url": "example.com"}, "not an absolute http or https URL"},

@@ -65,32 +65,62 @@ func (f *Feed) files() []file {
 // an error naming it, even when it is not the record, because the next
 // write would replace it.
 func (f *Feed) load() ([]entry, error) {
+	es, _, err := f.read()
+	return es, err
+}
+
+// read is load that also returns the bytes of each file that exists, by
+// path.
+func (f *Feed) read() ([]entry, map[string][]byte, error) {
 	if f.root == nil {
-		return nil, ErrNoRoot
+		return nil, nil, ErrNoRoot
 	}
 	var record []entry
+	raw := map[string][]byte{}
 	for _, fl := range f.files() {
 		data, err := f.root.ReadFile(fl.path)
 		var es []entry
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
-			return nil, fmt.Errorf("read %s: %w", fl.path, err)
+			return nil, nil, fmt.Errorf("read %s: %w", fl.path, err)
 		default:
-			if es, err = fl.decode(data); err != nil {
-				return nil, fmt.Errorf("read %s: %w", fl.path, err)
+			if es, err = fl.parse(data); err != nil {
+				return nil, nil, fmt.Errorf("read %s: %w", fl.path, err)
 			}
-			ids := map[string]bool{}
-			for _, e := range es {
-				if ids[e.ID] {
-					return nil, fmt.Errorf("read %s: entry %s appears twice", fl.path, e.ID)
-				}
-				ids[e.ID] = true
-			}
+			raw[fl.path] = data
 		}
 		record = es
 	}
-	return record, nil
+	return record, raw, nil
+}
+
+// parse decodes a file's content and refuses an entry ID that appears
+// twice.
+func (fl file) parse(data []byte) ([]entry, error) {
+	es, err := fl.decode(data)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, e := range es {
+		if ids[e.ID] {
+			return nil, fmt.Errorf("entry %s appears twice", e.ID)
+		}
+		ids[e.ID] = true
+	}
+	return es, nil
+}
+
+// stageFile hands a file's final content to the Stage option, if any.
+func (f *Feed) stageFile(fl file, data []byte) error {
+	if f.stage == nil {
+		return nil
+	}
+	if err := f.stage(fl.path, data, f.merger(fl)); err != nil {
+		return fmt.Errorf("stage %s: %w", fl.path, err)
+	}
+	return nil
 }
 
 // change is one read-modify-write of the feed files under the feed's
@@ -127,6 +157,7 @@ func (f *Feed) change(ctx context.Context, edit func([]entry, time.Time) ([]entr
 	}
 	files := f.files()
 	var written []string
+	var contents [][]byte
 	cleanup := func() {
 		for _, name := range written {
 			_ = f.root.Remove(name)
@@ -151,6 +182,7 @@ func (f *Feed) change(ctx context.Context, edit func([]entry, time.Time) ([]entr
 			return f.fail(platforms.NotCreated, fmt.Errorf("write %s: %w", tmp, err))
 		}
 		written = append(written, tmp)
+		contents = append(contents, data)
 	}
 	if err := ctx.Err(); err != nil {
 		cleanup()
@@ -160,6 +192,14 @@ func (f *Feed) change(ctx context.Context, edit func([]entry, time.Time) ([]entr
 		if err := f.root.Rename(written[i], fl.path); err != nil {
 			cleanup()
 			return f.fail(platforms.Unknown, fmt.Errorf("replace %s: %w", fl.path, err))
+		}
+	}
+	// Every file is in place: stage what it now holds. A file that cannot
+	// be staged is written but would not be committed, which only a look
+	// at the files can settle: Unknown.
+	for i, fl := range files {
+		if err := f.stageFile(fl, contents[i]); err != nil {
+			return f.fail(platforms.Unknown, err)
 		}
 	}
 	return nil
