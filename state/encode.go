@@ -87,7 +87,8 @@ func Decode(name string, data []byte) (*Record, error) {
 	if err := r.validate(); err != nil {
 		return fail(err)
 	}
-	return normalize(&r), nil
+	normalizeInPlace(&r)
+	return &r, nil
 }
 
 // validate checks what Encode and Decode both require.
@@ -116,6 +117,13 @@ func (r *Record) validate() error {
 // that a decoded record and the record that was encoded compare equal.
 func normalize(r *Record) *Record {
 	c := r.Clone()
+	normalizeInPlace(c)
+	return c
+}
+
+// normalizeInPlace is normalize on a record nobody else holds, such as
+// one just decoded.
+func normalizeInPlace(c *Record) {
 	if len(c.Targets) == 0 {
 		c.Targets = nil
 	}
@@ -141,7 +149,6 @@ func normalize(r *Record) *Record {
 		}
 		c.Targets[name] = ts
 	}
-	return c
 }
 
 func utc(t time.Time) time.Time {

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 )
@@ -14,11 +17,60 @@ import (
 // ascending order of file path: how commands that only read state (plan,
 // status) see it, without git. A file that is not a valid record, or
 // whose post does not match its path, is an error naming the file: state
-// is never silently skipped. Files are read and decoded by a few workers
-// at once, because opening a path inside an os.Root and decoding JSON
-// both cost more than the walk; fn is still called in order, from one
-// goroutine.
+// is never silently skipped.
 func WalkFS(ctx context.Context, fsys fs.FS, fn func(*Record) error) error {
+	paths, err := recordPaths(ctx, fsys)
+	if err != nil {
+		return err
+	}
+	return readAll(ctx, paths, func(path string) ([]byte, error) { return fs.ReadFile(fsys, path) }, Decode, fn)
+}
+
+// DecodeFunc decodes a record file's bytes, as Decode does; a caller may
+// pass one that remembers records it decoded before.
+type DecodeFunc func(name string, data []byte) (*Record, error)
+
+// WalkRoot is WalkFS over a repository opened as an os.Root. An os.Root
+// resolves a path one directory at a time, so each record's directory is
+// opened once and its files are read from there: one system call a file
+// instead of one per directory of its path.
+//
+// decode decodes each file; nil means Decode.
+func WalkRoot(ctx context.Context, root *os.Root, decode DecodeFunc, fn func(*Record) error) error {
+	if decode == nil {
+		decode = Decode
+	}
+	paths, err := recordPaths(ctx, root.FS())
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	dirs := map[string]*os.Root{}
+	defer func() {
+		for _, d := range dirs {
+			d.Close()
+		}
+	}()
+	read := func(p string) ([]byte, error) {
+		dir, name := path.Split(p)
+		mu.Lock()
+		d, ok := dirs[dir]
+		if !ok {
+			var err error
+			if d, err = root.OpenRoot(strings.TrimSuffix(dir, "/")); err != nil {
+				mu.Unlock()
+				return nil, err
+			}
+			dirs[dir] = d
+		}
+		mu.Unlock()
+		return d.ReadFile(name)
+	}
+	return readAll(ctx, paths, read, decode, fn)
+}
+
+// recordPaths lists the record files under Dir, in ascending order.
+func recordPaths(ctx context.Context, fsys fs.FS) ([]string, error) {
 	var paths []string
 	err := fs.WalkDir(fsys, Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -30,12 +82,17 @@ func WalkFS(ctx context.Context, fsys fs.FS, fn func(*Record) error) error {
 		return ctx.Err()
 	})
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // nothing published yet
+		return nil, nil // nothing published yet
 	}
-	if err != nil {
-		return err
-	}
+	return paths, err
+}
 
+// readAll reads and decodes the records at paths with a few workers at
+// once (opening files and decoding JSON cost more than the walk), then
+// calls fn for each in order, from one goroutine.
+func readAll(ctx context.Context, paths []string, read func(string) ([]byte, error), decode DecodeFunc, fn func(*Record) error) error {
+	// Decoding allocates much and keeps little: collect less often.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	type result struct {
 		rec *Record
 		err error
@@ -48,7 +105,7 @@ func WalkFS(ctx context.Context, fsys fs.FS, fn func(*Record) error) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i].rec, results[i].err = readRecord(fsys, paths[i])
+				results[i].rec, results[i].err = readRecord(read, decode, paths[i])
 			}
 		}()
 	}
@@ -76,16 +133,16 @@ func WalkFS(ctx context.Context, fsys fs.FS, fn func(*Record) error) error {
 
 // readRecord reads and decodes one record file, checking that it belongs
 // to the post its path names.
-func readRecord(fsys fs.FS, path string) (*Record, error) {
+func readRecord(read func(string) ([]byte, error), decode DecodeFunc, path string) (*Record, error) {
 	id, err := IDOf(path)
 	if err != nil {
 		return nil, &FileError{File: path, Err: err}
 	}
-	data, err := fs.ReadFile(fsys, path)
+	data, err := read(path)
 	if err != nil {
 		return nil, &FileError{File: path, Err: err}
 	}
-	r, err := Decode(path, data)
+	r, err := decode(path, data)
 	if err != nil {
 		return nil, err
 	}

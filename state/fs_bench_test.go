@@ -20,7 +20,7 @@ func BenchmarkWalkFS(b *testing.B) {
 	defer root.Close()
 	for b.Loop() {
 		n := 0
-		if err := WalkFS(b.Context(), root.FS(), func(*Record) error { n++; return nil }); err != nil {
+		if err := WalkRoot(b.Context(), root, nil, func(*Record) error { n++; return nil }); err != nil {
 			b.Fatal(err)
 		}
 		if n == 0 {

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -45,5 +47,51 @@ func TestWalkFS(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestWalkRootMatchesWalkFS: reading through per-directory roots gives
+// the same records, in the same order, and the same errors.
+func TestWalkRootMatchesWalkFS(t *testing.T) {
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	for _, id := range []string{"z", "blog/launch", "blog/2026/a", "a"} {
+		data, err := Encode(&Record{Post: id, Targets: map[string]TargetState{"x": {Status: StatusPublished, UpdatedAt: t0}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := PathOf(id)
+		if err := root.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := root.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	collect := func(walk func(func(*Record) error) error) []string {
+		var ids []string
+		if err := walk(func(r *Record) error { ids = append(ids, r.Post); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	viaFS := collect(func(fn func(*Record) error) error { return WalkFS(t.Context(), root.FS(), fn) })
+	viaRoot := collect(func(fn func(*Record) error) error { return WalkRoot(t.Context(), root, nil, fn) })
+	if diff := cmp.Diff([]string{"a", "blog/2026/a", "blog/launch", "z"}, viaRoot); diff != "" {
+		t.Errorf("WalkRoot (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(viaFS, viaRoot); diff != "" {
+		t.Errorf("WalkRoot differs from WalkFS:\n%s", diff)
+	}
+	if err := root.WriteFile(".herald/state/blog/bad.json", []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = WalkRoot(t.Context(), root, nil, func(*Record) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), ".herald/state/blog/bad.json") {
+		t.Errorf("error %v, want one naming the bad file", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/vcache"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
@@ -66,7 +67,17 @@ func makePlan(ctx context.Context, e *env, f *planFlags, load func(*reconcile.Re
 	if !f.noCache {
 		key = cacheKey()
 	}
+	// The posts and the state are read at once: they do not depend on
+	// each other, and each leaves a core idle at times.
+	var records []*state.Record
+	var loadErr error
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		records, loadErr = load(repo)
+	}()
 	rep, err := repo.Check(ctx, reconcile.CheckOptions{CacheKey: key})
+	<-loaded
 	if err != nil {
 		repo.Close()
 		return nil, err
@@ -76,10 +87,9 @@ func makePlan(ctx context.Context, e *env, f *planFlags, load func(*reconcile.Re
 		repo.Close()
 		return nil, &exitError{code: 1, err: fmt.Errorf("%s in the content: nothing is planned from an invalid tree (herald validate shows them)", plural(len(rep.Errors), "problem"))}
 	}
-	records, err := load(repo)
-	if err != nil {
+	if loadErr != nil {
 		repo.Close()
-		return nil, fmt.Errorf("read state: %w", err)
+		return nil, fmt.Errorf("read state: %w", loadErr)
 	}
 	p := reconcile.MakePlan(reconcile.PlanInput{
 		Now: now, Posts: rep.Summaries, Records: records, Config: repo.Config,
@@ -88,16 +98,33 @@ func makePlan(ctx context.Context, e *env, f *planFlags, load func(*reconcile.Re
 	return &planned{repo: repo, report: rep, records: records, plan: p}, nil
 }
 
-// readState reads the records in the work tree.
-func readState(ctx context.Context) func(*reconcile.Repo) ([]*state.Record, error) {
+// readState reads the records in the work tree, through the record cache
+// unless cached is false.
+func readState(ctx context.Context, e *env, cached bool) func(*reconcile.Repo) ([]*state.Record, error) {
 	return func(repo *reconcile.Repo) ([]*state.Record, error) {
 		var records []*state.Record
-		err := state.WalkFS(ctx, repo.FS, func(r *state.Record) error {
+		err := walkState(ctx, e, repo, cached, func(r *state.Record) error {
 			records = append(records, r)
 			return nil
 		})
 		return records, err
 	}
+}
+
+// walkState calls fn for every record in the work tree. With cached, a
+// record file whose bytes were decoded before is not decoded again.
+func walkState(ctx context.Context, e *env, repo *reconcile.Repo, cached bool, fn func(*state.Record) error) error {
+	if !cached {
+		return state.WalkRoot(ctx, repo.Root(), nil, fn)
+	}
+	rc := vcache.OpenRecords(repo.Root())
+	if err := state.WalkRoot(ctx, repo.Root(), rc.Decode, fn); err != nil {
+		return err
+	}
+	if err := rc.Save(); err != nil {
+		e.log.Warn("could not save the state cache", "error", err.Error())
+	}
+	return nil
 }
 
 // capabilities tells the plan what each platform's adapter can do, from
@@ -154,7 +181,7 @@ printed and plan exits 1.`,
 				if len(args) > 0 {
 					return usagef("plan takes no arguments, got %q", args[0])
 				}
-				pl, err := makePlan(ctx, e, &f, readState(ctx))
+				pl, err := makePlan(ctx, e, &f, readState(ctx, e, !f.noCache))
 				if err != nil {
 					return err
 				}

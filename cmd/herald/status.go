@@ -61,7 +61,7 @@ draft.`,
 					return err
 				}
 				records := map[string]*state.Record{}
-				if err := state.WalkFS(ctx, repo.FS, func(r *state.Record) error { records[r.Post] = r; return nil }); err != nil {
+				if err := walkState(ctx, e, repo, true, func(r *state.Record) error { records[r.Post] = r; return nil }); err != nil {
 					return fmt.Errorf("read state: %w", err)
 				}
 				rows := statusRows(rep.Summaries, records, e.now())
