@@ -65,7 +65,8 @@
 //     extract_url_without_protocol: false (so only http(s) URLs) count 23;
 //     a mention @user@domain counts as @user. PLATFORMS.md marked the
 //     grapheme rule ⚠️; it is confirmed. The content warning comes from the
-//     override key spoiler_text and is added to the first part's length.
+//     override key spoiler_text and is added to every part's length: the
+//     adapter sends it with every status of a thread.
 //   - Threads: Meta's Threads Posts page: "Text posts are limited to 500
 //     characters. Emojis are counted as the number of UTF-8 bytes." Other
 //     grapheme clusters count 1 (an assumption: Meta does not define

@@ -147,10 +147,9 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 		if numbered {
 			text += numberSuffix(len(pieces) > 1, i+1, len(pieces))
 		}
-		part := Part{Text: text, Facets: facets, Length: Count(t.Platform, text), Bytes: len(text), Line: pieceLines[i]}
-		if i == 0 {
-			part.Length += spoiler
-		}
+		// Mastodon's content warning goes with every status of a thread
+		// and counts against each one's limit.
+		part := Part{Text: text, Facets: facets, Length: Count(t.Platform, text) + spoiler, Bytes: len(text), Line: pieceLines[i]}
 		out.Parts = append(out.Parts, part)
 	}
 	return out, nil

@@ -272,3 +272,20 @@ func FuzzCountX(f *testing.F) {
 		_ = EscapeLittle(text, detect(text, Style{Tags: true, Mentions: MentionHandle}, nil, nil))
 	})
 }
+
+// TestSpoilerCountsOnEveryPart: Mastodon sends the content warning with
+// every status of a thread, so every part's length includes it.
+func TestSpoilerCountsOnEveryPart(t *testing.T) {
+	p := postFromMarkdown("First part.\n\n---\n\nSecond part.\n")
+	p.Overrides = map[string]*schema.Override{"masto": {Extra: map[string]any{SpoilerKey: "CW: food"}}}
+	out, err := Render(p, schema.Target{Name: "masto", Platform: "mastodon"}, schema.Limits{Length: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw := CountMastodon("CW: food")
+	for i, want := range []int{CountMastodon("First part.") + cw, CountMastodon("Second part.") + cw} {
+		if out.Parts[i].Length != want {
+			t.Errorf("part %d length %d, want %d (text and warning)", i+1, out.Parts[i].Length, want)
+		}
+	}
+}
