@@ -203,6 +203,9 @@ type CheckOptions struct {
 	Keep bool
 }
 
+// checkMemoryLimit is the soft heap limit while checking (see Check).
+const checkMemoryLimit = 384 << 20
+
 // Report is what checking a whole repository found.
 type Report struct {
 	Summaries []schema.Summary // every post that could be read, in file order
@@ -222,6 +225,10 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 	// CUE allocates much and keeps little: collecting less often is
 	// faster, and the heap stays small because nothing is hoarded.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	// ... but not without bound: a soft limit makes the collector work
+	// harder as the heap nears it, so a 100,000-post tree stays within
+	// its memory budget while small trees keep the fast setting.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(checkMemoryLimit))
 
 	workers := opts.Workers
 	if workers <= 0 {

@@ -42,6 +42,7 @@ type command struct {
 // part of.
 func commands() []*command {
 	return []*command{
+		demoCommand(),
 		initCommand(),
 		newCommand(),
 		validateCommand(),
