@@ -228,7 +228,10 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 	// ... but not without bound: a soft limit makes the collector work
 	// harder as the heap nears it, so a 100,000-post tree stays within
 	// its memory budget while small trees keep the fast setting.
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(checkMemoryLimit))
+	// A lower limit the user set (GOMEMLIMIT) is kept.
+	if prev := debug.SetMemoryLimit(-1); prev > checkMemoryLimit {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(checkMemoryLimit))
+	}
 
 	workers := opts.Workers
 	if workers <= 0 {

@@ -255,4 +255,3 @@ func listCommits(w io.Writer, remote string) error {
 		return nil
 	})
 }
-
