@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -60,6 +61,8 @@ type config struct {
 	stored *platforms.Token
 	// noStore leaves the token store empty.
 	noStore bool
+	// wrap, when set, wraps the HTTP transport to the fake.
+	wrap func(http.RoundTripper) http.RoundTripper
 }
 
 func newSetup(t *testing.T, cfg config) *setup {
@@ -89,7 +92,11 @@ func newSetup(t *testing.T, cfg config) *setup {
 		}
 		values[k] = v
 	}
-	s.a = newAdapter(t, f, c, s.tokens, values, cfg.env, s.logs)
+	hc := f.Client()
+	if cfg.wrap != nil {
+		hc = &http.Client{Transport: cfg.wrap(hc.Transport)}
+	}
+	s.a = newAdapter(t, f, hc, c, s.tokens, values, cfg.env, s.logs)
 	threads.SetSleep(s.a, func(d time.Duration) {
 		s.sleeps = append(s.sleeps, d)
 		c.Add(d)
@@ -97,12 +104,12 @@ func newSetup(t *testing.T, cfg config) *setup {
 	return s
 }
 
-func newAdapter(t *testing.T, f *threads.Fake, c *clock, tokens platforms.TokenStore, values map[string]any, e env, logs io.Writer) *threads.Threads {
+func newAdapter(t *testing.T, f *threads.Fake, hc *http.Client, c *clock, tokens platforms.TokenStore, values map[string]any, e env, logs io.Writer) *threads.Threads {
 	t.Helper()
 	reg := platforms.NewRegistry(map[string]platforms.Constructor{"threads": threads.New})
 	pub, err := reg.New(platforms.Settings{
 		Account: "main", Platform: "threads", BaseURL: f.APIURL(), Values: values, Getenv: e.Getenv,
-		HTTPClient: f.Client(), Now: c.Now, Tokens: tokens,
+		HTTPClient: hc, Now: c.Now, Tokens: tokens,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

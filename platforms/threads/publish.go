@@ -90,7 +90,7 @@ func (a *Threads) check(p *platforms.Payload) (string, error) {
 		}
 	}
 	if len(p.Media) > 0 && a.mediaBase == "" {
-		return "", notCreated(errors.New("Threads has no upload: it fetches each image from a public URL. Set media_base_url on the account to the URL prefix where the repository's files are served (e.g. https://example.com/), so that herald sends that prefix followed by each file's repository path"))
+		return "", notCreated(errors.New("Threads has no upload: it fetches each image from a public URL: set media_base_url on the account to the URL prefix where the repository's files are served (e.g. https://example.com/), so that herald sends that prefix followed by each file's repository path"))
 	}
 	if len(p.Media) > MaxCarousel {
 		return "", notCreated(fmt.Errorf("the post has %d media; a Threads carousel takes at most %d", len(p.Media), MaxCarousel))
