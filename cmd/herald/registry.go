@@ -5,6 +5,7 @@ import (
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/platforms/mastodon"
+	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/x"
 )
 
@@ -23,6 +24,7 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 		"bluesky":  bluesky.New,
 		"feed":     feedCtor,
 		"mastodon": mastodon.New,
+		"threads":  threads.New,
 		"x":        x.New,
 	})
 }
