@@ -4,6 +4,7 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/x"
 )
@@ -22,6 +23,7 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 	return platforms.NewRegistry(map[string]platforms.Constructor{
 		"bluesky":  bluesky.New,
 		"feed":     feedCtor,
+		"linkedin": linkedin.New,
 		"mastodon": mastodon.New,
 		"x":        x.New,
 	})
