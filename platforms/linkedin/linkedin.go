@@ -211,8 +211,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// client returns an httpx client for one call, with the version headers
-// and every secret known so far registered for redaction. A fresh client
+// client returns an httpx client for one call, with every secret known
+// so far registered for redaction. A fresh client
 // per call keeps the redactor right when the token is refreshed.
 func (a *LinkedIn) client(hc *http.Client) *httpx.Client {
 	if hc == nil {
@@ -220,7 +220,6 @@ func (a *LinkedIn) client(hc *http.Client) *httpx.Client {
 	}
 	c := &httpx.Client{
 		BaseURL: a.base, HTTP: hc, UserAgent: "herald", Now: a.now, Logger: a.log,
-		Header:       http.Header{"Linkedin-Version": {a.version}, "X-Restli-Protocol-Version": {RestliProtocol}},
 		ErrorMessage: errorMessage,
 	}
 	a.mu.Lock()
@@ -265,8 +264,14 @@ func (a *LinkedIn) doOnce(ctx context.Context, hc *http.Client, r httpx.Request,
 	} else {
 		r.Header = r.Header.Clone()
 	}
+	// The version headers go with the request, not the client, whose
+	// header values httpx treats as secrets.
+	r.Header.Set("Linkedin-Version", a.version)
+	r.Header.Set("X-Restli-Protocol-Version", RestliProtocol)
+	c := a.client(hc)
+	c.Redact.Add(tok)
 	r.Header.Set("Authorization", "Bearer "+tok)
-	return a.client(hc).DoJSON(ctx, r, out)
+	return c.DoJSON(ctx, r, out)
 }
 
 // restliQuery returns a copy of the settings' *http.Client whose requests
