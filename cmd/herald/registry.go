@@ -4,6 +4,7 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/x"
@@ -23,6 +24,7 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 	return platforms.NewRegistry(map[string]platforms.Constructor{
 		"bluesky":  bluesky.New,
 		"feed":     feedCtor,
+		"linkedin": linkedin.New,
 		"mastodon": mastodon.New,
 		"threads":  threads.New,
 		"x":        x.New,

@@ -1,0 +1,30 @@
+package linkedin_test
+
+import (
+	"testing"
+
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/linkedin"
+	"github.com/heraldhq/herald/platforms/platformtest"
+)
+
+func harness(author string) platformtest.Harness {
+	return platformtest.Harness{
+		New: func(t *testing.T, e platformtest.Env) (platforms.Publisher, platformtest.Backend) {
+			s := newSetup(t, linkedin.FakeOptions{Author: author, Now: e.Now})
+			return s.li, s.fake
+		},
+		Capabilities: platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		// LinkedIn has no threads: Prepare joins the parts into one post.
+		MaxParts: 1,
+		MaxMedia: linkedin.MaxImages,
+		// LinkedIn has no idempotency key: an unknown outcome is settled
+		// by Find.
+		Idempotent: false,
+	}
+}
+
+func TestConformance(t *testing.T) {
+	t.Run("member", func(t *testing.T) { platformtest.Run(t, harness("urn:li:person:8675309")) })
+	t.Run("organization", func(t *testing.T) { platformtest.Run(t, harness("urn:li:organization:2414183")) })
+}

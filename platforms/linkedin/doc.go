@@ -1,0 +1,177 @@
+// Package linkedin is the LinkedIn adapter, over the versioned REST Posts
+// API: it publishes a post with images and alt text and a first comment,
+// edits its text, deletes it, reads its statistics, and looks up an
+// attempt whose outcome is unknown among the author's recent posts. Fake
+// is its contract fake, which herald demo can run outside tests.
+//
+// # Settings
+//
+// An account of platform linkedin reads these keys. Secrets are never
+// written in the configuration, only the names of the environment
+// variables that hold them.
+//
+//	author             required: urn:li:person:<id> (a member, scope
+//	                   w_member_social) or urn:li:organization:<id> (a
+//	                   page, scope w_organization_social with an
+//	                   ADMINISTRATOR, DIRECT_SPONSORED_CONTENT_POSTER or
+//	                   CONTENT_ADMIN role)
+//	version            the LinkedIn-Version header, YYYYMM (default
+//	                   DefaultVersion, 202605); LinkedIn sunsets versions
+//	                   about a year after release, so bump it yearly
+//	token_url          the OAuth token endpoint (default
+//	                   https://www.linkedin.com/oauth/v2/accessToken)
+//	find_count         how many recent posts Find reads, 1-100 (default 20)
+//	access_token_env   the access token, when the token store has none
+//	refresh_token_env  the refresh token (approved partners only)
+//	client_id_env      the app's client ID, for refreshing
+//	client_secret_env  the app's client secret, for refreshing
+//
+// Settings.BaseURL is the API's base, default https://api.linkedin.com/rest.
+// Further scopes: r_member_social (member) or r_organization_social (page)
+// for Find and the edit read-back; r_member_postAnalytics (member) or
+// rw_organization_admin (page) for metrics.
+//
+// # Tokens
+//
+// The token comes from Settings.Tokens (herald auth), else from
+// access_token_env. Every call sends Authorization: Bearer, LinkedIn-Version
+// and X-Restli-Protocol-Version: 2.0.0. Access tokens last 60 days. A
+// token whose expiry is known is refreshed once it has lapsed, with
+// grant_type=refresh_token, the client ID and the secret, at token_url;
+// the new token is saved through Settings.Tokens before it is used. The
+// refresh token's own expiry (365 days from the first authorization, not
+// extended by refreshing) is kept in Token.RefreshExpiry. A token from the
+// environment has no known expiry: it is refreshed when LinkedIn answers
+// 401. Without a refresh token (most apps: LinkedIn gives them to approved
+// partners only), or with one that has lapsed or is refused, the error
+// wraps platforms.ErrNeedsReconnect, gives the expiry date and says
+// "LinkedIn tokens last 60 days; run herald auth linkedin". Any 401 from
+// the API wraps ErrNeedsReconnect as well.
+//
+// # Publishing
+//
+// LinkedIn has no threads. Prepare joins a post's parts with a blank line
+// into one part (the receipt has one ID), so the plan shows the one post
+// that is sent, and refuses a text over 3000 UTF-16 code units
+// (render.CountLinkedIn, after escaping), which LinkedIn would cut
+// silently. The renderer already writes LinkedIn's little format (every
+// reserved character \ | { } @ [ ] ( ) < > # * _ ~ backslash-escaped, a
+// #tag as the template {hashtag|\#|tag}); Prepare escapes any reserved
+// character that is still bare, leaving escapes and templates alone, and
+// escapes the first_comment option, which is plain text.
+//
+// Publish sends POST /rest/posts with author, commentary, visibility
+// PUBLIC, distribution {feedDistribution MAIN_FEED, targetEntities [],
+// thirdPartyDistributionChannels []}, lifecycleState PUBLISHED and
+// isReshareDisabledByAuthor false; the answer is 201 with the post's URN
+// in the x-restli-id header (a 201 without it is Outcome Unknown, for Find
+// to settle). The public URL is https://www.linkedin.com/feed/update/<urn>/.
+// Images (JPEG, PNG, GIF; at most 20; alt text up to 4086 characters) are
+// uploaded first: POST /rest/images?action=initializeUpload with the
+// author as owner gives an uploadUrl and an image URN, the bytes are PUT
+// to the uploadUrl exactly as given (its query is signed; only its host
+// and path ever appear in errors), and GET /rest/images/{urn} is polled
+// until AVAILABLE, for at most 30 s. One image goes in content.media {id,
+// altText}, two to twenty in content.multiImage.images. The first_comment
+// option is then posted with POST /rest/socialActions/{urn}/comments
+// {actor, object, message.text}; if that fails the post still counts as
+// published: Publish returns the receipt, logs a warning, and sets
+// Receipt.Extra["first_comment"] to "failed" (else to the comment's URN).
+// URNs in paths are URL-encoded.
+//
+// # Errors
+//
+// Errors are *platforms.APIError read from LinkedIn's envelope
+// {"status", "serviceErrorCode", "code", "message"} (the code is the
+// symbolic code when present, else serviceErrorCode). 401 is not
+// retryable and needs a reconnect; 403 names the scope the author needs;
+// 4xx are NotCreated; 5xx and a timeout after sending are Unknown. 429 is
+// retryable: LinkedIn sends no Retry-After and no rate-limit headers, and
+// its quotas are daily and reset at midnight UTC, so RetryAfter runs until
+// the next midnight UTC (a Retry-After, should one come, is honoured
+// instead). For the same reason the adapter does not implement
+// platforms.RateLimitReporter: there are no headers to report from, and
+// the daily limits are not published (they show only in the developer
+// portal).
+//
+// # Edit, delete, find, metrics
+//
+// Update sends POST /rest/posts/{urn} with X-RestLi-Method: PARTIAL_UPDATE
+// and {"patch":{"$set":{"commentary":...}}} (only the text can change),
+// then reads the post back with GET /rest/posts/{urn}: LinkedIn has been
+// reported to answer 204 and keep the old text, which is then an error
+// (code not-updated). A read-back LinkedIn forbids (403) is logged and the
+// edit trusted. Delete sends DELETE /rest/posts/{urn}; a 404 is not an
+// error.
+//
+// Find has no idempotency key to use: it reads GET
+// /rest/posts?author=<urn>&q=author&count=<find_count>&sortBy=CREATED and
+// takes the newest published post whose commentary is exactly the text
+// Publish sends (compared as little text, or as LinkedIn shows it, in case
+// LinkedIn returns the escapes resolved). Two posts with the same text
+// cannot be told apart, and posts older than the last find_count are not
+// seen.
+//
+// Metrics, for a page: GET /rest/organizationalEntityShareStatistics
+// ?q=organizationalEntity&organizationalEntity=<org>&shares=List(<urn>)
+// (ugcPosts=List(...) for a urn:li:ugcPost), whose totalShareStatistics
+// give likeCount (likes), commentCount (replies), shareCount (reposts),
+// impressionCount and clickCount. For a member: GET
+// /rest/memberCreatorPostAnalytics?q=entity&entity=(share:<urn>) ((ugc:...)
+// for a ugcPost) once for each queryType REACTION, COMMENT, RESHARE and
+// IMPRESSION with aggregation=TOTAL; clicks are nil. Quotes and saves are
+// nil for both. Rest.li structures in these queries keep their
+// parentheses and commas literal, so their query strings are built by
+// hand. A 404 wraps platforms.ErrDeletedRemotely.
+//
+// # What was verified, and against what
+//
+//   - Headers LinkedIn-Version (YYYYMM) and X-Restli-Protocol-Version
+//     2.0.0 on every call: Microsoft Learn, Images API page ("All APIs
+//     require the request headers ...").
+//   - Refresh tokens: Microsoft Learn, "Programmatic refresh tokens":
+//     approved MDP partners only, access tokens 60 days, refresh tokens
+//     365 days and not extended by refreshing, refresh_token_expires_in in
+//     the answer. The request (grant_type=refresh_token, refresh_token,
+//     client_id, client_secret, form-encoded, to /oauth/v2/accessToken)
+//     is the official linkedin-api-python-client's.
+//   - x-restli-id: the official python client reads a created entity's ID
+//     from that header; several other clients agree. PLATFORMS.md had it
+//     ⚠️; now confirmed by LinkedIn's own client.
+//   - Little format: Microsoft Learn's little-text-format page (reserved
+//     characters must be escaped; MentionElement, HashtagElement and the
+//     hashtag template). The reserved set and the silent truncation are
+//     from crossposter v1.1.5 and linkedctl #194 (⚠️, as PLATFORMS.md).
+//   - memberCreatorPostAnalytics: Microsoft Learn, "Member Post
+//     Statistics" (entity finder, r_member_postAnalytics, query types
+//     IMPRESSION, MEMBERS_REACHED, RESHARE, REACTION, COMMENT). The exact
+//     entity=(share:...)/(ugc:...) syntax and the elements[].count answer
+//     are from several independent clients (⚠️).
+//   - organizationalEntityShareStatistics: Microsoft Learn, "Organization
+//     Share Statistics" (organic only, 12-month window,
+//     rw_organization_admin). PLATFORMS.md had it ❓; the endpoint is
+//     confirmed, the shares=List(...) parameter and totalShareStatistics
+//     field names come from clients (⚠️).
+//   - Comments API body {actor, object, message.text}: several clients
+//     (⚠️).
+//   - Images initializeUpload {"initializeUploadRequest":{"owner"}} ->
+//     {value:{uploadUrl, image, uploadUrlExpiresAt}}: an OpenAPI schema and
+//     several clients (⚠️, as PLATFORMS.md).
+//
+// # Uncertain
+//
+//   - Whether GET /rest/posts returns commentary escaped or resolved (❓):
+//     Find accepts both.
+//   - The bodies of an expired token (EXPIRED_ACCESS_TOKEN, 65601) and of
+//     a refused refresh token (400 invalid_request) are as clients report
+//     them (⚠️); the adapter keys on the status, not the body.
+//   - The 4086-character alt text limit and the sortBy=CREATED finder
+//     parameter are from memory of the Posts API page, not re-verified
+//     (❓).
+//   - What the statistics endpoints answer for a deleted post (❓): the
+//     fake answers 404; an empty answer gives nil metrics, not drift.
+//   - PARTIAL_UPDATE reliability (⚠️): handled by the read-back.
+//   - The fake's 429 daily-quota body is modelled on reports, not docs.
+//     The conformance suite's injected 429 carries Retry-After 30, which
+//     LinkedIn never sends; Fake.ExhaustQuota answers as LinkedIn does.
+package linkedin
