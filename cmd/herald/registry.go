@@ -11,11 +11,10 @@ import (
 )
 
 // registry lists every platform adapter herald has. root is the content
-// repository for adapters that write into it (the feed); nil for commands
-// that never publish, which still learn what each adapter can do. stage,
-// with a root, receives every file such an adapter writes, with its merge
-// function, so that apply commits the files with its results (see
-// stageIn); nil stages nothing.
+// repository for adapters that write into it (the feed), and stage hands
+// what they write to the state store, to be committed with the run's
+// results; both nil for commands that never publish, which still learn
+// what each adapter can do.
 func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 	feedCtor := feed.New
 	if root != nil {
