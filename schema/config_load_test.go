@@ -231,3 +231,21 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 	golden(t, "config_errors.golden", []byte(all.String()))
 }
+
+// TestSecretSettingNames: a setting that holds a secret (its name ends in
+// one) is refused; one that only names something about it is not.
+func TestSecretSettingNames(t *testing.T) {
+	for key, secret := range map[string]bool{
+		"access_token": true, "api_key": true, "client_secret": true, "password": true, "tokens": true,
+		"token_url": false, "key_file": false, "token_env": false, "secret_store_url": false, "handle": false,
+	} {
+		t.Run(key, func(t *testing.T) {
+			src := "accounts:\n  x:\n    " + key + ": value\n"
+			_, err := LoadConfig(fstest.MapFS{"herald.yaml": {Data: []byte(src)}})
+			got := err != nil && strings.Contains(err.Error(), "secrets must not be written")
+			if got != secret {
+				t.Errorf("refused as a secret = %v, want %v (err: %v)", got, secret, err)
+			}
+		})
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +21,10 @@ import (
 
 	"github.com/heraldhq/herald/examples"
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/platformtest"
+	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/x"
 )
 
@@ -83,18 +87,28 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		Handles: map[string]string{"priyanair.bsky.social": "did:plc:priyanairdemo0000000000a"}})
 	masto := mastodon.NewFake(reporter, mastodon.FakeOptions{Token: mastodonToken, MaxChars: 500, Username: "sluice", Now: clock})
 	xf := x.NewFake(reporter, x.FakeOptions{Username: "sluicehq", Now: clock})
+	li := linkedin.NewFake(reporter, linkedin.FakeOptions{Author: "urn:li:organization:81234567", Now: clock})
+	// Threads fetches images from a public URL, as Meta's crawler does:
+	// the demo serves the repository's files on 127.0.0.1 for it.
+	files := httptest.NewServer(http.FileServer(http.Dir(site)))
+	defer files.Close()
+	th := threads.NewFake(reporter, threads.FakeOptions{Username: "sluicehq", Now: clock, Fetch: fetch})
 	settings := map[string]map[string]string{
 		"bluesky":  {"base_url": bsky.URL(), "appview_url": bsky.AppViewURL()},
 		"mastodon": {"base_url": masto.URL()},
 		"x":        {"base_url": xf.URL()},
+		"linkedin": {"base_url": li.URL(), "token_url": li.TokenURL()},
+		"threads":  {"base_url": th.APIURL(), "auth_base_url": th.AuthURL(), "media_base_url": files.URL + "/"},
 	}
 	secrets := map[string]string{
-		"BLUESKY_APP_PASSWORD": blueskyPassword,
-		"MASTODON_TOKEN":       mastodonToken,
-		"X_CLIENT_ID":          "herald-client",
-		"X_ACCESS_TOKEN":       xf.AccessToken(),
-		"X_REFRESH_TOKEN":      xf.RefreshToken(),
-		"HERALD_NOW":           now.Format(time.RFC3339),
+		"BLUESKY_APP_PASSWORD":  blueskyPassword,
+		"MASTODON_TOKEN":        mastodonToken,
+		"X_CLIENT_ID":           "herald-client",
+		"X_ACCESS_TOKEN":        xf.AccessToken(),
+		"X_REFRESH_TOKEN":       xf.RefreshToken(),
+		"LINKEDIN_ACCESS_TOKEN": li.AccessToken(),
+		"THREADS_ACCESS_TOKEN":  th.AccessToken(),
+		"HERALD_NOW":            now.Format(time.RFC3339),
 	}
 	if err := pointAccounts(filepath.Join(site, "herald.yaml"), settings); err != nil {
 		return fmt.Errorf("point the example at the fakes: %w", err)
@@ -130,6 +144,21 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		return fmt.Errorf("the fakes saw %d requests that break a platform's contract: %s", len(errs), errs[0])
 	}
 	return listCommits(e.stdout, remote)
+}
+
+// fetch gets a media URL the way a platform's crawler would, for the
+// fakes that take media by URL.
+func fetch(rawURL string) ([]byte, string, error) {
+	resp, err := http.Get(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("fetch %s: %s", rawURL, resp.Status)
+	}
+	data, err := io.ReadAll(resp.Body)
+	return data, resp.Header.Get("Content-Type"), err
 }
 
 // copyFS copies the tree under dir in fsys to target.
