@@ -51,6 +51,7 @@ func commands() []*command {
 		applyCommand(),
 		statusCommand(),
 		resolveCommand(),
+		authCommand(),
 		versionCommand(),
 		helpCommand(),
 	}
