@@ -187,8 +187,11 @@ func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconc
 		}
 	}
 	slices.Sort(accounts)
+	if len(accounts) > 0 {
+		fmt.Fprintln(e.stdout)
+	}
 	for _, a := range accounts {
-		fmt.Fprintf(e.stdout, "Account %s needs reconnecting: run herald auth %s\n", a, a)
+		fmt.Fprintf(e.stdout, "account %s needs reconnecting: run herald auth %s\n", a, a)
 	}
 }
 
