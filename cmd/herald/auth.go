@@ -325,7 +325,11 @@ func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p o
 		Listen: r.listen, HTTPClient: s.HTTPClient, Now: r.e.now, Logger: r.e.log,
 		Show: func(authURL string) {
 			fmt.Fprintf(r.e.stdout, "To connect %s, open this address in a browser and allow herald:\n\n  %s\n\n", name, authURL)
-			fmt.Fprintf(r.e.stdout, "Waiting for the browser to come back to http://%s%s ...\n", r.listen, tokenstore.CallbackPath)
+			redirect := "http://" + r.listen + tokenstore.CallbackPath
+			if u, err := url.Parse(authURL); err == nil && u.Query().Get("redirect_uri") != "" {
+				redirect = u.Query().Get("redirect_uri")
+			}
+			fmt.Fprintf(r.e.stdout, "Waiting for the browser to come back to %s (register it as the app's redirect URI) ...\n", redirect)
 			if r.open {
 				if err := openBrowser(authURL); err != nil {
 					r.e.log.Warn("could not open a browser; open the address yourself", "error", err.Error())
