@@ -5,10 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald/internal/tokenstore"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/reconcile"
@@ -88,6 +90,7 @@ an unknown outcome (the summary names each).`,
 				}
 				res, err := ap.Apply(ctx, pl.plan)
 				writeResult(e, res)
+				writeReconnects(ctx, e, store, res)
 				if err != nil {
 					return err
 				}
@@ -119,6 +122,7 @@ func gitAuth(e *env) state.Auth {
 // their files in store.
 func providers(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers {
 	reg := registry(repo.Root(), stageIn(store))
+	tokens := tokenStore(e, repo, store)
 	var mu sync.Mutex
 	built := map[string][]platforms.Publisher{}
 	return func(target string) ([]platforms.Publisher, error) {
@@ -134,12 +138,60 @@ func providers(e *env, repo *reconcile.Repo, store state.Store) reconcile.Provid
 		if !reg.Has(a.Platform) {
 			return nil, fmt.Errorf("herald cannot publish to %s yet", a.Platform)
 		}
-		pub, err := reg.New(accountSettings(e, target, a))
+		s := accountSettings(e, target, a)
+		s.Tokens = tokens
+		pub, err := reg.New(s)
 		if err != nil {
 			return nil, err
 		}
 		built[target] = []platforms.Publisher{pub}
 		return built[target], nil
+	}
+}
+
+// tokenStore is where adapters keep the tokens they refresh: encrypted
+// in the repository's .herald/tokens/ and staged in store, so that they
+// are committed with the results (never with the intents), when
+// HERALD_AGE_KEY is set; in memory for the run otherwise, with a warning
+// when a token that will be lost is saved.
+func tokenStore(e *env, repo *reconcile.Repo, store state.Store) platforms.TokenStore {
+	if _, ok, _ := tokenstore.Identity(e.getenv); !ok {
+		return &tokenstore.Unkept{Logger: e.log}
+	}
+	// A malformed key is reported by every Load and Save, naming it.
+	return tokenstore.New(tokenstore.Options{Root: repo.Root(), Stage: store, Getenv: e.getenv, Logger: e.log})
+}
+
+// writeReconnects ends apply's output with one line per account whose
+// credentials a person must renew: its targets failed because a token
+// expired or was refused and could not be refreshed (the adapters'
+// platforms.ErrNeedsReconnect, recorded with the kind "reconnect").
+// The other accounts' results are not affected.
+func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconcile.Result) {
+	if res == nil || store == nil {
+		return
+	}
+	seen := map[string]bool{}
+	var accounts []string
+	for _, it := range res.Items {
+		if it.Outcome != reconcile.OutFailed || seen[it.Target] {
+			continue
+		}
+		rec, err := store.Load(ctx, it.Post)
+		if err != nil {
+			continue
+		}
+		if ts, ok := rec.Targets[it.Target]; ok && ts.LastError != nil && ts.LastError.Kind == "reconnect" {
+			seen[it.Target] = true
+			accounts = append(accounts, it.Target)
+		}
+	}
+	slices.Sort(accounts)
+	if len(accounts) > 0 {
+		fmt.Fprintln(e.stdout)
+	}
+	for _, a := range accounts {
+		fmt.Fprintf(e.stdout, "account %s needs reconnecting: run herald auth %s\n", a, a)
 	}
 }
 

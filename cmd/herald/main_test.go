@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/mastodon"
+	"github.com/heraldhq/herald/platforms/platformtest"
 )
 
 // TestMain lets testscript run "herald" as this test binary, which then
@@ -40,6 +45,8 @@ func TestScripts(t *testing.T) {
 			"writebytes": writeBytes,
 			"gitrepo":    gitRepo,
 			"gitclone":   gitClone,
+			"fake":       startFake,
+			"expand":     expandFile,
 		},
 	})
 }
@@ -111,4 +118,47 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 	bare := filepath.Join(filepath.Dir(work), filepath.Base(work)+".origin.git")
 	_, err := git.PlainClone(ts.MkAbs(args[0]), false, &git.CloneOptions{URL: bare})
 	ts.Check(err)
+}
+
+// startFake starts a platform's contract fake on 127.0.0.1 for the rest of
+// the script and puts its base URL in the environment, for expand to
+// write into the configuration:
+//
+//	fake mastodon     MASTODON_URL; accepts the token mastodon-fake-token
+//	fake bluesky      BLUESKY_URL; handle herald.test, app password
+//	                  fake-app-pass-word, its clock at HERALD_NOW
+func startFake(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: fake mastodon|bluesky")
+	}
+	rep := &platformtest.LogReporter{Logger: slog.New(slog.DiscardHandler)}
+	ts.Defer(rep.Close)
+	now, err := time.Parse(time.RFC3339, ts.Getenv("HERALD_NOW"))
+	ts.Check(err)
+	clock := func() time.Time { return now }
+	switch args[0] {
+	case "mastodon":
+		f := mastodon.NewFake(rep, mastodon.FakeOptions{Now: clock})
+		ts.Setenv("MASTODON_URL", f.URL())
+	case "bluesky":
+		f := bluesky.NewFake(rep, bluesky.FakeOptions{Now: clock})
+		ts.Setenv("BLUESKY_URL", f.URL())
+	default:
+		ts.Fatalf("fake: no fake for %q", args[0])
+	}
+}
+
+// expandFile replaces $NAME and ${NAME} in a file with the script's
+// environment, so that a configuration can name a fake's URL:
+//
+//	expand FILE...
+func expandFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: expand FILE...")
+	}
+	for _, name := range args {
+		data, err := os.ReadFile(ts.MkAbs(name))
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(name), []byte(os.Expand(string(data), ts.Getenv)), 0o644))
+	}
 }

@@ -52,6 +52,7 @@ func commands() []*command {
 		applyCommand(),
 		statusCommand(),
 		resolveCommand(),
+		authCommand(),
 		versionCommand(),
 		helpCommand(),
 	}

@@ -1,0 +1,614 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/heraldhq/herald/internal/httpx"
+	"github.com/heraldhq/herald/internal/tokenstore"
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
+)
+
+// oauthPlatform is how herald auth connects an account of a platform that
+// uses the OAuth 2.0 authorization code grant. Each default was checked
+// against the platform's documentation:
+//
+//   - X: authorization at https://x.com/i/oauth2/authorize, token at
+//     https://api.x.com/2/oauth2/token (docs.x.com, "OAuth 2.0
+//     Authorization Code Flow with PKCE"; the XDK's defaults
+//     authorization_base_url https://x.com/i and base_url
+//     https://api.x.com). A confidential client authenticates with HTTP
+//     Basic. The scopes are those platforms/x needs; offline.access
+//     brings the refresh token, which X rotates on every use.
+//   - LinkedIn: https://www.linkedin.com/oauth/v2/authorization and
+//     https://www.linkedin.com/oauth/v2/accessToken (Microsoft Learn,
+//     "Authorization Code Flow (3-legged OAuth)"); client_id and
+//     client_secret go in the form. Access tokens last 60 days; only
+//     approved partners get refresh_token and refresh_token_expires_in
+//     (365 days, "Refresh Tokens with OAuth 2.0"). LinkedIn does not
+//     document PKCE for this flow; the parameters are sent and ignored.
+//   - Threads: the Authorization Window at https://threads.com/oauth/authorize
+//     (Meta's "Get Access Tokens", updated 2026; older pages and clients
+//     use threads.net, which redirects there), the code exchanged with a
+//     POST to https://graph.threads.net/oauth/access_token (client_id,
+//     client_secret, code, grant_type, redirect_uri; answers access_token
+//     and user_id), then the one-hour token exchanged for a 60-day one by
+//     GET https://graph.threads.net/access_token?grant_type=th_exchange_token
+//     with client_secret and access_token ("Long-Lived Access Tokens";
+//     answers access_token, token_type, expires_in). Scopes are
+//     comma-separated. Whether Meta accepts an http loopback redirect URI
+//     is not documented (❓).
+type oauthPlatform struct {
+	authURL, tokenURL string
+	// tokenPath, when set, is joined to the account's base_url to make
+	// the token endpoint (X's adapter refreshes there too).
+	tokenPath string
+	scopes    func(a *schema.Account) []string
+	// secretRequired: the platform has only confidential clients.
+	secretRequired, secretInBody bool
+	// finish turns the grant's token into the one to keep.
+	finish func(ctx context.Context, g *tokenstore.Grant, a *schema.Account, t *platforms.Token) (*platforms.Token, error)
+}
+
+var oauthPlatforms = map[string]oauthPlatform{
+	"x": {
+		authURL: "https://x.com/i/oauth2/authorize", tokenURL: "https://api.x.com/2/oauth2/token", tokenPath: "oauth2/token",
+		scopes: func(*schema.Account) []string {
+			return []string{"tweet.read", "tweet.write", "users.read", "media.write", "offline.access"}
+		},
+	},
+	"linkedin": {
+		authURL: "https://www.linkedin.com/oauth/v2/authorization", tokenURL: "https://www.linkedin.com/oauth/v2/accessToken",
+		secretRequired: true, secretInBody: true,
+		scopes: func(a *schema.Account) []string {
+			if author, _ := a.Settings["author"].(string); strings.HasPrefix(author, "urn:li:organization:") {
+				return []string{"openid", "profile", "w_organization_social"}
+			}
+			return []string{"openid", "profile", "w_member_social"}
+		},
+	},
+	"threads": {
+		authURL: "https://threads.com/oauth/authorize", tokenURL: "https://graph.threads.net/oauth/access_token",
+		secretRequired: true, secretInBody: true,
+		scopes: func(*schema.Account) []string { return []string{"threads_basic,threads_content_publish"} },
+		finish: threadsLongLived,
+	},
+}
+
+// threadsLongLived trades Threads' one-hour token for a 60-day one.
+func threadsLongLived(ctx context.Context, g *tokenstore.Grant, a *schema.Account, t *platforms.Token) (*platforms.Token, error) {
+	base := strings.TrimSuffix(a.BaseURL, "/")
+	if base == "" {
+		base = "https://graph.threads.net"
+	}
+	if v, _ := a.Settings["exchange_url"].(string); v != "" {
+		base = strings.TrimSuffix(strings.TrimSuffix(v, "/"), "/access_token")
+	}
+	q := url.Values{"grant_type": {"th_exchange_token"}, "client_secret": {g.ClientSecret}, "access_token": {t.AccessToken}}
+	return g.Exchange(ctx, base+"/access_token", q, t)
+}
+
+// authCommand is "herald auth".
+func authCommand() *command {
+	return &command{
+		name:    "auth",
+		args:    "[flags] [ACCOUNT]",
+		summary: "connect an account and keep its tokens encrypted in the repository",
+		help: `herald auth ACCOUNT connects one account of the configuration:
+
+  x, linkedin, threads   runs the OAuth 2.0 authorization code grant with
+                         PKCE: herald listens on --listen, prints the
+                         address to open in a browser (--open opens it),
+                         waits for the platform to send the browser back to
+                         http://127.0.0.1:8787/callback (register that
+                         redirect URI with the platform's app), trades the
+                         code for tokens, and keeps them encrypted in
+                         .herald/tokens/, committed (and pushed with --push).
+                         The app's client ID and secret come from the
+                         variables named by client_id_env and
+                         client_secret_env.
+  bluesky                logs in with the app password (password_env),
+                         prints the account, and keeps the session.
+  mastodon               checks the token (token_env) with
+                         verify_credentials and prints the account; Mastodon
+                         tokens do not expire, so nothing is kept.
+
+Tokens are encrypted with the age identity in HERALD_AGE_KEY, which
+herald auth --new-key makes. --status shows, for every account, what is
+kept and when it expires, never a secret.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var repoDir, listen string
+			var newKey, status, open, push bool
+			var timeout time.Duration
+			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.BoolVar(&newKey, "new-key", false, "print a new age identity for HERALD_AGE_KEY")
+			fs.BoolVar(&status, "status", false, "show every account's stored token and when it expires")
+			fs.StringVar(&listen, "listen", tokenstore.DefaultListen, "the loopback `address` the OAuth redirect comes back to")
+			fs.BoolVar(&open, "open", false, "open the authorization address in a browser")
+			fs.BoolVar(&push, "push", false, "push the commit holding the new token")
+			fs.DurationVar(&timeout, "timeout", 10*time.Minute, "how long to wait for the browser to come back")
+			return func(ctx context.Context, e *env, args []string) error {
+				switch {
+				case newKey:
+					if len(args) > 0 || status {
+						return usagef("--new-key takes no account and no other mode")
+					}
+					return printNewKey(e)
+				case status:
+					if len(args) > 0 {
+						return usagef("--status takes no account")
+					}
+					return authStatus(ctx, e, repoDir)
+				case len(args) != 1:
+					return usagef("want one account to connect, or --new-key, or --status")
+				}
+				a := &authRun{e: e, repoDir: repoDir, listen: listen, open: open, push: push, timeout: timeout}
+				return a.connect(ctx, args[0])
+			}
+		},
+	}
+}
+
+// printNewKey prints a new age identity and what to do with it.
+func printNewKey(e *env) error {
+	id, recipient, err := tokenstore.NewKey()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, `# herald token key, created %s
+# public key: %s
+%s
+
+Store the line starting AGE-SECRET-KEY-1 as a secret named %s:
+in GitHub, Settings > Secrets and variables > Actions > New repository
+secret, and in the environment where you run herald auth. Do not commit it.
+herald encrypts the tokens in .herald/tokens/ with it; without it they
+cannot be read, and every OAuth account must be connected again.
+Team members who should be able to decrypt the tokens with the age tool
+add their own public key (age1...) to %s.
+`, e.now().UTC().Format(time.RFC3339), recipient, id, tokenstore.KeyEnv, tokenstore.RecipientsFile)
+	return nil
+}
+
+// authRun is one herald auth ACCOUNT.
+type authRun struct {
+	e       *env
+	repoDir string
+	listen  string
+	open    bool
+	push    bool
+	timeout time.Duration
+
+	repo  *reconcile.Repo
+	git   *state.GitStore
+	store *tokenstore.Store
+}
+
+// connect connects account name, by its platform.
+func (r *authRun) connect(ctx context.Context, name string) error {
+	repo, err := openConfigured(r.e, r.repoDir)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	r.repo = repo
+	a := repo.Config.Accounts[name]
+	if a == nil {
+		names := slices.Sorted(func(yield func(string) bool) {
+			for n := range repo.Config.Accounts {
+				if !yield(n) {
+					return
+				}
+			}
+		})
+		return fmt.Errorf("no account %q in %s (accounts: %s)", name, configName(repo.Config), strings.Join(names, ", "))
+	}
+	switch a.Platform {
+	case "x", "linkedin", "threads":
+		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
+	case "bluesky":
+		return r.bluesky(ctx, name, a)
+	case "mastodon":
+		return r.mastodon(ctx, name, a)
+	}
+	return fmt.Errorf("herald auth cannot connect %s accounts: set the secrets named in the settings of account %s", a.Platform, name)
+}
+
+func configName(cfg *schema.Config) string {
+	if cfg.File == "" {
+		return "the configuration (there is no herald.yaml)"
+	}
+	return cfg.File
+}
+
+// openStore opens the repository's git store and the token store over
+// it. It fails without HERALD_AGE_KEY, before anything is asked of the
+// platform or the person.
+func (r *authRun) openStore() error {
+	if _, ok, err := tokenstore.Identity(r.e.getenv); err != nil {
+		return err
+	} else if !ok {
+		return tokenstore.ErrNoKey
+	}
+	g, err := state.OpenGit(state.GitOptions{Dir: r.repoDir, Auth: gitAuth(r.e), Logger: r.e.log})
+	if err != nil {
+		return fmt.Errorf("tokens are committed to the content repository: %w", err)
+	}
+	r.git = g
+	r.store = tokenstore.New(tokenstore.Options{Root: r.repo.Root(), Stage: g, Getenv: r.e.getenv, Logger: r.e.log})
+	return nil
+}
+
+// keep saves t for account name, commits it, and pushes with --push.
+func (r *authRun) keep(ctx context.Context, name string, t *platforms.Token) error {
+	if err := r.store.Save(ctx, name, t); err != nil {
+		return err
+	}
+	id, err := r.git.Commit(ctx, state.CommitInfo{Summary: "connect " + name, Time: r.e.now()})
+	switch {
+	case errors.Is(err, state.ErrNoChanges):
+		fmt.Fprintf(r.e.stdout, "The token in %s is unchanged.\n", tokenstore.Path(name))
+		return nil
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(r.e.stdout, "Saved %s, encrypted, in commit %s.\n", tokenstore.Path(name), id[:min(len(id), 12)])
+	if !r.push {
+		fmt.Fprintln(r.e.stdout, "Push it (or run herald auth again with --push) so that herald apply in CI uses it.")
+		return nil
+	}
+	if err := r.git.Push(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.e.stdout, "Pushed to %s.\n", r.git.Branch())
+	return nil
+}
+
+// setting is an account's string setting, or def.
+func setting(a *schema.Account, key, def string) string {
+	if v, _ := a.Settings[key].(string); v != "" {
+		return v
+	}
+	return def
+}
+
+// settingsOf are the adapter settings of account name, for reading its
+// secrets.
+func (r *authRun) settingsOf(name string, a *schema.Account) platforms.Settings {
+	return accountSettings(r.e, name, a)
+}
+
+// oauth connects an OAuth 2.0 account through a browser.
+func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p oauthPlatform) error {
+	s := r.settingsOf(name, a)
+	clientID, err := s.Secret("client_id_env")
+	if err != nil {
+		return err
+	}
+	clientSecret := ""
+	if s.String("client_secret_env") != "" || p.secretRequired {
+		if clientSecret, err = s.Secret("client_secret_env"); err != nil {
+			return err
+		}
+	}
+	if err := r.openStore(); err != nil {
+		return err
+	}
+	tokenURL := p.tokenURL
+	if p.tokenPath != "" && a.BaseURL != "" {
+		tokenURL = strings.TrimSuffix(a.BaseURL, "/") + "/" + p.tokenPath
+	}
+	scopes := p.scopes(a)
+	if v := setting(a, "scopes", ""); v != "" {
+		scopes = strings.Fields(v)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	g := &tokenstore.Grant{
+		AuthURL: setting(a, "auth_url", p.authURL), TokenURL: setting(a, "token_url", tokenURL),
+		ClientID: clientID, ClientSecret: clientSecret, SecretInBody: p.secretInBody, Scopes: scopes,
+		Listen: r.listen, HTTPClient: s.HTTPClient, Now: r.e.now, Logger: r.e.log,
+		Show: func(authURL string) {
+			fmt.Fprintf(r.e.stdout, "To connect %s, open this address in a browser and allow herald:\n\n  %s\n\n", name, authURL)
+			redirect := "http://" + r.listen + tokenstore.CallbackPath
+			if u, err := url.Parse(authURL); err == nil && u.Query().Get("redirect_uri") != "" {
+				redirect = u.Query().Get("redirect_uri")
+			}
+			fmt.Fprintf(r.e.stdout, "Waiting for the browser to come back to %s (register it as the app's redirect URI) ...\n", redirect)
+			if r.open {
+				if err := openBrowser(authURL); err != nil {
+					r.e.log.Warn("could not open a browser; open the address yourself", "error", err.Error())
+				}
+			}
+		},
+	}
+	t, err := g.Run(ctx)
+	if err != nil {
+		return fmt.Errorf("connect %s: %w", name, err)
+	}
+	if p.finish != nil {
+		if t, err = p.finish(ctx, g, a, t); err != nil {
+			return fmt.Errorf("connect %s: %w", name, err)
+		}
+	}
+	fmt.Fprintf(r.e.stdout, "Connected %s: %s.\n", name, describeToken(t))
+	return r.keep(ctx, name, t)
+}
+
+// describeToken says when a token lapses, never what it is.
+func describeToken(t *platforms.Token) string {
+	var parts []string
+	if t.Expiry.IsZero() {
+		parts = append(parts, "the access token has no expiry")
+	} else {
+		parts = append(parts, "the access token expires "+t.Expiry.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	switch {
+	case t.RefreshToken == "":
+		parts = append(parts, "no refresh token (connect again before it expires)")
+	case t.RefreshExpiry.IsZero():
+		parts = append(parts, "refreshed by herald apply")
+	default:
+		parts = append(parts, "refreshed by herald apply until "+t.RefreshExpiry.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// openBrowser asks the desktop to open u.
+func openBrowser(u string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", u)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", u)
+	default:
+		cmd = exec.Command("xdg-open", u)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
+}
+
+// apiClient is an httpx client for a verification call.
+func (r *authRun) apiClient(s platforms.Settings, base string) *httpx.Client {
+	return &httpx.Client{BaseURL: base, HTTP: s.HTTPClient, UserAgent: "herald", Now: r.e.now, Logger: r.e.log, ErrorMessage: errorEnvelope}
+}
+
+// errorEnvelope reads Mastodon's {"error": text} and XRPC's {"error":
+// name, "message": text}.
+func errorEnvelope(_ int, body []byte) (code, message string) {
+	var v struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return "", ""
+	}
+	if v.Message == "" {
+		return "", v.Error
+	}
+	return v.Error, v.Message
+}
+
+// hostOf is the host of base, for "@handle on host".
+func hostOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return base
+}
+
+// bluesky logs in with the app password and keeps the session in the
+// form the adapter reads (platforms/bluesky/session.go).
+func (r *authRun) bluesky(ctx context.Context, name string, a *schema.Account) error {
+	s := r.settingsOf(name, a)
+	handle := strings.TrimPrefix(s.String("handle"), "@")
+	if handle == "" {
+		return fmt.Errorf("account %s: setting handle is required: the account's handle (or DID)", name)
+	}
+	password, err := s.Secret("password_env")
+	if err != nil {
+		return err
+	}
+	pds := strings.TrimSuffix(a.BaseURL, "/")
+	if pds == "" {
+		pds = "https://bsky.social"
+	}
+	c := r.apiClient(s, pds)
+	c.Redact.Add(password)
+	var out struct {
+		AccessJwt  string `json:"accessJwt"`
+		RefreshJwt string `json:"refreshJwt"`
+		Handle     string `json:"handle"`
+		DID        string `json:"did"`
+	}
+	_, err = c.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: "xrpc/com.atproto.server.createSession",
+		JSON: map[string]string{"identifier": handle, "password": password}}, &out)
+	var se *httpx.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusUnauthorized {
+		return fmt.Errorf("account %s: %s refused the app password in %s for %s (%s): create an app password in Bluesky's settings",
+			name, hostOf(pds), s.String("password_env"), handle, se.Message)
+	}
+	if err != nil {
+		return fmt.Errorf("account %s: log in: %w", name, err)
+	}
+	if out.AccessJwt == "" || out.DID == "" {
+		return fmt.Errorf("account %s: log in: the server answered without a session", name)
+	}
+	c.Redact.Add(out.AccessJwt, out.RefreshJwt)
+	if out.Handle == "" {
+		out.Handle = handle
+	}
+	fmt.Fprintf(r.e.stdout, "Verified @%s on %s (%s).\n", out.Handle, hostOf(pds), out.DID)
+	if _, ok, err := tokenstore.Identity(r.e.getenv); err != nil {
+		return err
+	} else if !ok {
+		fmt.Fprintf(r.e.stdout, "The session is not kept: %s is not set. herald apply logs in with the app password instead.\n", tokenstore.KeyEnv)
+		return nil
+	}
+	if err := r.openStore(); err != nil {
+		return err
+	}
+	t := &platforms.Token{
+		AccessToken: out.AccessJwt, RefreshToken: out.RefreshJwt,
+		Expiry: jwtExpiry(out.AccessJwt), RefreshExpiry: jwtExpiry(out.RefreshJwt),
+		Extra: map[string]string{"did": out.DID, "handle": out.Handle, "pds": pds},
+	}
+	return r.keep(ctx, name, t)
+}
+
+// jwtExpiry reads a JWT's exp claim without verifying it, only to record
+// when the session lapses; zero when there is none.
+func jwtExpiry(token string) time.Time {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return time.Time{}
+	}
+	data, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return time.Time{}
+	}
+	var claims struct {
+		Exp int64 `json:"exp"`
+	}
+	if json.Unmarshal(data, &claims) != nil || claims.Exp <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(claims.Exp, 0).UTC()
+}
+
+// mastodon checks the account's token with verify_credentials.
+func (r *authRun) mastodon(ctx context.Context, name string, a *schema.Account) error {
+	s := r.settingsOf(name, a)
+	if a.BaseURL == "" {
+		return fmt.Errorf("account %s: setting base_url is required: the Mastodon server, e.g. https://mastodon.social", name)
+	}
+	token, err := s.Secret("token_env")
+	if err != nil {
+		return err
+	}
+	c := r.apiClient(s, a.BaseURL)
+	c.Header = http.Header{"Authorization": {"Bearer " + token}}
+	c.Redact.Add(token)
+	var out struct {
+		Acct     string `json:"acct"`
+		Username string `json:"username"`
+	}
+	_, err = c.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "api/v1/accounts/verify_credentials"}, &out)
+	var se *httpx.StatusError
+	if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
+		return fmt.Errorf("account %s: %s refused the token in %s (%d %s): create an access token under Preferences > Development with the scopes read and write",
+			name, hostOf(a.BaseURL), s.String("token_env"), se.Status, se.Message)
+	}
+	if err != nil {
+		return fmt.Errorf("account %s: verify credentials: %w", name, err)
+	}
+	acct := out.Acct
+	if acct == "" {
+		acct = out.Username
+	}
+	fmt.Fprintf(r.e.stdout, "Verified @%s on %s. Mastodon tokens do not expire: nothing to keep.\n", acct, hostOf(a.BaseURL))
+	return nil
+}
+
+// authStatus prints, for every account, where its credentials come from
+// and when a stored token lapses.
+func authStatus(ctx context.Context, e *env, repoDir string) error {
+	repo, err := openConfigured(e, repoDir)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	stored := map[string]tokenstore.Status{}
+	store := tokenstore.New(tokenstore.Options{Root: repo.Root(), Getenv: e.getenv})
+	list, err := store.List(ctx)
+	keyed := err == nil
+	switch {
+	case errors.Is(err, tokenstore.ErrNoKey):
+	case err != nil:
+		return err
+	}
+	for _, st := range list {
+		stored[st.Account] = st
+	}
+	names := make([]string, 0, len(repo.Config.Accounts))
+	for n := range repo.Config.Accounts {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	now := e.now()
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tPLATFORM\tCREDENTIALS")
+	for _, n := range names {
+		a := repo.Config.Accounts[n]
+		st, ok := stored[n]
+		var what string
+		switch {
+		case ok && st.Err != nil:
+			what = "stored token unreadable: " + st.Err.Error()
+		case ok:
+			what = tokenState(st, now, n)
+		case a.Platform == "mastodon":
+			what = "token in " + setting(a, "token_env", "(token_env unset)") + ", does not expire"
+		case a.Platform == "bluesky":
+			what = "app password in " + setting(a, "password_env", "(password_env unset)") + ", no stored session"
+		case oauthPlatforms[a.Platform].authURL != "":
+			what = "no stored token: run herald auth " + n
+		default:
+			what = "secrets from the environment"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", n, a.Platform, what)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !keyed {
+		fmt.Fprintf(e.stdout, "\n%s is not set: stored tokens cannot be read.\n", tokenstore.KeyEnv)
+	}
+	return nil
+}
+
+// tokenState is one stored token's line in herald auth --status.
+func tokenState(st tokenstore.Status, now time.Time, account string) string {
+	day := "2006-01-02 15:04 UTC"
+	var s string
+	switch {
+	case st.Expiry.IsZero():
+		s = "stored token, no expiry"
+	case now.Before(st.Expiry):
+		s = "stored token, expires " + st.Expiry.UTC().Format(day)
+	default:
+		s = "stored token, expired " + st.Expiry.UTC().Format(day)
+	}
+	switch {
+	case !st.HasRefresh:
+		if !st.Expiry.IsZero() {
+			s += ", no refresh token: run herald auth " + account + " before then"
+		}
+	case st.RefreshExpiry.IsZero():
+		s += ", refreshable"
+	case now.Before(st.RefreshExpiry):
+		s += ", refreshable until " + st.RefreshExpiry.UTC().Format(day)
+	default:
+		s += ", refresh expired: run herald auth " + account
+	}
+	return s
+}
