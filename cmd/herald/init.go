@@ -134,7 +134,7 @@ timezone: %s
 accounts:
   bluesky:
     handle: example.bsky.social
-    app_password_env: BLUESKY_APP_PASSWORD
+    password_env: BLUESKY_APP_PASSWORD
   mastodon:
     base_url: https://mastodon.social
     token_env: MASTODON_TOKEN
