@@ -850,9 +850,19 @@ func (ap *Applier) backoff(attempt int) time.Duration {
 	return time.Duration(d/2 + mrand.Float64()*d/2)
 }
 
+// CredentialRetry is how long a target whose account's credentials were
+// refused waits before a run tries it again by itself.
+const CredentialRetry = 6 * time.Hour
+
 // retryAt is when a later run may retry a failure: never by itself for a
 // failure that will not pass (auth, validation), else after backoff.
 func (ap *Applier) retryAt(err error, attempts int) time.Time {
+	if k := kindOf(err); k == "auth" || k == "reconnect" {
+		// Refused credentials are fixed outside the post (a rotated
+		// secret, herald auth): try again now and then, which is safe,
+		// since a refusal proves nothing was posted.
+		return ap.Now().Add(CredentialRetry).UTC()
+	}
 	if !platforms.IsRetryable(err) {
 		return time.Time{}
 	}
@@ -928,9 +938,13 @@ func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
 	ts.LastError = &state.Error{Message: err.Error(), Kind: kind}
 	j.ts = &ts
 	detail := err.Error()
-	if retryAt.IsZero() {
+	switch {
+	case kind == "auth" || kind == "reconnect":
+		detail += fmt.Sprintf(" (tried again after %s; once the account's credentials are fixed, herald resolve %s %s --not-published retries at once)",
+			retryAt.Format(time.RFC3339), j.Post, j.Target)
+	case retryAt.IsZero():
 		detail += " (not retried by itself: fix the cause, then edit the post or run herald resolve --not-published)"
-	} else {
+	default:
 		detail += " (retry after " + retryAt.Format(time.RFC3339) + ")"
 	}
 	j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: detail}

@@ -322,16 +322,26 @@ func TestApplyOneFailureBlocksNoOther(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 	ts := w.status("a", "x")
-	if ts.Status != state.StatusFailed || !ts.NextRetryAt.IsZero() || ts.LastError.Kind != "auth" {
+	if ts.Status != state.StatusFailed || !ts.NextRetryAt.Equal(planNow.Add(CredentialRetry)) || ts.LastError.Kind != "auth" {
 		t.Errorf("x state %+v", ts)
 	}
-	// The next run re-posts nothing and holds the permanent failure.
+	// The next run re-posts nothing and holds the refused account...
 	res = w.mustRun()
 	if len(res.Items) != 0 {
 		t.Errorf("second run: %v", outcomes(res))
 	}
 	if n := len(m.live()); n != 1 {
 		t.Errorf("mastodon has %d posts", n)
+	}
+	// ... until its credentials may have been fixed: then it is tried
+	// again by itself, and only it.
+	w.clock.t = planNow.Add(CredentialRetry)
+	res = w.mustRun()
+	if diff := cmp.Diff([]string{"a/x:published"}, outcomes(res)); diff != "" {
+		t.Fatalf("after the credential wait (-want +got):\n%s", diff)
+	}
+	if len(x.live()) != 1 || len(m.live()) != 1 {
+		t.Errorf("x has %d posts, mastodon %d; want one each", len(x.live()), len(m.live()))
 	}
 }
 

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +19,11 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/platformtest"
+	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/x"
 )
 
 // TestMain lets testscript run "herald" as this test binary, which then
@@ -46,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"gitrepo":    gitRepo,
 			"gitclone":   gitClone,
 			"fake":       startFake,
+			"fakes-ok":   fakesOK,
 			"expand":     expandFile,
 		},
 	})
@@ -129,13 +136,23 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	                  fake-app-pass-word, its clock at HERALD_NOW
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: fake mastodon|bluesky")
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads")
 	}
 	rep := &platformtest.LogReporter{Logger: slog.New(slog.DiscardHandler)}
 	ts.Defer(rep.Close)
+	fakeMu.Lock()
+	fakeReporters[ts] = append(fakeReporters[ts], rep)
+	fakeMu.Unlock()
 	now, err := time.Parse(time.RFC3339, ts.Getenv("HERALD_NOW"))
 	ts.Check(err)
 	clock := func() time.Time { return now }
+	// setDefault sets a credential the fake accepts, unless the script
+	// set its own (to test a wrong one).
+	setDefault := func(k, v string) {
+		if ts.Getenv(k) == "" {
+			ts.Setenv(k, v)
+		}
+	}
 	switch args[0] {
 	case "mastodon":
 		f := mastodon.NewFake(rep, mastodon.FakeOptions{Now: clock})
@@ -143,8 +160,50 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	case "bluesky":
 		f := bluesky.NewFake(rep, bluesky.FakeOptions{Now: clock})
 		ts.Setenv("BLUESKY_URL", f.URL())
+		ts.Setenv("BLUESKY_APPVIEW_URL", f.AppViewURL())
+	case "x":
+		f := x.NewFake(rep, x.FakeOptions{Now: clock})
+		ts.Setenv("X_URL", f.URL())
+		setDefault("X_CLIENT_ID", "herald-client")
+		setDefault("X_ACCESS_TOKEN", f.AccessToken())
+		setDefault("X_REFRESH_TOKEN", f.RefreshToken())
+	case "linkedin":
+		f := linkedin.NewFake(rep, linkedin.FakeOptions{Author: "urn:li:organization:4242", Now: clock})
+		ts.Setenv("LINKEDIN_URL", f.URL())
+		ts.Setenv("LINKEDIN_TOKEN_URL", f.TokenURL())
+		setDefault("LINKEDIN_ACCESS_TOKEN", f.AccessToken())
+	case "threads":
+		// Threads fetches images by URL: serve the script's files.
+		files := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs("."))))
+		ts.Defer(files.Close)
+		f := threads.NewFake(rep, threads.FakeOptions{Now: clock, Fetch: fetch})
+		ts.Setenv("THREADS_URL", f.APIURL())
+		ts.Setenv("THREADS_AUTH_URL", f.AuthURL())
+		ts.Setenv("THREADS_MEDIA_URL", files.URL+"/")
+		setDefault("THREADS_ACCESS_TOKEN", f.AccessToken())
 	default:
 		ts.Fatalf("fake: no fake for %q", args[0])
+	}
+}
+
+// fakeReporters are the reporters of the fakes each script started.
+var (
+	fakeMu        sync.Mutex
+	fakeReporters = map[*testscript.TestScript][]*platformtest.LogReporter{}
+)
+
+// fakesOK fails the script when any fake it started saw a request that
+// breaks its platform's contract:
+//
+//	fakes-ok
+func fakesOK(ts *testscript.TestScript, neg bool, args []string) {
+	fakeMu.Lock()
+	reps := fakeReporters[ts]
+	fakeMu.Unlock()
+	for _, r := range reps {
+		if errs := r.Errors(); len(errs) > 0 {
+			ts.Fatalf("a fake saw %d contract violations; the first: %s", len(errs), errs[0])
+		}
 	}
 }
 
