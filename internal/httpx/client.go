@@ -64,9 +64,38 @@ type Client struct {
 	// response's body. nil uses the body's first line.
 	ErrorMessage func(status int, body []byte) (code, message string)
 
+	// OnRateLimit, when set, is called with the rate-limit headers of
+	// every response that has them, so an adapter that makes a client per
+	// call can still remember the latest (see RateLimitMemo).
+	OnRateLimit func(RateLimit)
+
 	mu   sync.Mutex
 	last RateLimit
 	seen bool
+}
+
+// RateLimitMemo remembers the latest rate-limit headers reported to it;
+// its Record method fits Client.OnRateLimit, and its RateLimit method is
+// what platforms.RateLimitReporter asks for. Safe for concurrent use.
+type RateLimitMemo struct {
+	mu   sync.Mutex
+	last RateLimit
+	seen bool
+}
+
+// Record remembers rl as the latest.
+func (m *RateLimitMemo) Record(rl RateLimit) {
+	m.mu.Lock()
+	m.last, m.seen = rl, true
+	m.mu.Unlock()
+}
+
+// RateLimit returns how many requests remain and when the window resets,
+// as the latest response said.
+func (m *RateLimitMemo) RateLimit() (remaining int, reset time.Time, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.last.Remaining, m.last.Reset, m.seen
 }
 
 // LastRateLimit is what the rate-limit headers of the latest response
@@ -254,6 +283,9 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		c.mu.Lock()
 		c.last, c.seen = rl, true
 		c.mu.Unlock()
+		if c.OnRateLimit != nil {
+			c.OnRateLimit(rl)
+		}
 	}
 	c.log(ctx, r.Method, redact.URL(u), resp.StatusCode, c.now().Sub(start), "")
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

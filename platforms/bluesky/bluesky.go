@@ -40,6 +40,9 @@ const (
 // Bluesky is one Bluesky account: it posts to the account's PDS with an
 // app-password session and reads engagement from the AppView.
 type Bluesky struct {
+	// limits holds what the rate-limit headers last said, for the
+	// reconciler (platforms.RateLimitReporter).
+	limits        httpx.RateLimitMemo
 	account       string
 	handle        string
 	pdsURL        string
@@ -161,7 +164,8 @@ func (b *Bluesky) addSecrets(secrets ...string) {
 // client returns an XRPC client for base, sending bearer when not empty,
 // that redacts every secret known so far. Callers hold b.mu.
 func (b *Bluesky) client(base, bearer string) *httpx.Client {
-	c := &httpx.Client{BaseURL: base, HTTP: b.http, UserAgent: userAgent, Now: b.now, Logger: b.log, ErrorMessage: xrpcError}
+	c := &httpx.Client{BaseURL: base, HTTP: b.http, UserAgent: userAgent, Now: b.now, Logger: b.log, ErrorMessage: xrpcError,
+		OnRateLimit: b.limits.Record}
 	if bearer != "" {
 		c.Header = http.Header{"Authorization": {"Bearer " + bearer}}
 	}
@@ -235,3 +239,10 @@ func parseATURI(s string) (atURI, error) {
 func postURL(handle, rkey string) string {
 	return "https://bsky.app/profile/" + handle + "/post/" + rkey
 }
+
+// RateLimit reports what the platform's rate-limit headers said on the
+// latest response, so the reconciler waits for the reset instead of
+// meeting a 429 (platforms.RateLimitReporter).
+func (b *Bluesky) RateLimit() (remaining int, reset time.Time, ok bool) { return b.limits.RateLimit() }
+
+var _ platforms.RateLimitReporter = (*Bluesky)(nil)

@@ -118,6 +118,13 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 			}
 			return map[string]string{"error": name, "message": msg}
 		},
+		// The PDS sends its limits on every response (IETF draft headers).
+		Headers: func(h http.Header) {
+			h.Set("RateLimit-Limit", "5000")
+			h.Set("RateLimit-Remaining", "4999")
+			h.Set("RateLimit-Reset", strconv.FormatInt(opts.Now().Add(time.Hour).Unix(), 10))
+			h.Set("RateLimit-Policy", "5000;w=3600")
+		},
 		RateLimitHeaders: func(h http.Header, reset time.Time) {
 			h.Set("RateLimit-Limit", "5000")
 			h.Set("RateLimit-Remaining", "0")

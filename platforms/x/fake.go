@@ -107,6 +107,13 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	f.Fake = platformtest.New(r, platformtest.Config{
 		Platform: "x", BasePath: "/2/", Now: opts.Now,
 		ErrorBody: xErrorBody,
+		// X sends its limits on every response: 100 posts per 15 minutes
+		// here, with one used.
+		Headers: func(h http.Header) {
+			h.Set("x-rate-limit-limit", "100")
+			h.Set("x-rate-limit-remaining", "99")
+			h.Set("x-rate-limit-reset", strconv.FormatInt(opts.Now().Add(15*time.Minute).Unix(), 10))
+		},
 		RateLimitHeaders: func(h http.Header, reset time.Time) {
 			h.Set("x-rate-limit-limit", "100")
 			h.Set("x-rate-limit-remaining", "0")

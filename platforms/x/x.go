@@ -53,6 +53,9 @@ const maxProcessingWait = 60 * time.Second
 // alt text, edits within X's window, deletes, reads metrics and looks up
 // attempts whose outcome is unknown among the account's recent posts.
 type X struct {
+	// limits holds what the rate-limit headers last said, for the
+	// reconciler (platforms.RateLimitReporter).
+	limits   httpx.RateLimitMemo
 	s        platforms.Settings
 	base     string
 	mode     string
@@ -171,7 +174,7 @@ func (a *X) statusURL(id string) string {
 func (a *X) client(secrets ...string) *httpx.Client {
 	c := &httpx.Client{
 		BaseURL: a.base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log,
-		ErrorMessage: errorMessage,
+		ErrorMessage: errorMessage, OnRateLimit: a.limits.Record,
 	}
 	a.mu.Lock()
 	if a.token != nil {
@@ -401,3 +404,10 @@ func (a *X) apiError(op string, err error, create bool) error {
 	}
 	return fmt.Errorf("%s: %w", op, ae)
 }
+
+// RateLimit reports what the platform's rate-limit headers said on the
+// latest response, so the reconciler waits for the reset instead of
+// meeting a 429 (platforms.RateLimitReporter).
+func (a *X) RateLimit() (remaining int, reset time.Time, ok bool) { return a.limits.RateLimit() }
+
+var _ platforms.RateLimitReporter = (*X)(nil)
