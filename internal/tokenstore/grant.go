@@ -115,32 +115,46 @@ func (g *Grant) Run(ctx context.Context) (*platforms.Token, error) {
 
 	got := make(chan callback, 1)
 	var once sync.Once
+	// send hands the result to Run after the browser has its page: the
+	// response is flushed first, and Run shuts the server down
+	// gracefully, so the page is never cut off.
 	send := func(c callback) { once.Do(func() { got <- c }) }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+CallbackPath, func(w http.ResponseWriter, r *http.Request) {
+		var result callback
+		defer func() {
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+			send(result)
+		}()
 		q := r.URL.Query()
 		switch {
 		case q.Get("state") != state:
 			http.Error(w, "herald: "+ErrStateMismatch.Error()+". Run herald auth again.", http.StatusBadRequest)
-			send(callback{err: ErrStateMismatch})
+			result = callback{err: ErrStateMismatch}
 		case q.Get("error") != "":
 			msg := q.Get("error")
 			if d := q.Get("error_description"); d != "" {
 				msg += ": " + d
 			}
 			http.Error(w, "herald: the authorization was refused ("+msg+"). You can close this window.", http.StatusForbidden)
-			send(callback{err: fmt.Errorf("the authorization server refused: %s", msg)})
+			result = callback{err: fmt.Errorf("the authorization server refused: %s", msg)}
 		case q.Get("code") == "":
 			http.Error(w, "herald: the redirect has no code.", http.StatusBadRequest)
-			send(callback{err: errors.New("the redirect has no code")})
+			result = callback{err: errors.New("the redirect has no code")}
 		default:
 			fmt.Fprintln(w, "herald received the authorization. You can close this window and return to the terminal.")
-			send(callback{code: q.Get("code")})
+			result = callback{code: q.Get("code")}
 		}
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
 
 	if g.Show != nil {
 		g.Show(authURL)
