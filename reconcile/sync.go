@@ -265,7 +265,9 @@ func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error
 		case len(ts.IDs) == 0:
 			sj.item.Outcome, sj.item.Detail = SyncFailed, "the state records no platform ID for this target"
 		case ap.DryRun:
-			sj.item.Outcome, sj.item.Detail = SyncDryRun, "would read its metrics"
+			if _, _, ok := ap.metricsReader(&sj.job, &sj.item); ok {
+				sj.item.Outcome, sj.item.Detail = SyncDryRun, "would read its metrics"
+			}
 		default:
 			due = append(due, &sj.job)
 			byJob[&sj.job] = sj
@@ -315,16 +317,17 @@ func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error
 	return res, nil
 }
 
-// readMetrics reads one target's metrics through the provider that
-// published it, under its account's rate limit, and sets its item.
-func (ap *Applier) readMetrics(ctx context.Context, j *job, it *SyncItem, deadline time.Time) {
+// metricsReader returns the adapter that published j's target and its
+// MetricsReader; when there is none, it sets the item's outcome and
+// returns false.
+func (ap *Applier) metricsReader(j *job, it *SyncItem) (platforms.Publisher, platforms.MetricsReader, bool) {
 	providers, err := ap.Providers(j.Target)
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
 		}
 		it.Outcome, it.Detail = SyncFailed, err.Error()
-		return
+		return nil, nil, false
 	}
 	pub := j.provider(providers)
 	if it.Platform == "" {
@@ -333,10 +336,20 @@ func (ap *Applier) readMetrics(ctx context.Context, j *job, it *SyncItem, deadli
 	mr, ok := pub.(platforms.MetricsReader)
 	if !ok {
 		it.Outcome, it.Detail = SyncUnsupported, pub.Name()+" cannot read a post's metrics"
+		return pub, nil, false
+	}
+	return pub, mr, true
+}
+
+// readMetrics reads one target's metrics through the provider that
+// published it, under its account's rate limit, and sets its item.
+func (ap *Applier) readMetrics(ctx context.Context, j *job, it *SyncItem, deadline time.Time) {
+	pub, mr, ok := ap.metricsReader(j, it)
+	if !ok {
 		return
 	}
 	var m *platforms.Metrics
-	err = ap.call(ctx, j, pub, deadline, func() error {
+	err := ap.call(ctx, j, pub, deadline, func() error {
 		var err error
 		m, err = mr.Metrics(ctx, receipt(j.prev))
 		return err
