@@ -14,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/heraldhq/herald/internal/gittest"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/mastodon"
@@ -458,4 +461,103 @@ func TestSyncDryRunWritesNothing(t *testing.T) {
 	if n := len(store.Commits()); n != 0 {
 		t.Errorf("%d commits in a dry run", n)
 	}
+}
+
+// TestSyncConcurrentPushKeepsTheLaterMetrics runs two syncs from two
+// checkouts of one remote, the second pushing after the first: its push
+// is rejected, replayed on the remote's head, and the merge keeps the
+// metrics read later, whichever run read them.
+func TestSyncConcurrentPushKeepsTheLaterMetrics(t *testing.T) {
+	cases := []struct {
+		name string
+		// second is when the run that pushes second read its metrics,
+		// the first reading at planNow.
+		second time.Time
+		want   int64
+		// commits are the metrics commits on the remote: the second's is
+		// dropped when the merge leaves it nothing to change.
+		commits int
+	}{
+		{name: "the run pushing last read earlier", second: planNow.Add(-30 * time.Minute), want: 20, commits: 1},
+		{name: "the run pushing last read later", second: planNow.Add(30 * time.Minute), want: 5, commits: 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newSyncWorld(t)
+			rec := w.publish("launch", planNow.Add(-2*time.Hour), "mastodon")
+			data, err := state.Encode(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bare := gittest.Bare(t, t.TempDir(), "content")
+			gittest.Seed(t, bare, nil, map[string]string{".herald/state/launch.json": string(data)})
+			id := rec.Targets["mastodon"].IDs[0]
+
+			run := func(dir string, at time.Time, likes int64) {
+				t.Helper()
+				store, err := state.OpenGit(state.GitOptions{Dir: dir, MaxPushAttempts: 5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.masto.SetCounts(id, mastodon.Counts{Favourites: likes})
+				ap := w.applier()
+				ap.Store, ap.Push = store, true
+				ap.Now = func() time.Time { return at }
+				res, err := ap.Sync(t.Context(), DefaultSchedule())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff([]SyncOutcome{SyncSynced}, outcomesOf(res)); diff != "" {
+					t.Fatalf("(-want +got):\n%s", diff)
+				}
+			}
+			first, second := gittest.Clone(t, bare, nil), gittest.Clone(t, bare, nil)
+			run(first, planNow, 20)
+			run(second, c.second, 5)
+
+			if got := metricsCommits(t, bare); got != c.commits {
+				t.Errorf("%d metrics commits on the remote, want %d", got, c.commits)
+			}
+			store, err := state.OpenGit(state.GitOptions{Dir: gittest.Clone(t, bare, nil)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := store.Load(t.Context(), "launch")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := got.Targets["mastodon"].Metrics
+			if m == nil || *m.Likes != c.want {
+				t.Errorf("merged metrics %+v, want the later sync's %d likes", m, c.want)
+			}
+		})
+	}
+}
+
+// metricsCommits counts the remote's commits made by sync.
+func metricsCommits(t *testing.T, bare string) int {
+	t.Helper()
+	repo, err := git.PlainOpen(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := repo.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	iter, err := repo.Log(&git.LogOptions{From: head.Hash()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = iter.ForEach(func(c *object.Commit) error {
+		if strings.HasPrefix(c.Message, "herald: sync metrics of 1 target [skip ci]") {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
