@@ -174,10 +174,10 @@ func engage(masto *mastodon.Fake, bsky *bluesky.Fake) {
 	}
 }
 
-// sortedPosts orders a fake's posts by ID, so that counts do not depend
-// on the order concurrent publishes landed in.
+// sortedPosts orders a fake's posts by text, so that counts do not depend
+// on the order concurrent publishes landed in (which sets their IDs).
 func sortedPosts(posts []platformtest.Post) []platformtest.Post {
-	slices.SortFunc(posts, func(a, b platformtest.Post) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(posts, func(a, b platformtest.Post) int { return strings.Compare(a.Text, b.Text) })
 	return posts
 }
 
