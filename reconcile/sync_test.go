@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -188,7 +187,7 @@ func (w *syncWorld) publish(id string, at time.Time, targets ...string) *state.R
 	rec := &state.Record{Post: id, File: "posts/" + id + ".md", Targets: map[string]state.TargetState{}}
 	for _, target := range targets {
 		pub := w.pubs[target]
-		rc, err := pub.Publish(t0ctx(w.t), &platforms.Payload{PostID: id, Target: target, Platform: target,
+		rc, err := pub.Publish(w.t.Context(), &platforms.Payload{PostID: id, Target: target, Platform: target,
 			Parts: []platforms.Part{{Text: "Sluice 2 is out: " + id}}}, platforms.AttemptKey("key-"+id+"-"+target))
 		if err != nil {
 			w.t.Fatalf("publish %s to %s: %v", id, target, err)
@@ -199,8 +198,6 @@ func (w *syncWorld) publish(id string, at time.Time, targets ...string) *state.R
 	}
 	return rec
 }
-
-func t0ctx(t *testing.T) context.Context { return t.Context() }
 
 func (w *syncWorld) applier() *Applier {
 	return &Applier{
@@ -219,7 +216,7 @@ func (w *syncWorld) applier() *Applier {
 
 func (w *syncWorld) load(id, target string) state.TargetState {
 	w.t.Helper()
-	r, err := w.store.Load(t0ctx(w.t), id)
+	r, err := w.store.Load(w.t.Context(), id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
