@@ -5,5 +5,7 @@
 // configuration and a time, it returns the same plan every time, with a
 // kind and a reason for every target of every post, including those it
 // will not act on. Apply executes a plan's actions with the exactly-once
-// protocol described in the README.
+// protocol described in the README. Applier.Sync reads the engagement of
+// published targets when a Schedule says it is due, under the same rate
+// limits, and commits it once per run.
 package reconcile

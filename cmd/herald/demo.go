@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,8 +42,9 @@ func demoCommand() *command {
 		help: `Copies the bundled example (examples/quickstart) into a temporary git
 repository with a local bare remote, starts a contract fake of each
 platform on 127.0.0.1, and runs validate, plan, apply (with push), a second
-apply (nothing to do) and status against them, then lists the state
-commits on the remote. No credentials and no network: the fakes check
+apply (nothing to do) and status against them; then readers engage with
+the posts and sync reads the metrics back (with push). Last, it lists the
+state commits on the remote. No credentials and no network: the fakes check
 every request as the real APIs would.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var keep bool
@@ -129,7 +131,7 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		{"apply", "--push"},
 		{"status"},
 	}
-	for _, step := range steps {
+	runStep := func(step []string) error {
 		// Logs at warn: the steps' own output says what happened.
 		args := append(append([]string{"--log-level", "warn"}, step...), "--repo", site)
 		fmt.Fprintf(e.stdout, "\n$ herald %s\n", strings.Join(step, " "))
@@ -139,11 +141,44 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		if code != 0 {
 			return fmt.Errorf("herald %s exited %d", strings.Join(step, " "), code)
 		}
+		return nil
+	}
+	for _, step := range steps {
+		if err := runStep(step); err != nil {
+			return err
+		}
+	}
+	// Readers engage with the posts (X, LinkedIn and Threads report their
+	// fakes' own counts), then sync reads it all back into git.
+	engage(masto, bsky)
+	fmt.Fprintf(e.stdout, "\n(Readers like, repost and reply on Mastodon and Bluesky.)\n")
+	if err := runStep([]string{"sync", "--push"}); err != nil {
+		return err
 	}
 	if errs := reporter.Errors(); len(errs) > 0 {
 		return fmt.Errorf("the fakes saw %d requests that break a platform's contract: %s", len(errs), errs[0])
 	}
 	return listCommits(e.stdout, remote)
+}
+
+// engage sets the counts the Mastodon and Bluesky fakes report for each
+// of their posts, different for each post and the same on every run.
+func engage(masto *mastodon.Fake, bsky *bluesky.Fake) {
+	for i, p := range sortedPosts(masto.Posts()) {
+		n := int64(i)
+		masto.SetCounts(p.ID, mastodon.Counts{Favourites: 12 + 3*n, Reblogs: 3 + n, Replies: 1 + n%3, Quotes: n % 2})
+	}
+	for i, p := range sortedPosts(bsky.Posts()) {
+		n := int64(i)
+		bsky.Engage(p.ID, bluesky.Counts{Likes: 40 + 5*n, Reposts: 6 + n, Replies: 2 + n%4, Quotes: 1 + n%2})
+	}
+}
+
+// sortedPosts orders a fake's posts by text, so that counts do not depend
+// on the order concurrent publishes landed in (which sets their IDs).
+func sortedPosts(posts []platformtest.Post) []platformtest.Post {
+	slices.SortFunc(posts, func(a, b platformtest.Post) int { return strings.Compare(a.Text, b.Text) })
+	return posts
 }
 
 // fetch gets a media URL the way a platform's crawler would, for the

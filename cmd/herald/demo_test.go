@@ -10,7 +10,8 @@ import (
 
 // TestDemo runs herald demo as the README's first command does: every
 // due post is published once to each platform's contract fake, the second
-// apply has nothing to do, and the state is committed to the remote.
+// apply has nothing to do, the state is committed to the remote, and sync
+// brings the engagement set on the fakes back into one more commit.
 func TestDemo(t *testing.T) {
 	var out, errOut bytes.Buffer
 	getenv := func(string) string { return "" } // no credentials, none read
@@ -28,6 +29,16 @@ func TestDemo(t *testing.T) {
 		`published sluice-2-launch -> linkedin  https://www\.linkedin\.com/feed/update/urn:li:share:`,
 		`published sluice-2-launch -> threads  https://`,
 		`herald: 10 published \[skip ci\]`,
+		// The counts the demo set on the Mastodon and Bluesky fakes, and
+		// those the other fakes report; what a platform does not give
+		// (impressions on Mastodon and Bluesky) is not shown as 0.
+		`(?m)^  synced sluice-2-launch -> mastodon: likes 15, reposts 4, replies 2, quotes 1$`,
+		`(?m)^  synced sluice-2-launch -> bluesky: likes 45, reposts 7, replies 3, quotes 2$`,
+		`(?m)^  synced sluice-2-launch -> x: likes 7, reposts 2, replies 1, quotes 0, impressions 120, saves 3$`,
+		`(?m)^  synced sluice-2-launch -> linkedin: likes \d+, reposts \d+, replies \d+, impressions \d+, clicks \d+$`,
+		`(?m)^  synced sluice-2-launch -> threads: likes \d+, `,
+		`(?m)^Synced: 10 synced\.$`,
+		`(?m)^[0-9a-f]{8} herald: sync metrics of 10 targets \[skip ci\] \(herald\)$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(got) {
 			t.Errorf("demo output lacks %q\n%s", want, got)

@@ -50,6 +50,7 @@ func commands() []*command {
 		schemaCommand(),
 		planCommand(),
 		applyCommand(),
+		syncCommand(),
 		statusCommand(),
 		resolveCommand(),
 		authCommand(),
