@@ -39,6 +39,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: os.Getenv("UPDATE") != "",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HERALD_NOW", testNow)
+			env.Values[githubKey{}] = &githubFake{}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -47,6 +48,7 @@ func TestScripts(t *testing.T) {
 			"gitclone":   gitClone,
 			"fake":       startFake,
 			"expand":     expandFile,
+			"github":     githubCmd,
 		},
 	})
 }

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	ghub "github.com/heraldhq/herald/internal/github"
+	"github.com/heraldhq/herald/platforms/platformtest"
+)
+
+// githubKey holds a script's fake GitHub API in its Values.
+type githubKey struct{}
+
+type githubFake struct {
+	fake *ghub.Fake
+	rep  *platformtest.LogReporter
+}
+
+// githubCmd drives a fake GitHub REST API for the script:
+//
+//	github start            start it for acme/content; sets GITHUB_API_URL,
+//	                        GITHUB_REPOSITORY and GITHUB_TOKEN
+//	github seed PR TEXT     a comment on PR by someone else
+//	github comments PR      print PR's comments; fails if the fake saw any
+//	                        request it does not expect
+func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: github start | seed PR TEXT | comments PR")
+	}
+	g := ts.Value(githubKey{}).(*githubFake)
+	if args[0] != "start" && g.fake == nil {
+		ts.Fatalf("github: run github start first")
+	}
+	switch args[0] {
+	case "start":
+		g.rep = &platformtest.LogReporter{Logger: slog.New(slog.DiscardHandler)}
+		ts.Defer(g.rep.Close)
+		g.fake = ghub.NewFake(g.rep, "acme", "content")
+		ts.Setenv("GITHUB_API_URL", g.fake.URL())
+		ts.Setenv("GITHUB_REPOSITORY", "acme/content")
+		ts.Setenv("GITHUB_TOKEN", ghub.FakeToken)
+	case "seed":
+		pr, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		g.fake.Seed(pr, strings.Join(args[2:], " "))
+	case "comments":
+		pr, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		if errs := g.rep.Errors(); len(errs) > 0 {
+			ts.Fatalf("github fake:\n%s", strings.Join(errs, "\n"))
+		}
+		for _, c := range g.fake.Comments(pr) {
+			fmt.Fprintf(ts.Stdout(), "--- comment %d, %d characters\n%s\n", c.ID, utf8.RuneCountInString(c.Body), c.Body)
+		}
+	default:
+		ts.Fatalf("github: unknown subcommand %q", args[0])
+	}
+}
