@@ -2,6 +2,7 @@ package github
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -33,26 +34,31 @@ type Comment struct {
 }
 
 // Render returns the comment's Markdown, Marker first, in at most limit
-// characters. When the whole does not fit it trims previews (last ones
-// first), then collapses the table and the warnings, and says so in the
+// characters. When the whole does not fit it trims previews (the longest
+// first, then the last), then collapses the table and the warnings, and says so in the
 // comment; notes lists what it trimmed, for the log.
 func (c *Comment) Render(limit int) (body string, notes []string) {
-	keep := len(c.Previews)
-	full := c.render(keep, false, "")
+	omit := map[int]bool{}
+	full := c.render(omit, false, "")
 	if utf8.RuneCountInString(full) <= limit {
 		return full, nil
 	}
-	for keep > 0 {
-		keep--
+	order := make([]int, len(c.Previews))
+	for i := range order {
+		order[i] = len(order) - 1 - i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(c.Previews[order[a]].Body) > len(c.Previews[order[b]].Body) })
+	for _, i := range order {
+		omit[i] = true
 		note := fmt.Sprintf("%d of %d previews are left out to keep this comment under GitHub's %d-character limit: run `herald preview FILE` to see them.",
-			len(c.Previews)-keep, len(c.Previews), limit)
-		s := c.render(keep, false, note)
+			len(omit), len(c.Previews), limit)
+		s := c.render(omit, false, note)
 		if utf8.RuneCountInString(s) <= limit {
 			return s, []string{note}
 		}
 	}
 	note := fmt.Sprintf("The plan is too long for one comment (GitHub's limit is %d characters): previews are left out and the list is collapsed; run `herald plan` or read the job's summary for all of it.", limit)
-	s := c.render(0, true, note)
+	s := c.render(omit, true, note)
 	if utf8.RuneCountInString(s) <= limit {
 		return s, []string{note}
 	}
@@ -69,7 +75,7 @@ func (c *Comment) Render(limit int) (body string, notes []string) {
 	return s + cut, []string{note, "the comment was cut at the limit"}
 }
 
-func (c *Comment) render(keep int, collapse bool, note string) string {
+func (c *Comment) render(omit map[int]bool, collapse bool, note string) string {
 	var b strings.Builder
 	b.WriteString(Marker)
 	b.WriteString("\n")
@@ -103,13 +109,13 @@ func (c *Comment) render(keep int, collapse bool, note string) string {
 	if len(c.Previews) > 0 && !collapse {
 		b.WriteString("**Previews**\n\n")
 		for i, p := range c.Previews {
-			if i < keep {
+			if !omit[i] {
 				fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n%s\n\n</details>\n\n", p.Summary, strings.TrimRight(p.Body, "\n"))
 			} else {
 				fmt.Fprintf(&b, "- %s (preview left out)\n", p.Summary)
 			}
 		}
-		if keep < len(c.Previews) {
+		if len(omit) > 0 {
 			b.WriteString("\n")
 		}
 	}
