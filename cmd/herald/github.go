@@ -21,8 +21,6 @@ import (
 	"github.com/heraldhq/herald/schema"
 )
 
-
-
 // summaryLimit is how much of the job summary herald fills: GitHub
 // accepts 1 MiB per step.
 const summaryLimit = 1 << 20
