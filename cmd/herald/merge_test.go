@@ -36,7 +36,7 @@ func TestMergeFlow(t *testing.T) {
 	origin := gittest.HTTP(t, root, gitToken) + "/content.git"
 	auth := &http.BasicAuth{Username: "x-access-token", Password: gitToken}
 	gittest.Seed(t, origin, auth, map[string]string{
-		"herald.yaml": "timezone: Europe/Berlin\naccounts:\n  mastodon:\n    base_url: " + masto.URL() + "\n    token_env: MASTODON_TOKEN\n",
+		"herald.yaml":    "timezone: Europe/Berlin\naccounts:\n  mastodon:\n    base_url: " + masto.URL() + "\n    token_env: MASTODON_TOKEN\n",
 		"posts/later.md": "---\ntitle: Later\npublish_at: 2027-01-10 09:00\nto: [mastodon]\n---\nNext year.\n",
 	})
 	env := map[string]string{
