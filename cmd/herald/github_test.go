@@ -2,13 +2,18 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/heraldhq/herald/examples"
 	ghub "github.com/heraldhq/herald/internal/github"
 	"github.com/heraldhq/herald/platforms/platformtest"
 )
@@ -59,5 +64,28 @@ func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	default:
 		ts.Fatalf("github: unknown subcommand %q", args[0])
+	}
+}
+
+// TestQuickstartWorkflowNotEmbedded shows that the example's workflow
+// stays out of herald demo: go:embed without all: skips dot-directories.
+func TestQuickstartWorkflowNotEmbedded(t *testing.T) {
+	tests := []struct {
+		name, path string
+		embedded   bool
+	}{
+		{"configuration", "quickstart/herald.yaml", true},
+		{"workflow", "quickstart/.github/workflows/herald.yml", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := fs.Stat(examples.Quickstart, tt.path)
+			if got := err == nil; got != tt.embedded {
+				t.Errorf("%s embedded = %v, want %v", tt.path, got, tt.embedded)
+			}
+			if _, err := os.Stat(filepath.Join("../../examples", tt.path)); err != nil {
+				t.Errorf("%s is not in the repository: %v", tt.path, err)
+			}
+		})
 	}
 }
