@@ -47,6 +47,12 @@ func postComment(ctx context.Context, e *env, body string, pr int) error {
 		return fmt.Errorf("comment: %w", err)
 	}
 	up, err := c.UpsertComment(ctx, pr, body)
+	if errors.Is(err, ghub.ErrReadOnly) {
+		// A fork's pull request: the plan stands in the log and the job
+		// summary, and the check does not fail for want of a comment.
+		fmt.Fprintf(e.stdout, "::warning title=herald plan::no plan comment: %s\n", escapeData(err.Error()))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -278,7 +284,7 @@ func (h *history) published(post, file, base string) (string, string, error) {
 		if err == nil {
 			if f, err := c.File(file); err == nil {
 				s, err := f.Contents()
-				return s, "as published (commit " + c.Hash.String()[:7] + ")", err
+				return s, "commit " + c.Hash.String()[:7], err
 			}
 		}
 	}
@@ -322,7 +328,7 @@ func writeHistoryDiff(b *strings.Builder, h *history, pl *planned, a reconcile.A
 	}
 	d := unifiedLines(old, now)
 	fence := ghub.Fence(d)
-	fmt.Fprintf(b, "%s diff\n%s%s\n\n", fence, d, fence)
+	fmt.Fprintf(b, "%sdiff\n%s%s\n\n", fence, d, fence)
 }
 
 // unifiedLines is a line diff of a and b, each line marked -, + or space.

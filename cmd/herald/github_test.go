@@ -33,6 +33,7 @@ type githubFake struct {
 //	github seed PR TEXT     a comment on PR by someone else
 //	github comments PR      print PR's comments; fails if the fake saw any
 //	                        request it does not expect
+//	github readonly         refuse writes with 403, as for a fork's token
 func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: github start | seed PR TEXT | comments PR")
@@ -49,6 +50,8 @@ func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("GITHUB_API_URL", g.fake.URL())
 		ts.Setenv("GITHUB_REPOSITORY", "acme/content")
 		ts.Setenv("GITHUB_TOKEN", ghub.FakeToken)
+	case "readonly":
+		g.fake.ReadOnly()
 	case "seed":
 		pr, err := strconv.Atoi(args[1])
 		ts.Check(err)
@@ -59,7 +62,11 @@ func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 		if errs := g.rep.Errors(); len(errs) > 0 {
 			ts.Fatalf("github fake:\n%s", strings.Join(errs, "\n"))
 		}
-		for _, c := range g.fake.Comments(pr) {
+		comments := g.fake.Comments(pr)
+		if len(comments) == 0 {
+			fmt.Fprintln(ts.Stdout(), "(no comments)")
+		}
+		for _, c := range comments {
 			fmt.Fprintf(ts.Stdout(), "--- comment %d, %d characters\n%s\n", c.ID, utf8.RuneCountInString(c.Body), c.Body)
 		}
 	default:

@@ -16,6 +16,11 @@ import (
 // adding another.
 const Marker = "<!-- herald-plan -->"
 
+// ErrReadOnly is returned when GitHub refuses to write the comment with
+// 403: the token may only read, as on a pull request from a fork. The
+// caller decides whether that fails the run.
+var ErrReadOnly = errors.New("the token may not write to the pull request (a pull request from a fork gets a read-only token)")
+
 // Client posts herald's comments on one repository's pull requests.
 type Client struct {
 	gh    *gh.Client
@@ -70,13 +75,13 @@ func (c *Client) UpsertComment(ctx context.Context, pr int, body string) (Upsert
 	if id == 0 {
 		got, _, err := c.gh.Issues.CreateComment(ctx, c.owner, c.repo, pr, msg)
 		if err != nil {
-			return Upserted{}, fmt.Errorf("create comment: %w", err)
+			return Upserted{}, fmt.Errorf("create comment: %w", readOnly(err))
 		}
 		return Upserted{ID: got.GetID(), URL: got.GetHTMLURL(), Created: true}, nil
 	}
 	got, _, err := c.gh.Issues.EditComment(ctx, c.owner, c.repo, id, msg)
 	if err != nil {
-		return Upserted{}, fmt.Errorf("edit comment %d: %w", id, err)
+		return Upserted{}, fmt.Errorf("edit comment %d: %w", id, readOnly(err))
 	}
 	return Upserted{ID: got.GetID(), URL: got.GetHTMLURL()}, nil
 }
@@ -100,4 +105,13 @@ func (c *Client) find(ctx context.Context, pr int) (int64, error) {
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// readOnly turns GitHub's 403 into ErrReadOnly.
+func readOnly(err error) error {
+	var re *gh.ErrorResponse
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusForbidden {
+		return fmt.Errorf("%w: %s", ErrReadOnly, re.Message)
+	}
+	return err
 }

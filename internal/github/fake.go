@@ -36,6 +36,26 @@ type Fake struct {
 	mu       sync.Mutex
 	comments []FakeComment
 	next     int64
+	readOnly bool
+}
+
+// ReadOnly makes the fake refuse writes with GitHub's 403, as it does the
+// read-only token of a pull request from a fork.
+func (f *Fake) ReadOnly() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.readOnly = true
+}
+
+// refused answers a write with 403 when the token is read-only.
+func (f *Fake) refused(c *platformtest.Call) bool {
+	f.mu.Lock()
+	ro := f.readOnly
+	f.mu.Unlock()
+	if ro {
+		c.Error(http.StatusForbidden, "forbidden", "Resource not accessible by integration")
+	}
+	return ro
 }
 
 // NewFake starts a Fake for the repository owner/name that lives until
@@ -136,7 +156,7 @@ func (f *Fake) list(c *platformtest.Call) {
 }
 
 func (f *Fake) create(c *platformtest.Call) {
-	if !f.repoOK(c) {
+	if !f.repoOK(c) || f.refused(c) {
 		return
 	}
 	pr, ok := f.number(c, "number")
@@ -155,7 +175,7 @@ func (f *Fake) create(c *platformtest.Call) {
 }
 
 func (f *Fake) edit(c *platformtest.Call) {
-	if !f.repoOK(c) {
+	if !f.repoOK(c) || f.refused(c) {
 		return
 	}
 	id, ok := f.number(c, "id")

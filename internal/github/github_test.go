@@ -1,6 +1,7 @@
 package github
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,15 +77,20 @@ func manyComments(n int) []string {
 func TestUpsertCommentErrors(t *testing.T) {
 	tests := []struct {
 		name, token, body, want string
+		readOnly                bool
 	}{
-		{"no marker", FakeToken, "plan", "must start with the marker"},
-		{"too long", FakeToken, Marker + strings.Repeat("x", 70000), "422"},
-		{"wrong token", "stolen", Marker, "401"},
+		{"no marker", FakeToken, "plan", "must start with the marker", false},
+		{"too long", FakeToken, Marker + strings.Repeat("x", 70000), "422", false},
+		{"wrong token", "stolen", Marker, "401", false},
+		{"read-only token", FakeToken, Marker, ErrReadOnly.Error(), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := NewFake(t, "acme", "content")
 			f.ExpectViolations()
+			if tt.readOnly {
+				f.ReadOnly()
+			}
 			c, err := NewClient(f.Client(), f.URL(), tt.token, "acme/content")
 			if err != nil {
 				t.Fatal(err)
@@ -92,6 +98,9 @@ func TestUpsertCommentErrors(t *testing.T) {
 			_, err = c.UpsertComment(t.Context(), 7, tt.body)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want one with %q", err, tt.want)
+			}
+			if errors.Is(err, ErrReadOnly) != tt.readOnly {
+				t.Errorf("errors.Is(err, ErrReadOnly) = %v", !tt.readOnly)
 			}
 			if n := len(f.Comments(7)); n != 0 {
 				t.Errorf("%d comments made", n)
