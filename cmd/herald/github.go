@@ -320,6 +320,10 @@ func writeHistoryDiff(b *strings.Builder, h *history, pl *planned, a reconcile.A
 	if data, err := pl.repo.Root().ReadFile(a.File); err == nil {
 		now = string(data)
 	}
+	if old == now {
+		fmt.Fprintf(b, "%s is as it was published (%s).\n\n", a.File, where)
+		return
+	}
 	switch a.Kind {
 	case reconcile.Kept, reconcile.Delete:
 		fmt.Fprintf(b, "This pull request removes the published post %s: %s\n\n", a.File, a.Reason)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/heraldhq/herald/examples"
@@ -92,6 +93,22 @@ func TestQuickstartWorkflowNotEmbedded(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join("../../examples", tt.path)); err != nil {
 				t.Errorf("%s is not in the repository: %v", tt.path, err)
+			}
+		})
+	}
+}
+
+func TestUnifiedLines(t *testing.T) {
+	tests := []struct{ name, a, b, want string }{
+		{"same", "a\nb\n", "a\nb\n", " a\n b\n"},
+		{"changed line", "a\nb\nc\n", "a\nB\nc\n", " a\n-b\n+B\n c\n"},
+		{"removed file", "a\nb\n", "", "-a\n-b\n"},
+		{"no final newline", "a", "a\nb", "-a\n+a\n+b\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, unifiedLines(tt.a, tt.b)); diff != "" {
+				t.Errorf("unifiedLines (-want +got):\n%s", diff)
 			}
 		})
 	}
