@@ -25,32 +25,55 @@ import (
 // accepts 1 MiB per step.
 const summaryLimit = 1 << 20
 
+// readEvent reads the Actions event payload GITHUB_EVENT_PATH names, or
+// nil when there is none.
+func readEvent(e *env) ([]byte, error) {
+	path := e.getenv("GITHUB_EVENT_PATH")
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	return data, nil
+}
+
+// githubClient is the REST client the Actions environment describes.
+func githubClient(e *env) (*ghub.Client, error) {
+	return ghub.NewClient(&http.Client{Timeout: 30 * time.Second}, e.getenv("GITHUB_API_URL"), e.getenv("GITHUB_TOKEN"), e.getenv("GITHUB_REPOSITORY"))
+}
+
+// readOnlyWarning prints a workflow warning for a write a read-only token
+// was refused (a fork's pull request): the plan stands in the log and the
+// job summary, and the run does not fail for want of a comment.
+func readOnlyWarning(e *env, what string, err error) {
+	fmt.Fprintf(e.stdout, "::warning title=herald plan::no plan %s: %s\n", what, escapeData(err.Error()))
+}
+
 // postComment makes the plan the pull request's sticky comment. The
 // repository, token, API and pull request come from the Actions
 // environment; pr overrides the event's number.
 func postComment(ctx context.Context, e *env, body string, pr int) error {
 	if pr == 0 {
-		path := e.getenv("GITHUB_EVENT_PATH")
-		if path == "" {
-			return usagef("--comment: no pull request: pass --pr N, or run in a pull_request workflow (GITHUB_EVENT_PATH)")
-		}
-		data, err := os.ReadFile(path)
+		data, err := readEvent(e)
 		if err != nil {
-			return fmt.Errorf("read event: %w", err)
+			return err
+		}
+		if data == nil {
+			return usagef("--comment: no pull request: pass --pr N, or run in a pull_request workflow (GITHUB_EVENT_PATH)")
 		}
 		if pr, err = ghub.PullRequest(data); err != nil {
 			return err
 		}
 	}
-	c, err := ghub.NewClient(&http.Client{Timeout: 30 * time.Second}, e.getenv("GITHUB_API_URL"), e.getenv("GITHUB_TOKEN"), e.getenv("GITHUB_REPOSITORY"))
+	c, err := githubClient(e)
 	if err != nil {
 		return fmt.Errorf("comment: %w", err)
 	}
 	up, err := c.UpsertComment(ctx, pr, body)
 	if errors.Is(err, ghub.ErrReadOnly) {
-		// A fork's pull request: the plan stands in the log and the job
-		// summary, and the check does not fail for want of a comment.
-		fmt.Fprintf(e.stdout, "::warning title=herald plan::no plan comment: %s\n", escapeData(err.Error()))
+		readOnlyWarning(e, "comment", err)
 		return nil
 	}
 	if err != nil {
@@ -61,6 +84,45 @@ func postComment(ctx context.Context, e *env, body string, pr int) error {
 		verb = "created"
 	}
 	e.log.Info("plan comment "+verb, "pull_request", pr, "comment_id", up.ID, "url", up.URL)
+	return nil
+}
+
+// postCheck records the plan as a completed "herald plan" check run on
+// the pull request's head commit (from the event, else GITHUB_SHA):
+// neutral when it has warnings, so that reviewers look, success when not.
+func postCheck(ctx context.Context, e *env, c *ghub.Comment, body string, p *reconcile.Plan) error {
+	sha := ""
+	data, err := readEvent(e)
+	if err != nil {
+		return err
+	}
+	if data != nil {
+		sha, _ = ghub.HeadSHA(data)
+	}
+	if sha == "" {
+		sha = e.getenv("GITHUB_SHA")
+	}
+	if sha == "" {
+		return usagef("--check: no commit: run in a pull_request workflow (GITHUB_EVENT_PATH) or set GITHUB_SHA")
+	}
+	conclusion := "success"
+	if len(c.Warnings) > 0 {
+		conclusion = "neutral"
+	}
+	client, err := githubClient(e)
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	id, err := client.CreateCheck(ctx, ghub.Check{Name: "herald plan", HeadSHA: sha, Conclusion: conclusion,
+		Title: p.SummaryLine(), Summary: body, At: e.now()})
+	if errors.Is(err, ghub.ErrReadOnly) {
+		readOnlyWarning(e, "check", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.log.Info("plan check created", "check_id", id, "head_sha", sha, "conclusion", conclusion)
 	return nil
 }
 

@@ -35,6 +35,7 @@ type githubFake struct {
 //	github comments PR      print PR's comments; fails if the fake saw any
 //	                        request it does not expect
 //	github readonly         refuse writes with 403, as for a fork's token
+//	github checks           print the check runs made
 func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: github start | seed PR TEXT | comments PR")
@@ -51,6 +52,10 @@ func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("GITHUB_API_URL", g.fake.URL())
 		ts.Setenv("GITHUB_REPOSITORY", "acme/content")
 		ts.Setenv("GITHUB_TOKEN", ghub.FakeToken)
+	case "checks":
+		for _, c := range g.fake.Checks() {
+			fmt.Fprintf(ts.Stdout(), "--- check %q on %s: %s %s\n%s\n", c.Name, c.HeadSHA, c.Status, c.Conclusion, c.Title)
+		}
 	case "readonly":
 		g.fake.ReadOnly()
 	case "seed":

@@ -181,14 +181,17 @@ published posts that changed: it reads GITHUB_TOKEN, GITHUB_REPOSITORY,
 GITHUB_API_URL and the pull request from GITHUB_EVENT_PATH (or --pr). It
 needs no platform credentials. Under GitHub Actions the plan is also added
 to the job summary (GITHUB_STEP_SUMMARY) and its counts to the step
-outputs (GITHUB_OUTPUT): changes, scheduled, plan-json.`,
+outputs (GITHUB_OUTPUT): changes, scheduled, plan-json. --check also
+records the plan as a "herald plan" check run on the pull request's head
+commit, neutral when it has warnings (the job needs checks: write).`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var f planFlags
-			var asJSON, detailed, comment bool
+			var asJSON, detailed, comment, check bool
 			var pr int
 			var base string
 			f.register(fs)
 			fs.BoolVar(&comment, "comment", false, "keep the plan as one comment on the GitHub pull request")
+			fs.BoolVar(&check, "check", false, "also record the plan as a \"herald plan\" check run on the pull request's head commit (needs checks: write)")
 			fs.IntVar(&pr, "pr", 0, "the pull request `number` to comment on (default: from GITHUB_EVENT_PATH)")
 			fs.StringVar(&base, "base", "", "the git `revision` the pull request merges into, for the published text of changed posts (default: origin/$GITHUB_BASE_REF)")
 			fs.BoolVar(&asJSON, "json", false, "print the plan as JSON")
@@ -214,7 +217,7 @@ outputs (GITHUB_OUTPUT): changes, scheduled, plan-json.`,
 				if _, err := fmt.Fprint(e.stdout, b.String()); err != nil {
 					return err
 				}
-				if comment || e.getenv("GITHUB_STEP_SUMMARY") != "" {
+				if comment || check || e.getenv("GITHUB_STEP_SUMMARY") != "" {
 					if base == "" && e.getenv("GITHUB_BASE_REF") != "" {
 						base = "origin/" + e.getenv("GITHUB_BASE_REF")
 					}
@@ -226,12 +229,17 @@ outputs (GITHUB_OUTPUT): changes, scheduled, plan-json.`,
 					if err := reportGitHub(e, f.planFile, summary, pl.plan, nil); err != nil {
 						return err
 					}
+					body, notes := c.Render(ghub.MaxComment)
 					if comment {
-						body, notes := c.Render(ghub.MaxComment)
 						for _, n := range notes {
 							e.log.Warn("plan comment shortened", "note", n)
 						}
 						if err := postComment(ctx, e, body, pr); err != nil {
+							return err
+						}
+					}
+					if check {
+						if err := postCheck(ctx, e, c, body, pl.plan); err != nil {
 							return err
 						}
 					}

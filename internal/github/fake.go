@@ -22,7 +22,8 @@ type FakeComment struct {
 }
 
 // Fake is a contract fake of the part of GitHub's REST API herald uses:
-// listing, creating and editing a pull request's comments, under a
+// listing, creating and editing a pull request's comments, and creating
+// check runs, under a
 // non-root base path. It checks the method, path, bearer token, API
 // version header and JSON body of every request, refuses bodies over
 // GitHub's limit with its 422, pages lists with Link headers, and fails
@@ -37,6 +38,19 @@ type Fake struct {
 	comments []FakeComment
 	next     int64
 	readOnly bool
+	checks   []FakeCheck
+}
+
+// FakeCheck is a check run Fake holds.
+type FakeCheck struct {
+	Name, HeadSHA, Status, Conclusion, Title, Summary string
+}
+
+// Checks returns the check runs made, in order.
+func (f *Fake) Checks() []FakeCheck {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]FakeCheck(nil), f.checks...)
 }
 
 // ReadOnly makes the fake refuse writes with GitHub's 403, as it does the
@@ -81,6 +95,11 @@ func NewFake(r platformtest.Reporter, owner, name string) *Fake {
 	f.Handle("GET /repos/{owner}/{repo}/issues/{number}/comments", c, f.list)
 	f.Handle("POST /repos/{owner}/{repo}/issues/{number}/comments", write, f.create)
 	f.Handle("PATCH /repos/{owner}/{repo}/issues/comments/{id}", write, f.edit)
+	check := c
+	check.ContentType = "application/json"
+	check.Required = []string{"name", "head_sha", "status", "conclusion", "completed_at", "output.title", "output.summary"}
+	check.Limits = []platformtest.Limit{{Path: "output.summary", Max: 65535}, {Path: "output.title", Max: 1000}}
+	f.Handle("POST /repos/{owner}/{repo}/check-runs", check, f.check)
 	return f
 }
 
@@ -204,6 +223,32 @@ func (f *Fake) edit(c *platformtest.Call) {
 		return
 	}
 	c.Reply(http.StatusOK, f.json(cm))
+}
+
+func (f *Fake) check(c *platformtest.Call) {
+	if !f.repoOK(c) || f.refused(c) {
+		return
+	}
+	ch := FakeCheck{Name: c.String("name"), HeadSHA: c.String("head_sha"), Status: c.String("status"),
+		Conclusion: c.String("conclusion"), Title: c.String("output.title"), Summary: c.String("output.summary")}
+	switch ch.Conclusion {
+	case "success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required":
+	default:
+		c.Error(http.StatusUnprocessableEntity, "invalid", "Invalid request: conclusion "+ch.Conclusion)
+		f.r.Errorf("github fake: check run with conclusion %q", ch.Conclusion)
+		return
+	}
+	if _, err := time.Parse(time.RFC3339, c.String("completed_at")); err != nil {
+		c.Error(http.StatusUnprocessableEntity, "invalid", "Invalid request: completed_at")
+		f.r.Errorf("github fake: completed_at %q is not ISO 8601", c.String("completed_at"))
+		return
+	}
+	f.mu.Lock()
+	f.next++
+	id := f.next
+	f.checks = append(f.checks, ch)
+	f.mu.Unlock()
+	c.Reply(http.StatusCreated, map[string]any{"id": id, "name": ch.Name, "head_sha": ch.HeadSHA, "status": ch.Status, "conclusion": ch.Conclusion})
 }
 
 func (f *Fake) json(cm FakeComment) map[string]any {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -230,5 +231,74 @@ func TestAppendOutputs(t *testing.T) {
 	}
 	if !strings.HasPrefix(delim, "herald_") {
 		t.Errorf("delimiter %q", delim)
+	}
+}
+
+func TestCreateCheck(t *testing.T) {
+	at := time.Date(2026, 11, 21, 15, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name     string
+		check    Check
+		readOnly bool
+		want     []FakeCheck
+		wantErr  string
+	}{
+		{
+			name:  "completed",
+			check: Check{Name: "herald plan", HeadSHA: "abc123", Conclusion: "neutral", Title: "Plan: 1 to create.", Summary: "late: x", At: at},
+			want:  []FakeCheck{{Name: "herald plan", HeadSHA: "abc123", Status: "completed", Conclusion: "neutral", Title: "Plan: 1 to create.", Summary: "late: x"}},
+		},
+		{
+			name:     "read-only token",
+			check:    Check{Name: "herald plan", HeadSHA: "abc123", Conclusion: "success", Title: "t", Summary: "s", At: at},
+			readOnly: true,
+			wantErr:  ErrReadOnly.Error(),
+		},
+		{
+			name:    "no head",
+			check:   Check{Name: "herald plan", Conclusion: "success", Title: "t", Summary: "s", At: at},
+			wantErr: "no head commit",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := NewFake(t, "acme", "content")
+			if tt.readOnly {
+				f.ReadOnly()
+			}
+			c, err := NewClient(f.Client(), f.URL(), FakeToken, "acme/content")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.CreateCheck(t.Context(), tt.check)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, f.Checks()); diff != "" {
+				t.Errorf("checks (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestHeadSHA(t *testing.T) {
+	tests := []struct {
+		name, event, want string
+		wantErr           bool
+	}{
+		{"pull_request", `{"number":7,"pull_request":{"number":7,"head":{"sha":"abc123"}}}`, "abc123", false},
+		{"push", `{"after":"abc123"}`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := HeadSHA([]byte(tt.event))
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("HeadSHA = %q, %v; want %q, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
