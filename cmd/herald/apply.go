@@ -75,7 +75,7 @@ an unknown outcome (the summary names each).`,
 					return err
 				}
 				if pl.plan.Changes() == 0 {
-					return nil
+					return reportGitHub(e, f.planFile, applySummary(pl.plan, nil), pl.plan, &reconcile.Result{})
 				}
 				ap := &reconcile.Applier{
 					Store:       store,
@@ -91,6 +91,9 @@ an unknown outcome (the summary names each).`,
 				res, err := ap.Apply(ctx, pl.plan)
 				writeResult(e, res)
 				writeReconnects(ctx, e, store, res)
+				if rerr := reportGitHub(e, f.planFile, applySummary(pl.plan, res), pl.plan, res); rerr != nil && err == nil {
+					err = rerr
+				}
 				if err != nil {
 					return err
 				}

@@ -45,6 +45,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: os.Getenv("UPDATE") != "",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HERALD_NOW", testNow)
+			env.Values[githubKey{}] = &githubFake{}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -54,6 +55,7 @@ func TestScripts(t *testing.T) {
 			"fake":       startFake,
 			"fakes-ok":   fakesOK,
 			"expand":     expandFile,
+			"github":     githubCmd,
 		},
 	})
 }

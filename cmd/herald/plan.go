@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	ghub "github.com/heraldhq/herald/internal/github"
 	"github.com/heraldhq/herald/internal/vcache"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/reconcile"
@@ -22,6 +23,7 @@ type planFlags struct {
 	prune     bool
 	allowLate bool
 	noCache   bool
+	planFile  string
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -30,6 +32,7 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.prune, "prune", false, "delete what was removed from the files, where the platform allows")
 	fs.BoolVar(&f.allowLate, "allow-late", false, "publish posts later than max_lateness")
 	fs.BoolVar(&f.noCache, "no-cache", false, "check every post again, ignoring the validation cache")
+	fs.StringVar(&f.planFile, "plan-file", "", "also write the plan as JSON to `file` (a step output under GitHub Actions)")
 }
 
 // clock returns the time to plan at: --now, else the command's clock.
@@ -170,11 +173,27 @@ Posts published and unchanged are counted in the summary line.
 "action","at","reason"}],"summary":{...}}, stable and documented in the
 README. --detailed-exitcode exits 0 when there is nothing to do, 2 when
 there is, 1 on error. An invalid tree is never planned: its problems are
-printed and plan exits 1.`,
+printed and plan exits 1.
+
+--comment keeps one comment on the pull request up to date with the plan,
+previews of every new or changed post per target, warnings, and diffs of
+published posts that changed: it reads GITHUB_TOKEN, GITHUB_REPOSITORY,
+GITHUB_API_URL and the pull request from GITHUB_EVENT_PATH (or --pr). It
+needs no platform credentials. Under GitHub Actions the plan is also added
+to the job summary (GITHUB_STEP_SUMMARY) and its counts to the step
+outputs (GITHUB_OUTPUT): changes, scheduled, plan-json. --check also
+records the plan as a "herald plan" check run on the pull request's head
+commit, neutral when it has warnings (the job needs checks: write).`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var f planFlags
-			var asJSON, detailed bool
+			var asJSON, detailed, comment, check bool
+			var pr int
+			var base string
 			f.register(fs)
+			fs.BoolVar(&comment, "comment", false, "keep the plan as one comment on the GitHub pull request")
+			fs.BoolVar(&check, "check", false, "also record the plan as a \"herald plan\" check run on the pull request's head commit (needs checks: write)")
+			fs.IntVar(&pr, "pr", 0, "the pull request `number` to comment on (default: from GITHUB_EVENT_PATH)")
+			fs.StringVar(&base, "base", "", "the git `revision` the pull request merges into, for the published text of changed posts (default: origin/$GITHUB_BASE_REF)")
 			fs.BoolVar(&asJSON, "json", false, "print the plan as JSON")
 			fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there is something to do, 0 when not")
 			return func(ctx context.Context, e *env, args []string) error {
@@ -196,6 +215,35 @@ printed and plan exits 1.`,
 					return err
 				}
 				if _, err := fmt.Fprint(e.stdout, b.String()); err != nil {
+					return err
+				}
+				if comment || check || e.getenv("GITHUB_STEP_SUMMARY") != "" {
+					if base == "" && e.getenv("GITHUB_BASE_REF") != "" {
+						base = "origin/" + e.getenv("GITHUB_BASE_REF")
+					}
+					c, err := planComment(e, pl, f.repo, base)
+					if err != nil {
+						return err
+					}
+					summary, _ := c.Render(summaryLimit)
+					if err := reportGitHub(e, f.planFile, summary, pl.plan, nil); err != nil {
+						return err
+					}
+					body, notes := c.Render(ghub.MaxComment)
+					if comment {
+						for _, n := range notes {
+							e.log.Warn("plan comment shortened", "note", n)
+						}
+						if err := postComment(ctx, e, body, pr); err != nil {
+							return err
+						}
+					}
+					if check {
+						if err := postCheck(ctx, e, c, body, pl.plan); err != nil {
+							return err
+						}
+					}
+				} else if err := reportGitHub(e, f.planFile, "", pl.plan, nil); err != nil {
 					return err
 				}
 				if detailed && pl.plan.Changes() > 0 {

@@ -101,6 +101,10 @@ func (c *Call) Strings(path string) []string {
 	return out
 }
 
+// Header is the response's header map, for headers a route sends with
+// its answer (GitHub's Link header for the next page). Set it before Reply.
+func (c *Call) Header() http.Header { return c.w.Header() }
+
 // Reply answers with status and v encoded as JSON (no body when v is nil).
 func (c *Call) Reply(status int, v any) {
 	writeJSON(c.w, status, v)
