@@ -51,6 +51,8 @@ func commands() []*command {
 		planCommand(),
 		applyCommand(),
 		statusCommand(),
+		calendarCommand(),
+		reportCommand(),
 		resolveCommand(),
 		authCommand(),
 		versionCommand(),

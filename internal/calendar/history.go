@@ -30,6 +30,10 @@ type Point struct {
 // the sums as they were (a publish, not a sync) adds no point.
 func History(ctx context.Context, dir string, keep func(postID string) bool) ([]Point, error) {
 	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		// Not under git: no history, which the chart says.
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open history: %w", err)
 	}

@@ -39,10 +39,10 @@ func WriteICS(w io.Writer, posts []Post, opt ICSOptions) error {
 	Sort(posts)
 	stamp := opt.Now.UTC().Format(icsTime)
 	for _, p := range posts {
-		published, scheduled := p.has(StatusPublished), p.has(StatusScheduled)
-		if p.At.IsZero() || (!published && !scheduled) {
+		if !InFeed(p) {
 			continue
 		}
+		published := p.has(StatusPublished)
 		line("BEGIN", "VEVENT")
 		line("UID", UID(p.ID))
 		line("DTSTAMP", stamp)
@@ -67,6 +67,12 @@ func WriteICS(w io.Writer, posts []Post, opt ICSOptions) error {
 	line("END", "VCALENDAR")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// InFeed reports whether a post is an event of the feed: it has a date
+// and a target published or scheduled.
+func InFeed(p Post) bool {
+	return !p.At.IsZero() && (p.has(StatusPublished) || p.has(StatusScheduled))
 }
 
 // has reports whether any target of p is in the status bucket s.
