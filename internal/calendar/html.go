@@ -239,7 +239,7 @@ const pageHTML = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · {{.Month}}</title>
 <style>
-:root { --fg:#1b1f24; --muted:#57606a; --line:#d0d7de; --pub:#1a7f37; --sch:#0969da; --fail:#cf222e; --draft:#6e7781; --pend:#9a6700; }
+:root { --fg:#1b1f24; --muted:#57606a; --line:#d0d7de; --pub:#1a7f37; --sch:#0969da; --fail:#cf222e; --draft:#6e7781; --pend:#9a6700; --chart:#8250df; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto; padding: 1.5rem; max-width: 1200px; background: #fff; }
 h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
@@ -268,8 +268,8 @@ table.month td.out { background: #f6f8fa; }
 figure { margin: 0; }
 svg .axis { stroke: var(--muted); stroke-width: 1; }
 svg .grid { stroke: var(--line); stroke-width: 1; }
-svg .line { fill: none; stroke: var(--sch); stroke-width: 2.5; }
-svg .dot { fill: var(--sch); }
+svg .line { fill: none; stroke: var(--chart); stroke-width: 3; }
+svg .dot { fill: var(--chart); }
 svg text { font-size: 12px; fill: var(--muted); }
 label { margin-right: .5rem; }
 </style>
@@ -278,7 +278,7 @@ label { margin-right: .5rem; }
 <header>
 <h1>{{.Title}}</h1>
 <p class="meta">Written {{.Now}}. Times in {{.Zone}}.</p>
-<nav aria-label="Sections"><a href="#month">Month</a><a href="#list">List</a><a href="#engagement">Engagement</a><a href="#chart">Over time</a></nav>
+<nav aria-label="Sections"><a href="#month">Month</a><a href="#chart">Over time</a><a href="#list">List</a><a href="#engagement">Engagement</a></nav>
 </header>
 <main>
 <section id="month" aria-labelledby="month-h">
@@ -291,27 +291,6 @@ label { margin-right: .5rem; }
 {{range .Weeks}}<tr>{{range .}}{{if .Day}}<td data-date="{{.Date}}"><span class="day">{{.Day}}</span>{{if .Posts}}<ul>{{range .Posts}}<li class="st-{{.Status}}"><time>{{.Time}}</time> <span class="mark" aria-hidden="true">{{.Mark}}</span><span class="sr">{{.Status}}:</span> {{.Name}}<small>{{range $i, $t := .Targets}}{{if $i}}, {{end}}{{$t}}{{end}}</small></li>{{end}}</ul>{{end}}</td>{{else}}<td class="out"></td>{{end}}{{end}}</tr>
 {{end}}</tbody>
 </table>
-</section>
-<section id="list" aria-labelledby="list-h">
-<h2 id="list-h">Every target</h2>
-<p><label for="filter">Show</label><select id="filter"><option value="">all statuses</option>{{range .Statuses}}<option value="{{.}}">{{.}}</option>{{end}}</select> <span id="shown" aria-live="polite"></span></p>
-<table id="targets">
-<caption>Each target of each post, with its status and public URLs</caption>
-<thead><tr><th scope="col">When</th><th scope="col">Post</th><th scope="col">Campaign</th><th scope="col">Target</th><th scope="col">Status</th><th scope="col">URL or reason</th></tr></thead>
-<tbody>
-{{range .List}}<tr data-status="{{.Bucket}}"><td>{{.When}}</td><th scope="row">{{.Name}}</th><td>{{.Campaign}}</td><td>{{.Target}}</td><td class="st-{{.Bucket}}"><span class="mark" aria-hidden="true">{{index $.Marks .Bucket}}</span> {{.Status}}</td><td>{{range .URLs}}<a href="{{.}}">{{.}}</a> {{end}}{{.Error}}</td></tr>
-{{end}}</tbody>
-</table>
-</section>
-<section id="engagement" aria-labelledby="eng-h">
-<h2 id="eng-h">Engagement per post</h2>
-{{if .Report.Posts}}<table>
-<caption>Latest metrics of each published post, summed over its targets; – means no target gives that metric</caption>
-<thead><tr><th scope="col">Post</th><th scope="col" class="num">Targets</th><th scope="col" class="num">Likes</th><th scope="col" class="num">Reposts</th><th scope="col" class="num">Replies</th><th scope="col" class="num">Quotes</th><th scope="col" class="num">Impressions</th><th scope="col" class="num">Clicks</th><th scope="col" class="num">Saves</th></tr></thead>
-<tbody>
-{{range .Report.Posts}}<tr><th scope="row">{{.Title}}</th><td class="num">{{.Targets}}</td><td class="num">{{metric .Likes}}</td><td class="num">{{metric .Reposts}}</td><td class="num">{{metric .Replies}}</td><td class="num">{{metric .Quotes}}</td><td class="num">{{metric .Impressions}}</td><td class="num">{{metric .Clicks}}</td><td class="num">{{metric .Saves}}</td></tr>
-{{end}}</tbody>
-</table>{{else}}<p>No post has been published yet.</p>{{end}}
 </section>
 <section id="chart" aria-labelledby="chart-h">
 <h2 id="chart-h">Engagement over time</h2>
@@ -334,6 +313,27 @@ label { margin-right: .5rem; }
 {{end}}</tbody>
 </table>{{end}}{{end}}
 </figure>
+</section>
+<section id="list" aria-labelledby="list-h">
+<h2 id="list-h">Every target</h2>
+<p><label for="filter">Show</label><select id="filter"><option value="">all statuses</option>{{range .Statuses}}<option value="{{.}}">{{.}}</option>{{end}}</select> <span id="shown" aria-live="polite"></span></p>
+<table id="targets">
+<caption>Each target of each post, with its status and public URLs</caption>
+<thead><tr><th scope="col">When</th><th scope="col">Post</th><th scope="col">Campaign</th><th scope="col">Target</th><th scope="col">Status</th><th scope="col">URL or reason</th></tr></thead>
+<tbody>
+{{range .List}}<tr data-status="{{.Bucket}}"><td>{{.When}}</td><th scope="row">{{.Name}}</th><td>{{.Campaign}}</td><td>{{.Target}}</td><td class="st-{{.Bucket}}"><span class="mark" aria-hidden="true">{{index $.Marks .Bucket}}</span> {{.Status}}</td><td>{{range .URLs}}<a href="{{.}}">{{.}}</a> {{end}}{{.Error}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+<section id="engagement" aria-labelledby="eng-h">
+<h2 id="eng-h">Engagement per post</h2>
+{{if .Report.Posts}}<table>
+<caption>Latest metrics of each published post, summed over its targets; – means no target gives that metric</caption>
+<thead><tr><th scope="col">Post</th><th scope="col" class="num">Targets</th><th scope="col" class="num">Likes</th><th scope="col" class="num">Reposts</th><th scope="col" class="num">Replies</th><th scope="col" class="num">Quotes</th><th scope="col" class="num">Impressions</th><th scope="col" class="num">Clicks</th><th scope="col" class="num">Saves</th></tr></thead>
+<tbody>
+{{range .Report.Posts}}<tr><th scope="row">{{.Title}}</th><td class="num">{{.Targets}}</td><td class="num">{{metric .Likes}}</td><td class="num">{{metric .Reposts}}</td><td class="num">{{metric .Replies}}</td><td class="num">{{metric .Quotes}}</td><td class="num">{{metric .Impressions}}</td><td class="num">{{metric .Clicks}}</td><td class="num">{{metric .Saves}}</td></tr>
+{{end}}</tbody>
+</table>{{else}}<p>No post has been published yet.</p>{{end}}
 </section>
 </main>
 <script>
