@@ -52,6 +52,8 @@ func commands() []*command {
 		applyCommand(),
 		syncCommand(),
 		statusCommand(),
+		calendarCommand(),
+		reportCommand(),
 		resolveCommand(),
 		authCommand(),
 		versionCommand(),

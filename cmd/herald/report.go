@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"time"
+
+	"github.com/heraldhq/herald/internal/calendar"
+)
+
+// reportCommand is "herald report".
+func reportCommand() *command {
+	return &command{
+		name:    "report",
+		args:    "[flags]",
+		summary: "report engagement per post, target and campaign",
+		help: `Sums the latest metrics herald sync recorded in .herald/state/: per post
+(over its targets), per target (over posts) and per campaign. A metric no
+target gives is shown as "–" (empty in CSV, left out in JSON), never as 0.
+--since counts only targets first published on or after the date, in the
+repository's time zone.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var repoDir, since, campaign, format string
+			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.StringVar(&since, "since", "", "count posts published on or after this `date` (2026-12-01)")
+			fs.StringVar(&campaign, "campaign", "", "report only posts of this `campaign`")
+			fs.StringVar(&format, "format", "table", "output `format`: table, csv or json")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("report takes no arguments, got %q", args[0])
+				}
+				switch format {
+				case "table", "csv", "json":
+				default:
+					return usagef("--format: want table, csv or json, got %q", format)
+				}
+				repo, posts, err := loadCalendar(ctx, e, repoDir, campaign)
+				if err != nil {
+					return err
+				}
+				defer repo.Close()
+				var from time.Time
+				if since != "" {
+					from, err = time.ParseInLocation("2006-01-02", since, zoneOf(repo.Config))
+					if err != nil {
+						return usagef("--since: want a date like 2026-12-01, got %q", since)
+					}
+				}
+				r := calendar.BuildReport(posts, from)
+				switch format {
+				case "csv":
+					return r.WriteCSV(e.stdout)
+				case "json":
+					return r.WriteJSON(e.stdout)
+				}
+				return r.WriteTable(e.stdout)
+			}
+		},
+	}
+}
