@@ -9,8 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/push"
 )
 
-// Job is the Pushgateway job herald pushes under.
-const Job = "herald"
+// JobPrefix begins the Pushgateway job herald pushes under: the job is
+// "herald_" and the command ("herald_apply", "herald_sync"), so that one
+// command's push never replaces another's metrics.
+const JobPrefix = "herald_"
 
 // WriteTextfile writes everything g gathers to path in the format of
 // node_exporter's textfile collector. The file is replaced atomically
@@ -23,11 +25,11 @@ func WriteTextfile(g prometheus.Gatherer, path string) error {
 	return nil
 }
 
-// Push replaces the metrics of herald's group for command on the
+// Push replaces the metrics of the job for command on the
 // Pushgateway at url with everything g gathers. client makes the request
 // (nil: http.DefaultClient).
 func Push(ctx context.Context, url, command string, g prometheus.Gatherer, client *http.Client) error {
-	p := push.New(url, Job).Gatherer(g).Grouping("command", command)
+	p := push.New(url, JobPrefix+command).Gatherer(g)
 	if client != nil {
 		p = p.Client(client)
 	}
