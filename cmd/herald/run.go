@@ -50,6 +50,7 @@ func commands() []*command {
 		schemaCommand(),
 		planCommand(),
 		applyCommand(),
+		serveCommand(),
 		statusCommand(),
 		resolveCommand(),
 		authCommand(),
