@@ -171,8 +171,28 @@ func TestLatencyHistogram(t *testing.T) {
 
 func TestNilIsSafe(t *testing.T) {
 	var m *telemetry.Metrics
-	fakeApply(m) // must not panic
-	m.ObserveFetch("mastodon", "a", "ok")
+	calls := []struct {
+		name string
+		call func()
+	}{
+		{"ObserveCall", func() { m.ObserveCall("x", "x", "publish", telemetry.CallOK, time.Second) }},
+		{"ObservePublish", func() { m.ObservePublish("x", "x", "failed", "auth") }},
+		{"ObserveRetry", func() { m.ObserveRetry("x", "x") }},
+		{"ObserveRateLimitWait", func() { m.ObserveRateLimitWait("x", "x", time.Second) }},
+		{"ObserveFetch", func() { m.ObserveFetch("x", "x", "ok") }},
+		{"SetPlan", func() { m.SetPlan(telemetry.PlanTargets{Due: 1}) }},
+		{"ObserveRun", func() { m.ObserveRun("apply", true, time.Unix(0, 0)) }},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s on a nil *Metrics panicked: %v", c.name, r)
+				}
+			}()
+			c.call()
+		})
+	}
 }
 
 func TestNewTwiceOnOneRegistry(t *testing.T) {
