@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -197,6 +199,7 @@ func TestServeShutsDownCleanlyMidReconcile(t *testing.T) {
 	if !bytes.Contains(metrics, []byte("herald_due_targets 2")) {
 		t.Errorf("/metrics during the reconcile lacks the plan gauge herald_due_targets 2:\n%s", metrics)
 	}
+	promtoolCheck(t, metrics)
 
 	// SIGTERM: the context is cancelled while the call is in flight.
 	cancel()
@@ -283,6 +286,27 @@ func TestServeShutsDownCleanlyMidReconcile(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"later"}, gate2.posts); diff != "" {
 		t.Errorf("next run sent (-want +got):\n%s", diff)
+	}
+}
+
+// promtoolCheck lints an exposition with promtool check metrics. Without
+// promtool the check is skipped locally, and fails under CI=true, where
+// .ci/run installs it.
+func promtoolCheck(t *testing.T, exposition []byte) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Errorf("promtool is not installed, and CI must lint /metrics: apt-get install prometheus (.ci/run does)")
+		} else {
+			t.Log("promtool is not installed (apt-get install prometheus): /metrics not linted")
+		}
+		return
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(exposition)
+	if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics on /metrics: %v\n%s", err, out)
 	}
 }
 
