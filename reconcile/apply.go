@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/heraldhq/herald/internal/telemetry"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/state"
 )
@@ -130,6 +131,16 @@ type Applier struct {
 	// Hook, when set, is called at every protocol step; an error stops
 	// the run there, as a crash would. Only tests set it.
 	Hook func(step Step, a *Action) error
+	// Metrics, when set, receives each platform call's latency and
+	// outcome, retries, rate-limit waits and every action's outcome.
+	Metrics *telemetry.Metrics
+	// Stop, when set and closed, ends the run gently (a controller
+	// shutting down): no platform call starts after it, calls in flight
+	// finish, and the results are committed (and pushed) as usual. The
+	// actions not started are recorded as not sent and deferred to the
+	// next run, like those a time budget leaves. Unlike cancelling ctx,
+	// it never abandons a call whose outcome would then be unknown.
+	Stop <-chan struct{}
 
 	limiters sync.Map // target -> *limiter
 	// calls holds one token per platform call in flight.
@@ -400,6 +411,9 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 			setTarget(records[j.Post], j.Target, ts)
 		}
 		changed = append(changed, j)
+	}
+	for _, j := range jobs {
+		ap.observe(j)
 	}
 	for _, it := range res.Items {
 		ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
@@ -752,7 +766,10 @@ func (e *errDeferred) Error() string { return e.why }
 func (ap *Applier) call(ctx context.Context, j *job, pub platforms.Publisher, deadline time.Time, do func() error) error {
 	lim := ap.limiter(j.Target)
 	for attempt := 1; ; attempt++ {
-		if err := ap.wait(ctx, lim, deadline); err != nil {
+		if ap.stopped() {
+			return ap.stopping()
+		}
+		if err := ap.wait(ctx, j, lim, deadline); err != nil {
 			return err
 		}
 		select {
@@ -760,8 +777,14 @@ func (ap *Applier) call(ctx context.Context, j *job, pub platforms.Publisher, de
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		if ap.stopped() {
+			<-ap.calls
+			return ap.stopping()
+		}
+		began := ap.Now()
 		err := do()
 		<-ap.calls
+		ap.Metrics.ObserveCall(j.Platform, j.Target, j.operation(), callOutcome(err), ap.Now().Sub(began))
 		if rr, ok := pub.(platforms.RateLimitReporter); ok {
 			// The platform said, in its headers, that nothing is left
 			// until its reset: wait for it instead of meeting a 429.
@@ -787,7 +810,8 @@ func (ap *Applier) call(ctx context.Context, j *job, pub platforms.Publisher, de
 			return &errDeferred{until: ap.Now().Add(wait), why: fmt.Sprintf("%s; waiting %s would outlast the run's time budget", err, human(wait))}
 		}
 		ap.Logger.Info("retrying", "post_id", j.Post, "target", j.Target, "attempt", attempt+1, "wait", wait.String(), "error", err.Error())
-		if err := ap.Sleep(ctx, wait); err != nil {
+		ap.Metrics.ObserveRetry(j.Platform, j.Target)
+		if err := ap.stoppableSleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -812,7 +836,7 @@ func (l *limiter) block(until time.Time) {
 
 // wait takes a token from the account's bucket, after any time the
 // platform asked for, unless that would outlast the deadline.
-func (ap *Applier) wait(ctx context.Context, l *limiter, deadline time.Time) error {
+func (ap *Applier) wait(ctx context.Context, j *job, l *limiter, deadline time.Time) error {
 	now := ap.Now()
 	l.mu.Lock()
 	blocked := l.blocked
@@ -821,7 +845,8 @@ func (ap *Applier) wait(ctx context.Context, l *limiter, deadline time.Time) err
 		if !deadline.IsZero() && blocked.After(deadline) {
 			return &errDeferred{until: blocked, why: "rate-limited by the platform until " + blocked.UTC().Format(time.RFC3339) + ", after the run's time budget"}
 		}
-		if err := ap.Sleep(ctx, blocked.Sub(now)); err != nil {
+		ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, blocked.Sub(now))
+		if err := ap.stoppableSleep(ctx, blocked.Sub(now)); err != nil {
 			return err
 		}
 	}
@@ -837,7 +862,12 @@ func (ap *Applier) wait(ctx context.Context, l *limiter, deadline time.Time) err
 		r.CancelAt(ap.Now())
 		return &errDeferred{until: ap.Now().Add(d), why: "the account's rate limit leaves no room before the run's time budget ends"}
 	}
-	return ap.Sleep(ctx, d)
+	ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, d)
+	if err := ap.stoppableSleep(ctx, d); err != nil {
+		r.CancelAt(ap.Now())
+		return err
+	}
+	return nil
 }
 
 // backoff is the wait before retry number attempt: exponential with full
@@ -1014,4 +1044,95 @@ func summarize(r *Result) string {
 		return "record results"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// stopping is the deferral of a call not started because Stop closed:
+// the next run may send it at once.
+func (ap *Applier) stopping() error {
+	return &errDeferred{until: ap.Now(), why: "herald was shutting down"}
+}
+
+// stopped reports whether Stop has closed.
+func (ap *Applier) stopped() bool {
+	if ap.Stop == nil {
+		return false
+	}
+	select {
+	case <-ap.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// stoppableSleep waits like Sleep, but a wait cut short by Stop is a
+// deferral: the call it was waiting for is not made.
+func (ap *Applier) stoppableSleep(ctx context.Context, d time.Duration) error {
+	if ap.Stop == nil {
+		return ap.Sleep(ctx, d)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ap.Stop:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	err := ap.Sleep(sctx, d)
+	if err != nil && ctx.Err() == nil && ap.stopped() {
+		return ap.stopping()
+	}
+	return err
+}
+
+// operation names a job's platform call for the latency histogram.
+func (j *job) operation() string {
+	switch {
+	case j.Kind == Update:
+		return "update"
+	case j.Kind == Delete:
+		return "delete"
+	case j.Kind == Resolve && !j.resend:
+		return "find"
+	}
+	return "publish"
+}
+
+func callOutcome(err error) string {
+	if err != nil {
+		return telemetry.CallError
+	}
+	return telemetry.CallOK
+}
+
+// observe reports a job's outcome, with the kind of its error when it
+// failed.
+func (ap *Applier) observe(j *job) {
+	if ap.Metrics == nil || j.result.Outcome == "" {
+		return
+	}
+	kind := ""
+	if j.ts != nil && j.ts.LastError != nil {
+		kind = j.ts.LastError.Kind
+	} else if strings.HasPrefix(j.result.Detail, "render: ") {
+		kind = "render"
+	}
+	ap.Metrics.ObservePublish(j.Platform, j.Target, string(j.result.Outcome), kind)
+}
+
+// PlanTargets is what the plan gauges show of p: due (create, retry and
+// resolve: to be acted on now), scheduled, and failed (retry, resolve and
+// held: the last attempt failed or its outcome is unknown), and every
+// kind's count.
+func PlanTargets(p *Plan) telemetry.PlanTargets {
+	t := telemetry.PlanTargets{ByAction: map[string]int{}}
+	for _, k := range Kinds {
+		t.ByAction[string(k)] = p.Summary[k]
+	}
+	t.Due = p.Summary[Create] + p.Summary[Retry] + p.Summary[Resolve]
+	t.Scheduled = p.Summary[Scheduled]
+	t.Failed = p.Summary[Retry] + p.Summary[Resolve] + p.Summary[Held]
+	return t
 }

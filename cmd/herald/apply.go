@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heraldhq/herald/internal/telemetry"
 	"github.com/heraldhq/herald/internal/tokenstore"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/feed"
@@ -37,72 +41,156 @@ as HTTP basic auth with the user x-access-token; HERALD_GIT_SSH_KEY names
 a private key file for SSH remotes. Pushes are never forced: a rejected
 push fetches, merges the state records and pushes again.
 
+With --metrics-file, the run's metrics are written for node_exporter's
+textfile collector; with --pushgateway, pushed to a Pushgateway under the
+job herald_apply. Neither can fail the run: a failure is a warning.
+
 Exit status: 0 when nothing failed, 1 when anything failed or ended with
 an unknown outcome (the summary names each).`,
 		setup: func(fs *flag.FlagSet) runFunc {
-			var f planFlags
-			var dryRun, push bool
-			var maxDuration time.Duration
-			var concurrency int
+			var f applyFlags
 			f.register(fs)
-			fs.BoolVar(&dryRun, "dry-run", false, "show what would be done; call no platform, write no state")
-			fs.BoolVar(&push, "push", false, "push the state commits to the remote")
-			fs.DurationVar(&maxDuration, "max-duration", 0, "the run's time `budget`: waits that would end later leave items for the next run (0: none)")
-			fs.IntVar(&concurrency, "concurrency", 8, "how many platform calls run at `n` once")
+			var metricsFile, pushgateway string
+			fs.StringVar(&metricsFile, "metrics-file", "", "write the run's metrics to `path` in the textfile-collector format (replaced atomically)")
+			fs.StringVar(&pushgateway, "pushgateway", "", "push the run's metrics to the Pushgateway at `url` (a failed push is a warning)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("apply takes no arguments, got %q", args[0])
 				}
-				if concurrency < 1 {
-					return usagef("--concurrency: want at least 1, got %d", concurrency)
+				if err := f.check(); err != nil {
+					return err
 				}
-				var store *state.GitStore
-				pl, err := makePlan(ctx, e, &f, func(repo *reconcile.Repo) ([]*state.Record, error) {
-					s, err := state.OpenGit(state.GitOptions{Dir: f.repo, Auth: gitAuth(e), Logger: e.log})
-					if err != nil {
-						return nil, err
+				var reg *prometheus.Registry
+				var m *telemetry.Metrics
+				if metricsFile != "" || pushgateway != "" {
+					reg = prometheus.NewRegistry()
+					var err error
+					if m, err = telemetry.New(reg); err != nil {
+						return err
 					}
-					store = s
-					var records []*state.Record
-					err = s.Walk(ctx, func(r *state.Record) error { records = append(records, r); return nil })
-					return records, err
-				})
-				if err != nil {
-					return err
 				}
-				defer pl.repo.Close()
-				if err := pl.plan.WriteText(e.stdout); err != nil {
-					return err
+				err := reconcileOnce(ctx, e, &f, reconcileHooks{metrics: m})
+				if reg != nil {
+					emitMetrics(ctx, e, reg, metricsFile, pushgateway)
 				}
-				if pl.plan.Changes() == 0 {
-					return reportGitHub(e, f.planFile, applySummary(pl.plan, nil), pl.plan, &reconcile.Result{})
-				}
-				ap := &reconcile.Applier{
-					Store:       store,
-					Providers:   providers(e, pl.repo, store),
-					Payload:     payloads(pl.repo),
-					Now:         e.now,
-					Logger:      e.log,
-					Push:        push,
-					DryRun:      dryRun,
-					Concurrency: concurrency,
-					MaxDuration: maxDuration,
-				}
-				res, err := ap.Apply(ctx, pl.plan)
-				writeResult(e, res)
-				writeReconnects(ctx, e, store, res)
-				if rerr := reportGitHub(e, f.planFile, applySummary(pl.plan, res), pl.plan, res); rerr != nil && err == nil {
-					err = rerr
-				}
-				if err != nil {
-					return err
-				}
-				if res.Failed() {
-					return &exitError{code: 1}
-				}
-				return nil
+				return err
 			}
 		},
+	}
+}
+
+// applyFlags are apply's flags; serve takes them too, for the
+// reconciles it runs.
+type applyFlags struct {
+	plan        planFlags
+	dryRun      bool
+	push        bool
+	maxDuration time.Duration
+	concurrency int
+}
+
+func (f *applyFlags) register(fs *flag.FlagSet) {
+	f.plan.register(fs)
+	fs.BoolVar(&f.dryRun, "dry-run", false, "show what would be done; call no platform, write no state")
+	fs.BoolVar(&f.push, "push", false, "push the state commits to the remote")
+	fs.DurationVar(&f.maxDuration, "max-duration", 0, "the run's time `budget`: waits that would end later leave items for the next run (0: none)")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "how many platform calls run at `n` once")
+}
+
+func (f *applyFlags) check() error {
+	if f.concurrency < 1 {
+		return usagef("--concurrency: want at least 1, got %d", f.concurrency)
+	}
+	return nil
+}
+
+// reconcileHooks are what a reconcile takes beyond the flags: where its
+// metrics go, a channel that stops it gently (serve's shutdown), and,
+// in tests, the adapters.
+type reconcileHooks struct {
+	metrics *telemetry.Metrics
+	stop    <-chan struct{}
+	// providers replaces the registry's adapters when set.
+	providers func(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers
+}
+
+// reconcileOnce is one apply: plan, print the plan, act on it with the
+// exactly-once protocol, print the results. apply runs it once, serve on
+// every tick and webhook. It returns an exitError with status 1 when
+// anything failed or ended with an unknown outcome.
+func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks) error {
+	var store *state.GitStore
+	pl, err := makePlan(ctx, e, &f.plan, func(repo *reconcile.Repo) ([]*state.Record, error) {
+		s, err := state.OpenGit(state.GitOptions{Dir: f.plan.repo, Auth: gitAuth(e), Logger: e.log})
+		if err != nil {
+			return nil, err
+		}
+		store = s
+		var records []*state.Record
+		err = s.Walk(ctx, func(r *state.Record) error { records = append(records, r); return nil })
+		return records, err
+	})
+	if err != nil {
+		h.metrics.ObserveRun("apply", false, e.now())
+		return err
+	}
+	defer pl.repo.Close()
+	h.metrics.SetPlan(reconcile.PlanTargets(pl.plan))
+	if err := pl.plan.WriteText(e.stdout); err != nil {
+		return err
+	}
+	if pl.plan.Changes() == 0 {
+		h.metrics.ObserveRun("apply", true, e.now())
+		return reportGitHub(e, f.plan.planFile, applySummary(pl.plan, nil), pl.plan, &reconcile.Result{})
+	}
+	provide := providers
+	if h.providers != nil {
+		provide = h.providers
+	}
+	ap := &reconcile.Applier{
+		Store:       store,
+		Providers:   provide(e, pl.repo, store),
+		Payload:     payloads(pl.repo),
+		Now:         e.now,
+		Logger:      e.log,
+		Push:        f.push,
+		DryRun:      f.dryRun,
+		Concurrency: f.concurrency,
+		MaxDuration: f.maxDuration,
+		Metrics:     h.metrics,
+		Stop:        h.stop,
+	}
+	res, err := ap.Apply(ctx, pl.plan)
+	writeResult(e, res)
+	writeReconnects(ctx, e, store, res)
+	if rerr := reportGitHub(e, f.plan.planFile, applySummary(pl.plan, res), pl.plan, res); rerr != nil && err == nil {
+		err = rerr
+	}
+	failed := err != nil || res.Failed()
+	h.metrics.ObserveRun("apply", !failed, e.now())
+	if err != nil {
+		return err
+	}
+	if res.Failed() {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+// emitMetrics writes a one-shot run's metrics to the textfile and the
+// Pushgateway asked for. Neither fails the run: the publishing it
+// measures has happened either way, so a failure is a warning.
+func emitMetrics(ctx context.Context, e *env, reg *prometheus.Registry, file, gateway string) {
+	if file != "" {
+		if err := telemetry.WriteTextfile(reg, file); err != nil {
+			e.log.Warn("could not write the metrics file", "path", file, "error", err.Error())
+		}
+	}
+	if gateway != "" {
+		client := &http.Client{Timeout: 30 * time.Second}
+		if err := telemetry.Push(ctx, gateway, "apply", reg, client); err != nil {
+			e.log.Warn("could not push metrics", "pushgateway", gateway, "error", err.Error())
+		}
 	}
 }
 

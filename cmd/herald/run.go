@@ -51,6 +51,7 @@ func commands() []*command {
 		planCommand(),
 		applyCommand(),
 		syncCommand(),
+		serveCommand(),
 		statusCommand(),
 		calendarCommand(),
 		reportCommand(),

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/heraldhq/herald/internal/telemetry"
+)
+
+// serveCommand is "herald serve".
+func serveCommand() *command {
+	return &command{
+		name:    "serve",
+		args:    "--listen ADDR [flags]",
+		summary: "run as a controller: reconcile on an interval and on webhooks, serve metrics",
+		help: `Runs apply (the same code as herald apply, with the same flags) once at
+start, then every --interval, and whenever a GitHub push webhook arrives.
+Reconciles never overlap; webhooks that arrive while one runs coalesce
+into one more run.
+
+It serves, on --listen:
+  /metrics  Prometheus metrics (herald_*, plus the Go runtime's)
+  /healthz  200 while the controller runs
+  /webhook  GitHub push events, when HERALD_WEBHOOK_SECRET is set: the
+            X-Hub-Signature-256 header must be the HMAC-SHA256 of the body
+            with that secret (401 otherwise); a push answers 202 and
+            triggers a reconcile; a ping answers 200; a body that is not
+            an event answers 400.
+
+serve reconciles the work tree of --repo as it is: it does not pull. Keep
+the checkout current beside it (a git-sync sidecar, a cron'd git pull).
+
+On SIGTERM or SIGINT: the HTTP server stops taking requests (it finishes
+those in flight), and a reconcile in flight stops gently. No platform
+call starts after the signal; the calls in flight finish, their results
+are committed (and pushed, with --push), and the targets not yet called
+are recorded as not sent, to be retried at once by the next run. Then
+serve exits 0. A second, harder kill (SIGKILL) in the middle of a call
+leaves that attempt recorded as publishing, and the next run looks it up
+on the platform before sending anything.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var o serveOptions
+			o.apply.register(fs)
+			fs.StringVar(&o.listen, "listen", "", "serve /metrics, /healthz and /webhook on this `addr`ess (host:port)")
+			fs.DurationVar(&o.interval, "interval", 5*time.Minute, "reconcile every `d`uration")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("serve takes no arguments, got %q", args[0])
+				}
+				if o.listen == "" {
+					return usagef("--listen is required, e.g. --listen :9090")
+				}
+				if o.interval <= 0 {
+					return usagef("--interval: want a positive duration, got %s", o.interval)
+				}
+				if err := o.apply.check(); err != nil {
+					return err
+				}
+				return serve(ctx, e, &o)
+			}
+		},
+	}
+}
+
+// serveOptions are serve's flags, and what tests replace.
+type serveOptions struct {
+	apply    applyFlags
+	listen   string
+	interval time.Duration
+	// hooks' providers replaces the adapters, in tests.
+	hooks reconcileHooks
+	// listening, when set, is told the address serve listens on.
+	listening func(addr string)
+}
+
+// serve runs the controller until ctx is cancelled.
+func serve(ctx context.Context, e *env, o *serveOptions) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := telemetry.New(reg)
+	if err != nil {
+		return err
+	}
+	secret := e.getenv("HERALD_WEBHOOK_SECRET")
+	if secret == "" {
+		e.log.Warn("HERALD_WEBHOOK_SECRET is not set: /webhook is disabled")
+	}
+	c := newController(e.log, reg, []byte(secret), o.interval, func(ctx context.Context, stop <-chan struct{}) error {
+		h := o.hooks
+		h.metrics, h.stop = m, stop
+		return reconcileOnce(ctx, e, &o.apply, h)
+	})
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	e.log.Info("serving", "addr", ln.Addr().String(), "interval", o.interval.String())
+	if o.listening != nil {
+		o.listening(ln.Addr().String())
+	}
+	return c.run(ctx, ln)
+}
+
+// reconcileFunc runs one reconcile. ctx is never cancelled by shutdown:
+// stop closes instead, so that the reconcile ends between protocol steps.
+type reconcileFunc func(ctx context.Context, stop <-chan struct{}) error
+
+// controller is serve's loop and HTTP endpoints.
+type controller struct {
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	secret    []byte
+	interval  time.Duration
+	reconcile reconcileFunc
+	// trigger holds at most one pending reconcile: webhooks coalesce.
+	trigger chan struct{}
+}
+
+func newController(log *slog.Logger, reg *prometheus.Registry, secret []byte, interval time.Duration, rf reconcileFunc) *controller {
+	return &controller{log: log, reg: reg, secret: secret, interval: interval, reconcile: rf, trigger: make(chan struct{}, 1)}
+}
+
+// handler serves /metrics, /healthz and, with a secret, /webhook.
+func (c *controller) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{Registry: c.reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	if len(c.secret) > 0 {
+		mux.HandleFunc("POST /webhook", c.webhook)
+	}
+	return mux
+}
+
+// maxWebhookBody is GitHub's largest webhook payload.
+const maxWebhookBody = 25 << 20
+
+// webhook verifies a GitHub delivery and triggers a reconcile on a push.
+func (c *controller) webhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		http.Error(w, "cannot read the body", http.StatusBadRequest)
+		return
+	}
+	if !validSignature(c.secret, body, r.Header.Get("X-Hub-Signature-256")) {
+		c.log.Warn("webhook refused: missing or wrong signature", "remote", r.RemoteAddr)
+		http.Error(w, "missing or wrong X-Hub-Signature-256", http.StatusUnauthorized)
+		return
+	}
+	payload, err := eventPayload(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var event struct {
+		Ref   string `json:"ref"`
+		After string `json:"after"`
+	}
+	if err := json.Unmarshal(payload, &event); err != nil {
+		http.Error(w, "the body is not a JSON event", http.StatusBadRequest)
+		return
+	}
+	switch kind := r.Header.Get("X-GitHub-Event"); kind {
+	case "ping":
+		io.WriteString(w, "pong\n")
+	case "push":
+		c.log.Info("webhook: push, reconciling", "ref", event.Ref, "after", event.After,
+			"delivery", r.Header.Get("X-GitHub-Delivery"))
+		c.poke()
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "reconcile triggered\n")
+	default:
+		io.WriteString(w, "ignored: herald acts on push events\n")
+	}
+}
+
+// validSignature reports whether header is "sha256=" and the hex
+// HMAC-SHA256 of body with secret, compared in constant time.
+func validSignature(secret, body []byte, header string) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// eventPayload is a delivery's JSON: the body, or its payload field when
+// the webhook was set up with the form content type.
+func eventPayload(contentType string, body []byte) ([]byte, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt != "application/x-www-form-urlencoded" {
+		return body, nil
+	}
+	v, err := url.ParseQuery(string(body))
+	if err != nil || v.Get("payload") == "" {
+		return nil, errors.New("a form delivery without a payload field")
+	}
+	return []byte(v.Get("payload")), nil
+}
+
+// poke asks for a reconcile; a pending one already covers it.
+func (c *controller) poke() {
+	select {
+	case c.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// run serves on ln and reconciles at start, on every tick and on every
+// trigger, until ctx is cancelled; then it shuts the server down, lets
+// the reconcile in flight finish gently, and returns nil.
+func (c *controller) run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: c.handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	shut := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		shut <- srv.Shutdown(sctx)
+	}()
+
+	ticker := time.NewTicker(c.interval)
+	defer ticker.Stop()
+	// Reconciles run without ctx's cancellation, so that a call in flight
+	// is never abandoned; ctx's Done is their stop signal instead.
+	rctx := context.WithoutCancel(ctx)
+	for {
+		c.log.Info("reconciling")
+		if err := c.reconcile(rctx, ctx.Done()); err != nil {
+			var xerr *exitError
+			if errors.As(err, &xerr) && xerr.err == nil {
+				c.log.Warn("reconcile finished with failures: see the results above")
+			} else {
+				c.log.Error("reconcile failed", "error", err.Error())
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-ticker.C:
+		case <-c.trigger:
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	c.log.Info("shutting down")
+	err := <-shut
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serr)
+	}
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
