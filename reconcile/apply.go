@@ -221,6 +221,9 @@ type job struct {
 	// resend marks an attempt found not to have landed: it is sent again
 	// under its own key, after an intent like any other.
 	resend bool
+	// op names the job's calls in metrics when no plan kind does (sync's
+	// reads of metrics).
+	op string
 }
 
 // Apply executes the acting actions of p:
@@ -1090,6 +1093,8 @@ func (ap *Applier) stoppableSleep(ctx context.Context, d time.Duration) error {
 // operation names a job's platform call for the latency histogram.
 func (j *job) operation() string {
 	switch {
+	case j.op != "":
+		return j.op
 	case j.Kind == Update:
 		return "update"
 	case j.Kind == Delete:

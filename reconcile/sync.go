@@ -233,7 +233,7 @@ func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error
 		sort.Strings(names)
 		for _, n := range names {
 			ts := r.Targets[n]
-			sj := &syncJob{job: job{Action: Action{Post: r.Post, File: r.File, Target: n, Platform: ts.Provider}, prev: ts, hadPrev: true}}
+			sj := &syncJob{job: job{Action: Action{Post: r.Post, File: r.File, Target: n, Platform: ts.Provider}, prev: ts, hadPrev: true, op: "metrics"}}
 			sj.item = SyncItem{Post: r.Post, Target: n, Platform: ts.Provider, URL: first(ts.URLs)}
 			all = append(all, sj)
 		}

@@ -71,7 +71,7 @@ an unknown outcome (the summary names each).`,
 				}
 				err := reconcileOnce(ctx, e, &f, reconcileHooks{metrics: m})
 				if reg != nil {
-					emitMetrics(ctx, e, reg, metricsFile, pushgateway)
+					emitMetrics(ctx, e, reg, "apply", metricsFile, pushgateway)
 				}
 				return err
 			}
@@ -180,7 +180,7 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 // emitMetrics writes a one-shot run's metrics to the textfile and the
 // Pushgateway asked for. Neither fails the run: the publishing it
 // measures has happened either way, so a failure is a warning.
-func emitMetrics(ctx context.Context, e *env, reg *prometheus.Registry, file, gateway string) {
+func emitMetrics(ctx context.Context, e *env, reg *prometheus.Registry, command, file, gateway string) {
 	if file != "" {
 		if err := telemetry.WriteTextfile(reg, file); err != nil {
 			e.log.Warn("could not write the metrics file", "path", file, "error", err.Error())
@@ -188,7 +188,7 @@ func emitMetrics(ctx context.Context, e *env, reg *prometheus.Registry, file, ga
 	}
 	if gateway != "" {
 		client := &http.Client{Timeout: 30 * time.Second}
-		if err := telemetry.Push(ctx, gateway, "apply", reg, client); err != nil {
+		if err := telemetry.Push(ctx, gateway, command, reg, client); err != nil {
 			e.log.Warn("could not push metrics", "pushgateway", gateway, "error", err.Error())
 		}
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"context"
 	"flag"
 	"fmt"
+	"github.com/heraldhq/herald/internal/telemetry"
 	"strings"
 	"time"
 
@@ -46,6 +49,9 @@ read (the output names each, with the reason).`,
 			fs.DurationVar(&maxDuration, "max-duration", 0, "the run's time `budget`: waits that would end later leave targets for the next run (0: none)")
 			fs.IntVar(&concurrency, "concurrency", 8, "how many platform calls run at `n` once")
 			fs.StringVar(&schedule, "schedule", reconcile.DefaultSchedule().String(), "when metrics are due: comma-separated `UNTIL:EVERY` by post age")
+			var metricsFile, pushgateway string
+			fs.StringVar(&metricsFile, "metrics-file", "", "write the run's Prometheus metrics to this `file` (textfile collector format)")
+			fs.StringVar(&pushgateway, "pushgateway", "", "push the run's Prometheus metrics to this Pushgateway `url`")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("sync takes no arguments, got %q", args[0])
@@ -77,6 +83,14 @@ read (the output names each, with the reason).`,
 				if err != nil {
 					return err
 				}
+				var reg *prometheus.Registry
+				var m *telemetry.Metrics
+				if metricsFile != "" || pushgateway != "" {
+					reg = prometheus.NewRegistry()
+					if m, err = telemetry.New(reg); err != nil {
+						return err
+					}
+				}
 				ap := &reconcile.Applier{
 					Store:       store,
 					Providers:   providers(e, repo, store),
@@ -86,9 +100,24 @@ read (the output names each, with the reason).`,
 					DryRun:      dryRun,
 					Concurrency: concurrency,
 					MaxDuration: maxDuration,
+					Metrics:     m,
 				}
 				res, err := ap.Sync(ctx, sched)
 				writeSync(e, res, now())
+				if reg != nil {
+					if res != nil {
+						for _, it := range res.Items {
+							switch it.Outcome {
+							case reconcile.SyncSynced:
+								m.ObserveFetch(it.Platform, it.Target, "ok")
+							case reconcile.SyncDeletedRemotely, reconcile.SyncFailed:
+								m.ObserveFetch(it.Platform, it.Target, string(it.Outcome))
+							}
+						}
+					}
+					m.ObserveRun("sync", err == nil && res != nil && !res.Failed(), now())
+					emitMetrics(ctx, e, reg, "sync", metricsFile, pushgateway)
+				}
 				if err != nil {
 					return err
 				}
