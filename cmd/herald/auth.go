@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,6 +18,7 @@ import (
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/internal/tokenstore"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
@@ -420,44 +420,26 @@ func hostOf(base string) string {
 // form the adapter reads (platforms/bluesky/session.go).
 func (r *authRun) bluesky(ctx context.Context, name string, a *schema.Account) error {
 	s := r.settingsOf(name, a)
-	handle := strings.TrimPrefix(s.String("handle"), "@")
-	if handle == "" {
+	if strings.TrimPrefix(s.String("handle"), "@") == "" {
 		return fmt.Errorf("account %s: setting handle is required: the account's handle (or DID)", name)
-	}
-	password, err := s.Secret("password_env")
-	if err != nil {
-		return err
 	}
 	pds := strings.TrimSuffix(a.BaseURL, "/")
 	if pds == "" {
-		pds = "https://bsky.social"
+		pds = bluesky.DefaultPDS
 	}
-	c := r.apiClient(s, pds)
-	c.Redact.Add(password)
-	var out struct {
-		AccessJwt  string `json:"accessJwt"`
-		RefreshJwt string `json:"refreshJwt"`
-		Handle     string `json:"handle"`
-		DID        string `json:"did"`
+	// The adapter logs in as apply would, into a store in memory; the
+	// session is then kept encrypted, when there is a key to keep it with.
+	mem := &platforms.MemTokens{}
+	s.Tokens = mem
+	b, err := bluesky.NewBluesky(s)
+	if err != nil {
+		return fmt.Errorf("account %s: %w", name, err)
 	}
-	_, err = c.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: "xrpc/com.atproto.server.createSession",
-		JSON: map[string]string{"identifier": handle, "password": password}}, &out)
-	var se *httpx.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusUnauthorized {
-		return fmt.Errorf("account %s: %s refused the app password in %s for %s (%s): create an app password in Bluesky's settings",
-			name, hostOf(pds), s.String("password_env"), handle, se.Message)
-	}
+	did, handle, err := b.Login(ctx)
 	if err != nil {
 		return fmt.Errorf("account %s: log in: %w", name, err)
 	}
-	if out.AccessJwt == "" || out.DID == "" {
-		return fmt.Errorf("account %s: log in: the server answered without a session", name)
-	}
-	c.Redact.Add(out.AccessJwt, out.RefreshJwt)
-	if out.Handle == "" {
-		out.Handle = handle
-	}
-	fmt.Fprintf(r.e.stdout, "Verified @%s on %s (%s).\n", out.Handle, hostOf(pds), out.DID)
+	fmt.Fprintf(r.e.stdout, "Verified @%s on %s (%s).\n", handle, hostOf(pds), did)
 	if _, ok, err := tokenstore.Identity(r.e.getenv); err != nil {
 		return err
 	} else if !ok {
@@ -467,32 +449,11 @@ func (r *authRun) bluesky(ctx context.Context, name string, a *schema.Account) e
 	if err := r.openStore(); err != nil {
 		return err
 	}
-	t := &platforms.Token{
-		AccessToken: out.AccessJwt, RefreshToken: out.RefreshJwt,
-		Expiry: jwtExpiry(out.AccessJwt), RefreshExpiry: jwtExpiry(out.RefreshJwt),
-		Extra: map[string]string{"did": out.DID, "handle": out.Handle, "pds": pds},
+	t, err := mem.Load(ctx, name)
+	if err != nil {
+		return fmt.Errorf("account %s: the session was not saved: %w", name, err)
 	}
 	return r.keep(ctx, name, t)
-}
-
-// jwtExpiry reads a JWT's exp claim without verifying it, only to record
-// when the session lapses; zero when there is none.
-func jwtExpiry(token string) time.Time {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return time.Time{}
-	}
-	data, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return time.Time{}
-	}
-	var claims struct {
-		Exp int64 `json:"exp"`
-	}
-	if json.Unmarshal(data, &claims) != nil || claims.Exp <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(claims.Exp, 0).UTC()
 }
 
 // mastodon checks the account's token with verify_credentials.

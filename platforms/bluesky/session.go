@@ -206,3 +206,16 @@ func jwtExpiry(token string) time.Time {
 	}
 	return time.Unix(claims.Exp, 0).UTC()
 }
+
+// Login signs in with the app password now, whatever session is kept, and
+// saves the new session through the token store: what herald auth does to
+// verify an account and keep its session.
+func (b *Bluesky) Login(ctx context.Context) (did, handle string, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, err := b.createLocked(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return s.did, s.handle, nil
+}
