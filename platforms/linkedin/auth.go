@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/oauthtoken"
 )
 
 // tokenResponse is the token endpoint's answer to a refresh.
@@ -21,81 +22,41 @@ type tokenResponse struct {
 	Scope                 string `json:"scope"`
 }
 
-// accessToken returns an access token that is valid now: the one in use,
-// else the stored one (herald auth), else the one in the environment;
-// refreshed first when it has lapsed and can be refreshed.
+// newTokens is the account's token source: the stored token (herald
+// auth), else the access_token_env (and, for partners, refresh_token_env)
+// secrets, refreshed at the token_url once it lapses and can be refreshed.
+func (a *LinkedIn) newTokens() *oauthtoken.Source {
+	return &oauthtoken.Source{
+		Store: a.s.Tokens, Account: a.s.Account, Secret: a.s.Secret, Now: a.now,
+		AccessKey: "access_token_env", RefreshKey: "refresh_token_env",
+		NoToken: func(err error) error {
+			return notCreated(fmt.Errorf("account %s has no LinkedIn token: run herald auth linkedin, or set access_token_env (%v)", a.s.Account, err))
+		},
+		LoadFailed: notCreated,
+		Exchange:   a.exchange,
+		SaveFailed: func(err error) error {
+			return notCreated(fmt.Errorf("save refreshed token for %s: %w", a.s.Account, err))
+		},
+		// Keep the new token for this run; the error says the next run lacks it.
+		KeepUnsaved: true,
+		Refreshed: func(t *platforms.Token) {
+			a.log.Info("refreshed LinkedIn token", "expiry", t.Expiry, "refresh_expiry", t.RefreshExpiry)
+		},
+	}
+}
+
+// accessToken returns an access token that is valid now.
 func (a *LinkedIn) accessToken(ctx context.Context) (string, error) {
-	a.mu.Lock()
-	t := a.token
-	a.mu.Unlock()
-	if t == nil {
-		var err error
-		if t, err = a.loadToken(ctx); err != nil {
-			return "", err
-		}
-		a.mu.Lock()
-		a.token = t
-		a.mu.Unlock()
-	}
-	if t.Valid(a.now()) {
-		return t.AccessToken, nil
-	}
-	nt, err := a.refresh(ctx, t)
-	if err != nil {
-		return "", err
-	}
-	return nt.AccessToken, nil
+	return a.tokens.AccessToken(ctx)
 }
 
-// loadToken reads the account's token from the token store, or from the
-// access_token_env (and, for partners, refresh_token_env) secrets when the
-// store has none.
-func (a *LinkedIn) loadToken(ctx context.Context) (*platforms.Token, error) {
-	t, err := a.s.Tokens.Load(ctx, a.s.Account)
-	switch {
-	case err == nil && t != nil && (t.AccessToken != "" || t.RefreshToken != ""):
-		return t, nil
-	case err != nil && !errors.Is(err, platforms.ErrNoToken):
-		return nil, notCreated(fmt.Errorf("load token: %w", err))
-	}
-	access, aerr := a.s.Secret("access_token_env")
-	refresh, rerr := a.s.Secret("refresh_token_env")
-	if aerr != nil && rerr != nil {
-		return nil, notCreated(fmt.Errorf("account %s has no LinkedIn token: run herald auth linkedin, or set access_token_env (%v)", a.s.Account, aerr))
-	}
-	// A token from the environment has no known expiry: it is used until
-	// LinkedIn refuses it (see do).
-	return &platforms.Token{AccessToken: access, RefreshToken: refresh}, nil
-}
-
-// mayRefreshOn401 says whether a 401 may be a lapsed token that a refresh
-// would fix: only for a token whose expiry herald does not know.
-func (a *LinkedIn) mayRefreshOn401() (*platforms.Token, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.token, a.token != nil && a.token.Expiry.IsZero() && a.token.RefreshToken != ""
-}
-
-// refresh trades the refresh token for a new access token at the
+// exchange trades the refresh token for a new access token at the
 // token_url setting (grant_type=refresh_token with the client ID and
 // secret). Only LinkedIn's approved partners get refresh tokens; without
 // one, or with one that has lapsed or been refused, the error wraps
-// platforms.ErrNeedsReconnect and gives the expiry date. The new token is
-// saved through the token store before it is used.
-//
-// stale is the token the caller found wanting: when another call has
-// already replaced it with a valid one, that one is returned.
-func (a *LinkedIn) refresh(ctx context.Context, stale *platforms.Token) (*platforms.Token, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// platforms.ErrNeedsReconnect and gives the expiry date.
+func (a *LinkedIn) exchange(ctx context.Context, old *platforms.Token) (*platforms.Token, error) {
 	now := a.now()
-	if a.token != nil && a.token != stale && a.token.Valid(now) {
-		return a.token, nil
-	}
-	old := a.token
-	if old == nil {
-		old = stale
-	}
 	switch {
 	case old == nil || old.RefreshToken == "":
 		return nil, a.reconnect(0, "", expiredWhy("the access token", old, now)+" and there is no refresh token (LinkedIn gives them to approved partners only)", nil)
@@ -142,13 +103,6 @@ func (a *LinkedIn) refresh(ctx context.Context, stale *platforms.Token) (*platfo
 	if tr.RefreshTokenExpiresIn > 0 {
 		nt.RefreshExpiry = now.Add(time.Duration(tr.RefreshTokenExpiresIn) * time.Second)
 	}
-	if err := a.s.Tokens.Save(ctx, a.s.Account, nt); err != nil {
-		// Keep the new token for this run, and say the next run lacks it.
-		a.token = nt
-		return nil, notCreated(fmt.Errorf("save refreshed token for %s: %w", a.s.Account, err))
-	}
-	a.token = nt
-	a.log.Info("refreshed LinkedIn token", "expiry", nt.Expiry, "refresh_expiry", nt.RefreshExpiry)
 	return nt, nil
 }
 

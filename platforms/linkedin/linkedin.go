@@ -10,11 +10,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/oauthtoken"
 )
 
 // Name is the platform's name in configuration and the registry.
@@ -71,8 +71,7 @@ type LinkedIn struct {
 	// sleep waits between image status checks; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 
-	mu    sync.Mutex
-	token *platforms.Token
+	tokens *oauthtoken.Source
 }
 
 var (
@@ -134,6 +133,7 @@ func NewLinkedIn(s platforms.Settings) (*LinkedIn, error) {
 	if a.s.Tokens == nil {
 		a.s.Tokens = &platforms.MemTokens{}
 	}
+	a.tokens = a.newTokens()
 	return a, nil
 }
 
@@ -222,11 +222,9 @@ func (a *LinkedIn) client(hc *http.Client) *httpx.Client {
 		BaseURL: a.base, HTTP: hc, UserAgent: "herald", Now: a.now, Logger: a.log,
 		ErrorMessage: errorMessage,
 	}
-	a.mu.Lock()
-	if a.token != nil {
-		c.Redact.Add(a.token.AccessToken, a.token.RefreshToken)
+	if t := a.tokens.Token(); t != nil {
+		c.Redact.Add(t.AccessToken, t.RefreshToken)
 	}
-	a.mu.Unlock()
 	return c
 }
 
@@ -241,17 +239,7 @@ func (a *LinkedIn) do(ctx context.Context, r httpx.Request, out any) (*httpx.Res
 
 // doWith is do over a given *http.Client (see restliQuery).
 func (a *LinkedIn) doWith(ctx context.Context, hc *http.Client, r httpx.Request, out any) (*httpx.Response, error) {
-	resp, err := a.doOnce(ctx, hc, r, out)
-	var se *httpx.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusUnauthorized {
-		if stale, ok := a.mayRefreshOn401(); ok {
-			if _, rerr := a.refresh(ctx, stale); rerr != nil {
-				return nil, rerr
-			}
-			return a.doOnce(ctx, hc, r, out)
-		}
-	}
-	return resp, err
+	return oauthtoken.Retry(ctx, a.tokens, func() (*httpx.Response, error) { return a.doOnce(ctx, hc, r, out) })
 }
 
 func (a *LinkedIn) doOnce(ctx context.Context, hc *http.Client, r httpx.Request, out any) (*httpx.Response, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/oauthtoken"
 )
 
 // tokenResponse is the answer of GET /refresh_access_token.
@@ -30,15 +31,9 @@ type tokenResponse struct {
 func (a *Threads) accessToken(ctx context.Context) (string, error) {
 	a.authMu.Lock()
 	defer a.authMu.Unlock()
-	a.mu.Lock()
-	t := a.token
-	a.mu.Unlock()
-	if t == nil {
-		var err error
-		if t, err = a.loadToken(ctx); err != nil {
-			return "", err
-		}
-		a.setToken(t)
+	t, err := a.tokens.Load(ctx)
+	if err != nil {
+		return "", err
 	}
 	now := a.now()
 	switch {
@@ -46,25 +41,19 @@ func (a *Threads) accessToken(ctx context.Context) (string, error) {
 		return "", a.reconnect(fmt.Sprintf("the long-lived token expired at %s; Threads cannot refresh an expired token", t.Expiry.UTC().Format(time.RFC3339)))
 	case t.Expiry.IsZero() && !a.adopted:
 		a.adopted = true
-		if nt, err := a.refresh(ctx, t); err != nil {
+		if nt, err := a.tokens.Refresh(ctx, t); err != nil {
 			a.log.Warn("could not refresh the Threads token from the environment; using it as it is", "error", err.Error())
 		} else {
 			t = nt
 		}
 	case !t.Expiry.IsZero() && t.Expiry.Sub(now) < RefreshWithin && a.tokenAge(t, now) >= RefreshMinAge:
-		if nt, err := a.refresh(ctx, t); err != nil {
+		if nt, err := a.tokens.Refresh(ctx, t); err != nil {
 			a.log.Warn("could not refresh the Threads token; using it until it expires", "expiry", t.Expiry, "error", err.Error())
 		} else {
 			t = nt
 		}
 	}
 	return t.AccessToken, nil
-}
-
-func (a *Threads) setToken(t *platforms.Token) {
-	a.mu.Lock()
-	a.token = t
-	a.mu.Unlock()
 }
 
 // tokenAge is how old t is: from its recorded issue time, else from its
@@ -76,28 +65,26 @@ func (a *Threads) tokenAge(t *platforms.Token, now time.Time) time.Duration {
 	return now.Sub(t.Expiry.Add(-TokenLifetime))
 }
 
-// loadToken reads the account's token from the token store, or from the
-// access_token_env secret when the store has none.
-func (a *Threads) loadToken(ctx context.Context) (*platforms.Token, error) {
-	t, err := a.s.Tokens.Load(ctx, a.s.Account)
-	switch {
-	case err == nil && t != nil && t.AccessToken != "":
-		return t, nil
-	case err != nil && !errors.Is(err, platforms.ErrNoToken):
-		return nil, notCreated(fmt.Errorf("load token: %w", err))
+// newTokens is the account's token source: the stored token, else the
+// access_token_env secret; Threads has no refresh token, and a refreshed
+// token the store cannot keep is not used (the old one stays valid until
+// its own expiry). When to refresh is accessToken's rule.
+func (a *Threads) newTokens() *oauthtoken.Source {
+	return &oauthtoken.Source{
+		Store: a.s.Tokens, Account: a.s.Account, Secret: a.s.Secret, Now: a.now,
+		AccessKey: "access_token_env",
+		NoToken: func(err error) error {
+			return notCreated(fmt.Errorf("account %s has no Threads token: run herald auth, or set access_token_env to the variable holding a long-lived token (%w)", a.s.Account, err))
+		},
+		LoadFailed: notCreated,
+		Exchange:   a.exchange,
+		Refreshed:  func(t *platforms.Token) { a.log.Info("refreshed Threads token", "expiry", t.Expiry) },
 	}
-	tok, err := a.s.Secret("access_token_env")
-	if err != nil {
-		return nil, notCreated(fmt.Errorf("account %s has no Threads token: run herald auth, or set access_token_env to the variable holding a long-lived token (%w)", a.s.Account, err))
-	}
-	return &platforms.Token{AccessToken: tok}, nil
 }
 
-// refresh trades t for a new long-lived token at GET
-// /refresh_access_token?grant_type=th_refresh_token and saves it through
-// the token store before it is used. A token the store cannot keep is
-// not used: the old one stays valid until its own expiry.
-func (a *Threads) refresh(ctx context.Context, t *platforms.Token) (*platforms.Token, error) {
+// exchange trades t for a new long-lived token at GET
+// /refresh_access_token?grant_type=th_refresh_token.
+func (a *Threads) exchange(ctx context.Context, t *platforms.Token) (*platforms.Token, error) {
 	q := url.Values{"grant_type": {"th_refresh_token"}, "access_token": {t.AccessToken}}
 	var tr tokenResponse
 	_, err := a.client(a.authBase, t.AccessToken).DoJSON(ctx, httpxGet("refresh_access_token", q), &tr)
@@ -118,11 +105,6 @@ func (a *Threads) refresh(ctx context.Context, t *platforms.Token) (*platforms.T
 	} else {
 		nt.Expiry = now.Add(TokenLifetime)
 	}
-	if err := a.s.Tokens.Save(ctx, a.s.Account, nt); err != nil {
-		return nil, fmt.Errorf("save refreshed token for %s: %w", a.s.Account, err)
-	}
-	a.setToken(nt)
-	a.log.Info("refreshed Threads token", "expiry", nt.Expiry)
 	return nt, nil
 }
 
@@ -147,9 +129,10 @@ func (a *Threads) userIDFor(ctx context.Context) (string, error) {
 	if _, err := a.accessToken(ctx); err != nil {
 		return "", err
 	}
+	t := a.tokens.Token()
 	a.mu.Lock()
-	if a.token != nil && a.token.Extra[extraUserID] != "" {
-		a.userID = a.token.Extra[extraUserID]
+	if t != nil && t.Extra[extraUserID] != "" {
+		a.userID = t.Extra[extraUserID]
 	}
 	id = a.userID
 	a.mu.Unlock()
@@ -168,18 +151,19 @@ func (a *Threads) userIDFor(ctx context.Context) (string, error) {
 	}
 	a.mu.Lock()
 	a.userID = me.ID
-	var keep *platforms.Token
-	if a.token != nil {
-		nt := *a.token
+	a.mu.Unlock()
+	keep := a.tokens.Update(func(cur *platforms.Token) *platforms.Token {
+		if cur == nil {
+			return nil
+		}
+		nt := *cur
 		nt.Extra = maps.Clone(nt.Extra)
 		if nt.Extra == nil {
 			nt.Extra = map[string]string{}
 		}
 		nt.Extra[extraUserID], nt.Extra[extraUsername] = me.ID, me.Username
-		a.token = &nt
-		keep = &nt
-	}
-	a.mu.Unlock()
+		return &nt
+	})
 	if keep != nil && !keep.Expiry.IsZero() {
 		// Only a token the store already keeps (one with a known expiry)
 		// is saved again; a token from the environment stays there.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/oauthtoken"
 )
 
 // Name is the platform's name in configuration and the registry.
@@ -76,8 +77,9 @@ type Threads struct {
 	authMu  sync.Mutex
 	adopted bool // the environment's token was offered for refresh
 
+	tokens *oauthtoken.Source
+
 	mu     sync.Mutex
-	token  *platforms.Token
 	userID string
 	usage  usage
 }
@@ -134,6 +136,7 @@ func NewThreads(s platforms.Settings) (*Threads, error) {
 		}
 		a.findMax = n
 	}
+	a.tokens = a.newTokens()
 	return a, nil
 }
 
@@ -182,11 +185,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (a *Threads) client(base string, secrets ...string) *httpx.Client {
 	c := &httpx.Client{BaseURL: base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log,
 		ErrorMessage: errorMessage}
-	a.mu.Lock()
-	if a.token != nil {
-		c.Redact.Add(a.token.AccessToken)
+	if t := a.tokens.Token(); t != nil {
+		c.Redact.Add(t.AccessToken)
 	}
-	a.mu.Unlock()
 	c.Redact.Add(secrets...)
 	return c
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/oauthtoken"
 )
 
 // tokenResponse is the token endpoint's answer.
@@ -23,76 +24,37 @@ type tokenResponse struct {
 	Scope        string `json:"scope"`
 }
 
-// accessToken returns an OAuth 2.0 access token that is valid now: the
-// one in use, else the stored one (herald auth), else the one in the
-// environment; refreshed first when it has lapsed.
+// newTokens is the account's OAuth 2.0 token source: the stored token
+// (herald auth), else the access_token_env and refresh_token_env secrets,
+// refreshed at POST /2/oauth2/token once it lapses. X rotates refresh
+// tokens on every use, so a refreshed pair the store refuses is still kept
+// for this run: the old refresh token is already spent.
+func (a *X) newTokens() *oauthtoken.Source {
+	return &oauthtoken.Source{
+		Store: a.s.Tokens, Account: a.s.Account, Secret: a.s.Secret, Now: a.now,
+		AccessKey: "access_token_env", RefreshKey: "refresh_token_env",
+		NoToken: func(err error) error {
+			return notCreated(fmt.Errorf("account %s has no X token: run herald auth, or set access_token_env (%v)", a.s.Account, err))
+		},
+		LoadFailed: notCreated,
+		Exchange:   a.exchange,
+		SaveFailed: func(err error) error {
+			return notCreated(fmt.Errorf("save refreshed token for %s: %w (X has rotated the refresh token: without it the account must be reconnected)", a.s.Account, err))
+		},
+		KeepUnsaved: true,
+		Refreshed:   func(t *platforms.Token) { a.log.Info("refreshed X token", "expiry", t.Expiry) },
+	}
+}
+
+// accessToken returns an OAuth 2.0 access token that is valid now.
 func (a *X) accessToken(ctx context.Context) (string, error) {
-	a.mu.Lock()
-	t := a.token
-	a.mu.Unlock()
-	if t == nil {
-		var err error
-		if t, err = a.loadToken(ctx); err != nil {
-			return "", err
-		}
-		a.mu.Lock()
-		a.token = t
-		a.mu.Unlock()
-	}
-	if t.Valid(a.now()) {
-		return t.AccessToken, nil
-	}
-	nt, err := a.refresh(ctx, t)
-	if err != nil {
-		return "", err
-	}
-	return nt.AccessToken, nil
+	return a.tokens.AccessToken(ctx)
 }
 
-// loadToken reads the account's token from the token store, or from the
-// access_token_env and refresh_token_env secrets when the store has none.
-func (a *X) loadToken(ctx context.Context) (*platforms.Token, error) {
-	t, err := a.s.Tokens.Load(ctx, a.s.Account)
-	switch {
-	case err == nil && t != nil && (t.AccessToken != "" || t.RefreshToken != ""):
-		return t, nil
-	case err != nil && !errors.Is(err, platforms.ErrNoToken):
-		return nil, notCreated(fmt.Errorf("load token: %w", err))
-	}
-	access, aerr := a.s.Secret("access_token_env")
-	refresh, rerr := a.s.Secret("refresh_token_env")
-	if aerr != nil && rerr != nil {
-		return nil, notCreated(fmt.Errorf("account %s has no X token: run herald auth, or set access_token_env (%v)", a.s.Account, aerr))
-	}
-	// A token from the environment has no known expiry: it is used until
-	// X refuses it, then refreshed (see do).
-	return &platforms.Token{AccessToken: access, RefreshToken: refresh}, nil
-}
-
-// mayRefreshOn401 says whether a 401 may be a lapsed token that a refresh
-// would fix: only for a token whose expiry herald does not know.
-func (a *X) mayRefreshOn401() (*platforms.Token, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.token, a.token != nil && a.token.Expiry.IsZero() && a.token.RefreshToken != ""
-}
-
-// refresh trades the refresh token for a new pair at POST
-// /2/oauth2/token. X rotates refresh tokens on every use, so the new pair
-// is saved through the token store before the new access token is used;
-// a failed save is an error, because the old refresh token is already
-// spent. A refresh token X refuses wraps platforms.ErrNeedsReconnect.
-//
-// stale is the token the caller found wanting: when another call has
-// already replaced it with a valid one, that one is returned instead of
-// spending the new refresh token.
-func (a *X) refresh(ctx context.Context, stale *platforms.Token) (*platforms.Token, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.token != nil && a.token != stale && a.token.Valid(a.now()) {
-		return a.token, nil
-	}
-	old := a.token
+// exchange trades the refresh token for a new pair at POST
+// /2/oauth2/token. A refresh token X refuses wraps
+// platforms.ErrNeedsReconnect.
+func (a *X) exchange(ctx context.Context, old *platforms.Token) (*platforms.Token, error) {
 	if old == nil || old.RefreshToken == "" {
 		return nil, a.reconnect(0, "", "the access token has expired and there is no refresh token (request the offline.access scope)", nil)
 	}
@@ -130,14 +92,6 @@ func (a *X) refresh(ctx context.Context, stale *platforms.Token) (*platforms.Tok
 	if tr.ExpiresIn > 0 {
 		nt.Expiry = a.now().Add(time.Duration(tr.ExpiresIn) * time.Second)
 	}
-	if err := a.s.Tokens.Save(ctx, a.s.Account, nt); err != nil {
-		// The old refresh token is spent; keep the new pair for this run
-		// so its calls work, and say that the next run will need it.
-		a.token = nt
-		return nil, notCreated(fmt.Errorf("save refreshed token for %s: %w (X has rotated the refresh token: without it the account must be reconnected)", a.s.Account, err))
-	}
-	a.token = nt
-	a.log.Info("refreshed X token", "expiry", nt.Expiry)
 	return nt, nil
 }
 

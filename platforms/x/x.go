@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/oauthtoken"
 )
 
 // Name is the platform's name in configuration and the registry.
@@ -66,8 +67,9 @@ type X struct {
 	// sleep waits between media status polls; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 
+	tokens *oauthtoken.Source // OAuth 2.0: the token in use
+
 	mu     sync.Mutex
-	token  *platforms.Token // OAuth 2.0: the token in use
 	oauth1 *OAuth1
 	userID string
 }
@@ -105,6 +107,7 @@ func NewX(s platforms.Settings) (*X, error) {
 	if a.s.Tokens == nil {
 		a.s.Tokens = &platforms.MemTokens{}
 	}
+	a.tokens = a.newTokens()
 	switch mode := s.String("auth"); mode {
 	case "":
 		a.mode = AuthOAuth2
@@ -176,10 +179,10 @@ func (a *X) client(secrets ...string) *httpx.Client {
 		BaseURL: a.base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log,
 		ErrorMessage: errorMessage, OnRateLimit: a.limits.Record,
 	}
-	a.mu.Lock()
-	if a.token != nil {
-		c.Redact.Add(a.token.AccessToken, a.token.RefreshToken)
+	if t := a.tokens.Token(); t != nil {
+		c.Redact.Add(t.AccessToken, t.RefreshToken)
 	}
+	a.mu.Lock()
 	if a.oauth1 != nil {
 		c.Redact.Add(a.oauth1.ConsumerKey, a.oauth1.ConsumerSecret, a.oauth1.Token, a.oauth1.TokenSecret)
 	}
@@ -193,17 +196,11 @@ func (a *X) client(secrets ...string) *httpx.Client {
 // the environment) that is refused with 401 is refreshed once and the call
 // sent again: a 401 means X did nothing.
 func (a *X) do(ctx context.Context, r httpx.Request, out any) (*httpx.Response, error) {
-	resp, err := a.doOnce(ctx, r, out)
-	var se *httpx.StatusError
-	if a.mode == AuthOAuth2 && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
-		if stale, ok := a.mayRefreshOn401(); ok {
-			if _, rerr := a.refresh(ctx, stale); rerr != nil {
-				return nil, rerr
-			}
-			return a.doOnce(ctx, r, out)
-		}
+	once := func() (*httpx.Response, error) { return a.doOnce(ctx, r, out) }
+	if a.mode != AuthOAuth2 {
+		return once()
 	}
-	return resp, err
+	return oauthtoken.Retry(ctx, a.tokens, once)
 }
 
 func (a *X) doOnce(ctx context.Context, r httpx.Request, out any) (*httpx.Response, error) {
