@@ -133,3 +133,33 @@ func (r *Registry) New(s Settings) (Publisher, error) {
 	}
 	return p, nil
 }
+
+// IntIn returns the whole-number setting key, which must lie in [lo, hi],
+// or def when the account does not set it. YAML and CUE give numbers as
+// int, int64, uint64 or float64; a fraction is refused.
+func (s Settings) IntIn(key string, lo, hi, def int) (int, error) {
+	v, ok := s.Values[key]
+	if !ok {
+		return def, nil
+	}
+	var n int
+	switch x := v.(type) {
+	case int:
+		n = x
+	case int64:
+		n = int(x)
+	case uint64:
+		n = int(x)
+	case float64:
+		if x != float64(int(x)) {
+			return 0, fmt.Errorf("setting %s: %v: want a whole number from %d to %d", key, v, lo, hi)
+		}
+		n = int(x)
+	default:
+		return 0, fmt.Errorf("setting %s: %v: want a whole number from %d to %d", key, v, lo, hi)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("setting %s: %v: want a whole number from %d to %d", key, v, lo, hi)
+	}
+	return n, nil
+}

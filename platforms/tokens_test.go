@@ -2,6 +2,7 @@ package platforms_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -36,6 +37,38 @@ func TestMemTokensAndValid(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := tc.tok.Valid(now); got != tc.want {
 				t.Errorf("Valid = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSettingsIntIn(t *testing.T) {
+	for name, tc := range map[string]struct {
+		v       any
+		want    int
+		wantErr bool
+	}{
+		"unset":       {nil, 20, false},
+		"int":         {50, 50, false},
+		"int64":       {int64(7), 7, false},
+		"uint64":      {uint64(100), 100, false},
+		"whole float": {float64(5), 5, false},
+		"fraction":    {2.5, 0, true},
+		"below":       {0, 0, true},
+		"above":       {101, 0, true},
+		"string":      {"ten", 0, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := platforms.Settings{Values: map[string]any{}}
+			if tc.v != nil {
+				s.Values["n"] = tc.v
+			}
+			got, err := s.IntIn("n", 1, 100, 20)
+			if (err != nil) != tc.wantErr || (!tc.wantErr && got != tc.want) {
+				t.Errorf("IntIn = %d, %v; want %d (error %v)", got, err, tc.want, tc.wantErr)
+			}
+			if err != nil && err.Error() != "setting n: "+fmt.Sprint(tc.v)+": want a whole number from 1 to 100" {
+				t.Errorf("message %q", err)
 			}
 		})
 	}

@@ -369,3 +369,16 @@ func (c *Client) log(ctx context.Context, method, u string, status int, d time.D
 	}
 	c.Logger.LogAttrs(ctx, slog.LevelDebug, "http request", attrs...)
 }
+
+// Sleep waits d, or returns ctx's error as soon as ctx is done: the wait
+// adapters use between polls of a platform's processing.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

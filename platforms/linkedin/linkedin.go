@@ -96,7 +96,7 @@ func NewLinkedIn(s platforms.Settings) (*LinkedIn, error) {
 		return nil, errors.New("settings lack Now")
 	}
 	a := &LinkedIn{s: s, base: s.BaseURL, tokenURL: s.String("token_url"), version: s.String("version"),
-		author: s.String("author"), findCount: defaultFindCount, log: s.Logger, now: s.Now, sleep: sleepCtx}
+		author: s.String("author"), findCount: defaultFindCount, log: s.Logger, now: s.Now, sleep: httpx.Sleep}
 	if a.base == "" {
 		a.base = DefaultBaseURL
 	}
@@ -120,13 +120,11 @@ func NewLinkedIn(s platforms.Settings) (*LinkedIn, error) {
 	if _, id, _ := cutURN(a.author); id == "" {
 		return nil, fmt.Errorf("setting author: %q has no id", a.author)
 	}
-	if v, ok := s.Values["find_count"]; ok {
-		n, err := wholeNumber(v)
-		if err != nil || n < 1 || n > 100 {
-			return nil, fmt.Errorf("setting find_count: %v: want a whole number from 1 to 100", v)
-		}
-		a.findCount = n
+	find, err := s.IntIn("find_count", 1, 100, a.findCount)
+	if err != nil {
+		return nil, err
 	}
+	a.findCount = find
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -181,34 +179,6 @@ func PostURL(urn string) string {
 // Request.Path as a URL reference and decodes it once.
 func keyPath(urn string) string {
 	return strings.ReplaceAll(url.QueryEscape(urn), "%", "%25")
-}
-
-func wholeNumber(v any) (int, error) {
-	switch n := v.(type) {
-	case int:
-		return n, nil
-	case int64:
-		return int(n), nil
-	case uint64:
-		return int(n), nil
-	case float64:
-		if n != float64(int(n)) {
-			return 0, errors.New("not a whole number")
-		}
-		return int(n), nil
-	}
-	return 0, errors.New("not a number")
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // client returns an httpx client for one call, with every secret known

@@ -105,7 +105,7 @@ func NewThreads(s platforms.Settings) (*Threads, error) {
 		return nil, errors.New("settings lack Now")
 	}
 	a := &Threads{s: s, base: s.BaseURL, authBase: s.String("auth_base_url"), log: s.Logger, now: s.Now,
-		findMax: defaultFindMax, sleep: sleepCtx, userID: s.String("user_id")}
+		findMax: defaultFindMax, sleep: httpx.Sleep, userID: s.String("user_id")}
 	if a.base == "" {
 		a.base = DefaultBaseURL
 	}
@@ -129,13 +129,11 @@ func NewThreads(s platforms.Settings) (*Threads, error) {
 	if a.s.Tokens == nil {
 		a.s.Tokens = &platforms.MemTokens{}
 	}
-	if v, ok := s.Values["find_limit"]; ok {
-		n, err := wholeNumber(v)
-		if err != nil || n < 1 || n > 100 {
-			return nil, fmt.Errorf("setting find_limit: %v: want a whole number from 1 to 100", v)
-		}
-		a.findMax = n
+	find, err := s.IntIn("find_limit", 1, 100, a.findMax)
+	if err != nil {
+		return nil, err
 	}
+	a.findMax = find
 	a.tokens = a.newTokens()
 	return a, nil
 }
@@ -149,34 +147,6 @@ func checkURL(v string) error {
 		return fmt.Errorf("%q is not an absolute http(s) URL", v)
 	}
 	return nil
-}
-
-func wholeNumber(v any) (int, error) {
-	switch n := v.(type) {
-	case int:
-		return n, nil
-	case int64:
-		return int(n), nil
-	case uint64:
-		return int(n), nil
-	case float64:
-		if n != float64(int(n)) {
-			return 0, errors.New("not a whole number")
-		}
-		return int(n), nil
-	}
-	return 0, errors.New("not a number")
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // client returns an httpx client for base with every token known so far

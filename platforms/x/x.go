@@ -94,7 +94,7 @@ func NewX(s platforms.Settings) (*X, error) {
 	if s.Now == nil {
 		return nil, errors.New("settings lack Now")
 	}
-	a := &X{s: s, base: s.BaseURL, log: s.Logger, now: s.Now, findMax: defaultFindCount, sleep: sleepCtx}
+	a := &X{s: s, base: s.BaseURL, log: s.Logger, now: s.Now, findMax: defaultFindCount, sleep: httpx.Sleep}
 	if a.base == "" {
 		a.base = DefaultBaseURL
 	}
@@ -120,46 +120,16 @@ func NewX(s platforms.Settings) (*X, error) {
 		return nil, fmt.Errorf("setting auth: %q is neither %s nor %s", mode, AuthOAuth2, AuthOAuth1)
 	}
 	a.username = strings.TrimPrefix(s.String("username"), "@")
-	if v, ok := s.Values["find_max_results"]; ok {
-		n, err := wholeNumber(v)
-		if err != nil || n < 5 || n > 100 {
-			return nil, fmt.Errorf("setting find_max_results: %v: want a whole number from 5 to 100", v)
-		}
-		a.findMax = n
+	find, err := s.IntIn("find_max_results", 5, 100, a.findMax)
+	if err != nil {
+		return nil, err
 	}
+	a.findMax = find
 	return a, nil
 }
 
 // Name implements platforms.Publisher.
 func (a *X) Name() string { return Name }
-
-func wholeNumber(v any) (int, error) {
-	switch n := v.(type) {
-	case int:
-		return n, nil
-	case int64:
-		return int(n), nil
-	case uint64:
-		return int(n), nil
-	case float64:
-		if n != float64(int(n)) {
-			return 0, errors.New("not a whole number")
-		}
-		return int(n), nil
-	}
-	return 0, errors.New("not a number")
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // statusURL is the public URL of a post: under the account's username
 // when the username setting gives it, else the form X resolves for any
