@@ -48,7 +48,8 @@ func Measure(cmd *exec.Cmd) (Usage, error) {
 	return u, nil
 }
 
-// MB converts bytes to mebibytes, the unit benchmarks report memory in.
+// MB converts bytes to megabytes (10^6 bytes), the unit herald's memory
+// targets are stated in and benchmarks report.
 func MB(bytes int64) float64 {
-	return float64(bytes) / (1 << 20)
+	return float64(bytes) / 1e6
 }

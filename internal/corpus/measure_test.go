@@ -94,7 +94,7 @@ func TestMeasure(t *testing.T) {
 			// a test binary (with the race detector's shadow memory,
 			// several times that): enough to catch a wrong unit.
 			if lo, hi := int64(tt.mb)<<20, int64(4*tt.mb+100)<<20; u.MaxRSS < lo || u.MaxRSS > hi {
-				t.Errorf("MaxRSS = %.1f MiB, want between %.0f and %.0f", MB(u.MaxRSS), MB(lo), MB(hi))
+				t.Errorf("MaxRSS = %.1f MB, want between %.1f and %.1f", MB(u.MaxRSS), MB(lo), MB(hi))
 			}
 		})
 	}
@@ -106,8 +106,9 @@ func TestMB(t *testing.T) {
 		want  float64
 	}{
 		{0, 0},
-		{1 << 20, 1},
-		{3 << 19, 1.5},
+		{1_000_000, 1},
+		{1 << 20, 1.048576},
+		{150_000_000, 150},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.FormatInt(tt.bytes, 10), func(t *testing.T) {

@@ -25,7 +25,7 @@ func TestPeakRSS(t *testing.T) {
 	}
 	runtime.KeepAlive(buf)
 	if grew := during - before; grew < size*3/4 {
-		t.Errorf("peak grew by %.1f MiB after touching %d MiB", MB(grew), size>>20)
+		t.Errorf("peak grew by %.1f MB after touching %.1f MB", MB(grew), MB(size))
 	}
 
 	buf = nil
@@ -39,7 +39,7 @@ func TestPeakRSS(t *testing.T) {
 		t.Fatalf("PeakRSS: %v", err)
 	}
 	if dropped := during - after; dropped < size/2 {
-		t.Errorf("peak after reset is %.1f MiB, only %.1f MiB below the %.1f MiB peak",
+		t.Errorf("peak after reset is %.1f MB, only %.1f MB below the %.1f MB peak",
 			MB(after), MB(dropped), MB(during))
 	}
 }
