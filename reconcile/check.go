@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 
@@ -479,9 +478,4 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 		pl.Options = ov.Extra
 	}
 	return pl, nil
-}
-
-// SortSummaries orders summaries by post ID.
-func SortSummaries(s []schema.Summary) {
-	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
 }
