@@ -187,13 +187,64 @@ type Deleter interface {
 	Delete(ctx context.Context, r *Receipt) error
 }
 
+// Attempt is what a Finder knows of the attempt it looks for: its key,
+// and when the reconciler recorded it, before any call was made.
+type Attempt struct {
+	Key AttemptKey
+	// Began is when the attempt's intent was recorded. Nothing the account
+	// created before Began, less ClockSkew, can be the attempt, so a scan
+	// of recent posts that reaches back that far without a match proves
+	// the attempt absent, however busy the account. Zero: unknown (state
+	// written by an older herald), and a Finder falls back to a fixed
+	// window.
+	Began time.Time
+}
+
+// ClockSkew is how far a platform's clock may be behind the reconciler's:
+// a Finder scans back to Attempt.Began less ClockSkew.
+const ClockSkew = 10 * time.Minute
+
+// Since returns the time a scan for the attempt must reach back to: Began
+// less ClockSkew, or now less fallback when Began is unknown.
+func (a Attempt) Since(now time.Time, fallback time.Duration) time.Time {
+	if a.Began.IsZero() {
+		return now.Add(-fallback)
+	}
+	return a.Began.Add(-ClockSkew)
+}
+
 // Finder is an adapter that can look up an attempt whose outcome is
 // unknown (a timeout after the request was sent) among the account's posts.
 // It returns the attempt's receipt when it landed, an error wrapping
 // ErrNotFound when it surely did not, and any other error when it cannot
 // tell, in which case the reconciler asks a human.
+//
+// When it proves that parts 1..k of a thread exist (in order, each a
+// reply to the one before) and parts k+1..n do not, it returns a receipt
+// of the k parts together with an *IncompleteError, so that the
+// reconciler can finish the thread through a Resumer.
 type Finder interface {
-	Find(ctx context.Context, p *Payload, key AttemptKey) (*Receipt, error)
+	Find(ctx context.Context, p *Payload, a Attempt) (*Receipt, error)
+}
+
+// IncompleteError says that an attempt's thread exists in part: Found of
+// Total parts, in order, and surely none of the rest. It comes with a
+// receipt of the found parts.
+type IncompleteError struct {
+	Found, Total int
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("parts 1 to %d of %d were posted, and surely none of the rest", e.Found, e.Total)
+}
+
+// Resumer is an adapter that can finish a thread whose first parts exist:
+// Resume posts p.Parts[len(r.IDs):], the first as a reply to r's last
+// part and each next one as a reply to the one before, and returns the
+// receipt of the whole thread. When a later part fails it returns the
+// receipt of every part that exists with the error, as Publish does.
+type Resumer interface {
+	Resume(ctx context.Context, r *Receipt, p *Payload, key AttemptKey) (*Receipt, error)
 }
 
 // MetricsReader is an adapter that can read a post's engagement. It returns

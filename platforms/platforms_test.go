@@ -38,7 +38,7 @@ func (full) Update(context.Context, *platforms.Receipt, *platforms.Payload) (*pl
 	return nil, nil
 }
 func (full) Delete(context.Context, *platforms.Receipt) error { return nil }
-func (full) Find(context.Context, *platforms.Payload, platforms.AttemptKey) (*platforms.Receipt, error) {
+func (full) Find(context.Context, *platforms.Payload, platforms.Attempt) (*platforms.Receipt, error) {
 	return nil, platforms.ErrNotFound
 }
 func (full) Metrics(context.Context, *platforms.Receipt) (*platforms.Metrics, error) {

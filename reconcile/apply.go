@@ -687,7 +687,7 @@ func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
 		var rc *platforms.Receipt
 		err := ap.call(ctx, j, pub, deadline, func() error {
 			var err error
-			rc, err = finder.Find(ctx, j.payload, j.key)
+			rc, err = finder.Find(ctx, j.payload, platforms.Attempt{Key: j.key, Began: j.prev.LastAttemptAt})
 			return err
 		})
 		switch {

@@ -129,18 +129,18 @@ func (f *fakePlatform) Delete(ctx context.Context, r *platforms.Receipt) error {
 // finding is a fakePlatform that can also look attempts up.
 type finding struct{ *fakePlatform }
 
-func (f finding) Find(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+func (f finding) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.findErr != nil {
 		return nil, f.findErr
 	}
 	for _, post := range f.posts {
-		if post.key == key && !post.deleted {
+		if post.key == a.Key && !post.deleted {
 			return &platforms.Receipt{Provider: f.name, IDs: []string{post.id}, URLs: []string{"https://" + f.name + ".example/" + post.id}}, nil
 		}
 	}
-	return nil, fmt.Errorf("attempt %s: %w", key, platforms.ErrNotFound)
+	return nil, fmt.Errorf("attempt %s: %w", a.Key, platforms.ErrNotFound)
 }
 
 // live returns the texts of posts not deleted.

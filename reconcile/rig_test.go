@@ -305,11 +305,11 @@ func (p *procPublisher) Publish(ctx context.Context, pl *platforms.Payload, key 
 	return p.fake.Publish(ctx, pl, key)
 }
 
-func (p *procPublisher) Find(ctx context.Context, pl *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+func (p *procPublisher) Find(ctx context.Context, pl *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
 	if p.proc.dead.Load() {
 		return nil, errDead
 	}
-	return finding{p.fake}.Find(ctx, pl, key)
+	return finding{p.fake}.Find(ctx, pl, a)
 }
 
 // pushFault is how the git server breaks the next push.

@@ -249,7 +249,8 @@ func parseTime(s string, fallback time.Time) time.Time {
 // every part's is, and an error saying how many landed otherwise: a
 // publish with the same key finishes such a thread without duplicating
 // the parts that are out.
-func (b *Bluesky) Find(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+func (b *Bluesky) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
+	key := a.Key
 	s, err := b.session(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("find: %w", err)

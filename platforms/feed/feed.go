@@ -328,7 +328,7 @@ func (f *Feed) Delete(ctx context.Context, r *platforms.Receipt) error {
 // by post ID; the attempt key plays no part, since the ID alone makes an
 // entry. Not there is ErrNotFound: the write did not land, and publishing
 // again is safe. A file that cannot be read is an error that cannot tell.
-func (f *Feed) Find(ctx context.Context, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
+func (f *Feed) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attempt) (*platforms.Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("find %s: %w", p.PostID, err)
 	}

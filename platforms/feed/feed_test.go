@@ -167,7 +167,7 @@ func TestReceipt(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("receipt (-want +got):\n%s", diff)
 			}
-			found, err := r.feed.Find(t.Context(), tt.p, "another-key")
+			found, err := r.feed.Find(t.Context(), tt.p, platforms.Attempt{Key: "another-key"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -397,7 +397,7 @@ func TestMaxEntries(t *testing.T) {
 	}
 	t.Run("oldest dropped", check)
 	t.Run("find of a dropped entry", func(t *testing.T) {
-		if _, err := r.feed.Find(ctx, platformtest.Payload("one", "Post one"), "k"); !errors.Is(err, platforms.ErrNotFound) {
+		if _, err := r.feed.Find(ctx, platformtest.Payload("one", "Post one"), platforms.Attempt{Key: "k"}); !errors.Is(err, platforms.ErrNotFound) {
 			t.Errorf("find = %v, want ErrNotFound", err)
 		}
 	})
@@ -516,7 +516,7 @@ func TestCorruptFile(t *testing.T) {
 				},
 				"delete": func() error { return r.feed.Delete(t.Context(), rc) },
 				"find": func() error {
-					_, err := r.feed.Find(t.Context(), platformtest.Payload("first", "First"), "k")
+					_, err := r.feed.Find(t.Context(), platformtest.Payload("first", "First"), platforms.Attempt{Key: "k"})
 					return err
 				},
 			}
@@ -614,7 +614,7 @@ func TestAtomicWrite(t *testing.T) {
 					t.Errorf("temporary file %s left behind", n)
 				}
 			}
-			_, ferr := r.feed.Find(t.Context(), platformtest.Payload("second", "Second"), "k")
+			_, ferr := r.feed.Find(t.Context(), platformtest.Payload("second", "Second"), platforms.Attempt{Key: "k"})
 			if !errors.Is(ferr, platforms.ErrNotFound) {
 				t.Errorf("find after the failed write = %v, want ErrNotFound", ferr)
 			}
@@ -644,7 +644,7 @@ func TestRemovedByHand(t *testing.T) {
 		t.Fatalf("%d posts after removing the entry by hand", n)
 	}
 	b.agree(t)
-	if _, err := r.feed.Find(t.Context(), article(), "k"); !errors.Is(err, platforms.ErrNotFound) {
+	if _, err := r.feed.Find(t.Context(), article(), platforms.Attempt{Key: "k"}); !errors.Is(err, platforms.ErrNotFound) {
 		t.Errorf("find = %v, want ErrNotFound", err)
 	}
 	if err := r.feed.Delete(t.Context(), rc); err != nil {
@@ -706,7 +706,7 @@ func TestNoRoot(t *testing.T) {
 	if !errors.Is(err, feed.ErrNoRoot) || platforms.OutcomeOf(err) != platforms.NotCreated {
 		t.Errorf("publish = %v (outcome %s), want ErrNoRoot, not_created", err, platforms.OutcomeOf(err))
 	}
-	if _, err := pub.(platforms.Finder).Find(t.Context(), article(), "k"); !errors.Is(err, feed.ErrNoRoot) || errors.Is(err, platforms.ErrNotFound) {
+	if _, err := pub.(platforms.Finder).Find(t.Context(), article(), platforms.Attempt{Key: "k"}); !errors.Is(err, feed.ErrNoRoot) || errors.Is(err, platforms.ErrNotFound) {
 		t.Errorf("find = %v, want ErrNoRoot and not ErrNotFound", err)
 	}
 }

@@ -341,7 +341,7 @@ func TestStageOnFind(t *testing.T) {
 	left := crashed.files(t)
 
 	next := checkout(t, left, bothFiles(), start.Add(time.Hour))
-	if _, err := next.feed.Find(t.Context(), platformtest.Payload("a", "A"), "k"); err != nil {
+	if _, err := next.feed.Find(t.Context(), platformtest.Payload("a", "A"), platforms.Attempt{Key: "k"}); err != nil {
 		t.Fatalf("find = %v", err)
 	}
 	if diff := cmp.Diff(left, next.staged.data); diff != "" {
@@ -352,7 +352,7 @@ func TestStageOnFind(t *testing.T) {
 	}
 
 	fresh := checkout(t, nil, bothFiles(), start.Add(time.Hour))
-	if _, err := fresh.feed.Find(t.Context(), platformtest.Payload("a", "A"), "k"); !errors.Is(err, platforms.ErrNotFound) {
+	if _, err := fresh.feed.Find(t.Context(), platformtest.Payload("a", "A"), platforms.Attempt{Key: "k"}); !errors.Is(err, platforms.ErrNotFound) {
 		t.Fatalf("find on a fresh checkout = %v, want ErrNotFound", err)
 	}
 	if len(fresh.staged.calls) != 0 {

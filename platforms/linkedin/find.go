@@ -54,7 +54,7 @@ func sameCommentary(got, sent string) bool {
 // last find_count is not seen. Reading posts needs r_member_social for a
 // member (a restricted permission) or r_organization_social for a page;
 // without it Find fails, and the reconciler asks a human.
-func (a *LinkedIn) Find(ctx context.Context, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
+func (a *LinkedIn) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attempt) (*platforms.Receipt, error) {
 	if len(p.Parts) == 0 {
 		return nil, errors.New("find: the post has no text")
 	}

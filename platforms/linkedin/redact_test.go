@@ -87,7 +87,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 				texts = append(texts, errText(err))
 				_, err = li.Publish(t.Context(), platformtest.Payload("p", "Hello"), "k")
 				texts = append(texts, errText(err))
-				_, err = li.Find(t.Context(), platformtest.Payload("p", "Hello"), "k")
+				_, err = li.Find(t.Context(), platformtest.Payload("p", "Hello"), platforms.Attempt{Key: "k"})
 				texts = append(texts, errText(err))
 				_, err = li.Metrics(t.Context(), r)
 				texts = append(texts, errText(err))

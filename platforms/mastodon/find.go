@@ -37,7 +37,8 @@ import (
 // whole window was read. A thread found in part, two statuses that both
 // match, or a window it could not read to the end is an error that asks a
 // person to decide.
-func (m *Mastodon) Find(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+func (m *Mastodon) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
+	key := a.Key
 	if len(p.Parts) == 0 {
 		return nil, errors.New("find: the post has no text parts")
 	}

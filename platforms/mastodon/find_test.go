@@ -120,7 +120,7 @@ func TestFind(t *testing.T) {
 			pub := newAdapter(t, f, testEnv(t), nil)
 			want := tt.setup(t, f, pub)
 			before := len(f.Posts())
-			r, err := pub.(platforms.Finder).Find(t.Context(), tt.find, "attempt")
+			r, err := pub.(platforms.Finder).Find(t.Context(), tt.find, platforms.Attempt{Key: "attempt"})
 			switch {
 			case tt.notFnd:
 				if !errors.Is(err, platforms.ErrNotFound) {

@@ -270,7 +270,7 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 	var errs []error
 	_, err := pub.Publish(t.Context(), &platforms.Payload{Parts: []platforms.Part{{Text: "hello"}}}, "attempt")
 	errs = append(errs, err)
-	_, err = pub.(platforms.Finder).Find(t.Context(), &platforms.Payload{Parts: []platforms.Part{{Text: "hello"}}}, "attempt")
+	_, err = pub.(platforms.Finder).Find(t.Context(), &platforms.Payload{Parts: []platforms.Part{{Text: "hello"}}}, platforms.Attempt{Key: "attempt"})
 	errs = append(errs, err)
 	_, err = pub.(platforms.MetricsReader).Metrics(t.Context(), &platforms.Receipt{IDs: []string{"1"}})
 	errs = append(errs, err)

@@ -318,7 +318,8 @@ func (n *notes) Publish(ctx context.Context, p *platforms.Payload, key platforms
 }
 
 // Find looks the attempt's first part up by its idempotency key.
-func (n *notes) Find(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+func (n *notes) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
+	key := a.Key
 	var ids, urls []string
 	var created string
 	for i := range p.Parts {

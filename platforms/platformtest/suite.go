@@ -315,11 +315,11 @@ func (s *suite) find(t *testing.T) {
 		t.Fatal(err)
 	}
 	publish(t, pub, Payload("decoy", "A different post"), "attempt-decoy")
-	if r, err := finder.Find(t.Context(), other, "attempt-never"); !errors.Is(err, platforms.ErrNotFound) {
+	if r, err := finder.Find(t.Context(), other, platforms.Attempt{Key: "attempt-never"}); !errors.Is(err, platforms.ErrNotFound) {
 		t.Errorf("find of an attempt that never landed = %+v, %v; want ErrNotFound", r, err)
 	}
 	p, r := publish(t, pub, Payload("found", "Find me"), "attempt-find")
-	got, err := finder.Find(t.Context(), p, "attempt-find")
+	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "attempt-find"})
 	if err != nil {
 		t.Fatalf("find of a published attempt: %v", err)
 	}
@@ -428,7 +428,7 @@ func (s *suite) acceptThenTimeout(t *testing.T) {
 	post := onlyPost(t, b)
 	resolved := false
 	if f, ok := pub.(platforms.Finder); ok {
-		r, err := f.Find(t.Context(), p, "attempt-slow")
+		r, err := f.Find(t.Context(), p, platforms.Attempt{Key: "attempt-slow"})
 		if err != nil {
 			t.Fatalf("find of the accepted attempt: %v", err)
 		}
@@ -476,7 +476,7 @@ func (s *suite) noDuplicate(t *testing.T) {
 				f, ok := pub.(platforms.Finder)
 				switch {
 				case ok:
-					found, ferr := f.Find(t.Context(), p, key)
+					found, ferr := f.Find(t.Context(), p, platforms.Attempt{Key: key})
 					switch {
 					case ferr == nil:
 						r = found

@@ -57,7 +57,7 @@ func (a *Threads) list(ctx context.Context, uid, edge string, fields string) ([]
 // first part is found but not all its parts is an error (Outcome Created)
 // naming the parts found, because sending the thread again would repeat
 // them.
-func (a *Threads) Find(ctx context.Context, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
+func (a *Threads) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attempt) (*platforms.Receipt, error) {
 	if len(p.Parts) == 0 {
 		return nil, errors.New("find: the post has no text")
 	}

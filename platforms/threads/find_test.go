@@ -22,7 +22,7 @@ func TestFindThread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.a.Find(t.Context(), p, "k")
+	got, err := s.a.Find(t.Context(), p, platforms.Attempt{Key: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestFindThread(t *testing.T) {
 	}
 
 	s.fake.RemoveRemotely(r.IDs[1])
-	_, err = s.a.Find(t.Context(), p, "k")
+	_, err = s.a.Find(t.Context(), p, platforms.Attempt{Key: "k"})
 	var ae *platforms.APIError
 	if !errors.As(err, &ae) || ae.Code != "partial-thread" || ae.Outcome != platforms.Created || errors.Is(err, platforms.ErrNotFound) {
 		t.Errorf("find of a thread missing a part = %v; want a partial-thread error, Created", err)

@@ -132,7 +132,7 @@ func (a *X) me(ctx context.Context) (string, error) {
 // An attempt whose first part is found but not all its parts is an error
 // that names what was found, not ErrNotFound, because sending the thread
 // again would repeat the parts that landed.
-func (a *X) Find(ctx context.Context, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
+func (a *X) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attempt) (*platforms.Receipt, error) {
 	if len(p.Parts) == 0 {
 		return nil, fmt.Errorf("find: the post has no text")
 	}

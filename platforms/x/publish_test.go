@@ -78,7 +78,7 @@ func TestThreadWithImageReadBack(t *testing.T) {
 	}
 	// And Find reads the same thread back through the timeline, t.co
 	// links, &amp; and the media link included.
-	found, err := s.x.Find(t.Context(), p, "k")
+	found, err := s.x.Find(t.Context(), p, platforms.Attempt{Key: "k"})
 	if err != nil {
 		t.Fatalf("find: %v", err)
 	}
@@ -114,7 +114,7 @@ func TestDuplicateIsUnknownAndFound(t *testing.T) {
 	if o := platforms.OutcomeOf(err); o != platforms.Unknown || platforms.IsRetryable(err) {
 		t.Fatalf("second publish: outcome %s, retryable %v (%v); want unknown, not retryable", o, platforms.IsRetryable(err), err)
 	}
-	found, err := s.x.Find(t.Context(), p, "k")
+	found, err := s.x.Find(t.Context(), p, platforms.Attempt{Key: "k"})
 	if err != nil {
 		t.Fatalf("find: %v", err)
 	}
@@ -152,7 +152,7 @@ func TestFind(t *testing.T) {
 				}
 				want = r.IDs
 			}
-			got, err := s.x.Find(t.Context(), platformtest.Payload("p", tt.find...), "k")
+			got, err := s.x.Find(t.Context(), platformtest.Payload("p", tt.find...), platforms.Attempt{Key: "k"})
 			switch {
 			case tt.wantErr == nil:
 				if err != nil {

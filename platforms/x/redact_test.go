@@ -69,7 +69,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			var texts []string
 			_, err = a.Publish(t.Context(), platformtest.WithImage(platformtest.Payload("p", "Hello"), "alt"), "k")
 			texts = append(texts, errText(err))
-			_, err = a.Find(t.Context(), platformtest.Payload("p", "Hello"), "k")
+			_, err = a.Find(t.Context(), platformtest.Payload("p", "Hello"), platforms.Attempt{Key: "k"})
 			texts = append(texts, errText(err))
 			_, err = a.Metrics(t.Context(), &platforms.Receipt{IDs: []string{"1"}})
 			texts = append(texts, errText(err))
