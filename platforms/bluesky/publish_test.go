@@ -304,3 +304,26 @@ func TestMetricsSumsTheThread(t *testing.T) {
 		t.Errorf("metrics after removal = %v, want ErrDeletedRemotely", err)
 	}
 }
+
+// TestTagFacetsAsTheAppWrites sends tag values as the renderer found them:
+// the app's tag for "##hashash" is "#hashash", and a cashtag is a tag
+// facet whose value keeps its "$".
+func TestTagFacetsAsTheAppWrites(t *testing.T) {
+	f := bluesky.NewFake(t, bluesky.FakeOptions{})
+	b := newAdapter(t, f, fixedNow, logTo(&bytes.Buffer{}), &platforms.MemTokens{})
+	text := "##hashash and $AAPL"
+	p := &platforms.Payload{PostID: "tags", Parts: []platforms.Part{{Text: text, Facets: []platforms.Facet{
+		facetAt(t, text, "##hashash", platforms.FacetTag, "#hashash"),
+		facetAt(t, text, "$AAPL", platforms.FacetTag, "$AAPL"),
+	}}}}
+	if _, err := b.Publish(t.Context(), p, "attempt-tags"); err != nil {
+		t.Fatal(err)
+	}
+	want := []gotFacet{
+		{0, 9, map[string]any{"$type": "app.bsky.richtext.facet#tag", "tag": "#hashash"}},
+		{14, 19, map[string]any{"$type": "app.bsky.richtext.facet#tag", "tag": "$AAPL"}},
+	}
+	if diff := cmp.Diff(want, facetsOf(t, f.Posts()[0])); diff != "" {
+		t.Errorf("facets (-want +got):\n%s", diff)
+	}
+}

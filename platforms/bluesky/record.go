@@ -148,7 +148,7 @@ func buildRecord(in recordInput) record {
 			}
 			ft = feature{Type: "app.bsky.richtext.facet#mention", DID: did}
 		case platforms.FacetTag:
-			ft = feature{Type: "app.bsky.richtext.facet#tag", Tag: strings.TrimPrefix(f.Value, "#")}
+			ft = feature{Type: "app.bsky.richtext.facet#tag", Tag: f.Value}
 		default:
 			continue
 		}
