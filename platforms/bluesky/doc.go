@@ -54,10 +54,14 @@
 //   - Images (at most 4, image/* only, each at most max_image_bytes) are
 //     uploaded first with com.atproto.repo.uploadBlob (raw bytes, the
 //     file's Content-Type) and embedded as app.bsky.embed.images with alt
-//     text and, for PNG, JPEG and GIF, aspectRatio read from the file's
-//     header. Images are uploaded and mentions resolved before any record
-//     is written, so a failure there posts nothing. Video is not
-//     supported.
+//     text and aspectRatio: the width and height from the file's header
+//     (PNG, JPEG, GIF, and WebP as VP8, VP8L or VP8X, read with
+//     golang.org/x/image/webp), swapped when the EXIF orientation (a
+//     JPEG's APP1, WebP's EXIF chunk, PNG's eXIf chunk) is 5 to 8: a
+//     portrait photo from a phone is stored landscape with orientation 6
+//     or 8, and is shown, so measured, portrait. Images are uploaded and
+//     mentions resolved before any record is written, so a failure there
+//     posts nothing. Video is not supported.
 //   - A post with a link and no images gets a link card on the part with
 //     its first link: app.bsky.embed.external with the URI, the post's
 //     title (else the link's host) and the first part's text cut to 160
@@ -138,6 +142,23 @@
 //     schema, or the account's max_image_bytes), and the adapter again
 //     before uploading. A PDS running an older lexicon still refuses more
 //     than 1,000,000 bytes: set max_image_bytes: 1000000 for it.
+//   - aspectRatio after EXIF orientation: the lexicon's aspectRatio
+//     (app.bsky.embed.defs) is "width:height", approximate, and the app
+//     sizes the image's box from it (a post without one shows in a square
+//     box, social-app issue #6800); a portrait
+//     photo is stored landscape with orientation 6 or 8, and every viewer
+//     that honours EXIF shows it portrait, so herald sends the ratio as
+//     shown. Uncertain: whether Bluesky's image CDN turns such a blob
+//     upright is not documented. The reference AppView's image server
+//     (packages/bsky/src/image/sharp.ts) resizes with sharp without
+//     rotate(), which would serve the stored pixels; social-app issue
+//     #10714 (2026, open, unconfirmed) reports sideways images. The app
+//     re-encodes photos before uploading and never meets the question.
+//     herald never re-encodes; to be safe everywhere, save photos upright.
+//     EXIF is read by a small reader of the first IFD's Orientation tag
+//     rather than a library: that one tag is all it needs, and the EXIF
+//     libraries for Go (rwcarlsen/goexif, dsoprea/go-exif) are large or
+//     unmaintained.
 //   - getRecord of a missing record: 400 RecordNotFound; deleteRecord of
 //     a missing record: 200, a no-op (PDS source).
 //   - Expired access token: 400 ExpiredToken "Token has expired"; invalid:
