@@ -219,9 +219,19 @@ type Rendered struct {
 	Limits   Limits
 	Parts    []RenderedPart
 	Media    int // how many media items go with the first part
+	// Images are the images among the media, with their sizes, for the
+	// platforms that limit one image's size.
+	Images []RenderedImage
 	// Source is where the text came from: the override's text key, or the
 	// body's first line, so length errors point at it.
 	Source Position
+}
+
+// RenderedImage is one image a target receives: its place in the post's
+// media and its size in bytes.
+type RenderedImage struct {
+	Media int
+	Bytes int64
 }
 
 // RenderedPart is one part of a thread (a post on its own is one part).

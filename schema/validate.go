@@ -260,6 +260,8 @@ type platformLimit struct {
 	MaxMedia int    `json:"max_media"`
 	MaxTags  int    `json:"max_tags"`
 	MaxTitle int    `json:"max_title"`
+	// MaxImageBytes is the largest image file, in bytes.
+	MaxImageBytes int `json:"max_image_bytes"`
 }
 
 // platformLimits reads a platform's limits from the compiled table once
@@ -299,8 +301,22 @@ func (v *Validator) renderedLimits(r Rendered) platformLimit {
 	if a, ok := v.cfg.Accounts[r.Target]; ok && a.MaxLength > 0 {
 		l.Length = a.MaxLength
 	}
+	l.MaxImageBytes = v.maxImageBytes(r.Target, r.Platform)
 	return platformLimit{Length: unlimited(l.Length), Bytes: unlimited(l.Bytes),
-		MaxMedia: unlimited(l.MaxMedia), MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle)}
+		MaxMedia: unlimited(l.MaxMedia), MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
+		MaxImageBytes: unlimited(l.MaxImageBytes)}
+}
+
+// maxImageBytes is the largest image an account takes, 0 for no limit:
+// the account's max_image_bytes setting (which its adapter enforces too),
+// else its platform's limit.
+func (v *Validator) maxImageBytes(target, platform string) int {
+	if a, ok := v.cfg.Accounts[target]; ok {
+		if n := toInt(a.Settings["max_image_bytes"]); n > 0 {
+			return n
+		}
+	}
+	return v.platformLimits(platform).MaxImageBytes
 }
 
 // renderedFit reports whether every render is within its limits: the
@@ -316,6 +332,11 @@ func (v *Validator) renderedFit(rendered []Rendered, tags, title int) bool {
 		}
 		if r.Media > l.MaxMedia || tags > l.MaxTags || title > l.MaxTitle {
 			return false
+		}
+		for _, img := range r.Images {
+			if img.Bytes > int64(l.MaxImageBytes) {
+				return false
+			}
 		}
 	}
 	return true
@@ -364,11 +385,15 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 			for i, pt := range r.Parts {
 				parts[i] = map[string]any{"text": pt.Text, "length": pt.Length, "bytes": pt.Bytes, "line": pt.Line}
 			}
+			images := make([]any, len(r.Images))
+			for i, img := range r.Images {
+				images[i] = map[string]any{"media": img.Media, "bytes": img.Bytes}
+			}
 			l := v.renderedLimits(r)
 			limits := map[string]any{"length": l.Length, "bytes": l.Bytes,
-				"max_media": l.MaxMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle}
+				"max_media": l.MaxMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes}
 			rmap[r.Target] = map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
-				"media": r.Media, "tags": len(tags), "title": title}
+				"images": images, "media": r.Media, "tags": len(tags), "title": title}
 		}
 	}
 
@@ -548,6 +573,19 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 		return Errorf(pos, target, "%s", msg)
 	case part != nil && len(rest) == 1 && rest[0] == "bytes" && format == fmtOutOfBound:
 		return Errorf(pos, target, "%s%d of %d bytes", prefix, part.Bytes, lim.Bytes)
+	case part == nil && len(rest) == 3 && rest[0] == "images" && rest[2] == "bytes" && format == fmtOutOfBound:
+		i, err := strconv.Atoi(rest[1])
+		if err != nil || i >= len(r.Images) {
+			break
+		}
+		img := r.Images[i]
+		name := fmt.Sprintf("media %d", img.Media+1)
+		if img.Media < len(p.Media) {
+			name = strconv.Quote(p.Media[img.Media].File)
+		}
+		return Errorf(p.PosOf(joinPath(joinIndex("media", img.Media), "file")), target,
+			"%s is %s bytes; %s takes images of at most %s bytes: resize or compress it",
+			name, groupDigits(img.Bytes), target, groupDigits(int64(v.maxImageBytes(target, r.Platform))))
 	case part == nil && len(rest) == 1 && rest[0] == "media" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("media"), target, "%d media items, %s takes at most %d", r.Media, r.Platform, v.maxMedia(r.Platform))
 	case part == nil && len(rest) == 1 && rest[0] == "tags" && format == fmtOutOfBound:
@@ -605,4 +643,23 @@ func without(node any, path []string) any {
 		return l
 	}
 	return node
+}
+
+// groupDigits writes n with commas between groups of three digits, as
+// limits are quoted in messages: 2,000,000.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

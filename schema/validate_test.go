@@ -323,3 +323,77 @@ func TestValidateRecycles(t *testing.T) {
 }
 
 func cueStr(s string) cue.Path { return cue.MakePath(cue.Str(s)) }
+
+// TestValidateImageBytes checks Bluesky's limit on one image's size
+// (app.bsky.embed.images: 2,000,000 bytes), at the image's file key, and
+// the two ways to change it: the account's max_image_bytes setting, which
+// its adapter enforces too, and herald.cue's limits table.
+func TestValidateImageBytes(t *testing.T) {
+	const accounts = `accounts: {
+	bluesky: password_env: "P"
+	"bluesky:old": {password_env: "P", max_image_bytes: 1000000}
+	x: token_env: "T"
+}
+`
+	post := func(to ...string) *Post {
+		items := []any{map[string]any{"file": "small.png", "alt": "a"}, map[string]any{"file": "big.jpg", "alt": "b"},
+			map[string]any{"file": "clip.mp4", "alt": "c"}}
+		p := testPost(map[string]any{"to": []any{}, "media": items}, nil, "to", "media", "media.0@5", "media.0.file@7",
+			"media.0.alt@7", "media.1@5", "media.1.file@7", "media.1.alt@7", "media.2@5", "media.2.file@7", "media.2.alt@7")
+		p.Media = []Media{{File: "small.png", Type: "image/png"}, {File: "big.jpg", Type: "image/jpeg"}, {File: "clip.mp4", Type: "video/mp4"}}
+		var list []any
+		for _, name := range to {
+			p.To = append(p.To, Target{Name: name, Platform: strings.Split(name, ":")[0]})
+			list = append(list, name)
+		}
+		p.Front["to"] = list
+		return p
+	}
+	rendered := func(target string, small, big int64) Rendered {
+		r := render(target, strings.Split(target, ":")[0], RenderedPart{Length: 1, Bytes: 1, Line: 14})
+		r.Media = 3
+		r.Images = []RenderedImage{{Media: 0, Bytes: small}, {Media: 1, Bytes: big}}
+		return r
+	}
+	at := func(field, msg string) *Error {
+		return &Error{File: "posts/launch.md", Line: 8, Column: 7, Field: field, Message: msg, Severity: SeverityError}
+	}
+	tests := []struct {
+		name     string
+		cue      string
+		rendered []Rendered
+		want     Errors
+	}{{
+		name:     "exactly the lexicon's limit",
+		rendered: []Rendered{rendered("bluesky", 10, 2_000_000)},
+	}, {
+		name:     "one byte over",
+		rendered: []Rendered{rendered("bluesky", 10, 2_000_001)},
+		want:     Errors{at("bluesky", `"big.jpg" is 2,000,001 bytes; bluesky takes images of at most 2,000,000 bytes: resize or compress it`)},
+	}, {
+		name:     "no limit on x",
+		rendered: []Rendered{rendered("x", 10, 9_000_000)},
+	}, {
+		name:     "the account's max_image_bytes",
+		rendered: []Rendered{rendered("bluesky:old", 10, 1_000_001), rendered("bluesky", 10, 1_000_001)},
+		want:     Errors{at("bluesky:old", `"big.jpg" is 1,000,001 bytes; bluesky:old takes images of at most 1,000,000 bytes: resize or compress it`)},
+	}, {
+		name:     "herald.cue's limits",
+		cue:      "limits: bluesky: max_image_bytes: 500000\n",
+		rendered: []Rendered{rendered("bluesky", 500_001, 10)},
+		want: Errors{{File: "posts/launch.md", Line: 5, Column: 7, Field: "bluesky", Severity: SeverityError,
+			Message: `"small.png" is 500,001 bytes; bluesky takes images of at most 500,000 bytes: resize or compress it`}},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newTestValidator(t, accounts+tc.cue)
+			var to []string
+			for _, r := range tc.rendered {
+				to = append(to, r.Target)
+			}
+			if diff := cmp.Diff(tc.want, v.Validate(post(to...), tc.rendered)); diff != "" {
+				t.Errorf("Validate (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

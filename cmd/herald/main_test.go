@@ -63,7 +63,7 @@ func TestScripts(t *testing.T) {
 // writeBytes writes files a txtar archive cannot hold:
 //
 //	writebytes FILE big N     a post with valid front-matter, N bytes long
-//	writebytes FILE png       a valid 1x1 PNG image
+//	writebytes FILE png [N]   a valid 1x1 PNG image, padded after its end to N bytes
 //	writebytes FILE binary    bytes with NULs, as an image or binary would be
 //	writebytes FILE badutf8   a post with an invalid UTF-8 byte in its body
 func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
@@ -80,6 +80,11 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 	case "png":
 		// A valid 1x1 PNG.
 		data = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+		if len(args) > 2 {
+			n, err := strconv.Atoi(args[2])
+			ts.Check(err)
+			data = append(data, make([]byte, max(0, n-len(data)))...)
+		}
 	case "binary":
 		data = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
 	case "badutf8":

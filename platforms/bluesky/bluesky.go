@@ -24,8 +24,12 @@ const (
 	DefaultPDS     = "https://bsky.social"
 	DefaultAppView = "https://public.api.bsky.app"
 	// DefaultMaxImageBytes is the maxSize of an image blob in the
-	// app.bsky.embed.images lexicon.
-	DefaultMaxImageBytes = 1_000_000
+	// app.bsky.embed.images lexicon: 2,000,000 bytes since April 2026
+	// (formerly 1,000,000). The PDS refuses a post whose image is larger.
+	DefaultMaxImageBytes = 2_000_000
+	// DefaultBlobUploadLimit is the reference PDS's default cap on one
+	// uploadBlob body (blobUploadLimit, PDS_BLOB_UPLOAD_LIMIT): 5 MiB.
+	DefaultBlobUploadLimit = 5 << 20
 	// MaxImages is the lexicon's maxLength of app.bsky.embed.images.
 	MaxImages = 4
 	// maxLangs is the lexicon's maxLength of a post's langs.

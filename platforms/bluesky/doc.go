@@ -12,7 +12,8 @@
 //	                 which serves accounts hosted by Bluesky)
 //	appview_url      the AppView for metrics (default
 //	                 https://public.api.bsky.app, unauthenticated)
-//	max_image_bytes  the largest image blob sent (default 1000000)
+//	max_image_bytes  the largest image blob sent (default 2000000, the
+//	                 lexicon's); validation uses it for the account too
 //
 // No scopes: an app password session may write the account's repository.
 // Nothing else is reached: no thumbnail is fetched for link cards.
@@ -43,17 +44,24 @@
 // `lang` option: a tag, a comma-separated list or a list; at most 3).
 //
 //   - Facets come from the payload's facets, whose UTF-8 byte offsets the
-//     shared renderer already measured: #link with the full URI, #tag
-//     without '#', #mention with the DID from
+//     shared renderer already measured, finding them as the Bluesky app
+//     does (see package render): #link with the full URI, #tag with the
+//     tag as found (without its leading '#'; a cashtag keeps its '$', as
+//     the app writes "$AAPL"), #mention with the DID from
 //     com.atproto.identity.resolveHandle. A handle that does not resolve
 //     (400) stays plain text, with a warning naming it. Facets whose
 //     offsets do not fit the text are dropped.
-//   - Images (at most 4, image/* only) are uploaded first with
-//     com.atproto.repo.uploadBlob (raw bytes, the file's Content-Type) and
-//     embedded as app.bsky.embed.images with alt text and, for PNG, JPEG
-//     and GIF, aspectRatio read from the file's header. Images are
-//     uploaded and mentions resolved before any record is written, so a
-//     failure there posts nothing. Video is not supported.
+//   - Images (at most 4, image/* only, each at most max_image_bytes) are
+//     uploaded first with com.atproto.repo.uploadBlob (raw bytes, the
+//     file's Content-Type) and embedded as app.bsky.embed.images with alt
+//     text and aspectRatio: the width and height from the file's header
+//     (PNG, JPEG, GIF, and WebP as VP8, VP8L or VP8X, read with
+//     golang.org/x/image/webp), swapped when the EXIF orientation (a
+//     JPEG's APP1, WebP's EXIF chunk, PNG's eXIf chunk) is 5 to 8: a
+//     portrait photo from a phone is stored landscape with orientation 6
+//     or 8, and is shown, so measured, portrait. Images are uploaded and
+//     mentions resolved before any record is written, so a failure there
+//     posts nothing. Video is not supported.
 //   - A post with a link and no images gets a link card on the part with
 //     its first link: app.bsky.embed.external with the URI, the post's
 //     title (else the link's host) and the first part's text cut to 160
@@ -115,9 +123,54 @@
 //     client-chosen rkey (createRecord.ts; the 2023 hotfix refusing one
 //     for posts is gone). Whether the AppView minds a TID whose time is
 //     far from createdAt is not documented: uncertain.
-//   - Image blob size: the stored app.bsky.embed.images lexicon says
-//     maxSize 1000000; PLATFORMS.md says 2,000,000 (formerly 1 MB). The
-//     default follows the lexicon read; max_image_bytes raises it.
+//   - Image blob size (corrected): 2,000,000 bytes. The
+//     app.bsky.embed.images lexicon's image blob has maxSize 2000000,
+//     "May be up to 2 MB, formerly limited to 1 MB" (lexicons/app/bsky/
+//     embed/images.json in bluesky-social/atproto, raised by commit
+//     d8801e2a, "Increase max image upload size to 2mb from 1mb", April
+//     2026). The PDS validates a created record against the lexicon in
+//     strict mode, so a larger image is refused with 400 InvalidRequest
+//     "Invalid app.bsky.feed.post record: blob too big (maximum 2000000,
+//     got N) at $.record.embed.images[0].image" (packages/pds
+//     repo/prepare.ts; packages/lex/lex-schema blob.ts and
+//     validation-issue.ts). The upload itself is capped separately by the
+//     PDS's blobUploadLimit, 5 MiB by default (packages/pds config.ts,
+//     PDS_BLOB_UPLOAD_LIMIT; PLATFORMS.md's "50 MB" is not the reference
+//     PDS's default), answered 413 PayloadTooLarge "request entity too
+//     large" by xrpc-server. herald refuses a larger image when it
+//     validates the post (limits.bluesky.max_image_bytes in the CUE
+//     schema, or the account's max_image_bytes), and the adapter again
+//     before uploading. A PDS running an older lexicon still refuses more
+//     than 1,000,000 bytes: set max_image_bytes: 1000000 for it.
+//   - aspectRatio after EXIF orientation: the lexicon's aspectRatio
+//     (app.bsky.embed.defs) is "width:height", approximate, and the app
+//     sizes the image's box from it (a post without one shows in a square
+//     box, social-app issue #6800); a portrait
+//     photo is stored landscape with orientation 6 or 8, and every viewer
+//     that honours EXIF shows it portrait, so herald sends the ratio as
+//     shown. Uncertain: whether Bluesky's image CDN turns such a blob
+//     upright is not documented. The reference AppView's image server
+//     (packages/bsky/src/image/sharp.ts) resizes with sharp without
+//     rotate(), which would serve the stored pixels; social-app issue
+//     #10714 (2026, open, unconfirmed) reports sideways images. The app
+//     re-encodes photos before uploading and never meets the question.
+//     herald never re-encodes; to be safe everywhere, save photos upright.
+//     EXIF is read by a small reader of the first IFD's Orientation tag
+//     rather than a library: that one tag is all it needs, and the EXIF
+//     libraries for Go (rwcarlsen/goexif, dsoprea/go-exif) are large or
+//     unmaintained.
+//   - Rich text (corrected): facets are found as the official client
+//     finds them, @atproto/api's detectFacets (packages/api/src/rich-text/
+//     detection.ts and util.ts in bluesky-social/atproto, read at
+//     d6296a1c), with the tlds package's TLD list it reads. Its own test,
+//     packages/api/tests/rich-text-detection.test.ts, is kept as test data
+//     in platforms/render/testdata/atproto with its MIT license, and every
+//     case passes: mentions 11 of 11, links 29 of 29, tags 39 of 39,
+//     cashtags 18 of 18 (before: 10, 27, 28 and 7, none of the 11 that
+//     expect a cashtag). A cashtag is an app.bsky.richtext.facet#tag whose
+//     tag is "$" and the ticker in capitals ("$aapl" is "$AAPL"); a tag
+//     keeps what follows its first '#', so "##hashash" is the tag
+//     "#hashash", which the adapter now sends as found.
 //   - getRecord of a missing record: 400 RecordNotFound; deleteRecord of
 //     a missing record: 200, a no-op (PDS source).
 //   - Expired access token: 400 ExpiredToken "Token has expired"; invalid:
@@ -130,7 +183,8 @@
 // the AppView (AppViewURL): sessions with JWT-shaped tokens that expire on
 // its clock and rotate, the auth answers above, createRecord validated
 // against the lexicon's limits (300 graphemes, 3000 bytes, 3 langs, 4
-// images of at most 1,000,000 bytes, facet features, blob references)
-// with 400 InvalidRequest, the 500 for a taken key, replies that must name
+// images of at most 2,000,000 bytes, facet features, blob references)
+// with 400 InvalidRequest and the PDS's wording, uploads over 5 MiB with
+// 413 PayloadTooLarge, the 500 for a taken key, replies that must name
 // the account's records, and 429 with RateLimit-* headers on demand.
 package bluesky

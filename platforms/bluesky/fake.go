@@ -43,8 +43,11 @@ type FakeOptions struct {
 	// PDS's, 2 hours and 90 days.
 	AccessTTL, RefreshTTL time.Duration
 	// MaxImageBytes is the blob size an image embed may have; default
-	// DefaultMaxImageBytes.
+	// DefaultMaxImageBytes, the lexicon's.
 	MaxImageBytes int64
+	// BlobUploadLimit is the largest body uploadBlob takes; default
+	// DefaultBlobUploadLimit, the reference PDS's.
+	BlobUploadLimit int64
 }
 
 // Counts are a post's engagement as the AppView reports it.
@@ -104,6 +107,9 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	}
 	if opts.MaxImageBytes == 0 {
 		opts.MaxImageBytes = DefaultMaxImageBytes
+	}
+	if opts.BlobUploadLimit == 0 {
+		opts.BlobUploadLimit = DefaultBlobUploadLimit
 	}
 	f := &Fake{r: r, opts: opts, access: map[string]time.Time{}, refresh: map[string]time.Time{},
 		blobs: map[string]fakeBlob{}, counts: map[string]Counts{}}
@@ -204,6 +210,13 @@ func (f *Fake) Engage(uri string, c Counts) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.counts[uri] = c
+}
+
+// Blobs is how many distinct blobs uploadBlob has stored.
+func (f *Fake) Blobs() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.blobs)
 }
 
 // Blob returns an uploaded blob's bytes and MIME type.
@@ -360,6 +373,11 @@ func (f *Fake) routes() {
 		mime := c.R.Header.Get("Content-Type")
 		if mime == "" || len(c.Body) == 0 {
 			c.Error(http.StatusBadRequest, "InvalidRequest", "request body and Content-Type are required")
+			return
+		}
+		if int64(len(c.Body)) > f.opts.BlobUploadLimit {
+			// xrpc-server's body limit (the PDS's blobUploadLimit).
+			c.Error(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "request entity too large")
 			return
 		}
 		cid := fakeCID("bafkrei", c.Body)
@@ -598,8 +616,10 @@ func (f *Fake) media(rec map[string]any) ([]platformtest.MediaItem, string) {
 			return nil, fmt.Sprintf("Could not find blob: %s", cid)
 		}
 		if int64(len(b.data)) > f.opts.MaxImageBytes {
-			return nil, fmt.Sprintf("Invalid app.bsky.feed.post record: Record/embed/images/%d/image file too large. %d bytes, max %d",
-				i, len(b.data), f.opts.MaxImageBytes)
+			// The PDS validates records with @atproto/lex in strict mode:
+			// blob.ts issueTooBig, worded by validation-issue.ts.
+			return nil, fmt.Sprintf("Invalid app.bsky.feed.post record: blob too big (maximum %d, got %d) at $.record.embed.images[%d].image",
+				f.opts.MaxImageBytes, len(b.data), i)
 		}
 		if ar, ok := img["aspectRatio"].(map[string]any); ok {
 			if w, _ := ar["width"].(float64); w < 1 {

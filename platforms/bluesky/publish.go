@@ -200,7 +200,8 @@ func (b *Bluesky) uploadImages(ctx context.Context, media []platforms.Media) ([]
 			return nil, notCreated("read %s: %w", m.Path, err)
 		}
 		if int64(len(data)) > b.maxImageBytes {
-			return nil, notCreated("media %s: larger than Bluesky's %d-byte image limit", m.Path, b.maxImageBytes)
+			return nil, notCreated("media %s is more than %d bytes, the largest image Bluesky takes (max_image_bytes): resize or compress it",
+				m.Path, b.maxImageBytes)
 		}
 		var blob struct {
 			Blob json.RawMessage `json:"blob"`

@@ -256,7 +256,7 @@ func TestPublishRefusesBeforeSending(t *testing.T) {
 			media("1.png", "", small), media("2.png", "", small), media("3.png", "", small), media("4.png", "", small), media("5.png", "", small)}},
 			"at most 4"},
 		{"image over the blob limit", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}},
-			Media: []platforms.Media{media("big.png", "big", make([]byte, bluesky.DefaultMaxImageBytes+1))}}, "image limit"},
+			Media: []platforms.Media{media("big.png", "big", make([]byte, bluesky.DefaultMaxImageBytes+1))}}, "more than 2000000 bytes, the largest image Bluesky takes"},
 		{"video", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}},
 			Media: []platforms.Media{{Path: "v.mp4", Type: "video/mp4", Open: func() (io.ReadCloser, error) { return io.NopCloser(nil), nil }}}}, "images"},
 		{"four languages", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}}, Options: map[string]any{"langs": "en,fr,de,es"}}, "at most 3"},
@@ -302,5 +302,105 @@ func TestMetricsSumsTheThread(t *testing.T) {
 	f.RemoveRemotely(r.IDs[0])
 	if _, err := b.Metrics(t.Context(), r); !errors.Is(err, platforms.ErrDeletedRemotely) {
 		t.Errorf("metrics after removal = %v, want ErrDeletedRemotely", err)
+	}
+}
+
+// TestTagFacetsAsTheAppWrites sends tag values as the renderer found them:
+// the app's tag for "##hashash" is "#hashash", and a cashtag is a tag
+// facet whose value keeps its "$".
+func TestTagFacetsAsTheAppWrites(t *testing.T) {
+	f := bluesky.NewFake(t, bluesky.FakeOptions{})
+	b := newAdapter(t, f, fixedNow, logTo(&bytes.Buffer{}), &platforms.MemTokens{})
+	text := "##hashash and $AAPL"
+	p := &platforms.Payload{PostID: "tags", Parts: []platforms.Part{{Text: text, Facets: []platforms.Facet{
+		facetAt(t, text, "##hashash", platforms.FacetTag, "#hashash"),
+		facetAt(t, text, "$AAPL", platforms.FacetTag, "$AAPL"),
+	}}}}
+	if _, err := b.Publish(t.Context(), p, "attempt-tags"); err != nil {
+		t.Fatal(err)
+	}
+	want := []gotFacet{
+		{0, 9, map[string]any{"$type": "app.bsky.richtext.facet#tag", "tag": "#hashash"}},
+		{14, 19, map[string]any{"$type": "app.bsky.richtext.facet#tag", "tag": "$AAPL"}},
+	}
+	if diff := cmp.Diff(want, facetsOf(t, f.Posts()[0])); diff != "" {
+		t.Errorf("facets (-want +got):\n%s", diff)
+	}
+}
+
+// padded is a real w x h PNG made n bytes long by bytes after its end,
+// which decoders ignore.
+func padded(t *testing.T, w, h, n int) []byte {
+	t.Helper()
+	b := pngOf(t, w, h)
+	if len(b) > n {
+		t.Fatalf("a %dx%d PNG is already %d bytes", w, h, len(b))
+	}
+	return append(b, make([]byte, n-len(b))...)
+}
+
+// TestImageSizeLimits holds the adapter and the fake to Bluesky's limits
+// on one image: the lexicon's 2,000,000 bytes for a blob in
+// app.bsky.embed.images, which the PDS checks when the post is created,
+// and the PDS's 5 MiB cap on an upload. The adapter refuses a larger image
+// before sending anything; with max_image_bytes raised past them, the
+// fake refuses as the PDS does, and nothing is posted.
+func TestImageSizeLimits(t *testing.T) {
+	tests := []struct {
+		name     string
+		setting  int
+		size     int
+		wantErr  string // "" for success
+		uploaded bool   // whether the blob reached the fake
+	}{
+		{"exactly 2,000,000 bytes", 0, 2_000_000, "", true},
+		{"one byte over, refused by the adapter", 0, 2_000_001, "is more than 2000000 bytes, the largest image Bluesky takes", false},
+		{"past the lexicon, refused by the PDS", 3_000_000, 2_000_001, "blob too big (maximum 2000000, got 2000001) at $.record.embed.images[0].image", true},
+		{"past the upload cap, refused by the PDS", 6_000_000, 5<<20 + 1, "request entity too large", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := bluesky.NewFake(t, bluesky.FakeOptions{})
+			values := map[string]any{"handle": f.AccountHandle(), "password_env": passwordEnv, "appview_url": f.AppViewURL()}
+			if tt.setting > 0 {
+				values["max_image_bytes"] = tt.setting
+			}
+			reg := platforms.NewRegistry(map[string]platforms.Constructor{"bluesky": bluesky.New})
+			pub, err := reg.New(platforms.Settings{Account: "sky", Platform: "bluesky", BaseURL: f.URL(), Values: values,
+				Getenv: func(string) string { return password }, HTTPClient: f.Client(), Now: fixedNow, Tokens: &platforms.MemTokens{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := padded(t, 4, 3, tt.size)
+			p := &platforms.Payload{PostID: "img", Parts: []platforms.Part{{Text: "a picture"}},
+				Media: []platforms.Media{media("img/big.png", "A picture", data)}}
+			_, err = pub.Publish(t.Context(), p, "attempt-img")
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				posts := f.Posts()
+				if len(posts) != 1 || len(posts[0].Media) != 1 || len(posts[0].Media[0].Data) != tt.size {
+					t.Fatalf("fake holds %d posts; want one with the %d-byte image", len(posts), tt.size)
+				}
+				ar := posts[0].Fields["embed"].(map[string]any)["images"].([]any)[0].(map[string]any)["aspectRatio"]
+				if diff := cmp.Diff(map[string]any{"width": 4.0, "height": 3.0}, ar); diff != "" {
+					t.Errorf("aspectRatio (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want one saying %q", err, tt.wantErr)
+			}
+			if o := platforms.OutcomeOf(err); o != platforms.NotCreated {
+				t.Errorf("outcome %s, want not_created", o)
+			}
+			if n := len(f.Posts()); n != 0 {
+				t.Errorf("fake holds %d posts, want none", n)
+			}
+			if got := f.Blobs() == 1; got != tt.uploaded {
+				t.Errorf("%d blobs stored by the fake; uploaded = %v, want %v", f.Blobs(), got, tt.uploaded)
+			}
+		})
 	}
 }

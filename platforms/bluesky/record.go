@@ -1,14 +1,9 @@
 package bluesky
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"image"
-	_ "image/gif"  // aspect ratios of GIF images
-	_ "image/jpeg" // aspect ratios of JPEG images
-	_ "image/png"  // aspect ratios of PNG images
 	"net/url"
 	"strconv"
 	"strings"
@@ -148,7 +143,7 @@ func buildRecord(in recordInput) record {
 			}
 			ft = feature{Type: "app.bsky.richtext.facet#mention", DID: did}
 		case platforms.FacetTag:
-			ft = feature{Type: "app.bsky.richtext.facet#tag", Tag: strings.TrimPrefix(f.Value, "#")}
+			ft = feature{Type: "app.bsky.richtext.facet#tag", Tag: f.Value}
 		default:
 			continue
 		}
@@ -227,16 +222,6 @@ func cut(s string, n int) string {
 		b.WriteString(g.Str())
 	}
 	return strings.TrimRight(b.String(), " \n") + "…"
-}
-
-// aspectRatioOf reads an image's width and height from its header (PNG,
-// JPEG or GIF); nil when it cannot.
-func aspectRatioOf(data []byte) *aspectRatio {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil
-	}
-	return &aspectRatio{Width: cfg.Width, Height: cfg.Height}
 }
 
 // langsOption reads the langs option: a string ("en" or "en,de") or a

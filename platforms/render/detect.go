@@ -39,6 +39,9 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 		}
 		return true
 	}
+	if style.Atproto {
+		return detectAtproto(text, style.Mentions != MentionNone, style.Tags, blocked)
+	}
 	var out []Facet
 	// URLs the Markdown did not link (bare domains) are links all the same
 	// on the platforms that link them, and are never tags or mentions.

@@ -30,12 +30,15 @@ type Output struct {
 	HTML     string // blogs
 	Limits   schema.Limits
 	Media    int // media items, all with the first part
-	Source   schema.Position
+	// Images are the images among the media, with their sizes, for the
+	// platforms that limit one image's size (Bluesky).
+	Images []schema.RenderedImage
+	Source schema.Position
 }
 
 // Rendered is the measured view of the output that CUE validates.
 func (o *Output) Rendered() schema.Rendered {
-	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Source: o.Source}
+	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, Source: o.Source}
 	for _, p := range o.Parts {
 		r.Parts = append(r.Parts, schema.RenderedPart{Text: p.Text, Length: p.Length, Bytes: p.Bytes, Line: p.Line})
 	}
@@ -77,6 +80,11 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 		fromOverride = true
 	}
 	out := &Output{Target: t.Name, Platform: t.Platform, Limits: lim, Media: len(p.Media), Source: source}
+	for i, m := range p.Media {
+		if strings.HasPrefix(m.Type, "image/") {
+			out.Images = append(out.Images, schema.RenderedImage{Media: i, Bytes: m.Size})
+		}
+	}
 
 	if IsBlog(t.Platform) {
 		out.Title = p.Title

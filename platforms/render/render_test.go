@@ -289,3 +289,22 @@ func TestSpoilerCountsOnEveryPart(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderImages lists the images among a post's media with their sizes,
+// for the limits on one image: videos are not images.
+func TestRenderImages(t *testing.T) {
+	p := postFromMarkdown("Pictures.")
+	p.Media = []schema.Media{{File: "a.png", Type: "image/png", Size: 10}, {File: "b.mp4", Type: "video/mp4", Size: 5},
+		{File: "c.webp", Type: "image/webp", Size: 7}}
+	o, err := Render(p, schema.Target{Name: "bluesky", Platform: PlatformBluesky}, schema.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []schema.RenderedImage{{Media: 0, Bytes: 10}, {Media: 2, Bytes: 7}}
+	if diff := cmp.Diff(want, o.Rendered().Images); diff != "" {
+		t.Errorf("images (-want +got):\n%s", diff)
+	}
+	if r := o.Rendered(); r.Media != 3 {
+		t.Errorf("media = %d, want 3", r.Media)
+	}
+}

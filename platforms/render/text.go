@@ -54,13 +54,17 @@ type Style struct {
 	Links    LinkStyle
 	Mentions MentionStyle
 	Tags     bool // detect #hashtags as facets
+	// Atproto finds facets as the Bluesky app does (atproto's
+	// detectFacets): its links, mentions, tags and $cashtags, in place of
+	// the twitter-text-like rules the other platforms get.
+	Atproto bool
 }
 
 // StyleFor returns the plain-text style of a platform.
 func StyleFor(platform string) Style {
 	switch platform {
 	case PlatformBluesky:
-		return Style{Links: LinkFacet, Mentions: MentionHandle, Tags: true}
+		return Style{Links: LinkFacet, Mentions: MentionHandle, Tags: true, Atproto: true}
 	case PlatformMastodon:
 		return Style{Links: LinkInline, Mentions: MentionFediverse, Tags: true}
 	case PlatformX, PlatformThreads, "instagram", "tiktok", "facebook":
@@ -112,7 +116,12 @@ func buildText(blocks []schema.Block, style Style) builtText {
 			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
 		}
 	}
-	bt.facets = append(bt.facets, detect(text, style, bt.code, bt.facets)...)
+	for _, f := range detect(text, style, bt.code, bt.facets) {
+		bt.facets = append(bt.facets, f)
+		if f.Type == FacetLink {
+			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
+		}
+	}
 	sortFacets(bt.facets)
 	return bt
 }
@@ -232,6 +241,15 @@ func (tb *textBuilder) link(in schema.Inline) {
 		return
 	}
 	if isBareLink(label, url) {
+		// The Bluesky app leaves a URL's trailing punctuation out of the
+		// link ("see https://example.com/a;"), where the Markdown's linkify
+		// keeps some of it.
+		trail := ""
+		if tb.style.Atproto && label != "" {
+			// label ends as url does: it is url, or url without its scheme.
+			url, trail = atprotoTrimURL(url)
+			label = strings.TrimSuffix(label, trail)
+		}
 		start := tb.pos()
 		if tb.style.Links == LinkFacet {
 			tb.b.WriteString(shortURL(url))
@@ -239,6 +257,7 @@ func (tb *textBuilder) link(in schema.Inline) {
 			tb.b.WriteString(label)
 		}
 		tb.facets = append(tb.facets, Facet{Start: start, End: tb.pos(), Type: FacetLink, Value: url})
+		tb.b.WriteString(trail)
 		return
 	}
 	if tb.style.Links == LinkFacet {
