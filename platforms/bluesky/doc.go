@@ -78,10 +78,26 @@
 // from createRecord is followed by com.atproto.repo.getRecord of the key:
 // a record there is the earlier try's and is kept; none (400
 // RecordNotFound) means the write did not happen and the error is
-// NotCreated. A timeout after the request was sent stays Unknown. Find
-// reads every part's key: ErrNotFound when the first is missing, the
-// receipt when all are there, and an error naming how many landed
-// otherwise (publishing again with the same key finishes the thread).
+// NotCreated. A timeout after the request was sent stays Unknown.
+//
+// Find reads every part's key with com.atproto.repo.getRecord. A key
+// derived from the attempt holds no other record, so reading records by
+// key needs no scan of the account's feed and is as sure on a busy account
+// as on a quiet one: no record under any of the attempt's keys is
+// ErrNotFound; all of them, each replying to the one before (reply.parent
+// and reply.root checked), is the receipt; parts 1..k there and none of
+// the rest is the receipt of the k parts with a *platforms.IncompleteError.
+// A missing part followed by one that exists (a gap), or a record outside
+// the chain, is an error for a person. A resume's attempt writes only the
+// parts it resumes under its keys, so when the first record found is a
+// later part, the parts before it are read through its reply refs down to
+// the root, and the whole thread is returned.
+//
+// Resume (platforms.Resumer) writes the missing parts with Publish's loop
+// and RecordKey(the resume's key, index): the first replies to the
+// receipt's last part with its first as root, using the CIDs in
+// Extra["cids"] (read from the PDS when absent). Images belong to part 1
+// and are not uploaded again; the receipt covers the whole thread.
 //
 // # Delete, edit, metrics
 //
@@ -132,5 +148,6 @@
 // against the lexicon's limits (300 graphemes, 3000 bytes, 3 langs, 4
 // images of at most 1,000,000 bytes, facet features, blob references)
 // with 400 InvalidRequest, the 500 for a taken key, replies that must name
-// the account's records, and 429 with RateLimit-* headers on demand.
+// the account's records, and 429 with RateLimit-* headers on demand. Seed
+// fills the account with posts made from the app (platformtest.Seeder).
 package bluesky
