@@ -97,7 +97,12 @@
 // and RecordKey(the resume's key, index): the first replies to the
 // receipt's last part with its first as root, using the CIDs in
 // Extra["cids"] (read from the PDS when absent). Images belong to part 1
-// and are not uploaded again; the receipt covers the whole thread.
+// and are not uploaded again; the receipt covers the whole thread. A
+// resume is looked up with its own key: none of its records there is
+// ErrNotFound, which for a resume means "resume again with the same key"
+// (its record keys make that safe), and the original attempt's key, which
+// holds only the parts written before the cut, keeps answering
+// IncompleteError once the thread is finished.
 //
 // # Delete, edit, metrics
 //
