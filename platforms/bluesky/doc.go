@@ -83,27 +83,27 @@
 // Find reads every part's key with com.atproto.repo.getRecord. A key
 // derived from the attempt holds no other record, so reading records by
 // key needs no scan of the account's feed and is as sure on a busy account
-// as on a quiet one: no record under any of the attempt's keys is
-// ErrNotFound; all of them, each replying to the one before (reply.parent
-// and reply.root checked), is the receipt; parts 1..k there and none of
-// the rest is the receipt of the k parts with a *platforms.IncompleteError.
-// A missing part followed by one that exists (a gap), or a record outside
-// the chain, is an error for a person. A resume's attempt writes only the
-// parts it resumes under its keys, so when the first record found is a
-// later part, the parts before it are read through its reply refs down to
-// the root, and the whole thread is returned.
+// as on a quiet one. Part 1 is under RecordKey(attempt key, 0); a later
+// part under RecordKey(attempt key, i) when Publish wrote it, or under
+// RecordKey(ResumeKey(part 1's record key), i) when Resume did. No part 1
+// is ErrNotFound; every part, each replying to the one before (reply.parent
+// and reply.root checked), is the receipt; parts 1..k and none of the rest
+// is the receipt of the k parts with a *platforms.IncompleteError. A gap,
+// two records for one part, or a record outside the chain is an error for
+// a person.
 //
-// Resume (platforms.Resumer) writes the missing parts with Publish's loop
-// and RecordKey(the resume's key, index): the first replies to the
-// receipt's last part with its first as root, using the CIDs in
-// Extra["cids"] (read from the PDS when absent). Images belong to part 1
-// and are not uploaded again; the receipt covers the whole thread. A
-// resume is looked up with its own key: none of its records there is
-// ErrNotFound, which for a resume means "resume again with the same key"
-// (its record keys make that safe), and the original attempt's key, which
-// holds only the parts written before the cut, keeps answering
-// IncompleteError once the thread is finished.
-//
+// Resume (platforms.Resumer) writes the missing parts with Publish's loop,
+// the first replying to the receipt's last part with its first as root,
+// using the CIDs in Extra["cids"] (read from the PDS when absent). Their
+// record keys derive from part 1's record key, not from the resume's
+// attempt key, so every resume of one thread writes the same records: a
+// resume retried under a new intent, after a crash, is refused by the PDS
+// for taken keys and kept, never written twice, and Find with the
+// thread's original key follows the chain into the resumed parts. Nothing
+// is written under the resume's own key, which Find answers with
+// ErrNotFound: resuming again is then safe. Images belong to part 1 and
+// are not uploaded again; the receipt covers the whole thread.
+
 // # Delete, edit, metrics
 //
 // Delete calls com.atproto.repo.deleteRecord for every part, replies

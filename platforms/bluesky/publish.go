@@ -62,18 +62,20 @@ type thread struct {
 }
 
 // Resume writes the records of the parts r lacks, the first replying to
-// r's last part with r's first as root (platforms.Resumer). Each record's
-// key is RecordKey(key, index), as Publish's, so a retry of the resume
-// writes the same records. The images went with part 1, so nothing is
-// uploaded; a link card goes on its part if that part is resumed.
-func (b *Bluesky) Resume(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+// r's last part with r's first as root (platforms.Resumer). Their record
+// keys are RecordKey(ResumeKey(part 1's record key), index), not derived
+// from key: every resume of one thread, whatever its attempt key, writes
+// the same records, so a resume retried under a new intent is refused by
+// the PDS and kept, never written twice, and Find with the thread's
+// original key follows the chain into them. The images went with part 1,
+// so nothing is uploaded; a link card goes on its part if that part is
+// resumed.
+func (b *Bluesky) Resume(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
 	switch {
 	case r == nil || len(r.IDs) == 0:
 		return nil, notCreated("resume: the receipt names no record to reply to")
 	case len(r.IDs) >= len(p.Parts):
 		return nil, notCreated("resume: %d of %d parts are already posted: nothing to resume", len(r.IDs), len(p.Parts))
-	case key == "":
-		return nil, notCreated("resume: an attempt key is required to derive record keys")
 	}
 	langs, err := langsOption(p)
 	if err != nil {
@@ -82,6 +84,10 @@ func (b *Bluesky) Resume(ctx context.Context, r *platforms.Receipt, p *platforms
 	s, err := b.session(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
+	}
+	first, err := parseATURI(r.IDs[0])
+	if err != nil {
+		return nil, notCreated("resume: part 1: %w", err)
 	}
 	refs, err := b.refsOf(ctx, r)
 	if err != nil {
@@ -93,7 +99,13 @@ func (b *Bluesky) Resume(ctx context.Context, r *platforms.Receipt, p *platforms
 	}
 	card, cardPart := linkCard(p)
 	t := thread{langs: langs, dids: dids, card: card, cardPart: cardPart}
-	return b.post(ctx, s, p, key, t, refs, r.PublishedAt)
+	return b.post(ctx, s, p, ResumeKey(first.rkey), t, refs, r.PublishedAt)
+}
+
+// ResumeKey is the attempt key whose RecordKey(ResumeKey(first), i) keys
+// part i of a resumed thread whose part 1 has the record key first.
+func ResumeKey(first string) platforms.AttemptKey {
+	return platforms.AttemptKey("herald/resume/" + first)
 }
 
 // refsOf returns the strong refs of r's records: their URIs, with the
@@ -325,18 +337,16 @@ func parseTime(s string, fallback time.Time) time.Time {
 // Find reads the attempt's records by their keys (RecordKey): a key
 // derived from the attempt can hold no other record, so a key the PDS
 // holds nothing under proves that part absent, whatever else the account
-// posted. It returns ErrNotFound when no part's record is there, the
-// receipt when all are, in a reply chain, and the receipt of parts 1..k
-// with a *platforms.IncompleteError when part k+1 and every later one are
-// missing, for the reconciler to resume.
+// posted. Part 1 is under RecordKey(key, 0); each later part under
+// RecordKey(key, i) when Publish wrote it, or under
+// RecordKey(ResumeKey(part 1's record key), i) when Resume did, and must
+// reply to the part before with part 1 as root. It returns ErrNotFound
+// when part 1 is not there, the receipt when every part is, and the
+// receipt of parts 1..k with a *platforms.IncompleteError when part k+1
+// and every later one are missing, for the reconciler to resume.
 //
-// The attempt of a resume writes only the parts it resumes under its own
-// keys: when the first record under the attempt's keys is a later part,
-// the parts before it are read through its reply refs (parent after
-// parent, down to its root), so that the whole thread is returned.
-//
-// A record that does not reply to the part before, or a missing part
-// followed by one that exists (a gap), is an error that leaves the
+// A record outside the chain, two records for one part, or a missing part
+// followed by one that exists (a gap) is an error that leaves the
 // decision to a person.
 func (b *Bluesky) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
 	key := a.Key
@@ -345,27 +355,22 @@ func (b *Bluesky) Find(ctx context.Context, p *platforms.Payload, a platforms.At
 		return nil, fmt.Errorf("find: %w", err)
 	}
 	n := max(len(p.Parts), 1)
+	first := RecordKey(key, 0)
 	got := make([]*recordJSON, n)
 	for i := range n {
-		rec, err := b.getRecord(ctx, s.did, RecordKey(key, i))
-		if err != nil && !errors.Is(err, platforms.ErrNotFound) {
-			return nil, fmt.Errorf("find: %w", err)
+		if got[i], err = b.part(ctx, s.did, key, first, i); err != nil {
+			return nil, fmt.Errorf("find %s: %w", key, err)
 		}
-		got[i] = rec
 	}
-	first := slices.IndexFunc(got, func(r *recordJSON) bool { return r != nil })
-	if first < 0 {
-		return nil, fmt.Errorf("find %s: no record under the attempt's %d keys: %w", key, n, platforms.ErrNotFound)
+	if got[0] == nil {
+		if j := slices.IndexFunc(got, func(r *recordJSON) bool { return r != nil }); j >= 0 {
+			return nil, fmt.Errorf("find %s: part 1's record is missing but part %d's exists: a gap in the thread; check it in the app, then resolve the post", key, j+1)
+		}
+		return nil, fmt.Errorf("find %s: no record under the attempt's keys: %w", key, platforms.ErrNotFound)
 	}
 	var refs []strongRef
-	var created time.Time
-	if first > 0 {
-		if refs, created, err = b.ancestors(ctx, got[first], first); err != nil {
-			return nil, fmt.Errorf("find %s: part %d was posted by this attempt, but %w: check the thread in the app, then resolve the post", key, first+1, err)
-		}
-	}
-	for i := first; i < n; i++ {
-		rec := got[i]
+	created := parseTime(got[0].Value.CreatedAt, time.Time{})
+	for i, rec := range got {
 		if rec == nil {
 			if j := slices.IndexFunc(got[i:], func(r *recordJSON) bool { return r != nil }); j >= 0 {
 				return nil, fmt.Errorf("find %s: part %d's record is missing but part %d's exists: a gap in the thread; check it in the app, then resolve the post",
@@ -377,40 +382,33 @@ func (b *Bluesky) Find(ctx context.Context, p *platforms.Payload, a platforms.At
 			return nil, fmt.Errorf("find %s: the record of part %d (%s) does not reply to part %d (%s): check the thread in the app, then resolve the post",
 				key, i+1, rec.URI, i, refs[i-1].URI)
 		}
-		if i == 0 {
-			created = parseTime(rec.Value.CreatedAt, time.Time{})
-		}
 		refs = append(refs, strongRef{URI: rec.URI, CID: rec.CID})
 	}
 	return b.receipt(s.handle, refs, created), nil
 }
 
-// ancestors returns the refs of the n parts before rec, read through its
-// reply refs: its parent, the parent's parent, down to the root, which
-// must be the n-th, and the root's createdAt.
-func (b *Bluesky) ancestors(ctx context.Context, rec *recordJSON, n int) ([]strongRef, time.Time, error) {
-	refs := make([]strongRef, n)
-	cur := rec
-	for i := n - 1; i >= 0; i-- {
-		if cur.Value.Reply == nil {
-			return nil, time.Time{}, fmt.Errorf("%s replies to nothing where part %d should be", cur.URI, i+1)
-		}
-		parent := cur.Value.Reply.Parent
-		u, err := parseATURI(parent.URI)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		got, err := b.getRecord(ctx, u.did, u.rkey)
-		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("part %d (%s) cannot be read: %w", i+1, parent.URI, err)
-		}
-		refs[i] = strongRef{URI: got.URI, CID: got.CID}
-		cur = got
+// part reads part i of the attempt key whose part 1 has the record key
+// first: under the attempt's key, or, for i > 0, under the thread's resume
+// key. nil when neither holds a record; an error when both do.
+func (b *Bluesky) part(ctx context.Context, did string, key platforms.AttemptKey, first string, i int) (*recordJSON, error) {
+	keys := []string{RecordKey(key, i)}
+	if i > 0 {
+		keys = append(keys, RecordKey(ResumeKey(first), i))
 	}
-	if root := rec.Value.Reply.Root.URI; refs[0].URI != root || cur.Value.Reply != nil {
-		return nil, time.Time{}, fmt.Errorf("its thread does not start %d parts up at its root %s", n, root)
+	var found *recordJSON
+	for _, rkey := range keys {
+		rec, err := b.getRecord(ctx, did, rkey)
+		switch {
+		case errors.Is(err, platforms.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		case found != nil:
+			return nil, fmt.Errorf("part %d was written twice (%s, %s): check the thread in the app, then resolve the post", i+1, found.URI, rec.URI)
+		}
+		found = rec
 	}
-	return refs, parseTime(cur.Value.CreatedAt, time.Time{}), nil
+	return found, nil
 }
 
 // Delete deletes every part's record, replies first. The PDS answers a

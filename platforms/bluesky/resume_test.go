@@ -23,8 +23,8 @@ func chain(posts []platformtest.Post) [][3]string {
 }
 
 // TestFindAndResumeACutThread cuts a three-part thread with an image
-// after part 1, finds it in part, resumes it under a new attempt key, and
-// finds the whole thread again through the resume's key.
+// after part 1, finds it in part, resumes it, and finds the whole thread
+// again through the original attempt's key.
 func TestFindAndResumeACutThread(t *testing.T) {
 	f := bluesky.NewFake(t, bluesky.FakeOptions{})
 	b := newAdapter(t, f, fixedNow, nil, &platforms.MemTokens{})
@@ -69,32 +69,37 @@ func TestFindAndResumeACutThread(t *testing.T) {
 	if r.Extra["cids"] != strings.Join(cids, " ") || len(r.URLs) != 3 || !r.PublishedAt.Equal(clock) {
 		t.Errorf("receipt %+v: want every part's CID and URL and part 1's time", r)
 	}
-	if posts[1].Key != bluesky.RecordKey("attempt-2", 1) {
-		t.Errorf("part 2's record key %s, want RecordKey(attempt-2, 1)", posts[1].Key)
+	if want := bluesky.RecordKey(bluesky.ResumeKey(posts[0].Key), 1); posts[1].Key != want {
+		t.Errorf("part 2's record key %s, want %s, derived from part 1's", posts[1].Key, want)
 	}
 
-	// The resume's own attempt is found whole: parts 2 and 3 under its
-	// keys, part 1 through their reply refs.
-	whole, err := b.Find(t.Context(), p, platforms.Attempt{Key: "attempt-2"})
+	// The original attempt's key follows the chain into the resumed parts.
+	whole, err := b.Find(t.Context(), p, platforms.Attempt{Key: "attempt-1"})
 	if err != nil {
-		t.Fatalf("find of the resume's attempt: %v", err)
+		t.Fatalf("find of the finished thread: %v", err)
 	}
 	if diff := cmp.Diff(r, whole); diff != "" {
-		t.Errorf("find of the resume's attempt (-resumed +found):\n%s", diff)
+		t.Errorf("find of the finished thread (-resumed +found):\n%s", diff)
+	}
+	// Nothing is keyed by the resume's own attempt key.
+	if _, err := b.Find(t.Context(), p, platforms.Attempt{Key: "attempt-2"}); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find with the resume's key = %v, want ErrNotFound", err)
 	}
 
-	// A retry of the resume writes nothing new.
-	again, err := b.Resume(t.Context(), found, p, "attempt-2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(r.IDs, again.IDs); diff != "" || len(f.Posts()) != 3 {
-		t.Errorf("a retry of the resume: %d posts; IDs (-first +retry):\n%s", len(f.Posts()), diff)
+	// A resume retried, even under another attempt key, writes nothing new.
+	for _, key := range []platforms.AttemptKey{"attempt-2", "attempt-3"} {
+		again, err := b.Resume(t.Context(), found, p, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(r.IDs, again.IDs); diff != "" || len(f.Posts()) != 3 {
+			t.Errorf("resume again with %s: %d posts; IDs (-first +again):\n%s", key, len(f.Posts()), diff)
+		}
 	}
 }
 
 // TestFindAResumeCutAgain: a resume cut after its first part is found in
-// part through the resume's key.
+// part through the original key, and a second resume finishes it.
 func TestFindAResumeCutAgain(t *testing.T) {
 	f := bluesky.NewFake(t, bluesky.FakeOptions{})
 	b := newAdapter(t, f, fixedNow, nil, &platforms.MemTokens{})
@@ -105,7 +110,7 @@ func TestFindAResumeCutAgain(t *testing.T) {
 	if _, err := b.Resume(t.Context(), first, p, "attempt-2"); err == nil {
 		t.Fatal("resume with part 3 failing succeeded")
 	}
-	found, err := b.Find(t.Context(), p, platforms.Attempt{Key: "attempt-2"})
+	found, err := b.Find(t.Context(), p, platforms.Attempt{Key: "attempt-1"})
 	var ie *platforms.IncompleteError
 	if !errors.As(err, &ie) || ie.Found != 2 || ie.Total != 3 {
 		t.Fatalf("find = %+v, %v; want 2 of 3 parts", found, err)
@@ -114,8 +119,12 @@ func TestFindAResumeCutAgain(t *testing.T) {
 	if diff := cmp.Diff([]string{posts[0].ID, posts[1].ID}, found.IDs); diff != "" {
 		t.Errorf("found IDs (-want +got):\n%s", diff)
 	}
-	if _, err := b.Find(t.Context(), p, platforms.Attempt{Key: "attempt-3"}); !errors.Is(err, platforms.ErrNotFound) {
-		t.Errorf("find of an attempt with no record = %v, want ErrNotFound", err)
+	r, err := b.Resume(t.Context(), found, p, "attempt-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posts := f.Posts(); len(posts) != 3 || len(r.IDs) != 3 || r.IDs[2] != posts[2].ID {
+		t.Errorf("after the second resume: receipt %v, posts %d; want the 3 parts once each", r.IDs, len(posts))
 	}
 }
 
