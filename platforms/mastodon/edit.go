@@ -85,8 +85,7 @@ func (m *Mastodon) Delete(ctx context.Context, r *platforms.Receipt) error {
 // Metrics reads the first status's counts with GET /api/v1/statuses/:id:
 // favourites, reblogs, replies (less the thread's own part 2), and quotes
 // where the server reports them (4.5 and later). Mastodon has no
-// impressions. Counts of remote
-// interactions may lag behind federation.
+// impressions. Counts of remote interactions may lag behind federation.
 func (m *Mastodon) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Metrics, error) {
 	if r == nil || len(r.IDs) == 0 {
 		return nil, errors.New("metrics: the receipt names no status")
