@@ -277,6 +277,7 @@ const (
 	CapDelete
 	CapFind
 	CapMetrics
+	CapResume
 )
 
 var capNames = []struct {
@@ -288,6 +289,7 @@ var capNames = []struct {
 	{CapDelete, "delete"},
 	{CapFind, "find"},
 	{CapMetrics, "metrics"},
+	{CapResume, "resume"},
 }
 
 // Has reports whether every capability in want is in c.
@@ -325,6 +327,9 @@ func Capabilities(p Publisher) Capability {
 	}
 	if _, ok := p.(MetricsReader); ok {
 		c |= CapMetrics
+	}
+	if _, ok := p.(Resumer); ok {
+		c |= CapResume
 	}
 	return c
 }

@@ -41,6 +41,9 @@ func (full) Delete(context.Context, *platforms.Receipt) error { return nil }
 func (full) Find(context.Context, *platforms.Payload, platforms.Attempt) (*platforms.Receipt, error) {
 	return nil, platforms.ErrNotFound
 }
+func (full) Resume(context.Context, *platforms.Receipt, *platforms.Payload, platforms.AttemptKey) (*platforms.Receipt, error) {
+	return nil, nil
+}
 func (full) Metrics(context.Context, *platforms.Receipt) (*platforms.Metrics, error) {
 	return nil, platforms.ErrDeletedRemotely
 }
@@ -63,6 +66,7 @@ var (
 	_ platforms.Deleter       = full{}
 	_ platforms.Finder        = full{}
 	_ platforms.MetricsReader = full{}
+	_ platforms.Resumer       = full{}
 )
 
 func TestCapabilities(t *testing.T) {
@@ -74,8 +78,8 @@ func TestCapabilities(t *testing.T) {
 	}{
 		{"none", bare{}, 0, "none"},
 		{"delete only", deleteOnly{}, platforms.CapDelete, "delete"},
-		{"all", full{}, platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
-			"prepare,update,delete,find,metrics"},
+		{"all", full{}, platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
+			"prepare,update,delete,find,metrics,resume"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,6 +68,7 @@ var (
 	_ platforms.Deleter       = (*Bluesky)(nil)
 	_ platforms.Finder        = (*Bluesky)(nil)
 	_ platforms.MetricsReader = (*Bluesky)(nil)
+	_ platforms.Resumer       = (*Bluesky)(nil)
 )
 
 // New is the platforms.Constructor for Bluesky. It checks the settings and

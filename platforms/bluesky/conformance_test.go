@@ -14,7 +14,7 @@ func TestConformance(t *testing.T) {
 			f := bluesky.NewFake(t, bluesky.FakeOptions{Now: env.Now})
 			return newAdapter(t, f, env.Now, env.Logger, &platforms.MemTokens{}), f
 		},
-		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		// A self-thread is a reply chain of any length.
 		MaxParts: 25,
 		MaxMedia: bluesky.MaxImages,

@@ -86,11 +86,32 @@
 // from createRecord is followed by com.atproto.repo.getRecord of the key:
 // a record there is the earlier try's and is kept; none (400
 // RecordNotFound) means the write did not happen and the error is
-// NotCreated. A timeout after the request was sent stays Unknown. Find
-// reads every part's key: ErrNotFound when the first is missing, the
-// receipt when all are there, and an error naming how many landed
-// otherwise (publishing again with the same key finishes the thread).
+// NotCreated. A timeout after the request was sent stays Unknown.
 //
+// Find reads every part's key with com.atproto.repo.getRecord. A key
+// derived from the attempt holds no other record, so reading records by
+// key needs no scan of the account's feed and is as sure on a busy account
+// as on a quiet one. Part 1 is under RecordKey(attempt key, 0); a later
+// part under RecordKey(attempt key, i) when Publish wrote it, or under
+// RecordKey(ResumeKey(part 1's record key), i) when Resume did. No part 1
+// is ErrNotFound; every part, each replying to the one before (reply.parent
+// and reply.root checked), is the receipt; parts 1..k and none of the rest
+// is the receipt of the k parts with a *platforms.IncompleteError. A gap,
+// two records for one part, or a record outside the chain is an error for
+// a person.
+//
+// Resume (platforms.Resumer) writes the missing parts with Publish's loop,
+// the first replying to the receipt's last part with its first as root,
+// using the CIDs in Extra["cids"] (read from the PDS when absent). Their
+// record keys derive from part 1's record key, not from the resume's
+// attempt key, so every resume of one thread writes the same records: a
+// resume retried under a new intent, after a crash, is refused by the PDS
+// for taken keys and kept, never written twice, and Find with the
+// thread's original key follows the chain into the resumed parts. Nothing
+// is written under the resume's own key, which Find answers with
+// ErrNotFound: resuming again is then safe. Images belong to part 1 and
+// are not uploaded again; the receipt covers the whole thread.
+
 // # Delete, edit, metrics
 //
 // Delete calls com.atproto.repo.deleteRecord for every part, replies
@@ -186,5 +207,6 @@
 // images of at most 2,000,000 bytes, facet features, blob references)
 // with 400 InvalidRequest and the PDS's wording, uploads over 5 MiB with
 // 413 PayloadTooLarge, the 500 for a taken key, replies that must name
-// the account's records, and 429 with RateLimit-* headers on demand.
+// the account's records, and 429 with RateLimit-* headers on demand. Seed
+// fills the account with posts made from the app (platformtest.Seeder).
 package bluesky

@@ -219,6 +219,23 @@ func (f *Fake) Blobs() int {
 	return len(f.blobs)
 }
 
+// Seed adds n posts the account made from the app, created at at, each
+// with a text of its own and a TID-shaped key of the fake's, so that a
+// test holds a busy account (platformtest.Seeder).
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		f.mu.Lock()
+		f.seq++
+		rkey := fmt.Sprintf("3lapp%08d", f.seq)
+		f.mu.Unlock()
+		rec := map[string]any{"$type": postCollection, "text": "Posted from the app, " + rkey, "createdAt": at.UTC().Format(time.RFC3339Nano)}
+		raw, _ := json.Marshal(rec)
+		uri := f.uri(rkey)
+		f.Store.Add(platformtest.Post{ID: uri, Text: rec["text"].(string), Key: rkey, URL: postURL(f.opts.Handle, rkey), CreatedAt: at,
+			Fields: map[string]any{"cid": fakeCID("bafyrei", raw), "record": rec}})
+	}
+}
+
 // Blob returns an uploaded blob's bytes and MIME type.
 func (f *Fake) Blob(cid string) (data []byte, mime string, ok bool) {
 	f.mu.Lock()

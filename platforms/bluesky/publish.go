@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,16 +48,104 @@ func (b *Bluesky) Publish(ctx context.Context, p *platforms.Payload, key platfor
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	card, cardPart := linkCard(p)
-	now := b.now()
-	var refs []strongRef
-	var created time.Time
-	for i, part := range p.Parts {
-		in := recordInput{Part: part, CreatedAt: now, Langs: langs, DIDs: dids}
-		if i == 0 {
-			in.Images = images
+	t := thread{langs: langs, dids: dids, images: images, card: card, cardPart: cardPart}
+	return b.post(ctx, s, p, key, t, nil, time.Time{})
+}
+
+// thread is what every part's record is built with besides its text.
+type thread struct {
+	langs    []string
+	dids     map[string]string
+	images   []imageItem // on part 1
+	card     *external   // on part cardPart
+	cardPart int
+}
+
+// Resume writes the records of the parts r lacks, the first replying to
+// r's last part with r's first as root (platforms.Resumer). Their record
+// keys are RecordKey(ResumeKey(part 1's record key), index), not derived
+// from key: every resume of one thread, whatever its attempt key, writes
+// the same records, so a resume retried under a new intent is refused by
+// the PDS and kept, never written twice, and Find with the thread's
+// original key follows the chain into them. The images went with part 1,
+// so nothing is uploaded; a link card goes on its part if that part is
+// resumed.
+func (b *Bluesky) Resume(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
+	switch {
+	case r == nil || len(r.IDs) == 0:
+		return nil, notCreated("resume: the receipt names no record to reply to")
+	case len(r.IDs) >= len(p.Parts):
+		return nil, notCreated("resume: %d of %d parts are already posted: nothing to resume", len(r.IDs), len(p.Parts))
+	}
+	langs, err := langsOption(p)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	s, err := b.session(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	first, err := parseATURI(r.IDs[0])
+	if err != nil {
+		return nil, notCreated("resume: part 1: %w", err)
+	}
+	refs, err := b.refsOf(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	dids, err := b.resolveMentions(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	card, cardPart := linkCard(p)
+	t := thread{langs: langs, dids: dids, card: card, cardPart: cardPart}
+	return b.post(ctx, s, p, ResumeKey(first.rkey), t, refs, r.PublishedAt)
+}
+
+// ResumeKey is the attempt key whose RecordKey(ResumeKey(first), i) keys
+// part i of a resumed thread whose part 1 has the record key first.
+func ResumeKey(first string) platforms.AttemptKey {
+	return platforms.AttemptKey("herald/resume/" + first)
+}
+
+// refsOf returns the strong refs of r's records: their URIs, with the
+// CIDs Extra["cids"] holds, or read from the PDS when it holds none.
+func (b *Bluesky) refsOf(ctx context.Context, r *platforms.Receipt) ([]strongRef, error) {
+	cids := strings.Fields(r.Extra["cids"])
+	refs := make([]strongRef, len(r.IDs))
+	for i, uri := range r.IDs {
+		refs[i].URI = uri
+		if len(cids) == len(r.IDs) {
+			refs[i].CID = cids[i]
+			continue
 		}
-		if i == cardPart {
-			in.Card = card
+		u, err := parseATURI(uri)
+		if err != nil {
+			return nil, notCreated("part %d: %w", i+1, err)
+		}
+		got, err := b.getRecord(ctx, u.did, u.rkey)
+		if err != nil {
+			return nil, fmt.Errorf("read part %d's CID: %w", i+1, err)
+		}
+		refs[i].CID = got.CID
+	}
+	return refs, nil
+}
+
+// post writes the records of p's parts from the first refs does not hold,
+// each replying to the part before with part 1 as root, and returns the
+// receipt of the whole thread. created is part 1's time when refs holds
+// it. When a part fails it returns the receipt of the parts that exist,
+// or nil when there are none, with the error.
+func (b *Bluesky) post(ctx context.Context, s *session, p *platforms.Payload, key platforms.AttemptKey, t thread, refs []strongRef, created time.Time) (*platforms.Receipt, error) {
+	now := b.now()
+	for i := len(refs); i < len(p.Parts); i++ {
+		in := recordInput{Part: p.Parts[i], CreatedAt: now, Langs: t.langs, DIDs: t.dids}
+		if i == 0 {
+			in.Images = t.images
+		}
+		if i == t.cardPart {
+			in.Card = t.card
 		}
 		if i > 0 {
 			in.Reply = &replyRef{Root: refs[0], Parent: refs[i-1]}
@@ -131,8 +220,9 @@ type recordJSON struct {
 	URI   string `json:"uri"`
 	CID   string `json:"cid"`
 	Value struct {
-		Text      string `json:"text"`
-		CreatedAt string `json:"createdAt"`
+		Text      string    `json:"text"`
+		CreatedAt string    `json:"createdAt"`
+		Reply     *replyRef `json:"reply"`
 	} `json:"value"`
 }
 
@@ -245,36 +335,81 @@ func parseTime(s string, fallback time.Time) time.Time {
 	return fallback
 }
 
-// Find reads the attempt's records by their keys (RecordKey). It returns
-// ErrNotFound when the first part's record is not there, the receipt when
-// every part's is, and an error saying how many landed otherwise: a
-// publish with the same key finishes such a thread without duplicating
-// the parts that are out.
+// Find reads the attempt's records by their keys (RecordKey): a key
+// derived from the attempt can hold no other record, so a key the PDS
+// holds nothing under proves that part absent, whatever else the account
+// posted. Part 1 is under RecordKey(key, 0); each later part under
+// RecordKey(key, i) when Publish wrote it, or under
+// RecordKey(ResumeKey(part 1's record key), i) when Resume did, and must
+// reply to the part before with part 1 as root. It returns ErrNotFound
+// when part 1 is not there, the receipt when every part is, and the
+// receipt of parts 1..k with a *platforms.IncompleteError when part k+1
+// and every later one are missing, for the reconciler to resume.
+//
+// A record outside the chain, two records for one part, or a missing part
+// followed by one that exists (a gap) is an error that leaves the
+// decision to a person.
 func (b *Bluesky) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
 	key := a.Key
 	s, err := b.session(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("find: %w", err)
 	}
+	n := max(len(p.Parts), 1)
+	first := RecordKey(key, 0)
+	got := make([]*recordJSON, n)
+	for i := range n {
+		if got[i], err = b.part(ctx, s.did, key, first, i); err != nil {
+			return nil, fmt.Errorf("find %s: %w", key, err)
+		}
+	}
+	if got[0] == nil {
+		if j := slices.IndexFunc(got, func(r *recordJSON) bool { return r != nil }); j >= 0 {
+			return nil, fmt.Errorf("find %s: part 1's record is missing but part %d's exists: a gap in the thread; check it in the app, then resolve the post", key, j+1)
+		}
+		return nil, fmt.Errorf("find %s: no record under the attempt's keys: %w", key, platforms.ErrNotFound)
+	}
 	var refs []strongRef
-	var created time.Time
-	for i := range max(len(p.Parts), 1) {
-		got, err := b.getRecord(ctx, s.did, RecordKey(key, i))
-		switch {
-		case errors.Is(err, platforms.ErrNotFound) && i == 0:
-			return nil, fmt.Errorf("find %s: %w", key, platforms.ErrNotFound)
-		case errors.Is(err, platforms.ErrNotFound):
-			return nil, fmt.Errorf("find %s: %d of %d parts were posted; publishing again with the same attempt key posts the rest without repeating them",
-				key, i, len(p.Parts))
-		case err != nil:
-			return nil, fmt.Errorf("find: %w", err)
+	created := parseTime(got[0].Value.CreatedAt, time.Time{})
+	for i, rec := range got {
+		if rec == nil {
+			if j := slices.IndexFunc(got[i:], func(r *recordJSON) bool { return r != nil }); j >= 0 {
+				return nil, fmt.Errorf("find %s: part %d's record is missing but part %d's exists: a gap in the thread; check it in the app, then resolve the post",
+					key, i+1, i+j+1)
+			}
+			return b.receipt(s.handle, refs, created), fmt.Errorf("find %s: %w", key, &platforms.IncompleteError{Found: i, Total: len(p.Parts)})
 		}
-		if i == 0 {
-			created = parseTime(got.Value.CreatedAt, time.Time{})
+		if i > 0 && (rec.Value.Reply == nil || rec.Value.Reply.Parent.URI != refs[i-1].URI || rec.Value.Reply.Root.URI != refs[0].URI) {
+			return nil, fmt.Errorf("find %s: the record of part %d (%s) does not reply to part %d (%s): check the thread in the app, then resolve the post",
+				key, i+1, rec.URI, i, refs[i-1].URI)
 		}
-		refs = append(refs, strongRef{URI: got.URI, CID: got.CID})
+		refs = append(refs, strongRef{URI: rec.URI, CID: rec.CID})
 	}
 	return b.receipt(s.handle, refs, created), nil
+}
+
+// part reads part i of the attempt key whose part 1 has the record key
+// first: under the attempt's key, or, for i > 0, under the thread's resume
+// key. nil when neither holds a record; an error when both do.
+func (b *Bluesky) part(ctx context.Context, did string, key platforms.AttemptKey, first string, i int) (*recordJSON, error) {
+	keys := []string{RecordKey(key, i)}
+	if i > 0 {
+		keys = append(keys, RecordKey(ResumeKey(first), i))
+	}
+	var found *recordJSON
+	for _, rkey := range keys {
+		rec, err := b.getRecord(ctx, did, rkey)
+		switch {
+		case errors.Is(err, platforms.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		case found != nil:
+			return nil, fmt.Errorf("part %d was written twice (%s, %s): check the thread in the app, then resolve the post", i+1, found.URI, rec.URI)
+		}
+		found = rec
+	}
+	return found, nil
 }
 
 // Delete deletes every part's record, replies first. The PDS answers a

@@ -18,6 +18,9 @@ func harness(author string) platformtest.Harness {
 		// LinkedIn has no threads: Prepare joins the parts into one post.
 		MaxParts: 1,
 		MaxMedia: linkedin.MaxImages,
+		// The posts finder reads find_count posts a page.
+		FindPage:  linkedin.DefaultFindPage,
+		FindPages: linkedin.DefaultFindPages,
 		// LinkedIn has no idempotency key: an unknown outcome is settled
 		// by Find.
 		Idempotent: false,

@@ -20,7 +20,10 @@
 //	                   about a year after release, so bump it yearly
 //	token_url          the OAuth token endpoint (default
 //	                   https://www.linkedin.com/oauth/v2/accessToken)
-//	find_count         how many recent posts Find reads, 1-100 (default 20)
+//	find_count         how many posts one page of Find's scan holds, 1-100
+//	                   (default 50)
+//	find_max_pages     how many pages Find reads at most when the author
+//	                   posted more since the attempt began (default 10)
 //	access_token_env   the access token, when the token store has none
 //	refresh_token_env  the refresh token (approved partners only)
 //	client_id_env      the app's client ID, for refreshing
@@ -28,7 +31,8 @@
 //
 // Settings.BaseURL is the API's base, default https://api.linkedin.com/rest.
 // Further scopes: r_member_social (member) or r_organization_social (page)
-// for Find and the edit read-back; r_member_postAnalytics (member) or
+// for Find and the edit read-back (see Find below for what that means in
+// practice); r_member_postAnalytics (member) or
 // rw_organization_admin (page) for metrics.
 //
 // # Tokens
@@ -104,14 +108,32 @@
 // edit trusted. Delete sends DELETE /rest/posts/{urn}; a 404 is not an
 // error.
 //
-// Find has no idempotency key to use: it reads GET
-// /rest/posts?author=<urn>&q=author&count=<find_count>&sortBy=CREATED and
-// takes the newest published post whose commentary is exactly the text
-// Publish sends (compared as little text, or as LinkedIn shows it, in case
-// LinkedIn returns the escapes resolved). Two posts with the same text
-// cannot be told apart, and posts older than the last find_count are not
-// seen.
+// Find has no idempotency key to use. It reads the posts finder, GET
+// /rest/posts?author=<urn>&q=author&sortBy=CREATED&count=<find_count>
+// &start=<n> with the header X-RestLi-Method: FINDER (a Rest.li finder
+// call; the fake refuses one without it), newest first, page after page
+// for at most find_max_pages pages, and takes the one published post since
+// the attempt began whose commentary is exactly the text Publish sends
+// (compared as little text, or as LinkedIn shows it, in case LinkedIn
+// returns the escapes resolved). The finder has no time filter, so the
+// scan stops at the first post created before the attempt began, less
+// platforms.ClockSkew (a week back when that is not recorded): reaching
+// it, or the end of the author's posts, without a match proves the
+// attempt absent however busy the author; a scan that runs out of pages
+// first cannot tell. A page listed out of creation order makes Find
+// unable to tell rather than trust a boundary it cannot see. Two posts
+// with the text since the attempt began cannot be told apart.
 //
+// Access: the finder needs r_member_social to read a member's posts, a
+// restricted permission LinkedIn grants only to approved partners, or
+// r_organization_social for a page, with an ADMINISTRATOR,
+// DIRECT_SPONSORED_CONTENT_POSTER or CONTENT_ADMIN role on it (Posts API,
+// Permissions). Without it LinkedIn answers 403 and Find fails: for most
+// member accounts, an attempt whose outcome is unknown is left to a person.
+//
+// LinkedIn has no threads (Prepare joins the parts into one post), so the
+// adapter has no Resumer.
+
 // Metrics, for a page: GET /rest/organizationalEntityShareStatistics
 // ?q=organizationalEntity&organizationalEntity=<org>&shares=List(<urn>)
 // (ugcPosts=List(...) for a urn:li:ugcPost), whose totalShareStatistics
@@ -165,9 +187,16 @@
 //   - The bodies of an expired token (EXPIRED_ACCESS_TOKEN, 65601) and of
 //     a refused refresh token (400 invalid_request) are as clients report
 //     them (⚠️); the adapter keys on the status, not the body.
-//   - The 4086-character alt text limit and the sortBy=CREATED finder
-//     parameter are from memory of the Posts API page, not re-verified
-//     (❓).
+//   - The 4086-character alt text limit is from memory of the Posts API
+//     page, not re-verified (❓).
+//   - The posts finder (Posts API, "Find Posts by Authors"): q=author,
+//     author, sortBy LAST_MODIFIED or CREATED, count and start, answered
+//     with elements and Rest.li paging, and its sample request's
+//     X-RestLi-Method: FINDER header; LinkedIn's own JavaScript client sends
+//     the Rest.li method header with every finder call (in lower case).
+//     That the order is newest first without isDsc is assumed from the
+//     page's samples (⚠️): Find checks each page's order and cannot tell
+//     when it is not.
 //   - What the statistics endpoints answer for a deleted post (❓): the
 //     fake answers 404; an empty answer gives nil metrics, not drift.
 //   - PARTIAL_UPDATE reliability (⚠️): handled by the read-back.

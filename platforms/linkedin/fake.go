@@ -140,7 +140,11 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		Required: []string{"author", "commentary", "visibility", "distribution.feedDistribution", "lifecycleState"},
 		Limits: []platformtest.Limit{{Path: "commentary", Max: MaxLength, Count: render.CountLinkedIn, Unit: "UTF-16 code units"},
 			{Path: "content.multiImage.images", Max: MaxImages}}}, f.authed(f.createPost))
-	f.Handle("GET /posts", platformtest.Contract{Header: versioned}, f.authed(f.findPosts))
+	finder := map[string]string{"X-RestLi-Method": "FINDER"}
+	for k, v := range versioned {
+		finder[k] = v
+	}
+	f.Handle("GET /posts", platformtest.Contract{Header: finder}, f.authed(f.findPosts))
 	f.Handle("GET /posts/{urn}", platformtest.Contract{Header: versioned}, f.authed(f.keyed(f.getPost)))
 	f.Handle("POST /posts/{urn}", platformtest.Contract{Header: versioned, ContentType: jsonBody, Required: []string{"patch.$set"}},
 		f.authed(f.keyed(f.updatePost)))
@@ -412,7 +416,10 @@ func postJSON(p platformtest.Post, author string) map[string]any {
 		"lifecycleState": "PUBLISHED", "createdAt": p.CreatedAt.UnixMilli(), "publishedAt": p.CreatedAt.UnixMilli()}
 }
 
-// findPosts is GET /rest/posts?q=author&author=..., newest first.
+// findPosts is the posts finder, GET /rest/posts?q=author&author=...
+// with X-RestLi-Method: FINDER: the author's posts newest first by
+// sortBy (LAST_MODIFIED by default, or CREATED), count (default 10, at
+// most 100) from start, with Rest.li paging.
 func (f *Fake) findPosts(c *platformtest.Call) {
 	q := c.R.URL.Query()
 	if q.Get("q") != "author" || q.Get("author") == "" {
@@ -423,21 +430,55 @@ func (f *Fake) findPosts(c *platformtest.Call) {
 		c.Reply(http.StatusForbidden, errorBody(403, 100, "Not enough permissions to access: partnerApiPostsExternal.FINDER-author.20240501"))
 		return
 	}
-	n := 10
-	if v := q.Get("count"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 100 {
-			c.Reply(http.StatusBadRequest, errorBody(400, 0, "count must be between 1 and 100"))
-			return
+	n, start := 10, 0
+	for _, p := range []struct {
+		key      string
+		dst      *int
+		min, max int
+	}{{"count", &n, 1, 100}, {"start", &start, 0, 1 << 30}} {
+		if v := q.Get(p.key); v != "" {
+			x, err := strconv.Atoi(v)
+			if err != nil || x < p.min || x > p.max {
+				c.Reply(http.StatusBadRequest, errorBody(400, 0, fmt.Sprintf("%s must be between %d and %d", p.key, p.min, p.max)))
+				return
+			}
+			*p.dst = x
 		}
 	}
+	sortBy := firstNonEmpty(q.Get("sortBy"), "LAST_MODIFIED")
+	if sortBy != "LAST_MODIFIED" && sortBy != "CREATED" {
+		c.Reply(http.StatusBadRequest, errorBody(400, 0, "sortBy must be LAST_MODIFIED or CREATED"))
+		return
+	}
+	// The fake keeps no modification time: both orders are by creation.
 	posts := f.Store.Posts()
 	slices.Reverse(posts)
+	slices.SortStableFunc(posts, func(a, b platformtest.Post) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	elements := []map[string]any{}
-	for _, p := range posts[:min(n, len(posts))] {
+	for _, p := range posts[min(start, len(posts)):min(start+n, len(posts))] {
 		elements = append(elements, postJSON(p, f.opts.Author))
 	}
-	c.Reply(http.StatusOK, map[string]any{"elements": elements, "paging": map[string]any{"start": 0, "count": n, "total": len(posts)}})
+	paging := map[string]any{"start": start, "count": n, "total": len(posts), "links": []any{}}
+	if start+n < len(posts) {
+		next := *c.R.URL
+		nq := next.Query()
+		nq.Set("start", strconv.Itoa(start+n))
+		next.RawQuery = nq.Encode()
+		paging["links"] = []any{map[string]any{"rel": "next", "type": "application/json", "href": next.RequestURI()}}
+	}
+	c.Reply(http.StatusOK, map[string]any{"elements": elements, "paging": paging})
+}
+
+// Seed adds n posts the author made in the app, created at at, each with
+// a text of its own, so that a test holds a busy author
+// (platformtest.Seeder).
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		urn := "urn:li:share:" + strconv.Itoa(7100000000000000000+atoi(f.Store.NextID()))
+		text := "Posted from the app, " + urn
+		f.Store.Add(platformtest.Post{ID: urn, Text: text, URL: PostURL(urn), CreatedAt: at,
+			Fields: map[string]any{"commentary": text, "truncated": false, "visibility": "PUBLIC"}})
+	}
 }
 
 func (f *Fake) getPost(c *platformtest.Call) {

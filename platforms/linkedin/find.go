@@ -45,42 +45,93 @@ func sameCommentary(got, sent string) bool {
 	return !gt && !st && g == s
 }
 
-// Find looks an attempt up among the author's most recent posts, since
-// LinkedIn has no idempotency key: GET /rest/posts?author=...&q=author
-// with count find_count (default 20), newest first. A post matches when
-// its commentary is the text Publish sends, exactly (as little text, or
-// as LinkedIn shows it). The rule's limits: two posts with the same text
-// cannot be told apart (the newest is taken), and a post older than the
-// last find_count is not seen. Reading posts needs r_member_social for a
-// member (a restricted permission) or r_organization_social for a page;
-// without it Find fails, and the reconciler asks a human.
-func (a *LinkedIn) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attempt) (*platforms.Receipt, error) {
+// Find looks an attempt up among the author's posts since the attempt
+// began, since LinkedIn has no idempotency key: the posts finder, GET
+// /rest/posts?author=...&q=author&sortBy=CREATED with X-RestLi-Method:
+// FINDER, count find_count posts a page from start 0, newest first, for at
+// most find_max_pages pages. A post matches when its commentary is the
+// text Publish sends, exactly (as little text, or as LinkedIn shows it).
+//
+// Nothing created before the attempt began, less platforms.ClockSkew (a
+// week back when that is not recorded), can be the attempt: the scan
+// stops at the first post older than that, and reaching it, or the end
+// of the author's posts, without a match proves the attempt absent,
+// however busy the author. A scan that runs out of pages first cannot
+// tell, and says how many posts it read. Two matching posts since the
+// attempt began cannot be told apart. Reading posts needs r_member_social
+// for a member (a restricted permission LinkedIn grants to few apps) or
+// r_organization_social for a page; without it LinkedIn answers 403, Find
+// fails, and the reconciler asks a human.
+func (a *LinkedIn) Find(ctx context.Context, p *platforms.Payload, at platforms.Attempt) (*platforms.Receipt, error) {
 	if len(p.Parts) == 0 {
 		return nil, errors.New("find: the post has no text")
 	}
 	want := commentary(p)
-	q := url.Values{"author": {a.author}, "q": {"author"}, "count": {strconv.Itoa(a.findCount)}, "sortBy": {"CREATED"}}
-	var out struct {
-		Elements []post `json:"elements"`
-	}
-	if _, err := a.do(ctx, httpx.Request{Method: http.MethodGet, Path: "posts", Query: q}, &out); err != nil {
-		return nil, a.apiError("find: recent posts", err)
-	}
-	for _, el := range out.Elements {
-		if el.LifecycleState != "" && el.LifecycleState != "PUBLISHED" {
-			continue
+	since := at.Since(a.now(), defaultFindWindow)
+	var hits []post
+	read, complete := 0, false
+	var last time.Time
+scan:
+	for page := range a.findPages {
+		q := url.Values{"author": {a.author}, "q": {"author"}, "count": {strconv.Itoa(a.findCount)}, "sortBy": {"CREATED"},
+			"start": {strconv.Itoa(page * a.findCount)}}
+		var out struct {
+			Elements []post `json:"elements"`
 		}
-		if !sameCommentary(el.Commentary, want) {
-			continue
+		if _, err := a.do(ctx, httpx.Request{Method: http.MethodGet, Path: "posts", Query: q,
+			Header: http.Header{"X-RestLi-Method": {"FINDER"}}}, &out); err != nil {
+			return nil, a.apiError("find: recent posts", err)
 		}
-		at := a.now()
-		if el.CreatedAt > 0 {
-			at = time.UnixMilli(el.CreatedAt).UTC()
+		// A post older than since ends the scan only if posts come newest
+		// first: check the whole page before trusting it.
+		prev := last
+		for _, el := range out.Elements {
+			created := time.UnixMilli(el.CreatedAt).UTC()
+			if !prev.IsZero() && created.After(prev) {
+				return nil, fmt.Errorf("find: LinkedIn listed the author's posts out of creation order (%s after %s): cannot tell whether it was posted",
+					created.Format(time.RFC3339), prev.Format(time.RFC3339))
+			}
+			prev = created
 		}
-		return &platforms.Receipt{Provider: Name, IDs: []string{el.ID}, URLs: []string{PostURL(el.ID)}, PublishedAt: at,
-			Extra: map[string]string{extraAuthor: a.author}}, nil
+		for _, el := range out.Elements {
+			created := time.UnixMilli(el.CreatedAt).UTC()
+			last = created
+			if created.Before(since) {
+				complete = true
+				break scan
+			}
+			read++
+			if (el.LifecycleState == "" || el.LifecycleState == "PUBLISHED") && sameCommentary(el.Commentary, want) {
+				hits = append(hits, el)
+			}
+		}
+		if len(out.Elements) < a.findCount {
+			complete = true
+			break
+		}
 	}
-	return nil, fmt.Errorf("find: no post among the author's %d most recent has this text: %w", len(out.Elements), platforms.ErrNotFound)
+	switch {
+	case len(hits) > 1:
+		return nil, fmt.Errorf("find: %d of the author's posts since %s have this text (%s, %s): cannot tell which is this attempt",
+			len(hits), describeSince(since, at), hits[0].ID, hits[1].ID)
+	case len(hits) == 1:
+		el := hits[0]
+		return &platforms.Receipt{Provider: Name, IDs: []string{el.ID}, URLs: []string{PostURL(el.ID)},
+			PublishedAt: time.UnixMilli(el.CreatedAt).UTC(), Extra: map[string]string{extraAuthor: a.author}}, nil
+	case complete:
+		return nil, fmt.Errorf("find: none of the author's %d posts since %s has this text: %w", read, describeSince(since, at), platforms.ErrNotFound)
+	default:
+		return nil, fmt.Errorf("find: none of the author's %d latest posts has this text, and they reach back to %s, not to %s: cannot tell whether it was posted",
+			read, last.Format(time.RFC3339), describeSince(since, at))
+	}
+}
+
+func describeSince(since time.Time, at platforms.Attempt) string {
+	s := since.UTC().Format(time.RFC3339)
+	if at.Began.IsZero() {
+		return s + " (a week back; when the attempt began is not recorded)"
+	}
+	return s + " (when the attempt began, less " + platforms.ClockSkew.String() + " for clock skew)"
 }
 
 // Metrics reads a post's statistics. For an organization author it is

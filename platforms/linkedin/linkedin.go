@@ -48,8 +48,14 @@ const (
 	MaxAltText = 4086
 )
 
-// defaultFindCount is how many recent posts Find reads.
-const defaultFindCount = 20
+// Find's scan: pages of DefaultFindPage posts, at most DefaultFindPages
+// of them when the author posted more since the attempt began, and a week
+// back when that beginning is not recorded.
+const (
+	DefaultFindPage   = 50
+	DefaultFindPages  = 10
+	defaultFindWindow = 7 * 24 * time.Hour
+)
 
 // maxProcessingWait bounds how long Publish waits for an uploaded image
 // LinkedIn is still processing.
@@ -65,7 +71,8 @@ type LinkedIn struct {
 	tokenURL  string
 	version   string
 	author    string
-	findCount int
+	findCount int // find_count: posts per page of Find's scan
+	findPages int // find_max_pages
 	log       *slog.Logger
 	now       func() time.Time
 	// sleep waits between image status checks; tests replace it.
@@ -96,7 +103,7 @@ func NewLinkedIn(s platforms.Settings) (*LinkedIn, error) {
 		return nil, errors.New("settings lack Now")
 	}
 	a := &LinkedIn{s: s, base: s.BaseURL, tokenURL: s.String("token_url"), version: s.String("version"),
-		author: s.String("author"), findCount: defaultFindCount, log: s.Logger, now: s.Now, sleep: httpx.Sleep}
+		author: s.String("author"), findCount: DefaultFindPage, findPages: DefaultFindPages, log: s.Logger, now: s.Now, sleep: httpx.Sleep}
 	if a.base == "" {
 		a.base = DefaultBaseURL
 	}
@@ -125,6 +132,9 @@ func NewLinkedIn(s platforms.Settings) (*LinkedIn, error) {
 		return nil, err
 	}
 	a.findCount = find
+	if a.findPages, err = s.IntIn("find_max_pages", 1, 100, a.findPages); err != nil {
+		return nil, err
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

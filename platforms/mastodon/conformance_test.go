@@ -44,9 +44,11 @@ func TestConformance(t *testing.T) {
 			f := mastodon.NewFake(t, mastodon.FakeOptions{Now: env.Now})
 			return newAdapter(t, f, env, nil), f
 		},
-		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		// Mastodon sets no limit on a reply chain.
 		MaxParts:   25,
+		FindPage:   mastodon.FindPageSize,
+		FindPages:  mastodon.FindMaxPages,
 		MaxMedia:   mastodon.MaxMedia,
 		Idempotent: true,
 	})

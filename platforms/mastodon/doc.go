@@ -12,8 +12,9 @@
 //	             (required). Scopes: write:statuses, write:media,
 //	             read:statuses and read:accounts (for Find), or the
 //	             umbrella read and write.
-//	find_window  how far back Find reads the account's statuses (a Go
-//	             duration, default 168h)
+//	find_window  how far back Find reads the account's statuses when the
+//	             attempt's beginning is not recorded (state from an older
+//	             herald); a Go duration, default 168h
 //	media_wait   the longest wait for an upload to finish processing
 //	             (default 2m)
 //
@@ -56,6 +57,12 @@
 // A failure after some parts were created returns their receipt with the
 // error. The receipt's URLs are each status's url.
 //
+// Resume (platforms.Resumer) finishes a thread whose first parts exist:
+// it posts the missing parts with the same loop as Publish, the first as
+// a reply to the receipt's last status, each with IdempotencyKey(the
+// resume's attempt key, the part's index), and returns the whole thread's
+// receipt. Media belong to part 1, so nothing is uploaded again.
+//
 // # Finding an attempt
 //
 // Find never posts: retrying the create with the same key would create
@@ -63,7 +70,16 @@
 // The key protects the retry the reconciler makes after ErrNotFound
 // instead. Find reads GET /api/v1/accounts/verify_credentials for the
 // account ID, then GET /api/v1/accounts/:id/statuses (40 a page,
-// exclude_reblogs, max_id paging, at most 10 pages) back to find_window.
+// exclude_reblogs, max_id paging, at most 10 pages) back to when the
+// attempt began less platforms.ClockSkew (10 minutes), or back to
+// find_window when that is not recorded. Nothing created before that
+// boundary can be the attempt, so statuses older than it are never
+// candidates, and reaching it is proof of absence however busy the
+// account: 400 statuses an hour before the attempt do not hide it. The
+// page limit only bounds a scan that has not reached the boundary (more
+// than 400 statuses since the attempt began); then a first part not found
+// is "cannot tell", and the message says how many statuses were read and
+// how far back they reach.
 //
 // Statuses in that list carry HTML content and no text (text is only sent
 // in the answer to DELETE). Stripping HTML back to the source cannot be
@@ -75,11 +91,17 @@
 // empty for the first part and the previous part's ID after; each
 // candidate is then confirmed with GET /api/v1/statuses/:id/source
 // (Mastodon 3.5+), whose text and spoiler_text must equal the part's
-// exactly, after the strip Mastodon applies when saving. ErrNotFound is
-// returned only when the first part is absent and the window was read to
-// its end. Two exact matches, a thread found in part, or a window longer
-// than ten pages is an error that leaves the decision to a person.
+// exactly, after the strip Mastodon applies when saving.
 //
+// Status IDs grow with time and the list is newest first, so every status
+// newer than the first part is read with it, whatever the page limit.
+// When parts 1..k are found in a reply chain and part k+1 is not, part
+// k+1 surely does not exist, and Find returns the receipt of the k parts
+// with a *platforms.IncompleteError, for the reconciler to Resume. Two
+// exact matches for a part, a later part's text on a status outside the
+// chain (a gap), or a first part not found by a scan that ran out of pages
+// is an error that leaves the decision to a person.
+
 // # Editing, deleting, metrics
 //
 // Update is PUT /api/v1/statuses/:id per part (Mastodon 3.5+) with status,
@@ -88,8 +110,10 @@
 // A post whose part count changed gets ErrPartsChanged. Delete is DELETE
 // /api/v1/statuses/:id per part, last first; a 404 is taken as already
 // gone. Metrics reads GET /api/v1/statuses/:id of the first part:
-// favourites_count, reblogs_count, replies_count, and quotes_count when the
-// server sends it (4.5+), else nil. There are no impressions. A 404 wraps
+// favourites_count, reblogs_count, replies_count less one for a public or
+// unlisted thread (part 2 is herald's own reply to part 1, and Mastodon
+// counts it unless the thread is private or direct), and
+// quotes_count when the server sends it (4.5+), else nil. There are no impressions. A 404 wraps
 // platforms.ErrDeletedRemotely.
 //
 // # Errors and rate limits
@@ -114,6 +138,11 @@
 // content as HTML like Mastodon's formatter, answers uploads with 202 and
 // 206 polls when FakeOptions.ProcessingPolls is set, and sends
 // X-RateLimit-* headers (reset as ISO-8601 with microseconds) on a 429.
+// Its account timeline pages as Mastodon's does: at most 40 statuses,
+// newest first, below max_id. Seed fills the account with statuses posted
+// from the app (platformtest.Seeder), so tests hold an account busier
+// than a look-up's page limit; replies_count counts the account's own
+// replies, as Mastodon's does, plus SetCounts's.
 //
 // # Verified, corrected, uncertain
 //
@@ -130,7 +159,15 @@
 // and X-RateLimit-Reset but no Retry-After, which is why RetryAfter comes
 // from the reset time. The same file limits media uploads to 30 per 30
 // minutes, deletes to 30 per 30 minutes and max_id paging to 300 per 15
-// minutes, all within what one Find or Delete uses. Its ⚠️ on grapheme counting was confirmed in
+// minutes, all within what one Find or Delete uses. The statuses
+// timeline's limit (default 20, at most 40) and its max_id paging, newest
+// first, are in methods/accounts.md (GET /api/v1/accounts/:id/statuses);
+// status IDs are Snowflake-like, time first (lib/mastodon/snowflake.rb),
+// which is why a status newer than part 1 is never past the end of a
+// scan that found part 1. replies_count counts every public or unlisted
+// reply, the author's own included (Status#increment_counter_caches:
+// thread.increment_count!(:replies_count) if in_reply_to_id.present? &&
+// distributable?). Its ⚠️ on grapheme counting was confirmed in
 // platforms/render. Uncertain: the exact 429 body text is translated
 // ("Too many requests" in English) and only the status is relied on; the
 // 422 messages for visibility and media type are the fake's best

@@ -83,9 +83,9 @@ func (m *Mastodon) Delete(ctx context.Context, r *platforms.Receipt) error {
 }
 
 // Metrics reads the first status's counts with GET /api/v1/statuses/:id:
-// favourites, reblogs, replies, and quotes where the server reports them
-// (4.5 and later). Mastodon has no impressions. Counts of remote
-// interactions may lag behind federation.
+// favourites, reblogs, replies (less the thread's own part 2), and quotes
+// where the server reports them (4.5 and later). Mastodon has no
+// impressions. Counts of remote interactions may lag behind federation.
 func (m *Mastodon) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Metrics, error) {
 	if r == nil || len(r.IDs) == 0 {
 		return nil, errors.New("metrics: the receipt names no status")
@@ -103,7 +103,14 @@ func (m *Mastodon) Metrics(ctx context.Context, r *platforms.Receipt) (*platform
 	if err != nil {
 		return nil, m.apiErr("metrics of status "+id, err)
 	}
-	return &platforms.Metrics{Likes: &st.FavouritesCount, Reposts: &st.ReblogsCount, Replies: &st.RepliesCount, Quotes: st.QuotesCount}, nil
+	// replies_count counts part 2, which herald posted as a reply to part
+	// 1, when it is public or unlisted (Status#increment_counter_caches):
+	// the thread's own reply is not engagement.
+	replies := st.RepliesCount
+	if len(r.IDs) > 1 && (st.Visibility == "public" || st.Visibility == "unlisted") {
+		replies = max(replies-1, 0)
+	}
+	return &platforms.Metrics{Likes: &st.FavouritesCount, Reposts: &st.ReblogsCount, Replies: &replies, Quotes: st.QuotesCount}, nil
 }
 
 // isStatus reports whether err is an HTTP answer with status code.

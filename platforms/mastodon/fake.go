@@ -56,7 +56,8 @@ type FakeOptions struct {
 	Now func() time.Time
 }
 
-// Counts are a status's interaction counts, set with SetCounts.
+// Counts are a status's interaction counts, set with SetCounts. Replies
+// are other accounts' replies: replies_count adds the account's own.
 type Counts struct {
 	Favourites, Reblogs, Replies, Quotes int64
 }
@@ -177,6 +178,30 @@ func (f *Fake) SetCounts(id string, c Counts) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.counts[id] = c
+}
+
+// Seed adds n public statuses the account posted from the app, created at
+// at, each with a text of its own, so that a test holds an account busier
+// than one page of a look-up (platformtest.Seeder).
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		id := f.Store.NextID()
+		f.Store.Add(platformtest.Post{ID: id, Text: "Posted from the app, number " + id, CreatedAt: at, URL: f.URLOf(id),
+			Fields: map[string]any{"spoiler_text": "", "visibility": "public", "language": "", "sensitive": false}})
+	}
+}
+
+// replies counts the account's own public and unlisted statuses that
+// reply to id, which replies_count includes, as Mastodon's
+// Status#increment_counter_caches does, with the replies SetCounts gives.
+func (f *Fake) replies(id string) int64 {
+	var n int64
+	for _, p := range f.Store.Posts() {
+		if v := field(p, "visibility"); p.ReplyTo == id && (v == "public" || v == "unlisted") {
+			n++
+		}
+	}
+	return n
 }
 
 // URLOf is the public URL of the status with id.
@@ -476,7 +501,7 @@ func (f *Fake) statusJSON(p platformtest.Post, deleted bool) map[string]any {
 		"content": contentHTML(p.Text, f.opts.Server),
 		"reblog":  nil, "account": f.accountJSON(), "media_attachments": media,
 		"mentions": []any{}, "tags": []any{}, "emojis": []any{}, "card": nil, "poll": nil,
-		"replies_count": counts.Replies, "reblogs_count": counts.Reblogs, "favourites_count": counts.Favourites,
+		"replies_count": counts.Replies + f.replies(p.ID), "reblogs_count": counts.Reblogs, "favourites_count": counts.Favourites,
 		"edited_at": nil,
 	}
 	if t, ok := p.Fields["edited_at"].(time.Time); ok {

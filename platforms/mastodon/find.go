@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/heraldhq/herald/internal/httpx"
@@ -25,7 +26,8 @@ import (
 //
 // Statuses come as HTML, and the plain-text source is only returned by
 // GET /api/v1/statuses/:id/source. So Find reads the account's statuses
-// (newest first, reblogs excluded) back to the find_window, keeps those
+// (newest first, reblogs excluded) back to when the attempt began, less
+// platforms.ClockSkew (find_window when that is unknown), keeps those
 // whose content, reduced to letters and digits, matches the part's text
 // (mentions dropped, because the HTML shows @user@domain as @user) and
 // whose spoiler_text and reply parent match, then confirms each candidate
@@ -33,10 +35,14 @@ import (
 // Parts after the first are looked for among the replies to the part
 // before.
 //
-// It returns ErrNotFound only when the first part is surely absent: the
-// whole window was read. A thread found in part, two statuses that both
-// match, or a window it could not read to the end is an error that asks a
-// person to decide.
+// Nothing created before that boundary can be the attempt, so reaching it
+// without a match proves the attempt absent (ErrNotFound), however busy
+// the account. Every status newer than the first part is read with it, so
+// a thread whose parts 1..k are found and whose part k+1 is not is an
+// *platforms.IncompleteError with the receipt of the k parts, for the
+// reconciler to resume. Two statuses that both match, a later part's text
+// on a status outside the reply chain (a gap), or a scan that ran out of
+// pages before the boundary is an error that asks a person to decide.
 func (m *Mastodon) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
 	key := a.Key
 	if len(p.Parts) == 0 {
@@ -54,35 +60,76 @@ func (m *Mastodon) Find(ctx context.Context, p *platforms.Payload, a platforms.A
 	if err != nil {
 		return nil, err
 	}
-	recent, complete, err := m.recent(ctx, api, acct)
+	sc, err := m.recent(ctx, api, acct, a.Since(m.now(), m.findWindow))
 	if err != nil {
 		return nil, err
 	}
 	r := &platforms.Receipt{Provider: Name}
-	parent := ""
+	var newer []status // the statuses newer than part 1, once found
 	for i, part := range p.Parts {
-		st, err := m.match(ctx, api, recent, part.Text, o.spoiler, parent, i == 0)
+		candidates := sc.statuses
+		if i > 0 {
+			candidates = newer
+		}
+		parent := ""
+		if i > 0 {
+			parent = r.IDs[i-1]
+		}
+		found, err := m.match(ctx, api, candidates, part.Text, o.spoiler, func(st *status) bool { return st.replyTo() == parent })
 		if err != nil {
 			return nil, fmt.Errorf("find %s part %d of %d: %w", key, i+1, len(p.Parts), err)
 		}
-		if st == nil {
-			if i == 0 && complete {
-				return nil, fmt.Errorf("find %s: no status of the last %s holds the post's text: %w", key, m.findWindow, platforms.ErrNotFound)
+		switch {
+		case len(found) > 1:
+			return nil, fmt.Errorf("find %s part %d of %d: %d statuses hold the same text (%s): cannot tell which is this attempt",
+				key, i+1, len(p.Parts), len(found), links(found))
+		case len(found) == 0 && i == 0 && sc.complete:
+			return nil, fmt.Errorf("find %s: no status since %s holds the post's text: %w", key, sc.describeSince(a), platforms.ErrNotFound)
+		case len(found) == 0 && i == 0:
+			return nil, fmt.Errorf("find %s: not among the account's %d latest statuses, which reach back to %s, not to %s: cannot tell whether it was posted",
+				key, len(sc.statuses), sc.oldest.UTC().Format(time.RFC3339), sc.describeSince(a))
+		case len(found) == 0:
+			// Every status newer than part 1 was read, so part i+1 is
+			// absent unless a status holds its text outside the chain.
+			if err := m.gap(ctx, api, newer, p.Parts[i:], i, o.spoiler); err != nil {
+				return nil, fmt.Errorf("find %s: parts 1 to %d of %d were posted (%s), but %w: check the thread on the server, then resolve the post",
+					key, i, len(p.Parts), strings.Join(r.URLs, ", "), err)
 			}
-			if i == 0 {
-				return nil, fmt.Errorf("find %s: not among the account's %d latest statuses, which do not reach back %s: cannot tell whether it was posted", key, len(recent), m.findWindow)
-			}
-			return nil, fmt.Errorf("find %s: parts 1 to %d of %d were posted (%s), the rest were not: check the thread on the server, then resolve the post",
-				key, i, len(p.Parts), strings.Join(r.URLs, ", "))
+			return r, fmt.Errorf("find %s: %w", key, &platforms.IncompleteError{Found: i, Total: len(p.Parts)})
 		}
+		st := found[0]
 		if i == 0 {
 			r.PublishedAt = st.CreatedAt
+			newer = sc.newerThan(st.ID)
 		}
 		r.IDs = append(r.IDs, st.ID)
 		r.URLs = append(r.URLs, st.link())
-		parent = st.ID
 	}
 	return r, nil
+}
+
+// gap returns an error when a status among newer holds the text of one of
+// parts (parts first..n, numbered from first+1) without being in the reply
+// chain: then part first+1 may exist in a form Find cannot follow.
+func (m *Mastodon) gap(ctx context.Context, api *httpx.Client, newer []status, parts []platforms.Part, first int, spoiler string) error {
+	for j, part := range parts {
+		found, err := m.match(ctx, api, newer, part.Text, spoiler, func(*status) bool { return true })
+		if err != nil {
+			return err
+		}
+		if len(found) > 0 {
+			return fmt.Errorf("%s holds the text of part %d outside the reply chain", links(found), first+j+1)
+		}
+	}
+	return nil
+}
+
+func links(sts []status) string {
+	var urls []string
+	for _, st := range sts {
+		urls = append(urls, st.link())
+	}
+	return strings.Join(urls, ", ")
 }
 
 // ownAccount returns the token's account ID, from verify_credentials once.
@@ -108,12 +155,43 @@ func (m *Mastodon) ownAccount(ctx context.Context, api *httpx.Client) (string, e
 	return acct.ID, nil
 }
 
-// recent reads the account's own statuses, newest first, until a page is
-// empty or reaches back past the find window. complete is false when
-// maxPages ran out first.
-func (m *Mastodon) recent(ctx context.Context, api *httpx.Client, acct string) (_ []status, complete bool, _ error) {
-	since := m.now().Add(-m.findWindow)
-	var out []status
+// scan is what one read of the account's statuses found.
+type scan struct {
+	// statuses are those created at or after since, newest first.
+	statuses []status
+	// complete says the read reached since (or the account's first
+	// status): no status it did not read can be the attempt.
+	complete bool
+	since    time.Time
+	// oldest is the creation time of the oldest status read.
+	oldest time.Time
+}
+
+// describeSince says where the scan had to reach, for messages.
+func (sc scan) describeSince(a platforms.Attempt) string {
+	at := sc.since.UTC().Format(time.RFC3339)
+	if a.Began.IsZero() {
+		return at + " (the find_window; when the attempt began is not recorded)"
+	}
+	return at + " (when the attempt began, less " + platforms.ClockSkew.String() + " for clock skew)"
+}
+
+// newerThan returns the statuses read before the one with id: in the
+// newest-first list, every status created after it.
+func (sc scan) newerThan(id string) []status {
+	for i, st := range sc.statuses {
+		if st.ID == id {
+			return sc.statuses[:i]
+		}
+	}
+	return nil
+}
+
+// recent reads the account's own statuses, newest first, until one is
+// older than since or a page is empty. Reading stops after maxPages
+// pages; then the scan is not complete.
+func (m *Mastodon) recent(ctx context.Context, api *httpx.Client, acct string, since time.Time) (scan, error) {
+	sc := scan{since: since}
 	maxID := ""
 	for range maxPages {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "exclude_reblogs": {"true"}}
@@ -122,19 +200,23 @@ func (m *Mastodon) recent(ctx context.Context, api *httpx.Client, acct string) (
 		}
 		var page []status
 		if _, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "api/v1/accounts/" + url.PathEscape(acct) + "/statuses", Query: q}, &page); err != nil {
-			return nil, false, m.apiErr("list statuses", err)
+			return scan{}, m.apiErr("list statuses", err)
 		}
 		if len(page) == 0 {
-			return out, true, nil
+			sc.complete = true
+			return sc, nil
 		}
-		out = append(out, page...)
-		last := page[len(page)-1]
-		if last.CreatedAt.Before(since) {
-			return out, true, nil
+		for _, st := range page {
+			sc.oldest = st.CreatedAt
+			if st.CreatedAt.Before(since) {
+				sc.complete = true
+				return sc, nil
+			}
+			sc.statuses = append(sc.statuses, st)
 		}
-		maxID = last.ID
+		maxID = page[len(page)-1].ID
 	}
-	return out, false, nil
+	return sc, nil
 }
 
 // source is Mastodon's StatusSource: what the author typed.
@@ -144,18 +226,14 @@ type source struct {
 	SpoilerText string `json:"spoiler_text"`
 }
 
-// match returns the one status among recent that holds text with spoiler,
-// replying to parent (to nothing when first), confirmed by its source; nil
-// when none does.
-func (m *Mastodon) match(ctx context.Context, api *httpx.Client, recent []status, text, spoiler, parent string, first bool) (*status, error) {
+// match returns the statuses among candidates that hold text with
+// spoiler and that keep accepts, each confirmed by its source.
+func (m *Mastodon) match(ctx context.Context, api *httpx.Client, candidates []status, text, spoiler string, keep func(*status) bool) ([]status, error) {
 	want := fingerprint(text)
 	text, spoiler = rubyStrip(text), rubyStrip(spoiler)
 	var found []status
-	for _, st := range recent {
-		if st.Reblog != nil || st.SpoilerText != spoiler {
-			continue
-		}
-		if (first && st.replyTo() != "") || (!first && st.replyTo() != parent) {
+	for _, st := range candidates {
+		if st.Reblog != nil || st.SpoilerText != spoiler || !keep(&st) {
 			continue
 		}
 		if fingerprint(htmlText(st.Content)) != want {
@@ -169,18 +247,7 @@ func (m *Mastodon) match(ctx context.Context, api *httpx.Client, recent []status
 			found = append(found, st)
 		}
 	}
-	switch len(found) {
-	case 0:
-		return nil, nil
-	case 1:
-		return &found[0], nil
-	default:
-		var urls []string
-		for _, st := range found {
-			urls = append(urls, st.link())
-		}
-		return nil, fmt.Errorf("%d statuses hold the same text (%s): cannot tell which is this attempt", len(found), strings.Join(urls, ", "))
-	}
+	return found, nil
 }
 
 var (

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,11 +41,18 @@ const (
 	DefaultMediaWait = 2 * time.Minute
 )
 
+// Find's scan of the account's statuses: pages of FindPageSize, the
+// largest GET /api/v1/accounts/:id/statuses gives, and at most
+// FindMaxPages of them when the scan has not reached the attempt's
+// beginning (2 % of the 300 requests Mastodon allows in five minutes).
 const (
-	// pageSize is the largest page GET /api/v1/accounts/:id/statuses gives.
-	pageSize = 40
-	// maxPages bounds Find's scan of the account's statuses.
-	maxPages = 10
+	FindPageSize = 40
+	FindMaxPages = 10
+)
+
+const (
+	pageSize = FindPageSize
+	maxPages = FindMaxPages
 	// maxPollInterval caps the back-off between media polls.
 	maxPollInterval = 5 * time.Second
 )
@@ -75,6 +84,7 @@ var (
 	_ platforms.Deleter       = (*Mastodon)(nil)
 	_ platforms.Finder        = (*Mastodon)(nil)
 	_ platforms.MetricsReader = (*Mastodon)(nil)
+	_ platforms.Resumer       = (*Mastodon)(nil)
 )
 
 // New is the platforms.Constructor for Mastodon. It checks the settings
@@ -215,6 +225,7 @@ type status struct {
 	URI             string    `json:"uri"`
 	Content         string    `json:"content"`
 	SpoilerText     string    `json:"spoiler_text"`
+	Visibility      string    `json:"visibility"`
 	Reblog          *struct{} `json:"reblog"`
 	RepliesCount    int64     `json:"replies_count"`
 	ReblogsCount    int64     `json:"reblogs_count"`
@@ -328,9 +339,45 @@ func (m *Mastodon) Publish(ctx context.Context, p *platforms.Payload, key platfo
 		mediaIDs = append(mediaIDs, id)
 	}
 
-	r := &platforms.Receipt{Provider: Name}
-	for i, part := range p.Parts {
-		body := o.body(part.Text, true)
+	return m.post(ctx, api, o, p, key, &platforms.Receipt{Provider: Name}, mediaIDs)
+}
+
+// Resume posts the parts of p that r lacks, the first as a reply to r's
+// last part (platforms.Resumer). Part i carries IdempotencyKey(key, i),
+// so a retry of the resume lands on what it created. The media went with
+// part 1, so nothing is uploaded again.
+func (m *Mastodon) Resume(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+	switch {
+	case r == nil || len(r.IDs) == 0:
+		return nil, notCreated("resume: the receipt names no status to reply to")
+	case len(r.IDs) >= len(p.Parts):
+		return nil, notCreated("resume: %d of %d parts are already posted: nothing to resume", len(r.IDs), len(p.Parts))
+	case key == "":
+		return nil, notCreated("resume: no attempt key, so a retry could post twice")
+	}
+	o, err := readOptions(p)
+	if err != nil {
+		return nil, notCreated("resume: %v", err)
+	}
+	api, err := m.client()
+	if err != nil {
+		return nil, notCreated("resume: %v", err)
+	}
+	out := &platforms.Receipt{Provider: Name, IDs: slices.Clone(r.IDs), URLs: slices.Clone(r.URLs),
+		PublishedAt: r.PublishedAt, Extra: maps.Clone(r.Extra)}
+	for len(out.URLs) < len(out.IDs) {
+		out.URLs = append(out.URLs, "")
+	}
+	return m.post(ctx, api, o, p, key, out, nil)
+}
+
+// post creates the parts of p from the first that r does not hold, each
+// as a status replying to the part before, with mediaIDs on part 1, and
+// returns r with them. When a part fails it returns r with the parts that
+// exist, or nil when there are none, with the error.
+func (m *Mastodon) post(ctx context.Context, api *httpx.Client, o options, p *platforms.Payload, key platforms.AttemptKey, r *platforms.Receipt, mediaIDs []string) (*platforms.Receipt, error) {
+	for i := len(r.IDs); i < len(p.Parts); i++ {
+		body := o.body(p.Parts[i].Text, true)
 		if i > 0 {
 			body["in_reply_to_id"] = r.IDs[i-1]
 		}

@@ -22,7 +22,8 @@
 // Retry-After and the platform's rate-limit headers
 // (Config.RateLimitHeaders); Unauthorized answers 401; ServerError answers
 // 500; AcceptThenTimeout runs the handler, so the post is stored, then
-// answers nothing until the client gives up.
+// answers nothing until the client gives up. Fault.After lets that many
+// creates through first, so that a thread breaks after its first parts.
 //
 // # The conformance suite
 //
@@ -39,6 +40,15 @@
 //     skipped with the reason otherwise; delete twice is not a failure,
 //     Find of an attempt that never landed is ErrNotFound, metrics of a post
 //     removed on the platform is ErrDeletedRemotely;
+//   - find_busy: on an account holding more posts since the attempt began
+//     than one page of the look-up (Harness.FindPage) and more before it
+//     than a whole scan (FindPage × FindPages), Find of an attempt that
+//     never landed is ErrNotFound and Find of one that landed returns it.
+//     It needs a Backend that is a Seeder, and is skipped otherwise;
+//   - thread_resume: a thread whose second part failed is found in part
+//     (an *platforms.IncompleteError, 1 of 2, with part 1's receipt), and
+//     Resume finishes it: exactly one copy of each part, in a reply chain,
+//     the media on part 1 only. Skipped without threads, Find or Resume;
 //   - rate_limited: an *APIError with status 429, RetryAfter 30s,
 //     retryable, NotCreated;
 //   - auth_rejected: an *APIError with status 401, not retryable,

@@ -155,6 +155,10 @@ type Fault struct {
 	Kind FaultKind
 	// RetryAfter is the wait a RateLimited fault asks for (default 30s).
 	RetryAfter time.Duration
+	// After lets this many requests to Create routes through before the
+	// fault applies, so that a thread fails at a later part, as a crash
+	// between two parts leaves it.
+	After int
 }
 
 // Fake is a contract fake of a platform's API: an httptest server that
@@ -345,6 +349,10 @@ func (f *Fake) nextFault() (Fault, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.faults) == 0 {
+		return Fault{}, false
+	}
+	if f.faults[0].After > 0 {
+		f.faults[0].After--
 		return Fault{}, false
 	}
 	fault := f.faults[0]

@@ -208,6 +208,23 @@ func TestFakeFaults(t *testing.T) {
 	}
 }
 
+// TestFakeFaultAfter fails the second create, as a crash between the
+// parts of a thread does.
+func TestFakeFaultAfter(t *testing.T) {
+	const body = `{"text":"hi","meta":{"lang":"en"}}`
+	f := thingsFake(t)
+	f.Inject(platformtest.Fault{Kind: platformtest.ServerError, After: 1})
+	for i, want := range []int{201, 500, 201} {
+		status, _, _, err := send(t, f.Client(), f.URL(), req{method: "POST", path: "/things", body: body})
+		if err != nil || status != want {
+			t.Errorf("create %d: status %d, err %v; want %d", i+1, status, err, want)
+		}
+	}
+	if n := len(f.Posts()); n != 2 {
+		t.Errorf("fake holds %d posts, want 2", n)
+	}
+}
+
 func TestStore(t *testing.T) {
 	s := platformtest.NewStore()
 	a, isNew := s.AddOnce(platformtest.Post{Text: "a", Key: "k1"})

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -174,6 +175,7 @@ const (
 	ignores404      broken = "ignores_404"
 	skipsMedia      broken = "skips_media_bytes"
 	wrongBasePath   broken = "wrong_base_path"
+	restartsThread  broken = "restarts_thread"
 )
 
 // notes is the example adapter: what a real adapter looks like, in about
@@ -191,7 +193,21 @@ var (
 	_ platforms.Deleter       = (*notes)(nil)
 	_ platforms.Finder        = (*notes)(nil)
 	_ platforms.MetricsReader = (*notes)(nil)
+	_ platforms.Resumer       = (*notes)(nil)
+	_ platformtest.Seeder     = notesBackend{}
 )
+
+// notesBackend is the notes fake as the suite's Backend, with the posts a
+// busy account made from the app.
+type notesBackend struct{ *platformtest.Fake }
+
+// Seed adds n notes written in the app, which carry no key.
+func (b notesBackend) Seed(n int, at time.Time) {
+	for range n {
+		id := b.Store.NextID()
+		b.Store.Add(platformtest.Post{ID: id, Text: "A note from the app, number " + id, CreatedAt: at})
+	}
+}
 
 // newNotes is the adapter's constructor, as the registry would call it.
 func newNotes(s platforms.Settings, b broken) (*notes, error) {
@@ -283,10 +299,27 @@ func (n *notes) Publish(ctx context.Context, p *platforms.Payload, key platforms
 		}
 		mediaIDs = append(mediaIDs, id)
 	}
-	var ids, urls []string
-	var created string
-	for i, part := range p.Parts {
-		text := part.Text
+	return n.post(ctx, &platforms.Receipt{Provider: n.Name()}, p, key, mediaIDs)
+}
+
+// Resume posts the parts r lacks, the first replying to r's last part.
+// The media went with part 1, so nothing is uploaded.
+func (n *notes) Resume(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+	if len(r.IDs) == 0 || len(r.IDs) >= len(p.Parts) {
+		return nil, fmt.Errorf("resume: the receipt holds %d of %d parts", len(r.IDs), len(p.Parts))
+	}
+	out := &platforms.Receipt{Provider: n.Name(), IDs: slices.Clone(r.IDs), URLs: slices.Clone(r.URLs), PublishedAt: r.PublishedAt}
+	if n.broken == restartsThread {
+		out.IDs, out.URLs = nil, nil
+	}
+	return n.post(ctx, out, p, key, nil)
+}
+
+// post posts p's parts from the first that r does not hold, each replying
+// to the part before, and returns r with them.
+func (n *notes) post(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, key platforms.AttemptKey, mediaIDs []string) (*platforms.Receipt, error) {
+	for i := len(r.IDs); i < len(p.Parts); i++ {
+		text := p.Parts[i].Text
 		if n.broken == mangledText {
 			text = strings.ToValidUTF8(text[:len(text)-1], "")
 		}
@@ -297,27 +330,29 @@ func (n *notes) Publish(ctx context.Context, p *platforms.Payload, key platforms
 		}
 		body := map[string]any{"text": text, "key": k}
 		if i > 0 && n.broken != unchainedThread {
-			body["reply_to"] = ids[i-1]
+			body["reply_to"] = r.IDs[i-1]
 		}
 		if i == 0 && len(mediaIDs) > 0 {
 			body["media_ids"] = mediaIDs
 		}
 		var out noteJSON
 		if _, err := n.api.DoJSON(ctx, httpx.Request{Method: "POST", Path: "notes", JSON: body}, &out); err != nil {
-			if len(ids) > 0 {
-				return n.receipt(ids, urls, created), n.err("publish part "+strconv.Itoa(i+1), err)
+			if len(r.IDs) > 0 {
+				return r, n.err("publish part "+strconv.Itoa(i+1), err)
 			}
 			return nil, n.err("publish", err)
 		}
 		if i == 0 {
-			created = out.CreatedAt
+			r.PublishedAt = n.receipt(nil, nil, out.CreatedAt).PublishedAt
 		}
-		ids, urls = append(ids, out.ID), append(urls, out.URL)
+		r.IDs, r.URLs = append(r.IDs, out.ID), append(r.URLs, out.URL)
 	}
-	return n.receipt(ids, urls, created), nil
+	return r, nil
 }
 
-// Find looks the attempt's first part up by its idempotency key.
+// Find looks each part up by its idempotency key. A key no note carries
+// proves the part absent, so a thread found up to part k is an
+// IncompleteError with the receipt of the k parts.
 func (n *notes) Find(ctx context.Context, p *platforms.Payload, a platforms.Attempt) (*platforms.Receipt, error) {
 	key := a.Key
 	var ids, urls []string
@@ -332,7 +367,7 @@ func (n *notes) Find(ctx context.Context, p *platforms.Payload, a platforms.Atte
 			if i == 0 {
 				return nil, fmt.Errorf("find %s: %w", key, platforms.ErrNotFound)
 			}
-			break
+			return n.receipt(ids, urls, created), fmt.Errorf("find %s: %w", key, &platforms.IncompleteError{Found: i, Total: len(p.Parts)})
 		}
 		if i == 0 {
 			created = out.Notes[0].CreatedAt

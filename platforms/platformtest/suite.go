@@ -25,6 +25,16 @@ type Backend interface {
 	RemoveRemotely(id string)
 }
 
+// Seeder is a Backend that can fill the account with posts made outside
+// herald (from the platform's app), so that the suite can look an attempt
+// up on a busy account. A fake implements it in the form its own listing
+// endpoints return.
+type Seeder interface {
+	// Seed adds n posts by the account, each with a text of its own,
+	// created at at, after every post the fake holds.
+	Seed(n int, at time.Time)
+}
+
 // Env is what the suite gives a harness to build an adapter with.
 type Env struct {
 	Now    func() time.Time
@@ -48,6 +58,12 @@ type Harness struct {
 	// Idempotent says that Publish with the same key never creates a
 	// second post (Mastodon's Idempotency-Key, Bluesky's record key).
 	Idempotent bool
+	// FindPage is how many posts one page of the adapter's look-up reads,
+	// and FindPages how many pages one look-up reads at most when it has
+	// not reached the attempt's beginning. The find_busy check seeds more
+	// than a page of posts since the attempt began and more than the whole
+	// scan before it. Defaults 20 and 5.
+	FindPage, FindPages int
 	// Skip names checks the platform cannot fail in, with the reason
 	// (a file feed has no rate limit). Skips are logged.
 	Skip map[string]string
@@ -109,6 +125,8 @@ func Run(t *testing.T, h Harness) {
 		{"update", s.update},
 		{"delete", s.delete},
 		{"find", s.find},
+		{"find_busy", s.findBusy},
+		{"thread_resume", s.threadResume},
 		{"metrics", s.metrics},
 		{"rate_limited", s.rateLimited},
 		{"auth_rejected", s.authRejected},
@@ -328,6 +346,116 @@ func (s *suite) find(t *testing.T) {
 	}
 	if n := len(b.Posts()); n != 2 {
 		t.Errorf("platform holds %d posts after find, want 2", n)
+	}
+}
+
+// findBusy looks attempts up on an account that posted more since the
+// attempt began than one page of the look-up holds, and more before it
+// than a whole scan reads: reaching the attempt's beginning is proof of
+// absence, however busy the account.
+func (s *suite) findBusy(t *testing.T) {
+	pub, b := s.new(t)
+	s.needs(t, pub, platforms.CapFind)
+	seeder, ok := b.(Seeder)
+	if !ok {
+		t.Skip("the harness's backend cannot seed posts (it is no platformtest.Seeder)")
+	}
+	page, pages := s.h.FindPage, s.h.FindPages
+	if page <= 0 {
+		page = 20
+	}
+	if pages <= 0 {
+		pages = 5
+	}
+	finder := pub.(platforms.Finder)
+	began := clock
+	seeder.Seed(page*pages+1, began.Add(-2*time.Hour))
+	seeder.Seed(page+1, began)
+	never, err := platforms.Prepare(pub, Payload("busy-never", "Never published on a busy account"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := finder.Find(t.Context(), never, platforms.Attempt{Key: "attempt-busy-never", Began: began}); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find of an attempt that never landed, on an account with %d posts since it began and %d before = %+v, %v; want ErrNotFound",
+			page+1, page*pages+1, r, err)
+	}
+	p, r := publish(t, pub, Payload("busy-found", "Published on a busy account"), "attempt-busy-found")
+	seeder.Seed(page+1, began)
+	before := len(b.Posts())
+	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "attempt-busy-found", Began: began})
+	if err != nil {
+		t.Fatalf("find of an attempt that landed, with %d posts after it: %v", page+1, err)
+	}
+	if diff := cmp.Diff(r.IDs, got.IDs); diff != "" {
+		t.Errorf("found IDs (-published +found):\n%s", diff)
+	}
+	if n := len(b.Posts()); n != before {
+		t.Errorf("find changed the platform: %d posts, had %d", n, before)
+	}
+}
+
+// threadResume cuts a thread after its first part, as a crash between two
+// parts does, then follows the apply protocol: Find proves part 1 there
+// and part 2 absent, and Resume posts part 2 as a reply to part 1 without
+// repeating part 1 or its media.
+func (s *suite) threadResume(t *testing.T) {
+	if s.h.MaxParts < 2 {
+		t.Skip("harness declares no threads (MaxParts < 2)")
+	}
+	pub, b := s.new(t)
+	s.needs(t, pub, platforms.CapFind|platforms.CapResume)
+	in := Payload("resumed", "1/2 The first part lands", "2/2 The second part waits for a resume")
+	if s.h.MaxMedia > 0 {
+		WithImage(in, "A pixel that goes with the first part only")
+	}
+	p, err := platforms.Prepare(pub, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "attempt-resume"
+	b.Inject(Fault{Kind: ServerError, After: 1})
+	if r, err := pub.Publish(t.Context(), p, key); err == nil {
+		t.Fatalf("publish with the second part failing succeeded with %+v", r)
+	}
+	posts := b.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("after the second part failed the platform holds %d posts, want the first part only: %+v", len(posts), posts)
+	}
+	found, err := pub.(platforms.Finder).Find(t.Context(), p, platforms.Attempt{Key: key, Began: clock})
+	var ie *platforms.IncompleteError
+	if !errors.As(err, &ie) || ie.Found != 1 || ie.Total != 2 {
+		t.Fatalf("find of a thread cut after part 1 = %+v, %v; want an IncompleteError, 1 of 2", found, err)
+	}
+	if found == nil || len(found.IDs) != 1 || found.IDs[0] != posts[0].ID {
+		t.Fatalf("find's receipt %+v, want the first part %s", found, posts[0].ID)
+	}
+	r, err := pub.(platforms.Resumer).Resume(t.Context(), found, p, key+"-resume")
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	posts = b.Posts()
+	if len(posts) != 2 {
+		t.Fatalf("after resume the platform holds %d posts, want exactly one copy of each part: %+v", len(posts), posts)
+	}
+	for i, post := range posts {
+		if post.Text != p.Parts[i].Text {
+			t.Errorf("part %d: text %q, want %q", i+1, post.Text, p.Parts[i].Text)
+		}
+	}
+	if posts[1].ReplyTo != posts[0].ID {
+		t.Errorf("part 2 replies to %q, want part 1 %s", posts[1].ReplyTo, posts[0].ID)
+	}
+	if len(p.Media) > 0 && (len(posts[0].Media) != len(p.Media) || len(posts[1].Media) != 0) {
+		t.Errorf("media: part 1 carries %d, part 2 %d; want %d and 0", len(posts[0].Media), len(posts[1].Media), len(p.Media))
+	}
+	if diff := cmp.Diff(ids(posts), r.IDs); diff != "" {
+		t.Errorf("resumed receipt IDs (-platform +receipt):\n%s", diff)
+	}
+	if len(r.URLs) != 0 && len(r.URLs) != len(r.IDs) {
+		t.Errorf("resumed receipt has %d URLs for %d IDs", len(r.URLs), len(r.IDs))
+	}
+	if r.Provider != pub.Name() {
+		t.Errorf("resumed receipt provider %q, want %q", r.Provider, pub.Name())
 	}
 }
 

@@ -32,9 +32,9 @@ func notesHarness(b broken) platformtest.Harness {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return pub, fake
+			return pub, notesBackend{fake}
 		},
-		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		MaxParts:     25,
 		MaxMedia:     4,
 		Idempotent:   true,
@@ -66,15 +66,16 @@ func TestSuiteCatchesBrokenAdapters(t *testing.T) {
 		variant  string
 		wantFail []string
 	}{
-		{string(mangledText), []string{"publish", "thread"}},
-		{string(unchainedThread), []string{"thread"}},
+		{string(mangledText), []string{"publish", "thread", "thread_resume"}},
+		{string(unchainedThread), []string{"thread", "thread_resume"}},
 		{string(droppedAlt), []string{"media"}},
 		{string(skipsMedia), []string{"media"}},
 		{string(lostRetryAfter), []string{"rate_limited", "auth_rejected"}},
 		{string(retriesAuth), []string{"auth_rejected"}},
-		{string(freshKey), []string{"accept_then_timeout", "find", "no_duplicate_after_fault", "no_duplicate_after_fault/accept_then_timeout"}},
+		{string(freshKey), []string{"accept_then_timeout", "find", "find_busy", "thread_resume", "no_duplicate_after_fault", "no_duplicate_after_fault/accept_then_timeout"}},
 		{string(timeoutNotSent), []string{"accept_then_timeout", "no_duplicate_after_fault", "no_duplicate_after_fault/accept_then_timeout"}},
-		{string(blindFinder), []string{"accept_then_timeout", "find"}},
+		{string(blindFinder), []string{"accept_then_timeout", "find", "find_busy", "thread_resume"}},
+		{string(restartsThread), []string{"thread_resume"}},
 		{string(noopUpdate), []string{"update"}},
 		{string(noopDelete), []string{"delete"}},
 		{string(ignores404), []string{"metrics"}},

@@ -15,8 +15,10 @@ func TestConformance(t *testing.T) {
 			return s.a, s.fake
 		},
 		// No Updater: Threads has no edit.
-		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		MaxParts:     25,
+		FindPage:     threads.DefaultFindPage,
+		FindPages:    threads.DefaultFindPages,
 		MaxMedia:     threads.MaxCarousel,
 		// Threads has no idempotency key: an unknown outcome is settled by
 		// Find.

@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"encoding/base64"
 	"fmt"
 	"mime"
 	"net/http"
@@ -42,6 +43,13 @@ type FakeOptions struct {
 	// Usage is the percentage the X-App-Usage header reports on every
 	// answer (default 5).
 	Usage int
+	// PostQuota and ReplyQuota are the posts and replies the account may
+	// publish through the API in 24 hours (defaults 250 and 1000), which
+	// threads_publishing_limit reports and threads_publish enforces.
+	PostQuota, ReplyQuota int
+	// NoManageReplies is a token without threads_manage_replies: reading
+	// reply_quota_usage or reply_config is refused.
+	NoManageReplies bool
 }
 
 // Fake is a contract fake of the Threads API for the endpoints herald
@@ -111,6 +119,12 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	if opts.Usage == 0 {
 		opts.Usage = 5
 	}
+	if opts.PostQuota == 0 {
+		opts.PostQuota = 250
+	}
+	if opts.ReplyQuota == 0 {
+		opts.ReplyQuota = 1000
+	}
 	issued := opts.Now().Add(-opts.TokenAge)
 	f := &Fake{r: r, opts: opts, containers: map[string]*fakeContainer{},
 		tokens: map[string]fakeToken{opts.AccessToken: {issued: issued, expiry: issued.Add(opts.TokenTTL)}}}
@@ -135,6 +149,7 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	f.Handle("GET "+v+"{id}", platformtest.Contract{}, f.authed(f.getObject))
 	f.Handle("DELETE "+v+"{id}", platformtest.Contract{}, f.authed(f.deleteObject))
 	f.Handle("GET "+v+"{id}/insights", platformtest.Contract{}, f.authed(f.insights))
+	f.Handle("GET "+v+"{uid}/threads_publishing_limit", platformtest.Contract{}, f.authed(f.publishingLimit))
 	return f
 }
 
@@ -464,6 +479,12 @@ func (f *Fake) publish(c *platformtest.Call) {
 		invalidParam(c, "The container "+id+" cannot be published: its status is "+status+".")
 		return
 	}
+	if posts, replies := f.usage(); (ct.replyTo == "" && posts >= f.opts.PostQuota) || (ct.replyTo != "" && replies >= f.opts.ReplyQuota) {
+		f.mu.Unlock()
+		c.Reply(http.StatusBadRequest, metaError("OAuthException", 4, 2207042,
+			"Application request limit reached: the account has reached its limit of API-published posts or replies in 24 hours"))
+		return
+	}
 	var media []platformtest.MediaItem
 	switch ct.mediaType {
 	case "IMAGE", "VIDEO":
@@ -544,14 +565,17 @@ func (f *Fake) getObject(c *platformtest.Call) {
 }
 
 // listEdge is GET /{user-id}/threads (top-level posts) or /replies,
-// newest first, at most limit (default 25, at most 100).
+// newest first: limit (default 25, at most 100), since and until (Unix
+// timestamps, or dates; since at least 1688540400), and cursor paging
+// with after (or before), paging.next present only when a page follows.
 func (f *Fake) listEdge(replies bool) platformtest.Handler {
 	return func(c *platformtest.Call) {
 		if !f.ownUser(c) {
 			return
 		}
+		q := c.R.URL.Query()
 		limit := 25
-		if v := c.R.URL.Query().Get("limit"); v != "" {
+		if v := q.Get("limit"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 100 {
 				invalidParam(c, "Invalid limit: "+v)
@@ -559,16 +583,153 @@ func (f *Fake) listEdge(replies bool) platformtest.Handler {
 			}
 			limit = n
 		}
-		posts := f.Store.Posts()
-		slices.Reverse(posts)
-		data := []map[string]any{}
-		for _, p := range posts {
-			if (p.ReplyTo != "") != replies || len(data) == limit {
+		var bounds [2]time.Time
+		for i, k := range []string{"since", "until"} {
+			v := q.Get(k)
+			if v == "" {
 				continue
 			}
+			t, ok := parseGraphTime(v)
+			if !ok || (k == "since" && t.Unix() < 1688540400) {
+				invalidParam(c, "Invalid "+k+": "+v)
+				return
+			}
+			bounds[i] = t
+		}
+		if !bounds[0].IsZero() && !bounds[1].IsZero() && !bounds[0].Before(bounds[1]) {
+			invalidParam(c, "since must be less than until")
+			return
+		}
+		if q.Get("after") != "" && q.Get("before") != "" {
+			invalidParam(c, "The parameters after and before cannot be passed at the same time.")
+			return
+		}
+		posts := f.Store.Posts()
+		slices.Reverse(posts)
+		var edge []platformtest.Post
+		for _, p := range posts {
+			if (p.ReplyTo != "") != replies || (!bounds[0].IsZero() && p.CreatedAt.Before(bounds[0])) ||
+				(!bounds[1].IsZero() && p.CreatedAt.After(bounds[1])) {
+				continue
+			}
+			edge = append(edge, p)
+		}
+		start := 0
+		if cur := q.Get("after"); cur != "" {
+			n, ok := decodeCursor(cur)
+			if !ok || n > len(edge) {
+				invalidParam(c, "Invalid cursor: "+cur)
+				return
+			}
+			start = n
+		}
+		end := min(start+limit, len(edge))
+		data := []map[string]any{}
+		for _, p := range edge[start:end] {
 			data = append(data, f.postJSON(p, fields(c)))
 		}
-		c.Reply(http.StatusOK, map[string]any{"data": data, "paging": map[string]any{"cursors": map[string]string{"before": "QVFI", "after": "QVFJ"}}})
+		paging := map[string]any{"cursors": map[string]string{"before": encodeCursor(start), "after": encodeCursor(end)}}
+		if end < len(edge) {
+			next := *c.R.URL
+			nq := next.Query()
+			nq.Set("after", encodeCursor(end))
+			next.RawQuery = nq.Encode()
+			paging["next"] = "https://graph.threads.net" + next.RequestURI()
+		}
+		c.Reply(http.StatusOK, map[string]any{"data": data, "paging": paging})
+	}
+}
+
+// parseGraphTime reads since and until: a Unix timestamp or a date.
+func parseGraphTime(v string) (time.Time, bool) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), true
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// encodeCursor and decodeCursor make an opaque cursor of a position in
+// an edge, as Meta's cursors are opaque.
+func encodeCursor(n int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("pos:" + strconv.Itoa(n)))
+}
+
+func decodeCursor(s string) (int, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(string(b), "pos:"))
+	return n, err == nil && strings.HasPrefix(string(b), "pos:") && n >= 0
+}
+
+// usage counts the posts and replies published through the API in the 24
+// hours before the fake's now. Callers hold f.mu or not; it reads only
+// the Store.
+func (f *Fake) usage() (posts, replies int) {
+	since := f.opts.Now().Add(-24 * time.Hour)
+	for _, p := range f.Store.Posts() {
+		if app, _ := p.Fields["app"].(bool); app || p.CreatedAt.Before(since) {
+			continue
+		}
+		if p.ReplyTo == "" {
+			posts++
+		} else {
+			replies++
+		}
+	}
+	return posts, replies
+}
+
+// publishingLimit is GET /{user-id}/threads_publishing_limit: the posts
+// and replies published through the API in the last 24 hours and the
+// quotas, as the fields parameter asks. The reply fields need
+// threads_manage_replies.
+func (f *Fake) publishingLimit(c *platformtest.Call) {
+	if !f.ownUser(c) {
+		return
+	}
+	posts, replies := f.usage()
+	out := map[string]any{}
+	for _, fl := range fields(c) {
+		switch fl {
+		case "quota_usage":
+			out[fl] = posts
+		case "config":
+			out[fl] = map[string]int{"quota_total": f.opts.PostQuota, "quota_duration": 86400}
+		case "reply_quota_usage", "reply_config":
+			if f.opts.NoManageReplies {
+				c.Reply(http.StatusForbidden, metaError("OAuthException", 10, 0, "(#10) Application does not have permission for this action"))
+				return
+			}
+			if fl == "reply_quota_usage" {
+				out[fl] = replies
+			} else {
+				out[fl] = map[string]int{"quota_total": f.opts.ReplyQuota, "quota_duration": 86400}
+			}
+		case "":
+		default:
+			invalidParam(c, "Tried accessing nonexisting field ("+fl+") on node type (ThreadsPublishingLimit)")
+			return
+		}
+	}
+	c.Reply(http.StatusOK, map[string]any{"data": []any{out}})
+}
+
+// Seed adds n posts the account made in the app, created at at, each with
+// a text of its own; they count against no API quota
+// (platformtest.Seeder).
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		id := f.newID()
+		f.Store.Add(platformtest.Post{ID: id, Text: "Posted from the app, " + id, CreatedAt: at,
+			URL:    "https://www.threads.com/@" + f.opts.Username + "/post/A" + id,
+			Fields: map[string]any{"media_type": "TEXT", "reply_control": "", "shortcode": "A" + id, "app": true}})
 	}
 }
 
@@ -586,6 +747,18 @@ func (f *Fake) deleteObject(c *platformtest.Call) {
 // it reports.
 var insightMetrics = map[string]int{"views": 120, "likes": 7, "replies": 1, "reposts": 2, "quotes": 0, "shares": 3}
 
+// directReplies counts the live posts that reply to id: Threads' replies
+// insight counts direct replies, the author's own included.
+func (f *Fake) directReplies(id string) int {
+	n := 0
+	for _, p := range f.Store.Posts() {
+		if p.ReplyTo == id {
+			n++
+		}
+	}
+	return n
+}
+
 // insights is GET /{media-id}/insights?metric=...
 func (f *Fake) insights(c *platformtest.Call) {
 	id := c.R.PathValue("id")
@@ -601,6 +774,9 @@ func (f *Fake) insights(c *platformtest.Call) {
 	data := []map[string]any{}
 	for _, m := range strings.Split(ms, ",") {
 		v, ok := insightMetrics[m]
+		if m == "replies" {
+			v += f.directReplies(id)
+		}
 		if !ok {
 			invalidParam(c, "(#100) metric["+m+"] must be one of the following values: views, likes, replies, reposts, quotes, shares")
 			return

@@ -52,7 +52,8 @@ type insightsResponse struct {
 // /{media-id}/insights?metric=views,likes,replies,reposts,quotes,shares:
 // views as impressions, likes, replies, reposts and quotes; a metric
 // Threads leaves out stays nil, and shares has no field in
-// platforms.Metrics. Counts do not include nested replies. A post Threads
+// platforms.Metrics. Counts do not include nested replies; replies leave
+// out a thread's part 2, herald's own reply to part 1. A post Threads
 // cannot find wraps platforms.ErrDeletedRemotely.
 func (a *Threads) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Metrics, error) {
 	if len(r.IDs) == 0 {
@@ -87,6 +88,11 @@ func (a *Threads) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms
 		case "likes":
 			m.Likes = v
 		case "replies":
+			if len(r.IDs) > 1 {
+				// Part 2 is herald's own reply to part 1.
+				others := max(*v-1, 0)
+				v = &others
+			}
 			m.Replies = v
 		case "reposts":
 			m.Reposts = v

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -129,7 +130,9 @@ func (a *Threads) MediaURL(path string) string {
 // FINISHED; later parts reply to the part before (reply_to_id). The
 // first part carries the media: one image or video, or a carousel of 2 to
 // 20 items. Threads has no idempotency key, so the key is not sent: a
-// retry after an unknown outcome goes through Find.
+// retry after an unknown outcome goes through Find. A thread is started
+// only when the account's publishing quota can take all of it (see
+// checkQuota).
 func (a *Threads) Publish(ctx context.Context, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
 	replyControl, err := a.check(p)
 	if err != nil {
@@ -139,13 +142,56 @@ func (a *Threads) Publish(ctx context.Context, p *platforms.Payload, _ platforms
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	r := &platforms.Receipt{Provider: Name, PublishedAt: a.now()}
-	for i, part := range p.Parts {
+	if len(p.Parts) > 1 {
+		if err := a.checkQuota(ctx, uid, 1, len(p.Parts)-1); err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+	}
+	return a.post(ctx, uid, p, &platforms.Receipt{Provider: Name, PublishedAt: a.now()}, replyControl)
+}
+
+// Resume publishes the parts of p that r lacks, the first as a reply to
+// r's last part (platforms.Resumer), once the account's reply quota can
+// take them all. Threads has no idempotency key, so the key is not sent:
+// a resume whose outcome is unknown is looked up with Find. Media belong
+// to part 1 and are not sent again.
+func (a *Threads) Resume(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
+	if r == nil || len(r.IDs) == 0 {
+		return nil, notCreated(errors.New("resume: the receipt names no post to reply to"))
+	}
+	if len(r.IDs) >= len(p.Parts) {
+		return nil, notCreated(fmt.Errorf("resume: %d of %d parts are already posted: nothing to resume", len(r.IDs), len(p.Parts)))
+	}
+	replyControl, err := a.check(p)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	uid, err := a.userIDFor(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if err := a.checkQuota(ctx, uid, 0, len(p.Parts)-len(r.IDs)); err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	out := &platforms.Receipt{Provider: Name, IDs: slices.Clone(r.IDs), URLs: slices.Clone(r.URLs), PublishedAt: r.PublishedAt,
+		Extra: maps.Clone(r.Extra)}
+	for len(out.URLs) < len(out.IDs) {
+		out.URLs = append(out.URLs, "")
+	}
+	return a.post(ctx, uid, p, out, replyControl)
+}
+
+// post publishes the parts of p from the first r does not hold, each
+// replying to the part before, with the media and reply control on part
+// 1, and returns r with them. When a part fails it returns r with the
+// parts that exist, or nil when there are none, with the error.
+func (a *Threads) post(ctx context.Context, uid string, p *platforms.Payload, r *platforms.Receipt, replyControl string) (*platforms.Receipt, error) {
+	for i := len(r.IDs); i < len(p.Parts); i++ {
 		op := "publish"
 		if len(p.Parts) > 1 {
 			op = fmt.Sprintf("publish part %d of %d", i+1, len(p.Parts))
 		}
-		form := url.Values{"text": {part.Text}}
+		form := url.Values{"text": {p.Parts[i].Text}}
 		var media []platforms.Media
 		if i == 0 {
 			media = p.Media
@@ -170,6 +216,62 @@ func (a *Threads) Publish(ctx context.Context, p *platforms.Payload, _ platforms
 		r.URLs = append(r.URLs, link)
 	}
 	return r, nil
+}
+
+// quotaJSON is GET /{user-id}/threads_publishing_limit.
+type quotaJSON struct {
+	Data []struct {
+		QuotaUsage      int         `json:"quota_usage"`
+		Config          quotaConfig `json:"config"`
+		ReplyQuotaUsage int         `json:"reply_quota_usage"`
+		ReplyConfig     quotaConfig `json:"reply_config"`
+	} `json:"data"`
+}
+
+type quotaConfig struct {
+	QuotaTotal    int `json:"quota_total"`
+	QuotaDuration int `json:"quota_duration"` // seconds
+}
+
+// quotaWindow is how long Threads counts a published post or reply
+// against the quota when the answer does not say: 24 hours, moving.
+const quotaWindow = 24 * time.Hour
+
+// checkQuota reads the account's publishing quota (GET
+// /{user-id}/threads_publishing_limit, quota_usage, config,
+// reply_quota_usage, reply_config) and refuses, before anything is sent,
+// a thread that needs more top-level posts or replies than the quota has
+// left: started, it would be cut halfway by the quota. The refusal is a
+// 429, NotCreated, with RetryAfter the quota's window, by which every
+// post now counted has left it, so that the reconciler defers the thread.
+func (a *Threads) checkQuota(ctx context.Context, uid string, posts, replies int) error {
+	var out quotaJSON
+	err := a.call(ctx, http.MethodGet, uid+"/threads_publishing_limit",
+		url.Values{"fields": {"quota_usage,config,reply_quota_usage,reply_config"}}, nil, &out)
+	if err != nil {
+		err = a.apiError("read the publishing quota", err, stageContainer)
+		var ae *platforms.APIError
+		if errors.As(err, &ae) && ae.Status != http.StatusTooManyRequests && ae.Status < 500 && !errors.Is(err, platforms.ErrNeedsReconnect) {
+			return fmt.Errorf("%w (reading the reply quota needs the threads_manage_replies permission, which publishing a thread's replies needs too)", err)
+		}
+		return err
+	}
+	if len(out.Data) == 0 || out.Data[0].Config.QuotaTotal == 0 || out.Data[0].ReplyConfig.QuotaTotal == 0 {
+		return notCreated(errors.New("read the publishing quota: Threads answered without quota_total for posts and replies"))
+	}
+	q := out.Data[0]
+	window := time.Duration(max(q.Config.QuotaDuration, q.ReplyConfig.QuotaDuration)) * time.Second
+	if window <= 0 {
+		window = quotaWindow
+	}
+	postsLeft, repliesLeft := q.Config.QuotaTotal-q.QuotaUsage, q.ReplyConfig.QuotaTotal-q.ReplyQuotaUsage
+	if posts <= postsLeft && replies <= repliesLeft {
+		return nil
+	}
+	return &platforms.APIError{Platform: Name, Status: http.StatusTooManyRequests, Code: "publishing-quota", Outcome: platforms.NotCreated,
+		RetryAfter: window,
+		Message: fmt.Sprintf("the thread needs %d post(s) and %d replies, and the account has %d of %d posts and %d of %d replies left in the last %s: deferred, not started, so that the quota cannot cut it halfway",
+			posts, replies, max(postsLeft, 0), q.Config.QuotaTotal, max(repliesLeft, 0), q.ReplyConfig.QuotaTotal, window)}
 }
 
 // publishPart creates one part's container (with its carousel items),
@@ -284,8 +386,9 @@ func (a *Threads) waitFinished(ctx context.Context, cid string) error {
 }
 
 // permalink reads a published post's permalink and time. A post whose
-// permalink cannot be read is still published: it gets the URL form
-// https://www.threads.net/post/<id> and the adapter's clock.
+// permalink cannot be read is still published: its URL is left empty
+// (Threads' permalinks use a shortcode that cannot be derived from the
+// media ID) and its time is the adapter's clock.
 func (a *Threads) permalink(ctx context.Context, id string) (time.Time, string) {
 	var out struct {
 		Permalink string `json:"permalink"`
@@ -296,11 +399,8 @@ func (a *Threads) permalink(ctx context.Context, id string) (time.Time, string) 
 		a.log.Warn("could not read the post's permalink", "media_id", id, "error", err.Error())
 	}
 	at, _ := time.Parse(timestampLayout, out.Timestamp)
-	return at, firstNonEmpty(out.Permalink, fallbackURL(id))
+	return at, out.Permalink
 }
-
-// fallbackURL is the URL given to a post whose permalink is unknown.
-func fallbackURL(id string) string { return "https://www.threads.net/post/" + url.PathEscape(id) }
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {

@@ -229,3 +229,29 @@ func TestPartialThread(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestPermalinkNeverGuessed: when the permalink cannot be read, the
+// receipt leaves the URL empty rather than build one from the media ID,
+// which is not the post's shortcode.
+func TestPermalinkNeverGuessed(t *testing.T) {
+	s := newSetup(t, config{wrap: func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodGet && r.URL.Query().Get("fields") == "permalink,timestamp" {
+				return &http.Response{StatusCode: http.StatusInternalServerError, Header: http.Header{}, Request: r,
+					Body: io.NopCloser(strings.NewReader(`{"error":{"message":"An unexpected error has occurred.","code":2}}`))}, nil
+			}
+			return rt.RoundTrip(r)
+		})
+	}})
+	r, err := s.a.Publish(t.Context(), platformtest.Payload("p", "No permalink today"), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.URLs) != 1 || r.URLs[0] != "" {
+		t.Errorf("receipt URLs %q, want one empty URL", r.URLs)
+	}
+	found, err := s.a.Find(t.Context(), platformtest.Payload("p", "No permalink today"), platforms.Attempt{Key: "k", Began: start})
+	if err != nil || found.URLs[0] != s.fake.Posts()[0].URL {
+		t.Errorf("find = %+v, %v; want the permalink Threads lists", found, err)
+	}
+}

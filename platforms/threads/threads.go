@@ -39,13 +39,21 @@ const (
 // Token lifetimes: a long-lived token lasts 60 days, may be refreshed once
 // it is a day old, and herald refreshes it when less than a week remains.
 const (
-	TokenLifetime  = 60 * 24 * time.Hour
-	RefreshMinAge  = 24 * time.Hour
-	RefreshWithin  = 7 * 24 * time.Hour
-	defaultFindMax = 25
+	TokenLifetime = 60 * 24 * time.Hour
+	RefreshMinAge = 24 * time.Hour
+	RefreshWithin = 7 * 24 * time.Hour
 	// maxContainerWait bounds the wait for a container to be FINISHED:
 	// Meta recommends checking once a minute for no more than 5 minutes.
 	maxContainerWait = 5 * time.Minute
+)
+
+// Find's scan: pages of DefaultFindPage posts (the most an edge gives),
+// at most DefaultFindPages of them when the account posted more since the
+// attempt began, and a week back when that beginning is not recorded.
+const (
+	DefaultFindPage   = 100
+	DefaultFindPages  = 10
+	defaultFindWindow = 7 * 24 * time.Hour
 )
 
 // Token.Extra keys.
@@ -67,7 +75,8 @@ type Threads struct {
 	base      string
 	authBase  string
 	mediaBase string
-	findMax   int
+	findMax   int // find_limit: posts per page of Find's scan
+	findPages int // find_max_pages
 	log       *slog.Logger
 	now       func() time.Time
 	// sleep waits between container status checks; tests replace it.
@@ -88,6 +97,7 @@ var (
 	_ platforms.Publisher         = (*Threads)(nil)
 	_ platforms.Deleter           = (*Threads)(nil)
 	_ platforms.Finder            = (*Threads)(nil)
+	_ platforms.Resumer           = (*Threads)(nil)
 	_ platforms.MetricsReader     = (*Threads)(nil)
 	_ platforms.RateLimitReporter = (*Threads)(nil)
 )
@@ -105,7 +115,7 @@ func NewThreads(s platforms.Settings) (*Threads, error) {
 		return nil, errors.New("settings lack Now")
 	}
 	a := &Threads{s: s, base: s.BaseURL, authBase: s.String("auth_base_url"), log: s.Logger, now: s.Now,
-		findMax: defaultFindMax, sleep: httpx.Sleep, userID: s.String("user_id")}
+		findMax: DefaultFindPage, findPages: DefaultFindPages, sleep: httpx.Sleep, userID: s.String("user_id")}
 	if a.base == "" {
 		a.base = DefaultBaseURL
 	}
@@ -134,6 +144,9 @@ func NewThreads(s platforms.Settings) (*Threads, error) {
 		return nil, err
 	}
 	a.findMax = find
+	if a.findPages, err = s.IntIn("find_max_pages", 1, 100, a.findPages); err != nil {
+		return nil, err
+	}
 	a.tokens = a.newTokens()
 	return a, nil
 }

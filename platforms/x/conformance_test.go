@@ -19,8 +19,10 @@ func harness(auth string) platformtest.Harness {
 			s := newSetup(t, x.FakeOptions{}, nil, nil)
 			return s.x, s.fake
 		},
-		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		MaxParts:     25,
+		FindPage:     x.DefaultFindPage,
+		FindPages:    x.DefaultFindPages,
 		MaxMedia:     x.MaxImages,
 		// X has no idempotency key: an unknown outcome is settled by Find.
 		Idempotent: false,

@@ -15,8 +15,12 @@
 //	username           the account's handle, for URLs
 //	                   https://x.com/<username>/status/<id>; without it
 //	                   https://x.com/i/web/status/<id>
-//	find_max_results   how many recent posts Find reads, 5-100 (default
-//	                   20; X bills every post read)
+//	find_max_results   how many posts one page of Find's scan holds, 5-100
+//	                   (default 100; X bills each post read, not each
+//	                   request, and the scan stops at the attempt's
+//	                   beginning)
+//	find_max_pages     how many pages Find reads at most when the account
+//	                   posted more since the attempt began (default 10)
 //
 // OAuth 2.0 (user context, authorization code with PKCE, done by herald
 // auth): the token pair comes from Settings.Tokens, else from
@@ -86,19 +90,37 @@
 // # Find
 //
 // X has no idempotency key. Find reads GET /2/users/me and GET
-// /2/users/:id/tweets (max_results find_max_results, exclude=retweets).
+// /2/users/:id/tweets with exclude=retweets, max_results find_max_results
+// and start_time at the attempt's beginning less platforms.ClockSkew (a
+// week back when the beginning is not recorded), following
+// meta.next_token for at most find_max_pages pages. Nothing created before
+// start_time can be the attempt, so a scan that pages to its end (no
+// next_token, and fewer than the 3,200 most recent posts the endpoint can
+// reach) without a match proves the attempt absent, however busy the
+// account; a scan cut short by the page limit cannot tell, and says how
+// many posts it read.
+//
 // A post matches a part when the texts are equal after normalising both:
 // NFC; &amp; &lt; &gt; unescaped (X escapes them); every link, a t.co link
 // on X's side and a link facet (or, without facets, an http(s) URL) on
 // herald's, replaced by one marker; the t.co link X appends for media
-// dropped. The first part is the newest match; each later part must also
-// reply to the one before. Limits: links are compared by place, not by
-// target; only the last find_max_results posts are seen; X's timeline may
-// lag a new post by seconds. A landed post that the rule misses is found
-// as "not found" and retried, which X refuses as a duplicate: an unknown
-// outcome again, never a second post. A thread found in part is an error
-// (Outcome Created) naming the parts found, for a human to resolve.
+// dropped. The first part is the one match that replies to nothing; each
+// later part must also reply to the one before. The timeline is newest
+// first, so every post newer than part 1 is read with it: parts 1..k found
+// and part k+1 not is a *platforms.IncompleteError with the receipt of the
+// k parts, for the reconciler to Resume. Two matches for a part, or a later
+// part's text on a post outside the chain (a gap), is an error for a
+// person. Limits: links are compared by place, not by target; X's
+// timeline may lag a new post by seconds, which a look-up in a later run
+// does not meet. A landed post that the rule misses is found as "not
+// found" and retried, which X refuses as a duplicate: an unknown outcome
+// again, never a second post.
 //
+// Resume (platforms.Resumer) posts the missing parts with Publish's loop,
+// the first replying to the receipt's last post, uploads nothing again
+// (images belong to part 1), and returns the whole thread's receipt with
+// every part's hash.
+
 // # Edit, delete, metrics
 //
 // Update edits each changed part (Receipt.Extra keeps part hashes) with
@@ -113,7 +135,9 @@
 // lookup shows the post gone. Metrics reads GET
 // /2/tweets?ids=<first part>&tweet.fields=public_metrics: like, retweet
 // (reposts), reply, quote, bookmark (saves) and impression counts, nil
-// when absent; a post X cannot find wraps platforms.ErrDeletedRemotely.
+// when absent, and for a thread reply_count less one: part 2 is herald's
+// own reply to part 1. A post X cannot find wraps
+// platforms.ErrDeletedRemotely.
 //
 // # What was verified, and against what
 //
@@ -142,6 +166,13 @@
 //     revoked refresh token with 400 invalid_request "Value passed for the
 //     token was invalid." rather than invalid_grant (⚠️); both are handled.
 //     PLATFORMS.md marked rotation ❓; it is assumed, as its advice says.
+//   - The timeline's paging: GET /2/users/:id/tweets takes start_time
+//     and end_time (YYYY-MM-DDTHH:mm:ssZ, second granularity, inclusive),
+//     max_results 5-100 (default 10), pagination_token from the previous
+//     page's meta.next_token, which is absent on the last page, and
+//     reaches only the 3,200 most recent posts (docs.x.com
+//     x-api/fundamentals/pagination; the endpoint's reference, as client
+//     libraries' generated specs copy it). The fake pages the same way.
 //   - OAuth 1.0a: tested against the OAuth Core 1.0 Appendix A.5 vector
 //     (tR3+Ty81lMeYAr/Fid0kMTYa/WM=) and X's "Creating a signature"
 //     example, whose base string and key give hCtSmYh+iHYCEqBWrE7C7hYmtUk=
@@ -160,4 +191,7 @@
 //     than the edit window. A receipt built by Find has no media IDs.
 //   - The fake wraps only http(s) URLs in t.co links; X also links bare
 //     domains, which the renderer marks with link facets.
+//   - That reply_count counts the author's own replies (⚠️): X's data
+//     dictionary says "number of replies" with no exception, and the app
+//     shows a thread's self-replies in the count; the fake counts them.
 package x

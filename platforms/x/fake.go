@@ -432,7 +432,7 @@ func (f *Fake) tweetJSON(p platformtest.Post, fs []string) map[string]any {
 				out["entities"] = map[string]any{"urls": urls}
 			}
 		case "public_metrics":
-			out["public_metrics"] = map[string]int{"retweet_count": 2, "reply_count": 1, "like_count": 7,
+			out["public_metrics"] = map[string]int{"retweet_count": 2, "reply_count": f.replies(p.ID), "like_count": 7,
 				"quote_count": 0, "bookmark_count": 3, "impression_count": 120}
 		}
 	}
@@ -471,31 +471,114 @@ func (f *Fake) usersMe(c *platformtest.Call) {
 	c.Reply(http.StatusOK, map[string]any{"data": map[string]string{"id": f.opts.UserID, "name": "Herald Test", "username": f.opts.Username}})
 }
 
-// timeline is GET /2/users/:id/tweets, newest first.
+// timeline is GET /2/users/:id/tweets, newest first, as X pages it:
+// max_results 5 to 100 (default 10), start_time and end_time (RFC 3339,
+// inclusive), exclude (retweets, replies), and pagination_token from the
+// previous page's meta.next_token. Only the account's 3,200 most recent
+// posts can be reached.
 func (f *Fake) timeline(c *platformtest.Call) {
 	if c.R.PathValue("id") != f.opts.UserID {
 		c.Reply(http.StatusNotFound, xErrorBody(http.StatusNotFound, "", "Could not find user with id: ["+c.R.PathValue("id")+"]."))
 		return
 	}
+	q := c.R.URL.Query()
 	n := 10
-	if v := c.R.URL.Query().Get("max_results"); v != "" {
+	if v := q.Get("max_results"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 5 || n > 100 {
 			c.Reply(http.StatusBadRequest, invalidRequest("The `max_results` query parameter value ["+v+"] is not between 5 and 100"))
 			return
 		}
 	}
+	var bounds [2]time.Time
+	for i, k := range []string{"start_time", "end_time"} {
+		if v := q.Get(k); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				c.Reply(http.StatusBadRequest, invalidRequest("Invalid '"+k+"':'"+v+"'. '"+k+"' must be a valid ISO 8601 date (YYYY-MM-DDTHH:mm:ssZ)."))
+				return
+			}
+			bounds[i] = t
+		}
+	}
+	excludeReplies := false
+	for _, e := range strings.Split(q.Get("exclude"), ",") {
+		switch e {
+		case "", "retweets":
+		case "replies":
+			excludeReplies = true
+		default:
+			c.Reply(http.StatusBadRequest, invalidRequest("The `exclude` query parameter value ["+e+"] is not one of [replies, retweets]"))
+			return
+		}
+	}
 	posts := f.Store.Posts()
 	slices.Reverse(posts)
-	var data []map[string]any
-	for _, p := range posts[:min(n, len(posts))] {
-		data = append(data, f.tweetJSON(p, fields(c)))
+	posts = posts[:min(len(posts), timelineCap)]
+	skip := 0
+	if tok := q.Get("pagination_token"); tok != "" {
+		var err error
+		if skip, err = strconv.Atoi(strings.TrimPrefix(tok, "page-")); err != nil || !strings.HasPrefix(tok, "page-") || skip > len(posts) {
+			c.Reply(http.StatusBadRequest, invalidRequest("The `pagination_token` query parameter value ["+tok+"] is not valid"))
+			return
+		}
 	}
-	body := map[string]any{"meta": map[string]any{"result_count": len(data)}}
+	var data []map[string]any
+	next := ""
+	var newest, oldest string
+	for i := skip; i < len(posts); i++ {
+		p := posts[i]
+		if (!bounds[0].IsZero() && p.CreatedAt.Before(bounds[0])) || (!bounds[1].IsZero() && p.CreatedAt.After(bounds[1])) ||
+			(excludeReplies && p.ReplyTo != "") {
+			continue
+		}
+		if len(data) == n {
+			next = "page-" + strconv.Itoa(i)
+			break
+		}
+		data = append(data, f.tweetJSON(p, fields(c)))
+		if newest == "" {
+			newest = p.ID
+		}
+		oldest = p.ID
+	}
+	meta := map[string]any{"result_count": len(data)}
+	if len(data) > 0 {
+		meta["newest_id"], meta["oldest_id"] = newest, oldest
+	}
+	if next != "" {
+		meta["next_token"] = next
+	}
+	body := map[string]any{"meta": meta}
 	if data != nil {
 		body["data"] = data
 	}
 	c.Reply(http.StatusOK, body)
+}
+
+// Seed adds n posts the account made in the app, created at at, each with
+// a text of its own, so that a test holds a busy account
+// (platformtest.Seeder).
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		id := f.newID()
+		f.Store.Add(platformtest.Post{ID: id, Text: "Posted from the app, " + id, CreatedAt: at,
+			URL:    "https://x.com/" + f.opts.Username + "/status/" + id,
+			Fields: map[string]any{"original_created_at": at, "edits": 0, "edit_history": []string{id}}})
+	}
+}
+
+// replies counts the live posts that reply to id: X's reply_count counts
+// every reply, the author's own included, and the fake adds one from
+// someone else.
+func (f *Fake) replies(id string) int {
+	n := 1
+	for _, p := range f.Store.Posts() {
+		if p.ReplyTo == id {
+			n++
+		}
+	}
+	return n
 }
 
 // upload is the simple form of POST /2/media/upload, base64 in JSON.

@@ -83,7 +83,8 @@ func normalizeSent(part platforms.Part) string {
 type timelineResponse struct {
 	Data []tweetData `json:"data"`
 	Meta struct {
-		ResultCount int `json:"result_count"`
+		ResultCount int    `json:"result_count"`
+		NextToken   string `json:"next_token"`
 	} `json:"meta"`
 }
 
@@ -113,26 +114,36 @@ func (a *X) me(ctx context.Context) (string, error) {
 	return out.Data.ID, nil
 }
 
-// Find looks an attempt up among the account's most recent posts, since X
-// has no idempotency key: GET /2/users/me, then GET /2/users/:id/tweets
-// with max_results find_max_results (default 20).
+// Find looks an attempt up among the account's posts since the attempt
+// began, since X has no idempotency key: GET /2/users/me, then GET
+// /2/users/:id/tweets with start_time at the attempt's beginning less
+// platforms.ClockSkew (find_window before now when that is not
+// recorded), max_results find_max_results, following next_token for at
+// most find_max_pages pages. Nothing created before start_time can be the
+// attempt, so a scan that pages to its end (no next_token, and fewer than
+// the 3,200 posts the timeline can reach) without a match proves the
+// attempt absent, however busy the account; a scan that runs out of pages
+// first cannot tell.
 //
 // The matching rule: a post matches a part when their texts are equal
 // after both are normalised (NFC; X's &amp; &lt; &gt; unescaped; every
 // link, a t.co link on X's side and a link facet or http(s) URL on
 // herald's, replaced by one marker; the t.co link X appends for media
-// dropped). The first part is the newest matching post; each later part
-// is a matching post that replies to the part before it. Its limits: links
-// are compared by position, not target, so a post that differs only in a
-// link's URL would match; a post older than the last find_max_results is
-// not seen; a URL X links that the renderer did not mark would make a
-// landed post look absent, in which case the retry is refused by X as a
-// duplicate, which is again an unknown outcome and never a second post.
+// dropped). The first part is the one matching post that replies to
+// nothing; each later part is the one matching post that replies to the
+// part before it. Its limits: links are compared by position, not target,
+// so a post that differs only in a link's URL would match; a URL X links
+// that the renderer did not mark would make a landed post look absent, in
+// which case the retry is refused by X as a duplicate, which is again an
+// unknown outcome and never a second post.
 //
-// An attempt whose first part is found but not all its parts is an error
-// that names what was found, not ErrNotFound, because sending the thread
-// again would repeat the parts that landed.
-func (a *X) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attempt) (*platforms.Receipt, error) {
+// The timeline is newest first, so every post newer than the first part
+// is read with it. When parts 1..k are found and part k+1 is not, Find
+// returns the receipt of the k parts with a *platforms.IncompleteError,
+// for the reconciler to resume. Two matching posts for a part, or a later
+// part's text on a post outside the reply chain (a gap), is an error that
+// leaves the decision to a person.
+func (a *X) Find(ctx context.Context, p *platforms.Payload, at platforms.Attempt) (*platforms.Receipt, error) {
 	if len(p.Parts) == 0 {
 		return nil, fmt.Errorf("find: the post has no text")
 	}
@@ -140,54 +151,134 @@ func (a *X) Find(ctx context.Context, p *platforms.Payload, _ platforms.Attempt)
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{
-		"max_results":  {strconv.Itoa(a.findMax)},
-		"tweet.fields": {"created_at,referenced_tweets,entities"},
-		"exclude":      {"retweets"},
-	}
-	var tl timelineResponse
-	if _, err := a.do(ctx, httpx.Request{Method: http.MethodGet, Path: "users/" + url.PathEscape(uid) + "/tweets", Query: q}, &tl); err != nil {
-		return nil, a.apiError("find: recent posts", err, false)
+	sc, err := a.timeline(ctx, uid, at.Since(a.now(), a.findWindow))
+	if err != nil {
+		return nil, err
 	}
 	r := &platforms.Receipt{Provider: Name, Extra: map[string]string{}}
 	var hashes []string
-	prev := ""
+	var newer []tweetData // the posts newer than part 1, once found
 	for i, part := range p.Parts {
 		want := normalizeSent(part)
-		var hit *tweetData
-		for j := range tl.Data { // newest first
-			t := &tl.Data[j]
+		candidates := sc.posts
+		if i > 0 {
+			candidates = newer
+		}
+		var hits []int
+		for j := range candidates {
+			t := &candidates[j]
 			if normalizeReturned(t.Text, i == 0 && len(p.Media) > 0) != want {
 				continue
 			}
-			if i > 0 && !repliesTo(t, prev) {
+			if (i == 0 && isReply(t)) || (i > 0 && !repliesTo(t, r.IDs[i-1])) {
 				continue
 			}
-			hit = t
-			break
+			hits = append(hits, j)
 		}
-		if hit == nil {
-			if i == 0 {
-				return nil, fmt.Errorf("find: no post among the %d most recent matches the text: %w", len(tl.Data), platforms.ErrNotFound)
+		switch {
+		case len(hits) > 1:
+			return nil, fmt.Errorf("find: %d posts match part %d of %d (%s, %s): cannot tell which is this attempt",
+				len(hits), i+1, len(p.Parts), candidates[hits[0]].ID, candidates[hits[1]].ID)
+		case len(hits) == 0 && i == 0 && sc.complete:
+			return nil, fmt.Errorf("find: none of the account's %d posts since %s matches the text: %w", len(sc.posts), sc.describe(at), platforms.ErrNotFound)
+		case len(hits) == 0 && i == 0:
+			return nil, fmt.Errorf("find: none of the account's %d latest posts matches the text, and they do not reach back to %s: cannot tell whether it was posted",
+				len(sc.posts), sc.describe(at))
+		case len(hits) == 0:
+			if gap := gapAt(newer, r.IDs, p.Parts[i:]); gap != "" {
+				return nil, fmt.Errorf("find: parts 1 to %d of %d were posted (%s), but %s: check the thread on X, then resolve the post",
+					i, len(p.Parts), strings.Join(r.IDs, ", "), gap)
 			}
-			return nil, &platforms.APIError{Platform: Name, Outcome: platforms.Created, Code: "partial-thread",
-				Message: fmt.Sprintf("found %d of %d parts (%s) among the recent posts: the rest did not land or are older; check the thread on X, then resolve", i, len(p.Parts), strings.Join(r.IDs, ", "))}
+			r.Extra[extraPartHashes] = strings.Join(hashes, ",")
+			return r, fmt.Errorf("find: %w", &platforms.IncompleteError{Found: i, Total: len(p.Parts)})
 		}
+		hit := candidates[hits[0]]
 		if i == 0 {
-			if at, err := time.Parse(time.RFC3339, hit.CreatedAt); err == nil {
-				r.PublishedAt = at
+			if t, err := time.Parse(time.RFC3339, hit.CreatedAt); err == nil {
+				r.PublishedAt = t
 			}
+			newer = candidates[:hits[0]]
 		}
 		r.IDs = append(r.IDs, hit.ID)
 		r.URLs = append(r.URLs, a.statusURL(hit.ID))
 		hashes = append(hashes, partHash(part.Text))
-		prev = hit.ID
 	}
 	if r.PublishedAt.IsZero() {
 		r.PublishedAt = a.now()
 	}
 	r.Extra[extraPartHashes] = strings.Join(hashes, ",")
 	return r, nil
+}
+
+// gapAt says which post among newer, outside the chain ids, holds the
+// text of one of parts, "" when none does.
+func gapAt(newer []tweetData, ids []string, parts []platforms.Part) string {
+	for j, part := range parts {
+		want := normalizeSent(part)
+		for _, t := range newer {
+			if !slices.Contains(ids, t.ID) && normalizeReturned(t.Text, false) == want {
+				return fmt.Sprintf("post %s holds the text of part %d outside the reply chain", t.ID, len(ids)+j+1)
+			}
+		}
+	}
+	return ""
+}
+
+// scan is what one read of the account's timeline found.
+type scan struct {
+	posts []tweetData // newest first, none before since
+	// complete says the read paged to the end: no post it did not read
+	// was created at or after since.
+	complete bool
+	since    time.Time
+}
+
+func (sc scan) describe(at platforms.Attempt) string {
+	s := sc.since.UTC().Format(time.RFC3339)
+	if at.Began.IsZero() {
+		return s + " (the find_window; when the attempt began is not recorded)"
+	}
+	return s + " (when the attempt began, less " + platforms.ClockSkew.String() + " for clock skew)"
+}
+
+// timelineCap is how many of an account's most recent posts GET
+// /2/users/:id/tweets can reach, however it is paged.
+const timelineCap = 3200
+
+// timeline reads the account's posts created since since, newest first,
+// page after page, for at most findPages pages.
+func (a *X) timeline(ctx context.Context, uid string, since time.Time) (scan, error) {
+	sc := scan{since: since}
+	q := url.Values{
+		"max_results":  {strconv.Itoa(a.findMax)},
+		"tweet.fields": {"created_at,referenced_tweets,entities"},
+		"exclude":      {"retweets"},
+		// start_time has second granularity and is inclusive.
+		"start_time": {since.UTC().Truncate(time.Second).Format(time.RFC3339)},
+	}
+	for range a.findPages {
+		var tl timelineResponse
+		if _, err := a.do(ctx, httpx.Request{Method: http.MethodGet, Path: "users/" + url.PathEscape(uid) + "/tweets", Query: q}, &tl); err != nil {
+			return scan{}, a.apiError("find: recent posts", err, false)
+		}
+		sc.posts = append(sc.posts, tl.Data...)
+		if tl.Meta.NextToken == "" {
+			sc.complete = len(sc.posts) < timelineCap
+			return sc, nil
+		}
+		q.Set("pagination_token", tl.Meta.NextToken)
+	}
+	return sc, nil
+}
+
+// isReply reports whether t replies to a post.
+func isReply(t *tweetData) bool {
+	for _, ref := range t.ReferencedTweets {
+		if ref.Type == "replied_to" {
+			return true
+		}
+	}
+	return false
 }
 
 func repliesTo(t *tweetData, id string) bool {

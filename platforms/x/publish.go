@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -111,8 +112,47 @@ func (a *X) Publish(ctx context.Context, p *platforms.Payload, _ platforms.Attem
 	if len(mediaIDs) > 0 {
 		r.Extra[extraMediaIDs] = strings.Join(mediaIDs, ",")
 	}
+	return a.post(ctx, p, r, mediaIDs, rs)
+}
+
+// Resume posts the parts of p that r lacks, the first as a reply to r's
+// last part (platforms.Resumer). X has no idempotency key, so the key is
+// not sent: a resume whose outcome is unknown is looked up with Find. The
+// images went with part 1, so nothing is uploaded again.
+func (a *X) Resume(ctx context.Context, r *platforms.Receipt, p *platforms.Payload, _ platforms.AttemptKey) (*platforms.Receipt, error) {
+	if r == nil || len(r.IDs) == 0 {
+		return nil, notCreated(errors.New("resume: the receipt names no post to reply to"))
+	}
+	if len(r.IDs) >= len(p.Parts) {
+		return nil, notCreated(fmt.Errorf("resume: %d of %d parts are already posted: nothing to resume", len(r.IDs), len(p.Parts)))
+	}
+	rs, err := checkPayload(p)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	out := &platforms.Receipt{Provider: Name, IDs: slices.Clone(r.IDs), URLs: slices.Clone(r.URLs), PublishedAt: r.PublishedAt,
+		Extra: maps.Clone(r.Extra)}
+	if out.Extra == nil {
+		out.Extra = map[string]string{}
+	}
+	for len(out.URLs) < len(out.IDs) {
+		out.URLs = append(out.URLs, a.statusURL(out.IDs[len(out.URLs)]))
+	}
+	return a.post(ctx, p, out, nil, rs)
+}
+
+// post posts the parts of p from the first r does not hold, each replying
+// to the part before, with mediaIDs and reply settings rs on part 1, and
+// returns r with them and every part's text hash. When a part fails it
+// returns r with the parts that exist, or nil when there are none, with
+// the error.
+func (a *X) post(ctx context.Context, p *platforms.Payload, r *platforms.Receipt, mediaIDs []string, rs string) (*platforms.Receipt, error) {
 	var hashes []string
-	for i, part := range p.Parts {
+	for _, part := range p.Parts[:len(r.IDs)] {
+		hashes = append(hashes, partHash(part.Text))
+	}
+	for i := len(r.IDs); i < len(p.Parts); i++ {
+		part := p.Parts[i]
 		req := tweetRequest{Text: part.Text}
 		if i == 0 {
 			req.ReplySettings = rs
@@ -449,8 +489,9 @@ func (a *X) lookup(ctx context.Context, id string, fields ...string) (*tweetData
 
 // Metrics reads the first part's public_metrics with GET
 // /2/tweets?ids=...: likes, reposts (retweets), replies, quotes,
-// bookmarks (as saves) and impressions, each nil when X leaves it out. A
-// post X cannot find wraps platforms.ErrDeletedRemotely.
+// bookmarks (as saves) and impressions, each nil when X leaves it out;
+// replies leave out a thread's part 2, which replies to part 1. A post X
+// cannot find wraps platforms.ErrDeletedRemotely.
 func (a *X) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Metrics, error) {
 	if len(r.IDs) == 0 {
 		return nil, errors.New("metrics: the receipt names no post")
@@ -467,6 +508,11 @@ func (a *X) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Metri
 	if pm := t.PublicMetrics; pm != nil {
 		m.Likes, m.Reposts, m.Replies, m.Quotes = pm.LikeCount, pm.RetweetCount, pm.ReplyCount, pm.QuoteCount
 		m.Impressions, m.Saves = pm.ImpressionCount, pm.BookmarkCount
+		if m.Replies != nil && len(r.IDs) > 1 {
+			// reply_count counts part 2, herald's own reply to part 1.
+			others := max(*m.Replies-1, 0)
+			m.Replies = &others
+		}
 	}
 	return m, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -132,14 +133,15 @@ func TestFind(t *testing.T) {
 		published []string // parts published as one thread first
 		find      []string
 		wantErr   error // nil: found; ErrNotFound; or another error
-		created   bool  // the error says parts exist
+		found     int   // the error is an IncompleteError with this many parts
 	}{
-		{"same text", []string{"Hello world"}, []string{"Hello world"}, nil, false},
-		{"url comes back as t.co", []string{"See https://example.com/x?y=1"}, []string{"See https://example.com/x?y=1"}, nil, false},
-		{"different text", []string{"Hello world"}, []string{"Hello, world"}, platforms.ErrNotFound, false},
-		{"thread found whole", []string{"one", "two", "three"}, []string{"one", "two", "three"}, nil, false},
-		{"thread found in part", []string{"one", "two"}, []string{"one", "two", "three"}, errors.New("partial"), true},
-		{"nothing posted", nil, []string{"one"}, platforms.ErrNotFound, false},
+		{"same text", []string{"Hello world"}, []string{"Hello world"}, nil, 0},
+		{"url comes back as t.co", []string{"See https://example.com/x?y=1"}, []string{"See https://example.com/x?y=1"}, nil, 0},
+		{"different text", []string{"Hello world"}, []string{"Hello, world"}, platforms.ErrNotFound, 0},
+		{"thread found whole", []string{"one", "two", "three"}, []string{"one", "two", "three"}, nil, 0},
+		{"thread found in part", []string{"one", "two"}, []string{"one", "two", "three"}, errors.New("incomplete"), 2},
+		{"a reply is not a first part", []string{"head", "Hello world"}, []string{"Hello world"}, platforms.ErrNotFound, 0},
+		{"nothing posted", nil, []string{"one"}, platforms.ErrNotFound, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +154,8 @@ func TestFind(t *testing.T) {
 				}
 				want = r.IDs
 			}
-			got, err := s.x.Find(t.Context(), platformtest.Payload("p", tt.find...), platforms.Attempt{Key: "k"})
+			got, err := s.x.Find(t.Context(), platformtest.Payload("p", tt.find...), platforms.Attempt{Key: "k", Began: start})
+			var ie *platforms.IncompleteError
 			switch {
 			case tt.wantErr == nil:
 				if err != nil {
@@ -166,14 +169,129 @@ func TestFind(t *testing.T) {
 					t.Errorf("find = %+v, %v; want ErrNotFound", got, err)
 				}
 			default:
-				if err == nil || errors.Is(err, platforms.ErrNotFound) {
-					t.Fatalf("find = %+v, %v; want an error that is not ErrNotFound", got, err)
+				if !errors.As(err, &ie) || ie.Found != tt.found || ie.Total != len(tt.find) {
+					t.Fatalf("find = %+v, %v; want an IncompleteError, %d of %d", got, err, tt.found, len(tt.find))
 				}
-				if tt.created && platforms.OutcomeOf(err) != platforms.Created {
-					t.Errorf("outcome %s, want created: %v", platforms.OutcomeOf(err), err)
+				if diff := cmp.Diff(want, got.IDs); diff != "" {
+					t.Errorf("found IDs (-want +got):\n%s", diff)
 				}
 			}
 		})
+	}
+}
+
+// TestFindBusyAccount: the scan stops at the attempt's beginning, less
+// the clock-skew margin, and reaching it is proof of absence however
+// many posts come before; a scan that cannot reach it cannot tell.
+func TestFindBusyAccount(t *testing.T) {
+	const page, pages = 20, 3
+	values := maps.Clone(oauth2Values)
+	values["find_max_results"], values["find_max_pages"] = page, pages
+	newSetup := func(t *testing.T, opts x.FakeOptions, _ map[string]any, _ env) *setup {
+		s := newSetup(t, opts, nil, nil)
+		s.x = newAdapter(t, s.fake, s.clock, s.tokens, values, env{"X_CLIENT_ID": "herald-client"}, s.logs)
+		return s
+	}
+	t.Run("absent", func(t *testing.T) {
+		s := newSetup(t, x.FakeOptions{}, values, nil)
+		s.fake.Seed(page*pages+1, start.Add(-time.Hour))
+		s.fake.Seed(page+1, start)
+		got, err := s.x.Find(t.Context(), platformtest.Payload("p", "Never posted"), platforms.Attempt{Key: "k", Began: start})
+		if !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "none of the account's 21 posts since 2026-03-01T08:50:00Z") {
+			t.Errorf("find = %+v, %v; want ErrNotFound after reading the 21 posts since the attempt began", got, err)
+		}
+	})
+	t.Run("found under later posts", func(t *testing.T) {
+		s := newSetup(t, x.FakeOptions{}, values, nil)
+		s.fake.Seed(page*pages+1, start.Add(-time.Hour))
+		r, err := s.x.Publish(t.Context(), platformtest.Payload("p", "Found under the noise", "and its reply"), "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.fake.Seed(page+5, start)
+		got, err := s.x.Find(t.Context(), platformtest.Payload("p", "Found under the noise", "and its reply"), platforms.Attempt{Key: "k", Began: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(r.IDs, got.IDs); diff != "" {
+			t.Errorf("found IDs (-published +found):\n%s", diff)
+		}
+	})
+	t.Run("more posts since the attempt than a scan reads", func(t *testing.T) {
+		s := newSetup(t, x.FakeOptions{}, values, nil)
+		s.fake.Seed(page*pages+1, start)
+		got, err := s.x.Find(t.Context(), platformtest.Payload("p", "Never posted"), platforms.Attempt{Key: "k", Began: start})
+		if err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "cannot tell") {
+			t.Errorf("find = %+v, %v; want cannot tell", got, err)
+		}
+	})
+	t.Run("a copy from before the attempt is not the attempt", func(t *testing.T) {
+		s := newSetup(t, x.FakeOptions{}, values, nil)
+		if _, err := s.x.Publish(t.Context(), platformtest.Payload("p", "Weekly reminder"), "last-week"); err != nil {
+			t.Fatal(err)
+		}
+		s.clock.Add(time.Hour)
+		got, err := s.x.Find(t.Context(), platformtest.Payload("p", "Weekly reminder"), platforms.Attempt{Key: "k", Began: s.clock.Now()})
+		if !errors.Is(err, platforms.ErrNotFound) {
+			t.Errorf("find = %+v, %v; want ErrNotFound", got, err)
+		}
+	})
+}
+
+// TestFindGapAndTwins: a later part outside the chain, or two posts that
+// match, cannot be told apart.
+func TestFindGapAndTwins(t *testing.T) {
+	s := newSetup(t, x.FakeOptions{}, nil, nil)
+	r, err := s.x.Publish(t.Context(), platformtest.Payload("p", "one of three", "not two"), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fake.RemoveRemotely(r.IDs[1])
+	if _, err := s.x.Publish(t.Context(), platformtest.Payload("p", "three of three"), "stray"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.x.Find(t.Context(), platformtest.Payload("p", "one of three", "two of three", "three of three"), platforms.Attempt{Key: "k", Began: start})
+	var ie *platforms.IncompleteError
+	if err == nil || errors.As(err, &ie) || !strings.Contains(err.Error(), "holds the text of part 3 outside the reply chain") {
+		t.Errorf("find = %+v, %v; want the gap named", got, err)
+	}
+}
+
+// TestResume finishes a thread cut after its image-carrying first part:
+// no upload again, a reply chain, the whole receipt with part hashes.
+func TestResume(t *testing.T) {
+	s := newSetup(t, x.FakeOptions{}, nil, nil)
+	p := platformtest.Payload("p", "one of three", "two of three", "three of three")
+	p.Media = []platforms.Media{image("a.png", "alt")}
+	s.fake.Inject(platformtest.Fault{Kind: platformtest.ServerError, After: 1})
+	if _, err := s.x.Publish(t.Context(), p, "k"); err == nil {
+		t.Fatal("publish with part 2 failing succeeded")
+	}
+	found, err := s.x.Find(t.Context(), p, platforms.Attempt{Key: "k", Began: start})
+	var ie *platforms.IncompleteError
+	if !errors.As(err, &ie) || ie.Found != 1 {
+		t.Fatalf("find = %+v, %v; want 1 of 3", found, err)
+	}
+	r, err := s.x.Resume(t.Context(), found, p, "k2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := s.fake.Posts()
+	if len(posts) != 3 || posts[1].ReplyTo != posts[0].ID || posts[2].ReplyTo != posts[1].ID {
+		t.Fatalf("thread %+v, want three posts in a reply chain", posts)
+	}
+	if len(posts[0].Media) != 1 || len(posts[1].Media) != 0 || len(posts[2].Media) != 0 {
+		t.Errorf("media on parts: %d, %d, %d; want 1, 0, 0", len(posts[0].Media), len(posts[1].Media), len(posts[2].Media))
+	}
+	if diff := cmp.Diff([]string{posts[0].ID, posts[1].ID, posts[2].ID}, r.IDs); diff != "" {
+		t.Errorf("receipt IDs (-want +got):\n%s", diff)
+	}
+	whole, err := s.x.Find(t.Context(), p, platforms.Attempt{Key: "k2", Began: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r.Extra["part_hashes"], whole.Extra["part_hashes"]); diff != "" || len(r.URLs) != 3 {
+		t.Errorf("resumed receipt %+v: want all URLs and the part hashes Find computes (-resume +find):\n%s", r, diff)
 	}
 }
 
@@ -289,6 +407,18 @@ func TestMetrics(t *testing.T) {
 	want := &platforms.Metrics{Likes: n(7), Reposts: n(2), Replies: n(1), Quotes: n(0), Impressions: n(120), Saves: n(3)}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
+	}
+	// A thread's part 2 replies to part 1: X counts it, herald does not.
+	thread, err := s.x.Publish(t.Context(), platformtest.Payload("p", "Counted head", "its tail"), "k2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err = s.x.Metrics(t.Context(), thread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("metrics of a thread (-want +got):\n%s", diff)
 	}
 }
 

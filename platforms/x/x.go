@@ -42,9 +42,15 @@ const (
 	AuthOAuth1 = "oauth1"
 )
 
-// defaultFindCount is how many recent posts Find reads when
-// find_max_results is not set. X bills every post read, so it is small.
-const defaultFindCount = 20
+// Find's defaults: pages of 100 posts (X bills each post read, not each
+// request, and start_time keeps the scan to the posts since the attempt
+// began), at most 10 pages, and a week back when the attempt's beginning
+// is not recorded.
+const (
+	DefaultFindPage   = 100
+	DefaultFindPages  = 10
+	defaultFindWindow = 7 * 24 * time.Hour
+)
 
 // maxProcessingWait bounds how long Publish waits for an image X is still
 // processing.
@@ -61,9 +67,13 @@ type X struct {
 	base     string
 	mode     string
 	username string
-	findMax  int
-	log      *slog.Logger
-	now      func() time.Time
+	// findMax, findPages and findWindow bound Find's scan: page size,
+	// pages, and how far back without the attempt's beginning.
+	findMax    int
+	findPages  int
+	findWindow time.Duration
+	log        *slog.Logger
+	now        func() time.Time
 	// sleep waits between media status polls; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 
@@ -80,6 +90,7 @@ var (
 	_ platforms.Deleter       = (*X)(nil)
 	_ platforms.Finder        = (*X)(nil)
 	_ platforms.MetricsReader = (*X)(nil)
+	_ platforms.Resumer       = (*X)(nil)
 )
 
 // New is the platforms.Constructor for X. It reads the settings and does
@@ -94,7 +105,8 @@ func NewX(s platforms.Settings) (*X, error) {
 	if s.Now == nil {
 		return nil, errors.New("settings lack Now")
 	}
-	a := &X{s: s, base: s.BaseURL, log: s.Logger, now: s.Now, findMax: defaultFindCount, sleep: httpx.Sleep}
+	a := &X{s: s, base: s.BaseURL, log: s.Logger, now: s.Now, findMax: DefaultFindPage, findPages: DefaultFindPages,
+		findWindow: defaultFindWindow, sleep: httpx.Sleep}
 	if a.base == "" {
 		a.base = DefaultBaseURL
 	}
@@ -125,6 +137,9 @@ func NewX(s platforms.Settings) (*X, error) {
 		return nil, err
 	}
 	a.findMax = find
+	if a.findPages, err = s.IntIn("find_max_pages", 1, timelineCap/5, a.findPages); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
