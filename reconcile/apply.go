@@ -577,7 +577,7 @@ func (ap *Applier) run(ctx context.Context, j *job, deadline time.Time) {
 		if err == nil {
 			err = errors.New("no provider")
 		}
-		j.fail(ap, "config", err, time.Time{})
+		j.fail(ap, state.KindConfig, err, time.Time{})
 		return
 	}
 	switch j.Kind {
@@ -611,7 +611,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 	for i, pub := range providers {
 		payload, err := platforms.Prepare(pub, j.payload)
 		if err != nil {
-			j.fail(ap, "validation", err, time.Time{})
+			j.fail(ap, state.KindValidation, err, time.Time{})
 			return
 		}
 		var rc *platforms.Receipt
@@ -634,7 +634,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 			ts.Status = state.StatusUnknown
 			j.stamp(&ts)
 			ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
-			ts.LastError = &state.Error{Message: fmt.Sprintf("%d of %d parts published, then: %s", len(rc.IDs), len(payload.Parts), err), Kind: "partial"}
+			ts.LastError = &state.Error{Message: fmt.Sprintf("%d of %d parts published, then: %s", len(rc.IDs), len(payload.Parts), err), Kind: state.KindPartial}
 			ts.Hash = j.payload.Hash
 			j.ts = &ts
 			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: ts.LastError.Message, URL: first(rc.URLs)}
@@ -648,7 +648,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 			ts.Status, ts.Hash = state.StatusPublishing, j.payload.Hash
 			j.stamp(&ts)
 			ts.Provider = pub.Name()
-			ts.LastError = &state.Error{Message: err.Error(), Kind: "unknown_outcome"}
+			ts.LastError = &state.Error{Message: err.Error(), Kind: state.KindUnknownOutcome}
 			j.ts = &ts
 			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: "may have been posted (" + err.Error() + "): the next run looks it up before anything else"}
 			return
@@ -716,7 +716,7 @@ func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Pub
 	}
 	payload, err := platforms.Prepare(pub, j.payload)
 	if err != nil {
-		j.keepWithError(ap, "validation", err)
+		j.keepWithError(ap, state.KindValidation, err)
 		return
 	}
 	var rc *platforms.Receipt
@@ -890,7 +890,7 @@ const CredentialRetry = 6 * time.Hour
 // retryAt is when a later run may retry a failure: never by itself for a
 // failure that will not pass (auth, validation), else after backoff.
 func (ap *Applier) retryAt(err error, attempts int) time.Time {
-	if k := kindOf(err); k == "auth" || k == "reconnect" {
+	if k := kindOf(err); k == state.KindAuth || k == state.KindReconnect {
 		// Refused credentials are fixed outside the post (a rotated
 		// secret, herald auth): try again now and then, which is safe,
 		// since a refusal proves nothing was posted.
@@ -918,7 +918,7 @@ func (j *job) deferred(ap *Applier, err error) bool {
 		ts.Status = state.StatusFailed
 		j.stamp(&ts)
 		ts.NextRetryAt = d.until.UTC()
-		ts.LastError = &state.Error{Message: "not sent: " + d.why, Kind: "deferred"}
+		ts.LastError = &state.Error{Message: "not sent: " + d.why, Kind: state.KindDeferred}
 		ts.Hash = j.payload.Hash
 		j.ts = &ts
 	}
@@ -960,7 +960,7 @@ func (j *job) stamp(ts *state.TargetState) {
 	}
 }
 
-func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
+func (j *job) fail(ap *Applier, kind state.ErrorKind, err error, retryAt time.Time) {
 	ts := j.prev
 	ts.Status = state.StatusFailed
 	j.stamp(&ts)
@@ -972,7 +972,7 @@ func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
 	j.ts = &ts
 	detail := err.Error()
 	switch {
-	case kind == "auth" || kind == "reconnect":
+	case kind == state.KindAuth || kind == state.KindReconnect:
 		detail += fmt.Sprintf(" (tried again after %s; once the account's credentials are fixed, herald resolve %s %s --not-published retries at once)",
 			retryAt.Format(time.RFC3339), j.Post, j.Target)
 	case retryAt.IsZero():
@@ -986,14 +986,14 @@ func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
 func (j *job) unknown(ap *Applier, why string) {
 	ts := j.prev
 	ts.Status = state.StatusUnknown
-	ts.LastError = &state.Error{Message: why, Kind: "unknown_outcome"}
+	ts.LastError = &state.Error{Message: why, Kind: state.KindUnknownOutcome}
 	j.ts = &ts
 	j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: why}
 }
 
 // keepWithError records a failed update or delete: the published post is
 // still there as it was, and the next plan proposes the action again.
-func (j *job) keepWithError(ap *Applier, kind string, err error) {
+func (j *job) keepWithError(ap *Applier, kind state.ErrorKind, err error) {
 	ts := j.prev
 	ts.LastError = &state.Error{Message: err.Error(), Kind: kind}
 	j.ts = &ts
@@ -1004,21 +1004,21 @@ func receipt(ts state.TargetState) *platforms.Receipt {
 	return &platforms.Receipt{Provider: ts.Provider, IDs: ts.IDs, URLs: ts.URLs, PublishedAt: ts.FirstPublishedAt}
 }
 
-func kindOf(err error) string {
+func kindOf(err error) state.ErrorKind {
 	var ae *platforms.APIError
 	switch {
 	case errors.Is(err, platforms.ErrNeedsReconnect):
-		return "reconnect"
+		return state.KindReconnect
 	case errors.As(err, &ae) && ae.Status == 429:
-		return "rate_limit"
+		return state.KindRateLimit
 	case errors.As(err, &ae) && (ae.Status == 401 || ae.Status == 403):
-		return "auth"
+		return state.KindAuth
 	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500:
-		return "rejected"
+		return state.KindRejected
 	case errors.As(err, &ae) && ae.Status >= 500:
-		return "server"
+		return state.KindServer
 	}
-	return "error"
+	return state.KindError
 }
 
 func first(s []string) string {
@@ -1118,13 +1118,13 @@ func (ap *Applier) observe(j *job) {
 	if ap.Metrics == nil || j.result.Outcome == "" {
 		return
 	}
-	kind := ""
+	var kind state.ErrorKind
 	if j.ts != nil && j.ts.LastError != nil {
 		kind = j.ts.LastError.Kind
 	} else if strings.HasPrefix(j.result.Detail, "render: ") {
-		kind = "render"
+		kind = state.KindRender
 	}
-	ap.Metrics.ObservePublish(j.Platform, j.Target, string(j.result.Outcome), kind)
+	ap.Metrics.ObservePublish(j.Platform, j.Target, string(j.result.Outcome), string(kind))
 }
 
 // PlanTargets is what the plan gauges show of p: due (create, retry and

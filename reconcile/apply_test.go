@@ -262,7 +262,7 @@ func TestApplyRateLimit(t *testing.T) {
 			t.Fatalf("(-want +got):\n%s", diff)
 		}
 		ts := w.status("a", "x")
-		if ts.Status != state.StatusFailed || ts.NextRetryAt.IsZero() || ts.LastError.Kind != "deferred" {
+		if ts.Status != state.StatusFailed || ts.NextRetryAt.IsZero() || ts.LastError.Kind != state.KindDeferred {
 			t.Fatalf("state %+v", ts)
 		}
 		// Before the wait is over the plan holds it; after, it retries.
@@ -322,7 +322,7 @@ func TestApplyOneFailureBlocksNoOther(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 	ts := w.status("a", "x")
-	if ts.Status != state.StatusFailed || !ts.NextRetryAt.Equal(planNow.Add(CredentialRetry)) || ts.LastError.Kind != "auth" {
+	if ts.Status != state.StatusFailed || !ts.NextRetryAt.Equal(planNow.Add(CredentialRetry)) || ts.LastError.Kind != state.KindAuth {
 		t.Errorf("x state %+v", ts)
 	}
 	// The next run re-posts nothing and holds the refused account...

@@ -197,7 +197,7 @@ func TestApplyStopFinishesCallsInFlight(t *testing.T) {
 	if a.Status != state.StatusPublished || len(a.IDs) != 1 {
 		t.Errorf("a/x: the call in flight finished, so its result must be committed: %+v", a)
 	}
-	if b.Status != state.StatusFailed || b.LastError == nil || b.LastError.Kind != "deferred" || !b.NextRetryAt.Equal(planNow) {
+	if b.Status != state.StatusFailed || b.LastError == nil || b.LastError.Kind != state.KindDeferred || !b.NextRetryAt.Equal(planNow) {
 		t.Errorf("b/x: not sent, to be retried at once: %+v", b)
 	}
 

@@ -363,7 +363,7 @@ func (ap *Applier) readMetrics(ctx context.Context, j *job, it *SyncItem, deadli
 			it.Outcome, it.Detail = SyncFailed, d.why+"; left for the next run"
 			return
 		}
-		it.Outcome, it.Detail = SyncFailed, kindOf(err)+": "+err.Error()
+		it.Outcome, it.Detail = SyncFailed, string(kindOf(err))+": "+err.Error()
 	case m == nil:
 		it.Outcome, it.Detail = SyncFailed, pub.Name()+" returned no metrics"
 	default:

@@ -256,7 +256,7 @@ func tokenStore(e *env, repo *reconcile.Repo, store state.Store) platforms.Token
 // writeReconnects ends apply's output with one line per account whose
 // credentials a person must renew: its targets failed because a token
 // expired or was refused and could not be refreshed (the adapters'
-// platforms.ErrNeedsReconnect, recorded with the kind "reconnect").
+// platforms.ErrNeedsReconnect, recorded with the kind state.KindReconnect).
 // The other accounts' results are not affected.
 func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconcile.Result) {
 	if res == nil || store == nil {
@@ -272,7 +272,7 @@ func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconc
 		if err != nil {
 			continue
 		}
-		if ts, ok := rec.Targets[it.Target]; ok && ts.LastError != nil && ts.LastError.Kind == "reconnect" {
+		if ts, ok := rec.Targets[it.Target]; ok && ts.LastError != nil && ts.LastError.Kind == state.KindReconnect {
 			seen[it.Target] = true
 			accounts = append(accounts, it.Target)
 		}

@@ -245,7 +245,7 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 				now := e.now().UTC()
 				if notPublished {
 					ts.Status, ts.NextRetryAt = state.StatusFailed, now
-					ts.LastError = &state.Error{Message: "marked not published by hand; the next apply publishes it again", Kind: "resolved"}
+					ts.LastError = &state.Error{Message: "marked not published by hand; the next apply publishes it again", Kind: state.KindResolved}
 				} else {
 					ts.Status, ts.URLs, ts.LastError, ts.NextRetryAt = state.StatusPublished, []string{published}, nil, time.Time{}
 					if ts.Hash == "" {
