@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
-	mrand "math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -143,16 +141,6 @@ type Applier struct {
 	Stop <-chan struct{}
 
 	limiters sync.Map // target -> *limiter
-	// calls holds one token per platform call in flight.
-	calls chan struct{}
-}
-
-// limiter is one account's token bucket, plus a time before which the
-// platform asked not to be called at all.
-type limiter struct {
-	mu      sync.Mutex
-	bucket  *rate.Limiter
-	blocked time.Time
 }
 
 func (ap *Applier) defaults() {
@@ -226,6 +214,48 @@ type job struct {
 	op string
 }
 
+// run is one Apply (or Sync) on its way: what it executes, what it has
+// learnt so far, and what bounds it. Apply reads as its steps, one method
+// each: load, lookups, intents, calls, results.
+type run struct {
+	ap *Applier
+	// id marks this run's intents in state (Applier.RunID or random).
+	id string
+	// deadline is when the time budget ends; zero: no budget.
+	deadline time.Time
+	records  map[string]*state.Record
+	jobs     []*job
+	res      *Result
+
+	// ctx is the caller's context, for the store.
+	ctx context.Context
+	// callCtx is what platform calls run under; cancel ends them, as a
+	// crash would (a hook's error).
+	callCtx context.Context
+	cancel  context.CancelFunc
+	// slots holds one token per platform call in flight.
+	slots chan struct{}
+}
+
+// start begins a run: the Applier's defaults, the time budget, the run's
+// marker and its call slots.
+func (ap *Applier) start(ctx context.Context) *run {
+	ap.defaults()
+	r := &run{ap: ap, id: ap.RunID, ctx: ctx, records: map[string]*state.Record{}, res: &Result{},
+		slots: make(chan struct{}, ap.Concurrency)}
+	if r.id == "" {
+		r.id = randomKey()
+	}
+	if ap.MaxDuration > 0 {
+		r.deadline = ap.Now().Add(ap.MaxDuration)
+	}
+	r.callCtx, r.cancel = context.WithCancel(ctx)
+	return r
+}
+
+// end releases what the run holds.
+func (r *run) end() { r.cancel() }
+
 // Apply executes the acting actions of p:
 //
 //  0. Look-ups: an attempt an earlier run left publishing (its outcome
@@ -249,49 +279,56 @@ type job struct {
 // (state could not be written); what happened to each action is in the
 // Result, also when the error is not nil.
 func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
-	ap.defaults()
-	start := ap.Now()
-	var deadline time.Time
-	if ap.MaxDuration > 0 {
-		deadline = start.Add(ap.MaxDuration)
-	}
-
-	res := &Result{}
-	var jobs []*job
+	r := ap.start(ctx)
+	defer r.end()
 	for _, a := range p.Actions {
-		if !a.Kind.Acts() {
-			continue
+		if a.Kind.Acts() {
+			r.jobs = append(r.jobs, &job{Action: a})
 		}
-		jobs = append(jobs, &job{Action: a})
 	}
-	if len(jobs) == 0 {
-		return res, nil
+	if len(r.jobs) == 0 {
+		return r.res, nil
 	}
 	if ap.DryRun {
-		for _, j := range jobs {
-			res.Items = append(res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: "would " + string(j.Kind)})
+		for _, j := range r.jobs {
+			r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: "would " + string(j.Kind)})
 		}
-		return res, nil
+		return r.res, nil
 	}
+	if err := r.load(); err != nil {
+		return r.res, err
+	}
+	if err := r.lookups(); err != nil {
+		return r.res, err
+	}
+	if err := r.intents(); err != nil {
+		return r.res, err
+	}
+	if err := r.calls(); err != nil {
+		return r.res, err
+	}
+	return r.res, r.results()
+}
 
-	// Load each job's record and payload.
-	records := map[string]*state.Record{}
-	for _, j := range jobs {
-		rec, err := ap.record(ctx, records, j.Post, j.File)
+// load reads each job's record (and a move's old one) and renders its
+// payload. A post that cannot be rendered fails its job, not the run.
+func (r *run) load() error {
+	for _, j := range r.jobs {
+		rec, err := r.record(j.Post, j.File)
 		if err != nil {
-			return res, err
+			return err
 		}
 		if j.Kind == Move {
-			old, err := ap.Store.Load(ctx, j.From)
+			old, err := r.ap.Store.Load(r.ctx, j.From)
 			if err != nil {
-				return res, fmt.Errorf("move %s: %w", j.From, err)
+				return fmt.Errorf("move %s: %w", j.From, err)
 			}
 			j.prev, j.hadPrev = old.Targets[j.Target], true
 		} else if ts, ok := rec.Targets[j.Target]; ok {
 			j.prev, j.hadPrev = ts, true
 		}
 		if j.Kind != Move && j.Kind != Delete {
-			pl, err := ap.Payload(ctx, j.Action)
+			pl, err := r.ap.Payload(r.ctx, j.Action)
 			if err != nil {
 				j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: "render: " + err.Error()}
 				continue
@@ -299,46 +336,45 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 			j.payload = pl
 		}
 	}
+	return nil
+}
 
-	ap.calls = make(chan struct{}, ap.Concurrency)
-	runID := ap.RunID
-	if runID == "" {
-		runID = randomKey()
-	}
-	callCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// 0. Look-ups. An attempt an earlier run left with an unknown outcome
-	// is looked up before anything is sent. Found: published. Surely not
-	// there: sent again with the same key, after an intent below. Cannot
-	// tell: unknown, for a person.
+// lookups asks the platforms about the attempts earlier runs left with an
+// unknown outcome, before anything is sent. Found: published. Surely not
+// there: sent again with the same key, after an intent. Cannot tell:
+// unknown, for a person.
+func (r *run) lookups() error {
 	var lookups []*job
-	for _, j := range jobs {
+	for _, j := range r.jobs {
 		if j.Kind == Resolve && j.result.Outcome == "" {
 			j.key = platforms.AttemptKey(j.prev.Attempt)
 			j.attempts, j.attemptAt = max(j.prev.Attempts, 1), j.prev.LastAttemptAt
 			lookups = append(lookups, j)
 		}
 	}
-	if err := ap.each(callCtx, cancel, lookups, func(j *job) { ap.lookup(callCtx, j, deadline) }); err != nil {
-		return res, err
-	}
+	return r.each(lookups, r.lookup)
+}
 
-	// 1. Intents.
-	now := ap.Now().UTC()
+// intents records every create, retry and re-send as publishing with this
+// run's marker, commits, and pushes with Push, before any platform is
+// called. After the push, an intent that a concurrent run's displaced is
+// skipped: that run owns the target. When the intents cannot be recorded,
+// nothing is sent: every job is deferred and the error returned.
+func (r *run) intents() error {
+	now := r.ap.Now().UTC()
 	var intents []*job
-	for _, j := range jobs {
+	for _, j := range r.jobs {
 		if j.payload == nil || !(j.Kind == Create || j.Kind == Retry || j.resend) {
 			continue
 		}
 		if !j.resend {
-			j.key = platforms.AttemptKey(ap.NewKey())
+			j.key = platforms.AttemptKey(r.ap.NewKey())
 		}
 		ts := j.prev
 		ts.Status = state.StatusPublishing
 		ts.Attempt = string(j.key)
 		ts.Attempts++
-		ts.Run = runID
+		ts.Run = r.id
 		j.attempts, j.attemptAt = ts.Attempts, now
 		ts.Hash = j.payload.Hash
 		ts.LastAttemptAt, ts.UpdatedAt = now, now
@@ -346,100 +382,106 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		ts.LastError = nil
 		// Which provider this attempt reaches is not known yet.
 		ts.Provider = ""
-		rec := records[j.Post]
+		rec := r.records[j.Post]
 		rec.File = j.File
 		setTarget(rec, j.Target, ts)
 		intents = append(intents, j)
 	}
-	if len(intents) > 0 {
-		// Records only: files a platform wrote into the repository (a
-		// feed) go with the results that describe them.
-		if err := ap.commit(ctx, records, intents, fmt.Sprintf("publishing %s", count(len(intents), "target")), true); err != nil {
-			return ap.abandon(res, jobs, err)
+	if len(intents) == 0 {
+		return nil
+	}
+	// Records only: files a platform wrote into the repository (a feed)
+	// go with the results that describe them.
+	if err := r.commit(intents, fmt.Sprintf("publishing %s", count(len(intents), "target")), true); err != nil {
+		return r.abandon(err)
+	}
+	if err := r.ap.hook(StepAfterIntentCommit, nil); err != nil {
+		return err
+	}
+	if !r.ap.Push {
+		return nil
+	}
+	if err := r.ap.Store.Push(r.ctx); err != nil {
+		return r.abandon(fmt.Errorf("push intents: %w", err))
+	}
+	if err := r.ap.hook(StepAfterIntentPush, nil); err != nil {
+		return err
+	}
+	// The push may have merged a concurrent run's records: keep only the
+	// intents that are still this run's.
+	for _, j := range intents {
+		rec, err := r.ap.Store.Load(r.ctx, j.Post)
+		if err != nil {
+			return fmt.Errorf("reload %s after push: %w", j.Post, err)
 		}
-		if err := ap.hook(StepAfterIntentCommit, nil); err != nil {
-			return res, err
-		}
-		if ap.Push {
-			if err := ap.Store.Push(ctx); err != nil {
-				return ap.abandon(res, jobs, fmt.Errorf("push intents: %w", err))
-			}
-			if err := ap.hook(StepAfterIntentPush, nil); err != nil {
-				return res, err
-			}
-			// The push may have merged a concurrent run's records: keep
-			// only the intents that are still this run's.
-			for _, j := range intents {
-				rec, err := ap.Store.Load(ctx, j.Post)
-				if err != nil {
-					return res, fmt.Errorf("reload %s after push: %w", j.Post, err)
-				}
-				records[j.Post] = rec
-				if ts := rec.Targets[j.Target]; ts.Attempt != string(j.key) || ts.Run != runID {
-					j.result = Item{Action: j.Action, Outcome: OutSkipped,
-						Detail: fmt.Sprintf("a concurrent run recorded its own attempt (%s, status %s) first: it owns this target", ts.Attempt, ts.Status)}
-					j.payload, j.ts = nil, nil
-				}
-			}
+		r.records[j.Post] = rec
+		if ts := rec.Targets[j.Target]; ts.Attempt != string(j.key) || ts.Run != r.id {
+			j.result = Item{Action: j.Action, Outcome: OutSkipped,
+				Detail: fmt.Sprintf("a concurrent run recorded its own attempt (%s, status %s) first: it owns this target", ts.Attempt, ts.Status)}
+			j.payload, j.ts = nil, nil
 		}
 	}
+	return nil
+}
 
-	// 2. Calls. Each account's jobs start in plan order, at most
-	// Concurrency at a time; a job waiting for its account's rate limit
-	// holds no call slot, so a long queue on one account never idles the
-	// others.
+// calls makes the platform calls. Each account's jobs start in plan
+// order, at most Concurrency at a time; a job waiting for its account's
+// rate limit holds no call slot, so a long queue on one account never
+// idles the others.
+func (r *run) calls() error {
 	var calls []*job
-	for _, j := range jobs {
+	for _, j := range r.jobs {
 		if j.result.Outcome == "" || j.resend && j.payload != nil {
 			calls = append(calls, j)
 		}
 	}
-	if err := ap.each(callCtx, cancel, calls, func(j *job) { ap.run(callCtx, j, deadline) }); err != nil {
-		return res, err
-	}
+	return r.each(calls, r.act)
+}
 
-	// 3. Results.
-	now = ap.Now().UTC()
+// results records every job's outcome, commits it with the files adapters
+// staged, and pushes with Push.
+func (r *run) results() error {
+	now := r.ap.Now().UTC()
 	var changed []*job
-	for _, j := range jobs {
-		res.Items = append(res.Items, j.result)
+	for _, j := range r.jobs {
+		r.res.Items = append(r.res.Items, j.result)
 		if j.ts == nil {
 			continue
 		}
 		ts := *j.ts
 		ts.UpdatedAt = now
 		if j.Kind == Move {
-			moveTarget(records, j, ts)
+			moveTarget(r.records, j, ts)
 		} else {
-			setTarget(records[j.Post], j.Target, ts)
+			setTarget(r.records[j.Post], j.Target, ts)
 		}
 		changed = append(changed, j)
 	}
-	for _, j := range jobs {
-		ap.observe(j)
+	for _, j := range r.jobs {
+		r.ap.observe(j)
 	}
-	for _, it := range res.Items {
-		ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
+	for _, it := range r.res.Items {
+		r.ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
 			"outcome", string(it.Outcome), "detail", it.Detail)
 	}
 	if len(changed) == 0 {
-		return res, nil
+		return nil
 	}
-	if err := ap.hook(StepBeforeResultCommit, nil); err != nil {
-		return res, err
+	if err := r.ap.hook(StepBeforeResultCommit, nil); err != nil {
+		return err
 	}
-	if err := ap.commit(ctx, records, changed, summarize(res), false); err != nil {
-		return res, err
+	if err := r.commit(changed, summarize(r.res), false); err != nil {
+		return err
 	}
-	if err := ap.hook(StepBeforeResultPush, nil); err != nil {
-		return res, err
+	if err := r.ap.hook(StepBeforeResultPush, nil); err != nil {
+		return err
 	}
-	if ap.Push {
-		if err := ap.Store.Push(ctx); err != nil {
-			return res, fmt.Errorf("push results: %w", err)
+	if r.ap.Push {
+		if err := r.ap.Store.Push(r.ctx); err != nil {
+			return fmt.Errorf("push results: %w", err)
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // randomKey is 16 random bytes in hex.
@@ -449,71 +491,34 @@ func randomKey() string {
 	return hex.EncodeToString(b)
 }
 
-// each runs fn for every job, concurrently per account and in plan order
-// within one, reaching the StepAfterCall hook after each; a hook error
-// cancels the rest, as a crash would, and is returned.
-func (ap *Applier) each(ctx context.Context, cancel context.CancelFunc, jobs []*job, fn func(*job)) error {
-	var hookErr error
-	var hookOnce sync.Once
-	var targets []string
-	byTarget := map[string][]*job{}
-	for _, j := range jobs {
-		if _, ok := byTarget[j.Target]; !ok {
-			targets = append(targets, j.Target)
-		}
-		byTarget[j.Target] = append(byTarget[j.Target], j)
-	}
-	var wg sync.WaitGroup
-	for _, target := range targets {
-		wg.Go(func() {
-			var account sync.WaitGroup
-			sem := make(chan struct{}, ap.Concurrency)
-			for _, j := range byTarget[target] {
-				if ctx.Err() != nil {
-					break
-				}
-				sem <- struct{}{}
-				account.Go(func() {
-					defer func() { <-sem }()
-					fn(j)
-					if err := ap.hook(StepAfterCall, &j.Action); err != nil {
-						hookOnce.Do(func() { hookErr = err; cancel() })
-					}
-				})
-			}
-			account.Wait()
-		})
-	}
-	wg.Wait()
-	return hookErr
-}
-
 // abandon ends a run that could not record its intents: nothing was sent,
 // so every action is deferred to the next run.
-func (ap *Applier) abandon(res *Result, jobs []*job, err error) (*Result, error) {
-	for _, j := range jobs {
+func (r *run) abandon(err error) error {
+	for _, j := range r.jobs {
 		it := j.result
 		if it.Outcome == "" {
 			it = Item{Action: j.Action, Outcome: OutDeferred, Detail: "state could not be recorded, so nothing was sent: " + err.Error()}
 		}
-		res.Items = append(res.Items, it)
+		r.res.Items = append(r.res.Items, it)
 	}
-	return res, err
+	return err
 }
 
-func (ap *Applier) record(ctx context.Context, records map[string]*state.Record, id, file string) (*state.Record, error) {
-	if r, ok := records[id]; ok {
-		return r, nil
+// record returns the record of post id, loaded once per run; a post
+// with no record yet gets an empty one.
+func (r *run) record(id, file string) (*state.Record, error) {
+	if rec, ok := r.records[id]; ok {
+		return rec, nil
 	}
-	r, err := ap.Store.Load(ctx, id)
+	rec, err := r.ap.Store.Load(r.ctx, id)
 	switch {
 	case errors.Is(err, state.ErrNotFound):
-		r = &state.Record{Post: id, File: file}
+		rec = &state.Record{Post: id, File: file}
 	case err != nil:
 		return nil, fmt.Errorf("load state of %s: %w", id, err)
 	}
-	records[id] = r
-	return r, nil
+	r.records[id] = rec
+	return rec, nil
 }
 
 func setTarget(r *state.Record, name string, ts state.TargetState) {
@@ -535,7 +540,7 @@ func moveTarget(records map[string]*state.Record, j *job, ts state.TargetState) 
 
 // commit stages the records the jobs touch and commits them, with the
 // files adapters staged in the store unless recordsOnly.
-func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record, jobs []*job, summary string, recordsOnly bool) error {
+func (r *run) commit(jobs []*job, summary string, recordsOnly bool) error {
 	seen := map[string]bool{}
 	var put []*state.Record
 	for _, j := range jobs {
@@ -548,51 +553,51 @@ func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record,
 				continue
 			}
 			seen[id] = true
-			if r, ok := records[id]; ok {
-				put = append(put, r)
+			if rec, ok := r.records[id]; ok {
+				put = append(put, rec)
 			}
 		}
 	}
 	sort.Slice(put, func(i, k int) bool { return put[i].Post < put[k].Post })
-	if err := ap.Store.Put(put...); err != nil {
+	if err := r.ap.Store.Put(put...); err != nil {
 		return err
 	}
-	_, err := ap.Store.Commit(ctx, state.CommitInfo{Summary: summary, Time: ap.Now(), RecordsOnly: recordsOnly})
+	_, err := r.ap.Store.Commit(r.ctx, state.CommitInfo{Summary: summary, Time: r.ap.Now(), RecordsOnly: recordsOnly})
 	if errors.Is(err, state.ErrNoChanges) {
 		return nil
 	}
 	return err
 }
 
-// run performs one job's platform calls and sets its result and state.
-func (ap *Applier) run(ctx context.Context, j *job, deadline time.Time) {
+// act performs one job's platform calls and sets its result and state.
+func (r *run) act(j *job) {
 	if j.Kind == Move {
 		ts := j.prev
 		j.ts = &ts
 		j.result = Item{Action: j.Action, Outcome: OutMoved, Detail: "state moved from " + j.From, URL: first(ts.URLs)}
 		return
 	}
-	providers, err := ap.Providers(j.Target)
+	providers, err := r.ap.Providers(j.Target)
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
 		}
-		j.fail(ap, state.KindConfig, err, time.Time{})
+		j.fail(r.ap, state.KindConfig, err, time.Time{})
 		return
 	}
 	switch j.Kind {
 	case Create, Retry:
-		ap.publish(ctx, j, providers, deadline)
+		r.publish(j, providers)
 	case Resolve:
 		// Only an attempt found not to have landed reaches here.
-		ap.publish(ctx, j, providers, deadline)
+		r.publish(j, providers)
 		if j.result.Outcome == OutPublished {
 			j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
 		}
 	case Update:
-		ap.update(ctx, j, providers, deadline)
+		r.update(j, providers)
 	case Delete:
-		ap.delete(ctx, j, providers, deadline)
+		r.delete(j, providers)
 	}
 }
 
@@ -607,7 +612,10 @@ func (j *job) provider(providers []platforms.Publisher) platforms.Publisher {
 	return providers[0]
 }
 
-func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+// publish sends a create, a retry or a re-send, failing over to the next
+// provider only when the failure proves nothing was posted.
+func (r *run) publish(j *job, providers []platforms.Publisher) {
+	ap := r.ap
 	for i, pub := range providers {
 		payload, err := platforms.Prepare(pub, j.payload)
 		if err != nil {
@@ -615,7 +623,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 			return
 		}
 		var rc *platforms.Receipt
-		err = ap.call(ctx, j, pub, deadline, func() error {
+		err = r.call(j, pub, func(ctx context.Context) error {
 			var err error
 			rc, err = pub.Publish(ctx, payload, j.key)
 			return err
@@ -662,7 +670,9 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 	}
 }
 
-func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
+// lookup asks the platform about an attempt whose outcome is unknown.
+func (r *run) lookup(j *job) {
+	ap := r.ap
 	providers, err := ap.Providers(j.Target)
 	if err != nil || len(providers) == 0 {
 		if err == nil {
@@ -685,7 +695,7 @@ func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
 			return
 		}
 		var rc *platforms.Receipt
-		err := ap.call(ctx, j, pub, deadline, func() error {
+		err := r.call(j, pub, func(ctx context.Context) error {
 			var err error
 			rc, err = finder.Find(ctx, j.payload, platforms.Attempt{Key: j.key, Began: j.prev.LastAttemptAt})
 			return err
@@ -707,7 +717,9 @@ func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
 	j.resend = true
 }
 
-func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+// update edits a published post through the provider that published it.
+func (r *run) update(j *job, providers []platforms.Publisher) {
+	ap := r.ap
 	pub := j.provider(providers)
 	up, ok := pub.(platforms.Updater)
 	if !ok {
@@ -720,7 +732,7 @@ func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Pub
 		return
 	}
 	var rc *platforms.Receipt
-	err = ap.call(ctx, j, pub, deadline, func() error {
+	err = r.call(j, pub, func(ctx context.Context) error {
 		var err error
 		rc, err = up.Update(ctx, receipt(j.prev), payload)
 		return err
@@ -734,14 +746,17 @@ func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Pub
 	j.published(ap, pub, rc, OutUpdated, "")
 }
 
-func (ap *Applier) delete(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+// delete removes a published post through the provider that published
+// it; a post already gone counts as deleted.
+func (r *run) delete(j *job, providers []platforms.Publisher) {
+	ap := r.ap
 	pub := j.provider(providers)
 	del, ok := pub.(platforms.Deleter)
 	if !ok {
 		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot delete a post"}
 		return
 	}
-	err := ap.call(ctx, j, pub, deadline, func() error { return del.Delete(ctx, receipt(j.prev)) })
+	err := r.call(j, pub, func(ctx context.Context) error { return del.Delete(ctx, receipt(j.prev)) })
 	if err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
 		if !j.deferred(ap, err) {
 			j.keepWithError(ap, kindOf(err), err)
@@ -752,135 +767,6 @@ func (ap *Applier) delete(ctx context.Context, j *job, providers []platforms.Pub
 	ts.Status, ts.LastError = state.StatusDeleted, nil
 	j.ts = &ts
 	j.result = Item{Action: j.Action, Outcome: OutDeleted, URL: first(ts.URLs)}
-}
-
-// errDeferred marks a call not made because its wait would outlast the
-// run's budget.
-type errDeferred struct {
-	until time.Time
-	why   string
-}
-
-func (e *errDeferred) Error() string { return e.why }
-
-// call makes one platform call under the account's rate limit, retrying
-// retryable failures that surely posted nothing, with backoff and jitter,
-// as long as the wait fits the run's budget.
-func (ap *Applier) call(ctx context.Context, j *job, pub platforms.Publisher, deadline time.Time, do func() error) error {
-	lim := ap.limiter(j.Target)
-	for attempt := 1; ; attempt++ {
-		if ap.stopped() {
-			return ap.stopping()
-		}
-		if err := ap.wait(ctx, j, lim, deadline); err != nil {
-			return err
-		}
-		select {
-		case ap.calls <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if ap.stopped() {
-			<-ap.calls
-			return ap.stopping()
-		}
-		began := ap.Now()
-		err := do()
-		<-ap.calls
-		ap.Metrics.ObserveCall(j.Platform, j.Target, j.operation(), callOutcome(err), ap.Now().Sub(began))
-		if rr, ok := pub.(platforms.RateLimitReporter); ok {
-			// The platform said, in its headers, that nothing is left
-			// until its reset: wait for it instead of meeting a 429.
-			if remaining, reset, ok := rr.RateLimit(); ok && remaining <= 0 && reset.After(ap.Now()) {
-				lim.block(reset)
-			}
-		}
-		if err == nil {
-			return nil
-		}
-		var ae *platforms.APIError
-		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			lim.block(ap.Now().Add(ae.RetryAfter))
-		}
-		if !platforms.IsRetryable(err) || platforms.OutcomeOf(err) != platforms.NotCreated || attempt > ap.Retries {
-			return err
-		}
-		wait := ap.backoff(attempt)
-		if ae != nil && ae.RetryAfter > wait {
-			wait = ae.RetryAfter
-		}
-		if !deadline.IsZero() && ap.Now().Add(wait).After(deadline) {
-			return &errDeferred{until: ap.Now().Add(wait), why: fmt.Sprintf("%s; waiting %s would outlast the run's time budget", err, human(wait))}
-		}
-		ap.Logger.Info("retrying", "post_id", j.Post, "target", j.Target, "attempt", attempt+1, "wait", wait.String(), "error", err.Error())
-		ap.Metrics.ObserveRetry(j.Platform, j.Target)
-		if err := ap.stoppableSleep(ctx, wait); err != nil {
-			return err
-		}
-	}
-}
-
-func (ap *Applier) limiter(target string) *limiter {
-	if l, ok := ap.limiters.Load(target); ok {
-		return l.(*limiter)
-	}
-	r, burst := ap.Limit(target)
-	l, _ := ap.limiters.LoadOrStore(target, &limiter{bucket: rate.NewLimiter(r, burst)})
-	return l.(*limiter)
-}
-
-func (l *limiter) block(until time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if until.After(l.blocked) {
-		l.blocked = until
-	}
-}
-
-// wait takes a token from the account's bucket, after any time the
-// platform asked for, unless that would outlast the deadline.
-func (ap *Applier) wait(ctx context.Context, j *job, l *limiter, deadline time.Time) error {
-	now := ap.Now()
-	l.mu.Lock()
-	blocked := l.blocked
-	l.mu.Unlock()
-	if blocked.After(now) {
-		if !deadline.IsZero() && blocked.After(deadline) {
-			return &errDeferred{until: blocked, why: "rate-limited by the platform until " + blocked.UTC().Format(time.RFC3339) + ", after the run's time budget"}
-		}
-		ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, blocked.Sub(now))
-		if err := ap.stoppableSleep(ctx, blocked.Sub(now)); err != nil {
-			return err
-		}
-	}
-	r := l.bucket.ReserveN(ap.Now(), 1)
-	if !r.OK() {
-		return errors.New("rate limit allows no request")
-	}
-	d := r.DelayFrom(ap.Now())
-	if d <= 0 {
-		return nil
-	}
-	if !deadline.IsZero() && ap.Now().Add(d).After(deadline) {
-		r.CancelAt(ap.Now())
-		return &errDeferred{until: ap.Now().Add(d), why: "the account's rate limit leaves no room before the run's time budget ends"}
-	}
-	ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, d)
-	if err := ap.stoppableSleep(ctx, d); err != nil {
-		r.CancelAt(ap.Now())
-		return err
-	}
-	return nil
-}
-
-// backoff is the wait before retry number attempt: exponential with full
-// jitter between half and all of it.
-func (ap *Applier) backoff(attempt int) time.Duration {
-	d := float64(ap.BaseBackoff) * math.Pow(2, float64(attempt-1))
-	if d > float64(ap.MaxBackoff) {
-		d = float64(ap.MaxBackoff)
-	}
-	return time.Duration(d/2 + mrand.Float64()*d/2)
 }
 
 // CredentialRetry is how long a target whose account's credentials were
@@ -1047,47 +933,6 @@ func summarize(r *Result) string {
 		return "record results"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// stopping is the deferral of a call not started because Stop closed:
-// the next run may send it at once.
-func (ap *Applier) stopping() error {
-	return &errDeferred{until: ap.Now(), why: "herald was shutting down"}
-}
-
-// stopped reports whether Stop has closed.
-func (ap *Applier) stopped() bool {
-	if ap.Stop == nil {
-		return false
-	}
-	select {
-	case <-ap.Stop:
-		return true
-	default:
-		return false
-	}
-}
-
-// stoppableSleep waits like Sleep, but a wait cut short by Stop is a
-// deferral: the call it was waiting for is not made.
-func (ap *Applier) stoppableSleep(ctx context.Context, d time.Duration) error {
-	if ap.Stop == nil {
-		return ap.Sleep(ctx, d)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-ap.Stop:
-			cancel()
-		case <-sctx.Done():
-		}
-	}()
-	err := ap.Sleep(sctx, d)
-	if err != nil && ctx.Err() == nil && ap.stopped() {
-		return ap.stopping()
-	}
-	return err
 }
 
 // operation names a job's platform call for the latency histogram.
