@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -209,6 +211,12 @@ type job struct {
 	// resend marks an attempt found not to have landed: it is sent again
 	// under its own key, after an intent like any other.
 	resend bool
+	// resume holds the parts of a thread that exist when the rest is
+	// surely not posted (found by a look-up, or recorded when a publish
+	// was cut short): resumeBy, the adapter that holds them, posts the
+	// rest under the same key, after an intent like any other.
+	resume   *platforms.Receipt
+	resumeBy platforms.Publisher
 	// op names the job's calls in metrics when no plan kind does (sync's
 	// reads of metrics).
 	op string
@@ -260,12 +268,15 @@ func (r *run) end() { r.cancel() }
 //
 //  0. Look-ups: an attempt an earlier run left publishing (its outcome
 //     unknown) is looked up first: found, it is published; surely not
-//     there, it is sent again under its own key, through step 1; cannot
-//     tell, it is unknown and waits for a person.
-//  1. Intent: every create, retry and re-send is recorded as publishing
-//     (a fresh attempt key for creates and retries) with this run's
-//     marker, committed, and pushed with Push, before any platform is
-//     called. After the push, an intent that a concurrent run's intent
+//     there, it is sent again under its own key, through step 1; found
+//     in part (parts 1..k of a thread, surely none of the rest), the
+//     rest is posted through step 1 (a resume); cannot tell, it is
+//     unknown and waits for a person. A retry of a thread cut short
+//     resumes it too.
+//  1. Intent: every create, retry, re-send and resume is recorded as
+//     publishing (a fresh attempt key for creates and retries; a resume
+//     keeps the parts that exist) with this run's marker, committed, and
+//     pushed with Push, before any platform is called. After the push, an intent that a concurrent run's intent
 //     displaced is skipped: the other run owns it.
 //  2. Calls: concurrently, rate-limited per account, with backoff for
 //     retryable failures and failover across providers only when the
@@ -343,16 +354,46 @@ func (r *run) load() error {
 // unknown outcome, before anything is sent. Found: published. Surely not
 // there: sent again with the same key, after an intent. Cannot tell:
 // unknown, for a person.
+//
+// A retry of a thread whose first parts a cut-short publish recorded
+// needs no look-up: the parts that exist are in state, and the rest is
+// surely not posted, so it resumes.
 func (r *run) lookups() error {
 	var lookups []*job
 	for _, j := range r.jobs {
-		if j.Kind == Resolve && j.result.Outcome == "" {
+		if j.result.Outcome != "" {
+			continue
+		}
+		switch {
+		case j.Kind == Resolve:
 			j.key = platforms.AttemptKey(j.prev.Attempt)
 			j.attempts, j.attemptAt = max(j.prev.Attempts, 1), j.prev.LastAttemptAt
 			lookups = append(lookups, j)
+		case j.Kind == Retry && len(j.prev.IDs) > 0 && j.payload != nil:
+			r.resumeRetry(j)
 		}
 	}
 	return r.each(lookups, r.lookup)
+}
+
+// resumeRetry makes a retry of a thread cut short resume it: the parts
+// that state records exist, the rest surely does not.
+func (r *run) resumeRetry(j *job) {
+	j.key = platforms.AttemptKey(j.prev.Attempt)
+	providers, err := r.ap.Providers(j.Target)
+	if err != nil || len(providers) == 0 {
+		if err == nil {
+			err = errors.New("no provider")
+		}
+		j.fail(r.ap, state.KindConfig, err, time.Time{})
+		return
+	}
+	pub := j.provider(providers)
+	if _, ok := pub.(platforms.Resumer); !ok || pub.Name() != j.prev.Provider {
+		j.unknownThread(r.ap, pub, receipt(j.prev), len(j.payload.Parts), j.prev.Provider+", which holds them, cannot post the rest of the thread")
+		return
+	}
+	j.resume, j.resumeBy = receipt(j.prev), pub
 }
 
 // intents records every create, retry and re-send as publishing with this
@@ -364,10 +405,10 @@ func (r *run) intents() error {
 	now := r.ap.Now().UTC()
 	var intents []*job
 	for _, j := range r.jobs {
-		if j.payload == nil || !(j.Kind == Create || j.Kind == Retry || j.resend) {
+		if j.payload == nil || j.result.Outcome != "" || !(j.Kind == Create || j.Kind == Retry || j.resend || j.resume != nil) {
 			continue
 		}
-		if !j.resend {
+		if !j.resend && j.resume == nil {
 			j.key = platforms.AttemptKey(r.ap.NewKey())
 		}
 		ts := j.prev
@@ -382,6 +423,17 @@ func (r *run) intents() error {
 		ts.LastError = nil
 		// Which provider this attempt reaches is not known yet.
 		ts.Provider = ""
+		if j.resume != nil {
+			// The parts that exist stay recorded with the provider that
+			// holds them, and so does when the attempt began: a crash
+			// during the resume is settled by a look-up, which must
+			// reach back to part 1.
+			ts.IDs, ts.URLs = j.resume.IDs, j.resume.URLs
+			ts.Provider = j.resumeBy.Name()
+			ts.Hash = j.resumedHash()
+			j.attemptAt = j.prev.LastAttemptAt
+			ts.LastAttemptAt = j.prev.LastAttemptAt
+		}
 		rec := r.records[j.Post]
 		rec.File = j.File
 		setTarget(rec, j.Target, ts)
@@ -585,18 +637,20 @@ func (r *run) act(j *job) {
 		j.fail(r.ap, state.KindConfig, err, time.Time{})
 		return
 	}
-	switch j.Kind {
-	case Create, Retry:
+	switch {
+	case j.resume != nil:
+		r.resumeThread(j)
+	case j.Kind == Create || j.Kind == Retry:
 		r.publish(j, providers)
-	case Resolve:
+	case j.Kind == Resolve:
 		// Only an attempt found not to have landed reaches here.
 		r.publish(j, providers)
 		if j.result.Outcome == OutPublished {
 			j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
 		}
-	case Update:
+	case j.Kind == Update:
 		r.update(j, providers)
-	case Delete:
+	case j.Kind == Delete:
 		r.delete(j, providers)
 	}
 }
@@ -626,6 +680,11 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 		err = r.call(j, pub, func(ctx context.Context) error {
 			var err error
 			rc, err = pub.Publish(ctx, payload, j.key)
+			if err != nil && rc != nil && len(rc.IDs) > 0 {
+				// Part of a thread is out: publishing again would
+				// post it twice.
+				return final(err)
+			}
 			return err
 		})
 		if err == nil {
@@ -637,15 +696,7 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 		}
 		switch outcome := platforms.OutcomeOf(err); {
 		case rc != nil && len(rc.IDs) > 0:
-			// Part of a thread is out: posting again would duplicate it.
-			ts := j.prev
-			ts.Status = state.StatusUnknown
-			j.stamp(&ts)
-			ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
-			ts.LastError = &state.Error{Message: fmt.Sprintf("%d of %d parts published, then: %s", len(rc.IDs), len(payload.Parts), err), Kind: state.KindPartial}
-			ts.Hash = j.payload.Hash
-			j.ts = &ts
-			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: ts.LastError.Message, URL: first(rc.URLs)}
+			j.cut(ap, pub, rc, len(payload.Parts), err)
 			return
 		case outcome == platforms.Created:
 			j.published(ap, pub, rc, OutPublished, "created, but the platform then failed: "+err.Error())
@@ -691,7 +742,7 @@ func (r *run) lookup(j *job) {
 	for _, pub := range asked {
 		finder, ok := pub.(platforms.Finder)
 		if !ok {
-			j.unknown(ap, pub.Name()+" cannot look up a post: check the platform, then run herald resolve")
+			j.unknown(ap, pub.Name()+" cannot look up a post, so whether the earlier attempt landed cannot be told: "+j.check())
 			return
 		}
 		var rc *platforms.Receipt
@@ -700,9 +751,23 @@ func (r *run) lookup(j *job) {
 			rc, err = finder.Find(ctx, j.payload, platforms.Attempt{Key: j.key, Began: j.prev.LastAttemptAt})
 			return err
 		})
+		var inc *platforms.IncompleteError
 		switch {
+		case err == nil && !extends(rc, j.prev.IDs):
+			j.unknown(ap, fmt.Sprintf("the look-up found a post (%s) that is not the one state records (%s): %s",
+				strings.Join(ids(rc), ", "), strings.Join(j.prev.IDs, ", "), j.check()))
+			return
 		case err == nil:
 			j.published(ap, pub, rc, OutPublished, "found the earlier attempt on "+j.Platform)
+			return
+		case errors.As(err, &inc) && rc != nil:
+			r.found(j, pub, rc, inc)
+			return
+		case errors.Is(err, platforms.ErrNotFound) && len(j.prev.IDs) > 0:
+			// State records parts that the platform no longer shows:
+			// sending the thread again could post them twice.
+			j.unknown(ap, fmt.Sprintf("state records parts 1 to %d (%s) as posted, but %s finds none of them (deleted?): %s",
+				len(j.prev.IDs), strings.Join(j.prev.IDs, ", "), pub.Name(), j.check()))
 			return
 		case errors.Is(err, platforms.ErrNotFound):
 			continue
@@ -710,11 +775,86 @@ func (r *run) lookup(j *job) {
 			if j.deferred(ap, err) {
 				return
 			}
-			j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error())
+			j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error()+": "+j.check())
 			return
 		}
 	}
 	j.resend = true
+}
+
+// found settles a look-up that proved parts 1..k of the attempt's thread
+// exist and the rest surely does not: the rest is posted, under a new
+// intent, when the adapter can resume a thread and the attempt's run is
+// over; otherwise a person decides.
+//
+// The attempt's run is over when its marker is not this run's. That
+// suffices because runs on one repository do not overlap: the shipped
+// workflow runs in one concurrency group, and serve reconciles in a
+// single loop. A run that is still publishing the thread elsewhere would
+// post the same parts, so herald must not be run twice at once on one
+// repository; the intent merge, which lets only one of two recovering
+// runs send, is the second line of defence, as for any re-send.
+func (r *run) found(j *job, pub platforms.Publisher, rc *platforms.Receipt, inc *platforms.IncompleteError) {
+	k, n := len(rc.IDs), len(j.payload.Parts)
+	_, canResume := pub.(platforms.Resumer)
+	switch {
+	case k == 0 || k != inc.Found || inc.Total != n || k >= n:
+		j.unknown(r.ap, fmt.Sprintf("the look-up found %d parts and says %d of %d exist, but the post has %d parts: %s",
+			k, inc.Found, inc.Total, n, j.check()))
+	case !extends(rc, j.prev.IDs):
+		j.unknown(r.ap, fmt.Sprintf("the look-up found parts %s, which are not those state records (%s): %s",
+			strings.Join(rc.IDs, ", "), strings.Join(j.prev.IDs, ", "), j.check()))
+	case !canResume:
+		j.unknownThread(r.ap, pub, rc, n, pub.Name()+" cannot post the rest of a thread")
+	case j.prev.Run == r.id:
+		j.unknownThread(r.ap, pub, rc, n, "the attempt is this run's own, so it may still be posting")
+	default:
+		j.resume, j.resumeBy = rc, pub
+	}
+}
+
+// resumeThread posts the rest of a thread whose first parts exist, as
+// replies to the last of them, and records every part.
+func (r *run) resumeThread(j *job) {
+	ap := r.ap
+	pub := j.resumeBy
+	rs := pub.(platforms.Resumer)
+	payload, err := platforms.Prepare(pub, j.payload)
+	if err != nil {
+		j.cut(ap, pub, j.resume, len(j.payload.Parts), &platforms.APIError{Platform: pub.Name(), Message: err.Error(), Outcome: platforms.NotCreated, Err: err})
+		return
+	}
+	k, n := len(j.resume.IDs), len(payload.Parts)
+	if k >= n {
+		// The post now has no more parts than exist (it was edited
+		// since): nothing is left to post.
+		j.published(ap, pub, j.resume, OutPublished, fmt.Sprintf("the %d parts posted already hold the whole post", k))
+		j.ts.Hash = j.resumedHash()
+		return
+	}
+	var rc *platforms.Receipt
+	err = r.call(j, pub, func(ctx context.Context) error {
+		var err error
+		rc, err = rs.Resume(ctx, j.resume, payload, j.key)
+		if err != nil && rc != nil && len(rc.IDs) > k {
+			return final(err)
+		}
+		return err
+	})
+	if rc == nil || len(rc.IDs) < k {
+		rc = j.resume
+	}
+	switch {
+	case err == nil && len(rc.IDs) >= n:
+		j.published(ap, pub, rc, OutPublished, fmt.Sprintf("parts 1 to %d of %d were posted by an earlier attempt; posted parts %d to %d as replies to part %d", k, n, k+1, n, k))
+		j.ts.Hash = j.resumedHash()
+	case err == nil:
+		err = fmt.Errorf("%s resumed the thread but returned %d of its %d parts", pub.Name(), len(rc.IDs), n)
+		j.cut(ap, pub, rc, n, &platforms.APIError{Platform: pub.Name(), Message: err.Error(), Outcome: platforms.Unknown, Err: err})
+	case j.deferred(ap, err):
+	default:
+		j.cut(ap, pub, rc, n, err)
+	}
 }
 
 // update edits a published post through the provider that published it.
@@ -806,6 +946,9 @@ func (j *job) deferred(ap *Applier, err error) bool {
 		ts.NextRetryAt = d.until.UTC()
 		ts.LastError = &state.Error{Message: "not sent: " + d.why, Kind: state.KindDeferred}
 		ts.Hash = j.payload.Hash
+		if j.resume != nil {
+			ts.Hash = j.resumedHash()
+		}
 		j.ts = &ts
 	}
 	j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: d.why + "; left for the next run"}
@@ -875,6 +1018,112 @@ func (j *job) unknown(ap *Applier, why string) {
 	ts.LastError = &state.Error{Message: why, Kind: state.KindUnknownOutcome}
 	j.ts = &ts
 	j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: why}
+}
+
+// check says what a person checks, and the command that records what
+// they found, for an attempt herald cannot settle.
+func (j *job) check() string {
+	what := "the attempt"
+	if j.key != "" {
+		what = "attempt " + string(j.key)
+	}
+	if !j.prev.LastAttemptAt.IsZero() {
+		what += ", made from " + j.prev.LastAttemptAt.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("check the account %s on %s for the post (%s), then run herald resolve %s %s --published URL if it is there, or --not-published if it is not",
+		j.Target, j.Platform, what, j.Post, j.Target)
+}
+
+// cut records a thread cut short: rc holds the parts that exist, k of n,
+// and err is what stopped part k+1. When err proves part k+1 was not
+// created, the next attempt posts the rest (failed, retried like any
+// failure), or a person does when the adapter cannot resume; when part
+// k+1 may exist, the next run looks the thread up.
+func (j *job) cut(ap *Applier, pub platforms.Publisher, rc *platforms.Receipt, n int, err error) {
+	k := len(rc.IDs)
+	if platforms.OutcomeOf(err) != platforms.NotCreated {
+		ts := j.prev
+		ts.Status = state.StatusPublishing
+		j.stamp(&ts)
+		ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+		ts.Hash = j.resumedHash()
+		msg := fmt.Sprintf("parts 1 to %d of %d were posted, then part %d may or may not have been (%s): the next run looks the thread up before anything else",
+			k, n, k+1, err)
+		ts.LastError = &state.Error{Message: msg, Kind: state.KindUnknownOutcome}
+		j.ts = &ts
+		j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: msg, URL: first(rc.URLs)}
+		return
+	}
+	if _, ok := pub.(platforms.Resumer); !ok {
+		j.unknownThread(ap, pub, rc, n, fmt.Sprintf("part %d failed (%s), and %s cannot post the rest of a thread", k+1, err, pub.Name()))
+		return
+	}
+	retryAt := ap.retryAt(err, j.prev.Attempts+1)
+	ts := j.prev
+	ts.Status = state.StatusFailed
+	j.stamp(&ts)
+	ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+	ts.Hash = j.resumedHash()
+	ts.NextRetryAt = retryAt
+	msg := fmt.Sprintf("parts 1 to %d of %d were posted, then part %d failed: %s; the next attempt posts parts %d to %d as replies to part %d",
+		k, n, k+1, err, k+1, n, k)
+	ts.LastError = &state.Error{Message: msg, Kind: state.KindPartial}
+	j.ts = &ts
+	if retryAt.IsZero() {
+		msg += " (not retried by itself: fix the cause, then edit the post)"
+	} else {
+		msg += " (retry after " + retryAt.Format(time.RFC3339) + ")"
+	}
+	j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: msg, URL: first(rc.URLs)}
+}
+
+// unknownThread records a thread found or left in part that herald cannot
+// finish by itself, and says how a person does.
+func (j *job) unknownThread(ap *Applier, pub platforms.Publisher, rc *platforms.Receipt, n int, why string) {
+	k := len(rc.IDs)
+	last := "part " + strconv.Itoa(k)
+	if k <= len(rc.URLs) && rc.URLs[k-1] != "" {
+		last += " (" + rc.URLs[k-1] + ")"
+	} else {
+		last += " (ID " + rc.IDs[k-1] + ")"
+	}
+	msg := fmt.Sprintf("parts 1 to %d of %d were posted (IDs %s) and none of the rest, but %s: post parts %d to %d by hand, each a reply to the one before, the first to %s, then run herald resolve %s %s --published URL-OF-PART-1 --id %s,...; or delete the posted parts and run herald resolve %s %s --not-published",
+		k, n, strings.Join(rc.IDs, ","), why, k+1, n, last, j.Post, j.Target, strings.Join(rc.IDs, ","), j.Post, j.Target)
+	ts := j.prev
+	ts.Status = state.StatusUnknown
+	j.stamp(&ts)
+	ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+	if j.payload != nil {
+		ts.Hash = j.resumedHash()
+	}
+	ts.LastError = &state.Error{Message: msg, Kind: state.KindPartial}
+	j.ts = &ts
+	j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: msg, URL: first(rc.URLs)}
+}
+
+// resumedHash is the content hash to record for a thread resumed with the
+// current payload: the one recorded with its first parts, which were
+// posted from it, so that a post edited since shows in the next plan as
+// an update (or drift) of those parts; the payload's when none was.
+func (j *job) resumedHash() string {
+	if j.prev.Hash != "" {
+		return j.prev.Hash
+	}
+	return j.payload.Hash
+}
+
+// extends reports whether rc's parts begin with the parts known, so that
+// a look-up never replaces what state records with another post.
+func extends(rc *platforms.Receipt, known []string) bool {
+	got := ids(rc)
+	return len(got) >= len(known) && slices.Equal(got[:len(known)], known)
+}
+
+func ids(rc *platforms.Receipt) []string {
+	if rc == nil {
+		return nil
+	}
+	return rc.IDs
 }
 
 // keepWithError records a failed update or delete: the published post is

@@ -53,6 +53,15 @@ func (r *run) each(jobs []*job, fn func(*job)) error {
 	return hookErr
 }
 
+// finalError is a failed call that must not be made again as it was:
+// part of a thread is out, so the same request could post it twice.
+type finalError struct{ error }
+
+// final marks err as a failure call must not retry.
+func final(err error) error { return &finalError{err} }
+
+func (e *finalError) Unwrap() error { return e.error }
+
 // errDeferred marks a call not made because its wait would outlast the
 // run's budget.
 type errDeferred struct {
@@ -104,6 +113,10 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 		var ae *platforms.APIError
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {
 			lim.block(ap.Now().Add(ae.RetryAfter))
+		}
+		var fe *finalError
+		if errors.As(err, &fe) {
+			return fe.error
 		}
 		if !platforms.IsRetryable(err) || platforms.OutcomeOf(err) != platforms.NotCreated || attempt > ap.Retries {
 			return err

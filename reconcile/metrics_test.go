@@ -206,7 +206,7 @@ func TestApplyStopFinishesCallsInFlight(t *testing.T) {
 	if diff := cmp.Diff([]string{"b/x:retry"}, kinds(res)); diff != "" {
 		t.Errorf("next run (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"hello", "world"}, g.live()); diff != "" {
+	if diff := cmp.Diff([]string{"hello", "world"}, g.texts()); diff != "" {
 		t.Errorf("posts (-want +got):\n%s", diff)
 	}
 }
