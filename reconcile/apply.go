@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -134,16 +135,23 @@ type Applier struct {
 	// Metrics, when set, receives each platform call's latency and
 	// outcome, retries, rate-limit waits and every action's outcome.
 	Metrics *telemetry.Metrics
-	// Stop, when set and closed, ends the run gently (a controller
-	// shutting down): no platform call starts after it, calls in flight
-	// finish, and the results are committed (and pushed) as usual. The
-	// actions not started are recorded as not sent and deferred to the
-	// next run, like those a time budget leaves. Unlike cancelling ctx,
-	// it never abandons a call whose outcome would then be unknown.
-	Stop <-chan struct{}
+	// Grace bounds a stopped run's wind-down (see Apply): calls in flight
+	// get Grace to finish, and each state write after the stop gets
+	// Grace again (default DefaultGrace).
+	Grace time.Duration
+	// Hurry, closed once the run is stopping (a second signal), cuts the
+	// calls in flight at once, so that the results are recorded sooner;
+	// their outcomes are then unknown and looked up by the next run.
+	Hurry <-chan struct{}
 
 	limiters sync.Map // target -> *limiter
 }
+
+// DefaultGrace is how long a stopped run's calls in flight may take to
+// finish, and then its commit and push of the results: long enough for a
+// platform call that was answering, short enough to fit a Kubernetes
+// pod's default 30 s of termination grace with the push.
+const DefaultGrace = 30 * time.Second
 
 func (ap *Applier) defaults() {
 	if ap.Now == nil {
@@ -169,6 +177,9 @@ func (ap *Applier) defaults() {
 	}
 	if ap.NewKey == nil {
 		ap.NewKey = randomKey
+	}
+	if ap.Grace <= 0 {
+		ap.Grace = DefaultGrace
 	}
 	if ap.Sleep == nil {
 		ap.Sleep = func(ctx context.Context, d time.Duration) error {
@@ -235,15 +246,23 @@ type run struct {
 	jobs     []*job
 	res      *Result
 
-	// ctx is the caller's context, for the store.
+	// ctx is the caller's context: done, the run stops.
 	ctx context.Context
-	// callCtx is what platform calls run under; cancel ends them, as a
-	// crash would (a hook's error).
+	// callCtx is what platform calls run under: not ended by the stop,
+	// but Grace after it, or at once by Hurry; cancel ends it as a crash
+	// would (a hook's error), and crashed says so.
 	callCtx context.Context
-	cancel  context.CancelFunc
+	cancel  context.CancelCauseFunc
+	crashed atomic.Bool
 	// slots holds one token per platform call in flight.
 	slots chan struct{}
 }
+
+// Why calls in flight were cut.
+var (
+	errGraceOver = errors.New("herald was stopping and the grace period for calls in flight ran out")
+	errHurried   = errors.New("herald was stopping and was told to hurry")
+)
 
 // start begins a run: the Applier's defaults, the time budget, the run's
 // marker and its call slots.
@@ -257,12 +276,54 @@ func (ap *Applier) start(ctx context.Context) *run {
 	if ap.MaxDuration > 0 {
 		r.deadline = ap.Now().Add(ap.MaxDuration)
 	}
-	r.callCtx, r.cancel = context.WithCancel(ctx)
+	r.callCtx, r.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
+	context.AfterFunc(ctx, func() {
+		t := time.NewTimer(ap.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			r.cancel(errGraceOver)
+		case <-ap.Hurry:
+			r.cancel(errHurried)
+		case <-r.callCtx.Done():
+		}
+	})
 	return r
 }
 
 // end releases what the run holds.
-func (r *run) end() { r.cancel() }
+func (r *run) end() { r.cancel(context.Canceled) }
+
+// stopped reports whether the run was told to stop: no call starts after
+// that.
+func (r *run) stopped() bool { return r.ctx.Err() != nil }
+
+// stopping is the deferral of a call not made because the run stopped:
+// the next run may make it at once.
+func (r *run) stopping() error {
+	return &errDeferred{until: r.ap.Now(), why: "herald was stopping"}
+}
+
+// cutShort reports whether a call that failed was cut by the stop (its
+// grace ran out, or Hurry closed), not failed by the platform.
+func (r *run) cutShort(err error) bool {
+	return err != nil && r.stopped() && !r.crashed.Load() && r.callCtx.Err() != nil
+}
+
+// storeCtx is the context of one read or write of state. It is not
+// ended by the stop, so that what the run did is recorded after an
+// interrupt, but once the run is stopping it ends Grace later, so that a
+// hung push cannot keep the process for ever.
+func (r *run) storeCtx() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.ctx))
+	stop := context.AfterFunc(r.ctx, func() {
+		t := time.AfterFunc(r.ap.Grace, func() {
+			cancel(fmt.Errorf("herald was stopping and the grace period of %s for recording the results ran out", r.ap.Grace))
+		})
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() { stop(); cancel(context.Canceled) }
+}
 
 // Apply executes the acting actions of p:
 //
@@ -289,6 +350,16 @@ func (r *run) end() { r.cancel() }
 // (Resolve) at the next run. The returned error is for the run itself
 // (state could not be written); what happened to each action is in the
 // Result, also when the error is not nil.
+//
+// Cancelling ctx stops the run gently (an interrupt, a controller
+// shutting down): no platform call starts after it, and waits for rate
+// limits and backoff end. Calls in flight get Grace to finish; those
+// still running then (or at once, when Hurry closes) are cancelled, and
+// their outcome is unknown, for the next run to look up. Every result is
+// then recorded as usual, on a context of its own bounded by Grace: the
+// actions not sent as deferred, to be sent at once by the next run. A
+// stopped run whose results were recorded returns no error; the caller
+// knows from ctx that it stopped.
 func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	r := ap.start(ctx)
 	defer r.end()
@@ -408,6 +479,12 @@ func (r *run) intents() error {
 		if j.payload == nil || j.result.Outcome != "" || !(j.Kind == Create || j.Kind == Retry || j.resend || j.resume != nil) {
 			continue
 		}
+		if r.stopped() {
+			// Nothing is recorded, so nothing is sent: the next run
+			// plans it again.
+			j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: "not sent: herald was stopping; left for the next run"}
+			continue
+		}
 		if !j.resend && j.resume == nil {
 			j.key = platforms.AttemptKey(r.ap.NewKey())
 		}
@@ -453,7 +530,7 @@ func (r *run) intents() error {
 	if !r.ap.Push {
 		return nil
 	}
-	if err := r.ap.Store.Push(r.ctx); err != nil {
+	if err := r.push(); err != nil {
 		return r.abandon(fmt.Errorf("push intents: %w", err))
 	}
 	if err := r.ap.hook(StepAfterIntentPush, nil); err != nil {
@@ -462,7 +539,7 @@ func (r *run) intents() error {
 	// The push may have merged a concurrent run's records: keep only the
 	// intents that are still this run's.
 	for _, j := range intents {
-		rec, err := r.ap.Store.Load(r.ctx, j.Post)
+		rec, err := r.reload(j.Post)
 		if err != nil {
 			return fmt.Errorf("reload %s after push: %w", j.Post, err)
 		}
@@ -529,11 +606,41 @@ func (r *run) results() error {
 		return err
 	}
 	if r.ap.Push {
-		if err := r.ap.Store.Push(r.ctx); err != nil {
+		if err := r.push(); err != nil {
 			return fmt.Errorf("push results: %w", err)
 		}
 	}
 	return nil
+}
+
+// push pushes the store's commits, on a context of its own (storeCtx).
+func (r *run) push() error {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.ap.Store.Push(ctx); err != nil {
+		return withCause(ctx, err)
+	}
+	return nil
+}
+
+// reload reads a record again, on a context of its own (storeCtx).
+func (r *run) reload(id string) (*state.Record, error) {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	rec, err := r.ap.Store.Load(ctx, id)
+	return rec, withCause(ctx, err)
+}
+
+// withCause adds to err why ctx ended, when it did: "context canceled"
+// alone does not say that a grace period ran out.
+func withCause(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) && cause != ctx.Err() {
+		return fmt.Errorf("%w (%v)", err, cause)
+	}
+	return err
 }
 
 // randomKey is 16 random bytes in hex.
@@ -614,11 +721,13 @@ func (r *run) commit(jobs []*job, summary string, recordsOnly bool) error {
 	if err := r.ap.Store.Put(put...); err != nil {
 		return err
 	}
-	_, err := r.ap.Store.Commit(r.ctx, state.CommitInfo{Summary: summary, Time: r.ap.Now(), RecordsOnly: recordsOnly})
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	_, err := r.ap.Store.Commit(ctx, state.CommitInfo{Summary: summary, Time: r.ap.Now(), RecordsOnly: recordsOnly})
 	if errors.Is(err, state.ErrNoChanges) {
 		return nil
 	}
-	return err
+	return withCause(ctx, err)
 }
 
 // act performs one job's platform calls and sets its result and state.
@@ -690,6 +799,9 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 		if err == nil {
 			j.published(ap, pub, rc, OutPublished, "")
 			return
+		}
+		if r.cutShort(err) && platforms.OutcomeOf(err) == platforms.NotCreated && (rc == nil || len(rc.IDs) == 0) {
+			err = r.stopping()
 		}
 		if j.deferred(ap, err) {
 			return
@@ -771,6 +883,11 @@ func (r *run) lookup(j *job) {
 			return
 		case errors.Is(err, platforms.ErrNotFound):
 			continue
+		case r.cutShort(err):
+			// The look-up was cut, not answered: the attempt stays
+			// publishing, and the next run asks again.
+			j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: "the look-up was cut short: " + context.Cause(r.callCtx).Error() + "; the next run looks it up again"}
+			return
 		default:
 			if j.deferred(ap, err) {
 				return
@@ -844,6 +961,9 @@ func (r *run) resumeThread(j *job) {
 	if rc == nil || len(rc.IDs) < k {
 		rc = j.resume
 	}
+	if r.cutShort(err) && platforms.OutcomeOf(err) == platforms.NotCreated && len(rc.IDs) == k {
+		err = r.stopping()
+	}
 	switch {
 	case err == nil && len(rc.IDs) >= n:
 		j.published(ap, pub, rc, OutPublished, fmt.Sprintf("parts 1 to %d of %d were posted by an earlier attempt; posted parts %d to %d as replies to part %d", k, n, k+1, n, k))
@@ -877,6 +997,11 @@ func (r *run) update(j *job, providers []platforms.Publisher) {
 		rc, err = up.Update(ctx, receipt(j.prev), payload)
 		return err
 	})
+	if r.cutShort(err) {
+		// Cut by the stop: the edit may or may not be made, and making
+		// it again is harmless.
+		err = r.stopping()
+	}
 	if err != nil {
 		if !j.deferred(ap, err) {
 			j.keepWithError(ap, kindOf(err), err)
@@ -897,6 +1022,10 @@ func (r *run) delete(j *job, providers []platforms.Publisher) {
 		return
 	}
 	err := r.call(j, pub, func(ctx context.Context) error { return del.Delete(ctx, receipt(j.prev)) })
+	if r.cutShort(err) {
+		// Cut by the stop: deleting again finds it gone at worst.
+		err = r.stopping()
+	}
 	if err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
 		if !j.deferred(ap, err) {
 			j.keepWithError(ap, kindOf(err), err)

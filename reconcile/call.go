@@ -34,7 +34,7 @@ func (r *run) each(jobs []*job, fn func(*job)) error {
 			var account sync.WaitGroup
 			sem := make(chan struct{}, r.ap.Concurrency)
 			for _, j := range byTarget[target] {
-				if r.callCtx.Err() != nil {
+				if r.crashed.Load() {
 					break
 				}
 				sem <- struct{}{}
@@ -42,7 +42,7 @@ func (r *run) each(jobs []*job, fn func(*job)) error {
 					defer func() { <-sem }()
 					fn(j)
 					if err := r.ap.hook(StepAfterCall, &j.Action); err != nil {
-						hookOnce.Do(func() { hookErr = err; r.cancel() })
+						hookOnce.Do(func() { hookErr = err; r.crashed.Store(true); r.cancel(err) })
 					}
 				})
 			}
@@ -90,6 +90,9 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 		select {
 		case r.slots <- struct{}{}:
 		case <-ctx.Done():
+			if r.stopped() && !r.crashed.Load() {
+				return r.stopping()
+			}
 			return ctx.Err()
 		}
 		if r.stopped() {
@@ -208,43 +211,14 @@ func (ap *Applier) backoff(attempt int) time.Duration {
 	return time.Duration(d/2 + mrand.Float64()*d/2)
 }
 
-// stopping is the deferral of a call not started because Stop closed:
-// the next run may send it at once.
-func (r *run) stopping() error {
-	return &errDeferred{until: r.ap.Now(), why: "herald was shutting down"}
-}
-
-// stopped reports whether Stop has closed.
-func (r *run) stopped() bool {
-	if r.ap.Stop == nil {
-		return false
-	}
-	select {
-	case <-r.ap.Stop:
-		return true
-	default:
-		return false
-	}
-}
-
-// sleep waits like Sleep, but a wait cut short by Stop is a deferral:
-// the call it was waiting for is not made.
+// sleep waits like Sleep, but a wait cut short by the stop is a
+// deferral: the call it was waiting for is not made.
 func (r *run) sleep(d time.Duration) error {
-	ctx, ap := r.callCtx, r.ap
-	if ap.Stop == nil {
-		return ap.Sleep(ctx, d)
-	}
-	sctx, cancel := context.WithCancel(ctx)
+	sctx, cancel := context.WithCancel(r.callCtx)
 	defer cancel()
-	go func() {
-		select {
-		case <-ap.Stop:
-			cancel()
-		case <-sctx.Done():
-		}
-	}()
-	err := ap.Sleep(sctx, d)
-	if err != nil && ctx.Err() == nil && r.stopped() {
+	defer context.AfterFunc(r.ctx, cancel)()
+	err := r.ap.Sleep(sctx, d)
+	if err != nil && r.stopped() && !r.crashed.Load() {
 		return r.stopping()
 	}
 	return err

@@ -169,22 +169,21 @@ func TestApplyStopFinishesCallsInFlight(t *testing.T) {
 	w.addPost("a", "hello", "x")
 	w.addPost("b", "world", "x")
 
-	stop := make(chan struct{})
 	ap := w.applier()
 	ap.Concurrency = 1
-	ap.Stop = stop
 	type ret struct {
 		res *Result
 		err error
 	}
 	done := make(chan ret)
+	ctx, stop := context.WithCancel(context.Background())
+	p := w.plan(ctx)
 	go func() {
-		ctx := context.Background()
-		res, err := ap.Apply(ctx, w.plan(ctx))
+		res, err := ap.Apply(ctx, p)
 		done <- ret{res, err}
 	}()
 	<-g.entered
-	close(stop)
+	stop()
 	close(g.release)
 	r := <-done
 	if r.err != nil {

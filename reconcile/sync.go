@@ -208,6 +208,10 @@ func (r *SyncResult) Count(o SyncOutcome) int {
 //
 // The returned error is for the run itself (state could not be read or
 // written); what happened to each target is in the result.
+//
+// Cancelling ctx stops it as it stops Apply: no read starts after it,
+// reads in flight get Grace to finish, and the metrics read are
+// committed and pushed.
 func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error) {
 	r := ap.start(ctx)
 	defer r.end()
@@ -302,7 +306,7 @@ func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error
 		return res, fmt.Errorf("commit metrics: %w", err)
 	}
 	if ap.Push {
-		if err := ap.Store.Push(ctx); err != nil {
+		if err := r.push(); err != nil {
 			return res, fmt.Errorf("push metrics: %w", err)
 		}
 	}
@@ -346,6 +350,9 @@ func (r *run) readMetrics(j *job, it *SyncItem) {
 		m, err = mr.Metrics(ctx, receipt(j.prev))
 		return err
 	})
+	if r.cutShort(err) {
+		err = r.stopping()
+	}
 	switch {
 	case errors.Is(err, platforms.ErrDeletedRemotely):
 		it.Outcome, it.Detail = SyncDeletedRemotely, "the post is gone from "+pub.Name()+": shown as drift in the plan, never re-posted"

@@ -45,6 +45,13 @@ With --metrics-file, the run's metrics are written for node_exporter's
 textfile collector; with --pushgateway, pushed to a Pushgateway under the
 job herald_apply. Neither can fail the run: a failure is a warning.
 
+On SIGINT or SIGTERM (a cancelled or timed-out CI job), no platform call
+starts; the calls in flight get 30 s to finish, and a second signal cuts
+them at once (their outcome is then unknown, and the next run looks them
+up); every result is committed and pushed, within another 30 s, and the
+targets not sent are recorded to be sent at once by the next run. Then
+apply exits 130 (SIGINT) or 143 (SIGTERM).
+
 Exit status: 0 when nothing failed, 1 when anything failed or ended with
 an unknown outcome (the summary names each).`,
 		setup: func(fs *flag.FlagSet) runFunc {
@@ -71,7 +78,9 @@ an unknown outcome (the summary names each).`,
 				}
 				err := reconcileOnce(ctx, e, &f, reconcileHooks{metrics: m})
 				if reg != nil {
-					emitMetrics(ctx, e, reg, "apply", metricsFile, pushgateway)
+					// Also after an interrupt: the run's metrics say what
+					// it did.
+					emitMetrics(context.WithoutCancel(ctx), e, reg, "apply", metricsFile, pushgateway)
 				}
 				return err
 			}
@@ -105,11 +114,9 @@ func (f *applyFlags) check() error {
 }
 
 // reconcileHooks are what a reconcile takes beyond the flags: where its
-// metrics go, a channel that stops it gently (serve's shutdown), and,
-// in tests, the adapters.
+// metrics go and, in tests, the adapters.
 type reconcileHooks struct {
 	metrics *telemetry.Metrics
-	stop    <-chan struct{}
 	// providers replaces the registry's adapters when set.
 	providers func(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers
 }
@@ -118,6 +125,11 @@ type reconcileHooks struct {
 // exactly-once protocol, print the results. apply runs it once, serve on
 // every tick and webhook. It returns an exitError with status 1 when
 // anything failed or ended with an unknown outcome.
+//
+// Cancelling ctx (a signal) stops it gently: no platform call starts
+// after it, the calls in flight get reconcile.DefaultGrace to finish (or
+// are cut by a second signal), the results are committed and pushed, and
+// it returns ctx's cause.
 func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks) error {
 	var store *state.GitStore
 	pl, err := makePlan(ctx, e, &f.plan, func(repo *reconcile.Repo) ([]*state.Record, error) {
@@ -158,16 +170,22 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 		Concurrency: f.concurrency,
 		MaxDuration: f.maxDuration,
 		Metrics:     h.metrics,
-		Stop:        h.stop,
+		Hurry:       hurryOf(ctx),
 	}
 	res, err := ap.Apply(ctx, pl.plan)
 	writeResult(e, res)
-	writeReconnects(ctx, e, store, res)
+	writeReconnects(context.WithoutCancel(ctx), e, store, res)
 	if rerr := reportGitHub(e, f.plan.planFile, applySummary(pl.plan, res), pl.plan, res); rerr != nil && err == nil {
 		err = rerr
 	}
 	failed := err != nil || res.Failed()
 	h.metrics.ObserveRun("apply", !failed, e.now())
+	if ctx.Err() != nil {
+		if err != nil {
+			return err
+		}
+		return context.Cause(ctx)
+	}
 	if err != nil {
 		return err
 	}
