@@ -113,8 +113,10 @@ type Applier struct {
 	// MaxDuration is the run's time budget: a wait that would end after it
 	// leaves the item for the next run (0: no budget).
 	MaxDuration time.Duration
-	// Limit gives each account's request rate and burst (default 1/s,
-	// burst 5); a platform's own Retry-After and reset headers come on top.
+	// Limit gives each account's request rate and burst (default
+	// DefaultRate and DefaultBurst for every account); a platform's own
+	// Retry-After and reset headers come on top. rate.Inf lifts the limit,
+	// for a target whose calls are local writes (a feed).
 	Limit func(target string) (rate.Limit, int)
 	// Retries is how many times a retryable failure is retried within the
 	// run (default 3) before it is left for a later run.
@@ -147,6 +149,14 @@ type Applier struct {
 	limiters sync.Map // target -> *limiter
 }
 
+// DefaultRate and DefaultBurst are an account's request rate when the
+// Applier's Limit does not say: one call a second, five at once, which
+// every platform herald talks to allows for writes.
+const (
+	DefaultRate  rate.Limit = 1
+	DefaultBurst            = 5
+)
+
 // DefaultGrace is how long a stopped run's calls in flight may take to
 // finish, and then its commit and push of the results: long enough for a
 // platform call that was answering, short enough to fit a Kubernetes
@@ -164,7 +174,7 @@ func (ap *Applier) defaults() {
 		ap.Concurrency = 8
 	}
 	if ap.Limit == nil {
-		ap.Limit = func(string) (rate.Limit, int) { return rate.Limit(1), 5 }
+		ap.Limit = func(string) (rate.Limit, int) { return DefaultRate, DefaultBurst }
 	}
 	if ap.Retries == 0 {
 		ap.Retries = 3

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/heraldhq/herald/internal/telemetry"
 	"github.com/heraldhq/herald/internal/tokenstore"
@@ -170,6 +171,7 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 		Concurrency: f.concurrency,
 		MaxDuration: f.maxDuration,
 		Metrics:     h.metrics,
+		Limit:       accountLimits(pl.repo.Config),
 		Hurry:       hurryOf(ctx),
 	}
 	res, err := ap.Apply(ctx, pl.plan)
@@ -193,6 +195,18 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// accountLimits is each account's request rate: none for an account on a
+// platform that writes into the repository (the feed: 10,000 entries at
+// the default rate would take hours), reconcile's default for the others.
+func accountLimits(cfg *schema.Config) func(target string) (rate.Limit, int) {
+	return func(target string) (rate.Limit, int) {
+		if a := cfg.Accounts[target]; a != nil && localPlatforms[a.Platform] {
+			return rate.Inf, 1
+		}
+		return reconcile.DefaultRate, reconcile.DefaultBurst
+	}
 }
 
 // emitMetrics writes a one-shot run's metrics to the textfile and the

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"github.com/prometheus/client_golang/prometheus"
-
 	"context"
 	"flag"
 	"fmt"
-	"github.com/heraldhq/herald/internal/telemetry"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heraldhq/herald/internal/telemetry"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/state"
 )
@@ -105,6 +105,7 @@ read (the output names each, with the reason).`,
 					Concurrency: concurrency,
 					MaxDuration: maxDuration,
 					Metrics:     m,
+					Limit:       accountLimits(repo.Config),
 					Hurry:       hurryOf(ctx),
 				}
 				res, err := ap.Sync(ctx, sched)
