@@ -264,6 +264,8 @@ type run struct {
 	callCtx context.Context
 	cancel  context.CancelCauseFunc
 	crashed atomic.Bool
+	// unwatch stops waiting for ctx to end.
+	unwatch func() bool
 	// slots holds one token per platform call in flight.
 	slots chan struct{}
 }
@@ -287,7 +289,7 @@ func (ap *Applier) start(ctx context.Context) *run {
 		r.deadline = ap.Now().Add(ap.MaxDuration)
 	}
 	r.callCtx, r.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
-	context.AfterFunc(ctx, func() {
+	r.unwatch = context.AfterFunc(ctx, func() {
 		t := time.NewTimer(ap.Grace)
 		defer t.Stop()
 		select {
@@ -302,7 +304,10 @@ func (ap *Applier) start(ctx context.Context) *run {
 }
 
 // end releases what the run holds.
-func (r *run) end() { r.cancel(context.Canceled) }
+func (r *run) end() {
+	r.unwatch()
+	r.cancel(context.Canceled)
+}
 
 // stopped reports whether the run was told to stop: no call starts after
 // that.
