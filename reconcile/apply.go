@@ -856,7 +856,7 @@ func (r *run) lookup(j *job) {
 		if err == nil {
 			err = errors.New("no provider")
 		}
-		j.unknown(ap, "cannot look the earlier attempt up: "+err.Error())
+		j.unknown(ap, "cannot look the earlier attempt up ("+err.Error()+"): "+j.check())
 		return
 	}
 	// A run that died after failing over did not record which provider

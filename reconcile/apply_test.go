@@ -252,6 +252,9 @@ func TestApplyResolveUndecidableAsksAHuman(t *testing.T) {
 			if ts := w.status("a", "x"); ts.Status != state.StatusUnknown {
 				t.Errorf("status %s, want unknown", ts.Status)
 			}
+			if want := "check the account x on x for the post (attempt k), then run herald resolve a x --published URL"; !strings.Contains(res.Items[0].Detail, want) {
+				t.Errorf("detail %q does not say what to check and how to record it (%q)", res.Items[0].Detail, want)
+			}
 			if p := w.plan(context.Background()); p.Actions[0].Kind != Held {
 				t.Errorf("next plan %s, want held for a human", p.Actions[0].Kind)
 			}
