@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
-	mrand "math/rand/v2"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -112,8 +113,10 @@ type Applier struct {
 	// MaxDuration is the run's time budget: a wait that would end after it
 	// leaves the item for the next run (0: no budget).
 	MaxDuration time.Duration
-	// Limit gives each account's request rate and burst (default 1/s,
-	// burst 5); a platform's own Retry-After and reset headers come on top.
+	// Limit gives each account's request rate and burst (default
+	// DefaultRate and DefaultBurst for every account); a platform's own
+	// Retry-After and reset headers come on top. rate.Inf lifts the limit,
+	// for a target whose calls are local writes (a feed).
 	Limit func(target string) (rate.Limit, int)
 	// Retries is how many times a retryable failure is retried within the
 	// run (default 3) before it is left for a later run.
@@ -134,26 +137,31 @@ type Applier struct {
 	// Metrics, when set, receives each platform call's latency and
 	// outcome, retries, rate-limit waits and every action's outcome.
 	Metrics *telemetry.Metrics
-	// Stop, when set and closed, ends the run gently (a controller
-	// shutting down): no platform call starts after it, calls in flight
-	// finish, and the results are committed (and pushed) as usual. The
-	// actions not started are recorded as not sent and deferred to the
-	// next run, like those a time budget leaves. Unlike cancelling ctx,
-	// it never abandons a call whose outcome would then be unknown.
-	Stop <-chan struct{}
+	// Grace bounds a stopped run's wind-down (see Apply): calls in flight
+	// get Grace to finish, and each state write after the stop gets
+	// Grace again (default DefaultGrace).
+	Grace time.Duration
+	// Hurry, closed once the run is stopping (a second signal), cuts the
+	// calls in flight at once, so that the results are recorded sooner;
+	// their outcomes are then unknown and looked up by the next run.
+	Hurry <-chan struct{}
 
 	limiters sync.Map // target -> *limiter
-	// calls holds one token per platform call in flight.
-	calls chan struct{}
 }
 
-// limiter is one account's token bucket, plus a time before which the
-// platform asked not to be called at all.
-type limiter struct {
-	mu      sync.Mutex
-	bucket  *rate.Limiter
-	blocked time.Time
-}
+// DefaultRate and DefaultBurst are an account's request rate when the
+// Applier's Limit does not say: one call a second, five at once, which
+// every platform herald talks to allows for writes.
+const (
+	DefaultRate  rate.Limit = 1
+	DefaultBurst            = 5
+)
+
+// DefaultGrace is how long a stopped run's calls in flight may take to
+// finish, and then its commit and push of the results: long enough for a
+// platform call that was answering, short enough to fit a Kubernetes
+// pod's default 30 s of termination grace with the push.
+const DefaultGrace = 30 * time.Second
 
 func (ap *Applier) defaults() {
 	if ap.Now == nil {
@@ -166,7 +174,7 @@ func (ap *Applier) defaults() {
 		ap.Concurrency = 8
 	}
 	if ap.Limit == nil {
-		ap.Limit = func(string) (rate.Limit, int) { return rate.Limit(1), 5 }
+		ap.Limit = func(string) (rate.Limit, int) { return DefaultRate, DefaultBurst }
 	}
 	if ap.Retries == 0 {
 		ap.Retries = 3
@@ -179,6 +187,9 @@ func (ap *Applier) defaults() {
 	}
 	if ap.NewKey == nil {
 		ap.NewKey = randomKey
+	}
+	if ap.Grace <= 0 {
+		ap.Grace = DefaultGrace
 	}
 	if ap.Sleep == nil {
 		ap.Sleep = func(ctx context.Context, d time.Duration) error {
@@ -221,21 +232,127 @@ type job struct {
 	// resend marks an attempt found not to have landed: it is sent again
 	// under its own key, after an intent like any other.
 	resend bool
+	// resume holds the parts of a thread that exist when the rest is
+	// surely not posted (found by a look-up, or recorded when a publish
+	// was cut short): resumeBy, the adapter that holds them, posts the
+	// rest under the same key, after an intent like any other.
+	resume   *platforms.Receipt
+	resumeBy platforms.Publisher
 	// op names the job's calls in metrics when no plan kind does (sync's
 	// reads of metrics).
 	op string
+}
+
+// run is one Apply (or Sync) on its way: what it executes, what it has
+// learnt so far, and what bounds it. Apply reads as its steps, one method
+// each: load, lookups, intents, calls, results.
+type run struct {
+	ap *Applier
+	// id marks this run's intents in state (Applier.RunID or random).
+	id string
+	// deadline is when the time budget ends; zero: no budget.
+	deadline time.Time
+	records  map[string]*state.Record
+	jobs     []*job
+	res      *Result
+
+	// ctx is the caller's context: done, the run stops.
+	ctx context.Context
+	// callCtx is what platform calls run under: not ended by the stop,
+	// but Grace after it, or at once by Hurry; cancel ends it as a crash
+	// would (a hook's error), and crashed says so.
+	callCtx context.Context
+	cancel  context.CancelCauseFunc
+	crashed atomic.Bool
+	// unwatch stops waiting for ctx to end.
+	unwatch func() bool
+	// slots holds one token per platform call in flight.
+	slots chan struct{}
+}
+
+// Why calls in flight were cut.
+var (
+	errGraceOver = errors.New("herald was stopping and the grace period for calls in flight ran out")
+	errHurried   = errors.New("herald was stopping and was told to hurry")
+)
+
+// start begins a run: the Applier's defaults, the time budget, the run's
+// marker and its call slots.
+func (ap *Applier) start(ctx context.Context) *run {
+	ap.defaults()
+	r := &run{ap: ap, id: ap.RunID, ctx: ctx, records: map[string]*state.Record{}, res: &Result{},
+		slots: make(chan struct{}, ap.Concurrency)}
+	if r.id == "" {
+		r.id = randomKey()
+	}
+	if ap.MaxDuration > 0 {
+		r.deadline = ap.Now().Add(ap.MaxDuration)
+	}
+	r.callCtx, r.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
+	r.unwatch = context.AfterFunc(ctx, func() {
+		t := time.NewTimer(ap.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			r.cancel(errGraceOver)
+		case <-ap.Hurry:
+			r.cancel(errHurried)
+		case <-r.callCtx.Done():
+		}
+	})
+	return r
+}
+
+// end releases what the run holds.
+func (r *run) end() {
+	r.unwatch()
+	r.cancel(context.Canceled)
+}
+
+// stopped reports whether the run was told to stop: no call starts after
+// that.
+func (r *run) stopped() bool { return r.ctx.Err() != nil }
+
+// stopping is the deferral of a call not made because the run stopped:
+// the next run may make it at once.
+func (r *run) stopping() error {
+	return &errDeferred{until: r.ap.Now(), why: "herald was stopping"}
+}
+
+// cutShort reports whether a call that failed was cut by the stop (its
+// grace ran out, or Hurry closed), not failed by the platform.
+func (r *run) cutShort(err error) bool {
+	return err != nil && r.stopped() && !r.crashed.Load() && r.callCtx.Err() != nil
+}
+
+// storeCtx is the context of one read or write of state. It is not
+// ended by the stop, so that what the run did is recorded after an
+// interrupt, but once the run is stopping it ends Grace later, so that a
+// hung push cannot keep the process for ever.
+func (r *run) storeCtx() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.ctx))
+	stop := context.AfterFunc(r.ctx, func() {
+		t := time.AfterFunc(r.ap.Grace, func() {
+			cancel(fmt.Errorf("herald was stopping and the grace period of %s for recording the results ran out", r.ap.Grace))
+		})
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() { stop(); cancel(context.Canceled) }
 }
 
 // Apply executes the acting actions of p:
 //
 //  0. Look-ups: an attempt an earlier run left publishing (its outcome
 //     unknown) is looked up first: found, it is published; surely not
-//     there, it is sent again under its own key, through step 1; cannot
-//     tell, it is unknown and waits for a person.
-//  1. Intent: every create, retry and re-send is recorded as publishing
-//     (a fresh attempt key for creates and retries) with this run's
-//     marker, committed, and pushed with Push, before any platform is
-//     called. After the push, an intent that a concurrent run's intent
+//     there, it is sent again under its own key, through step 1; found
+//     in part (parts 1..k of a thread, surely none of the rest), the
+//     rest is posted through step 1 (a resume); cannot tell, it is
+//     unknown and waits for a person. A retry of a thread cut short
+//     resumes it too.
+//  1. Intent: every create, retry, re-send and resume is recorded as
+//     publishing (a fresh attempt key for creates and retries; a resume
+//     keeps the parts that exist) with this run's marker, committed, and
+//     pushed with Push, before any platform is called. After the push, an intent that a concurrent run's intent
 //     displaced is skipped: the other run owns it.
 //  2. Calls: concurrently, rate-limited per account, with backoff for
 //     retryable failures and failover across providers only when the
@@ -248,50 +365,67 @@ type job struct {
 // (Resolve) at the next run. The returned error is for the run itself
 // (state could not be written); what happened to each action is in the
 // Result, also when the error is not nil.
+//
+// Cancelling ctx stops the run gently (an interrupt, a controller
+// shutting down): no platform call starts after it, and waits for rate
+// limits and backoff end. Calls in flight get Grace to finish; those
+// still running then (or at once, when Hurry closes) are cancelled, and
+// their outcome is unknown, for the next run to look up. Every result is
+// then recorded as usual, on a context of its own bounded by Grace: the
+// actions not sent as deferred, to be sent at once by the next run. A
+// stopped run whose results were recorded returns no error; the caller
+// knows from ctx that it stopped.
 func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
-	ap.defaults()
-	start := ap.Now()
-	var deadline time.Time
-	if ap.MaxDuration > 0 {
-		deadline = start.Add(ap.MaxDuration)
-	}
-
-	res := &Result{}
-	var jobs []*job
+	r := ap.start(ctx)
+	defer r.end()
 	for _, a := range p.Actions {
-		if !a.Kind.Acts() {
-			continue
+		if a.Kind.Acts() {
+			r.jobs = append(r.jobs, &job{Action: a})
 		}
-		jobs = append(jobs, &job{Action: a})
 	}
-	if len(jobs) == 0 {
-		return res, nil
+	if len(r.jobs) == 0 {
+		return r.res, nil
 	}
 	if ap.DryRun {
-		for _, j := range jobs {
-			res.Items = append(res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: "would " + string(j.Kind)})
+		for _, j := range r.jobs {
+			r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: "would " + string(j.Kind)})
 		}
-		return res, nil
+		return r.res, nil
 	}
+	if err := r.load(); err != nil {
+		return r.res, err
+	}
+	if err := r.lookups(); err != nil {
+		return r.res, err
+	}
+	if err := r.intents(); err != nil {
+		return r.res, err
+	}
+	if err := r.calls(); err != nil {
+		return r.res, err
+	}
+	return r.res, r.results()
+}
 
-	// Load each job's record and payload.
-	records := map[string]*state.Record{}
-	for _, j := range jobs {
-		rec, err := ap.record(ctx, records, j.Post, j.File)
+// load reads each job's record (and a move's old one) and renders its
+// payload. A post that cannot be rendered fails its job, not the run.
+func (r *run) load() error {
+	for _, j := range r.jobs {
+		rec, err := r.record(j.Post, j.File)
 		if err != nil {
-			return res, err
+			return err
 		}
 		if j.Kind == Move {
-			old, err := ap.Store.Load(ctx, j.From)
+			old, err := r.ap.Store.Load(r.ctx, j.From)
 			if err != nil {
-				return res, fmt.Errorf("move %s: %w", j.From, err)
+				return fmt.Errorf("move %s: %w", j.From, err)
 			}
 			j.prev, j.hadPrev = old.Targets[j.Target], true
 		} else if ts, ok := rec.Targets[j.Target]; ok {
 			j.prev, j.hadPrev = ts, true
 		}
 		if j.Kind != Move && j.Kind != Delete {
-			pl, err := ap.Payload(ctx, j.Action)
+			pl, err := r.ap.Payload(r.ctx, j.Action)
 			if err != nil {
 				j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: "render: " + err.Error()}
 				continue
@@ -299,46 +433,81 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 			j.payload = pl
 		}
 	}
+	return nil
+}
 
-	ap.calls = make(chan struct{}, ap.Concurrency)
-	runID := ap.RunID
-	if runID == "" {
-		runID = randomKey()
-	}
-	callCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// 0. Look-ups. An attempt an earlier run left with an unknown outcome
-	// is looked up before anything is sent. Found: published. Surely not
-	// there: sent again with the same key, after an intent below. Cannot
-	// tell: unknown, for a person.
+// lookups asks the platforms about the attempts earlier runs left with an
+// unknown outcome, before anything is sent. Found: published. Surely not
+// there: sent again with the same key, after an intent. Cannot tell:
+// unknown, for a person.
+//
+// A retry of a thread whose first parts a cut-short publish recorded
+// needs no look-up: the parts that exist are in state, and the rest is
+// surely not posted, so it resumes.
+func (r *run) lookups() error {
 	var lookups []*job
-	for _, j := range jobs {
-		if j.Kind == Resolve && j.result.Outcome == "" {
+	for _, j := range r.jobs {
+		if j.result.Outcome != "" {
+			continue
+		}
+		switch {
+		case j.Kind == Resolve:
 			j.key = platforms.AttemptKey(j.prev.Attempt)
 			j.attempts, j.attemptAt = max(j.prev.Attempts, 1), j.prev.LastAttemptAt
 			lookups = append(lookups, j)
+		case j.Kind == Retry && len(j.prev.IDs) > 0 && j.payload != nil:
+			r.resumeRetry(j)
 		}
 	}
-	if err := ap.each(callCtx, cancel, lookups, func(j *job) { ap.lookup(callCtx, j, deadline) }); err != nil {
-		return res, err
-	}
+	return r.each(lookups, r.lookup)
+}
 
-	// 1. Intents.
-	now := ap.Now().UTC()
+// resumeRetry makes a retry of a thread cut short resume it: the parts
+// that state records exist, the rest surely does not.
+func (r *run) resumeRetry(j *job) {
+	j.key = platforms.AttemptKey(j.prev.Attempt)
+	providers, err := r.ap.Providers(j.Target)
+	if err != nil || len(providers) == 0 {
+		if err == nil {
+			err = errors.New("no provider")
+		}
+		j.fail(r.ap, state.KindConfig, err, time.Time{})
+		return
+	}
+	pub := j.provider(providers)
+	if _, ok := pub.(platforms.Resumer); !ok || pub.Name() != j.prev.Provider {
+		j.unknownThread(r.ap, pub, receipt(j.prev), len(j.payload.Parts), j.prev.Provider+", which holds them, cannot post the rest of the thread")
+		return
+	}
+	j.resume, j.resumeBy = receipt(j.prev), pub
+}
+
+// intents records every create, retry and re-send as publishing with this
+// run's marker, commits, and pushes with Push, before any platform is
+// called. After the push, an intent that a concurrent run's displaced is
+// skipped: that run owns the target. When the intents cannot be recorded,
+// nothing is sent: every job is deferred and the error returned.
+func (r *run) intents() error {
+	now := r.ap.Now().UTC()
 	var intents []*job
-	for _, j := range jobs {
-		if j.payload == nil || !(j.Kind == Create || j.Kind == Retry || j.resend) {
+	for _, j := range r.jobs {
+		if j.payload == nil || j.result.Outcome != "" || !(j.Kind == Create || j.Kind == Retry || j.resend || j.resume != nil) {
 			continue
 		}
-		if !j.resend {
-			j.key = platforms.AttemptKey(ap.NewKey())
+		if r.stopped() {
+			// Nothing is recorded, so nothing is sent: the next run
+			// plans it again.
+			j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: "not sent: herald was stopping; left for the next run"}
+			continue
+		}
+		if !j.resend && j.resume == nil {
+			j.key = platforms.AttemptKey(r.ap.NewKey())
 		}
 		ts := j.prev
 		ts.Status = state.StatusPublishing
 		ts.Attempt = string(j.key)
 		ts.Attempts++
-		ts.Run = runID
+		ts.Run = r.id
 		j.attempts, j.attemptAt = ts.Attempts, now
 		ts.Hash = j.payload.Hash
 		ts.LastAttemptAt, ts.UpdatedAt = now, now
@@ -346,100 +515,147 @@ func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		ts.LastError = nil
 		// Which provider this attempt reaches is not known yet.
 		ts.Provider = ""
-		rec := records[j.Post]
+		if j.resume != nil {
+			// The parts that exist stay recorded with the provider that
+			// holds them, and so does when the attempt began: a crash
+			// during the resume is settled by a look-up, which must
+			// reach back to part 1.
+			ts.IDs, ts.URLs = j.resume.IDs, j.resume.URLs
+			ts.Provider = j.resumeBy.Name()
+			ts.Hash = j.resumedHash()
+			j.attemptAt = j.prev.LastAttemptAt
+			ts.LastAttemptAt = j.prev.LastAttemptAt
+		}
+		rec := r.records[j.Post]
 		rec.File = j.File
 		setTarget(rec, j.Target, ts)
 		intents = append(intents, j)
 	}
-	if len(intents) > 0 {
-		// Records only: files a platform wrote into the repository (a
-		// feed) go with the results that describe them.
-		if err := ap.commit(ctx, records, intents, fmt.Sprintf("publishing %s", count(len(intents), "target")), true); err != nil {
-			return ap.abandon(res, jobs, err)
+	if len(intents) == 0 {
+		return nil
+	}
+	// Records only: files a platform wrote into the repository (a feed)
+	// go with the results that describe them.
+	if err := r.commit(intents, fmt.Sprintf("publishing %s", count(len(intents), "target")), true); err != nil {
+		return r.abandon(err)
+	}
+	if err := r.ap.hook(StepAfterIntentCommit, nil); err != nil {
+		return err
+	}
+	if !r.ap.Push {
+		return nil
+	}
+	if err := r.push(); err != nil {
+		return r.abandon(fmt.Errorf("push intents: %w", err))
+	}
+	if err := r.ap.hook(StepAfterIntentPush, nil); err != nil {
+		return err
+	}
+	// The push may have merged a concurrent run's records: keep only the
+	// intents that are still this run's.
+	for _, j := range intents {
+		rec, err := r.reload(j.Post)
+		if err != nil {
+			return fmt.Errorf("reload %s after push: %w", j.Post, err)
 		}
-		if err := ap.hook(StepAfterIntentCommit, nil); err != nil {
-			return res, err
-		}
-		if ap.Push {
-			if err := ap.Store.Push(ctx); err != nil {
-				return ap.abandon(res, jobs, fmt.Errorf("push intents: %w", err))
-			}
-			if err := ap.hook(StepAfterIntentPush, nil); err != nil {
-				return res, err
-			}
-			// The push may have merged a concurrent run's records: keep
-			// only the intents that are still this run's.
-			for _, j := range intents {
-				rec, err := ap.Store.Load(ctx, j.Post)
-				if err != nil {
-					return res, fmt.Errorf("reload %s after push: %w", j.Post, err)
-				}
-				records[j.Post] = rec
-				if ts := rec.Targets[j.Target]; ts.Attempt != string(j.key) || ts.Run != runID {
-					j.result = Item{Action: j.Action, Outcome: OutSkipped,
-						Detail: fmt.Sprintf("a concurrent run recorded its own attempt (%s, status %s) first: it owns this target", ts.Attempt, ts.Status)}
-					j.payload, j.ts = nil, nil
-				}
-			}
+		r.records[j.Post] = rec
+		if ts := rec.Targets[j.Target]; ts.Attempt != string(j.key) || ts.Run != r.id {
+			j.result = Item{Action: j.Action, Outcome: OutSkipped,
+				Detail: fmt.Sprintf("a concurrent run recorded its own attempt (%s, status %s) first: it owns this target", ts.Attempt, ts.Status)}
+			j.payload, j.ts = nil, nil
 		}
 	}
+	return nil
+}
 
-	// 2. Calls. Each account's jobs start in plan order, at most
-	// Concurrency at a time; a job waiting for its account's rate limit
-	// holds no call slot, so a long queue on one account never idles the
-	// others.
+// calls makes the platform calls. Each account's jobs start in plan
+// order, at most Concurrency at a time; a job waiting for its account's
+// rate limit holds no call slot, so a long queue on one account never
+// idles the others.
+func (r *run) calls() error {
 	var calls []*job
-	for _, j := range jobs {
+	for _, j := range r.jobs {
 		if j.result.Outcome == "" || j.resend && j.payload != nil {
 			calls = append(calls, j)
 		}
 	}
-	if err := ap.each(callCtx, cancel, calls, func(j *job) { ap.run(callCtx, j, deadline) }); err != nil {
-		return res, err
-	}
+	return r.each(calls, r.act)
+}
 
-	// 3. Results.
-	now = ap.Now().UTC()
+// results records every job's outcome, commits it with the files adapters
+// staged, and pushes with Push.
+func (r *run) results() error {
+	now := r.ap.Now().UTC()
 	var changed []*job
-	for _, j := range jobs {
-		res.Items = append(res.Items, j.result)
+	for _, j := range r.jobs {
+		r.res.Items = append(r.res.Items, j.result)
 		if j.ts == nil {
 			continue
 		}
 		ts := *j.ts
 		ts.UpdatedAt = now
 		if j.Kind == Move {
-			moveTarget(records, j, ts)
+			moveTarget(r.records, j, ts)
 		} else {
-			setTarget(records[j.Post], j.Target, ts)
+			setTarget(r.records[j.Post], j.Target, ts)
 		}
 		changed = append(changed, j)
 	}
-	for _, j := range jobs {
-		ap.observe(j)
+	for _, j := range r.jobs {
+		r.ap.observe(j)
 	}
-	for _, it := range res.Items {
-		ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
+	for _, it := range r.res.Items {
+		r.ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
 			"outcome", string(it.Outcome), "detail", it.Detail)
 	}
 	if len(changed) == 0 {
-		return res, nil
+		return nil
 	}
-	if err := ap.hook(StepBeforeResultCommit, nil); err != nil {
-		return res, err
+	if err := r.ap.hook(StepBeforeResultCommit, nil); err != nil {
+		return err
 	}
-	if err := ap.commit(ctx, records, changed, summarize(res), false); err != nil {
-		return res, err
+	if err := r.commit(changed, summarize(r.res), false); err != nil {
+		return err
 	}
-	if err := ap.hook(StepBeforeResultPush, nil); err != nil {
-		return res, err
+	if err := r.ap.hook(StepBeforeResultPush, nil); err != nil {
+		return err
 	}
-	if ap.Push {
-		if err := ap.Store.Push(ctx); err != nil {
-			return res, fmt.Errorf("push results: %w", err)
+	if r.ap.Push {
+		if err := r.push(); err != nil {
+			return fmt.Errorf("push results: %w", err)
 		}
 	}
-	return res, nil
+	return nil
+}
+
+// push pushes the store's commits, on a context of its own (storeCtx).
+func (r *run) push() error {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.ap.Store.Push(ctx); err != nil {
+		return withCause(ctx, err)
+	}
+	return nil
+}
+
+// reload reads a record again, on a context of its own (storeCtx).
+func (r *run) reload(id string) (*state.Record, error) {
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	rec, err := r.ap.Store.Load(ctx, id)
+	return rec, withCause(ctx, err)
+}
+
+// withCause adds to err why ctx ended, when it did: "context canceled"
+// alone does not say that a grace period ran out.
+func withCause(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) && cause != ctx.Err() {
+		return fmt.Errorf("%w (%v)", err, cause)
+	}
+	return err
 }
 
 // randomKey is 16 random bytes in hex.
@@ -449,71 +665,34 @@ func randomKey() string {
 	return hex.EncodeToString(b)
 }
 
-// each runs fn for every job, concurrently per account and in plan order
-// within one, reaching the StepAfterCall hook after each; a hook error
-// cancels the rest, as a crash would, and is returned.
-func (ap *Applier) each(ctx context.Context, cancel context.CancelFunc, jobs []*job, fn func(*job)) error {
-	var hookErr error
-	var hookOnce sync.Once
-	var targets []string
-	byTarget := map[string][]*job{}
-	for _, j := range jobs {
-		if _, ok := byTarget[j.Target]; !ok {
-			targets = append(targets, j.Target)
-		}
-		byTarget[j.Target] = append(byTarget[j.Target], j)
-	}
-	var wg sync.WaitGroup
-	for _, target := range targets {
-		wg.Go(func() {
-			var account sync.WaitGroup
-			sem := make(chan struct{}, ap.Concurrency)
-			for _, j := range byTarget[target] {
-				if ctx.Err() != nil {
-					break
-				}
-				sem <- struct{}{}
-				account.Go(func() {
-					defer func() { <-sem }()
-					fn(j)
-					if err := ap.hook(StepAfterCall, &j.Action); err != nil {
-						hookOnce.Do(func() { hookErr = err; cancel() })
-					}
-				})
-			}
-			account.Wait()
-		})
-	}
-	wg.Wait()
-	return hookErr
-}
-
 // abandon ends a run that could not record its intents: nothing was sent,
 // so every action is deferred to the next run.
-func (ap *Applier) abandon(res *Result, jobs []*job, err error) (*Result, error) {
-	for _, j := range jobs {
+func (r *run) abandon(err error) error {
+	for _, j := range r.jobs {
 		it := j.result
 		if it.Outcome == "" {
 			it = Item{Action: j.Action, Outcome: OutDeferred, Detail: "state could not be recorded, so nothing was sent: " + err.Error()}
 		}
-		res.Items = append(res.Items, it)
+		r.res.Items = append(r.res.Items, it)
 	}
-	return res, err
+	return err
 }
 
-func (ap *Applier) record(ctx context.Context, records map[string]*state.Record, id, file string) (*state.Record, error) {
-	if r, ok := records[id]; ok {
-		return r, nil
+// record returns the record of post id, loaded once per run; a post
+// with no record yet gets an empty one.
+func (r *run) record(id, file string) (*state.Record, error) {
+	if rec, ok := r.records[id]; ok {
+		return rec, nil
 	}
-	r, err := ap.Store.Load(ctx, id)
+	rec, err := r.ap.Store.Load(r.ctx, id)
 	switch {
 	case errors.Is(err, state.ErrNotFound):
-		r = &state.Record{Post: id, File: file}
+		rec = &state.Record{Post: id, File: file}
 	case err != nil:
 		return nil, fmt.Errorf("load state of %s: %w", id, err)
 	}
-	records[id] = r
-	return r, nil
+	r.records[id] = rec
+	return rec, nil
 }
 
 func setTarget(r *state.Record, name string, ts state.TargetState) {
@@ -535,7 +714,7 @@ func moveTarget(records map[string]*state.Record, j *job, ts state.TargetState) 
 
 // commit stages the records the jobs touch and commits them, with the
 // files adapters staged in the store unless recordsOnly.
-func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record, jobs []*job, summary string, recordsOnly bool) error {
+func (r *run) commit(jobs []*job, summary string, recordsOnly bool) error {
 	seen := map[string]bool{}
 	var put []*state.Record
 	for _, j := range jobs {
@@ -548,51 +727,55 @@ func (ap *Applier) commit(ctx context.Context, records map[string]*state.Record,
 				continue
 			}
 			seen[id] = true
-			if r, ok := records[id]; ok {
-				put = append(put, r)
+			if rec, ok := r.records[id]; ok {
+				put = append(put, rec)
 			}
 		}
 	}
 	sort.Slice(put, func(i, k int) bool { return put[i].Post < put[k].Post })
-	if err := ap.Store.Put(put...); err != nil {
+	if err := r.ap.Store.Put(put...); err != nil {
 		return err
 	}
-	_, err := ap.Store.Commit(ctx, state.CommitInfo{Summary: summary, Time: ap.Now(), RecordsOnly: recordsOnly})
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	_, err := r.ap.Store.Commit(ctx, state.CommitInfo{Summary: summary, Time: r.ap.Now(), RecordsOnly: recordsOnly})
 	if errors.Is(err, state.ErrNoChanges) {
 		return nil
 	}
-	return err
+	return withCause(ctx, err)
 }
 
-// run performs one job's platform calls and sets its result and state.
-func (ap *Applier) run(ctx context.Context, j *job, deadline time.Time) {
+// act performs one job's platform calls and sets its result and state.
+func (r *run) act(j *job) {
 	if j.Kind == Move {
 		ts := j.prev
 		j.ts = &ts
 		j.result = Item{Action: j.Action, Outcome: OutMoved, Detail: "state moved from " + j.From, URL: first(ts.URLs)}
 		return
 	}
-	providers, err := ap.Providers(j.Target)
+	providers, err := r.ap.Providers(j.Target)
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
 		}
-		j.fail(ap, "config", err, time.Time{})
+		j.fail(r.ap, state.KindConfig, err, time.Time{})
 		return
 	}
-	switch j.Kind {
-	case Create, Retry:
-		ap.publish(ctx, j, providers, deadline)
-	case Resolve:
+	switch {
+	case j.resume != nil:
+		r.resumeThread(j)
+	case j.Kind == Create || j.Kind == Retry:
+		r.publish(j, providers)
+	case j.Kind == Resolve:
 		// Only an attempt found not to have landed reaches here.
-		ap.publish(ctx, j, providers, deadline)
+		r.publish(j, providers)
 		if j.result.Outcome == OutPublished {
 			j.result.Detail = "the earlier attempt had not landed; published with the same attempt key"
 		}
-	case Update:
-		ap.update(ctx, j, providers, deadline)
-	case Delete:
-		ap.delete(ctx, j, providers, deadline)
+	case j.Kind == Update:
+		r.update(j, providers)
+	case j.Kind == Delete:
+		r.delete(j, providers)
 	}
 }
 
@@ -607,37 +790,40 @@ func (j *job) provider(providers []platforms.Publisher) platforms.Publisher {
 	return providers[0]
 }
 
-func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+// publish sends a create, a retry or a re-send, failing over to the next
+// provider only when the failure proves nothing was posted.
+func (r *run) publish(j *job, providers []platforms.Publisher) {
+	ap := r.ap
 	for i, pub := range providers {
 		payload, err := platforms.Prepare(pub, j.payload)
 		if err != nil {
-			j.fail(ap, "validation", err, time.Time{})
+			j.fail(ap, state.KindValidation, err, time.Time{})
 			return
 		}
 		var rc *platforms.Receipt
-		err = ap.call(ctx, j, pub, deadline, func() error {
+		err = r.call(j, pub, func(ctx context.Context) error {
 			var err error
 			rc, err = pub.Publish(ctx, payload, j.key)
+			if err != nil && rc != nil && len(rc.IDs) > 0 {
+				// Part of a thread is out: publishing again would
+				// post it twice.
+				return final(err)
+			}
 			return err
 		})
 		if err == nil {
 			j.published(ap, pub, rc, OutPublished, "")
 			return
 		}
+		if r.cutShort(err) && platforms.OutcomeOf(err) == platforms.NotCreated && (rc == nil || len(rc.IDs) == 0) {
+			err = r.stopping()
+		}
 		if j.deferred(ap, err) {
 			return
 		}
 		switch outcome := platforms.OutcomeOf(err); {
 		case rc != nil && len(rc.IDs) > 0:
-			// Part of a thread is out: posting again would duplicate it.
-			ts := j.prev
-			ts.Status = state.StatusUnknown
-			j.stamp(&ts)
-			ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
-			ts.LastError = &state.Error{Message: fmt.Sprintf("%d of %d parts published, then: %s", len(rc.IDs), len(payload.Parts), err), Kind: "partial"}
-			ts.Hash = j.payload.Hash
-			j.ts = &ts
-			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: ts.LastError.Message, URL: first(rc.URLs)}
+			j.cut(ap, pub, rc, len(payload.Parts), err)
 			return
 		case outcome == platforms.Created:
 			j.published(ap, pub, rc, OutPublished, "created, but the platform then failed: "+err.Error())
@@ -648,7 +834,7 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 			ts.Status, ts.Hash = state.StatusPublishing, j.payload.Hash
 			j.stamp(&ts)
 			ts.Provider = pub.Name()
-			ts.LastError = &state.Error{Message: err.Error(), Kind: "unknown_outcome"}
+			ts.LastError = &state.Error{Message: err.Error(), Kind: state.KindUnknownOutcome}
 			j.ts = &ts
 			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: "may have been posted (" + err.Error() + "): the next run looks it up before anything else"}
 			return
@@ -662,13 +848,15 @@ func (ap *Applier) publish(ctx context.Context, j *job, providers []platforms.Pu
 	}
 }
 
-func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
+// lookup asks the platform about an attempt whose outcome is unknown.
+func (r *run) lookup(j *job) {
+	ap := r.ap
 	providers, err := ap.Providers(j.Target)
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
 		}
-		j.unknown(ap, "cannot look the earlier attempt up: "+err.Error())
+		j.unknown(ap, "cannot look the earlier attempt up ("+err.Error()+"): "+j.check())
 		return
 	}
 	// A run that died after failing over did not record which provider
@@ -681,33 +869,132 @@ func (ap *Applier) lookup(ctx context.Context, j *job, deadline time.Time) {
 	for _, pub := range asked {
 		finder, ok := pub.(platforms.Finder)
 		if !ok {
-			j.unknown(ap, pub.Name()+" cannot look up a post: check the platform, then run herald resolve")
+			j.unknown(ap, pub.Name()+" cannot look up a post, so whether the earlier attempt landed cannot be told: "+j.check())
 			return
 		}
 		var rc *platforms.Receipt
-		err := ap.call(ctx, j, pub, deadline, func() error {
+		err := r.call(j, pub, func(ctx context.Context) error {
 			var err error
 			rc, err = finder.Find(ctx, j.payload, platforms.Attempt{Key: j.key, Began: j.prev.LastAttemptAt})
 			return err
 		})
+		var inc *platforms.IncompleteError
 		switch {
+		case err == nil && !extends(rc, j.prev.IDs):
+			j.unknown(ap, fmt.Sprintf("the look-up found a post (%s) that is not the one state records (%s): %s",
+				strings.Join(ids(rc), ", "), strings.Join(j.prev.IDs, ", "), j.check()))
+			return
 		case err == nil:
 			j.published(ap, pub, rc, OutPublished, "found the earlier attempt on "+j.Platform)
 			return
+		case errors.As(err, &inc) && rc != nil:
+			r.found(j, pub, rc, inc)
+			return
+		case errors.Is(err, platforms.ErrNotFound) && len(j.prev.IDs) > 0:
+			// State records parts that the platform no longer shows:
+			// sending the thread again could post them twice.
+			j.unknown(ap, fmt.Sprintf("state records parts 1 to %d (%s) as posted, but %s finds none of them (deleted?): %s",
+				len(j.prev.IDs), strings.Join(j.prev.IDs, ", "), pub.Name(), j.check()))
+			return
 		case errors.Is(err, platforms.ErrNotFound):
 			continue
+		case r.cutShort(err):
+			// The look-up was cut, not answered: the attempt stays
+			// publishing, and the next run asks again.
+			j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: "the look-up was cut short: " + context.Cause(r.callCtx).Error() + "; the next run looks it up again"}
+			return
 		default:
 			if j.deferred(ap, err) {
 				return
 			}
-			j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error())
+			j.unknown(ap, "could not tell whether the earlier attempt landed: "+err.Error()+": "+j.check())
 			return
 		}
 	}
 	j.resend = true
 }
 
-func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+// found settles a look-up that proved parts 1..k of the attempt's thread
+// exist and the rest surely does not: the rest is posted, under a new
+// intent, when the adapter can resume a thread and the attempt's run is
+// over; otherwise a person decides.
+//
+// The attempt's run is over when its marker is not this run's. That
+// suffices because runs on one repository do not overlap: the shipped
+// workflow runs in one concurrency group, and serve reconciles in a
+// single loop. A run that is still publishing the thread elsewhere would
+// post the same parts, so herald must not be run twice at once on one
+// repository; the intent merge, which lets only one of two recovering
+// runs send, is the second line of defence, as for any re-send.
+func (r *run) found(j *job, pub platforms.Publisher, rc *platforms.Receipt, inc *platforms.IncompleteError) {
+	k, n := len(rc.IDs), len(j.payload.Parts)
+	_, canResume := pub.(platforms.Resumer)
+	switch {
+	case k == 0 || k != inc.Found || inc.Total != n || k >= n:
+		j.unknown(r.ap, fmt.Sprintf("the look-up found %d parts and says %d of %d exist, but the post has %d parts: %s",
+			k, inc.Found, inc.Total, n, j.check()))
+	case !extends(rc, j.prev.IDs):
+		j.unknown(r.ap, fmt.Sprintf("the look-up found parts %s, which are not those state records (%s): %s",
+			strings.Join(rc.IDs, ", "), strings.Join(j.prev.IDs, ", "), j.check()))
+	case !canResume:
+		j.unknownThread(r.ap, pub, rc, n, pub.Name()+" cannot post the rest of a thread")
+	case j.prev.Run == r.id:
+		j.unknownThread(r.ap, pub, rc, n, "the attempt is this run's own, so it may still be posting")
+	default:
+		j.resume, j.resumeBy = rc, pub
+	}
+}
+
+// resumeThread posts the rest of a thread whose first parts exist, as
+// replies to the last of them, and records every part.
+func (r *run) resumeThread(j *job) {
+	ap := r.ap
+	pub := j.resumeBy
+	rs := pub.(platforms.Resumer)
+	payload, err := platforms.Prepare(pub, j.payload)
+	if err != nil {
+		j.cut(ap, pub, j.resume, len(j.payload.Parts), &platforms.APIError{Platform: pub.Name(), Message: err.Error(), Outcome: platforms.NotCreated, Err: err})
+		return
+	}
+	k, n := len(j.resume.IDs), len(payload.Parts)
+	if k >= n {
+		// The post now has no more parts than exist (it was edited
+		// since): nothing is left to post.
+		j.published(ap, pub, j.resume, OutPublished, fmt.Sprintf("the %d parts posted already hold the whole post", k))
+		j.ts.Hash = j.resumedHash()
+		return
+	}
+	var rc *platforms.Receipt
+	err = r.call(j, pub, func(ctx context.Context) error {
+		var err error
+		rc, err = rs.Resume(ctx, j.resume, payload, j.key)
+		if err != nil && rc != nil && len(rc.IDs) > k {
+			return final(err)
+		}
+		return err
+	})
+	if rc == nil || len(rc.IDs) < k {
+		rc = j.resume
+	}
+	if r.cutShort(err) && platforms.OutcomeOf(err) == platforms.NotCreated && len(rc.IDs) == k {
+		err = r.stopping()
+	}
+	switch {
+	case err == nil && len(rc.IDs) >= n:
+		j.published(ap, pub, rc, OutPublished, fmt.Sprintf("parts 1 to %d of %d were posted by an earlier attempt; posted parts %d to %d as replies to part %d", k, n, k+1, n, k))
+		j.ts.Hash = j.resumedHash()
+	case err == nil:
+		err = fmt.Errorf("%s resumed the thread but returned %d of its %d parts", pub.Name(), len(rc.IDs), n)
+		j.cut(ap, pub, rc, n, &platforms.APIError{Platform: pub.Name(), Message: err.Error(), Outcome: platforms.Unknown, Err: err})
+	case j.deferred(ap, err):
+	default:
+		j.cut(ap, pub, rc, n, err)
+	}
+}
+
+// update edits a published post through the provider that published it.
+func (r *run) update(j *job, providers []platforms.Publisher) {
+	ap := r.ap
 	pub := j.provider(providers)
 	up, ok := pub.(platforms.Updater)
 	if !ok {
@@ -716,15 +1003,20 @@ func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Pub
 	}
 	payload, err := platforms.Prepare(pub, j.payload)
 	if err != nil {
-		j.keepWithError(ap, "validation", err)
+		j.keepWithError(ap, state.KindValidation, err)
 		return
 	}
 	var rc *platforms.Receipt
-	err = ap.call(ctx, j, pub, deadline, func() error {
+	err = r.call(j, pub, func(ctx context.Context) error {
 		var err error
 		rc, err = up.Update(ctx, receipt(j.prev), payload)
 		return err
 	})
+	if r.cutShort(err) {
+		// Cut by the stop: the edit may or may not be made, and making
+		// it again is harmless.
+		err = r.stopping()
+	}
 	if err != nil {
 		if !j.deferred(ap, err) {
 			j.keepWithError(ap, kindOf(err), err)
@@ -734,14 +1026,21 @@ func (ap *Applier) update(ctx context.Context, j *job, providers []platforms.Pub
 	j.published(ap, pub, rc, OutUpdated, "")
 }
 
-func (ap *Applier) delete(ctx context.Context, j *job, providers []platforms.Publisher, deadline time.Time) {
+// delete removes a published post through the provider that published
+// it; a post already gone counts as deleted.
+func (r *run) delete(j *job, providers []platforms.Publisher) {
+	ap := r.ap
 	pub := j.provider(providers)
 	del, ok := pub.(platforms.Deleter)
 	if !ok {
 		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot delete a post"}
 		return
 	}
-	err := ap.call(ctx, j, pub, deadline, func() error { return del.Delete(ctx, receipt(j.prev)) })
+	err := r.call(j, pub, func(ctx context.Context) error { return del.Delete(ctx, receipt(j.prev)) })
+	if r.cutShort(err) {
+		// Cut by the stop: deleting again finds it gone at worst.
+		err = r.stopping()
+	}
 	if err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
 		if !j.deferred(ap, err) {
 			j.keepWithError(ap, kindOf(err), err)
@@ -754,135 +1053,6 @@ func (ap *Applier) delete(ctx context.Context, j *job, providers []platforms.Pub
 	j.result = Item{Action: j.Action, Outcome: OutDeleted, URL: first(ts.URLs)}
 }
 
-// errDeferred marks a call not made because its wait would outlast the
-// run's budget.
-type errDeferred struct {
-	until time.Time
-	why   string
-}
-
-func (e *errDeferred) Error() string { return e.why }
-
-// call makes one platform call under the account's rate limit, retrying
-// retryable failures that surely posted nothing, with backoff and jitter,
-// as long as the wait fits the run's budget.
-func (ap *Applier) call(ctx context.Context, j *job, pub platforms.Publisher, deadline time.Time, do func() error) error {
-	lim := ap.limiter(j.Target)
-	for attempt := 1; ; attempt++ {
-		if ap.stopped() {
-			return ap.stopping()
-		}
-		if err := ap.wait(ctx, j, lim, deadline); err != nil {
-			return err
-		}
-		select {
-		case ap.calls <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if ap.stopped() {
-			<-ap.calls
-			return ap.stopping()
-		}
-		began := ap.Now()
-		err := do()
-		<-ap.calls
-		ap.Metrics.ObserveCall(j.Platform, j.Target, j.operation(), callOutcome(err), ap.Now().Sub(began))
-		if rr, ok := pub.(platforms.RateLimitReporter); ok {
-			// The platform said, in its headers, that nothing is left
-			// until its reset: wait for it instead of meeting a 429.
-			if remaining, reset, ok := rr.RateLimit(); ok && remaining <= 0 && reset.After(ap.Now()) {
-				lim.block(reset)
-			}
-		}
-		if err == nil {
-			return nil
-		}
-		var ae *platforms.APIError
-		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			lim.block(ap.Now().Add(ae.RetryAfter))
-		}
-		if !platforms.IsRetryable(err) || platforms.OutcomeOf(err) != platforms.NotCreated || attempt > ap.Retries {
-			return err
-		}
-		wait := ap.backoff(attempt)
-		if ae != nil && ae.RetryAfter > wait {
-			wait = ae.RetryAfter
-		}
-		if !deadline.IsZero() && ap.Now().Add(wait).After(deadline) {
-			return &errDeferred{until: ap.Now().Add(wait), why: fmt.Sprintf("%s; waiting %s would outlast the run's time budget", err, human(wait))}
-		}
-		ap.Logger.Info("retrying", "post_id", j.Post, "target", j.Target, "attempt", attempt+1, "wait", wait.String(), "error", err.Error())
-		ap.Metrics.ObserveRetry(j.Platform, j.Target)
-		if err := ap.stoppableSleep(ctx, wait); err != nil {
-			return err
-		}
-	}
-}
-
-func (ap *Applier) limiter(target string) *limiter {
-	if l, ok := ap.limiters.Load(target); ok {
-		return l.(*limiter)
-	}
-	r, burst := ap.Limit(target)
-	l, _ := ap.limiters.LoadOrStore(target, &limiter{bucket: rate.NewLimiter(r, burst)})
-	return l.(*limiter)
-}
-
-func (l *limiter) block(until time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if until.After(l.blocked) {
-		l.blocked = until
-	}
-}
-
-// wait takes a token from the account's bucket, after any time the
-// platform asked for, unless that would outlast the deadline.
-func (ap *Applier) wait(ctx context.Context, j *job, l *limiter, deadline time.Time) error {
-	now := ap.Now()
-	l.mu.Lock()
-	blocked := l.blocked
-	l.mu.Unlock()
-	if blocked.After(now) {
-		if !deadline.IsZero() && blocked.After(deadline) {
-			return &errDeferred{until: blocked, why: "rate-limited by the platform until " + blocked.UTC().Format(time.RFC3339) + ", after the run's time budget"}
-		}
-		ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, blocked.Sub(now))
-		if err := ap.stoppableSleep(ctx, blocked.Sub(now)); err != nil {
-			return err
-		}
-	}
-	r := l.bucket.ReserveN(ap.Now(), 1)
-	if !r.OK() {
-		return errors.New("rate limit allows no request")
-	}
-	d := r.DelayFrom(ap.Now())
-	if d <= 0 {
-		return nil
-	}
-	if !deadline.IsZero() && ap.Now().Add(d).After(deadline) {
-		r.CancelAt(ap.Now())
-		return &errDeferred{until: ap.Now().Add(d), why: "the account's rate limit leaves no room before the run's time budget ends"}
-	}
-	ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, d)
-	if err := ap.stoppableSleep(ctx, d); err != nil {
-		r.CancelAt(ap.Now())
-		return err
-	}
-	return nil
-}
-
-// backoff is the wait before retry number attempt: exponential with full
-// jitter between half and all of it.
-func (ap *Applier) backoff(attempt int) time.Duration {
-	d := float64(ap.BaseBackoff) * math.Pow(2, float64(attempt-1))
-	if d > float64(ap.MaxBackoff) {
-		d = float64(ap.MaxBackoff)
-	}
-	return time.Duration(d/2 + mrand.Float64()*d/2)
-}
-
 // CredentialRetry is how long a target whose account's credentials were
 // refused waits before a run tries it again by itself.
 const CredentialRetry = 6 * time.Hour
@@ -890,7 +1060,7 @@ const CredentialRetry = 6 * time.Hour
 // retryAt is when a later run may retry a failure: never by itself for a
 // failure that will not pass (auth, validation), else after backoff.
 func (ap *Applier) retryAt(err error, attempts int) time.Time {
-	if k := kindOf(err); k == "auth" || k == "reconnect" {
+	if k := kindOf(err); k == state.KindAuth || k == state.KindReconnect {
 		// Refused credentials are fixed outside the post (a rotated
 		// secret, herald auth): try again now and then, which is safe,
 		// since a refusal proves nothing was posted.
@@ -918,8 +1088,11 @@ func (j *job) deferred(ap *Applier, err error) bool {
 		ts.Status = state.StatusFailed
 		j.stamp(&ts)
 		ts.NextRetryAt = d.until.UTC()
-		ts.LastError = &state.Error{Message: "not sent: " + d.why, Kind: "deferred"}
+		ts.LastError = &state.Error{Message: "not sent: " + d.why, Kind: state.KindDeferred}
 		ts.Hash = j.payload.Hash
+		if j.resume != nil {
+			ts.Hash = j.resumedHash()
+		}
 		j.ts = &ts
 	}
 	j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: d.why + "; left for the next run"}
@@ -960,7 +1133,7 @@ func (j *job) stamp(ts *state.TargetState) {
 	}
 }
 
-func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
+func (j *job) fail(ap *Applier, kind state.ErrorKind, err error, retryAt time.Time) {
 	ts := j.prev
 	ts.Status = state.StatusFailed
 	j.stamp(&ts)
@@ -972,7 +1145,7 @@ func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
 	j.ts = &ts
 	detail := err.Error()
 	switch {
-	case kind == "auth" || kind == "reconnect":
+	case kind == state.KindAuth || kind == state.KindReconnect:
 		detail += fmt.Sprintf(" (tried again after %s; once the account's credentials are fixed, herald resolve %s %s --not-published retries at once)",
 			retryAt.Format(time.RFC3339), j.Post, j.Target)
 	case retryAt.IsZero():
@@ -986,14 +1159,120 @@ func (j *job) fail(ap *Applier, kind string, err error, retryAt time.Time) {
 func (j *job) unknown(ap *Applier, why string) {
 	ts := j.prev
 	ts.Status = state.StatusUnknown
-	ts.LastError = &state.Error{Message: why, Kind: "unknown_outcome"}
+	ts.LastError = &state.Error{Message: why, Kind: state.KindUnknownOutcome}
 	j.ts = &ts
 	j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: why}
 }
 
+// check says what a person checks, and the command that records what
+// they found, for an attempt herald cannot settle.
+func (j *job) check() string {
+	what := "the attempt"
+	if j.key != "" {
+		what = "attempt " + string(j.key)
+	}
+	if !j.prev.LastAttemptAt.IsZero() {
+		what += ", made from " + j.prev.LastAttemptAt.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("check the account %s on %s for the post (%s), then run herald resolve %s %s --published URL if it is there, or --not-published if it is not",
+		j.Target, j.Platform, what, j.Post, j.Target)
+}
+
+// cut records a thread cut short: rc holds the parts that exist, k of n,
+// and err is what stopped part k+1. When err proves part k+1 was not
+// created, the next attempt posts the rest (failed, retried like any
+// failure), or a person does when the adapter cannot resume; when part
+// k+1 may exist, the next run looks the thread up.
+func (j *job) cut(ap *Applier, pub platforms.Publisher, rc *platforms.Receipt, n int, err error) {
+	k := len(rc.IDs)
+	if platforms.OutcomeOf(err) != platforms.NotCreated {
+		ts := j.prev
+		ts.Status = state.StatusPublishing
+		j.stamp(&ts)
+		ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+		ts.Hash = j.resumedHash()
+		msg := fmt.Sprintf("parts 1 to %d of %d were posted, then part %d may or may not have been (%s): the next run looks the thread up before anything else",
+			k, n, k+1, err)
+		ts.LastError = &state.Error{Message: msg, Kind: state.KindUnknownOutcome}
+		j.ts = &ts
+		j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: msg, URL: first(rc.URLs)}
+		return
+	}
+	if _, ok := pub.(platforms.Resumer); !ok {
+		j.unknownThread(ap, pub, rc, n, fmt.Sprintf("part %d failed (%s), and %s cannot post the rest of a thread", k+1, err, pub.Name()))
+		return
+	}
+	retryAt := ap.retryAt(err, j.prev.Attempts+1)
+	ts := j.prev
+	ts.Status = state.StatusFailed
+	j.stamp(&ts)
+	ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+	ts.Hash = j.resumedHash()
+	ts.NextRetryAt = retryAt
+	msg := fmt.Sprintf("parts 1 to %d of %d were posted, then part %d failed: %s; the next attempt posts parts %d to %d as replies to part %d",
+		k, n, k+1, err, k+1, n, k)
+	ts.LastError = &state.Error{Message: msg, Kind: state.KindPartial}
+	j.ts = &ts
+	if retryAt.IsZero() {
+		msg += " (not retried by itself: fix the cause, then edit the post)"
+	} else {
+		msg += " (retry after " + retryAt.Format(time.RFC3339) + ")"
+	}
+	j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: msg, URL: first(rc.URLs)}
+}
+
+// unknownThread records a thread found or left in part that herald cannot
+// finish by itself, and says how a person does.
+func (j *job) unknownThread(ap *Applier, pub platforms.Publisher, rc *platforms.Receipt, n int, why string) {
+	k := len(rc.IDs)
+	last := "part " + strconv.Itoa(k)
+	if k <= len(rc.URLs) && rc.URLs[k-1] != "" {
+		last += " (" + rc.URLs[k-1] + ")"
+	} else {
+		last += " (ID " + rc.IDs[k-1] + ")"
+	}
+	msg := fmt.Sprintf("parts 1 to %d of %d were posted (IDs %s) and none of the rest, but %s: post parts %d to %d by hand, each a reply to the one before, the first to %s, then run herald resolve %s %s --published URL-OF-PART-1 --id %s,...; or delete the posted parts and run herald resolve %s %s --not-published",
+		k, n, strings.Join(rc.IDs, ","), why, k+1, n, last, j.Post, j.Target, strings.Join(rc.IDs, ","), j.Post, j.Target)
+	ts := j.prev
+	ts.Status = state.StatusUnknown
+	j.stamp(&ts)
+	ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+	if j.payload != nil {
+		ts.Hash = j.resumedHash()
+	}
+	ts.LastError = &state.Error{Message: msg, Kind: state.KindPartial}
+	j.ts = &ts
+	j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: msg, URL: first(rc.URLs)}
+}
+
+// resumedHash is the content hash to record for a thread resumed with the
+// current payload: the one recorded with its first parts, which were
+// posted from it, so that a post edited since shows in the next plan as
+// an update (or drift) of those parts; the payload's when none was.
+func (j *job) resumedHash() string {
+	if j.prev.Hash != "" {
+		return j.prev.Hash
+	}
+	return j.payload.Hash
+}
+
+// extends reports whether rc's parts begin with the parts known, so that
+// a look-up never replaces what state records with another post.
+func extends(rc *platforms.Receipt, known []string) bool {
+	got := ids(rc)
+	return len(got) >= len(known) && slices.Equal(got[:len(known)], known)
+}
+
+func ids(rc *platforms.Receipt) []string {
+	if rc == nil {
+		return nil
+	}
+	return rc.IDs
+}
+
 // keepWithError records a failed update or delete: the published post is
 // still there as it was, and the next plan proposes the action again.
-func (j *job) keepWithError(ap *Applier, kind string, err error) {
+func (j *job) keepWithError(ap *Applier, kind state.ErrorKind, err error) {
 	ts := j.prev
 	ts.LastError = &state.Error{Message: err.Error(), Kind: kind}
 	j.ts = &ts
@@ -1004,21 +1283,21 @@ func receipt(ts state.TargetState) *platforms.Receipt {
 	return &platforms.Receipt{Provider: ts.Provider, IDs: ts.IDs, URLs: ts.URLs, PublishedAt: ts.FirstPublishedAt}
 }
 
-func kindOf(err error) string {
+func kindOf(err error) state.ErrorKind {
 	var ae *platforms.APIError
 	switch {
 	case errors.Is(err, platforms.ErrNeedsReconnect):
-		return "reconnect"
+		return state.KindReconnect
 	case errors.As(err, &ae) && ae.Status == 429:
-		return "rate_limit"
+		return state.KindRateLimit
 	case errors.As(err, &ae) && (ae.Status == 401 || ae.Status == 403):
-		return "auth"
+		return state.KindAuth
 	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500:
-		return "rejected"
+		return state.KindRejected
 	case errors.As(err, &ae) && ae.Status >= 500:
-		return "server"
+		return state.KindServer
 	}
-	return "error"
+	return state.KindError
 }
 
 func first(s []string) string {
@@ -1049,47 +1328,6 @@ func summarize(r *Result) string {
 	return strings.Join(parts, ", ")
 }
 
-// stopping is the deferral of a call not started because Stop closed:
-// the next run may send it at once.
-func (ap *Applier) stopping() error {
-	return &errDeferred{until: ap.Now(), why: "herald was shutting down"}
-}
-
-// stopped reports whether Stop has closed.
-func (ap *Applier) stopped() bool {
-	if ap.Stop == nil {
-		return false
-	}
-	select {
-	case <-ap.Stop:
-		return true
-	default:
-		return false
-	}
-}
-
-// stoppableSleep waits like Sleep, but a wait cut short by Stop is a
-// deferral: the call it was waiting for is not made.
-func (ap *Applier) stoppableSleep(ctx context.Context, d time.Duration) error {
-	if ap.Stop == nil {
-		return ap.Sleep(ctx, d)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-ap.Stop:
-			cancel()
-		case <-sctx.Done():
-		}
-	}()
-	err := ap.Sleep(sctx, d)
-	if err != nil && ctx.Err() == nil && ap.stopped() {
-		return ap.stopping()
-	}
-	return err
-}
-
 // operation names a job's platform call for the latency histogram.
 func (j *job) operation() string {
 	switch {
@@ -1118,13 +1356,13 @@ func (ap *Applier) observe(j *job) {
 	if ap.Metrics == nil || j.result.Outcome == "" {
 		return
 	}
-	kind := ""
+	var kind state.ErrorKind
 	if j.ts != nil && j.ts.LastError != nil {
 		kind = j.ts.LastError.Kind
 	} else if strings.HasPrefix(j.result.Detail, "render: ") {
-		kind = "render"
+		kind = state.KindRender
 	}
-	ap.Metrics.ObservePublish(j.Platform, j.Target, string(j.result.Outcome), kind)
+	ap.Metrics.ObservePublish(j.Platform, j.Target, string(j.result.Outcome), string(kind))
 }
 
 // PlanTargets is what the plan gauges show of p: due (create, retry and

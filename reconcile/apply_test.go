@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ type world struct {
 	t         *testing.T
 	clock     *clock
 	posts     []schema.Summary
-	texts     map[string]string // post ID -> text
+	texts     map[string]string   // post ID -> text
+	parts     map[string][]string // post ID -> thread parts, for threads
 	store     state.Store
 	providers map[string][]platforms.Publisher
 	keys      int
@@ -49,6 +51,29 @@ func (w *world) addPost(id, text string, targets ...string) {
 	w.texts[id] = text
 }
 
+// addThread adds a post due now whose body is a thread of parts.
+func (w *world) addThread(id string, parts []string, targets ...string) {
+	if w.parts == nil {
+		w.parts = map[string][]string{}
+	}
+	w.parts[id] = parts
+	w.addPost(id, strings.Join(parts, "\n\n"), targets...)
+}
+
+// payload is what a target receives of a post: one part of text, or the
+// parts of a thread.
+func payload(a Action, text string, parts []string) *platforms.Payload {
+	p := &platforms.Payload{PostID: a.Post, Target: a.Target, Platform: a.Platform,
+		Parts: []platforms.Part{{Text: text}}, Hash: hashOf(text, a.Target)}
+	if len(parts) > 0 {
+		p.Parts = nil
+		for _, t := range parts {
+			p.Parts = append(p.Parts, platforms.Part{Text: t})
+		}
+	}
+	return p
+}
+
 func hashOf(text, target string) string {
 	return fmt.Sprintf("%x", len(text)) + "-" + text + "-" + target
 }
@@ -74,9 +99,7 @@ func (w *world) applier() *Applier {
 			return p, nil
 		},
 		Payload: func(ctx context.Context, a Action) (*platforms.Payload, error) {
-			text := w.texts[a.Post]
-			return &platforms.Payload{PostID: a.Post, Target: a.Target, Platform: a.Platform,
-				Parts: []platforms.Part{{Text: text}}, Hash: hashOf(text, a.Target)}, nil
+			return payload(a, w.texts[a.Post], w.parts[a.Post]), nil
 		},
 		Now:         w.clock.Now,
 		Sleep:       w.clock.Sleep,
@@ -147,10 +170,10 @@ func TestApplyPublishesOnceAndIsIdempotent(t *testing.T) {
 	if len(res.Items) != 0 {
 		t.Errorf("second run did something: %v", outcomes(res))
 	}
-	if got := x.live(); len(got) != 2 {
+	if got := x.texts(); len(got) != 2 {
 		t.Errorf("x has %d posts, want 2: %q", len(got), got)
 	}
-	if got := m.live(); len(got) != 1 {
+	if got := m.texts(); len(got) != 1 {
 		t.Errorf("mastodon has %d posts, want 1", len(got))
 	}
 }
@@ -178,7 +201,7 @@ func TestApplyTimeoutAfterAcceptIsFoundNextRun(t *testing.T) {
 	if diff := cmp.Diff([]string{"a/x:published"}, outcomes(res)); diff != "" {
 		t.Fatalf("second run (-want +got):\n%s", diff)
 	}
-	if n := len(x.live()); n != 1 {
+	if n := len(x.texts()); n != 1 {
 		t.Fatalf("x has %d posts, want exactly 1", n)
 	}
 	if ts := w.status("a", "x"); ts.Status != state.StatusPublished || ts.IDs[0] != "1" {
@@ -229,6 +252,9 @@ func TestApplyResolveUndecidableAsksAHuman(t *testing.T) {
 			if ts := w.status("a", "x"); ts.Status != state.StatusUnknown {
 				t.Errorf("status %s, want unknown", ts.Status)
 			}
+			if want := "check the account x on x for the post (attempt k), then run herald resolve a x --published URL"; !strings.Contains(res.Items[0].Detail, want) {
+				t.Errorf("detail %q does not say what to check and how to record it (%q)", res.Items[0].Detail, want)
+			}
 			if p := w.plan(context.Background()); p.Actions[0].Kind != Held {
 				t.Errorf("next plan %s, want held for a human", p.Actions[0].Kind)
 			}
@@ -262,7 +288,7 @@ func TestApplyRateLimit(t *testing.T) {
 			t.Fatalf("(-want +got):\n%s", diff)
 		}
 		ts := w.status("a", "x")
-		if ts.Status != state.StatusFailed || ts.NextRetryAt.IsZero() || ts.LastError.Kind != "deferred" {
+		if ts.Status != state.StatusFailed || ts.NextRetryAt.IsZero() || ts.LastError.Kind != state.KindDeferred {
 			t.Fatalf("state %+v", ts)
 		}
 		// Before the wait is over the plan holds it; after, it retries.
@@ -274,7 +300,7 @@ func TestApplyRateLimit(t *testing.T) {
 		if diff := cmp.Diff([]string{"a/x:published"}, outcomes(res)); diff != "" {
 			t.Fatalf("(-want +got):\n%s", diff)
 		}
-		if n := len(x.live()); n != 1 {
+		if n := len(x.texts()); n != 1 {
 			t.Errorf("%d posts, want 1", n)
 		}
 	})
@@ -303,8 +329,8 @@ func TestApplyFailover(t *testing.T) {
 			if diff := cmp.Diff([]string{tt.want}, outcomes(res)); diff != "" {
 				t.Fatalf("(-want +got):\n%s", diff)
 			}
-			if len(direct.live()) != tt.onFirst || len(relay.live()) != tt.onNext {
-				t.Errorf("direct %d, relay %d posts; want %d, %d", len(direct.live()), len(relay.live()), tt.onFirst, tt.onNext)
+			if len(direct.texts()) != tt.onFirst || len(relay.texts()) != tt.onNext {
+				t.Errorf("direct %d, relay %d posts; want %d, %d", len(direct.texts()), len(relay.texts()), tt.onFirst, tt.onNext)
 			}
 		})
 	}
@@ -322,7 +348,7 @@ func TestApplyOneFailureBlocksNoOther(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 	ts := w.status("a", "x")
-	if ts.Status != state.StatusFailed || !ts.NextRetryAt.Equal(planNow.Add(CredentialRetry)) || ts.LastError.Kind != "auth" {
+	if ts.Status != state.StatusFailed || !ts.NextRetryAt.Equal(planNow.Add(CredentialRetry)) || ts.LastError.Kind != state.KindAuth {
 		t.Errorf("x state %+v", ts)
 	}
 	// The next run re-posts nothing and holds the refused account...
@@ -330,7 +356,7 @@ func TestApplyOneFailureBlocksNoOther(t *testing.T) {
 	if len(res.Items) != 0 {
 		t.Errorf("second run: %v", outcomes(res))
 	}
-	if n := len(m.live()); n != 1 {
+	if n := len(m.texts()); n != 1 {
 		t.Errorf("mastodon has %d posts", n)
 	}
 	// ... until its credentials may have been fixed: then it is tried
@@ -340,8 +366,8 @@ func TestApplyOneFailureBlocksNoOther(t *testing.T) {
 	if diff := cmp.Diff([]string{"a/x:published"}, outcomes(res)); diff != "" {
 		t.Fatalf("after the credential wait (-want +got):\n%s", diff)
 	}
-	if len(x.live()) != 1 || len(m.live()) != 1 {
-		t.Errorf("x has %d posts, mastodon %d; want one each", len(x.live()), len(m.live()))
+	if len(x.texts()) != 1 || len(m.texts()) != 1 {
+		t.Errorf("x has %d posts, mastodon %d; want one each", len(x.texts()), len(m.texts()))
 	}
 }
 
@@ -381,7 +407,7 @@ func TestApplyUpdateAndDelete(t *testing.T) {
 	if diff := cmp.Diff([]string{"a/mastodon:updated"}, outcomes(res)); diff != "" {
 		t.Fatalf("update (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"hello, edited"}, m.live()); diff != "" {
+	if diff := cmp.Diff([]string{"hello, edited"}, m.texts()); diff != "" {
 		t.Errorf("platform (-want +got):\n%s", diff)
 	}
 
@@ -390,8 +416,8 @@ func TestApplyUpdateAndDelete(t *testing.T) {
 	if diff := cmp.Diff([]string{"a/mastodon:deleted"}, outcomes(res)); diff != "" {
 		t.Fatalf("delete (-want +got):\n%s", diff)
 	}
-	if len(m.live()) != 0 {
-		t.Errorf("still live: %q", m.live())
+	if len(m.texts()) != 0 {
+		t.Errorf("still live: %q", m.texts())
 	}
 	if ts := w.status("a", "mastodon"); ts.Status != state.StatusDeleted {
 		t.Errorf("status %s", ts.Status)

@@ -169,22 +169,21 @@ func TestApplyStopFinishesCallsInFlight(t *testing.T) {
 	w.addPost("a", "hello", "x")
 	w.addPost("b", "world", "x")
 
-	stop := make(chan struct{})
 	ap := w.applier()
 	ap.Concurrency = 1
-	ap.Stop = stop
 	type ret struct {
 		res *Result
 		err error
 	}
 	done := make(chan ret)
+	ctx, stop := context.WithCancel(context.Background())
+	p := w.plan(ctx)
 	go func() {
-		ctx := context.Background()
-		res, err := ap.Apply(ctx, w.plan(ctx))
+		res, err := ap.Apply(ctx, p)
 		done <- ret{res, err}
 	}()
 	<-g.entered
-	close(stop)
+	stop()
 	close(g.release)
 	r := <-done
 	if r.err != nil {
@@ -197,7 +196,7 @@ func TestApplyStopFinishesCallsInFlight(t *testing.T) {
 	if a.Status != state.StatusPublished || len(a.IDs) != 1 {
 		t.Errorf("a/x: the call in flight finished, so its result must be committed: %+v", a)
 	}
-	if b.Status != state.StatusFailed || b.LastError == nil || b.LastError.Kind != "deferred" || !b.NextRetryAt.Equal(planNow) {
+	if b.Status != state.StatusFailed || b.LastError == nil || b.LastError.Kind != state.KindDeferred || !b.NextRetryAt.Equal(planNow) {
 		t.Errorf("b/x: not sent, to be retried at once: %+v", b)
 	}
 
@@ -206,7 +205,7 @@ func TestApplyStopFinishesCallsInFlight(t *testing.T) {
 	if diff := cmp.Diff([]string{"b/x:retry"}, kinds(res)); diff != "" {
 		t.Errorf("next run (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"hello", "world"}, g.live()); diff != "" {
+	if diff := cmp.Diff([]string{"hello", "world"}, g.texts()); diff != "" {
 		t.Errorf("posts (-want +got):\n%s", diff)
 	}
 }

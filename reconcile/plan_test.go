@@ -269,7 +269,7 @@ func goldenInput() PlanInput {
 		Records: []*state.Record{
 			record("release-notes", map[string]state.TargetState{"mastodon": published("release-notes", "mastodon"), "bluesky": published("release-notes", "bluesky")}),
 			record("hello", map[string]state.TargetState{"x": {Status: state.StatusFailed, Attempts: 1, NextRetryAt: planNow.Add(-time.Minute),
-				LastError: &state.Error{Message: "x: 503 over capacity", Kind: "server"}}}),
+				LastError: &state.Error{Message: "x: 503 over capacity", Kind: state.KindServer}}}),
 			record("unchanged", map[string]state.TargetState{"x": published("unchanged", "x")}),
 			record("retired", map[string]state.TargetState{"x": published("retired", "x")}),
 		},

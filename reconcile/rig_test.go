@@ -45,7 +45,8 @@ type rig struct {
 	proxy *gitProxy
 	clock *clock
 	posts []schema.Summary
-	texts map[string]string // post ID -> text
+	texts map[string]string   // post ID -> text
+	parts map[string][]string // post ID -> thread parts, for threads
 	fakes map[string]*fakePlatform
 	// relays are second providers of a target, tried when its direct API
 	// fails in a way that proves nothing was posted.
@@ -62,7 +63,7 @@ func newRig(t *testing.T, overHTTP, idempotent bool, targets ...string) *rig {
 	root := t.TempDir()
 	bare := gittest.Bare(t, root, "content")
 	r := &rig{t: t, url: bare, bare: bare, clock: &clock{t: planNow},
-		texts: map[string]string{}, fakes: map[string]*fakePlatform{}, relays: map[string]*fakePlatform{}}
+		texts: map[string]string{}, parts: map[string][]string{}, fakes: map[string]*fakePlatform{}, relays: map[string]*fakePlatform{}}
 	if overHTTP {
 		backend, err := url.Parse(gittest.HTTP(t, root, rigToken))
 		if err != nil {
@@ -75,7 +76,7 @@ func newRig(t *testing.T, overHTTP, idempotent bool, targets ...string) *rig {
 	}
 	gittest.Seed(t, r.url, r.gitAuth(), map[string]string{"README.md": "# content\n"})
 	for _, name := range targets {
-		r.fakes[name] = &fakePlatform{name: name, idempotent: idempotent}
+		r.fakes[name] = &fakePlatform{name: name, idempotent: idempotent, now: r.clock.Now}
 	}
 	return r
 }
@@ -153,9 +154,7 @@ func (r *rig) applier(s state.Store, proc *process, hook func(Step, *Action) err
 			return pubs, nil
 		},
 		Payload: func(ctx context.Context, a Action) (*platforms.Payload, error) {
-			text := r.texts[a.Post]
-			return &platforms.Payload{PostID: a.Post, Target: a.Target, Platform: a.Platform,
-				Parts: []platforms.Part{{Text: text}}, Hash: hashOf(text, a.Target)}, nil
+			return payload(a, r.texts[a.Post], r.parts[a.Post]), nil
 		},
 		Now:    r.clock.Now,
 		Sleep:  r.clock.Sleep,
@@ -215,7 +214,7 @@ func (r *rig) posted() map[string]int {
 	got := map[string]int{}
 	for _, fakes := range []map[string]*fakePlatform{r.fakes, r.relays} {
 		for target, f := range fakes {
-			for _, text := range f.live() {
+			for _, text := range f.texts() {
 				got[strings.TrimPrefix(text, "post ")+"/"+target]++
 			}
 		}
@@ -228,7 +227,7 @@ func (r *rig) total() int {
 	n := 0
 	for _, fakes := range []map[string]*fakePlatform{r.fakes, r.relays} {
 		for _, f := range fakes {
-			n += len(f.live())
+			n += len(f.texts())
 		}
 	}
 	return n
@@ -310,6 +309,13 @@ func (p *procPublisher) Find(ctx context.Context, pl *platforms.Payload, a platf
 		return nil, errDead
 	}
 	return finding{p.fake}.Find(ctx, pl, a)
+}
+
+func (p *procPublisher) Resume(ctx context.Context, r *platforms.Receipt, pl *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
+	if p.proc.dead.Load() {
+		return nil, errDead
+	}
+	return resuming{finding{p.fake}}.Resume(ctx, r, pl, key)
 }
 
 // pushFault is how the git server breaks the next push.

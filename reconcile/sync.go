@@ -208,33 +208,34 @@ func (r *SyncResult) Count(o SyncOutcome) int {
 //
 // The returned error is for the run itself (state could not be read or
 // written); what happened to each target is in the result.
+//
+// Cancelling ctx stops it as it stops Apply: no read starts after it,
+// reads in flight get Grace to finish, and the metrics read are
+// committed and pushed.
 func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error) {
-	ap.defaults()
+	r := ap.start(ctx)
+	defer r.end()
 	start := ap.Now()
-	var deadline time.Time
-	if ap.MaxDuration > 0 {
-		deadline = start.Add(ap.MaxDuration)
-	}
 	res := &SyncResult{}
-	records := map[string]*state.Record{}
+	records := r.records
 	type syncJob struct {
 		job
 		item SyncItem
 	}
 	var all []*syncJob
-	err := ap.Store.Walk(ctx, func(r *state.Record) error {
-		records[r.Post] = r
-		names := make([]string, 0, len(r.Targets))
-		for n, ts := range r.Targets {
+	err := ap.Store.Walk(ctx, func(rec *state.Record) error {
+		records[rec.Post] = rec
+		names := make([]string, 0, len(rec.Targets))
+		for n, ts := range rec.Targets {
 			if ts.Status == state.StatusPublished {
 				names = append(names, n)
 			}
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			ts := r.Targets[n]
-			sj := &syncJob{job: job{Action: Action{Post: r.Post, File: r.File, Target: n, Platform: ts.Provider}, prev: ts, hadPrev: true, op: "metrics"}}
-			sj.item = SyncItem{Post: r.Post, Target: n, Platform: ts.Provider, URL: first(ts.URLs)}
+			ts := rec.Targets[n]
+			sj := &syncJob{job: job{Action: Action{Post: rec.Post, File: rec.File, Target: n, Platform: ts.Provider}, prev: ts, hadPrev: true, op: "metrics"}}
+			sj.item = SyncItem{Post: rec.Post, Target: n, Platform: ts.Provider, URL: first(ts.URLs)}
 			all = append(all, sj)
 		}
 		return nil
@@ -274,13 +275,8 @@ func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error
 		}
 	}
 
-	if len(due) > 0 {
-		ap.calls = make(chan struct{}, ap.Concurrency)
-		callCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		if err := ap.each(callCtx, cancel, due, func(j *job) { ap.readMetrics(callCtx, j, &byJob[j].item, deadline) }); err != nil {
-			return res, err
-		}
+	if err := r.each(due, func(j *job) { r.readMetrics(j, &byJob[j].item) }); err != nil {
+		return res, err
 	}
 
 	now := ap.Now().UTC()
@@ -306,11 +302,11 @@ func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error
 	if len(changed) == 0 {
 		return res, nil
 	}
-	if err := ap.commit(ctx, records, changed, "sync metrics of "+count(len(changed), "target"), false); err != nil {
+	if err := r.commit(changed, "sync metrics of "+count(len(changed), "target"), false); err != nil {
 		return res, fmt.Errorf("commit metrics: %w", err)
 	}
 	if ap.Push {
-		if err := ap.Store.Push(ctx); err != nil {
+		if err := r.push(); err != nil {
 			return res, fmt.Errorf("push metrics: %w", err)
 		}
 	}
@@ -343,17 +339,20 @@ func (ap *Applier) metricsReader(j *job, it *SyncItem) (platforms.Publisher, pla
 
 // readMetrics reads one target's metrics through the provider that
 // published it, under its account's rate limit, and sets its item.
-func (ap *Applier) readMetrics(ctx context.Context, j *job, it *SyncItem, deadline time.Time) {
-	pub, mr, ok := ap.metricsReader(j, it)
+func (r *run) readMetrics(j *job, it *SyncItem) {
+	pub, mr, ok := r.ap.metricsReader(j, it)
 	if !ok {
 		return
 	}
 	var m *platforms.Metrics
-	err := ap.call(ctx, j, pub, deadline, func() error {
+	err := r.call(j, pub, func(ctx context.Context) error {
 		var err error
 		m, err = mr.Metrics(ctx, receipt(j.prev))
 		return err
 	})
+	if r.cutShort(err) {
+		err = r.stopping()
+	}
 	switch {
 	case errors.Is(err, platforms.ErrDeletedRemotely):
 		it.Outcome, it.Detail = SyncDeletedRemotely, "the post is gone from "+pub.Name()+": shown as drift in the plan, never re-posted"
@@ -363,7 +362,7 @@ func (ap *Applier) readMetrics(ctx context.Context, j *job, it *SyncItem, deadli
 			it.Outcome, it.Detail = SyncFailed, d.why+"; left for the next run"
 			return
 		}
-		it.Outcome, it.Detail = SyncFailed, kindOf(err)+": "+err.Error()
+		it.Outcome, it.Detail = SyncFailed, string(kindOf(err))+": "+err.Error()
 	case m == nil:
 		it.Outcome, it.Detail = SyncFailed, pub.Name()+" returned no metrics"
 	default:

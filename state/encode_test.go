@@ -49,7 +49,7 @@ func fullRecord() *Record {
 				UpdatedAt:     t0,
 				LastAttemptAt: t0,
 				NextRetryAt:   t0.Add(10 * time.Minute),
-				LastError:     &Error{Message: "rate limited", Kind: "rate_limit"},
+				LastError:     &Error{Message: "rate limited", Kind: KindRateLimit},
 			},
 			"mastodon": {Status: StatusDeletedRemotely, IDs: []string{"1"}, UpdatedAt: t0},
 		},

@@ -108,10 +108,59 @@ type TargetState struct {
 // target is failed or unknown without the logs of the run that failed.
 type Error struct {
 	Message string `json:"message"`
-	// Kind classifies the error (for example "auth", "rate_limit",
-	// "validation", "timeout"), as the platform adapters name it.
-	Kind string `json:"kind,omitempty"`
+	// Kind classifies the error, so that plan, apply and the CLI branch on
+	// it instead of on the message.
+	Kind ErrorKind `json:"kind,omitempty"`
 }
+
+// ErrorKind is what kind of error a target last met. It is written in
+// state as its string. The set is open: a kind this herald does not know
+// (written by a newer one) is kept as read and treated like KindError.
+type ErrorKind string
+
+// Error kinds. The first group classifies a platform's answer; the second
+// says what the reconciler or a person made of an attempt.
+const (
+	// KindAuth: the platform refused the credentials (401, 403). Nothing
+	// was posted; apply tries again after a while by itself.
+	KindAuth ErrorKind = "auth"
+	// KindReconnect: the account's token can no longer be refreshed; a
+	// person runs herald auth.
+	KindReconnect ErrorKind = "reconnect"
+	// KindRateLimit: the platform answered 429.
+	KindRateLimit ErrorKind = "rate_limit"
+	// KindRejected: the platform refused the request (another 4xx).
+	KindRejected ErrorKind = "rejected"
+	// KindServer: the platform failed (5xx).
+	KindServer ErrorKind = "server"
+	// KindError: any other failure.
+	KindError ErrorKind = "error"
+	// KindValidation: the adapter refused the post before calling the
+	// platform; it will not pass until the post changes.
+	KindValidation ErrorKind = "validation"
+	// KindConfig: the target's account cannot be used (no such account,
+	// no adapter for its platform).
+	KindConfig ErrorKind = "config"
+	// KindRender: the post could not be rendered for the target. It names
+	// failures in metrics; the plan shows them, so state never holds it.
+	KindRender ErrorKind = "render"
+
+	// KindUnknownOutcome: an attempt may have reached the platform; the
+	// next run looks it up (status publishing), or a person decides
+	// (status unknown).
+	KindUnknownOutcome ErrorKind = "unknown_outcome"
+	// KindPartial: the first parts of a thread were posted and a later
+	// one surely was not. The IDs of the parts posted are kept, and the
+	// next attempt posts the rest (status failed), or a person decides
+	// when the adapter cannot (status unknown).
+	KindPartial ErrorKind = "partial"
+	// KindDeferred: not sent in this run (a rate limit or time budget, or
+	// herald stopping); the next run sends it.
+	KindDeferred ErrorKind = "deferred"
+	// KindResolved: a person said the attempt did not land (herald
+	// resolve --not-published); the next run publishes it again.
+	KindResolved ErrorKind = "resolved"
+)
 
 // Metrics is the latest engagement of a published target. A nil field is a
 // metric the platform does not give, which is not the same as zero.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/heraldhq/herald/internal/telemetry"
 	"github.com/heraldhq/herald/internal/tokenstore"
@@ -45,6 +46,13 @@ With --metrics-file, the run's metrics are written for node_exporter's
 textfile collector; with --pushgateway, pushed to a Pushgateway under the
 job herald_apply. Neither can fail the run: a failure is a warning.
 
+On SIGINT or SIGTERM (a cancelled or timed-out CI job), no platform call
+starts; the calls in flight get 30 s to finish, and a second signal cuts
+them at once (their outcome is then unknown, and the next run looks them
+up); every result is committed and pushed, within another 30 s, and the
+targets not sent are recorded to be sent at once by the next run. Then
+apply exits 130 (SIGINT) or 143 (SIGTERM).
+
 Exit status: 0 when nothing failed, 1 when anything failed or ended with
 an unknown outcome (the summary names each).`,
 		setup: func(fs *flag.FlagSet) runFunc {
@@ -71,7 +79,9 @@ an unknown outcome (the summary names each).`,
 				}
 				err := reconcileOnce(ctx, e, &f, reconcileHooks{metrics: m})
 				if reg != nil {
-					emitMetrics(ctx, e, reg, "apply", metricsFile, pushgateway)
+					// Also after an interrupt: the run's metrics say what
+					// it did.
+					emitMetrics(context.WithoutCancel(ctx), e, reg, "apply", metricsFile, pushgateway)
 				}
 				return err
 			}
@@ -105,11 +115,9 @@ func (f *applyFlags) check() error {
 }
 
 // reconcileHooks are what a reconcile takes beyond the flags: where its
-// metrics go, a channel that stops it gently (serve's shutdown), and,
-// in tests, the adapters.
+// metrics go and, in tests, the adapters.
 type reconcileHooks struct {
 	metrics *telemetry.Metrics
-	stop    <-chan struct{}
 	// providers replaces the registry's adapters when set.
 	providers func(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers
 }
@@ -118,6 +126,11 @@ type reconcileHooks struct {
 // exactly-once protocol, print the results. apply runs it once, serve on
 // every tick and webhook. It returns an exitError with status 1 when
 // anything failed or ended with an unknown outcome.
+//
+// Cancelling ctx (a signal) stops it gently: no platform call starts
+// after it, the calls in flight get reconcile.DefaultGrace to finish (or
+// are cut by a second signal), the results are committed and pushed, and
+// it returns ctx's cause.
 func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks) error {
 	var store *state.GitStore
 	pl, err := makePlan(ctx, e, &f.plan, func(repo *reconcile.Repo) ([]*state.Record, error) {
@@ -158,16 +171,23 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 		Concurrency: f.concurrency,
 		MaxDuration: f.maxDuration,
 		Metrics:     h.metrics,
-		Stop:        h.stop,
+		Limit:       accountLimits(pl.repo.Config),
+		Hurry:       hurryOf(ctx),
 	}
 	res, err := ap.Apply(ctx, pl.plan)
 	writeResult(e, res)
-	writeReconnects(ctx, e, store, res)
+	writeReconnects(context.WithoutCancel(ctx), e, store, res)
 	if rerr := reportGitHub(e, f.plan.planFile, applySummary(pl.plan, res), pl.plan, res); rerr != nil && err == nil {
 		err = rerr
 	}
 	failed := err != nil || res.Failed()
 	h.metrics.ObserveRun("apply", !failed, e.now())
+	if ctx.Err() != nil {
+		if err != nil {
+			return err
+		}
+		return context.Cause(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -175,6 +195,18 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// accountLimits is each account's request rate: none for an account on a
+// platform that writes into the repository (the feed: 10,000 entries at
+// the default rate would take hours), reconcile's default for the others.
+func accountLimits(cfg *schema.Config) func(target string) (rate.Limit, int) {
+	return func(target string) (rate.Limit, int) {
+		if a := cfg.Accounts[target]; a != nil && localPlatforms[a.Platform] {
+			return rate.Inf, 1
+		}
+		return reconcile.DefaultRate, reconcile.DefaultBurst
+	}
 }
 
 // emitMetrics writes a one-shot run's metrics to the textfile and the
@@ -256,7 +288,7 @@ func tokenStore(e *env, repo *reconcile.Repo, store state.Store) platforms.Token
 // writeReconnects ends apply's output with one line per account whose
 // credentials a person must renew: its targets failed because a token
 // expired or was refused and could not be refreshed (the adapters'
-// platforms.ErrNeedsReconnect, recorded with the kind "reconnect").
+// platforms.ErrNeedsReconnect, recorded with the kind state.KindReconnect).
 // The other accounts' results are not affected.
 func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconcile.Result) {
 	if res == nil || store == nil {
@@ -272,7 +304,7 @@ func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconc
 		if err != nil {
 			continue
 		}
-		if ts, ok := rec.Targets[it.Target]; ok && ts.LastError != nil && ts.LastError.Kind == "reconnect" {
+		if ts, ok := rec.Targets[it.Target]; ok && ts.LastError != nil && ts.LastError.Kind == state.KindReconnect {
 			seen[it.Target] = true
 			accounts = append(accounts, it.Target)
 		}

@@ -29,3 +29,8 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 		"x":        x.New,
 	})
 }
+
+// localPlatforms are the platforms whose adapters write into the content
+// repository instead of calling a remote API (the feed): their calls are
+// file writes, which no rate limit protects.
+var localPlatforms = map[string]bool{"feed": true}

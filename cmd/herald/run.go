@@ -196,9 +196,16 @@ func runCommand(ctx context.Context, e *env, cmd *command, args []string) int {
 			fmt.Fprintf(e.stderr, "herald %s: %v\n", cmd.name, xerr.err)
 		}
 		return xerr.code
-	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		fmt.Fprintf(e.stderr, "herald %s: interrupted\n", cmd.name)
-		return 130
+	case ctx.Err() != nil:
+		// Interrupted: what the command did is recorded (apply and sync
+		// commit their results before returning); say so, with what
+		// else failed, and exit as a shell reports the signal.
+		if errors.Is(err, ctx.Err()) {
+			fmt.Fprintf(e.stderr, "herald %s: interrupted\n", cmd.name)
+		} else {
+			fmt.Fprintf(e.stderr, "herald %s: interrupted: %v\n", cmd.name, err)
+		}
+		return interruptStatus(ctx)
 	default:
 		fmt.Fprintf(e.stderr, "herald %s: %v\n", cmd.name, err)
 		return 1

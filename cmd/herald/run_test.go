@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,6 +86,19 @@ func TestRunCommandErrors(t *testing.T) {
 			ctx: func() context.Context {
 				ctx, cancel := context.WithCancel(context.Background())
 				cancel()
+				return ctx
+			}},
+		{name: "interrupted by SIGTERM", err: &interrupted{sig: syscall.SIGTERM}, want: 143, wantStderr: "herald test: interrupted\n",
+			ctx: func() context.Context {
+				ctx, cancel := context.WithCancelCause(context.Background())
+				cancel(&interrupted{sig: syscall.SIGTERM})
+				return ctx
+			}},
+		{name: "interrupted, and the results could not be pushed", err: errors.New("push results: remote unreachable"), want: 130,
+			wantStderr: "herald test: interrupted: push results: remote unreachable\n",
+			ctx: func() context.Context {
+				ctx, cancel := context.WithCancelCause(context.Background())
+				cancel(&interrupted{sig: syscall.SIGINT})
 				return ctx
 			}},
 	}

@@ -49,13 +49,15 @@ serve reconciles the work tree of --repo as it is: it does not pull. Keep
 the checkout current beside it (a git-sync sidecar, a cron'd git pull).
 
 On SIGTERM or SIGINT: the HTTP server stops taking requests (it finishes
-those in flight), and a reconcile in flight stops gently. No platform
-call starts after the signal; the calls in flight finish, their results
-are committed (and pushed, with --push), and the targets not yet called
-are recorded as not sent, to be retried at once by the next run. Then
-serve exits 0. A second, harder kill (SIGKILL) in the middle of a call
-leaves that attempt recorded as publishing, and the next run looks it up
-on the platform before sending anything.`,
+those in flight), and a reconcile in flight stops gently, as herald
+apply does. No platform call starts after the signal; the calls in
+flight get 30 s to finish (a second signal cuts them at once, and their
+outcome is then unknown, for the next run to look up); the results are
+committed (and pushed, with --push) within another 30 s, and the
+targets not yet called are recorded as not sent, to be retried at once
+by the next run. Then serve exits 0. A harder kill (SIGKILL) in the
+middle of a call leaves that attempt recorded as publishing, and the
+next run looks it up on the platform before sending anything.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var o serveOptions
 			o.apply.register(fs)
@@ -103,9 +105,9 @@ func serve(ctx context.Context, e *env, o *serveOptions) error {
 	if secret == "" {
 		e.log.Warn("HERALD_WEBHOOK_SECRET is not set: /webhook is disabled")
 	}
-	c := newController(e.log, reg, []byte(secret), o.interval, func(ctx context.Context, stop <-chan struct{}) error {
+	c := newController(e.log, reg, []byte(secret), o.interval, func(ctx context.Context) error {
 		h := o.hooks
-		h.metrics, h.stop = m, stop
+		h.metrics = m
 		return reconcileOnce(ctx, e, &o.apply, h)
 	})
 	ln, err := net.Listen("tcp", o.listen)
@@ -119,9 +121,11 @@ func serve(ctx context.Context, e *env, o *serveOptions) error {
 	return c.run(ctx, ln)
 }
 
-// reconcileFunc runs one reconcile. ctx is never cancelled by shutdown:
-// stop closes instead, so that the reconcile ends between protocol steps.
-type reconcileFunc func(ctx context.Context, stop <-chan struct{}) error
+// reconcileFunc runs one reconcile. Shutdown cancels ctx, which stops
+// the reconcile gently, as it stops herald apply: no call starts, the
+// calls in flight finish within the grace period, and the results are
+// recorded.
+type reconcileFunc func(ctx context.Context) error
 
 // controller is serve's loop and HTTP endpoints.
 type controller struct {
@@ -248,16 +252,16 @@ func (c *controller) run(ctx context.Context, ln net.Listener) error {
 
 	ticker := time.NewTicker(c.interval)
 	defer ticker.Stop()
-	// Reconciles run without ctx's cancellation, so that a call in flight
-	// is never abandoned; ctx's Done is their stop signal instead.
-	rctx := context.WithoutCancel(ctx)
 	for {
 		c.log.Info("reconciling")
-		if err := c.reconcile(rctx, ctx.Done()); err != nil {
+		if err := c.reconcile(ctx); err != nil {
 			var xerr *exitError
-			if errors.As(err, &xerr) && xerr.err == nil {
+			switch {
+			case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+				c.log.Info("reconcile stopped for the shutdown; what it did is recorded")
+			case errors.As(err, &xerr) && xerr.err == nil:
 				c.log.Warn("reconcile finished with failures: see the results above")
-			} else {
+			default:
 				c.log.Error("reconcile failed", "error", err.Error())
 			}
 		}

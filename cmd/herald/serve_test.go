@@ -247,13 +247,13 @@ func TestServeShutsDownCleanlyMidReconcile(t *testing.T) {
 		ts := rec.Targets["site"]
 		tg := target{Status: string(ts.Status), IDs: ts.IDs, NextRetryAt: ts.NextRetryAt}
 		if ts.LastError != nil {
-			tg.ErrorKind = ts.LastError.Kind
+			tg.ErrorKind = string(ts.LastError.Kind)
 		}
 		got[id] = tg
 	}
 	want := map[string]target{
 		"first": {Status: "published", IDs: []string{"first"}},
-		"later": {Status: "failed", ErrorKind: "deferred", NextRetryAt: now},
+		"later": {Status: "failed", ErrorKind: string(state.KindDeferred), NextRetryAt: now},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("state after shutdown (-want +got):\n%s", diff)

@@ -202,8 +202,10 @@ unknown), a person checks the platform and says what happened:
   --published URL    the post is there: record it as published (with --id,
                      the platform's post ID; several, comma-separated, for
                      a thread)
-  --not-published    it is not there: the next apply publishes it again,
-                     with a new attempt
+  --not-published    it is not there (for a thread: none of its parts,
+                     deleted by hand if some were posted): the next apply
+                     publishes it again, from its first part, with a new
+                     attempt
 
 The change is committed to .herald/state/ (and pushed with --push).`,
 		setup: func(fs *flag.FlagSet) runFunc {
@@ -245,7 +247,11 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 				now := e.now().UTC()
 				if notPublished {
 					ts.Status, ts.NextRetryAt = state.StatusFailed, now
-					ts.LastError = &state.Error{Message: "marked not published by hand; the next apply publishes it again", Kind: "resolved"}
+					ts.LastError = &state.Error{Message: "marked not published by hand; the next apply publishes it again", Kind: state.KindResolved}
+					// Parts of a thread that were posted are gone too (a
+					// person deleted them), or apply would post only the
+					// rest.
+					ts.IDs, ts.URLs = nil, nil
 				} else {
 					ts.Status, ts.URLs, ts.LastError, ts.NextRetryAt = state.StatusPublished, []string{published}, nil, time.Time{}
 					if ts.Hash == "" {

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"github.com/prometheus/client_golang/prometheus"
-
 	"context"
 	"flag"
 	"fmt"
-	"github.com/heraldhq/herald/internal/telemetry"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heraldhq/herald/internal/telemetry"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/state"
 )
@@ -34,6 +34,10 @@ A post the platform no longer has is recorded deleted_remotely: the plan
 shows it as drift and never posts it again. Calls are rate-limited per
 account as apply's are; one platform failing leaves the others synced.
 Adapters, tokens and git push work as for herald apply.
+
+On SIGINT or SIGTERM, no read starts; the reads in flight finish (within
+30 s, or at once on a second signal) and the metrics read are committed
+and pushed, then sync exits 130 or 143.
 
 Exit status: 0 when nothing failed, 1 when a target's metrics could not be
 read (the output names each, with the reason).`,
@@ -101,6 +105,8 @@ read (the output names each, with the reason).`,
 					Concurrency: concurrency,
 					MaxDuration: maxDuration,
 					Metrics:     m,
+					Limit:       accountLimits(repo.Config),
+					Hurry:       hurryOf(ctx),
 				}
 				res, err := ap.Sync(ctx, sched)
 				writeSync(e, res, now())
@@ -116,7 +122,11 @@ read (the output names each, with the reason).`,
 						}
 					}
 					m.ObserveRun("sync", err == nil && res != nil && !res.Failed(), now())
-					emitMetrics(ctx, e, reg, "sync", metricsFile, pushgateway)
+					emitMetrics(context.WithoutCancel(ctx), e, reg, "sync", metricsFile, pushgateway)
+				}
+				if err == nil && ctx.Err() != nil {
+					// Interrupted: the metrics read are committed.
+					return context.Cause(ctx)
 				}
 				if err != nil {
 					return err
