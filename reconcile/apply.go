@@ -799,7 +799,9 @@ func (ap *Applier) call(ctx context.Context, j *job, pub platforms.Publisher, de
 			return nil
 		}
 		var ae *platforms.APIError
-		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		if errors.As(err, &ae) && ae.RetryAfter > 0 && ae.Endpoint == "" {
+			// A wait for one endpoint (X's) holds only that endpoint,
+			// which the adapter does itself; any other holds the account.
 			lim.block(ap.Now().Add(ae.RetryAfter))
 		}
 		if !platforms.IsRetryable(err) || platforms.OutcomeOf(err) != platforms.NotCreated || attempt > ap.Retries {
@@ -936,7 +938,7 @@ func (j *job) published(ap *Applier, pub platforms.Publisher, rc *platforms.Rece
 	}
 	ts.LastError, ts.NextRetryAt = nil, time.Time{}
 	if rc != nil {
-		ts.IDs, ts.URLs = rc.IDs, rc.URLs
+		ts.IDs, ts.URLs, ts.Extra = rc.IDs, rc.URLs, rc.Extra
 		if ts.FirstPublishedAt.IsZero() {
 			ts.FirstPublishedAt = rc.PublishedAt.UTC()
 		}
@@ -1001,14 +1003,22 @@ func (j *job) keepWithError(ap *Applier, kind string, err error) {
 }
 
 func receipt(ts state.TargetState) *platforms.Receipt {
-	return &platforms.Receipt{Provider: ts.Provider, IDs: ts.IDs, URLs: ts.URLs, PublishedAt: ts.FirstPublishedAt}
+	return &platforms.Receipt{Provider: ts.Provider, IDs: ts.IDs, URLs: ts.URLs, PublishedAt: ts.FirstPublishedAt, Extra: ts.Extra}
 }
+
+// NotEditable is the state error kind of an edit the platform refused
+// for good (platforms.ErrNotEditable: X's window or X Premium, LinkedIn's
+// images): the plan shows the target as drift rather than planning the
+// edit again.
+const NotEditable = "not_editable"
 
 func kindOf(err error) string {
 	var ae *platforms.APIError
 	switch {
 	case errors.Is(err, platforms.ErrNeedsReconnect):
 		return "reconnect"
+	case errors.Is(err, platforms.ErrNotEditable):
+		return NotEditable
 	case errors.As(err, &ae) && ae.Status == 429:
 		return "rate_limit"
 	case errors.As(err, &ae) && (ae.Status == 401 || ae.Status == 403):

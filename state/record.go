@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strings"
 	"time"
@@ -92,6 +93,10 @@ type TargetState struct {
 	// Provider is the provider that published it (the direct API or a
 	// relay), so that updates and deletes go the same way after failover.
 	Provider string `json:"provider,omitempty"`
+	// Extra is what the adapter recorded with the post for later calls
+	// (platforms.Receipt.Extra: the media an edit must keep, Bluesky's
+	// record CIDs), never a secret.
+	Extra map[string]string `json:"extra,omitempty"`
 
 	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
 	// UpdatedAt is when this entry last changed. Concurrent runs that
@@ -151,6 +156,7 @@ func (ts TargetState) clone() TargetState {
 	if ts.URLs != nil {
 		c.URLs = append([]string(nil), ts.URLs...)
 	}
+	c.Extra = maps.Clone(ts.Extra)
 	if ts.LastError != nil {
 		e := *ts.LastError
 		c.LastError = &e
