@@ -328,7 +328,9 @@ func (m *Mastodon) Publish(ctx context.Context, p *platforms.Payload, key platfo
 		mediaIDs = append(mediaIDs, id)
 	}
 
-	r := &platforms.Receipt{Provider: Name}
+	// The media's fingerprints go with the receipt, so that an edit
+	// keeps the attachments whose files did not change.
+	r := &platforms.Receipt{Provider: Name, Extra: mediaExtra(mediaIDs, p.Media)}
 	for i, part := range p.Parts {
 		body := o.body(part.Text, true)
 		if i > 0 {
