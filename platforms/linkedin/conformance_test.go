@@ -18,6 +18,8 @@ func harness(author string) platformtest.Harness {
 		// LinkedIn has no threads: Prepare joins the parts into one post.
 		MaxParts: 1,
 		MaxMedia: linkedin.MaxImages,
+		// A partial update sets the commentary, never the content.
+		FixedMedia: "LinkedIn's Posts API cannot change a published post's images",
 		// LinkedIn has no idempotency key: an unknown outcome is settled
 		// by Find.
 		Idempotent: false,
