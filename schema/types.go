@@ -219,6 +219,9 @@ type Rendered struct {
 	Limits   Limits
 	Parts    []RenderedPart
 	Media    int // how many media items go with the first part
+	// MediaTypes is each media item's MIME type, in order, for the
+	// platforms that take only some (X: no HEIC or AVIF).
+	MediaTypes []string
 	// Source is where the text came from: the override's text key, or the
 	// body's first line, so length errors point at it.
 	Source Position

@@ -30,12 +30,14 @@ type Output struct {
 	HTML     string // blogs
 	Limits   schema.Limits
 	Media    int // media items, all with the first part
-	Source   schema.Position
+	// MediaTypes is each media item's MIME type, in order.
+	MediaTypes []string
+	Source     schema.Position
 }
 
 // Rendered is the measured view of the output that CUE validates.
 func (o *Output) Rendered() schema.Rendered {
-	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Source: o.Source}
+	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, MediaTypes: o.MediaTypes, Source: o.Source}
 	for _, p := range o.Parts {
 		r.Parts = append(r.Parts, schema.RenderedPart{Text: p.Text, Length: p.Length, Bytes: p.Bytes, Line: p.Line})
 	}
@@ -77,6 +79,9 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 		fromOverride = true
 	}
 	out := &Output{Target: t.Name, Platform: t.Platform, Limits: lim, Media: len(p.Media), Source: source}
+	for _, m := range p.Media {
+		out.MediaTypes = append(out.MediaTypes, m.Type)
+	}
 
 	if IsBlog(t.Platform) {
 		out.Title = p.Title

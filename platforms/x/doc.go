@@ -65,7 +65,9 @@
 // the first part. The shared rendering is sent as is: X links URLs,
 // mentions and hashtags itself, so the adapter has no Preparer.
 //
-// Limits checked before anything is sent: only JPEG, PNG, WebP and GIF
+// Limits checked before anything is sent (the media types also by herald
+// validate, through the CUE limits table's media_types): only JPEG, PNG,
+// WebP and GIF
 // (MediaTypes; HEIC and AVIF, which phones make, are refused naming X,
 // and so is video), at most 4 images or one GIF alone, 5 MB an image and
 // 15 MB a GIF, alt text up to 1000 characters. Text
