@@ -125,24 +125,21 @@ func heldBy(ws map[string]window, ep string, now time.Time) error {
 			strings.Join(which, " and "), ep, until.Format(time.RFC3339))}
 }
 
-// Limits reports what X last said of each window of endpoint ep ("POST
-// tweets"): remaining calls and reset, by window ("15-minute", "user's
-// 24-hour", "app's 24-hour"). For tests and status output.
-func (a *X) Limits(ep string) map[string]struct {
+// Window is what X last said of one rate-limit window of an endpoint.
+type Window struct {
 	Remaining int
 	Reset     time.Time
-} {
+}
+
+// Limits reports what X last said of each window of endpoint ep ("POST
+// tweets"), by window ("15-minute", "user's 24-hour", "app's 24-hour"),
+// for tests and status output.
+func (a *X) Limits(ep string) map[string]Window {
 	a.limits.mu.Lock()
 	defer a.limits.mu.Unlock()
-	out := map[string]struct {
-		Remaining int
-		Reset     time.Time
-	}{}
+	out := map[string]Window{}
 	for name, w := range a.limits.by[ep] {
-		out[name] = struct {
-			Remaining int
-			Reset     time.Time
-		}{w.remaining, w.reset}
+		out[name] = Window{Remaining: w.remaining, Reset: w.reset}
 	}
 	return out
 }
