@@ -101,7 +101,12 @@
 // Visibility cannot be edited. A post whose part count changed gets
 // ErrPartsChanged. Delete is DELETE
 // /api/v1/statuses/:id per part, last first; a 404 is taken as already
-// gone. Metrics reads GET /api/v1/statuses/:id of the first part:
+// gone. Each deletion is confirmed by reading the status until it
+// answers 404: GoToSocial answers DELETE before it deletes, in the
+// background, and in the live runs once lost a deletion (the status was
+// still served, edited moments before), so a status still served halfway
+// through DefaultDeleteWait (10 s) is deleted again, and one still served
+// after it is an error that leaves the post published for the next run. Metrics reads GET /api/v1/statuses/:id of the first part:
 // favourites_count, reblogs_count, replies_count, and quotes_count when the
 // server sends it (4.5+), else nil. There are no impressions. A 404 wraps
 // platforms.ErrDeletedRemotely.
@@ -134,7 +139,8 @@
 // found or already attached to another post", and a content warning makes
 // the status sensitive. FakeOptions.GoToSocial gives GoToSocial 0.19's
 // answers where they differ (422 "status was not changed", 400 "media not
-// found", language and sensitive reset when absent).
+// found", language and sensitive reset when absent); DeleteReads and
+// LoseDeletes give its background and lost deletions.
 //
 // # Verified, corrected, uncertain
 //

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
@@ -357,9 +358,18 @@ func isNotChanged(err error) bool {
 	return errors.As(err, &se) && se.Status == http.StatusUnprocessableEntity && strings.Contains(se.Message, notChanged)
 }
 
+// DefaultDeleteWait bounds how long Delete waits for the server to stop
+// serving a status it was asked to delete.
+const DefaultDeleteWait = 10 * time.Second
+
 // Delete deletes every part, the last first, so that a failure leaves the
 // head of the thread rather than orphaned replies. A part already gone is
-// not an error.
+// not an error. Each deletion is confirmed by reading the status until
+// the server answers 404: GoToSocial answers DELETE before it deletes, in
+// the background, and was seen to lose such a deletion, so a status still
+// served after half of DefaultDeleteWait is deleted once more, and one
+// still served after it is an error: the post stays recorded as
+// published, and the next run deletes it again.
 func (m *Mastodon) Delete(ctx context.Context, r *platforms.Receipt) error {
 	if r == nil {
 		return errors.New("delete: no receipt")
@@ -369,15 +379,61 @@ func (m *Mastodon) Delete(ctx context.Context, r *platforms.Receipt) error {
 		return notCreated("delete: %v", err)
 	}
 	for _, id := range slices.Backward(r.IDs) {
-		_, err := api.Do(ctx, httpx.Request{Method: http.MethodDelete, Path: "api/v1/statuses/" + url.PathEscape(id)})
-		if isStatus(err, http.StatusNotFound) {
-			continue
-		}
+		gone, err := m.deleteStatus(ctx, api, id)
 		if err != nil {
-			return m.apiErr("delete status "+id, err)
+			return err
+		}
+		if !gone {
+			if err := m.confirmGone(ctx, api, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// deleteStatus sends DELETE /api/v1/statuses/:id; gone is true when the
+// server says the status is not there.
+func (m *Mastodon) deleteStatus(ctx context.Context, api *httpx.Client, id string) (gone bool, err error) {
+	_, err = api.Do(ctx, httpx.Request{Method: http.MethodDelete, Path: "api/v1/statuses/" + url.PathEscape(id)})
+	if isStatus(err, http.StatusNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, m.apiErr("delete status "+id, err)
+	}
+	return false, nil
+}
+
+// confirmGone reads status id until the server answers 404, backing off
+// from a fifth of the poll interval to a second, deleting it once more
+// halfway through the wait.
+func (m *Mastodon) confirmGone(ctx context.Context, api *httpx.Client, id string) error {
+	interval := max(m.pollEvery/5, time.Millisecond)
+	resent := false
+	for waited := time.Duration(0); ; {
+		_, err := api.Do(ctx, httpx.Request{Method: http.MethodGet, Path: "api/v1/statuses/" + url.PathEscape(id)})
+		switch {
+		case isStatus(err, http.StatusNotFound):
+			return nil
+		case err != nil:
+			return m.apiErr("confirm the deletion of status "+id, err)
+		case waited >= m.deleteWait:
+			return &platforms.APIError{Platform: Name, Code: "not-deleted", Outcome: platforms.NotCreated,
+				Message: fmt.Sprintf("the server accepted the deletion of status %s but still serves it after %s; the next run deletes it again", id, m.deleteWait)}
+		case waited >= m.deleteWait/2 && !resent:
+			m.logger.Info("status still served after its deletion; deleting it again", "status_id", id, "waited", waited.String())
+			resent = true
+			if gone, err := m.deleteStatus(ctx, api, id); gone || err != nil {
+				return err
+			}
+		}
+		if err := httpx.Sleep(ctx, interval); err != nil {
+			return &platforms.APIError{Platform: Name, Outcome: platforms.NotCreated, Message: "confirming the deletion of status " + id, Err: err}
+		}
+		waited += interval
+		interval = min(interval*2, time.Second)
+	}
 }
 
 // Metrics reads the first status's counts with GET /api/v1/statuses/:id:

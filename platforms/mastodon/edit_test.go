@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -293,5 +294,41 @@ func TestUpdateTakesNotChangedAsSuccess(t *testing.T) {
 	}
 	if n := f.Posts()[0].Edits; n != 0 {
 		t.Errorf("the status was edited %d times, want 0", n)
+	}
+}
+
+// TestDeleteConfirmsTheStatusIsGone: GoToSocial deletes in the background
+// and was seen to lose a deletion: Delete reads each status until the
+// server answers 404, deletes once more a status still served halfway
+// through its wait, and fails, for the next run to try again, when the
+// status is still there at the end.
+func TestDeleteConfirmsTheStatusIsGone(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		opts        mastodon.FakeOptions
+		wantErr     string
+		wantRemains int
+	}{
+		{"deleted in the background", mastodon.FakeOptions{DeleteReads: 3}, "", 0},
+		{"a lost deletion is sent again", mastodon.FakeOptions{LoseDeletes: 1}, "", 0},
+		{"a status that stays is an error", mastodon.FakeOptions{LoseDeletes: 10}, "still serves it", 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Now = testEnv(t).Now
+			f := mastodon.NewFake(t, tt.opts)
+			pub := newAdapter(t, f, testEnv(t), nil)
+			mastodon.SetDeleteWait(pub, 50*time.Millisecond)
+			r, err := pub.Publish(t.Context(), &platforms.Payload{Parts: []platforms.Part{{Text: "one"}, {Text: "two"}}}, "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = pub.(platforms.Deleter).Delete(t.Context(), r)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("delete = %v, want error %q", err, tt.wantErr)
+			}
+			if n := len(f.Posts()); n != tt.wantRemains {
+				t.Errorf("%d statuses remain, want %d", n, tt.wantRemains)
+			}
+		})
 	}
 }

@@ -59,6 +59,14 @@ type FakeOptions struct {
 	// status to the account's language (Mastodon keeps it), and without
 	// sensitive clears the flag.
 	GoToSocial bool
+	// DeleteReads makes deletions happen in the background, as
+	// GoToSocial's do: a deleted status is still served to this many GET
+	// /api/v1/statuses/:id before it is gone.
+	DeleteReads int
+	// LoseDeletes makes the first so many DELETEs answer 200 and delete
+	// nothing, as GoToSocial 0.19.2 was seen to lose a deletion queued
+	// just after an edit.
+	LoseDeletes int
 	// Now is the server's clock, for created_at and Idempotency-Key
 	// expiry; default a fixed time.
 	Now func() time.Time
@@ -82,6 +90,8 @@ type Fake struct {
 	pending  map[string]int    // media ID -> 206 answers left
 	attached map[string]string // media ID -> status ID
 	counts   map[string]Counts
+	dying    map[string]int // status ID -> reads before a background deletion is done
+	lost     int            // deletions lost so far
 }
 
 type idempotent struct {
@@ -115,7 +125,7 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		opts.Now = func() time.Time { return fixed }
 	}
 	f := &Fake{opts: opts, keys: map[string]idempotent{}, pending: map[string]int{},
-		attached: map[string]string{}, counts: map[string]Counts{}}
+		attached: map[string]string{}, counts: map[string]Counts{}, dying: map[string]int{}}
 	f.Fake = platformtest.New(r, platformtest.Config{
 		Platform:  Name,
 		BasePath:  "/mastodon-fake/",
@@ -139,9 +149,21 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 
 	f.Handle("POST /api/v1/statuses", platformtest.Contract{Auth: auth, ContentType: jsonBody, Create: true}, f.create)
 	f.Handle("GET /api/v1/statuses/{id}", platformtest.Contract{Auth: auth}, func(c *platformtest.Call) {
-		if p, ok := f.live(c); ok {
-			c.Reply(http.StatusOK, f.statusJSON(p, false))
+		p, ok := f.live(c)
+		if !ok {
+			return
 		}
+		f.mu.Lock()
+		if n, dying := f.dying[p.ID]; dying {
+			if n <= 1 {
+				delete(f.dying, p.ID)
+				f.Store.Delete(p.ID)
+			} else {
+				f.dying[p.ID] = n - 1
+			}
+		}
+		f.mu.Unlock()
+		c.Reply(http.StatusOK, f.statusJSON(p, false))
 	})
 	f.Handle("GET /api/v1/statuses/{id}/source", platformtest.Contract{Auth: auth}, func(c *platformtest.Call) {
 		if p, ok := f.live(c); ok {
@@ -154,7 +176,16 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		if !ok {
 			return
 		}
-		f.Store.Delete(p.ID)
+		f.mu.Lock()
+		switch {
+		case f.lost < f.opts.LoseDeletes:
+			f.lost++
+		case f.opts.DeleteReads > 0:
+			f.dying[p.ID] = f.opts.DeleteReads
+		default:
+			f.Store.Delete(p.ID)
+		}
+		f.mu.Unlock()
 		c.Reply(http.StatusOK, f.statusJSON(p, true))
 	})
 	f.Handle("GET /api/v1/accounts/verify_credentials", platformtest.Contract{Auth: auth}, func(c *platformtest.Call) {

@@ -198,10 +198,27 @@ func (s *liveServer) Inject(f platformtest.Fault) {
 	s.t.Fatalf("a live server cannot inject %s", f.Kind)
 }
 
-// RemoveRemotely deletes the status on the server.
+// RemoveRemotely deletes the status on the server and returns once the
+// server no longer serves it: GoToSocial answers DELETE at once and
+// deletes in the background (and was seen to lose a deletion), so a
+// status still served after 5 seconds is deleted once more.
 func (s *liveServer) RemoveRemotely(id string) {
 	s.t.Helper()
-	if code := s.do("DELETE", "/api/v1/statuses/"+id, nil); code != 200 && code != 404 {
-		s.t.Errorf("delete %s: %d", id, code)
+	start := time.Now()
+	resent := false
+	for code := s.do("DELETE", "/api/v1/statuses/"+id, nil); code != 404; code = s.do("GET", "/api/v1/statuses/"+id, nil) {
+		if code != 200 {
+			s.t.Errorf("delete %s: %d", id, code)
+			return
+		}
+		switch waited := time.Since(start); {
+		case waited > 15*time.Second:
+			s.t.Errorf("status %s is still served 15s after its deletion", id)
+			return
+		case waited > 5*time.Second && !resent:
+			resent = true
+			s.do("DELETE", "/api/v1/statuses/"+id, nil)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

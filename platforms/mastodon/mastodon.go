@@ -63,6 +63,7 @@ type Mastodon struct {
 	findWindow time.Duration
 	mediaWait  time.Duration
 	pollEvery  time.Duration
+	deleteWait time.Duration
 
 	mu        sync.Mutex
 	api       *httpx.Client
@@ -109,7 +110,7 @@ func New(s platforms.Settings) (platforms.Publisher, error) {
 		return nil, errors.New("settings lack a clock (Now)")
 	}
 	return &Mastodon{account: s.Account, base: base, settings: s, logger: logger, now: now,
-		findWindow: findWindow, mediaWait: mediaWait, pollEvery: 500 * time.Millisecond}, nil
+		findWindow: findWindow, mediaWait: mediaWait, pollEvery: 500 * time.Millisecond, deleteWait: DefaultDeleteWait}, nil
 }
 
 func duration(s platforms.Settings, key string, def time.Duration) (time.Duration, error) {

@@ -226,6 +226,27 @@ func (s *suite) payload(t *testing.T, postID string, parts ...string) *platforms
 	return Payload(postID, parts...)
 }
 
+// settle bounds how long a live check waits for a server that deletes in
+// the background (GoToSocial queues a status's deletion, so it is still
+// served for a moment after DELETE answered).
+const settle = 15 * time.Second
+
+// eventually reports whether ok holds: against a fake, at once; on a live
+// server, within settle, asking again every 200ms.
+func (s *suite) eventually(ok func() bool) bool {
+	if !s.h.Live {
+		return ok()
+	}
+	for end := time.Now().Add(settle); ; time.Sleep(200 * time.Millisecond) {
+		if ok() {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
+}
+
 // key is an attempt key, in live mode made the run's own: a real server
 // keeps idempotency keys and record keys across runs.
 func (s *suite) key(t *testing.T, key platforms.AttemptKey) platforms.AttemptKey {
@@ -520,7 +541,8 @@ func (s *suite) delete(t *testing.T) {
 	if err := del.Delete(t.Context(), r); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if posts := b.Posts(); len(posts) != 0 {
+	var posts []Post
+	if !s.eventually(func() bool { posts = b.Posts(); return len(posts) == 0 }) {
 		t.Errorf("after delete the platform still holds %+v", posts)
 	}
 	if err := del.Delete(t.Context(), r); err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
