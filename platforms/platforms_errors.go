@@ -26,6 +26,11 @@ var (
 	// ErrUnknownPlatform is what the registry returns for a platform name
 	// it has no adapter for.
 	ErrUnknownPlatform = errors.New("unknown platform")
+	// ErrNotEditable is what an Updater returns when the platform will not
+	// make this edit, now or later (X's 30-minute window and 5 edits, an
+	// account without X Premium, a LinkedIn post's images): the published
+	// version stays, and the plan shows drift instead of retrying.
+	ErrNotEditable = errors.New("the platform will not make this edit")
 )
 
 // Outcome says whether a failed call created the post. It decides what the
@@ -69,7 +74,12 @@ type APIError struct {
 	// RetryAfter is how long the platform asked to wait (Retry-After or a
 	// rate-limit reset); 0 when it did not say.
 	RetryAfter time.Duration
-	Outcome    Outcome
+	// Endpoint, when set, is the one endpoint RetryAfter holds ("POST
+	// tweets"), on a platform that limits each endpoint on its own (X):
+	// the adapter holds further calls to it, and the reconciler does not
+	// hold the account's other calls.
+	Endpoint string
+	Outcome  Outcome
 	// Err is the underlying cause, e.g. a transport error.
 	Err error
 }

@@ -520,7 +520,7 @@ func (r *run) intents() error {
 			// holds them, and so does when the attempt began: a crash
 			// during the resume is settled by a look-up, which must
 			// reach back to part 1.
-			ts.IDs, ts.URLs = j.resume.IDs, j.resume.URLs
+			ts.IDs, ts.URLs, ts.Extra = j.resume.IDs, j.resume.URLs, j.resume.Extra
 			ts.Provider = j.resumeBy.Name()
 			ts.Hash = j.resumedHash()
 			j.attemptAt = j.prev.LastAttemptAt
@@ -1109,7 +1109,7 @@ func (j *job) published(ap *Applier, pub platforms.Publisher, rc *platforms.Rece
 	}
 	ts.LastError, ts.NextRetryAt = nil, time.Time{}
 	if rc != nil {
-		ts.IDs, ts.URLs = rc.IDs, rc.URLs
+		ts.IDs, ts.URLs, ts.Extra = rc.IDs, rc.URLs, rc.Extra
 		if ts.FirstPublishedAt.IsZero() {
 			ts.FirstPublishedAt = rc.PublishedAt.UTC()
 		}
@@ -1189,7 +1189,7 @@ func (j *job) cut(ap *Applier, pub platforms.Publisher, rc *platforms.Receipt, n
 		ts := j.prev
 		ts.Status = state.StatusPublishing
 		j.stamp(&ts)
-		ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+		ts.IDs, ts.URLs, ts.Extra, ts.Provider = rc.IDs, rc.URLs, rc.Extra, pub.Name()
 		ts.Hash = j.resumedHash()
 		msg := fmt.Sprintf("parts 1 to %d of %d were posted, then part %d may or may not have been (%s): the next run looks the thread up before anything else",
 			k, n, k+1, err)
@@ -1206,7 +1206,7 @@ func (j *job) cut(ap *Applier, pub platforms.Publisher, rc *platforms.Receipt, n
 	ts := j.prev
 	ts.Status = state.StatusFailed
 	j.stamp(&ts)
-	ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+	ts.IDs, ts.URLs, ts.Extra, ts.Provider = rc.IDs, rc.URLs, rc.Extra, pub.Name()
 	ts.Hash = j.resumedHash()
 	ts.NextRetryAt = retryAt
 	msg := fmt.Sprintf("parts 1 to %d of %d were posted, then part %d failed: %s; the next attempt posts parts %d to %d as replies to part %d",
@@ -1236,7 +1236,7 @@ func (j *job) unknownThread(ap *Applier, pub platforms.Publisher, rc *platforms.
 	ts := j.prev
 	ts.Status = state.StatusUnknown
 	j.stamp(&ts)
-	ts.IDs, ts.URLs, ts.Provider = rc.IDs, rc.URLs, pub.Name()
+	ts.IDs, ts.URLs, ts.Extra, ts.Provider = rc.IDs, rc.URLs, rc.Extra, pub.Name()
 	if j.payload != nil {
 		ts.Hash = j.resumedHash()
 	}
@@ -1280,7 +1280,7 @@ func (j *job) keepWithError(ap *Applier, kind state.ErrorKind, err error) {
 }
 
 func receipt(ts state.TargetState) *platforms.Receipt {
-	return &platforms.Receipt{Provider: ts.Provider, IDs: ts.IDs, URLs: ts.URLs, PublishedAt: ts.FirstPublishedAt}
+	return &platforms.Receipt{Provider: ts.Provider, IDs: ts.IDs, URLs: ts.URLs, PublishedAt: ts.FirstPublishedAt, Extra: ts.Extra}
 }
 
 func kindOf(err error) state.ErrorKind {
@@ -1288,6 +1288,8 @@ func kindOf(err error) state.ErrorKind {
 	switch {
 	case errors.Is(err, platforms.ErrNeedsReconnect):
 		return state.KindReconnect
+	case errors.Is(err, platforms.ErrNotEditable):
+		return state.KindNotEditable
 	case errors.As(err, &ae) && ae.Status == 429:
 		return state.KindRateLimit
 	case errors.As(err, &ae) && (ae.Status == 401 || ae.Status == 403):

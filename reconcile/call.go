@@ -114,7 +114,9 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 			return nil
 		}
 		var ae *platforms.APIError
-		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		if errors.As(err, &ae) && ae.RetryAfter > 0 && ae.Endpoint == "" {
+			// A wait for one endpoint (X's) holds only that endpoint,
+			// which the adapter does itself; any other holds the account.
 			lim.block(ap.Now().Add(ae.RetryAfter))
 		}
 		var fe *finalError

@@ -337,6 +337,9 @@ func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary
 		pl.freezeGate(a)
 	case ts.Hash == t.Hash:
 		a.Kind, a.Reason = NoOp, "published"+url
+	case ts.LastError != nil && ts.LastError.Kind == state.KindNotEditable:
+		a.Kind, a.Reason = Drift, fmt.Sprintf("content changed, but %s refused the edit (%s): the published version%s stays as it was",
+			t.Platform, ts.LastError.Message, url)
 	case caps.Update:
 		a.Kind, a.Reason = Update, "content changed since it was published"+url
 		pl.freezeGate(a)

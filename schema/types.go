@@ -222,6 +222,9 @@ type Rendered struct {
 	// Images are the images among the media, with their sizes, for the
 	// platforms that limit one image's size.
 	Images []RenderedImage
+	// MediaTypes is each media item's MIME type, in order, for the
+	// platforms that take only some (X: no HEIC or AVIF).
+	MediaTypes []string
 	// Source is where the text came from: the override's text key, or the
 	// body's first line, so length errors point at it.
 	Source Position

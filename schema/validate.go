@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -262,6 +263,8 @@ type platformLimit struct {
 	MaxTitle int    `json:"max_title"`
 	// MaxImageBytes is the largest image file, in bytes.
 	MaxImageBytes int `json:"max_image_bytes"`
+	// MediaTypes are the MIME types the platform takes; nil: any.
+	MediaTypes []string `json:"media_types"`
 }
 
 // platformLimits reads a platform's limits from the compiled table once
@@ -304,7 +307,7 @@ func (v *Validator) renderedLimits(r Rendered) platformLimit {
 	l.MaxImageBytes = v.maxImageBytes(r.Target, r.Platform)
 	return platformLimit{Length: unlimited(l.Length), Bytes: unlimited(l.Bytes),
 		MaxMedia: unlimited(l.MaxMedia), MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
-		MaxImageBytes: unlimited(l.MaxImageBytes)}
+		MaxImageBytes: unlimited(l.MaxImageBytes), MediaTypes: l.MediaTypes}
 }
 
 // maxImageBytes is the largest image an account takes, 0 for no limit:
@@ -338,8 +341,22 @@ func (v *Validator) renderedFit(rendered []Rendered, tags, title int) bool {
 				return false
 			}
 		}
+		for _, typ := range r.MediaTypes {
+			if l.MediaTypes != nil && !slices.Contains(l.MediaTypes, typ) {
+				return false
+			}
+		}
 	}
 	return true
+}
+
+// anyList is ss as the []any a CUE value is filled from.
+func anyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // maxMedia is the most media items a platform takes, 0 for no limit.
@@ -392,8 +409,13 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 			l := v.renderedLimits(r)
 			limits := map[string]any{"length": l.Length, "bytes": l.Bytes,
 				"max_media": l.MaxMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes}
-			rmap[r.Target] = map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
+			rm := map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
 				"images": images, "media": r.Media, "tags": len(tags), "title": title}
+			if l.MediaTypes != nil {
+				limits["media_types"] = anyList(l.MediaTypes)
+				rm["media_types"] = anyList(r.MediaTypes)
+			}
+			rmap[r.Target] = rm
 		}
 	}
 
@@ -588,6 +610,14 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 			name, groupDigits(img.Bytes), target, groupDigits(int64(v.maxImageBytes(target, r.Platform))))
 	case part == nil && len(rest) == 1 && rest[0] == "media" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("media"), target, "%d media items, %s takes at most %d", r.Media, r.Platform, v.maxMedia(r.Platform))
+	case part == nil && len(rest) == 2 && rest[0] == "media_types":
+		i, err := strconv.Atoi(rest[1])
+		if err != nil || i >= len(r.MediaTypes) || i >= len(p.Media) {
+			break
+		}
+		field := joinPath(joinIndex("media", i), "file")
+		return Errorf(p.PosOf(field), field, "%s does not take %s files (%s): it takes %s; convert the file",
+			target, r.MediaTypes[i], p.Media[i].File, strings.Join(v.platformLimits(r.Platform).MediaTypes, ", "))
 	case part == nil && len(rest) == 1 && rest[0] == "tags" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("tags"), "tags", "%s takes at most %d tags", target, v.platformLimits(r.Platform).MaxTags)
 	case part == nil && len(rest) == 1 && rest[0] == "title" && format == fmtOutOfBound:

@@ -138,6 +138,9 @@ func normalizeInPlace(c *Record) {
 		if len(ts.URLs) == 0 {
 			ts.URLs = nil
 		}
+		if len(ts.Extra) == 0 {
+			ts.Extra = nil
+		}
 		if ts.LastError != nil && *ts.LastError == (Error{}) {
 			ts.LastError = nil
 		}

@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strings"
 	"time"
@@ -92,6 +93,10 @@ type TargetState struct {
 	// Provider is the provider that published it (the direct API or a
 	// relay), so that updates and deletes go the same way after failover.
 	Provider string `json:"provider,omitempty"`
+	// Extra is what the adapter recorded with the post for later calls
+	// (platforms.Receipt.Extra: the media an edit must keep, Bluesky's
+	// record CIDs), never a secret.
+	Extra map[string]string `json:"extra,omitempty"`
 
 	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
 	// UpdatedAt is when this entry last changed. Concurrent runs that
@@ -160,6 +165,11 @@ const (
 	// KindResolved: a person said the attempt did not land (herald
 	// resolve --not-published); the next run publishes it again.
 	KindResolved ErrorKind = "resolved"
+	// KindNotEditable: the platform refused an edit for good
+	// (platforms.ErrNotEditable: X's edit window or X Premium, LinkedIn's
+	// images); the plan shows the target as drift instead of planning
+	// the edit again.
+	KindNotEditable ErrorKind = "not_editable"
 )
 
 // Metrics is the latest engagement of a published target. A nil field is a
@@ -200,6 +210,7 @@ func (ts TargetState) clone() TargetState {
 	if ts.URLs != nil {
 		c.URLs = append([]string(nil), ts.URLs...)
 	}
+	c.Extra = maps.Clone(ts.Extra)
 	if ts.LastError != nil {
 		e := *ts.LastError
 		c.LastError = &e

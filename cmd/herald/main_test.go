@@ -65,6 +65,7 @@ func TestScripts(t *testing.T) {
 //	writebytes FILE big N     a post with valid front-matter, N bytes long
 //	writebytes FILE png [N]   a valid 1x1 PNG image, padded after its end to N bytes
 //	writebytes FILE binary    bytes with NULs, as an image or binary would be
+//	writebytes FILE heic      the start of a HEIC photo
 //	writebytes FILE badutf8   a post with an invalid UTF-8 byte in its body
 func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
@@ -87,6 +88,10 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "binary":
 		data = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
+	case "heic":
+		// The start of a HEIC photo, as phones make: an ISO media ftyp box
+		// with the heic brand.
+		data = []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
 	case "badutf8":
 		data = []byte("---\ntitle: Caf\xe9\nto: [x]\n---\nBody.\n")
 	default:

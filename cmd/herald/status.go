@@ -251,7 +251,7 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 					// Parts of a thread that were posted are gone too (a
 					// person deleted them), or apply would post only the
 					// rest.
-					ts.IDs, ts.URLs = nil, nil
+					ts.IDs, ts.URLs, ts.Extra = nil, nil, nil
 				} else {
 					ts.Status, ts.URLs, ts.LastError, ts.NextRetryAt = state.StatusPublished, []string{published}, nil, time.Time{}
 					if ts.Hash == "" {

@@ -21,6 +21,8 @@ func harness(author string) platformtest.Harness {
 		// The posts finder reads find_count posts a page.
 		FindPage:  linkedin.DefaultFindPage,
 		FindPages: linkedin.DefaultFindPages,
+		// A partial update sets the commentary, never the content.
+		FixedMedia: "LinkedIn's Posts API cannot change a published post's images",
 		// LinkedIn has no idempotency key: an unknown outcome is settled
 		// by Find.
 		Idempotent: false,

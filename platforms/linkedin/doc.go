@@ -101,12 +101,20 @@
 // # Edit, delete, find, metrics
 //
 // Update sends POST /rest/posts/{urn} with X-RestLi-Method: PARTIAL_UPDATE
-// and {"patch":{"$set":{"commentary":...}}} (only the text can change),
-// then reads the post back with GET /rest/posts/{urn}: LinkedIn has been
-// reported to answer 204 and keep the old text, which is then an error
-// (code not-updated). A read-back LinkedIn forbids (403) is logged and the
-// edit trusted. Delete sends DELETE /rest/posts/{urn}; a 404 is not an
-// error.
+// and {"patch":{"$set":{"commentary":...}}} when the text changed (only
+// the text can change), then reads the post back with GET
+// /rest/posts/{urn}: LinkedIn has been reported to answer 204 and keep the
+// old text, which is then an error (code not-updated). A read-back
+// LinkedIn forbids (403) is logged and the edit trusted. Receipt.Extra
+// keeps fingerprints of what was published (text_fp, media_fp for each
+// image's bytes and alt text, first_comment_fp): an unchanged text is not
+// sent; a first comment that failed at publish is posted; a change to
+// the images, their alt texts or a posted first comment fails with
+// platforms.ErrNotEditable before anything is sent, so the plan shows
+// drift rather than a post silently missing the change (a receipt
+// without fingerprints is compared with the post read back: its image
+// count and alt texts). Delete sends DELETE /rest/posts/{urn}; a 404 is
+// not an error.
 //
 // Find has no idempotency key to use. It reads the posts finder, GET
 // /rest/posts?author=<urn>&q=author&sortBy=CREATED&count=<find_count>
@@ -200,6 +208,14 @@
 //   - What the statistics endpoints answer for a deleted post (❓): the
 //     fake answers 404; an empty answer gives nil metrics, not drift.
 //   - PARTIAL_UPDATE reliability (⚠️): handled by the read-back.
+//   - What a partial update can set: learn.microsoft.com/linkedin/
+//     marketing/community-management/shares/post-api-schema marks which
+//     fields are create-only; independent clients (MCP servers for the
+//     Posts API, api-evangelist's update-post workflow) agree that a
+//     partial update changes the commentary (and call-to-action fields),
+//     never the content's images (⚠️). Editing or
+//     deleting a comment was not found documented for the REST Comments
+//     API version herald uses (❓), so herald does not do it.
 //   - The fake's 429 daily-quota body is modelled on reports, not docs.
 //     The conformance suite's injected 429 carries Retry-After 30, which
 //     LinkedIn never sends; Fake.ExhaustQuota answers as LinkedIn does.

@@ -412,8 +412,20 @@ func atoi(s string) int {
 }
 
 func postJSON(p platformtest.Post, author string) map[string]any {
-	return map[string]any{"id": p.ID, "author": author, "commentary": p.Fields["commentary"], "visibility": p.Fields["visibility"],
+	out := map[string]any{"id": p.ID, "author": author, "commentary": p.Fields["commentary"], "visibility": p.Fields["visibility"],
 		"lifecycleState": "PUBLISHED", "createdAt": p.CreatedAt.UnixMilli(), "publishedAt": p.CreatedAt.UnixMilli()}
+	var images []map[string]any
+	for _, m := range p.Media {
+		images = append(images, map[string]any{"id": m.ID, "altText": m.Alt})
+	}
+	switch len(images) {
+	case 0:
+	case 1:
+		out["content"] = map[string]any{"media": images[0]}
+	default:
+		out["content"] = map[string]any{"multiImage": map[string]any{"images": images}}
+	}
+	return out
 }
 
 // findPosts is the posts finder, GET /rest/posts?q=author&author=...
@@ -516,6 +528,7 @@ func (f *Fake) updatePost(c *platformtest.Call) {
 		shown, truncated := littleShown(raw)
 		p.Text = shown
 		p.Fields["commentary"], p.Fields["truncated"] = raw, truncated
+		p.Edits++
 	})
 	if !ok {
 		c.Reply(http.StatusNotFound, errorBody(404, 0, "Not Found"))
@@ -604,10 +617,21 @@ func (f *Fake) imageStatus(c *platformtest.Call) {
 	c.Reply(http.StatusOK, map[string]any{"id": urn, "owner": img.owner, "status": status})
 }
 
+// SetFailComments turns the Comments API's 500 (FakeOptions.FailComments)
+// on or off.
+func (f *Fake) SetFailComments(on bool) {
+	f.mu.Lock()
+	f.opts.FailComments = on
+	f.mu.Unlock()
+}
+
 // comment is POST /rest/socialActions/{urn}/comments.
 func (f *Fake) comment(c *platformtest.Call) {
 	urn := c.R.PathValue("urn")
-	if f.opts.FailComments {
+	f.mu.Lock()
+	failing := f.opts.FailComments
+	f.mu.Unlock()
+	if failing {
 		c.Reply(http.StatusInternalServerError, errorBody(500, 0, "Internal Server Error"))
 		return
 	}

@@ -3,10 +3,14 @@ package linkedin
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,7 +28,44 @@ const (
 
 	extraAuthor       = "author"        // the author URN the post was made as
 	extraFirstComment = "first_comment" // the comment's URN, or "failed"
+	// Fingerprints of what was published, so that an edit sends only what
+	// changed and refuses what LinkedIn cannot change.
+	extraTextFP    = "text_fp"          // the commentary
+	extraMediaFPs  = "media_fp"         // each image's bytes and alt text, comma-separated
+	extraCommentFP = "first_comment_fp" // the first comment's text
 )
+
+// fp fingerprints parts of what was published: the first 8 bytes of the
+// SHA-256 of the parts, each followed by a zero byte, in hex.
+func fp(parts ...[]byte) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// mediaFPs fingerprints each media file with its alt text.
+func mediaFPs(media []platforms.Media) ([]string, error) {
+	out := make([]string, len(media))
+	for i, m := range media {
+		if m.Open == nil {
+			return nil, fmt.Errorf("no way to read %s", m.Path)
+		}
+		rc, err := m.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", m.Path, err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", m.Path, err)
+		}
+		out[i] = fp(data, []byte(m.Alt))
+	}
+	return out, nil
+}
 
 // Prepare makes the shared rendering into what LinkedIn receives.
 // LinkedIn has no threads, so a post of several parts becomes one part,
@@ -156,9 +197,13 @@ func (a *LinkedIn) Publish(ctx context.Context, p *platforms.Payload, _ platform
 			Message: "LinkedIn created the post but its answer has no x-restli-id header"}
 	}
 	r := &platforms.Receipt{Provider: Name, IDs: []string{urn}, URLs: []string{PostURL(urn)}, PublishedAt: a.now(),
-		Extra: map[string]string{extraAuthor: a.author}}
+		Extra: map[string]string{extraAuthor: a.author, extraTextFP: fp([]byte(text))}}
+	if fps, err := mediaFPs(p.Media); err == nil && len(fps) > 0 {
+		r.Extra[extraMediaFPs] = strings.Join(fps, ",")
+	}
 	if c, ok := p.Option(OptFirstComment); ok {
 		r.Extra[extraFirstComment] = a.firstComment(ctx, urn, c)
+		r.Extra[extraCommentFP] = fp([]byte(c))
 	}
 	return r, nil
 }
@@ -305,11 +350,20 @@ func (a *LinkedIn) waitAvailable(ctx context.Context, urn string) error {
 }
 
 // Update replaces the post's text with POST /rest/posts/{urn} and
-// X-RestLi-Method: PARTIAL_UPDATE, {"patch":{"$set":{"commentary":...}}}.
-// Images cannot be changed this way. Because LinkedIn has been seen to
-// answer 204 without changing the text, the post is read back; a text
-// that did not change is an error, and a read that LinkedIn does not
-// allow (403 without r_member_social) is logged and trusted.
+// X-RestLi-Method: PARTIAL_UPDATE, {"patch":{"$set":{"commentary":...}}},
+// when the text changed, and posts the first comment if the post has
+// none yet. LinkedIn cannot change a post's images or their alt text
+// (content is not among the fields a partial update sets), and herald
+// does not edit a comment it posted: an edit that needs either fails
+// with platforms.ErrNotEditable before anything is sent, so the plan
+// shows drift instead of a post that silently lacks the change. What was
+// published is known from Receipt.Extra's fingerprints; a receipt
+// without them (from Find, or an older herald) is compared with the post
+// read back (its image count and alt texts), when LinkedIn allows the
+// read. Because LinkedIn has been seen to answer 204 without changing the
+// text, the post is read back; a text that did not change is an error,
+// and a read that LinkedIn does not allow (403 without r_member_social)
+// is logged and trusted.
 func (a *LinkedIn) Update(ctx context.Context, r *platforms.Receipt, p *platforms.Payload) (*platforms.Receipt, error) {
 	if len(r.IDs) == 0 {
 		return nil, notCreated(errors.New("update: the receipt names no post"))
@@ -319,14 +373,50 @@ func (a *LinkedIn) Update(ctx context.Context, r *platforms.Receipt, p *platform
 		return nil, fmt.Errorf("update: %w", err)
 	}
 	urn := r.IDs[0]
+	fps, err := mediaFPs(p.Media)
+	if err != nil {
+		return nil, notCreated(fmt.Errorf("update: %w", err))
+	}
+	if err := a.sameMedia(ctx, urn, r.Extra, p.Media, fps); err != nil {
+		return nil, err
+	}
+	comment, hasComment := p.Option(OptFirstComment)
+	posted := r.Extra[extraFirstComment]
+	postComment := hasComment && (posted == "" || posted == "failed")
+	if !postComment && posted != "" && posted != "failed" && r.Extra[extraCommentFP] != fp([]byte(comment)) {
+		return nil, notEditable("the first comment was posted as it was then, and herald does not edit or remove comments: change it by hand on LinkedIn, or restore first_comment")
+	}
+	out := *r
+	out.Extra = maps.Clone(r.Extra)
+	if out.Extra == nil {
+		out.Extra = map[string]string{}
+	}
+	if r.Extra[extraTextFP] != fp([]byte(text)) {
+		if err := a.setCommentary(ctx, urn, text); err != nil {
+			return nil, err
+		}
+		out.Extra[extraTextFP] = fp([]byte(text))
+	}
+	if postComment {
+		out.Extra[extraFirstComment] = a.firstComment(ctx, urn, comment)
+		out.Extra[extraCommentFP] = fp([]byte(comment))
+	}
+	if len(fps) > 0 {
+		out.Extra[extraMediaFPs] = strings.Join(fps, ",")
+	}
+	return &out, nil
+}
+
+// setCommentary changes the post's text and reads it back.
+func (a *LinkedIn) setCommentary(ctx context.Context, urn, text string) error {
 	body := map[string]any{"patch": map[string]any{"$set": map[string]string{"commentary": text}}}
-	_, err = a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "posts/" + keyPath(urn), JSON: body,
+	_, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "posts/" + keyPath(urn), JSON: body,
 		Header: http.Header{"X-Restli-Method": {"PARTIAL_UPDATE"}}}, nil)
 	if statusOf(err) == http.StatusNotFound {
-		return nil, fmt.Errorf("update %s: %w", urn, platforms.ErrDeletedRemotely)
+		return fmt.Errorf("update %s: %w", urn, platforms.ErrDeletedRemotely)
 	}
 	if err != nil {
-		return nil, a.apiError("update "+urn, err)
+		return a.apiError("update "+urn, err)
 	}
 	got, err := a.getPost(ctx, urn)
 	switch {
@@ -335,15 +425,58 @@ func (a *LinkedIn) Update(ctx context.Context, r *platforms.Receipt, p *platform
 	case err != nil:
 		a.log.Warn("LinkedIn accepted the edit; reading the post back failed, so it is not verified", "post", urn, "error", a.apiError("read back", err).Error())
 	case !sameCommentary(got.Commentary, text):
-		return nil, &platforms.APIError{Platform: Name, Status: http.StatusNoContent, Code: "not-updated", Outcome: platforms.NotCreated,
+		return &platforms.APIError{Platform: Name, Status: http.StatusNoContent, Code: "not-updated", Outcome: platforms.NotCreated,
 			Message: "LinkedIn accepted the edit of " + urn + " but still shows the old text; delete and publish again to change it"}
 	}
-	out := *r
-	out.Extra = map[string]string{}
-	for k, v := range r.Extra {
-		out.Extra[k] = v
+	return nil
+}
+
+// sameMedia returns an error wrapping platforms.ErrNotEditable when the
+// post's images (fps, fingerprints of media) differ from those published:
+// from the receipt's fingerprints, or, without them, from the post's
+// image count and alt texts as LinkedIn shows them.
+func (a *LinkedIn) sameMedia(ctx context.Context, urn string, extra map[string]string, media []platforms.Media, fps []string) error {
+	const why = "LinkedIn cannot change a published post's images or their alt text; the post keeps those it was published with: delete and publish again to change them"
+	if rec, ok := extra[extraMediaFPs]; ok || extra[extraTextFP] != "" {
+		if rec != strings.Join(fps, ",") {
+			return notEditable(why)
+		}
+		return nil
 	}
-	return &out, nil
+	var live struct {
+		Content *struct {
+			Media      *mediaRef   `json:"media"`
+			MultiImage *multiImage `json:"multiImage"`
+		} `json:"content"`
+	}
+	_, err := a.do(ctx, httpx.Request{Method: http.MethodGet, Path: "posts/" + keyPath(urn)}, &live)
+	if err != nil {
+		a.log.Info("cannot read the post to compare its images; editing its text only", "post", urn, "error", a.apiError("read", err).Error())
+		return nil
+	}
+	var alts []string
+	if c := live.Content; c != nil && c.Media != nil {
+		alts = append(alts, c.Media.AltText)
+	} else if c != nil && c.MultiImage != nil {
+		for _, im := range c.MultiImage.Images {
+			alts = append(alts, im.AltText)
+		}
+	}
+	want := make([]string, len(media))
+	for i, m := range media {
+		want[i] = m.Alt
+	}
+	if !slices.Equal(alts, want) {
+		return notEditable(why)
+	}
+	return nil
+}
+
+// notEditable is the error for an edit LinkedIn cannot make: it wraps
+// platforms.ErrNotEditable, so the plan shows drift instead of retrying.
+func notEditable(why string) error {
+	return &platforms.APIError{Platform: Name, Code: "not-editable", Outcome: platforms.NotCreated,
+		Message: "cannot edit on LinkedIn: " + why, Err: platforms.ErrNotEditable}
 }
 
 // Delete deletes the post with DELETE /rest/posts/{urn}. A post already

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -94,6 +95,15 @@ func TestPublishThreadWithImagesReadBack(t *testing.T) {
 	}
 	wantReceipt := &platforms.Receipt{Provider: "linkedin", IDs: []string{got.ID}, URLs: []string{"https://www.linkedin.com/feed/update/" + got.ID + "/"},
 		PublishedAt: start, Extra: map[string]string{"author": s.fake.Author(), "first_comment": "urn:li:comment:(" + got.ID + ",1)"}}
+	// The fingerprints of what was published, for edits: one for the
+	// text, one per image, one for the comment.
+	fps := regexp.MustCompile(`^[0-9a-f]{16}(,[0-9a-f]{16})*$`)
+	for key, n := range map[string]int{"text_fp": 1, "media_fp": 2, "first_comment_fp": 1} {
+		if v := r.Extra[key]; !fps.MatchString(v) || strings.Count(v, ",")+1 != n {
+			t.Errorf("receipt extra %s = %q, want %d fingerprints", key, v, n)
+		}
+		delete(r.Extra, key)
+	}
 	if diff := cmp.Diff(wantReceipt, r); diff != "" {
 		t.Errorf("receipt (-want +got):\n%s", diff)
 	}

@@ -104,12 +104,32 @@
 
 // # Editing, deleting, metrics
 //
-// Update is PUT /api/v1/statuses/:id per part (Mastodon 3.5+) with status,
-// spoiler_text (always, so a removed warning is removed), sensitive and
-// language. Visibility cannot be edited and media are left as published.
-// A post whose part count changed gets ErrPartsChanged. Delete is DELETE
+// Update reads each part back (GET /api/v1/statuses/:id, and GET
+// .../source for the text as written) and sends PUT /api/v1/statuses/:id
+// (Mastodon 3.5+) only for a part whose text, content warning,
+// sensitivity, language or media differ; GoToSocial's 422 "Unprocessable
+// Entity: status was not changed" is taken as success. An edit replaces
+// rather than merges on both servers, so every edit sends what must stay:
+// media_ids (without them Mastodon's UpdateStatusService and GoToSocial
+// remove every attachment), spoiler_text, sensitive and language
+// (GoToSocial resets the last two to the account's defaults). The first
+// part's media are matched with the fingerprints (Receipt.Extra
+// media_ids and media_sha256) recorded at publish and at each edit: an
+// attachment whose file did not change is kept, and its alt text changed
+// with media_attributes ([{"id", "description"}] in the JSON body); a
+// new or changed file is uploaded and replaces the old one. An attachment
+// with no recorded fingerprint is taken to hold the file at its position,
+// so a status an older herald stripped of its images gets them back.
+// Visibility cannot be edited. A post whose part count changed gets
+// ErrPartsChanged. Delete is DELETE
 // /api/v1/statuses/:id per part, last first; a 404 is taken as already
-// gone. Metrics reads GET /api/v1/statuses/:id of the first part:
+// gone. Each deletion is confirmed by reading the status until it
+// answers 404: GoToSocial answers DELETE before it deletes, in the
+// background, and in the live runs once lost a deletion (the status was
+// still served, edited moments before), so a status still served halfway
+// through DefaultDeleteWait (10 s) is deleted again, and one still served
+// after it is an error that leaves the post published for the next run.
+// Metrics reads GET /api/v1/statuses/:id of the first part:
 // favourites_count, reblogs_count, replies_count less one for a public or
 // unlisted thread (part 2 is herald's own reply to part 1, and Mastodon
 // counts it unless the thread is private or direct), and
@@ -144,6 +164,15 @@
 // than a look-up's page limit; replies_count counts the account's own
 // replies, as Mastodon's does, plus SetCounts's.
 //
+// Its edit is UpdateStatusService's: media become media_ids (none when
+// absent), media_attributes change the descriptions of the media kept,
+// media not the account's or attached elsewhere are 422 "Media <ids> not
+// found or already attached to another post", and a content warning makes
+// the status sensitive. FakeOptions.GoToSocial gives GoToSocial 0.19's
+// answers where they differ (422 "status was not changed", 400 "media not
+// found", language and sensitive reset when absent); DeleteReads and
+// LoseDeletes give its background and lost deletions.
+//
 // # Verified, corrected, uncertain
 //
 // Checked against mastodon/documentation (methods/statuses.md, media.md)
@@ -170,6 +199,19 @@
 // distributable?). Its ⚠️ on grapheme counting was confirmed in
 // platforms/render. Uncertain: the exact 429 body text is translated
 // ("Too many requests" in English) and only the status is relied on; the
+// The edit's loss of media was seen on a real GoToSocial 0.19.2: an edit
+// of part 1's text left it with 0 of its 1 images, and its language reset
+// from de to en; an unchanged part's edit answered 422 {"error":
+// "Unprocessable Entity: status was not changed"} (internal/processing/
+// status/edit.go), an unknown media ID 400 "Bad Request: media not found:
+// <id>". Mastodon's controller passes media_ids, sensitive and
+// spoiler_text to UpdateStatusService even when absent, which replaces
+// the media (update_media_attachments!) and sets sensitive to
+// "sensitive || spoiler_text present"; media_attributes[][] (id,
+// description, focus) is in methods/statuses.md; the not_found message is
+// config/locales/en.yml media_attachments.validations.not_found. The live
+// run of the conformance suite (live_test.go) checks all of it against a
+// real server.
 // 422 messages for visibility and media type are the fake's best
 // rendering of Rails' errors; servers forked from Mastodon may lack
 // /source, in which case Find reports that it cannot tell.

@@ -51,6 +51,22 @@ type FakeOptions struct {
 	// NoQuotes leaves quotes_count out of statuses, as servers before
 	// 4.5 do.
 	NoQuotes bool
+	// GoToSocial makes the fake answer edits as GoToSocial 0.19 does
+	// where it differs from Mastodon: an edit that changes nothing is
+	// 422 "Unprocessable Entity: status was not changed" (Mastodon
+	// answers 200), an unknown media ID is 400 "Bad Request: media not
+	// found: <id>" (Mastodon: 422), an edit without language resets the
+	// status to the account's language (Mastodon keeps it), and without
+	// sensitive clears the flag.
+	GoToSocial bool
+	// DeleteReads makes deletions happen in the background, as
+	// GoToSocial's do: a deleted status is still served to this many GET
+	// /api/v1/statuses/:id before it is gone.
+	DeleteReads int
+	// LoseDeletes makes the first so many DELETEs answer 200 and delete
+	// nothing, as GoToSocial 0.19.2 was seen to lose a deletion queued
+	// just after an edit.
+	LoseDeletes int
 	// Now is the server's clock, for created_at and Idempotency-Key
 	// expiry; default a fixed time.
 	Now func() time.Time
@@ -75,6 +91,8 @@ type Fake struct {
 	pending  map[string]int    // media ID -> 206 answers left
 	attached map[string]string // media ID -> status ID
 	counts   map[string]Counts
+	dying    map[string]int // status ID -> reads before a background deletion is done
+	lost     int            // deletions lost so far
 }
 
 type idempotent struct {
@@ -108,7 +126,7 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		opts.Now = func() time.Time { return fixed }
 	}
 	f := &Fake{opts: opts, keys: map[string]idempotent{}, pending: map[string]int{},
-		attached: map[string]string{}, counts: map[string]Counts{}}
+		attached: map[string]string{}, counts: map[string]Counts{}, dying: map[string]int{}}
 	f.Fake = platformtest.New(r, platformtest.Config{
 		Platform:  Name,
 		BasePath:  "/mastodon-fake/",
@@ -132,9 +150,21 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 
 	f.Handle("POST /api/v1/statuses", platformtest.Contract{Auth: auth, ContentType: jsonBody, Create: true}, f.create)
 	f.Handle("GET /api/v1/statuses/{id}", platformtest.Contract{Auth: auth}, func(c *platformtest.Call) {
-		if p, ok := f.live(c); ok {
-			c.Reply(http.StatusOK, f.statusJSON(p, false))
+		p, ok := f.live(c)
+		if !ok {
+			return
 		}
+		f.mu.Lock()
+		if n, dying := f.dying[p.ID]; dying {
+			if n <= 1 {
+				delete(f.dying, p.ID)
+				f.Store.Delete(p.ID)
+			} else {
+				f.dying[p.ID] = n - 1
+			}
+		}
+		f.mu.Unlock()
+		c.Reply(http.StatusOK, f.statusJSON(p, false))
 	})
 	f.Handle("GET /api/v1/statuses/{id}/source", platformtest.Contract{Auth: auth}, func(c *platformtest.Call) {
 		if p, ok := f.live(c); ok {
@@ -147,7 +177,16 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		if !ok {
 			return
 		}
-		f.Store.Delete(p.ID)
+		f.mu.Lock()
+		switch {
+		case f.lost < f.opts.LoseDeletes:
+			f.lost++
+		case f.opts.DeleteReads > 0:
+			f.dying[p.ID] = f.opts.DeleteReads
+		default:
+			f.Store.Delete(p.ID)
+		}
+		f.mu.Unlock()
 		c.Reply(http.StatusOK, f.statusJSON(p, true))
 	})
 	f.Handle("GET /api/v1/accounts/verify_credentials", platformtest.Contract{Auth: auth}, func(c *platformtest.Call) {
@@ -239,21 +278,10 @@ func (f *Fake) create(c *platformtest.Call) {
 		c.Error(http.StatusUnprocessableEntity, "validation", fmt.Sprintf("Cannot attach more than %d files", MaxMedia))
 		return
 	}
-	var media []platformtest.MediaItem
-	f.mu.Lock()
-	for _, id := range ids {
-		m, ok := f.Store.Media(id)
-		if !ok || f.attached[id] != "" {
-			continue // Mastodon drops IDs that are not the account's unattached media
-		}
-		if f.pending[id] > 0 {
-			f.mu.Unlock()
-			c.Error(http.StatusUnprocessableEntity, "validation", "Cannot attach files that have not finished processing. Try again in a moment!")
-			return
-		}
-		media = append(media, m)
+	media, ok := f.attachable(c, ids, "")
+	if !ok {
+		return
 	}
-	f.mu.Unlock()
 	text, spoiler := rubyStrip(c.String("status")), rubyStrip(c.String("spoiler_text"))
 	if text == "" && len(media) == 0 {
 		c.Error(http.StatusUnprocessableEntity, "validation", "Validation failed: Text can't be blank")
@@ -271,7 +299,11 @@ func (f *Fake) create(c *platformtest.Call) {
 		c.Error(http.StatusUnprocessableEntity, "validation", fmt.Sprintf("'%s' is not a valid visibility", visibility))
 		return
 	}
-	fields := map[string]any{"spoiler_text": spoiler, "visibility": visibility, "language": c.String("language")}
+	language := c.String("language")
+	if language == "" && f.opts.GoToSocial {
+		language = "en" // the account's default language
+	}
+	fields := map[string]any{"spoiler_text": spoiler, "visibility": visibility, "language": language}
 	sensitive, _ := c.JSON["sensitive"].(bool)
 	fields["sensitive"] = sensitive || spoiler != ""
 	p := f.Store.Add(platformtest.Post{Text: text, ReplyTo: replyTo, Media: media, Key: key, CreatedAt: now, Fields: fields})
@@ -297,17 +329,93 @@ func (f *Fake) tooLong(text, spoiler string) string {
 	return ""
 }
 
+// attachable returns the media ids name, in order, if each is the
+// account's, processed, and unattached or attached to status (for an
+// edit); otherwise it answers as the server does and returns false.
+func (f *Fake) attachable(c *platformtest.Call, ids []string, status string) ([]platformtest.MediaItem, bool) {
+	var media []platformtest.MediaItem
+	var missing []string
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range ids {
+		m, ok := f.Store.Media(id)
+		if !ok || f.attached[id] != "" && f.attached[id] != status {
+			missing = append(missing, id)
+			continue
+		}
+		media = append(media, m)
+	}
+	if len(missing) > 0 {
+		if f.opts.GoToSocial {
+			c.Error(http.StatusBadRequest, "bad_request", "Bad Request: media not found: "+missing[0])
+		} else {
+			// UpdateStatusService and PostStatusService#validate_media!
+			// (media_attachments.validations.not_found).
+			c.Error(http.StatusUnprocessableEntity, "validation", "Media "+strings.Join(missing, ", ")+" not found or already attached to another post")
+		}
+		return nil, false
+	}
+	for _, m := range media {
+		if f.pending[m.ID] > 0 {
+			c.Error(http.StatusUnprocessableEntity, "validation", "Cannot attach files that have not finished processing. Try again in a moment!")
+			return nil, false
+		}
+	}
+	return media, true
+}
+
+// edit is PUT /api/v1/statuses/:id as UpdateStatusService does it: the
+// controller passes every key, so an edit without media_ids leaves the
+// status with no media, one without sensitive clears the flag unless
+// there is a content warning, and one without spoiler_text removes the
+// warning. media_attributes change the descriptions of the media the
+// edit keeps. An edit that changes nothing is answered with the status
+// as it is (GoToSocial: 422).
 func (f *Fake) edit(c *platformtest.Call) {
 	p, ok := f.live(c)
 	if !ok {
 		return
 	}
-	text := rubyStrip(c.String("status"))
-	spoiler := field(p, "spoiler_text")
-	if _, ok := c.JSON["spoiler_text"]; ok {
-		spoiler = rubyStrip(c.String("spoiler_text"))
+	ids := c.Strings("media_ids")
+	if len(ids) > MaxMedia {
+		c.Error(http.StatusUnprocessableEntity, "validation", fmt.Sprintf("Cannot attach more than %d files", MaxMedia))
+		return
 	}
-	if text == "" && len(p.Media) == 0 {
+	media, ok := f.attachable(c, ids, p.ID)
+	if !ok {
+		return
+	}
+	attrs, _ := c.JSON["media_attributes"].([]any)
+	described := map[string]string{}
+	for _, a := range attrs {
+		attr, _ := a.(map[string]any)
+		id, _ := attr["id"].(string)
+		desc, hasDesc := attr["description"].(string)
+		kept := slices.ContainsFunc(media, func(m platformtest.MediaItem) bool { return m.ID == id })
+		if !kept {
+			if f.opts.GoToSocial {
+				c.Error(http.StatusBadRequest, "bad_request", "Bad Request: media not found: "+id)
+				return
+			}
+			continue // Mastodon skips attributes of media the edit does not keep
+		}
+		if hasDesc {
+			if n := utf8.RuneCountInString(desc); n > f.opts.DescriptionLimit {
+				c.Error(http.StatusUnprocessableEntity, "validation",
+					fmt.Sprintf("Validation failed: Description is too long (maximum is %d characters)", f.opts.DescriptionLimit))
+				return
+			}
+			described[id] = desc
+		}
+	}
+	for i := range media {
+		if d, ok := described[media[i].ID]; ok {
+			media[i].Alt = d
+		}
+	}
+	text := rubyStrip(c.String("status"))
+	spoiler := rubyStrip(c.String("spoiler_text"))
+	if text == "" && len(media) == 0 {
 		c.Error(http.StatusUnprocessableEntity, "validation", "Validation failed: Text can't be blank")
 		return
 	}
@@ -315,22 +423,50 @@ func (f *Fake) edit(c *platformtest.Call) {
 		c.Error(http.StatusUnprocessableEntity, "validation", msg)
 		return
 	}
+	sensitive, _ := c.JSON["sensitive"].(bool)
+	if !f.opts.GoToSocial {
+		sensitive = sensitive || spoiler != ""
+	}
+	language := c.String("language")
+	if language == "" {
+		language = field(p, "language")
+		if f.opts.GoToSocial {
+			language = "en" // the account's default language
+		}
+	}
+	same := text == p.Text && spoiler == field(p, "spoiler_text") && sensitive == p.Fields["sensitive"] &&
+		language == field(p, "language") && slices.EqualFunc(media, p.Media, func(a, b platformtest.MediaItem) bool {
+		return a.ID == b.ID && a.Alt == b.Alt
+	})
+	if same {
+		if f.opts.GoToSocial {
+			c.Error(http.StatusUnprocessableEntity, "unprocessable", "Unprocessable Entity: status was not changed")
+			return
+		}
+		c.Reply(http.StatusOK, f.statusJSON(p, false))
+		return
+	}
 	now := f.opts.Now()
+	f.mu.Lock()
+	for _, m := range media {
+		f.attached[m.ID] = p.ID
+		if d, ok := described[m.ID]; ok {
+			f.Store.SetMediaAlt(m.ID, d)
+		}
+	}
+	f.mu.Unlock()
 	f.Store.Update(p.ID, func(q *platformtest.Post) {
 		fields := make(map[string]any, len(q.Fields)+1)
 		for k, v := range q.Fields {
 			fields[k] = v
 		}
-		q.Text = text
+		q.Text, q.Media = text, media
 		fields["spoiler_text"] = spoiler
-		if s, ok := c.JSON["sensitive"].(bool); ok {
-			fields["sensitive"] = s
-		}
-		if l := c.String("language"); l != "" {
-			fields["language"] = l
-		}
+		fields["sensitive"] = sensitive
+		fields["language"] = language
 		fields["edited_at"] = now
 		q.Fields = fields
+		q.Edits++
 	})
 	p, _ = f.Store.Get(p.ID)
 	c.Reply(http.StatusOK, f.statusJSON(p, false))

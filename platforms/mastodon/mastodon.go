@@ -72,6 +72,7 @@ type Mastodon struct {
 	findWindow time.Duration
 	mediaWait  time.Duration
 	pollEvery  time.Duration
+	deleteWait time.Duration
 
 	mu        sync.Mutex
 	api       *httpx.Client
@@ -119,7 +120,7 @@ func New(s platforms.Settings) (platforms.Publisher, error) {
 		return nil, errors.New("settings lack a clock (Now)")
 	}
 	return &Mastodon{account: s.Account, base: base, settings: s, logger: logger, now: now,
-		findWindow: findWindow, mediaWait: mediaWait, pollEvery: 500 * time.Millisecond}, nil
+		findWindow: findWindow, mediaWait: mediaWait, pollEvery: 500 * time.Millisecond, deleteWait: DefaultDeleteWait}, nil
 }
 
 func duration(s platforms.Settings, key string, def time.Duration) (time.Duration, error) {
@@ -339,7 +340,9 @@ func (m *Mastodon) Publish(ctx context.Context, p *platforms.Payload, key platfo
 		mediaIDs = append(mediaIDs, id)
 	}
 
-	return m.post(ctx, api, o, p, key, &platforms.Receipt{Provider: Name}, mediaIDs)
+	// The media's fingerprints go with the receipt, so that an edit
+	// keeps the attachments whose files did not change.
+	return m.post(ctx, api, o, p, key, &platforms.Receipt{Provider: Name, Extra: mediaExtra(mediaIDs, p.Media)}, mediaIDs)
 }
 
 // Resume posts the parts of p that r lacks, the first as a reply to r's

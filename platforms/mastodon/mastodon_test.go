@@ -2,6 +2,8 @@ package mastodon_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -28,6 +30,12 @@ func testEnv(t *testing.T) platformtest.Env {
 // pngBytes is the start of a PNG file: enough for the fake, which checks
 // the declared type, not the pixels.
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR-fake-pixels")
+
+// sha is the fingerprint the adapter records for a file's bytes.
+func sha(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
 
 func image(path, alt string) platforms.Media {
 	return platforms.Media{Path: path, Alt: alt, Type: "image/png", Size: int64(len(pngBytes)),
@@ -79,7 +87,10 @@ func TestPublishThreadWithImageReadBack(t *testing.T) {
 			}
 			wantReceipt := &platforms.Receipt{Provider: "mastodon", IDs: []string{posts[0].ID, posts[1].ID, posts[2].ID},
 				URLs:        []string{f.URLOf(posts[0].ID), f.URLOf(posts[1].ID), f.URLOf(posts[2].ID)},
-				PublishedAt: clock}
+				PublishedAt: clock,
+				// The image's attachment and the fingerprint of its file,
+				// for edits.
+				Extra: map[string]string{"media_ids": posts[0].Media[0].ID, "media_sha256": sha(pngBytes)}}
 			if diff := cmp.Diff(wantReceipt, r); diff != "" {
 				t.Errorf("receipt (-want +got):\n%s", diff)
 			}

@@ -36,6 +36,13 @@
 //   - publish: one post, text read back exactly, receipt IDs and provider;
 //   - thread: a reply chain in order (skipped when MaxParts < 2);
 //   - media: a PNG with its alt text and its bytes (skipped when MaxMedia 0);
+//   - edit_thread_with_image: a thread whose first part carries an image
+//     with alt text, edited twice (part one's text; then part two's text
+//     and the alt text) and once with nothing changed: after each edit the
+//     image and its alt text are still there, read back, and a part whose
+//     content did not change was not edited (Post.Edits). With
+//     Harness.FixedMedia, changing the alt text must fail with
+//     platforms.ErrNotEditable and leave the image as it was;
 //   - update, delete, find, metrics: where the adapter has the ability,
 //     skipped with the reason otherwise; delete twice is not a failure,
 //     Find of an attempt that never landed is ErrNotFound, metrics of a post
@@ -63,6 +70,20 @@
 //
 // Harness.Skip names checks a platform cannot fail in (a file feed has no
 // rate limit), with the reason, which the suite logs.
+//
+// # Live mode
+//
+// A harness with Live set runs the same checks against a real server, the
+// way litestream runs its replica-client suite with -integration: its New
+// builds the adapter on the server and a Backend that reads the server
+// back. LiveEnv opts in: it returns the environment variables that name
+// the server and credentials, and skips the test, naming them, when one is
+// unset (the only skip a live test makes). In live mode the checks that
+// need Backend.Inject are not run, the clock is the system's, every text
+// ends with Env.Tag (unique to the run and the check, which is how a live
+// Backend's Posts finds the check's posts among the account's), attempt
+// keys are the run's own, and every post a check made is removed when it
+// ends. The adapters' live_test.go files hold the harnesses.
 //
 // The package's own tests define a small "notes" API, its fake, and an
 // adapter that passes every check; they also run the suite against broken

@@ -12,7 +12,10 @@ package platformtest_test
 //	                          -> 201 {id, url, created_at}; 200 with the
 //	                             existing note when key was seen before
 //	GET    /notes?key=K       -> 200 {notes: [...]}
-//	PUT    /notes/{id}        {text} -> 200 {id, url, created_at}
+//	GET    /notes/{id}        -> 200 {id, url, created_at, text, media}
+//	PUT    /notes/{id}        {text, media_ids?} -> 200 {id, url, created_at};
+//	                          the note's media become media_ids (none
+//	                          when absent, as Mastodon does)
 //	DELETE /notes/{id}        -> 204; 404 when gone
 //	GET    /notes/{id}/stats  -> 200 {likes, reposts}; 404 when gone
 //
@@ -41,10 +44,16 @@ import (
 const notesToken = "notes-token"
 
 type noteJSON struct {
-	ID        string `json:"id"`
-	URL       string `json:"url"`
-	CreatedAt string `json:"created_at"`
-	Text      string `json:"text"`
+	ID        string          `json:"id"`
+	URL       string          `json:"url"`
+	CreatedAt string          `json:"created_at"`
+	Text      string          `json:"text"`
+	Media     []noteMediaJSON `json:"media,omitempty"`
+}
+
+type noteMediaJSON struct {
+	ID  string `json:"id"`
+	Alt string `json:"alt"`
 }
 
 // newNotesFake starts the notes contract fake.
@@ -63,7 +72,11 @@ func newNotesFake(t testingTB) *platformtest.Fake {
 	})
 	auth := "Bearer " + notesToken
 	asJSON := func(p platformtest.Post) noteJSON {
-		return noteJSON{ID: p.ID, URL: "https://notes.example/n/" + p.ID, CreatedAt: p.CreatedAt.Format(time.RFC3339), Text: p.Text}
+		n := noteJSON{ID: p.ID, URL: "https://notes.example/n/" + p.ID, CreatedAt: p.CreatedAt.Format(time.RFC3339), Text: p.Text}
+		for _, m := range p.Media {
+			n.Media = append(n.Media, noteMediaJSON{ID: m.ID, Alt: m.Alt})
+		}
+		return n
 	}
 	created := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
@@ -125,12 +138,31 @@ func newNotesFake(t testingTB) *platformtest.Fake {
 		c.Reply(http.StatusOK, map[string]any{"notes": notes})
 	})
 
+	f.Handle("GET /notes/{id}", platformtest.Contract{Auth: auth}, func(c *platformtest.Call) {
+		id := c.R.PathValue("id")
+		p, ok := f.Store.Get(id)
+		if !ok || p.Deleted {
+			c.Error(http.StatusNotFound, "not_found", "no note "+id)
+			return
+		}
+		c.Reply(http.StatusOK, asJSON(p))
+	})
+
 	f.Handle("PUT /notes/{id}", platformtest.Contract{
 		Auth: auth, ContentType: "application/json", Required: []string{"text"},
-		Limits: []platformtest.Limit{{Path: "text", Max: 500}},
+		Limits: []platformtest.Limit{{Path: "text", Max: 500}, {Path: "media_ids", Max: 4}},
 	}, func(c *platformtest.Call) {
 		id := c.R.PathValue("id")
-		if !f.Store.Update(id, func(p *platformtest.Post) { p.Text = c.String("text") }) {
+		var media []platformtest.MediaItem
+		for _, mid := range c.Strings("media_ids") {
+			m, ok := f.Store.Media(mid)
+			if !ok {
+				c.Error(http.StatusUnprocessableEntity, "bad_media", "no media "+mid)
+				return
+			}
+			media = append(media, m)
+		}
+		if !f.Store.Update(id, func(p *platformtest.Post) { p.Text, p.Media = c.String("text"), media; p.Edits++ }) {
 			c.Error(http.StatusNotFound, "not_found", "no note "+id)
 			return
 		}
@@ -176,6 +208,8 @@ const (
 	skipsMedia      broken = "skips_media_bytes"
 	wrongBasePath   broken = "wrong_base_path"
 	restartsThread  broken = "restarts_thread"
+	editDropsMedia  broken = "edit_drops_media"
+	editsEverything broken = "edits_everything"
 )
 
 // notes is the example adapter: what a real adapter looks like, in about
@@ -377,7 +411,10 @@ func (n *notes) Find(ctx context.Context, p *platforms.Payload, a platforms.Atte
 	return n.receipt(ids, urls, created), nil
 }
 
-// Update edits the first part's text in place; the notes API keeps IDs.
+// Update edits in place the parts whose text, or (first part) media and
+// alt text, differ from the note the API holds; the notes API keeps IDs.
+// The first part's edit names its media again, reusing what is already
+// attached, because the API drops the media an edit does not name.
 func (n *notes) Update(ctx context.Context, r *platforms.Receipt, p *platforms.Payload) (*platforms.Receipt, error) {
 	if len(r.IDs) == 0 || len(p.Parts) == 0 {
 		return nil, errors.New("update: nothing to update")
@@ -389,7 +426,38 @@ func (n *notes) Update(ctx context.Context, r *platforms.Receipt, p *platforms.P
 		if i >= len(p.Parts) {
 			break
 		}
-		if _, err := n.api.Do(ctx, httpx.Request{Method: "PUT", Path: "notes/" + id, JSON: map[string]string{"text": p.Parts[i].Text}}); err != nil {
+		var live noteJSON
+		if _, err := n.api.DoJSON(ctx, httpx.Request{Method: "GET", Path: "notes/" + id}, &live); err != nil {
+			return nil, n.err("update", err)
+		}
+		var media []platforms.Media
+		if i == 0 {
+			media = p.Media
+		}
+		same := live.Text == p.Parts[i].Text && len(live.Media) == len(media)
+		for k := range media {
+			same = same && live.Media[k].Alt == media[k].Alt
+		}
+		if same && n.broken != editsEverything {
+			continue
+		}
+		body := map[string]any{"text": p.Parts[i].Text}
+		var ids []string
+		for k, m := range media {
+			if k < len(live.Media) && live.Media[k].Alt == m.Alt {
+				ids = append(ids, live.Media[k].ID)
+				continue
+			}
+			id, err := n.uploadMedia(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		if len(ids) > 0 && n.broken != editDropsMedia {
+			body["media_ids"] = ids
+		}
+		if _, err := n.api.Do(ctx, httpx.Request{Method: "PUT", Path: "notes/" + id, JSON: body}); err != nil {
 			return nil, n.err("update", err)
 		}
 	}

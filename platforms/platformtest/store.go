@@ -21,7 +21,11 @@ type Post struct {
 	CreatedAt time.Time
 	// Fields holds other accepted fields a fake wants to assert on
 	// (visibility, spoiler_text).
-	Fields  map[string]any
+	Fields map[string]any
+	// Edits is how many times the post was edited in place, so that a
+	// check can tell an edit that was sent from one that was not; a
+	// platform whose edit makes a new post (X) counts the chain's edits.
+	Edits   int
 	Deleted bool
 }
 
@@ -146,6 +150,19 @@ func (s *Store) AddMedia(m MediaItem) string {
 	m.Data = slices.Clone(m.Data)
 	s.media[m.ID] = &m
 	return m.ID
+}
+
+// SetMediaAlt changes the alt text of the uploaded file with id, as a
+// platform that edits media descriptions does, and reports whether there
+// was one.
+func (s *Store) SetMediaAlt(id, alt string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.media[id]
+	if ok {
+		m.Alt = alt
+	}
+	return ok
 }
 
 // Media returns the uploaded file with id.

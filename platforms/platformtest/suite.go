@@ -3,9 +3,12 @@ package platformtest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +42,11 @@ type Seeder interface {
 type Env struct {
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Tag is unique to the check and the run in live mode, and "" with a
+	// fake. Every text the suite sends ends with it, and a live Backend's
+	// Posts returns only the posts whose text holds it, so that checks
+	// and runs on one real account do not see each other's posts.
+	Tag string
 }
 
 // Harness connects the suite to one adapter and its fake.
@@ -70,6 +78,38 @@ type Harness struct {
 	// Timeout bounds the call the suite expects to time out after the
 	// platform accepted it. Default 500ms.
 	Timeout time.Duration
+	// FixedMedia, when set, says why the platform cannot change a
+	// published post's media (LinkedIn's Posts API): an edit that changes
+	// them must fail with an error wrapping platforms.ErrNotEditable and
+	// leave the media as they were.
+	FixedMedia string
+	// Live marks a harness whose New builds the adapter on a real server
+	// and a Backend that reads that server back (see LiveEnv). The suite
+	// then runs only the checks that need no injected fault, reads the
+	// time from the system clock, makes every text and attempt key unique
+	// to the run, and deletes every post it made.
+	Live bool
+}
+
+// LiveEnv returns the values of the environment variables names, which
+// point a live harness at a real server, or skips t, naming every
+// variable, when one is unset: a live run is asked for, never assumed,
+// as litestream's replica-client suite is with -integration.
+func LiveEnv(t *testing.T, names ...string) map[string]string {
+	t.Helper()
+	vals := make(map[string]string, len(names))
+	var missing []string
+	for _, n := range names {
+		v := os.Getenv(n)
+		if v == "" {
+			missing = append(missing, n)
+		}
+		vals[n] = v
+	}
+	if len(missing) > 0 {
+		t.Skipf("live test against a real server: set %s (unset: %s)", strings.Join(names, ", "), strings.Join(missing, ", "))
+	}
+	return vals
 }
 
 // clock is the suite's fixed time.
@@ -114,25 +154,38 @@ func Run(t *testing.T, h Harness) {
 	if s.h.Timeout == 0 {
 		s.h.Timeout = 500 * time.Millisecond
 	}
+	if h.Live {
+		b := make([]byte, 4)
+		rand.Read(b)
+		s.run = hex.EncodeToString(b)
+		t.Logf("live run %s: checks that need an injected fault run only against fakes", s.run)
+	}
 	for _, c := range []struct {
 		name string
 		fn   func(*testing.T)
+		// fault marks a check that needs what only a fake can do
+		// (Backend.Inject, Seeder), which a real server cannot.
+		fault bool
 	}{
-		{"capabilities", s.capabilities},
-		{"publish", s.publish},
-		{"thread", s.thread},
-		{"media", s.media},
-		{"update", s.update},
-		{"delete", s.delete},
-		{"find", s.find},
-		{"find_busy", s.findBusy},
-		{"thread_resume", s.threadResume},
-		{"metrics", s.metrics},
-		{"rate_limited", s.rateLimited},
-		{"auth_rejected", s.authRejected},
-		{"accept_then_timeout", s.acceptThenTimeout},
-		{"no_duplicate_after_fault", s.noDuplicate},
+		{"capabilities", s.capabilities, false},
+		{"publish", s.publish, false},
+		{"thread", s.thread, false},
+		{"media", s.media, false},
+		{"update", s.update, false},
+		{"edit_thread_with_image", s.editThreadWithImage, false},
+		{"delete", s.delete, false},
+		{"find", s.find, false},
+		{"find_busy", s.findBusy, true},
+		{"thread_resume", s.threadResume, true},
+		{"metrics", s.metrics, false},
+		{"rate_limited", s.rateLimited, true},
+		{"auth_rejected", s.authRejected, true},
+		{"accept_then_timeout", s.acceptThenTimeout, true},
+		{"no_duplicate_after_fault", s.noDuplicate, true},
 	} {
+		if h.Live && c.fault {
+			continue
+		}
 		t.Run(c.name, func(t *testing.T) {
 			if reason, ok := h.Skip[c.name]; ok {
 				t.Skipf("harness: %s", reason)
@@ -142,16 +195,83 @@ func Run(t *testing.T, h Harness) {
 	}
 }
 
-type suite struct{ h Harness }
+type suite struct {
+	h Harness
+	// run is unique to a live run, "" against fakes.
+	run string
+}
 
 func (s *suite) new(t *testing.T) (platforms.Publisher, Backend) {
 	t.Helper()
 	env := Env{Now: func() time.Time { return clock }, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	if s.h.Live {
+		env.Now, env.Tag = time.Now, s.tag(t)
+	}
 	pub, b := s.h.New(t, env)
 	if pub == nil || b == nil {
 		t.Fatal("harness returned no adapter or no backend")
 	}
+	if s.h.Live {
+		// A real account keeps what a check posts: remove it, whatever
+		// the check's outcome.
+		t.Cleanup(func() {
+			for _, p := range b.Posts() {
+				b.RemoveRemotely(p.ID)
+			}
+		})
+	}
 	return pub, b
+}
+
+// tag is the live run's mark for the check t: "herald-live-" with the
+// run and the check's name. It is "" against fakes.
+func (s *suite) tag(t *testing.T) string {
+	if s.run == "" {
+		return ""
+	}
+	_, name, _ := strings.Cut(t.Name(), "/")
+	return "herald-live-" + s.run + "-" + strings.NewReplacer("/", "-", "_", "-").Replace(name)
+}
+
+// payload is Payload with, in live mode, the check's tag at the end of
+// every part, so that the texts are the run's own.
+func (s *suite) payload(t *testing.T, postID string, parts ...string) *platforms.Payload {
+	if tag := s.tag(t); tag != "" {
+		for i := range parts {
+			parts[i] += " " + tag
+		}
+	}
+	return Payload(postID, parts...)
+}
+
+// settle bounds how long a live check waits for a server that deletes in
+// the background (GoToSocial queues a status's deletion, so it is still
+// served for a moment after DELETE answered).
+const settle = 15 * time.Second
+
+// eventually reports whether ok holds: against a fake, at once; on a live
+// server, within settle, asking again every 200ms.
+func (s *suite) eventually(ok func() bool) bool {
+	if !s.h.Live {
+		return ok()
+	}
+	for end := time.Now().Add(settle); ; time.Sleep(200 * time.Millisecond) {
+		if ok() {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
+}
+
+// key is an attempt key, in live mode made the run's own: a real server
+// keeps idempotency keys and record keys across runs.
+func (s *suite) key(t *testing.T, key platforms.AttemptKey) platforms.AttemptKey {
+	if s.run == "" {
+		return key
+	}
+	return key + "-" + platforms.AttemptKey(s.run)
 }
 
 // needs skips t when the adapter lacks want, which the capabilities check
@@ -212,10 +332,10 @@ func (s *suite) capabilities(t *testing.T) {
 func (s *suite) publish(t *testing.T) {
 	pub, b := s.new(t)
 	const link = "https://example.com/a?b=c"
-	in := Payload("hello", "Hello from herald: naïve café, 日本語, emoji 🎉👩‍👩‍👧 and a link "+link)
+	in := s.payload(t, "hello", "Hello from herald: naïve café, 日本語, emoji 🎉👩‍👩‍👧 and a link "+link)
 	start := strings.Index(in.Parts[0].Text, link)
 	in.Parts[0].Facets = []platforms.Facet{{Start: start, End: start + len(link), Type: platforms.FacetLink, Value: link}}
-	p, r := publish(t, pub, in, "attempt-publish")
+	p, r := publish(t, pub, in, s.key(t, "attempt-publish"))
 	post := onlyPost(t, b)
 	if post.Text != p.Parts[0].Text {
 		t.Errorf("platform holds text %q, want exactly %q", post.Text, p.Parts[0].Text)
@@ -236,7 +356,7 @@ func (s *suite) thread(t *testing.T) {
 		t.Skip("harness declares no threads (MaxParts < 2)")
 	}
 	pub, b := s.new(t)
-	p, r := publish(t, pub, Payload("thread", "1/3 first", "2/3 second", "3/3 third"), "attempt-thread")
+	p, r := publish(t, pub, s.payload(t, "thread", "1/3 first", "2/3 second", "3/3 third"), s.key(t, "attempt-thread"))
 	posts := b.Posts()
 	if len(posts) != 3 {
 		t.Fatalf("platform holds %d posts, want 3: %+v", len(posts), posts)
@@ -264,7 +384,7 @@ func (s *suite) media(t *testing.T) {
 	}
 	pub, b := s.new(t)
 	const alt = "A single pixel, described for screen readers"
-	publish(t, pub, WithImage(Payload("media", "With a picture"), alt), "attempt-media")
+	publish(t, pub, WithImage(s.payload(t, "media", "With a picture"), alt), s.key(t, "attempt-media"))
 	post := onlyPost(t, b)
 	if len(post.Media) != 1 {
 		t.Fatalf("post carries %d media, want 1", len(post.Media))
@@ -286,8 +406,8 @@ func (s *suite) media(t *testing.T) {
 func (s *suite) update(t *testing.T) {
 	pub, b := s.new(t)
 	s.needs(t, pub, platforms.CapUpdate)
-	_, r := publish(t, pub, Payload("edit", "Before the edit"), "attempt-edit")
-	p, err := platforms.Prepare(pub, Payload("edit", "After the edit"))
+	_, r := publish(t, pub, s.payload(t, "edit", "Before the edit"), s.key(t, "attempt-edit"))
+	p, err := platforms.Prepare(pub, s.payload(t, "edit", "After the edit"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,6 +424,129 @@ func (s *suite) update(t *testing.T) {
 	}
 }
 
+// editThreadWithImage publishes a thread whose first part carries an
+// image with alt text and edits it twice, then once more with nothing
+// changed. After each edit the image and its alt text are still on the
+// first part, read back from the platform, every part holds its text, and
+// a part whose content did not change was not edited.
+func (s *suite) editThreadWithImage(t *testing.T) {
+	if s.h.MaxMedia < 1 {
+		t.Skip("harness declares no media (MaxMedia 0)")
+	}
+	pub, b := s.new(t)
+	s.needs(t, pub, platforms.CapUpdate)
+	const alt1 = "A single pixel, described for screen readers"
+	const alt2 = "The same single pixel, described again after an edit"
+	build := func(alt string, texts ...string) *platforms.Payload {
+		if s.h.MaxParts < 2 {
+			texts = texts[:1]
+		}
+		return WithImage(s.payload(t, "edited", texts...), alt)
+	}
+	_, r := publish(t, pub, build(alt1, "Part one, as first published", "Part two, as first published"), s.key(t, "attempt-edited"))
+	s.checkEdit(t, b, r, build(alt1, "Part one, as first published", "Part two, as first published"), pub, alt1, nil)
+
+	// First edit: part one's text only; part two and the image stay.
+	r = s.editAndCheck(t, pub, b, r, build(alt1, "Part one, edited once", "Part two, as first published"), alt1, []bool{true, false})
+
+	// Second edit: part two's text and the image's alt text.
+	second := build(alt2, "Part one, edited once", "Part two, edited in the second edit")
+	if s.h.FixedMedia != "" {
+		p := prepare(t, pub, second)
+		_, err := pub.(platforms.Updater).Update(t.Context(), r, p)
+		if !errors.Is(err, platforms.ErrNotEditable) {
+			t.Errorf("an edit of the image's alt text on a platform whose media are fixed (%s) = %v; want an error wrapping ErrNotEditable", s.h.FixedMedia, err)
+		}
+		s.checkEdit(t, b, r, build(alt1, "Part one, edited once", "Part two, as first published"), pub, alt1, nil)
+		second = build(alt1, "Part one, edited once", "Part two, edited in the second edit")
+		r = s.editAndCheck(t, pub, b, r, second, alt1, []bool{s.h.MaxParts < 2, true})
+		r = s.editAndCheck(t, pub, b, r, second, alt1, []bool{false, false})
+		return
+	}
+	r = s.editAndCheck(t, pub, b, r, second, alt2, []bool{true, true})
+
+	// Nothing changed: the update succeeds and edits nothing.
+	s.editAndCheck(t, pub, b, r, second, alt2, []bool{false, false})
+}
+
+// prepare is platforms.Prepare, failing t on error.
+func prepare(t *testing.T, pub platforms.Publisher, p *platforms.Payload) *platforms.Payload {
+	t.Helper()
+	p, err := platforms.Prepare(pub, p)
+	if err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	return p
+}
+
+// editAndCheck updates r to want and checks the result with checkEdit;
+// changed says which parts' content changed and so may be edited.
+func (s *suite) editAndCheck(t *testing.T, pub platforms.Publisher, b Backend, r *platforms.Receipt, want *platforms.Payload, alt string, changed []bool) *platforms.Receipt {
+	t.Helper()
+	before := map[string]int{}
+	for _, p := range b.Posts() {
+		before[p.ID] = p.Edits
+	}
+	edits := make([]int, len(r.IDs))
+	for i, id := range r.IDs {
+		edits[i] = before[id]
+	}
+	r2, err := pub.(platforms.Updater).Update(t.Context(), r, prepare(t, pub, want))
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if r2 == nil || len(r2.IDs) != len(r.IDs) {
+		t.Fatalf("update returned receipt %+v for a post of %d parts", r2, len(r.IDs))
+	}
+	s.checkEdit(t, b, r2, want, pub, alt, func(i int, p Post) {
+		if i < len(changed) && !changed[i] && (r2.IDs[i] != r.IDs[i] || p.Edits != edits[i]) {
+			t.Errorf("part %d was edited although nothing in it changed (edits %d -> %d, ID %s -> %s)",
+				i+1, edits[i], p.Edits, r.IDs[i], r2.IDs[i])
+		}
+	})
+	return r2
+}
+
+// checkEdit reads the post r names back and requires every part's text
+// as want renders it, and the image with alt on the first part. each, if
+// not nil, is called with every part.
+func (s *suite) checkEdit(t *testing.T, b Backend, r *platforms.Receipt, want *platforms.Payload, pub platforms.Publisher, alt string, each func(int, Post)) {
+	t.Helper()
+	want = prepare(t, pub, want)
+	live := map[string]Post{}
+	for _, p := range b.Posts() {
+		live[p.ID] = p
+	}
+	if len(r.IDs) != len(want.Parts) {
+		t.Fatalf("receipt names %d posts for %d parts", len(r.IDs), len(want.Parts))
+	}
+	for i, id := range r.IDs {
+		p, ok := live[id]
+		if !ok {
+			t.Errorf("part %d (%s) is not on the platform", i+1, id)
+			continue
+		}
+		if p.Text != want.Parts[i].Text {
+			t.Errorf("part %d holds %q, want %q", i+1, p.Text, want.Parts[i].Text)
+		}
+		if i == 0 {
+			switch {
+			case len(p.Media) != 1:
+				t.Errorf("part 1 carries %d media, want its 1 image", len(p.Media))
+			case p.Media[0].Alt != alt:
+				t.Errorf("part 1's image has alt text %q, want %q", p.Media[0].Alt, alt)
+			case p.Media[0].Type != "image/png":
+				t.Errorf("part 1's image is %q, want image/png", p.Media[0].Type)
+			}
+		} else if len(p.Media) != 0 {
+			t.Errorf("part %d carries %d media, want none", i+1, len(p.Media))
+		}
+		if each != nil {
+			each(i, p)
+		}
+	}
+}
+
 func (s *suite) delete(t *testing.T) {
 	pub, b := s.new(t)
 	s.needs(t, pub, platforms.CapDelete)
@@ -311,12 +554,13 @@ func (s *suite) delete(t *testing.T) {
 	if s.h.MaxParts >= 2 {
 		parts = append(parts, "and its reply")
 	}
-	_, r := publish(t, pub, Payload("gone", parts...), "attempt-delete")
+	_, r := publish(t, pub, s.payload(t, "gone", parts...), s.key(t, "attempt-delete"))
 	del := pub.(platforms.Deleter)
 	if err := del.Delete(t.Context(), r); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if posts := b.Posts(); len(posts) != 0 {
+	var posts []Post
+	if !s.eventually(func() bool { posts = b.Posts(); return len(posts) == 0 }) {
 		t.Errorf("after delete the platform still holds %+v", posts)
 	}
 	if err := del.Delete(t.Context(), r); err != nil && !errors.Is(err, platforms.ErrDeletedRemotely) {
@@ -328,16 +572,16 @@ func (s *suite) find(t *testing.T) {
 	pub, b := s.new(t)
 	s.needs(t, pub, platforms.CapFind)
 	finder := pub.(platforms.Finder)
-	other, err := platforms.Prepare(pub, Payload("never", "Never published"))
+	other, err := platforms.Prepare(pub, s.payload(t, "never", "Never published"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish(t, pub, Payload("decoy", "A different post"), "attempt-decoy")
-	if r, err := finder.Find(t.Context(), other, platforms.Attempt{Key: "attempt-never"}); !errors.Is(err, platforms.ErrNotFound) {
+	publish(t, pub, s.payload(t, "decoy", "A different post"), s.key(t, "attempt-decoy"))
+	if r, err := finder.Find(t.Context(), other, platforms.Attempt{Key: s.key(t, "attempt-never")}); !errors.Is(err, platforms.ErrNotFound) {
 		t.Errorf("find of an attempt that never landed = %+v, %v; want ErrNotFound", r, err)
 	}
-	p, r := publish(t, pub, Payload("found", "Find me"), "attempt-find")
-	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "attempt-find"})
+	p, r := publish(t, pub, s.payload(t, "found", "Find me"), s.key(t, "attempt-find"))
+	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: s.key(t, "attempt-find")})
 	if err != nil {
 		t.Fatalf("find of a published attempt: %v", err)
 	}
@@ -463,7 +707,7 @@ func (s *suite) metrics(t *testing.T) {
 	pub, b := s.new(t)
 	s.needs(t, pub, platforms.CapMetrics)
 	mr := pub.(platforms.MetricsReader)
-	_, r := publish(t, pub, Payload("counted", "Count me"), "attempt-metrics")
+	_, r := publish(t, pub, s.payload(t, "counted", "Count me"), s.key(t, "attempt-metrics"))
 	m, err := mr.Metrics(t.Context(), r)
 	if err != nil || m == nil {
 		t.Fatalf("metrics of a live post = %v, %v", m, err)

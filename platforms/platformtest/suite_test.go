@@ -66,9 +66,9 @@ func TestSuiteCatchesBrokenAdapters(t *testing.T) {
 		variant  string
 		wantFail []string
 	}{
-		{string(mangledText), []string{"publish", "thread", "thread_resume"}},
+		{string(mangledText), []string{"publish", "thread", "thread_resume", "edit_thread_with_image"}},
 		{string(unchainedThread), []string{"thread", "thread_resume"}},
-		{string(droppedAlt), []string{"media"}},
+		{string(droppedAlt), []string{"media", "edit_thread_with_image"}},
 		{string(skipsMedia), []string{"media"}},
 		{string(lostRetryAfter), []string{"rate_limited", "auth_rejected"}},
 		{string(retriesAuth), []string{"auth_rejected"}},
@@ -76,7 +76,9 @@ func TestSuiteCatchesBrokenAdapters(t *testing.T) {
 		{string(timeoutNotSent), []string{"accept_then_timeout", "no_duplicate_after_fault", "no_duplicate_after_fault/accept_then_timeout"}},
 		{string(blindFinder), []string{"accept_then_timeout", "find", "find_busy", "thread_resume"}},
 		{string(restartsThread), []string{"thread_resume"}},
-		{string(noopUpdate), []string{"update"}},
+		{string(noopUpdate), []string{"update", "edit_thread_with_image"}},
+		{string(editDropsMedia), []string{"edit_thread_with_image"}},
+		{string(editsEverything), []string{"edit_thread_with_image"}},
 		{string(noopDelete), []string{"delete"}},
 		{string(ignores404), []string{"metrics"}},
 		{"declares_less", []string{"capabilities"}},
@@ -109,5 +111,26 @@ func TestSuiteCatchesBrokenAdapters(t *testing.T) {
 				t.Errorf("failed checks (-want +got):\n%s\noutput:\n%s", diff, out)
 			}
 		})
+	}
+}
+
+// TestLiveEnv: a live test runs only when every variable is set, and
+// otherwise skips; the skip names the variables (see the -v output).
+func TestLiveEnv(t *testing.T) {
+	const a, b = "HERALD_PLATFORMTEST_LIVE_A", "HERALD_PLATFORMTEST_LIVE_B"
+	skipped := false
+	t.Run("one unset", func(t *testing.T) {
+		t.Setenv(a, "set")
+		defer func() { skipped = t.Skipped() }()
+		platformtest.LiveEnv(t, a, b)
+		t.Error("LiveEnv returned with a variable unset")
+	})
+	if !skipped {
+		t.Error("LiveEnv did not skip with a variable unset")
+	}
+	t.Setenv(a, "url")
+	t.Setenv(b, "token")
+	if diff := cmp.Diff(map[string]string{a: "url", b: "token"}, platformtest.LiveEnv(t, a, b)); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
 	}
 }

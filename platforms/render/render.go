@@ -33,12 +33,14 @@ type Output struct {
 	// Images are the images among the media, with their sizes, for the
 	// platforms that limit one image's size (Bluesky).
 	Images []schema.RenderedImage
-	Source schema.Position
+	// MediaTypes is each media item's MIME type, in order.
+	MediaTypes []string
+	Source     schema.Position
 }
 
 // Rendered is the measured view of the output that CUE validates.
 func (o *Output) Rendered() schema.Rendered {
-	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, Source: o.Source}
+	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, MediaTypes: o.MediaTypes, Source: o.Source}
 	for _, p := range o.Parts {
 		r.Parts = append(r.Parts, schema.RenderedPart{Text: p.Text, Length: p.Length, Bytes: p.Bytes, Line: p.Line})
 	}
@@ -81,6 +83,7 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 	}
 	out := &Output{Target: t.Name, Platform: t.Platform, Limits: lim, Media: len(p.Media), Source: source}
 	for i, m := range p.Media {
+		out.MediaTypes = append(out.MediaTypes, m.Type)
 		if strings.HasPrefix(m.Type, "image/") {
 			out.Images = append(out.Images, schema.RenderedImage{Media: i, Bytes: m.Size})
 		}

@@ -71,7 +71,7 @@ func TestRender(t *testing.T) {
 	override := schema.ParseMarkdown([]byte("Short override."), 3)
 	p := postFromMarkdown("One.\n\n---\n\nTwo.")
 	p.Title = "T"
-	p.Media = []schema.Media{{File: "a.png"}, {File: "b.png"}}
+	p.Media = []schema.Media{{File: "a.png", Type: "image/png"}, {File: "b.heic", Type: "image/heic"}}
 	p.Overrides = map[string]*schema.Override{
 		"masto": {Body: &override, Extra: map[string]any{"spoiler_text": "CW: food"}, Pos: schema.Position{File: "posts/p.md", Line: 3, Col: 1}},
 	}
@@ -81,8 +81,10 @@ func TestRender(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := schema.Rendered{Target: "bsky", Platform: "bluesky", Limits: schema.Limits{Length: 300, Bytes: 3000}, Media: 2,
-			Source: schema.Position{File: "posts/p.md", Line: 5},
-			Parts:  []schema.RenderedPart{{Text: "One.", Length: 4, Bytes: 4, Line: 5}, {Text: "Two.", Length: 4, Bytes: 4, Line: 9}}}
+			Images:     []schema.RenderedImage{{Media: 0}, {Media: 1}},
+			MediaTypes: []string{"image/png", "image/heic"},
+			Source:     schema.Position{File: "posts/p.md", Line: 5},
+			Parts:      []schema.RenderedPart{{Text: "One.", Length: 4, Bytes: 4, Line: 5}, {Text: "Two.", Length: 4, Bytes: 4, Line: 9}}}
 		if diff := cmp.Diff(want, o.Rendered()); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}

@@ -57,16 +57,24 @@
 //
 // Each part is POST /2/tweets with text; later parts carry
 // reply.in_reply_to_tweet_id of the part before. Images go with the first
-// part: each is sent with the simple form of POST /2/media/upload (base64
-// in JSON, media_category tweet_image), any processing_info is polled
-// (GET /2/media/upload?command=STATUS, at most 60 s), and its alt text is
-// set with POST /2/media/metadata. The reply_settings option (following,
+// part: a still image is sent with the simple form of POST
+// /2/media/upload (base64 in JSON, media_category tweet_image), a GIF,
+// which the simple form does not take, with the chunked form (POST
+// /2/media/upload/initialize {media_type, total_bytes, media_category
+// tweet_gif}, POST /2/media/upload/:id/append, multipart segment_index
+// and media, 4 MiB a chunk, then POST /2/media/upload/:id/finalize); any
+// processing_info is polled (GET /2/media/upload?command=STATUS, at most
+// 60 s), and the alt text is set with POST /2/media/metadata. The reply_settings option (following,
 // mentionedUsers, subscribers, verified; everyone sends nothing) applies to
 // the first part. The shared rendering is sent as is: X links URLs,
 // mentions and hashtags itself, so the adapter has no Preparer.
 //
-// Limits checked before anything is sent: at most 4 images, still images
-// only (no GIF or video), 5 MB each, alt text up to 1000 characters. Text
+// Limits checked before anything is sent (the media types also by herald
+// validate, through the CUE limits table's media_types): only JPEG, PNG,
+// WebP and GIF
+// (MediaTypes; HEIC and AVIF, which phones make, are refused naming X,
+// and so is video), at most 4 images or one GIF alone, 5 MB an image and
+// 15 MB a GIF, alt text up to 1000 characters. Text
 // length (280, weighted as twitter-text v3 counts, render.CountX) is
 // validated before publishing by the shared rendering; X's own 400 is
 // mapped if it disagrees.
@@ -86,6 +94,24 @@
 //   - 403 with reason client-not-enrolled says to attach the app to a
 //     Project with the needed access; 403 unsupported-authentication or
 //     client-forbidden says which kind of token X wants.
+//
+// # Rate limits
+//
+// X limits each endpoint on its own and says so in each answer's
+// headers, Unix-epoch resets: x-rate-limit-* for the endpoint's 15
+// minutes, and on POST /2/tweets x-user-limit-24hour-* and
+// x-app-limit-24hour-* for the user's and the app's day. The adapter
+// remembers every window per endpoint ("POST tweets", "DELETE
+// tweets/:id", "GET tweets"): a call to an endpoint whose window X said
+// is used up is not sent, and fails as a 429 with RetryAfter until the
+// latest reset and APIError.Endpoint naming the endpoint; X's own 429
+// gets the same, its RetryAfter from whichever window is used up (a
+// 24-hour limit can be, while the 15-minute window still has room). The
+// reconciler holds only that endpoint's calls, not the account's, so a
+// day's creates used up holds publishes and edits, never look-ups,
+// deletes or metrics. X is therefore not a platforms.RateLimitReporter,
+// whose one window per account would hold them all. Limits reports the
+// windows of an endpoint.
 //
 // # Find
 //
@@ -123,14 +149,21 @@
 
 // # Edit, delete, metrics
 //
-// Update edits each changed part (Receipt.Extra keeps part hashes) with
-// POST /2/tweets and edit_options.previous_post_id, re-attaching the first
-// part's media; every edit has a new ID and the receipt names the new
-// posts, keeping the original PublishedAt. X allows edits for 30 minutes
-// and 5 times (counted in Receipt.Extra); outside that, and when a thread
-// would gain or lose parts, Update returns a not retryable NotCreated
-// error, so the plan shows the drift. A 403 from an edit is mapped the
-// same way. Delete sends DELETE /2/tweets/:id for each part, last first; a
+// Update edits only the parts whose content changed, with POST /2/tweets
+// and edit_options.previous_post_id. Receipt.Extra records what was
+// posted: each part's text hash (part_hashes), the first part's media
+// IDs (media_ids) and a fingerprint of each file with its alt text
+// (media_fp). The first part's edit always names its media again, reusing
+// the IDs of the unchanged ones and uploading a changed file or alt text
+// anew, so an edit never drops an image; a receipt without that record
+// (from Find, or state written before herald kept Extra) edits every part
+// and uploads the media again. Every edit has a new ID and the receipt
+// names the new posts, keeping the original PublishedAt. X allows edits
+// for 30 minutes and 5 times (counted in Receipt.Extra), and only to
+// accounts with X Premium; outside that, and when a thread would gain or
+// lose parts, Update returns an error wrapping platforms.ErrNotEditable,
+// not retryable, so the plan shows drift. X's 403 on an edit is that
+// error too, and says that edits need X Premium. Delete sends DELETE /2/tweets/:id for each part, last first; a
 // 404 is not an error; {"data":{"deleted":false}} is an error unless a
 // lookup shows the post gone. Metrics reads GET
 // /2/tweets?ids=<first part>&tweet.fields=public_metrics: like, retweet
@@ -161,7 +194,32 @@
 //     "not editable".
 //   - Simple upload: xdevplatform/docs x-api/media/upload-media.mdx and
 //     the MediaUploadRequestOneShot schema (media as binary or base64,
-//     media_category required, OAuth 2.0 scope media.write or OAuth 1.0a).
+//     media_category required, OAuth 2.0 scope media.write or OAuth 1.0a;
+//     media_type one of image/jpeg, image/bmp, image/png, image/webp,
+//     image/pjpeg, image/tiff: no GIF, no HEIC, no AVIF),
+//     docs.x.com/xdks/typescript/reference/interfaces/Schemas.
+//     MediaUploadRequestOneShot.
+//   - Chunked upload: docs.x.com x-api/media/quickstart/media-upload-
+//     chunked and MediaUploadConfigRequest (media_type adds image/gif and
+//     video; still no HEIC or AVIF); the path form (initialize, :id/append,
+//     :id/finalize, JSON initialize) as xdevplatform/samples PR 199 moved
+//     the official sample to in Aug 2025. Size limits (image 5 MB, GIF
+//     15 MB) and "4 photos, 1 GIF or 1 video" a post: docs.x.com x-api/media
+//     and the media best-practices page.
+//   - Rate-limit headers: x-rate-limit-* as above. The 24-hour
+//     x-user-limit-24hour-* and x-app-limit-24hour-* headers are not in
+//     X's docs; client libraries read them from POST /2/tweets answers
+//     (plhery/node-twitter-api-v2 issues 495 and 553, PR 618, which parse
+//     limit/remaining/reset like x-rate-limit-*) (⚠️). Per-endpoint
+//     limits: PLATFORMS.md's table (POST /2/tweets 100 per 15 minutes per
+//     user, 10,000 per 24 hours per app).
+//   - Edits need X Premium: X's Help Center ("About X Premium": Premium
+//     "offers early access to select features, like Edit post"), as
+//     quoted in tronprotocol/tips issue 590, and client libraries that
+//     could not test edits without it (d60/twikit issue 21) (⚠️). The API
+//     docs (x-api/fundamentals/edit-posts.mdx) give the window and count
+//     but not the subscription; X's 403 to such an edit is not
+//     documented either, so any 403 on an edit is read as "not editable".
 //   - Refresh-token answers: X is widely observed to answer a spent or
 //     revoked refresh token with 400 invalid_request "Value passed for the
 //     token was invalid." rather than invalid_grant (⚠️); both are handled.
@@ -188,7 +246,10 @@
 //     too long." as clients report (⚠️).
 //   - Whether an edit without media keeps the original's media (❓): the
 //     adapter re-sends the media IDs, which X keeps for 24 hours, longer
-//     than the edit window. A receipt built by Find has no media IDs.
+//     than the edit window; a receipt without them uploads the media
+//     again. Whether POST /2/media/metadata can change an attached
+//     image's alt text (❓): a changed alt text is uploaded with the file
+//     again instead.
 //   - The fake wraps only http(s) URLs in t.co links; X also links bare
 //     domains, which the renderer marks with link facets.
 //   - That reply_count counts the author's own replies (⚠️): X's data

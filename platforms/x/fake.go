@@ -1,11 +1,14 @@
 package x
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -50,6 +53,16 @@ type FakeOptions struct {
 	// DeclineDeletes makes DELETE /2/tweets/:id answer
 	// {"data":{"deleted":false}} and keep the post.
 	DeclineDeletes bool
+	// UserDayLimit and AppDayLimit are the 24-hour limits of POST
+	// /2/tweets, reported in x-user-limit-24hour-* and
+	// x-app-limit-24hour-* (defaults 2400, X's daily post limit, and
+	// 10000, the app's per the rate-limit table). A create past either is
+	// a 429; the window starts at the first create.
+	UserDayLimit int
+	AppDayLimit  int
+	// NoPremium makes every edit a 403, as X answers for an account
+	// without X Premium.
+	NoPremium bool
 }
 
 // Fake is a contract fake of X's API v2 for the endpoints herald uses:
@@ -74,6 +87,8 @@ type Fake struct {
 	issued   int
 	media    map[string]*fakeMedia
 	refreshN int
+	creates  int       // POST /2/tweets accepted in the 24-hour window
+	dayStart time.Time // when that window began
 }
 
 type fakeMedia struct {
@@ -81,7 +96,21 @@ type fakeMedia struct {
 	data  []byte
 	alt   string
 	polls int
+	// chunked uploads: the declared size and category, and whether
+	// FINALIZE came.
+	total     int
+	category  string
+	finalized bool
 }
+
+// fakeUploadTypes are the media_type values of the simple upload
+// (MediaUploadRequestOneShot); fakeChunkedTypes those of initialize
+// (MediaUploadConfigRequest), images and video only.
+var (
+	fakeUploadTypes  = []string{"image/jpeg", "image/bmp", "image/png", "image/webp", "image/pjpeg", "image/tiff"}
+	fakeChunkedTypes = []string{"image/jpeg", "image/gif", "image/bmp", "image/png", "image/webp", "image/pjpeg", "image/tiff",
+		"video/mp4", "video/webm", "video/mp2t", "video/quicktime"}
+)
 
 // fakeScope is the scope the fake grants.
 const fakeScope = "tweet.read tweet.write users.read media.write offline.access"
@@ -101,6 +130,12 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	opts.RefreshToken = firstNonEmpty(opts.RefreshToken, "x-refresh-0")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 2 * time.Hour
+	}
+	if opts.UserDayLimit == 0 {
+		opts.UserDayLimit = 2400
+	}
+	if opts.AppDayLimit == 0 {
+		opts.AppDayLimit = 10000
 	}
 	f := &Fake{r: r, opts: opts, media: map[string]*fakeMedia{},
 		access: map[string]time.Time{opts.AccessToken: opts.Now().Add(opts.TokenTTL)}, refresh: opts.RefreshToken}
@@ -129,6 +164,9 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	f.Handle("GET /users/{id}/tweets", platformtest.Contract{}, f.authed(f.timeline))
 	f.Handle("POST /media/upload", platformtest.Contract{ContentType: jsonBody, Required: []string{"media", "media_category"}}, f.authed(f.upload))
 	f.Handle("GET /media/upload", platformtest.Contract{}, f.authed(f.uploadStatus))
+	f.Handle("POST /media/upload/initialize", platformtest.Contract{ContentType: jsonBody, Required: []string{"media_type", "total_bytes"}}, f.authed(f.initialize))
+	f.Handle("POST /media/upload/{id}/append", platformtest.Contract{ContentType: "multipart/form-data"}, f.authed(f.appendChunk))
+	f.Handle("POST /media/upload/{id}/finalize", platformtest.Contract{}, f.authed(f.finalize))
 	f.Handle("POST /media/metadata", platformtest.Contract{ContentType: jsonBody, Required: []string{"id", "metadata.alt_text.text"}}, f.authed(f.metadata))
 	return f
 }
@@ -305,6 +343,37 @@ func (f *Fake) live(id string) (platformtest.Post, bool) {
 }
 
 // createTweet is POST /2/tweets: a post, a reply, or an edit.
+// dayLimits counts a create against the 24-hour windows and sets their
+// headers; it answers 429 and returns false when one is used up.
+func (f *Fake) dayLimits(c *platformtest.Call) bool {
+	now := f.opts.Now()
+	f.mu.Lock()
+	if f.dayStart.IsZero() || !now.Before(f.dayStart.Add(24*time.Hour)) {
+		f.dayStart, f.creates = now, 0
+	}
+	used, reset := f.creates, f.dayStart.Add(24*time.Hour)
+	full := used >= f.opts.UserDayLimit || used >= f.opts.AppDayLimit
+	if !full {
+		f.creates++
+		used++
+	}
+	f.mu.Unlock()
+	h := c.Header()
+	for _, w := range []struct {
+		prefix string
+		limit  int
+	}{{"x-user-limit-24hour-", f.opts.UserDayLimit}, {"x-app-limit-24hour-", f.opts.AppDayLimit}} {
+		h.Set(w.prefix+"limit", strconv.Itoa(w.limit))
+		h.Set(w.prefix+"remaining", strconv.Itoa(max(w.limit-used, 0)))
+		h.Set(w.prefix+"reset", strconv.FormatInt(reset.Unix(), 10))
+	}
+	if full {
+		c.Reply(http.StatusTooManyRequests, problemBody(http.StatusTooManyRequests, "Too Many Requests", "Too Many Requests", "about:blank"))
+		return false
+	}
+	return true
+}
+
 func (f *Fake) createTweet(c *platformtest.Call) {
 	text := c.String("text")
 	mediaIDs := c.Strings("media.media_ids")
@@ -329,7 +398,7 @@ func (f *Fake) createTweet(c *platformtest.Call) {
 	f.mu.Lock()
 	for _, id := range mediaIDs {
 		m, ok := f.media[id]
-		if !ok || m.polls > 0 {
+		if !ok || m.polls > 0 || m.total > 0 && !m.finalized {
 			f.mu.Unlock()
 			c.Reply(http.StatusBadRequest, invalidRequest("Your media IDs are invalid."))
 			return
@@ -353,6 +422,10 @@ func (f *Fake) createTweet(c *platformtest.Call) {
 		}
 		orig, _ := prev.Fields["original_created_at"].(time.Time)
 		edits, _ := prev.Fields["edits"].(int)
+		if f.opts.NoPremium {
+			c.Reply(http.StatusForbidden, forbidden("You are not permitted to edit this Tweet."))
+			return
+		}
 		if now.Sub(orig) > EditWindow || edits >= MaxEdits {
 			c.Reply(http.StatusForbidden, forbidden("You are not permitted to edit this Tweet."))
 			return
@@ -363,6 +436,7 @@ func (f *Fake) createTweet(c *platformtest.Call) {
 		}
 		post.Fields["original_created_at"] = orig
 		post.Fields["edits"] = edits + 1
+		post.Edits = edits + 1
 		history, _ = prev.Fields["edit_history"].([]string)
 	} else {
 		post.ReplyTo = c.String("reply.in_reply_to_tweet_id")
@@ -380,6 +454,9 @@ func (f *Fake) createTweet(c *platformtest.Call) {
 			c.Reply(http.StatusForbidden, problemBody(http.StatusForbidden, "Forbidden", "You are not allowed to create a Tweet with duplicate content.", "about:blank"))
 			return
 		}
+	}
+	if !f.dayLimits(c) {
+		return
 	}
 	post.ID = f.newID()
 	post.URL = "https://x.com/" + f.opts.Username + "/status/" + post.ID
@@ -588,8 +665,8 @@ func (f *Fake) upload(c *platformtest.Call) {
 		return
 	}
 	typ := c.String("media_type")
-	if typ != "" && !strings.HasPrefix(typ, "image/") {
-		c.Reply(http.StatusBadRequest, invalidRequest("media_type "+typ+" is not an image"))
+	if typ != "" && !slices.Contains(fakeUploadTypes, typ) {
+		c.Reply(http.StatusBadRequest, invalidRequest("$.media_type: does not have a value in the enumeration ["+strings.Join(fakeUploadTypes, ", ")+"]"))
 		return
 	}
 	data, err := base64.StdEncoding.DecodeString(c.String("media"))
@@ -611,6 +688,88 @@ func (f *Fake) upload(c *platformtest.Call) {
 	f.mu.Unlock()
 	out := map[string]any{"id": id, "media_key": "3_" + id, "size": len(data), "expires_after_secs": 86400}
 	if polls > 0 {
+		out["processing_info"] = map[string]any{"state": "pending", "check_after_secs": 1}
+	}
+	c.Reply(http.StatusOK, map[string]any{"data": out})
+}
+
+// initialize is POST /2/media/upload/initialize, the start of a chunked
+// upload.
+func (f *Fake) initialize(c *platformtest.Call) {
+	typ, cat := c.String("media_type"), c.String("media_category")
+	total, _ := c.JSON["total_bytes"].(float64)
+	switch {
+	case !slices.Contains(fakeChunkedTypes, typ):
+		c.Reply(http.StatusBadRequest, invalidRequest("$.media_type: does not have a value in the enumeration ["+strings.Join(fakeChunkedTypes, ", ")+"]"))
+		return
+	case typ == "image/gif" && cat != "tweet_gif":
+		c.Reply(http.StatusBadRequest, invalidRequest("a GIF is uploaded with media_category tweet_gif"))
+		return
+	case total <= 0 || typ == "image/gif" && total > MaxGIFBytes:
+		c.Reply(http.StatusBadRequest, invalidRequest(fmt.Sprintf("total_bytes %d is out of range", int(total))))
+		return
+	}
+	id := f.newID()
+	f.mu.Lock()
+	f.media[id] = &fakeMedia{typ: typ, total: int(total), category: cat}
+	f.mu.Unlock()
+	c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"id": id, "media_key": "16_" + id, "expires_after_secs": 86400}})
+}
+
+// appendChunk is POST /2/media/upload/:id/append, multipart with
+// segment_index and media.
+func (f *Fake) appendChunk(c *platformtest.Call) {
+	id := c.R.PathValue("id")
+	_, params, _ := mime.ParseMediaType(c.R.Header.Get("Content-Type"))
+	mr := multipart.NewReader(bytes.NewReader(c.Body), params["boundary"])
+	var seg string
+	var chunk []byte
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		b, _ := io.ReadAll(part)
+		switch part.FormName() {
+		case "segment_index":
+			seg = string(b)
+		case "media":
+			chunk = b
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, ok := f.media[id]
+	switch {
+	case !ok || m.total == 0 || m.finalized:
+		c.Reply(http.StatusBadRequest, invalidRequest("media id "+id+" is not an upload in progress"))
+	case seg == "" || chunk == nil:
+		c.Reply(http.StatusBadRequest, invalidRequest("segment_index and media are required"))
+	case len(m.data)+len(chunk) > m.total:
+		c.Reply(http.StatusBadRequest, invalidRequest("more bytes than total_bytes"))
+	default:
+		m.data = append(m.data, chunk...)
+		c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"expires_at": f.opts.Now().Add(24 * time.Hour).Unix()}})
+	}
+}
+
+// finalize is POST /2/media/upload/:id/finalize.
+func (f *Fake) finalize(c *platformtest.Call) {
+	id := c.R.PathValue("id")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, ok := f.media[id]
+	switch {
+	case !ok || m.total == 0 || m.finalized:
+		c.Reply(http.StatusBadRequest, invalidRequest("media id "+id+" is not an upload in progress"))
+		return
+	case len(m.data) != m.total:
+		c.Reply(http.StatusBadRequest, invalidRequest(fmt.Sprintf("received %d of %d bytes", len(m.data), m.total)))
+		return
+	}
+	m.finalized, m.polls = true, f.opts.ProcessingPolls
+	out := map[string]any{"id": id, "media_key": "16_" + id, "size": len(m.data), "expires_after_secs": 86400}
+	if m.polls > 0 {
 		out["processing_info"] = map[string]any{"state": "pending", "check_after_secs": 1}
 	}
 	c.Reply(http.StatusOK, map[string]any{"data": out})

@@ -1,6 +1,7 @@
 package x
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -25,8 +27,14 @@ import (
 const (
 	extraEdits      = "edits"       // how many times the post was edited through herald
 	extraMediaIDs   = "media_ids"   // the first part's media, comma-separated, reused by edits
+	extraMediaFPs   = "media_fp"    // each media's file-and-alt fingerprint, same order, so edits re-upload only what changed
 	extraPartHashes = "part_hashes" // each part's text hash, comma-separated, so edits touch only changed parts
 )
+
+// MediaTypes are the files X takes (media_type of POST /2/media/upload):
+// still images by the simple upload, GIFs by the chunked one. HEIC and
+// AVIF, which phones make, are not among them.
+var MediaTypes = []string{"image/jpeg", "image/png", "image/webp", "image/gif"}
 
 // replySettings are the values X's reply_settings takes; "everyone" is
 // X's default and is sent as no setting.
@@ -74,16 +82,25 @@ func checkPayload(p *platforms.Payload) (string, error) {
 	if len(p.Media) > MaxImages {
 		return "", notCreated(fmt.Errorf("the post has %d images; X takes at most %d", len(p.Media), MaxImages))
 	}
+	gifs := 0
 	for _, m := range p.Media {
-		if !strings.HasPrefix(m.Type, "image/") || m.Type == "image/gif" {
-			return "", notCreated(fmt.Errorf("%s: %s is not supported; herald posts still images (jpeg, png, webp) to X", m.Path, m.Type))
+		if !slices.Contains(MediaTypes, m.Type) {
+			return "", notCreated(fmt.Errorf("%s: X does not take %s files; it takes JPEG, PNG, WebP and GIF images: convert it", m.Path, m.Type))
 		}
-		if m.Size > MaxImageBytes {
-			return "", notCreated(fmt.Errorf("%s: %d bytes; X takes images up to %d", m.Path, m.Size, MaxImageBytes))
+		limit := MaxImageBytes
+		if m.Type == "image/gif" {
+			gifs++
+			limit = MaxGIFBytes
+		}
+		if m.Size > int64(limit) {
+			return "", notCreated(fmt.Errorf("%s: %d bytes; X takes %s files up to %d", m.Path, m.Size, m.Type, limit))
 		}
 		if n := utf8.RuneCountInString(m.Alt); n > MaxAltText {
 			return "", notCreated(fmt.Errorf("%s: alt text is %d characters; X takes at most %d", m.Path, n, MaxAltText))
 		}
+	}
+	if gifs > 0 && len(p.Media) > 1 {
+		return "", notCreated(fmt.Errorf("the post has a GIF and %d other media; an X post takes one GIF alone, or up to %d images", len(p.Media)-1, MaxImages))
 	}
 	rs, _ := p.Option("reply_settings")
 	if rs == "everyone" {
@@ -104,14 +121,12 @@ func (a *X) Publish(ctx context.Context, p *platforms.Payload, _ platforms.Attem
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	mediaIDs, err := a.uploadAll(ctx, p.Media)
+	mediaIDs, fps, err := a.uploadAll(ctx, p.Media, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	r := &platforms.Receipt{Provider: Name, PublishedAt: a.now(), Extra: map[string]string{}}
-	if len(mediaIDs) > 0 {
-		r.Extra[extraMediaIDs] = strings.Join(mediaIDs, ",")
-	}
+	setMediaExtra(r.Extra, mediaIDs, fps)
 	return a.post(ctx, p, r, mediaIDs, rs)
 }
 
@@ -212,39 +227,90 @@ type mediaResponse struct {
 	} `json:"data"`
 }
 
-func (a *X) uploadAll(ctx context.Context, media []platforms.Media) ([]string, error) {
-	var ids []string
-	for _, m := range media {
-		id, err := a.upload(ctx, m)
+// uploadAll uploads media and returns their IDs and fingerprints
+// (mediaFP). An item whose fingerprint is keep's at the same index is not
+// uploaded: it reuses keepIDs' ID, already on X.
+func (a *X) uploadAll(ctx context.Context, media []platforms.Media, keepIDs, keep []string) (ids, fps []string, err error) {
+	for i, m := range media {
+		data, err := readMedia(m)
 		if err != nil {
-			return nil, fmt.Errorf("upload %s: %w", m.Path, err)
+			return nil, nil, fmt.Errorf("upload %s: %w", m.Path, err)
 		}
-		ids = append(ids, id)
+		fp := mediaFP(data, m.Alt)
+		if i < len(keep) && i < len(keepIDs) && keep[i] == fp {
+			ids, fps = append(ids, keepIDs[i]), append(fps, fp)
+			continue
+		}
+		id, err := a.upload(ctx, m, data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("upload %s: %w", m.Path, err)
+		}
+		ids, fps = append(ids, id), append(fps, fp)
 	}
-	return ids, nil
+	return ids, fps, nil
 }
 
-// upload sends one image with the simple form of POST /2/media/upload
-// (base64 in JSON, media_category tweet_image), waits for any processing
-// X reports, and sets its alt text with POST /2/media/metadata. Nothing
-// is posted yet, so every failure here is NotCreated.
-func (a *X) upload(ctx context.Context, m platforms.Media) (string, error) {
+// readMedia reads a media file whole, within X's limit for its type.
+func readMedia(m platforms.Media) ([]byte, error) {
+	if m.Open == nil {
+		return nil, notCreated(fmt.Errorf("no way to read %s", m.Path))
+	}
+	limit := MaxImageBytes
+	if m.Type == "image/gif" {
+		limit = MaxGIFBytes
+	}
 	rc, err := m.Open()
 	if err != nil {
-		return "", notCreated(fmt.Errorf("open: %w", err))
+		return nil, notCreated(fmt.Errorf("open: %w", err))
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, MaxImageBytes+1))
+	data, err := io.ReadAll(io.LimitReader(rc, int64(limit)+1))
 	rc.Close()
 	if err != nil {
-		return "", notCreated(fmt.Errorf("read: %w", err))
+		return nil, notCreated(fmt.Errorf("read: %w", err))
 	}
-	if len(data) > MaxImageBytes {
-		return "", notCreated(fmt.Errorf("larger than X's %d bytes", MaxImageBytes))
+	if len(data) > limit {
+		return nil, notCreated(fmt.Errorf("larger than X's %d bytes for %s", limit, m.Type))
 	}
+	return data, nil
+}
+
+// mediaFP fingerprints a media item as posted: its bytes and its alt
+// text, the first 8 bytes of their SHA-256 in hex.
+func mediaFP(data []byte, alt string) string {
+	h := sha256.New()
+	h.Write(data)
+	h.Write([]byte{0})
+	h.Write([]byte(alt))
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// setMediaExtra records the first part's media IDs and fingerprints in
+// extra, or removes them when there are none.
+func setMediaExtra(extra map[string]string, ids, fps []string) {
+	delete(extra, extraMediaIDs)
+	delete(extra, extraMediaFPs)
+	if len(ids) > 0 {
+		extra[extraMediaIDs] = strings.Join(ids, ",")
+		extra[extraMediaFPs] = strings.Join(fps, ",")
+	}
+}
+
+// upload sends one file, waits for any processing X reports, and sets
+// its alt text with POST /2/media/metadata. A still image goes by the
+// simple form of POST /2/media/upload (base64 in JSON, media_category
+// tweet_image); a GIF, which the simple form does not take, by the
+// chunked form (uploadChunked). Nothing is posted yet, so every failure
+// here is NotCreated.
+func (a *X) upload(ctx context.Context, m platforms.Media, data []byte) (string, error) {
 	var out mediaResponse
-	_, err = a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload", JSON: map[string]string{
-		"media": base64.StdEncoding.EncodeToString(data), "media_category": "tweet_image", "media_type": m.Type,
-	}}, &out)
+	var err error
+	if m.Type == "image/gif" {
+		out, err = a.uploadChunked(ctx, m.Type, "tweet_gif", data)
+	} else {
+		_, err = a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload", JSON: map[string]string{
+			"media": base64.StdEncoding.EncodeToString(data), "media_category": "tweet_image", "media_type": m.Type,
+		}}, &out)
+	}
 	if err != nil {
 		return "", notCreatedUpload(a.apiError("media upload", err, false))
 	}
@@ -272,6 +338,55 @@ func notCreatedUpload(err error) error {
 		ae.Outcome = platforms.NotCreated
 	}
 	return err
+}
+
+// chunkSize is how many bytes one APPEND carries.
+const chunkSize = 4 << 20
+
+// uploadChunked sends data with the chunked form of the media upload:
+// POST /2/media/upload/initialize {media_type, total_bytes,
+// media_category}, POST /2/media/upload/:id/append (multipart
+// segment_index and media) for each chunk, then POST
+// /2/media/upload/:id/finalize, whose answer may carry processing_info.
+func (a *X) uploadChunked(ctx context.Context, mediaType, category string, data []byte) (mediaResponse, error) {
+	var init mediaResponse
+	_, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload/initialize", JSON: map[string]any{
+		"media_type": mediaType, "total_bytes": len(data), "media_category": category}}, &init)
+	if err != nil {
+		return mediaResponse{}, err
+	}
+	id := init.Data.ID
+	if id == "" {
+		return mediaResponse{}, notCreated(errors.New("media upload: X's initialize answered without a media id"))
+	}
+	for seg, off := 0, 0; off < len(data); seg, off = seg+1, off+chunkSize {
+		chunk := data[off:min(off+chunkSize, len(data))]
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("segment_index", strconv.Itoa(seg))
+		fw, err := w.CreateFormFile("media", "chunk")
+		if err == nil {
+			_, err = fw.Write(chunk)
+		}
+		if err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			return mediaResponse{}, notCreated(fmt.Errorf("encode chunk %d: %w", seg, err))
+		}
+		if _, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload/" + url.PathEscape(id) + "/append",
+			Body: buf.Bytes(), ContentType: w.FormDataContentType()}, nil); err != nil {
+			return mediaResponse{}, err
+		}
+	}
+	var fin mediaResponse
+	if _, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload/" + url.PathEscape(id) + "/finalize"}, &fin); err != nil {
+		return mediaResponse{}, err
+	}
+	if fin.Data.ID == "" {
+		fin.Data.ID = id
+	}
+	return fin, nil
 }
 
 // waitProcessed polls GET /2/media/upload?command=STATUS while X reports
@@ -306,12 +421,19 @@ func (a *X) waitProcessed(ctx context.Context, id string, out mediaResponse) err
 	}
 }
 
-// Update edits the parts whose text changed, each with POST /2/tweets
-// and edit_options.previous_post_id. Every edit gets a new ID, so the
-// returned receipt names the new posts. X allows edits for 30 minutes
-// after the original post and 5 times; outside that, Update fails with a
-// non-retryable error and the plan keeps showing the drift. A thread
-// cannot gain or lose parts by editing.
+// Update edits the parts whose content changed, each with POST
+// /2/tweets and edit_options.previous_post_id. Receipt.Extra tells what
+// was posted (each part's text hash, the first part's media IDs and the
+// fingerprints of their files and alt texts): a part whose text and (first
+// part) media match is not sent; the first part's edit names its media
+// again, reusing the IDs of the files and alt texts that did not change
+// and uploading the others. A receipt without that record (from Find, or
+// an older herald) edits every part and uploads the media again, so that
+// nothing is dropped. Every edit gets a new ID, so the returned receipt
+// names the new posts. X allows edits for 30 minutes after the original
+// post, 5 times, and only for accounts with X Premium; outside that, and
+// when a thread would gain or lose parts, Update fails with an error
+// wrapping platforms.ErrNotEditable, which the plan shows as drift.
 func (a *X) Update(ctx context.Context, r *platforms.Receipt, p *platforms.Payload) (*platforms.Receipt, error) {
 	if len(r.IDs) == 0 {
 		return nil, notCreated(errors.New("update: the receipt names no post"))
@@ -322,18 +444,35 @@ func (a *X) Update(ctx context.Context, r *platforms.Receipt, p *platforms.Paylo
 	if _, err := checkPayload(p); err != nil {
 		return nil, fmt.Errorf("update: %w", err)
 	}
-	edits, _ := strconv.Atoi(r.Extra[extraEdits])
-	if !r.PublishedAt.IsZero() && a.now().Sub(r.PublishedAt) > EditWindow {
-		return nil, notEditable(fmt.Sprintf("X allows edits for %s after posting; this post is from %s", EditWindow, r.PublishedAt.UTC().Format(time.RFC3339)))
+	old := splitList(r.Extra[extraPartHashes])
+	hashes := make([]string, len(p.Parts))
+	var todo []int
+	for i, part := range p.Parts {
+		hashes[i] = partHash(part.Text)
+		if i >= len(old) || old[i] != hashes[i] {
+			todo = append(todo, i)
+		}
 	}
-	if edits >= MaxEdits {
-		return nil, notEditable(fmt.Sprintf("X allows %d edits and this post has had %d", MaxEdits, edits))
+	oldIDs, oldFPs := splitList(r.Extra[extraMediaIDs]), splitList(r.Extra[extraMediaFPs])
+	if len(oldFPs) != len(oldIDs) {
+		oldIDs, oldFPs = nil, nil
 	}
-	old := strings.Split(r.Extra[extraPartHashes], ",")
+	fps := make([]string, len(p.Media))
+	for k, m := range p.Media {
+		data, err := readMedia(m)
+		if err != nil {
+			return nil, fmt.Errorf("update: %s: %w", m.Path, err)
+		}
+		fps[k] = mediaFP(data, m.Alt)
+	}
+	mediaChanged := !slices.Equal(fps, oldFPs) || len(p.Media) > 0 && r.Extra[extraMediaFPs] == ""
+	if mediaChanged && (len(todo) == 0 || todo[0] != 0) {
+		todo = append([]int{0}, todo...)
+	}
 	out := &platforms.Receipt{Provider: Name, IDs: slices.Clone(r.IDs), URLs: slices.Clone(r.URLs),
-		PublishedAt: r.PublishedAt, Extra: map[string]string{}}
-	for k, v := range r.Extra {
-		out.Extra[k] = v
+		PublishedAt: r.PublishedAt, Extra: maps.Clone(r.Extra)}
+	if out.Extra == nil {
+		out.Extra = map[string]string{}
 	}
 	if len(out.URLs) != len(out.IDs) {
 		out.URLs = make([]string, len(out.IDs))
@@ -341,48 +480,79 @@ func (a *X) Update(ctx context.Context, r *platforms.Receipt, p *platforms.Paylo
 			out.URLs[i] = a.statusURL(id)
 		}
 	}
-	hashes := make([]string, len(p.Parts))
-	changed := false
-	for i, part := range p.Parts {
-		hashes[i] = partHash(part.Text)
-		if i < len(old) && old[i] == hashes[i] {
-			continue
+	if len(todo) == 0 {
+		return out, nil
+	}
+	edits, _ := strconv.Atoi(r.Extra[extraEdits])
+	if !r.PublishedAt.IsZero() && a.now().Sub(r.PublishedAt) > EditWindow {
+		return nil, notEditable(fmt.Sprintf("X allows edits for %s after posting; this post is from %s", EditWindow, r.PublishedAt.UTC().Format(time.RFC3339)))
+	}
+	if edits >= MaxEdits {
+		return nil, notEditable(fmt.Sprintf("X allows %d edits and this post has had %d", MaxEdits, edits))
+	}
+	var mediaIDs []string
+	if todo[0] == 0 && len(p.Media) > 0 {
+		ids, newFPs, err := a.uploadAll(ctx, p.Media, oldIDs, oldFPs)
+		if err != nil {
+			return nil, fmt.Errorf("update: %w", err)
 		}
-		req := tweetRequest{Text: part.Text, EditOptions: &tweetEditOpts{PreviousPostID: out.IDs[i]}}
-		if i == 0 && r.Extra[extraMediaIDs] != "" {
-			req.Media = &tweetMedia{MediaIDs: strings.Split(r.Extra[extraMediaIDs], ",")}
+		mediaIDs, fps = ids, newFPs
+	}
+	done := 0
+	for _, i := range todo {
+		req := tweetRequest{Text: p.Parts[i].Text, EditOptions: &tweetEditOpts{PreviousPostID: out.IDs[i]}}
+		if i == 0 && len(mediaIDs) > 0 {
+			req.Media = &tweetMedia{MediaIDs: mediaIDs}
 		}
 		id, err := a.createTweet(ctx, req)
 		if err != nil {
 			err = a.editError(fmt.Sprintf("edit part %d", i+1), err)
-			if changed {
-				out.Extra[extraPartHashes] = strings.Join(hashes[:i], ",") + "," + strings.Join(old[min(i, len(old)):], ",")
+			if done > 0 {
+				out.Extra[extraEdits] = strconv.Itoa(edits + 1)
 				return out, err
 			}
 			return nil, err
 		}
 		out.IDs[i], out.URLs[i] = id, a.statusURL(id)
-		changed = true
+		if i == 0 {
+			setMediaExtra(out.Extra, mediaIDs, fps)
+		}
+		if i < len(old) && len(old) == len(hashes) {
+			old[i] = hashes[i]
+			out.Extra[extraPartHashes] = strings.Join(old, ",")
+		} else {
+			out.Extra[extraPartHashes] = strings.Join(hashes, ",")
+		}
+		done++
 	}
-	if changed {
-		out.Extra[extraEdits] = strconv.Itoa(edits + 1)
-	}
+	out.Extra[extraEdits] = strconv.Itoa(edits + 1)
 	out.Extra[extraPartHashes] = strings.Join(hashes, ",")
 	return out, nil
 }
 
-// notEditable is the error for an edit X does not allow.
-func notEditable(why string) error {
-	return &platforms.APIError{Platform: Name, Code: "not-editable", Outcome: platforms.NotCreated,
-		Message: "cannot edit on X: " + why + "; delete and publish again to change it"}
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
-// editError maps an edit's failure; X's 403 on an edit means the post is
-// no longer editable (window passed, edits used up, or not editable).
+// notEditable is the error for an edit X does not allow: it wraps
+// platforms.ErrNotEditable, so that the plan shows drift instead of
+// retrying.
+func notEditable(why string) error {
+	return &platforms.APIError{Platform: Name, Code: "not-editable", Outcome: platforms.NotCreated,
+		Message: "cannot edit on X: " + why + "; the published version stays: delete and publish again to change it",
+		Err:     platforms.ErrNotEditable}
+}
+
+// editError maps an edit's failure. X answers 403 to an edit it will not
+// make: the account has no X Premium (edits need it), the 30 minutes or
+// 5 edits are spent, or the post cannot be edited.
 func (a *X) editError(op string, err error) error {
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status == http.StatusForbidden && se.Code != "client-not-enrolled" && se.Code != "unsupported-authentication" {
-		return fmt.Errorf("%s: %w", op, notEditable("X refused the edit ("+se.Message+")"))
+		return fmt.Errorf("%s: %w", op, notEditable("X refused the edit ("+se.Message+"); editing needs X Premium on the account, within 30 minutes and 5 edits of posting"))
 	}
 	return a.apiError(op, err, false)
 }

@@ -32,6 +32,7 @@ const (
 	MaxImages     = 4                // images per post
 	MaxAltText    = 1000             // characters of alt text per image
 	MaxImageBytes = 5 << 20          // bytes per image (simple upload)
+	MaxGIFBytes   = 15 << 20         // bytes per GIF (chunked upload)
 	EditWindow    = 30 * time.Minute // from the original post
 	MaxEdits      = 5                // per post
 )
@@ -60,9 +61,9 @@ const maxProcessingWait = 60 * time.Second
 // alt text, edits within X's window, deletes, reads metrics and looks up
 // attempts whose outcome is unknown among the account's recent posts.
 type X struct {
-	// limits holds what the rate-limit headers last said, for the
-	// reconciler (platforms.RateLimitReporter).
-	limits   httpx.RateLimitMemo
+	// limits holds what X's rate-limit headers last said, per endpoint;
+	// a call to an endpoint X said is used up is held (see ratelimit.go).
+	limits   limits
 	s        platforms.Settings
 	base     string
 	mode     string
@@ -162,7 +163,7 @@ func (a *X) statusURL(id string) string {
 func (a *X) client(secrets ...string) *httpx.Client {
 	c := &httpx.Client{
 		BaseURL: a.base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log,
-		ErrorMessage: errorMessage, OnRateLimit: a.limits.Record,
+		ErrorMessage: errorMessage,
 	}
 	if t := a.tokens.Token(); t != nil {
 		c.Redact.Add(t.AccessToken, t.RefreshToken)
@@ -189,6 +190,10 @@ func (a *X) do(ctx context.Context, r httpx.Request, out any) (*httpx.Response, 
 }
 
 func (a *X) doOnce(ctx context.Context, r httpx.Request, out any) (*httpx.Response, error) {
+	ep := endpoint(r)
+	if err := a.limits.held(ep, a.now()); err != nil {
+		return nil, err
+	}
 	auth, err := a.authorization(ctx, r)
 	if err != nil {
 		return nil, err
@@ -199,7 +204,33 @@ func (a *X) doOnce(ctx context.Context, r httpx.Request, out any) (*httpx.Respon
 		r.Header = r.Header.Clone()
 	}
 	r.Header.Set("Authorization", auth)
-	return a.client().DoJSON(ctx, r, out)
+	resp, err := a.client().DoJSON(ctx, r, out)
+	var se *httpx.StatusError
+	switch {
+	case resp != nil:
+		a.limits.record(ep, resp.Header)
+	case errors.As(err, &se) && se.Status == http.StatusTooManyRequests:
+		// The 429 is this endpoint's: say so, so that the account's
+		// other calls are not held with it.
+		return nil, a.endpointLimited(ep, se.Header, err)
+	}
+	return resp, err
+}
+
+// endpointLimited is X's 429 on ep as an *APIError that names ep, with
+// RetryAfter until the latest used-up window's reset: a 24-hour limit
+// can be the one used up while the 15-minute window (what Retry-After
+// and x-rate-limit-reset tell) has room.
+func (a *X) endpointLimited(ep string, h http.Header, err error) error {
+	out := platforms.FromHTTP(Name, err)
+	var ae, held *platforms.APIError
+	if errors.As(out, &ae) {
+		ae.Endpoint = ep
+		if errors.As(heldBy(windows(h), ep, a.now()), &held) && held.RetryAfter > ae.RetryAfter {
+			ae.RetryAfter = held.RetryAfter
+		}
+	}
+	return out
 }
 
 // authorization returns the Authorization header for r.
@@ -386,10 +417,3 @@ func (a *X) apiError(op string, err error, create bool) error {
 	}
 	return fmt.Errorf("%s: %w", op, ae)
 }
-
-// RateLimit reports what the platform's rate-limit headers said on the
-// latest response, so the reconciler waits for the reset instead of
-// meeting a 429 (platforms.RateLimitReporter).
-func (a *X) RateLimit() (remaining int, reset time.Time, ok bool) { return a.limits.RateLimit() }
-
-var _ platforms.RateLimitReporter = (*X)(nil)
