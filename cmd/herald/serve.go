@@ -105,7 +105,7 @@ func serve(ctx context.Context, e *env, o *serveOptions) error {
 	}
 	c := newController(e.log, reg, []byte(secret), o.interval, func(ctx context.Context, stop <-chan struct{}) error {
 		h := o.hooks
-		h.metrics, h.stop = m, stop
+		h.metrics, h.stop, h.command = m, stop, "serve"
 		return reconcileOnce(ctx, e, &o.apply, h)
 	})
 	ln, err := net.Listen("tcp", o.listen)
