@@ -40,11 +40,13 @@ committed: posts, media and the configuration are read from the commit of
 the branch HEAD is on, never from the working tree, and uncommitted files
 in the content directory or the configuration are listed on stderr as
 ignored. --dry-run --worktree shows what the working tree would do, for a
-local experiment; --worktree needs --dry-run. With --push, state commits go to
-the branch's remote: a token in HERALD_GIT_TOKEN (or GITHUB_TOKEN) is sent
-as HTTP basic auth with the user x-access-token; HERALD_GIT_SSH_KEY names
-a private key file for SSH remotes. Pushes are never forced: a rejected
-push fetches, merges the state records and pushes again.
+local experiment; --worktree needs --dry-run.
+
+With --push, state commits go to the branch's remote: a token in
+HERALD_GIT_TOKEN (or GITHUB_TOKEN) is sent as HTTP basic auth with the
+user x-access-token; HERALD_GIT_SSH_KEY names a private key file for SSH
+remotes. Pushes are never forced: a rejected push fetches, merges the
+state records and pushes again.
 
 With --metrics-file, the run's metrics are written for node_exporter's
 textfile collector; with --pushgateway, pushed to a Pushgateway under the
