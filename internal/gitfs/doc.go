@@ -5,9 +5,10 @@
 //
 // The FS reads lazily: a directory is one tree object, decoded when first
 // looked into and kept (trees are small), and a file's bytes are read from
-// its blob only when the file is opened. Stat and ReadDir read no blob, and
-// a file's content ID (its blob hash) is known without reading it, which
-// lets a cache keyed by content skip the read altogether. It never calls
+// its blob only when the file is opened, or when its size is asked for.
+// Stat and ReadDir read no blob, and a file's content ID (its blob hash)
+// is known without reading it, which lets a cache keyed by content skip
+// the read altogether. It never calls
 // go-git's Tree.Files, which decodes every blob of a tree.
 //
 // Symbolic links are followed as os.Root follows them: a link that stays
