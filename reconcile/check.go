@@ -22,13 +22,20 @@ import (
 )
 
 // Repo is a content repository opened for reading: its files, seen
-// through an os.Root so that no path or link leads outside it, and its
-// configuration.
+// through an os.Root so that no path or link leads outside it, or read
+// from a commit (OpenRepoFS), and its configuration.
 type Repo struct {
 	Dir    string
 	FS     fs.FS
 	Config *schema.Config
 	root   *os.Root
+	// Commit is the commit FS reads, when the caller knows it; empty for
+	// the work tree.
+	Commit string
+	// tree is set when FS is a commit's tree rather than the work tree.
+	tree bool
+	// closeFS closes FS, when it holds files open.
+	closeFS func() error
 }
 
 // OpenRepo opens the repository at dir and loads its configuration. A
@@ -47,8 +54,39 @@ func OpenRepo(dir string) (*Repo, error) {
 	return &Repo{Dir: dir, FS: fsys, Config: cfg, root: root}, nil
 }
 
-// Close releases the repository's root.
-func (r *Repo) Close() error { return r.root.Close() }
+// OpenRepoFS opens the repository at dir with its configuration, posts
+// and media read from fsys, a commit's tree (internal/gitfs), so that what
+// is checked and published is what was committed, whatever the work tree
+// holds. dir is still where caches are kept and where adapters that write
+// into the repository (the feed) write. fsys must refuse paths and links
+// that leave it, as gitfs does, and be safe for concurrent use; Close
+// closes it when it is an io.Closer.
+func OpenRepoFS(dir string, fsys fs.FS) (*Repo, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open repository: %w", err)
+	}
+	cfg, err := schema.LoadConfig(fsys)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	r := &Repo{Dir: dir, FS: fsys, Config: cfg, root: root, tree: true}
+	if c, ok := fsys.(io.Closer); ok {
+		r.closeFS = c.Close
+	}
+	return r, nil
+}
+
+// Close releases the repository's root, and its files' FS when it holds
+// files open.
+func (r *Repo) Close() error {
+	err := r.root.Close()
+	if r.closeFS != nil {
+		err = errors.Join(err, r.closeFS())
+	}
+	return err
+}
 
 // Root is the repository's os.Root, for writing inside it.
 func (r *Repo) Root() *os.Root { return r.root }
@@ -242,7 +280,11 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 	}
 	var cache *vcache.Cache
 	if opts.CacheKey != "" {
-		cache = vcache.Open(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
+		if r.tree {
+			cache = vcache.OpenTree(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
+		} else {
+			cache = vcache.Open(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
+		}
 	}
 
 	// The walk feeds the workers as it finds files, and each worker
@@ -272,18 +314,40 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					return
 				}
 			}
-			fsys := newDirFS(r.root, r.FS)
-			defer fsys.Close()
+			fsys := r.FS
+			if !r.tree {
+				d := newDirFS(r.root, r.FS)
+				defer d.Close()
+				fsys = d
+			}
+			lookup := func(file, sum string) (vcache.Entry, bool) {
+				if cache == nil || opts.Keep {
+					return vcache.Entry{}, false
+				}
+				return cache.Lookup(fsys, file, sum)
+			}
 			for j := range jobs {
 				file, res := j.file, j.res
+				// A commit's tree names a post's content without reading
+				// it: an unchanged post is not even read.
+				var sum string
+				if r.tree {
+					if id, ok := vcache.ContentID(fsys, file); ok {
+						sum = id
+						if e, ok := lookup(file, sum); ok {
+							*res = result{entry: e, cached: true}
+							continue
+						}
+					}
+				}
 				data, rerrs := schema.ReadPost(fsys, file)
 				if rerrs != nil {
 					*res = result{entry: vcache.Entry{Errors: rerrs}}
 					continue
 				}
-				sum := vcache.Sum(data)
-				if cache != nil && !opts.Keep {
-					if e, ok := cache.Lookup(fsys, file, sum); ok {
+				if sum == "" {
+					sum = vcache.Sum(data)
+					if e, ok := lookup(file, sum); ok {
 						*res = result{entry: e, cached: true}
 						continue
 					}

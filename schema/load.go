@@ -122,8 +122,8 @@ func ReadPost(fsys fs.FS, file string) ([]byte, Errors) {
 // LoadPost reads, parses and resolves the media of one post file: file is
 // relative to fsys, the repository root. It checks the file before
 // reading it: it must be a regular file of at most MaxPostSize, and a
-// symbolic link must stay in the repository (os.Root.FS refuses one that
-// does not). The Post is nil when the file cannot be read as a post.
+// symbolic link must stay in the repository (os.Root.FS and a commit's
+// tree, internal/gitfs, refuse one that does not). The Post is nil when the file cannot be read as a post.
 func LoadPost(fsys fs.FS, cfg *Config, file string) (*Post, Errors) {
 	data, errs := ReadPost(fsys, file)
 	if errs != nil {

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldhq/herald/internal/gitfs"
 )
 
 func TestWalk(t *testing.T) {
@@ -177,7 +180,8 @@ func TestLoadPost(t *testing.T) {
 	})
 }
 
-// TestLoadPostSymlinks uses a real directory and os.OpenRoot.
+// TestLoadPostSymlinks uses a real directory, through os.OpenRoot and
+// through its commit (internal/gitfs): both refuse a link out.
 func TestLoadPostSymlinks(t *testing.T) {
 	dir := t.TempDir()
 	post := []byte("---\ntitle: Hi\n---\nBody\n")
@@ -196,33 +200,66 @@ func TestLoadPostSymlinks(t *testing.T) {
 	if err := os.Symlink("real.md", filepath.Join(dir, "repo/posts/alias.md")); err != nil {
 		t.Fatal(err)
 	}
-	root, err := os.OpenRoot(filepath.Join(dir, "repo"))
+	for name, fsys := range repoFS(t, filepath.Join(dir, "repo")) {
+		t.Run(name, func(t *testing.T) {
+			_, errs := LoadPost(fsys, testConfig(), "posts/evil.md")
+			want := Errors{{File: "posts/evil.md", Severity: SeverityError, Message: "the post is a link that leaves the repository"}}
+			if diff := cmp.Diff(want, errs); diff != "" {
+				t.Errorf("link out (-want +got):\n%s", diff)
+			}
+			p, errs := LoadPost(fsys, testConfig(), "posts/alias.md")
+			if len(errs) != 0 || p == nil || p.ID != "alias" || p.Title != "Hi" {
+				t.Errorf("link inside: post %+v, findings %v", p, errs)
+			}
+
+			var files []string
+			err := Walk(t.Context(), fsys, testConfig(), func(file string) error {
+				files = append(files, file)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"posts/alias.md", "posts/evil.md", "posts/real.md"}, files); diff != "" {
+				t.Errorf("walk (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// repoFS returns the files of the directory dir as herald reads them: the
+// work tree through os.Root, and, once everything in it is committed to a
+// new git repository, the commit's tree.
+func repoFS(t *testing.T, dir string) map[string]fs.FS {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-
-	_, errs := LoadPost(root.FS(), testConfig(), "posts/evil.md")
-	want := Errors{{File: "posts/evil.md", Severity: SeverityError, Message: "the post is a link that leaves the repository"}}
-	if diff := cmp.Diff(want, errs); diff != "" {
-		t.Errorf("link out (-want +got):\n%s", diff)
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "posts"}} {
+		cmd := exec.CommandContext(t.Context(), "git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_NAME=w", "GIT_AUTHOR_EMAIL=w@example.com", "GIT_COMMITTER_NAME=w", "GIT_COMMITTER_EMAIL=w@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", args[0], err, out)
+		}
 	}
-	p, errs := LoadPost(root.FS(), testConfig(), "posts/alias.md")
-	if len(errs) != 0 || p == nil || p.ID != "alias" || p.Title != "Hi" {
-		t.Errorf("link inside: post %+v, findings %v", p, errs)
-	}
-
-	var files []string
-	err = Walk(t.Context(), root.FS(), testConfig(), func(file string) error {
-		files = append(files, file)
-		return nil
-	})
+	g, err := gitfs.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"posts/alias.md", "posts/evil.md", "posts/real.md"}, files); diff != "" {
-		t.Errorf("walk (-want +got):\n%s", diff)
+	h, err := g.Head()
+	if err != nil {
+		t.Fatal(err)
 	}
+	tree, err := g.FS(h.Commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	return map[string]fs.FS{"os.Root": root.FS(), "commit": tree}
 }
 
 func TestIDIndex(t *testing.T) {

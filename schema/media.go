@@ -27,9 +27,10 @@ const sniffLen = 512
 // A media file is named relative to the post. It must stay inside the
 // repository, exist, be a regular file and be an image or a video by its
 // bytes (a .png holding a JPEG is a JPEG). With cfg.RequireAlt, every item
-// needs alt text. In production fsys is os.Root.FS(), which also refuses
-// symbolic links that leave the repository; other fs.FS implementations
-// get only the path checks.
+// needs alt text. In production fsys is the work tree's os.Root.FS() or a
+// commit's tree (internal/gitfs), which both refuse symbolic links that
+// leave the repository; other fs.FS implementations get only the path
+// checks.
 func ResolveMedia(fsys fs.FS, cfg *Config, p *Post) Errors {
 	if cfg == nil {
 		cfg = &Config{}
@@ -151,7 +152,8 @@ func fileError(name, full string, err error) string {
 
 // isEscape reports whether err is os.Root refusing a path that leaves it
 // (through a symbolic link, or an absolute link). os does not export that
-// error, so its message is matched.
+// error, so its message is matched; internal/gitfs refuses such links of a
+// commit's tree with the same words.
 func isEscape(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "path escapes from parent")
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -195,7 +196,8 @@ func TestResolveMedia(t *testing.T) {
 }
 
 // TestResolveMediaSymlinks runs against a real directory opened with
-// os.OpenRoot, as herald does in production.
+// os.OpenRoot, and against its commit (internal/gitfs), as herald reads
+// the work tree and the commit.
 func TestResolveMediaSymlinks(t *testing.T) {
 	dir := t.TempDir()
 	repo := filepath.Join(dir, "repo")
@@ -224,12 +226,12 @@ func TestResolveMediaSymlinks(t *testing.T) {
 	link("../assets", "repo/posts/assets")
 	link("../..", "repo/posts/up")
 
-	root, err := os.OpenRoot(repo)
-	if err != nil {
-		t.Fatal(err)
+	for name, fsys := range repoFS(t, repo) {
+		t.Run(name, func(t *testing.T) { resolveMediaSymlinks(t, fsys) })
 	}
-	t.Cleanup(func() { root.Close() })
+}
 
+func resolveMediaSymlinks(t *testing.T, fsys fs.FS) {
 	cfg := testConfig()
 	p := mediaPost(t, cfg,
 		"{file: inside.png, alt: a}",
@@ -239,7 +241,7 @@ func TestResolveMediaSymlinks(t *testing.T) {
 		"{file: up/secret.png, alt: a}",
 		"{file: real.png, alt: a}",
 	)
-	errs := ResolveMedia(root.FS(), cfg, p)
+	errs := ResolveMedia(fsys, cfg, p)
 	errs.Sort()
 	want := Errors{
 		mediaErr(5, 6, "media.1.file", `"outside.png" is a link that leaves the repository`),

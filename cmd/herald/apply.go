@@ -36,11 +36,18 @@ platform is called; then the calls are made, concurrently and rate-limited
 per account; then the results are committed (and pushed). An attempt whose
 outcome is unknown is looked up at the next run before anything else.
 
-The repository must be a git work tree. With --push, state commits go to
-the branch's remote: a token in HERALD_GIT_TOKEN (or GITHUB_TOKEN) is sent
-as HTTP basic auth with the user x-access-token; HERALD_GIT_SSH_KEY names
-a private key file for SSH remotes. Pushes are never forced: a rejected
-push fetches, merges the state records and pushes again.
+The repository must be a git work tree. apply publishes what is
+committed: posts, media and the configuration are read from the commit of
+the branch HEAD is on, never from the working tree, and uncommitted files
+in the content directory or the configuration are listed on stderr as
+ignored. --dry-run --worktree shows what the working tree would do, for a
+local experiment; --worktree needs --dry-run.
+
+With --push, state commits go to the branch's remote: a token in
+HERALD_GIT_TOKEN (or GITHUB_TOKEN) is sent as HTTP basic auth with the
+user x-access-token; HERALD_GIT_SSH_KEY names a private key file for SSH
+remotes. Pushes are never forced: a rejected push fetches, merges the
+state records and pushes again.
 
 With --metrics-file, the run's metrics are written for node_exporter's
 textfile collector; with --pushgateway, pushed to a Pushgateway under the
@@ -111,6 +118,9 @@ func (f *applyFlags) check() error {
 	if f.concurrency < 1 {
 		return usagef("--concurrency: want at least 1, got %d", f.concurrency)
 	}
+	if f.plan.worktree && !f.dryRun {
+		return usagef("--worktree needs --dry-run: apply publishes only what is committed")
+	}
 	return nil
 }
 
@@ -118,6 +128,8 @@ func (f *applyFlags) check() error {
 // metrics go and, in tests, the adapters.
 type reconcileHooks struct {
 	metrics *telemetry.Metrics
+	// command names the command in notes (default "apply").
+	command string
 	// providers replaces the registry's adapters when set.
 	providers func(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers
 }
@@ -133,12 +145,27 @@ type reconcileHooks struct {
 // it returns ctx's cause.
 func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks) error {
 	var store *state.GitStore
-	pl, err := makePlan(ctx, e, &f.plan, func(repo *reconcile.Repo) ([]*state.Record, error) {
+	src := source{command: h.command, worktree: f.plan.worktree, publishing: !f.dryRun}
+	if src.command == "" {
+		src.command = "apply"
+	}
+	pl, err := makePlan(ctx, e, &f.plan, src, func(repo *reconcile.Repo) ([]*state.Record, error) {
 		s, err := state.OpenGit(state.GitOptions{Dir: f.plan.repo, Auth: gitAuth(e), Logger: e.log})
 		if err != nil {
 			return nil, err
 		}
 		store = s
+		// The posts were read from the branch's head: the state must
+		// be that commit's too.
+		if repo.Commit != "" {
+			head, err := s.Head()
+			if err != nil {
+				return nil, err
+			}
+			if head != repo.Commit {
+				return nil, fmt.Errorf("branch %s moved from %.7s to %.7s while herald read it: run apply again", s.Branch(), repo.Commit, head)
+			}
+		}
 		var records []*state.Record
 		err = s.Walk(ctx, func(r *state.Record) error { records = append(records, r); return nil })
 		return records, err
@@ -330,7 +357,7 @@ func stageIn(store state.Store) feed.StageFunc {
 }
 
 // payloads renders what each action's target receives, from the post as
-// it is in the tree that was checked.
+// it is in the tree that was checked: the commit, for a real apply.
 func payloads(repo *reconcile.Repo) reconcile.PayloadFunc {
 	var v *schema.Validator
 	return func(ctx context.Context, a reconcile.Action) (*platforms.Payload, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"strconv"
@@ -379,7 +380,7 @@ func writeHistoryDiff(b *strings.Builder, h *history, pl *planned, a reconcile.A
 		return
 	}
 	now := ""
-	if data, err := pl.repo.Root().ReadFile(a.File); err == nil {
+	if data, err := fs.ReadFile(pl.repo.FS, a.File); err == nil {
 		now = string(data)
 	}
 	if old == now {

@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"writebytes": writeBytes,
 			"gitrepo":    gitRepo,
 			"gitclone":   gitClone,
+			"gitcommit":  gitCommit,
 			"fake":       startFake,
 			"fakes-ok":   fakesOK,
 			"expand":     expandFile,
@@ -123,6 +124,25 @@ func gitRepo(ts *testscript.TestScript, neg bool, args []string) {
 	_, err = repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{bare}})
 	ts.Check(err)
 	ts.Check(repo.Push(&git.PushOptions{RemoteName: "origin"}))
+}
+
+// gitCommit commits every change in the work tree, additions and
+// deletions, on the branch checked out, as a writer does before herald
+// publishes (apply reads only what is committed):
+//
+//	gitcommit MSG
+func gitCommit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gitcommit MSG")
+	}
+	repo, err := git.PlainOpen(ts.MkAbs("."))
+	ts.Check(err)
+	wt, err := repo.Worktree()
+	ts.Check(err)
+	ts.Check(wt.AddWithOptions(&git.AddOptions{All: true}))
+	sig := &object.Signature{Name: "writer", Email: "writer@example.com", When: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	_, err = wt.Commit(args[0], &git.CommitOptions{Author: sig, Committer: sig})
+	ts.Check(err)
 }
 
 // gitClone clones the origin that gitrepo made into a new directory, as a

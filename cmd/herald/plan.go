@@ -24,6 +24,7 @@ type planFlags struct {
 	allowLate bool
 	noCache   bool
 	planFile  string
+	worktree  bool
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -33,6 +34,7 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowLate, "allow-late", false, "publish posts later than max_lateness")
 	fs.BoolVar(&f.noCache, "no-cache", false, "check every post again, ignoring the validation cache")
 	fs.StringVar(&f.planFile, "plan-file", "", "also write the plan as JSON to `file` (a step output under GitHub Actions)")
+	fs.BoolVar(&f.worktree, "worktree", false, "read posts and configuration from the working tree, uncommitted changes included, instead of the commit (for local experiments; apply only with --dry-run)")
 }
 
 // clock returns the time to plan at: --now, else the command's clock.
@@ -55,14 +57,15 @@ type planned struct {
 	plan    *reconcile.Plan
 }
 
-// makePlan checks the repository, refuses an invalid tree, reads the
-// state records (through load), and plans.
-func makePlan(ctx context.Context, e *env, f *planFlags, load func(*reconcile.Repo) ([]*state.Record, error)) (*planned, error) {
+// makePlan checks the repository as src reads it (the commit, unless
+// --worktree), refuses an invalid tree, reads the state records (through
+// load), and plans.
+func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*reconcile.Repo) ([]*state.Record, error)) (*planned, error) {
 	now, err := f.clock(e)
 	if err != nil {
 		return nil, err
 	}
-	repo, err := openConfigured(e, f.repo)
+	repo, err := openSourceConfigured(ctx, e, f.repo, src)
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +178,11 @@ README. --detailed-exitcode exits 0 when there is nothing to do, 2 when
 there is, 1 on error. An invalid tree is never planned: its problems are
 printed and plan exits 1.
 
+Posts, media and the configuration are read from the commit HEAD points
+to, as apply publishes them; uncommitted files in the content directory
+or the configuration are listed on stderr as ignored. --worktree reads the
+working tree instead, uncommitted changes included, and says so.
+
 --comment keeps one comment on the pull request up to date with the plan,
 previews of every new or changed post per target, warnings, and diffs of
 published posts that changed: it reads GITHUB_TOKEN, GITHUB_REPOSITORY,
@@ -200,7 +208,7 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 				if len(args) > 0 {
 					return usagef("plan takes no arguments, got %q", args[0])
 				}
-				pl, err := makePlan(ctx, e, &f, readState(ctx, e, !f.noCache))
+				pl, err := makePlan(ctx, e, &f, source{command: "plan", worktree: f.worktree}, readState(ctx, e, !f.noCache))
 				if err != nil {
 					return err
 				}

@@ -25,17 +25,22 @@ func previewCommand() *command {
 text of every thread part, its length against the platform's limit counted
 the platform's way, links, mentions and tags (with their byte ranges), and
 the media with their alt text. Problems are listed under the post. FILE is
-a path to a post, relative to the working directory or to the repository.`,
+a path to a post, relative to the working directory or to the repository.
+
+preview reads the working tree, uncommitted changes included; --committed
+reads the commit HEAD points to, which is what apply publishes.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var repoDir string
 			var only []string
+			var committed bool
 			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.BoolVar(&committed, "committed", false, "read the commit HEAD points to (what apply publishes) instead of the working tree")
 			fs.Func("to", "show only these comma-separated `targets`", func(s string) error {
 				only = splitList(s)
 				return nil
 			})
 			return func(ctx context.Context, e *env, args []string) error {
-				repo, err := openConfigured(e, repoDir)
+				repo, err := openSourceConfigured(ctx, e, repoDir, source{command: "preview", worktree: !committed, quiet: true})
 				if err != nil {
 					return err
 				}

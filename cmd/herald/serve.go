@@ -107,7 +107,7 @@ func serve(ctx context.Context, e *env, o *serveOptions) error {
 	}
 	c := newController(e.log, reg, []byte(secret), o.interval, func(ctx context.Context) error {
 		h := o.hooks
-		h.metrics = m
+		h.metrics, h.command = m, "serve"
 		return reconcileOnce(ctx, e, &o.apply, h)
 	})
 	ln, err := net.Listen("tcp", o.listen)

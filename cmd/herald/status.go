@@ -39,11 +39,13 @@ func statusCommand() *command {
 URL of what was published. Statuses come from .herald/state/ (published,
 publishing, failed, unknown, deleted, deleted_remotely) and, for targets
 never acted on, from the post: scheduled (publish_at ahead), pending (due),
-draft.`,
+draft. Posts are read from the commit HEAD points to, as apply reads them;
+--worktree reads the working tree, uncommitted changes included.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var repoDir, only, campaign string
-			var asJSON bool
+			var asJSON, worktree bool
 			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.BoolVar(&worktree, "worktree", false, "read posts from the working tree, uncommitted changes included, instead of the commit")
 			fs.StringVar(&only, "status", "", "show only targets with this `status`")
 			fs.StringVar(&campaign, "campaign", "", "show only posts of this `campaign`")
 			fs.BoolVar(&asJSON, "json", false, "print the rows as a JSON array")
@@ -51,7 +53,7 @@ draft.`,
 				if len(args) > 0 {
 					return usagef("status takes no arguments, got %q", args[0])
 				}
-				repo, err := openConfigured(e, repoDir)
+				repo, err := openSourceConfigured(ctx, e, repoDir, source{command: "status", worktree: worktree})
 				if err != nil {
 					return err
 				}
@@ -257,7 +259,7 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 					if ts.Hash == "" {
 						// The attempt's record predates content hashes: what
 						// is published is taken to be the post as it is now.
-						h, err := currentHash(repoDir, rec.File, target)
+						h, err := currentHash(ctx, e, repoDir, rec.File, target)
 						if err != nil {
 							return err
 						}
@@ -290,9 +292,10 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 	}
 }
 
-// currentHash is the hash of what target receives from the post in file.
-func currentHash(repoDir, file, target string) (string, error) {
-	repo, errs, err := openRepo(repoDir)
+// currentHash is the hash of what target receives from the post in file,
+// as committed.
+func currentHash(ctx context.Context, e *env, repoDir, file, target string) (string, error) {
+	repo, errs, err := openSource(ctx, e, repoDir, source{command: "resolve", silent: true})
 	if err != nil {
 		return "", err
 	}

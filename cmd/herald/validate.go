@@ -32,11 +32,17 @@ commands (::error file=...,line=...,col=...::...), which annotate the lines
 of a pull request, with paths relative to the working directory.
 
 Results are cached in .herald/cache/ (ignored by git) by file content and
-schema, so a tree where nothing changed is checked without parsing.`,
+schema, so a tree where nothing changed is checked without parsing.
+
+validate checks the working tree, uncommitted changes included: a writer
+validates before committing. --committed checks the commit HEAD points to
+instead, which is what plan and apply read, and lists on stderr the
+uncommitted files it leaves out.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var repoDir, format string
-			var noCache bool
+			var noCache, committed bool
 			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
+			fs.BoolVar(&committed, "committed", false, "check the commit HEAD points to (what apply publishes) instead of the working tree")
 			fs.StringVar(&format, "format", "text", "output `format`: text, json or github")
 			fs.BoolVar(&noCache, "no-cache", false, "check every post again, ignoring the cache")
 			return func(ctx context.Context, e *env, args []string) error {
@@ -46,7 +52,7 @@ schema, so a tree where nothing changed is checked without parsing.`,
 				if format != "text" && format != "json" && format != "github" {
 					return usagef("--format: want text, json or github, got %q", format)
 				}
-				repo, errs, err := openRepo(repoDir)
+				repo, errs, err := openSource(ctx, e, repoDir, source{command: "validate", worktree: !committed, quiet: true})
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,12 @@
 // modification time, so a replaced image invalidates the post that shows
 // it even though the post's own bytes did not change.
 //
+// A tree read from a git commit (internal/gitfs) names each file's content
+// by its blob hash without reading it. Its cache, kept apart from the work
+// tree's (OpenTree), is keyed by those hashes, posts and media alike: an
+// unchanged post is found in the cache without its bytes being read, and
+// a new commit that does not touch a post or its media keeps its entry.
+//
 // The cache is one gob file (decoding it is several times faster than
 // JSON, and nothing but herald reads it) in .herald/cache/ inside the
 // content repository, beside
@@ -34,21 +40,26 @@ import (
 const Dir = ".herald/cache"
 
 const (
-	fileName = "validate.gob"
-	format   = 2
+	fileName     = "validate.gob"
+	treeFileName = "validate-commit.gob"
+	format       = 2
 )
 
 // Dep is a file a post depends on besides its own, as it was when the
-// post was validated.
+// post was validated: by its content ID where the file system knows one
+// (a commit's tree), else by its size and modification time.
 type Dep struct {
 	Path    string `json:"path"`
-	Size    int64  `json:"size"`
-	ModTime int64  `json:"mtime"` // Unix nanoseconds
+	Size    int64  `json:"size,omitempty"`
+	ModTime int64  `json:"mtime,omitempty"` // Unix nanoseconds
+	ID      string `json:"id,omitempty"`
 }
 
 // Entry is what validating one post found.
 type Entry struct {
-	Sum string `json:"sum"` // hex SHA-256 of the post file's bytes
+	// Sum is the hex SHA-256 of the post file's bytes, or in a tree's
+	// cache its content ID (see ContentID).
+	Sum string `json:"sum"`
 	// Summary is what planning needs of the post; nil when the file could
 	// not be read as a post at all.
 	Summary *schema.Summary `json:"summary,omitempty"`
@@ -66,6 +77,7 @@ type file struct {
 type Cache struct {
 	root  *os.Root
 	key   string
+	name  string // the file's name in Dir
 	mu    sync.Mutex
 	old   map[string]Entry
 	new   map[string]Entry
@@ -81,12 +93,54 @@ func Sum(data []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// Open reads the cache of the repository at root for schema key. A
-// missing, unreadable or outdated cache is an empty one: the cache can
-// only save work, never change a result.
+// ContentID returns the ID of name's content in fsys when fsys knows it
+// without reading the file: a git tree's blob hash, offered by
+// FileInfo.Sys as a ContentID() string method (internal/gitfs does).
+// Equal IDs mean equal bytes.
+func ContentID(fsys fs.FS, name string) (string, bool) {
+	fi, err := fs.Stat(fsys, name)
+	if err != nil {
+		return "", false
+	}
+	return contentID(fi)
+}
+
+func contentID(fi fs.FileInfo) (string, bool) {
+	if c, ok := fi.Sys().(interface{ ContentID() string }); ok {
+		if id := c.ContentID(); id != "" {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// depOf describes a dependency as fi shows it.
+func depOf(path string, fi fs.FileInfo) Dep {
+	if id, ok := contentID(fi); ok {
+		return Dep{Path: path, ID: id}
+	}
+	return Dep{Path: path, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+}
+
+// Open reads the cache of the work tree of the repository at root for
+// schema key. A missing, unreadable or outdated cache is an empty one:
+// the cache can only save work, never change a result.
 func Open(root *os.Root, key string) *Cache {
-	c := &Cache{root: root, key: key, old: map[string]Entry{}, new: map[string]Entry{}}
-	data, err := root.ReadFile(Dir + "/" + fileName)
+	return open(root, key, fileName)
+}
+
+// OpenTree reads the cache of posts read from a commit's tree, whose
+// entries are keyed by content ID: Lookup and Store take the post's
+// ContentID as its sum. It is kept apart from the work tree's cache, so
+// that running validate (the work tree) and plan (the commit) in turn
+// keeps both warm.
+func OpenTree(root *os.Root, key string) *Cache {
+	return open(root, key, treeFileName)
+}
+
+func open(root *os.Root, key, name string) *Cache {
+	c := &Cache{root: root, key: key, name: name, old: map[string]Entry{}, new: map[string]Entry{}}
+	data, err := root.ReadFile(Dir + "/" + name)
 	if err != nil {
 		return c
 	}
@@ -133,7 +187,7 @@ func (c *Cache) stat(fsys fs.FS, path string) (Dep, bool) {
 		c.stats.Store(path, err)
 		return Dep{}, false
 	}
-	d := Dep{Path: path, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+	d := depOf(path, fi)
 	c.stats.Store(path, d)
 	return d, true
 }
@@ -173,7 +227,8 @@ func writeAtomic(root *os.Root, name string, data []byte) error {
 	return root.Rename(tmp, Dir+"/"+name)
 }
 
-// StatDeps describes the given media paths as they are now, for an Entry.
+// StatDeps describes the given media paths as they are now, for an Entry:
+// by content ID where fsys knows it.
 func StatDeps(fsys fs.FS, paths []string) []Dep {
 	deps := make([]Dep, 0, len(paths))
 	for _, p := range paths {
@@ -181,7 +236,7 @@ func StatDeps(fsys fs.FS, paths []string) []Dep {
 		if err != nil {
 			continue
 		}
-		deps = append(deps, Dep{Path: p, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()})
+		deps = append(deps, depOf(p, fi))
 	}
 	return deps
 }
@@ -199,7 +254,7 @@ func (c *Cache) Save() error {
 	if err := gob.NewEncoder(&buf).Encode(file{Format: format, Key: c.key, Entries: c.new}); err != nil {
 		return fmt.Errorf("save validation cache: %w", err)
 	}
-	if err := writeAtomic(c.root, fileName, buf.Bytes()); err != nil {
+	if err := writeAtomic(c.root, c.name, buf.Bytes()); err != nil {
 		return fmt.Errorf("save validation cache: %w", err)
 	}
 	c.old, c.new, c.dirty = c.new, map[string]Entry{}, false

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,5 +106,63 @@ func TestCacheDropsGoneFilesAndIgnoresGarbage(t *testing.T) {
 	c = Open(root, "k")
 	if _, ok := c.Lookup(root.FS(), "posts/a.md", "1"); ok {
 		t.Fatal("hit from a corrupt cache")
+	}
+}
+
+// blobID is what a git tree's FileInfo.Sys offers (internal/gitfs).
+type blobID string
+
+func (b blobID) ContentID() string { return string(b) }
+
+// TestTreeCacheKeysByContentID is the cache of posts read from a commit:
+// a post and its media are known by their blob IDs, so that a lookup
+// reads nothing, and times (a commit's, the same for every file) play no
+// part.
+func TestTreeCacheKeysByContentID(t *testing.T) {
+	dir := t.TempDir()
+	root := openRoot(t, dir)
+	commit1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	tree := fstest.MapFS{
+		"posts/a.md":      {Data: []byte("a"), Sys: blobID("aaaa"), ModTime: commit1},
+		"posts/hero.png":  {Data: []byte("png"), Sys: blobID("1111"), ModTime: commit1},
+		"posts/plain.txt": {Data: []byte("no id")},
+	}
+	if id, ok := ContentID(tree, "posts/a.md"); !ok || id != "aaaa" {
+		t.Fatalf("ContentID = %q, %v", id, ok)
+	}
+	if _, ok := ContentID(tree, "posts/plain.txt"); ok {
+		t.Fatal("ContentID of a file whose FS knows none")
+	}
+	if _, ok := ContentID(tree, "posts/missing.md"); ok {
+		t.Fatal("ContentID of a missing file")
+	}
+
+	c := OpenTree(root, "k")
+	want := Entry{Sum: "aaaa", Summary: &schema.Summary{ID: "a", File: "posts/a.md"},
+		Deps: StatDeps(tree, []string{"posts/hero.png"})}
+	if d := cmp.Diff([]Dep{{Path: "posts/hero.png", ID: "1111"}}, want.Deps); d != "" {
+		t.Fatalf("deps (-want +got):\n%s", d)
+	}
+	c.Store("posts/a.md", want)
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A later commit that did not touch the post or its image: a hit.
+	later := commit1.Add(time.Hour)
+	tree["posts/a.md"].ModTime, tree["posts/hero.png"].ModTime = later, later
+	if got, ok := OpenTree(root, "k").Lookup(tree, "posts/a.md", "aaaa"); !ok {
+		t.Fatal("miss on an unchanged post in a new commit")
+	} else if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("entry (-want +got):\n%s", d)
+	}
+	// The work tree's cache is another file.
+	if _, ok := Open(root, "k").Lookup(tree, "posts/a.md", "aaaa"); ok {
+		t.Fatal("the work tree's cache answered for a commit's post")
+	}
+	// A new image under the same name: a miss.
+	tree["posts/hero.png"].Sys = blobID("2222")
+	if _, ok := OpenTree(root, "k").Lookup(tree, "posts/a.md", "aaaa"); ok {
+		t.Fatal("hit although the image changed")
 	}
 }

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/heraldhq/herald/internal/gitfs"
+	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/schema"
+)
+
+// source is where a command reads posts, media and the configuration.
+// apply publishes only what is committed, so plan, status and apply read
+// the commit HEAD points to (the branch state is committed to) by default,
+// and the working tree only when asked, for local experiments; validate
+// and preview, a writer's checks before committing, read the working tree
+// by default.
+type source struct {
+	command string
+	// worktree reads the working tree, uncommitted changes included.
+	worktree bool
+	// quiet says nothing about reading the working tree: it is the
+	// command's default (validate, preview).
+	quiet bool
+	// publishing is apply without --dry-run: what the notes say changes.
+	publishing bool
+	// silent lists no uncommitted files: the command reads one post for
+	// a detail (resolve).
+	silent bool
+}
+
+// maxListed bounds the uncommitted files a note lists one by one.
+const maxListed = 20
+
+// openSource opens the content repository at dir, reading from src. A
+// configuration with problems is returned as findings, not as an error.
+// Reading the commit, it says on stderr which files of the working tree
+// differ from it, since they are left out; reading the working tree when
+// that is not the command's default, it says so.
+func openSource(ctx context.Context, e *env, dir string, src source) (*reconcile.Repo, schema.Errors, error) {
+	if src.worktree {
+		if !src.quiet {
+			fmt.Fprintf(e.stderr, "herald %s: reading the working tree, including uncommitted changes\n", src.command)
+		}
+		return openRepo(dir)
+	}
+	g, err := gitfs.Open(dir)
+	if errors.Is(err, gitfs.ErrNotRepository) {
+		return nil, nil, src.fix(fmt.Errorf("%s is not a git repository", dir))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	head, err := g.Head()
+	if errors.Is(err, gitfs.ErrNoCommit) {
+		g.Close()
+		return nil, nil, src.fix(fmt.Errorf("branch %s has no commit yet", head.Branch))
+	}
+	if err != nil {
+		g.Close()
+		return nil, nil, err
+	}
+	tree, err := g.FS(head.Commit)
+	if err != nil {
+		g.Close()
+		return nil, nil, err
+	}
+	// From here the repository closes tree, and with it g.
+	repo, err := reconcile.OpenRepoFS(dir, tree)
+	var errs schema.Errors
+	switch {
+	case errors.As(err, &errs):
+		// The configuration is judged as committed; its findings
+		// print below any note on what is not committed.
+		cfg := &schema.Config{Content: schema.DefaultContent}
+		src.noteUncommitted(ctx, e, g, tree, head, cfg)
+		g.Close()
+		return nil, errs, nil
+	case err != nil:
+		g.Close()
+		return nil, nil, err
+	}
+	repo.Commit = head.Commit
+	src.noteUncommitted(ctx, e, g, tree, head, repo.Config)
+	return repo, nil, nil
+}
+
+// openSourceConfigured is openSource for a command that needs a valid
+// configuration: its problems are printed, positioned, and the command
+// exits 1.
+func openSourceConfigured(ctx context.Context, e *env, dir string, src source) (*reconcile.Repo, error) {
+	repo, errs, err := openSource(ctx, e, dir, src)
+	if err != nil {
+		return nil, err
+	}
+	if repo == nil {
+		writeFindings(e.stderr, "text", dir, errs)
+		return nil, &exitError{code: 1}
+	}
+	return repo, nil
+}
+
+// fix adds to err what to do about a repository without a commit to read.
+func (src source) fix(err error) error {
+	switch {
+	case src.publishing:
+		return fmt.Errorf("%w: apply publishes only what is committed; commit the posts first", err)
+	case src.quiet:
+		return fmt.Errorf("%w: --committed reads what is committed; commit the posts first, or leave it out to read the working tree", err)
+	}
+	return fmt.Errorf("%w: %s reads what is committed; commit the posts first, or pass --worktree to read the working tree", err, src.command)
+}
+
+// otherSource says how to read the working tree instead of the commit.
+func (src source) otherSource() string {
+	if src.quiet {
+		return "without --committed, " + src.command + " reads the working tree"
+	}
+	return "--worktree reads the working tree"
+}
+
+// noteUncommitted says on stderr which posts, media and configuration
+// files of the working tree differ from the commit read, and so are left
+// out. It looks at the content directory and the configuration only, and
+// trusts the index for files whose stat did not change, as git status
+// does. Not being able to tell is a warning: what is read is the commit
+// either way.
+func (src source) noteUncommitted(ctx context.Context, e *env, g *gitfs.Repo, tree *gitfs.FS, head gitfs.Head, cfg *schema.Config) {
+	if src.silent {
+		return
+	}
+	content := path.Clean("/" + cfg.Content)[1:]
+	if content == "" {
+		content = "."
+	}
+	paths := []string{schema.ConfigCUE, schema.ConfigYAML, schema.ConfigYML, content}
+	changes, err := g.Uncommitted(ctx, tree, paths, func(name string) bool { return strings.HasPrefix(name, ".") })
+	if err != nil {
+		fmt.Fprintf(e.stderr, "herald %s: reading commit %s; could not tell which files are uncommitted: %v\n", src.command, head.Short(), err)
+		return
+	}
+	if len(changes) == 0 {
+		return
+	}
+	var b strings.Builder
+	files := plural(len(changes), "uncommitted file")
+	if src.publishing {
+		fmt.Fprintf(&b, "herald %s: %s ignored: apply publishes what is committed (%s), never the working tree\n", src.command, files, head.Short())
+	} else {
+		fmt.Fprintf(&b, "herald %s: %s ignored: reading commit %s (%s)\n", src.command, files, head.Short(), src.otherSource())
+	}
+	for i, c := range changes {
+		if i == maxListed {
+			fmt.Fprintf(&b, "  ... and %d more\n", len(changes)-maxListed)
+			break
+		}
+		fmt.Fprintf(&b, "  %-9s %s\n", c.Kind, c.Path)
+	}
+	fmt.Fprint(e.stderr, b.String())
+}
