@@ -60,7 +60,7 @@ func TestLiveConformance(t *testing.T) {
 			}
 			return pub, &liveRepo{t: t, pds: pds, handle: vars[liveHandleEnv], password: vars[livePasswordEnv], tag: env.Tag, client: client}
 		},
-		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		MaxParts:     25,
 		MaxMedia:     bluesky.MaxImages,
 		Idempotent:   true,

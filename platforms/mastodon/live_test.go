@@ -48,7 +48,7 @@ func TestLiveConformance(t *testing.T) {
 			}
 			return pub, &liveServer{t: t, base: strings.TrimRight(vars[liveURLEnv], "/"), token: vars[liveTokenEnv], tag: env.Tag, client: client}
 		},
-		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		MaxParts:     25,
 		MaxMedia:     mastodon.MaxMedia,
 		Idempotent:   true,
