@@ -121,15 +121,25 @@ type reconcileHooks struct {
 func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks) error {
 	var store *state.GitStore
 	pl, err := makePlan(ctx, e, &f.plan, func(repo *reconcile.Repo) ([]*state.Record, error) {
-		s, err := state.OpenGit(state.GitOptions{Dir: f.plan.repo, Auth: gitAuth(e), Logger: e.log})
+		s, err := state.OpenGit(state.GitOptions{Dir: f.plan.repo, Auth: gitAuth(e), Logger: e.log, RequireRemote: f.push})
 		if err != nil {
 			return nil, err
 		}
 		store = s
+		if f.push && !f.dryRun {
+			// A remote that cannot take the push is found before any
+			// intent is committed.
+			if err := s.CheckRemote(ctx); err != nil {
+				return nil, err
+			}
+		}
 		var records []*state.Record
 		err = s.Walk(ctx, func(r *state.Record) error { records = append(records, r); return nil })
 		return records, err
 	})
+	if store != nil {
+		defer store.Close()
+	}
 	if err != nil {
 		h.metrics.ObserveRun("apply", false, e.now())
 		return err
