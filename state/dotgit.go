@@ -41,20 +41,26 @@ const lockWait = time.Second
 // writes refs, the index, packed-refs, config and shallow in place
 // (open, truncate, write), so a process killed in between leaves a torn
 // file. Here every file opened for writing, except in append mode, is
-// replaced the way git replaces it: the new content goes to "<file>.lock",
-// taken with O_EXCL semantics so that git and herald exclude each other,
-// is synced, and is renamed over the file on Close. A kill at any
-// instruction leaves the old or the new file, never a mix.
+// replaced the way git replaces it: the new content is written and synced
+// first, then it becomes "<file>.lock", taken with O_EXCL semantics so
+// that git and herald exclude each other, and the lock is renamed over
+// the file. A kill at any instruction leaves the old or the new file,
+// never a mix.
 //
-// The lock file is a hard link of a file in .git/herald/tmp whose name
-// encodes the path: a lock that shares its inode with such a file was made
-// by herald, so after a kill the next herald run can prove the lock is
-// its own and remove it (see cleanStale), instead of leaving git blocked
-// with "index.lock: File exists".
+// The content is written to a file in .git/herald/tmp whose name encodes
+// the path, and the lock is a hard link of it: a lock that shares its
+// inode with such a file was made by herald, so after a kill the next
+// herald run can prove the lock its own and remove it (see cleanStale),
+// instead of leaving git blocked with "index.lock: File exists". The
+// lock exists only from the link to the rename, microseconds, because
+// the content is complete and synced before: a file opened for reading
+// and writing is checked at Close to be still what was read at open (an
+// optimistic lock), and fails if another writer changed it meanwhile.
 //
 // Temporary files go-git asks for (loose objects, packs, packed-refs) are
-// made in .git/herald/tmp and synced on Close; go-git renames them into
-// place, and Rename syncs the directory.
+// made in .git/herald/tmp and synced on Close (loose objects excepted, as
+// git does not sync them by default); go-git renames them into place,
+// and a rename over anything but an object takes the target's lock too.
 type dotGitFS struct {
 	billy.Filesystem
 	// root is the git directory's absolute path, symlinks resolved.
@@ -149,11 +155,32 @@ func (d *dotGitFS) Rename(oldpath, newpath string) error {
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 		return err
 	}
-	if err := os.Rename(d.abs(oldpath), to); err != nil {
+	if isLooseObject(newpath) || strings.HasPrefix(filepath.ToSlash(newpath), "objects/pack/") {
+		// Objects are named by their content: no lock, as in git.
+		if err := os.Rename(d.abs(oldpath), to); err != nil {
+			return err
+		}
+		if isLooseObject(newpath) {
+			return nil
+		}
+		return syncDir(filepath.Dir(to))
+	}
+	// Another file (packed-refs): take its lock, as git would.
+	tmp, err := os.CreateTemp(d.abs(tmpDir), lockPrefix+escapeName(newpath)+".*")
+	if err != nil {
 		return err
 	}
-	if isLooseObject(newpath) {
-		return nil
+	tmp.Close()
+	if err := os.Rename(d.abs(oldpath), tmp.Name()); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	r := &replacement{fs: d, name: newpath, path: to, lockPath: to + ".lock", tmpName: tmp.Name(), trunc: true, staged: true}
+	if err := r.lock(); err != nil {
+		return err
+	}
+	if err := r.rename(); err != nil {
+		return err
 	}
 	return syncDir(filepath.Dir(to))
 }
@@ -191,25 +218,39 @@ func (f *tempFile) Close() error {
 }
 
 // replacement is a file of .git opened for writing: reads and writes go
-// to memory, and Close publishes the result by renaming the lock file
-// over the file.
+// to memory, and Close publishes the result: stage writes and syncs it
+// in .git/herald/tmp, lock links it as the lock file and checks that the
+// file is still what was read at open, rename renames the lock over the
+// file.
 type replacement struct {
-	fs     *dotGitFS
-	name   string // as go-git named it, relative to the git directory
-	path   string // the file's absolute path
-	lock   string // path + ".lock", a hard link of tmp
-	tmp    *os.File
-	buf    []byte
-	pos    int64
-	dirty  bool
-	closed bool
+	fs       *dotGitFS
+	name     string // as go-git named it, relative to the git directory
+	path     string // the file's absolute path
+	lockPath string // path + ".lock", a hard link of tmpName once locked
+	mode     os.FileMode
+
+	// orig is the content read at open, and existed whether there was a
+	// file; trunc means the file was opened to be replaced whatever it
+	// holds.
+	orig    []byte
+	existed bool
+	trunc   bool
+
+	buf   []byte
+	pos   int64
+	dirty bool
+
+	tmpName string // the staged content, once staged
+	staged  bool
+	locked  bool
+	closed  bool
 }
 
-// openReplacement takes the lock of name and reads its current content
-// (none with O_TRUNC).
+// openReplacement reads the current content of name (none with O_TRUNC)
+// for a file that Close replaces. It takes no lock.
 func openReplacement(d *dotGitFS, name string, flag int, perm os.FileMode) (*replacement, error) {
 	path := d.abs(name)
-	info, err := os.Stat(path)
+	data, err := os.ReadFile(path)
 	exists := err == nil
 	switch {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
@@ -219,81 +260,149 @@ func openReplacement(d *dotGitFS, name string, flag int, perm os.FileMode) (*rep
 	case exists && flag&os.O_CREATE != 0 && flag&os.O_EXCL != 0:
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrExist}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
 	// The file keeps its mode; a new one gets perm less the usual umask.
 	mode := perm &^ 0o022
 	if mode == 0 {
 		mode = 0o644
 	}
 	if exists {
-		mode = info.Mode().Perm()
+		if info, err := os.Stat(path); err == nil {
+			mode = info.Mode().Perm()
+		}
 	}
-	tmp, err := os.CreateTemp(d.abs(tmpDir), lockPrefix+escapeName(name)+".*")
-	if err != nil {
-		return nil, err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, err
-	}
-	r := &replacement{fs: d, name: name, path: path, lock: path + ".lock", tmp: tmp}
-	if err := r.takeLock(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, err
-	}
-	if flag&os.O_TRUNC != 0 {
+	r := &replacement{fs: d, name: name, path: path, lockPath: path + ".lock", mode: mode,
+		orig: data, existed: exists, trunc: flag&os.O_TRUNC != 0}
+	if r.trunc {
 		// Whatever follows replaces the file, even nothing at all.
 		r.dirty = true
-	} else if exists {
-		// Read again under the lock: another writer may have replaced it.
-		if r.buf, err = os.ReadFile(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			r.release()
-			return nil, err
-		}
+	} else {
+		r.buf = append([]byte(nil), data...)
 	}
 	return r, nil
 }
 
-// takeLock links the temporary file as the lock file, which fails when
-// the lock exists, as O_EXCL does. It waits up to lockWait for another
-// holder to finish.
-func (r *replacement) takeLock() error {
+// stage writes the content to a new file in .git/herald/tmp, named after
+// the file, and syncs it when durable. Content that is not a whole file
+// of its kind (an index whose checksum does not match, a ref that is not
+// a hash) is refused, so a writer that fails half way never publishes.
+func (r *replacement) stage(durable bool) error {
+	if r.closed {
+		return os.ErrClosed
+	}
+	if err := checkContent(r.name, r.buf); err != nil {
+		r.release()
+		return fmt.Errorf("refusing to write %s: %w", r.name, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(r.path), 0o755); err != nil {
+		r.release()
+		return err
+	}
+	f, err := os.CreateTemp(r.fs.abs(tmpDir), lockPrefix+escapeName(r.name)+".*")
+	if err != nil {
+		r.release()
+		return err
+	}
+	r.tmpName = f.Name()
+	_, err = f.Write(r.buf)
+	if err == nil {
+		err = f.Chmod(r.mode)
+	}
+	if err == nil && durable {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		r.release()
+		return fmt.Errorf("write %s: %w", r.name, err)
+	}
+	r.staged = true
+	return nil
+}
+
+// lock links the staged file as the lock file, which fails when the lock
+// exists, as O_EXCL does; it waits up to lockWait for another holder to
+// finish. Then it checks that the file is still what was read at open.
+func (r *replacement) lock() error {
+	if !r.staged || r.closed {
+		return errors.New("lock: nothing staged")
+	}
 	deadline := time.Now().Add(lockWait)
 	for wait := time.Millisecond; ; wait *= 2 {
-		err := os.Link(r.tmp.Name(), r.lock)
+		err := os.Link(r.tmpName, r.lockPath)
 		if err == nil {
-			return nil
+			break
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("lock %s: %w", r.fs.rel(r.lock), err)
+			r.release()
+			return fmt.Errorf("lock %s: %w", r.fs.rel(r.lockPath), err)
 		}
 		if time.Now().After(deadline) {
-			return &LockedError{File: r.lock}
+			r.release()
+			return &LockedError{File: r.lockPath}
 		}
 		time.Sleep(min(wait, 100*time.Millisecond))
 	}
+	r.locked = true
+	if r.trunc {
+		return nil
+	}
+	cur, err := os.ReadFile(r.path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		r.release()
+		return err
+	}
+	if exists != r.existed || !bytes.Equal(cur, r.orig) {
+		r.release()
+		return fmt.Errorf("write %s: %w", r.name, ErrChangedMeanwhile)
+	}
+	return nil
 }
 
-// release drops the lock and the temporary file without publishing. It
-// does nothing once the file is closed.
+// ErrChangedMeanwhile is a file of .git that another process replaced
+// between the moment herald read it and the moment it wrote it: herald
+// did not write, and the operation can be tried again.
+var ErrChangedMeanwhile = errors.New("changed by another process meanwhile")
+
+// rename renames the lock over the file. The staged file goes last, so a
+// lock never exists without the file that proves it herald's.
+func (r *replacement) rename() error {
+	if !r.locked || r.closed {
+		return errors.New("rename: not locked")
+	}
+	if err := os.Rename(r.lockPath, r.path); err != nil {
+		r.release()
+		return fmt.Errorf("write %s: %w", r.name, err)
+	}
+	r.closed = true
+	if err := os.Remove(r.tmpName); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("write %s: %w", r.name, err)
+	}
+	return nil
+}
+
+// release drops the lock and the staged file without publishing. It does
+// nothing once the file is closed.
 func (r *replacement) release() {
 	if r.closed {
 		return
 	}
 	r.closed = true
-	os.Remove(r.lock)
-	r.tmp.Close()
-	os.Remove(r.tmp.Name())
+	if r.locked {
+		os.Remove(r.lockPath)
+	}
+	if r.tmpName != "" {
+		os.Remove(r.tmpName)
+	}
 }
 
 func (r *replacement) Name() string { return r.name }
 
-// Lock and Unlock do nothing: the lock file, held from open to Close,
-// already excludes every other writer, git's included.
+// Lock and Unlock do nothing: Close takes git's lock file for the moment
+// of the rename, and checks that nobody changed the file since it was
+// read.
 func (r *replacement) Lock() error   { return nil }
 func (r *replacement) Unlock() error { return nil }
 
@@ -338,7 +447,7 @@ func (r *replacement) Seek(offset int64, whence int) (int64, error) {
 }
 
 func (r *replacement) Write(p []byte) (int, error) {
-	if r.closed {
+	if r.closed || r.staged {
 		return 0, os.ErrClosed
 	}
 	end := r.pos + int64(len(p))
@@ -364,9 +473,8 @@ func (r *replacement) Truncate(size int64) error {
 	return nil
 }
 
-// Close publishes what was written, if anything was, and releases the
-// lock. Content that is not a whole file of its kind (an index whose
-// checksum does not match, a ref that is not a hash) is never published.
+// Close publishes what was written, if anything was: staged and synced,
+// locked, renamed into place, and the directory synced.
 func (r *replacement) Close() error {
 	if r.closed {
 		return os.ErrClosed
@@ -375,49 +483,16 @@ func (r *replacement) Close() error {
 		r.release()
 		return nil
 	}
-	if err := r.prepare(); err != nil {
+	if err := r.stage(true); err != nil {
 		return err
 	}
-	return r.commit()
-}
-
-// prepare writes the content to the lock (through the temporary file that
-// is the same inode) and syncs it; commit then publishes it. Between the
-// two, the lock holds the new content and the file the old.
-func (r *replacement) prepare() error {
-	if err := checkContent(r.name, r.buf); err != nil {
-		r.release()
-		return fmt.Errorf("refusing to write %s: %w", r.name, err)
+	if err := r.lock(); err != nil {
+		return err
 	}
-	_, err := r.tmp.Write(r.buf)
-	if err == nil {
-		err = r.tmp.Sync()
+	if err := r.rename(); err != nil {
+		return err
 	}
-	if err != nil {
-		r.release()
-		return fmt.Errorf("write %s: %w", r.name, err)
-	}
-	return nil
-}
-
-// commit renames the prepared lock over the file and syncs the
-// directory. The temporary file goes last, so a lock never exists without
-// the file that proves it herald's.
-func (r *replacement) commit() error {
-	if r.closed {
-		return os.ErrClosed
-	}
-	if err := os.Rename(r.lock, r.path); err != nil {
-		r.release()
-		return fmt.Errorf("write %s: %w", r.name, err)
-	}
-	r.closed = true
-	r.tmp.Close()
-	err := syncDir(filepath.Dir(r.path))
-	if rerr := os.Remove(r.tmp.Name()); err == nil && rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-		err = rerr
-	}
-	if err != nil {
+	if err := syncDir(filepath.Dir(r.path)); err != nil {
 		return fmt.Errorf("write %s: %w", r.name, err)
 	}
 	return nil

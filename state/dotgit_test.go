@@ -71,13 +71,13 @@ func TestReplacementWritesOnClose(t *testing.T) {
 	if _, err := f.Write([]byte(hashB[:20])); err != nil {
 		t.Fatal(err)
 	}
-	// Half written: the file still holds the old ref, and the lock is
-	// there, as git's.
+	// Half written: the file still holds the old ref, and git is not
+	// locked out: the lock is taken only for the rename.
 	if got := readString(t, path); got != hashA+"\n" {
 		t.Errorf("file during the write = %q, want the old ref", got)
 	}
-	if _, err := os.Stat(path + ".lock"); err != nil {
-		t.Errorf("no lock file while writing: %v", err)
+	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("a lock file exists while writing: %v", err)
 	}
 	if _, err := f.Write([]byte(hashB[20:] + "\n")); err != nil {
 		t.Fatal(err)
@@ -111,11 +111,11 @@ func assertNoLeftovers(t *testing.T, root string) {
 }
 
 // TestReplacementKilledBeforeRename stops a write at each point before the
-// rename, as a kill would (the process never reaches Close or gets no
-// further): the file keeps its old content, and the next run proves the
-// lock its own and removes it.
+// rename, as a kill would (the process gets no further): the file keeps
+// its old content, and the next run removes what was left, proving a
+// lock its own.
 func TestReplacementKilledBeforeRename(t *testing.T) {
-	for _, stop := range []string{"after open", "after writes", "after prepare"} {
+	for _, stop := range []string{"after writes", "after stage", "after lock"} {
 		t.Run(stop, func(t *testing.T) {
 			d, path := newTestDotGit(t, "index", "old index")
 			f, err := d.Create("index")
@@ -123,31 +123,31 @@ func TestReplacementKilledBeforeRename(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := f.(*replacement)
-			if stop != "after open" {
-				idx := &index.Index{Version: 2}
-				idx.Add("a.md").Hash = plumbing.NewHash(hashA)
-				var buf bytes.Buffer
-				if err := index.NewEncoder(&buf).Encode(idx); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := r.Write(buf.Bytes()); err != nil {
+			idx := &index.Index{Version: 2}
+			idx.Add("a.md").Hash = plumbing.NewHash(hashA)
+			var buf bytes.Buffer
+			if err := index.NewEncoder(&buf).Encode(idx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Write(buf.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			if stop != "after writes" {
+				if err := r.stage(true); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if stop == "after prepare" {
-				if err := r.prepare(); err != nil {
+			if stop == "after lock" {
+				if err := r.lock(); err != nil {
 					t.Fatal(err)
 				}
+				if _, err := os.Stat(path + ".lock"); err != nil {
+					t.Fatalf("no lock: %v", err)
+				}
 			}
-			// The process dies here: its file descriptors close, nothing
-			// else runs.
-			r.tmp.Close()
-
+			// The process dies here.
 			if got := readString(t, path); got != "old index" {
 				t.Errorf("index after the kill = %q, want the old one", got)
-			}
-			if _, err := os.Stat(path + ".lock"); err != nil {
-				t.Fatalf("the lock is gone: %v", err)
 			}
 			var logs bytes.Buffer
 			if err := cleanStale(d.root, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
@@ -157,11 +157,35 @@ func TestReplacementKilledBeforeRename(t *testing.T) {
 				t.Errorf("index after the cleanup = %q, want the old one", got)
 			}
 			assertNoLeftovers(t, d.root)
-			if !strings.Contains(logs.String(), "removed a lock file that a killed herald left") {
-				t.Errorf("the removal was not logged:\n%s", logs.String())
+			if removed := strings.Contains(logs.String(), "removed a lock file that a killed herald left"); removed != (stop == "after lock") {
+				t.Errorf("lock removal logged = %v:\n%s", removed, logs.String())
 			}
 		})
 	}
+}
+
+// TestReplacementChangedMeanwhile: a file another process replaced
+// between go-git's read and its write is not overwritten.
+func TestReplacementChangedMeanwhile(t *testing.T) {
+	d, path := newTestDotGit(t, "refs/heads/main", hashA+"\n")
+	f, err := d.OpenFile("refs/heads/main", os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(hashB+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Truncate(0)
+	if _, err := f.Write([]byte("3333333333333333333333333333333333333333\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); !errors.Is(err, ErrChangedMeanwhile) {
+		t.Errorf("Close() = %v, want ErrChangedMeanwhile", err)
+	}
+	if got := readString(t, path); got != hashB+"\n" {
+		t.Errorf("ref = %q, want the other writer's", got)
+	}
+	assertNoLeftovers(t, d.root)
 }
 
 // TestCleanStaleKeepsOthersLocks: a lock file that is not a hard link of a
@@ -183,10 +207,22 @@ func TestCleanStaleKeepsOthersLocks(t *testing.T) {
 		t.Errorf("someone else's lock = %q, want it kept", got)
 	}
 	start := time.Now()
-	_, err := d.Create("index")
+	f, err := d.Create("index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := &index.Index{Version: 2}
+	var buf bytes.Buffer
+	if err := index.NewEncoder(&buf).Encode(idx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	err = f.Close()
 	var le *LockedError
 	if !errors.As(err, &le) {
-		t.Fatalf("Create under another's lock: %v, want a LockedError", err)
+		t.Fatalf("Close() under another's lock: %v, want a LockedError", err)
 	}
 	if time.Since(start) < lockWait/2 {
 		t.Errorf("gave up after %s, want a wait of about %s", time.Since(start), lockWait)
@@ -267,25 +303,29 @@ func TestReplacementConcurrentWrites(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 50 {
-				f, err := d.OpenFile("refs/heads/main", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
-				var le *LockedError
-				for errors.As(err, &le) {
-					// Four writers on a busy machine can starve one.
-					f, err = d.OpenFile("refs/heads/main", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
-				}
-				if err != nil {
-					werr.Do(func() { t.Errorf("open: %v", err) })
-					return
-				}
-				content := fmt.Sprintf("%040x\n", w*1000+i)
-				for j := 0; j < len(content); j += 7 {
-					if _, err := f.Write([]byte(content[j:min(j+7, len(content))])); err != nil {
-						t.Error(err)
+				for {
+					f, err := d.OpenFile("refs/heads/main", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+					if err != nil {
+						werr.Do(func() { t.Errorf("open: %v", err) })
+						return
 					}
-				}
-				if err := f.Close(); err != nil {
-					werr.Do(func() { t.Errorf("close: %v", err) })
-					return
+					content := fmt.Sprintf("%040x\n", w*1000+i)
+					for j := 0; j < len(content); j += 7 {
+						if _, err := f.Write([]byte(content[j:min(j+7, len(content))])); err != nil {
+							t.Error(err)
+						}
+					}
+					err = f.Close()
+					var le *LockedError
+					if errors.As(err, &le) {
+						// Four writers on a busy machine can starve one.
+						continue
+					}
+					if err != nil {
+						werr.Do(func() { t.Errorf("close: %v", err) })
+						return
+					}
+					break
 				}
 				writes.Add(1)
 			}
@@ -345,4 +385,43 @@ func TestIsLooseObject(t *testing.T) {
 			t.Errorf("isLooseObject(%q) = %v, want %v", name, got, want)
 		}
 	}
+}
+
+// TestRenameOverPackedRefs: go-git rewrites packed-refs by renaming a
+// temporary file over it; that takes git's lock like any other write.
+func TestRenameOverPackedRefs(t *testing.T) {
+	d, path := newTestDotGit(t, "packed-refs", "# old\n")
+	write := func() error {
+		f, err := d.TempFile("", "packed-refs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write([]byte("# new\n")); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return d.Rename(f.Name(), "packed-refs")
+	}
+	if err := os.WriteFile(path+".lock", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var le *LockedError
+	if err := write(); !errors.As(err, &le) {
+		t.Errorf("Rename() under git's lock = %v, want a LockedError", err)
+	}
+	if got := readString(t, path); got != "# old\n" {
+		t.Errorf("packed-refs = %q, want it untouched", got)
+	}
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, path); got != "# new\n" {
+		t.Errorf("packed-refs = %q", got)
+	}
+	assertNoLeftovers(t, d.root)
 }

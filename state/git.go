@@ -823,9 +823,9 @@ func (s *GitStore) moveBranch(ctx context.Context, from, to plumbing.Hash, check
 	return s.removeJournal()
 }
 
-// prepareRef locks the branch, checks that it is still at from (zero: it
-// does not exist), and prepares its new content, to; checkout publishes
-// it.
+// prepareRef checks that the branch is at from (zero: it does not
+// exist), and stages its new content, to, synced; checkout publishes it,
+// and fails if the branch moved meanwhile.
 func (s *GitStore) prepareRef(name plumbing.ReferenceName, from, to plumbing.Hash) (*replacement, error) {
 	r, err := openReplacement(s.dfs, name.String(), os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
@@ -837,19 +837,16 @@ func (s *GitStore) prepareRef(name plumbing.ReferenceName, from, to plumbing.Has
 	case err == nil:
 		cur = ref.Hash()
 	case !errors.Is(err, plumbing.ErrReferenceNotFound):
-		r.release()
 		return nil, fmt.Errorf("update branch %s: %w", name.Short(), err)
 	}
 	if cur != from {
-		r.release()
 		return nil, fmt.Errorf("update branch %s: it moved to %s while herald was working from %s", name.Short(), cur, from)
 	}
 	_ = r.Truncate(0)
 	if _, err := r.Write([]byte(to.String() + "\n")); err != nil {
-		r.release()
 		return nil, err
 	}
-	if err := r.prepare(); err != nil {
+	if err := r.stage(true); err != nil {
 		return nil, fmt.Errorf("update branch %s: %w", name.Short(), err)
 	}
 	return r, nil

@@ -112,17 +112,22 @@ func (s *GitStore) recoverCheckout(ctx context.Context) error {
 			"branch", j.branch.Short(), "from", j.from.String(), "to", j.to.String(), "branch_at", cur.String())
 		return s.removeJournal()
 	}
+	unreadable := func(err error) error {
+		return fmt.Errorf("%s names a state checkout a kill interrupted, from %s to %s, and it cannot be read (%w); "+
+			"git status shows the files it left; restore each with git checkout HEAD -- <file>, then remove the journal: rm %s",
+			s.shown(journalRel), j.from, j.to, err, s.shown(journalRel))
+	}
 	fromTree, err := s.treeOf(j.from)
 	if err != nil {
-		return err
+		return unreadable(err)
 	}
 	toTree, err := s.treeOf(j.to)
 	if err != nil {
-		return err
+		return unreadable(err)
 	}
 	changes, err := diffTrees(ctx, fromTree, toTree)
 	if err != nil {
-		return err
+		return unreadable(err)
 	}
 	action := "finished"
 	if cur == j.from {

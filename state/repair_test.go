@@ -91,6 +91,9 @@ func assertHealthy(t *testing.T, dir, want string) {
 	if got := gitInspect(t, dir, "status", "--porcelain"); got != "" {
 		t.Errorf("git status --porcelain:\n%s", got)
 	}
+	if locks, tmps := leftovers(t, dir); len(locks) > 0 || tmps > 0 {
+		t.Errorf("left in .git: locks %v, %d temporary files", locks, tmps)
+	}
 	if want != "" {
 		if got := strings.TrimSpace(gitInspect(t, dir, "rev-parse", "refs/heads/main")); got != want {
 			t.Errorf("main = %s, want %s", got, want)
@@ -494,4 +497,15 @@ func gitCmd(dir string, args ...string) (string, error) {
 	cmd := gitCommand(dir, args...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// TestRecoverUnreadableJournal: a journal naming a commit that is not
+// there stops OpenGit with what to do.
+func TestRecoverUnreadableJournal(t *testing.T) {
+	f := newRepairFixture(t)
+	f.write(t, journalRel, journalHeader+"\nbranch refs/heads/main\nfrom "+f.head+"\nto "+hashA+"\n")
+	_, _, err := f.open(t)
+	if err == nil || !strings.Contains(err.Error(), "git checkout HEAD -- <file>, then remove the journal: rm .git/herald/checkout") {
+		t.Errorf("OpenGit() = %v, want what to do", err)
+	}
 }

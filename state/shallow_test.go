@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/heraldhq/herald/internal/gittest"
 )
@@ -119,6 +116,9 @@ func (f *shallowFixture) assertPushed(t *testing.T, s *GitStore, parent string) 
 		}
 	}
 	gitInspect(t, f.shallow, "log", "--oneline")
+	if locks, tmps := leftovers(t, f.shallow); len(locks) > 0 || tmps > 0 {
+		t.Errorf("left in .git: locks %v, %d temporary files", locks, tmps)
+	}
 }
 
 // TestShallowCloneBehindRemote is issue's reproduction: a depth-1
@@ -252,6 +252,4 @@ func TestShallowReapplyAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.assertPushed(t, s2, moved)
-	_ = plumbing.ZeroHash
-	_ = time.Second
 }

@@ -81,13 +81,17 @@ func (s *GitStore) checkDirty(changes []fileChange) error {
 }
 
 // checkout brings the work tree and the index from the from side of
-// changes to their to side, then publishes ref (a branch prepared by
+// changes to their to side, then publishes ref (a branch staged by
 // prepareRef; nil: none). It is built so that a kill leaves little to
-// undo: every new file is first written beside .git, then the index is
-// locked and read, then the files are renamed into place (each rename
-// atomic), the index is written with each file's stat and renamed into
-// place, and the ref last. A journal (see moveBranch) covers the moment
-// between the first rename and the ref.
+// undo, git status clean as long as possible and git's locks held for
+// microseconds: every new file is first written beside .git, the index
+// read, the ref staged and synced by prepareRef; only then are the files
+// renamed into place (each rename atomic), the index written with each
+// file's stat, both locks taken, the index renamed into place and the
+// ref last, with no sync in between. The syncs follow. A journal (see
+// moveBranch) covers the moment between the first rename and the ref; a
+// power cut that loses the unsynced index leaves a torn index that
+// OpenGit rebuilds.
 //
 // With force unset (a recovery), a file that holds neither side's content
 // was changed by someone else and is left as it is (and logged); its
@@ -139,7 +143,7 @@ func (s *GitStore) checkout(changes []fileChange, force bool, ref *replacement) 
 
 	idxFile, err := openReplacement(s.dfs, "index", os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("lock the index: %w", err)
+		return fmt.Errorf("read index: %w", err)
 	}
 	defer idxFile.release()
 	idx := &index.Index{Version: 2}
@@ -207,16 +211,53 @@ func (s *GitStore) checkout(changes []fileChange, force bool, ref *replacement) 
 	if _, err := idxFile.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("write index: %w", err)
 	}
-	if err := idxFile.prepare(); err != nil {
+	if err := idxFile.stage(false); err != nil {
 		return err
 	}
-	if err := idxFile.commit(); err != nil {
+	if err := idxFile.lock(); err != nil {
 		return err
 	}
 	if ref != nil {
-		return ref.commit()
+		if err := ref.lock(); err != nil {
+			return err
+		}
+	}
+	if err := idxFile.rename(); err != nil {
+		return err
+	}
+	if ref != nil {
+		if err := ref.rename(); err != nil {
+			return err
+		}
+	}
+	// Now make it durable: the index's content, then the directories the
+	// renames changed.
+	if err := syncFile(idxFile.path); err != nil {
+		return fmt.Errorf("sync the index: %w", err)
+	}
+	dirs := map[string]bool{filepath.Dir(idxFile.path): true}
+	if ref != nil {
+		dirs[filepath.Dir(ref.path)] = true
+	}
+	for _, m := range moves {
+		dirs[filepath.Dir(m.full)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("sync %s: %w", d, err)
+		}
 	}
 	return nil
+}
+
+// syncFile flushes a file's content to disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // placeFile renames a staged file over a work tree file. A regular file
