@@ -110,6 +110,47 @@
 // state commits were made on (local commits herald did not make, or a
 // rewritten remote).
 //
+// # Crash safety
+//
+// A kill (SIGKILL, an out-of-memory kill, a runner torn down) can land at
+// any instruction. go-git writes refs, the index, packed-refs, config and
+// shallow in place, so GitStore opens the repository through dotGitFS:
+// every file under .git is replaced as git replaces it, new content in
+// "<file>.lock" (taken exclusively, so git and herald exclude each other),
+// synced, then renamed over the file; a kill leaves the old or the new
+// version. The lock is a hard link of a file in .git/herald/tmp, which
+// proves it herald's: the next OpenGit, once it holds herald's run lock
+// (.git/herald/run) alone, removes such locks and temporary files. Objects
+// and packs go-git already writes to a temporary file and renames.
+//
+// Work tree files are renamed into place too, and a branch move (Commit,
+// and a re-apply in Push) is journalled in .git/herald/checkout, so that
+// OpenGit finishes or undoes a move a kill cut between its first file and
+// the branch. Each branch and remote-tracking move is appended to the
+// reflog (.git/logs), as git does.
+//
+// OpenGit also repairs what an older version or another tool left torn
+// (OpenGit's checks): a remote-tracking ref is deleted (the next fetch
+// restores it), a branch is set from its reflog or its remote-tracking
+// ref when the commit is complete and the index agrees with it, the index
+// is rebuilt from HEAD's tree, packed-refs loses a partial last line, HEAD
+// points at the only branch. What it cannot prove stops it with the file
+// and the command that repairs it. Each repair is logged.
+//
+// State commits an earlier run made and never pushed are adopted as
+// pending, so a kill between a commit and its push, or a failed push,
+// never leaves the branch unpushable.
+//
+// # Shallow clones and repositories without a remote
+//
+// In a shallow clone (actions/checkout's depth 1) Push fetches with a
+// depth, so that the server knows where the clone's history is cut, and
+// deepens step by step until it proves the remote's head descends from
+// the commit the local state commits were made on; a remote that was
+// rewritten is refused. A repository without the remote works for
+// everything but Push (and OpenGit with RequireRemote), whose error says
+// how to add one.
+//
 // # Secrets
 //
 // Credentials (an HTTP token, an SSH key and its passphrase) are given as

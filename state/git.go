@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -44,6 +47,10 @@ type GitOptions struct {
 	Dir string
 	// Remote is the name of the remote to push to; default "origin".
 	Remote string
+	// RequireRemote makes OpenGit fail when the repository has no such
+	// remote. Without it, a repository without a remote works for
+	// everything but Push.
+	RequireRemote bool
 	// Branch is the branch to commit to and push; default the branch HEAD
 	// is on. It must be checked out.
 	Branch string
@@ -53,8 +60,12 @@ type GitOptions struct {
 	Auth Auth
 	// MaxPushAttempts defaults to DefaultMaxPushAttempts.
 	MaxPushAttempts int
-	// Logger defaults to a logger that discards.
+	// Logger defaults to a logger that discards. Every repair OpenGit
+	// makes is logged at warning level.
 	Logger *slog.Logger
+	// Now is the clock of reflog entries; default time.Now. Commit times
+	// come from CommitInfo.
+	Now func() time.Time
 }
 
 // GitStore is the Store of a content repository: records are files in the
@@ -62,11 +73,19 @@ type GitOptions struct {
 // the work tree, builds commits from the head's tree plus the record files
 // (nothing else that may be staged is committed), then brings the index
 // and the work tree up to date for the paths that changed.
+//
+// Everything it writes under .git is replaced atomically (see dotGitFS),
+// and OpenGit repairs what a killed process of an older version, or
+// another tool, left torn (see check). Close releases the repository.
 type GitStore struct {
 	repo     *git.Repository
 	dir      string
+	gitDir   string
+	dfs      *dotGitFS
+	lock     *runLocker
 	remote   string
 	url      string
+	noRemote bool
 	branch   plumbing.ReferenceName
 	tracking plumbing.ReferenceName
 	identity Identity
@@ -74,6 +93,7 @@ type GitStore struct {
 	red      redactor
 	attempts int
 	log      *slog.Logger
+	now      func() time.Time
 
 	mu      sync.Mutex
 	staged  map[string]staged
@@ -81,6 +101,9 @@ type GitStore struct {
 	pending []pendingCommit
 	// base is the commit the first pending commit was made on.
 	base plumbing.Hash
+	// merges holds the MergeFunc last put with each file path, for
+	// pending commits adopted from an earlier run, which lost theirs.
+	merges map[string]MergeFunc
 }
 
 var _ Store = (*GitStore)(nil)
@@ -106,16 +129,24 @@ type pendingFile struct {
 	merge MergeFunc
 }
 
-// OpenGit opens the repository whose work tree is at opts.Dir.
+// OpenGit opens the repository whose work tree is at opts.Dir. It takes
+// herald's run lock on the repository and, when no other herald has it
+// open, removes what a killed herald left (its temporary and lock files)
+// and repairs torn refs, packed-refs and index (see check), logging each
+// repair; what it cannot prove it reports with the command that repairs
+// it. Unpushed state commits an earlier run left on the branch are
+// adopted: the next Push pushes them, re-applied on the remote's head if
+// it moved.
 func OpenGit(opts GitOptions) (*GitStore, error) {
 	s := &GitStore{
-		dir:      opts.Dir,
 		remote:   opts.Remote,
 		identity: opts.Identity,
 		attempts: opts.MaxPushAttempts,
 		log:      opts.Logger,
+		now:      opts.Now,
 		staged:   map[string]staged{},
 		files:    map[string]stagedFile{},
+		merges:   map[string]MergeFunc{},
 	}
 	if s.remote == "" {
 		s.remote = "origin"
@@ -129,6 +160,9 @@ func OpenGit(opts GitOptions) (*GitStore, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if opts.Auth != nil {
 		s.red.secrets = opts.Auth.secrets()
 		m, err := opts.Auth.method()
@@ -137,31 +171,91 @@ func OpenGit(opts GitOptions) (*GitStore, error) {
 		}
 		s.auth = m
 	}
-	repo, err := git.PlainOpen(opts.Dir)
-	if err != nil {
+	fail := func(err error) (*GitStore, error) {
+		_ = s.lock.release()
 		return nil, fmt.Errorf("open state repository %s: %w", opts.Dir, err)
 	}
-	s.repo = repo
-	head, err := repo.Storer.Reference(plumbing.HEAD)
+	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("open state repository %s: read HEAD: %w", opts.Dir, err)
+		return fail(err)
+	}
+	s.dir = dir
+	if s.gitDir, err = gitDirOf(dir); err != nil {
+		return fail(err)
+	}
+	lock, alone, err := acquireRunLock(s.gitDir)
+	if err != nil {
+		return fail(err)
+	}
+	s.lock = lock
+	if alone {
+		if err := cleanStale(s.gitDir, s.log); err != nil {
+			return fail(err)
+		}
+	}
+	st, dfs, err := openStorage(s.gitDir)
+	if err != nil {
+		return fail(err)
+	}
+	s.dfs = dfs
+	if err := s.checkFiles(opts.Branch, alone); err != nil {
+		return fail(err)
+	}
+	if s.repo, err = git.Open(st, osfs.New(dir)); err != nil {
+		return fail(err)
+	}
+	if err := s.check(alone); err != nil {
+		return fail(err)
+	}
+	if err := lock.share(); err != nil {
+		return fail(err)
+	}
+	head, err := s.repo.Storer.Reference(plumbing.HEAD)
+	if err != nil {
+		return fail(fmt.Errorf("read HEAD: %w", err))
 	}
 	if head.Type() != plumbing.SymbolicReference {
-		return nil, fmt.Errorf("open state repository %s: HEAD is detached; check out the branch to commit state to", opts.Dir)
+		return fail(errors.New("HEAD is detached; check out the branch to commit state to"))
 	}
 	s.branch = head.Target()
 	if opts.Branch != "" && plumbing.NewBranchReferenceName(opts.Branch) != s.branch {
-		return nil, fmt.Errorf("open state repository %s: HEAD is on %s, not on branch %s", opts.Dir, s.branch.Short(), opts.Branch)
+		return fail(fmt.Errorf("HEAD is on %s, not on branch %s", s.branch.Short(), opts.Branch))
 	}
 	s.tracking = plumbing.NewRemoteReferenceName(s.remote, s.branch.Short())
-	rem, err := repo.Remote(s.remote)
-	if err != nil {
-		return nil, fmt.Errorf("open state repository %s: remote %q: %w", opts.Dir, s.remote, err)
+	rem, err := s.repo.Remote(s.remote)
+	switch {
+	case errors.Is(err, git.ErrRemoteNotFound) && !opts.RequireRemote:
+		s.noRemote = true
+	case errors.Is(err, git.ErrRemoteNotFound):
+		return fail(s.noRemoteError())
+	case err != nil:
+		return fail(fmt.Errorf("remote %q: %w", s.remote, err))
+	default:
+		if urls := rem.Config().URLs; len(urls) > 0 {
+			s.url = s.red.string(urls[0])
+		}
 	}
-	if urls := rem.Config().URLs; len(urls) > 0 {
-		s.url = s.red.string(urls[0])
+	if err := s.adopt(); err != nil {
+		return fail(err)
 	}
+	// A store that is dropped without Close still releases the lock.
+	runtime.AddCleanup(s, func(l *runLocker) { _ = l.release() }, lock)
 	return s, nil
+}
+
+// noRemoteError says that the repository has no remote to push to, and
+// how to add one.
+func (s *GitStore) noRemoteError() error {
+	return fmt.Errorf("the repository has no remote %q to push state to; add one with: git remote add %s <url> "+
+		"(or run without --push to keep the state commits local)", s.remote, s.remote)
+}
+
+// Close releases the repository: herald's run lock on it. A closed store
+// must not be used.
+func (s *GitStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lock.release()
 }
 
 // Branch returns the branch the store commits to, for messages.
@@ -383,6 +477,9 @@ func (s *GitStore) PutFile(path string, data []byte, merge MergeFunc) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.files[path] = stagedFile{data: append([]byte{}, data...), merge: merge}
+	if merge != nil {
+		s.merges[path] = merge
+	}
 	return nil
 }
 
@@ -470,7 +567,7 @@ func (s *GitStore) Commit(ctx context.Context, info CommitInfo) (string, error) 
 		clear()
 		return "", ErrNoChanges
 	}
-	if err := s.moveBranch(ctx, head, next, false); err != nil {
+	if err := s.moveBranch(ctx, head, next, false, "commit: "+commitSubject(info.Summary)); err != nil {
 		return "", fmt.Errorf("commit state: %w", err)
 	}
 	// Staged records and files stay staged until they are committed, so
@@ -682,10 +779,16 @@ func (s *GitStore) writeBlob(data []byte) (plumbing.Hash, error) {
 }
 
 // moveBranch brings the work tree and the index from commit from to
-// commit to, then points the branch at to. With checkDirty, a file outside
-// Dir that differs from from in the work tree is a local change, and the
-// move is refused before anything is written.
-func (s *GitStore) moveBranch(ctx context.Context, from, to plumbing.Hash, checkDirty bool) error {
+// commit to, then points the branch at to, and logs the move in the
+// reflog with msg. With checkDirty, a file outside Dir that differs from
+// from in the work tree is a local change, and the move is refused before
+// anything is written.
+//
+// A journal (.git/herald/checkout) names from and to while the work tree,
+// the index and the branch change, so that OpenGit can finish or undo a
+// move a kill interrupted (see recoverCheckout): the branch still at
+// from undoes it, the branch at to finishes it.
+func (s *GitStore) moveBranch(ctx context.Context, from, to plumbing.Hash, checkDirty bool, msg string) error {
 	fromTree, err := s.treeOf(from)
 	if err != nil {
 		return err
@@ -694,184 +797,70 @@ func (s *GitStore) moveBranch(ctx context.Context, from, to plumbing.Hash, check
 	if err != nil {
 		return err
 	}
-	if err := s.checkout(ctx, fromTree, toTree, checkDirty); err != nil {
+	changes, err := diffTrees(ctx, fromTree, toTree)
+	if err != nil {
 		return err
 	}
-	old := plumbing.NewHashReference(s.branch, from)
-	if from.IsZero() {
-		old = nil
-	}
-	if err := s.repo.Storer.CheckAndSetReference(plumbing.NewHashReference(s.branch, to), old); err != nil {
-		return fmt.Errorf("update branch %s: %w", s.branch.Short(), err)
-	}
-	return nil
-}
-
-// Push implements Store. It pushes the branch without force. When the
-// remote has moved on, it fetches, makes every unpushed commit again on
-// the remote's head with each record merged by Merge with the remote's
-// version, and tries again, up to MaxPushAttempts times. After a
-// successful Push the branch equals the remote's.
-func (s *GitStore) Push(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.pending) == 0 {
-		return nil
-	}
-	var last error
-	for attempt := 1; attempt <= s.attempts; attempt++ {
-		head, err := s.head()
-		if err != nil {
-			return fmt.Errorf("push state: %w", err)
-		}
-		err = s.pushOnce(ctx, head)
-		if err == nil {
-			s.pending = nil
-			s.base = head
-			if err := s.repo.Storer.SetReference(plumbing.NewHashReference(s.tracking, head)); err != nil {
-				return fmt.Errorf("push state: update %s: %w", s.tracking.Short(), err)
-			}
-			s.log.InfoContext(ctx, "state pushed", "commit", head.String(), "attempt", attempt)
-			return nil
-		}
-		if ctx.Err() != nil || !looksRejected(err) {
-			return s.pushError(err)
-		}
-		last = err
-		remote, ferr := s.fetch(ctx)
-		if ferr != nil {
-			return s.pushError(fmt.Errorf("%w; then fetch: %w", err, ferr))
-		}
-		moved, err := s.remoteMoved(head, remote)
-		if err != nil {
-			return s.pushError(err)
-		}
-		if !moved {
-			// Refused for another reason than a concurrent change.
-			return s.pushError(last)
-		}
-		s.log.InfoContext(ctx, "state push rejected; re-applying on the remote head",
-			"attempt", attempt, "remote_head", remote.String())
-		if err := s.rebase(ctx, head, remote); err != nil {
-			return s.pushError(err)
-		}
-	}
-	return s.pushError(fmt.Errorf("%w %d times as the remote kept changing; last: %w", ErrPushRejected, s.attempts, last))
-}
-
-func (s *GitStore) pushError(err error) error {
-	hint := ""
-	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
-		hint = " (check the token or key herald pushes with)"
-	}
-	return s.red.error(fmt.Errorf("push state to %s %s%s: %w", s.url, s.branch.Short(), hint, err))
-}
-
-func (s *GitStore) pushOnce(ctx context.Context, head plumbing.Hash) error {
-	spec := config.RefSpec(s.branch.String() + ":" + s.branch.String())
-	err := s.repo.PushContext(ctx, &git.PushOptions{
-		RemoteName: s.remote,
-		RefSpecs:   []config.RefSpec{spec},
-		Auth:       s.auth,
-	})
-	if errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return nil
-	}
-	return err
-}
-
-// looksRejected reports whether a push error may be the remote having
-// moved: go-git's own non-fast-forward check, or the server refusing the
-// ref update. Push confirms it by fetching.
-func looksRejected(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"non-fast-forward", "fetch first", "command error on", "failed to update ref", "failed to lock"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// fetch fetches the branch into its remote-tracking ref and returns its
-// head.
-func (s *GitStore) fetch(ctx context.Context) (plumbing.Hash, error) {
-	spec := config.RefSpec("+" + s.branch.String() + ":" + s.tracking.String())
-	err := s.repo.FetchContext(ctx, &git.FetchOptions{
-		RemoteName: s.remote,
-		RefSpecs:   []config.RefSpec{spec},
-		Auth:       s.auth,
-	})
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return plumbing.ZeroHash, err
-	}
-	ref, err := s.repo.Storer.Reference(s.tracking)
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("read %s: %w", s.tracking.Short(), err)
-	}
-	return ref.Hash(), nil
-}
-
-// remoteMoved reports whether remote has commits that head lacks.
-func (s *GitStore) remoteMoved(head, remote plumbing.Hash) (bool, error) {
-	if remote == head {
-		return false, nil
-	}
-	if head.IsZero() {
-		return true, nil
-	}
-	ancestor, err := s.isAncestor(remote, head)
-	if err != nil {
-		return false, err
-	}
-	return !ancestor, nil
-}
-
-// isAncestor reports whether a is b or one of its ancestors.
-func (s *GitStore) isAncestor(a, b plumbing.Hash) (bool, error) {
-	if a == b {
-		return true, nil
-	}
-	ca, err := object.GetCommit(s.repo.Storer, a)
-	if err != nil {
-		return false, fmt.Errorf("read commit %s: %w", a, err)
-	}
-	cb, err := object.GetCommit(s.repo.Storer, b)
-	if err != nil {
-		return false, fmt.Errorf("read commit %s: %w", b, err)
-	}
-	return ca.IsAncestor(cb)
-}
-
-// rebase makes every pending commit again on remote, merging each record
-// with the remote's version, and moves the branch from head to the result.
-func (s *GitStore) rebase(ctx context.Context, head, remote plumbing.Hash) error {
-	if !s.base.IsZero() {
-		ok, err := s.isAncestor(s.base, remote)
-		if err != nil {
+	if checkDirty {
+		if err := s.checkDirty(changes); err != nil {
 			return err
 		}
-		if !ok {
-			return fmt.Errorf("re-apply state: the remote branch does not contain %s, which the local state commits were made on; "+
-				"the local branch has commits that are not on the remote, or the remote was rewritten", s.base)
-		}
 	}
-	next := remote
-	for _, p := range s.pending {
-		tree, err := s.treeOf(next)
-		if err != nil {
-			return fmt.Errorf("re-apply state: %w", err)
-		}
-		merge := func(path string, ours, theirs *Record) *Record { return Merge(p.bases[path], ours, theirs) }
-		h, err := s.commitRecords(ctx, next, tree, p.summary, p.when, p.records, p.files, merge)
-		if err != nil {
-			return fmt.Errorf("re-apply state: %w", err)
-		}
-		next = h
+	if err := s.writeJournal(journal{branch: s.branch, from: from, to: to}); err != nil {
+		return err
 	}
-	if err := s.moveBranch(ctx, head, next, true); err != nil {
-		return fmt.Errorf("re-apply state: %w", err)
+	ref, err := s.prepareRef(s.branch, from, to)
+	if err != nil {
+		return err
 	}
-	s.base = remote
+	defer ref.release()
+	if err := s.checkout(changes, true, ref); err != nil {
+		return err
+	}
+	// The branch has moved: what follows cannot undo that, so it only
+	// warns.
+	if err := s.appendReflog(s.branch, from, to, msg); err != nil {
+		s.log.WarnContext(ctx, "could not write the reflog", "error", err.Error())
+	}
+	if err := s.removeJournal(); err != nil {
+		s.log.WarnContext(ctx, "could not remove the checkout journal; the next run does", "error", err.Error())
+	}
 	return nil
+}
+
+// prepareRef checks that the branch is at from (zero: it does not
+// exist), and stages its new content, to, synced; checkout publishes it,
+// and fails if the branch moved meanwhile.
+func (s *GitStore) prepareRef(name plumbing.ReferenceName, from, to plumbing.Hash) (*replacement, error) {
+	r, err := openReplacement(s.dfs, name.String(), os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("update branch %s: %w", name.Short(), err)
+	}
+	cur := plumbing.ZeroHash
+	ref, err := s.repo.Storer.Reference(name)
+	switch {
+	case err == nil:
+		cur = ref.Hash()
+	case !errors.Is(err, plumbing.ErrReferenceNotFound):
+		return nil, fmt.Errorf("update branch %s: %w", name.Short(), err)
+	}
+	if cur != from {
+		return nil, fmt.Errorf("update branch %s: it moved to %s while herald was working from %s", name.Short(), cur, from)
+	}
+	_ = r.Truncate(0)
+	if _, err := r.Write([]byte(to.String() + "\n")); err != nil {
+		return nil, err
+	}
+	if err := r.stage(true); err != nil {
+		return nil, fmt.Errorf("update branch %s: %w", name.Short(), err)
+	}
+	return r, nil
+}
+
+// commitSubject is the first line of a state commit's message, as the
+// reflog shows it.
+func commitSubject(summary string) string {
+	msg := commitMessage(summary, nil, nil)
+	first, _, _ := strings.Cut(msg, "\n")
+	return first
 }

@@ -322,7 +322,7 @@ func TestGitOpenErrors(t *testing.T) {
 	}{
 		{"not a repository", GitOptions{Dir: t.TempDir()}, "repository does not exist"},
 		{"other branch", GitOptions{Dir: dir, Branch: "release"}, "HEAD is on main, not on branch release"},
-		{"missing remote", GitOptions{Dir: dir, Remote: "upstream"}, `remote "upstream"`},
+		{"missing remote", GitOptions{Dir: dir, Remote: "upstream", RequireRemote: true}, `no remote "upstream" to push state to; add one with: git remote add upstream <url>`},
 		{"ssh without key", GitOptions{Dir: dir, Auth: SSHKey{}}, "ssh auth: no key given"},
 		{"http without token", GitOptions{Dir: dir, Auth: HTTPToken{}}, "http auth: empty token"},
 	}

@@ -144,30 +144,41 @@ type reconcileHooks struct {
 // are cut by a second signal), the results are committed and pushed, and
 // it returns ctx's cause.
 func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks) error {
-	var store *state.GitStore
+	// The store is opened first: opening repairs what a killed run left
+	// in .git and pushes the state commits a run left unpushed, which may
+	// move the branch, so the posts are read from the head after that.
+	store, err := state.OpenGit(state.GitOptions{Dir: f.plan.repo, Auth: gitAuth(e), Logger: e.log, RequireRemote: f.push})
+	if err != nil {
+		h.metrics.ObserveRun("apply", false, e.now())
+		return err
+	}
+	defer store.Close()
+	if f.push && !f.dryRun {
+		// A remote that cannot take the push is found before any intent
+		// is committed.
+		if err := store.CheckRemote(ctx); err != nil {
+			h.metrics.ObserveRun("apply", false, e.now())
+			return err
+		}
+	}
 	src := source{command: h.command, worktree: f.plan.worktree, publishing: !f.dryRun}
 	if src.command == "" {
 		src.command = "apply"
 	}
 	pl, err := makePlan(ctx, e, &f.plan, src, func(repo *reconcile.Repo) ([]*state.Record, error) {
-		s, err := state.OpenGit(state.GitOptions{Dir: f.plan.repo, Auth: gitAuth(e), Logger: e.log})
-		if err != nil {
-			return nil, err
-		}
-		store = s
 		// The posts were read from the branch's head: the state must
 		// be that commit's too.
 		if repo.Commit != "" {
-			head, err := s.Head()
+			head, err := store.Head()
 			if err != nil {
 				return nil, err
 			}
 			if head != repo.Commit {
-				return nil, fmt.Errorf("branch %s moved from %.7s to %.7s while herald read it: run apply again", s.Branch(), repo.Commit, head)
+				return nil, fmt.Errorf("branch %s moved from %.7s to %.7s while herald read it: run apply again", store.Branch(), repo.Commit, head)
 			}
 		}
 		var records []*state.Record
-		err = s.Walk(ctx, func(r *state.Record) error { records = append(records, r); return nil })
+		err := store.Walk(ctx, func(r *state.Record) error { records = append(records, r); return nil })
 		return records, err
 	})
 	if err != nil {

@@ -245,7 +245,7 @@ func (r *authRun) openStore() error {
 	} else if !ok {
 		return tokenstore.ErrNoKey
 	}
-	g, err := state.OpenGit(state.GitOptions{Dir: r.repoDir, Auth: gitAuth(r.e), Logger: r.e.log})
+	g, err := state.OpenGit(state.GitOptions{Dir: r.repoDir, Auth: gitAuth(r.e), Logger: r.e.log, RequireRemote: r.push})
 	if err != nil {
 		return fmt.Errorf("tokens are committed to the content repository: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/heraldhq/herald/platforms/platformtest"
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/x"
+	"github.com/heraldhq/herald/state"
 )
 
 // demoTime is when the demo runs, as far as herald can tell: a morning on
@@ -267,10 +268,10 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 // initDemoRepo makes site a git repository with everything committed, as
 // a team's content repository is, with remote as its origin.
 func initDemoRepo(site, remote string, now time.Time) error {
-	if _, err := git.PlainInit(remote, true); err != nil {
+	if _, err := state.InitRepository(remote, true); err != nil {
 		return err
 	}
-	repo, err := git.PlainInit(site, false)
+	repo, err := state.InitRepository(site, false)
 	if err != nil {
 		return err
 	}
@@ -294,7 +295,7 @@ func initDemoRepo(site, remote string, now time.Time) error {
 // listCommits prints the remote's history: the writer's commit, then
 // herald's state commits.
 func listCommits(w io.Writer, remote string) error {
-	repo, err := git.PlainOpen(remote)
+	repo, err := state.OpenRepository(remote)
 	if err != nil {
 		return err
 	}

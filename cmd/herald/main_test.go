@@ -105,14 +105,14 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 // file committed, and a bare repository beside it as its origin, pushed:
 //
 //	gitrepo           the work directory, with a bare origin beside $WORK
+//	gitrepo noremote  the work directory alone, without a remote
 func gitRepo(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) > 0 {
-		ts.Fatalf("usage: gitrepo")
+	noRemote := len(args) == 1 && args[0] == "noremote"
+	if neg || len(args) > 0 && !noRemote {
+		ts.Fatalf("usage: gitrepo [noremote]")
 	}
 	dir := ts.MkAbs(".")
 	bare := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+".origin.git")
-	_, err := git.PlainInit(bare, true)
-	ts.Check(err)
 	repo, err := git.PlainInit(dir, false)
 	ts.Check(err)
 	wt, err := repo.Worktree()
@@ -120,6 +120,11 @@ func gitRepo(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(wt.AddGlob("."))
 	sig := &object.Signature{Name: "writer", Email: "writer@example.com", When: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
 	_, err = wt.Commit("posts", &git.CommitOptions{Author: sig, Committer: sig})
+	ts.Check(err)
+	if noRemote {
+		return
+	}
+	_, err = git.PlainInit(bare, true)
 	ts.Check(err)
 	_, err = repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{bare}})
 	ts.Check(err)

@@ -226,10 +226,11 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 					return usagef("say what happened: --published URL or --not-published")
 				}
 				postID, target := args[0], args[1]
-				store, err := state.OpenGit(state.GitOptions{Dir: repoDir, Auth: gitAuth(e), Logger: e.log})
+				store, err := state.OpenGit(state.GitOptions{Dir: repoDir, Auth: gitAuth(e), Logger: e.log, RequireRemote: push})
 				if err != nil {
 					return err
 				}
+				defer store.Close()
 				rec, err := store.Load(ctx, postID)
 				if errors.Is(err, state.ErrNotFound) {
 					return fmt.Errorf("post %q has no state: herald never acted on it", postID)

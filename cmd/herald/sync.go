@@ -83,9 +83,15 @@ read (the output names each, with the reason).`,
 					return err
 				}
 				defer repo.Close()
-				store, err := state.OpenGit(state.GitOptions{Dir: repoDir, Auth: gitAuth(e), Logger: e.log})
+				store, err := state.OpenGit(state.GitOptions{Dir: repoDir, Auth: gitAuth(e), Logger: e.log, RequireRemote: push})
 				if err != nil {
 					return err
+				}
+				defer store.Close()
+				if push && !dryRun {
+					if err := store.CheckRemote(ctx); err != nil {
+						return err
+					}
 				}
 				var reg *prometheus.Registry
 				var m *telemetry.Metrics
