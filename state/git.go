@@ -175,39 +175,7 @@ func OpenGit(opts GitOptions) (*GitStore, error) {
 		_ = s.lock.release()
 		return nil, fmt.Errorf("open state repository %s: %w", opts.Dir, err)
 	}
-	dir, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return fail(err)
-	}
-	s.dir = dir
-	if s.gitDir, err = gitDirOf(dir); err != nil {
-		return fail(err)
-	}
-	lock, alone, err := acquireRunLock(s.gitDir)
-	if err != nil {
-		return fail(err)
-	}
-	s.lock = lock
-	if alone {
-		if err := cleanStale(s.gitDir, s.log); err != nil {
-			return fail(err)
-		}
-	}
-	st, dfs, err := openStorage(s.gitDir)
-	if err != nil {
-		return fail(err)
-	}
-	s.dfs = dfs
-	if err := s.checkFiles(opts.Branch, alone); err != nil {
-		return fail(err)
-	}
-	if s.repo, err = git.Open(st, osfs.New(dir)); err != nil {
-		return fail(err)
-	}
-	if err := s.check(alone); err != nil {
-		return fail(err)
-	}
-	if err := lock.share(); err != nil {
+	if err := s.openChecked(opts.Dir, opts.Branch); err != nil {
 		return fail(err)
 	}
 	head, err := s.repo.Storer.Reference(plumbing.HEAD)
@@ -239,8 +207,71 @@ func OpenGit(opts GitOptions) (*GitStore, error) {
 		return fail(err)
 	}
 	// A store that is dropped without Close still releases the lock.
-	runtime.AddCleanup(s, func(l *runLocker) { _ = l.release() }, lock)
+	runtime.AddCleanup(s, func(l *runLocker) { _ = l.release() }, s.lock)
 	return s, nil
+}
+
+// openChecked opens the repository whose work tree is at dir under the
+// run lock, repairing what a killed process left torn (see checkFiles)
+// when no other herald has it open. On error the caller releases the
+// lock.
+func (s *GitStore) openChecked(dir, branch string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	s.dir = dir
+	if s.gitDir, err = gitDirOf(dir); err != nil {
+		return err
+	}
+	lock, alone, err := acquireRunLock(s.gitDir)
+	if err != nil {
+		return err
+	}
+	s.lock = lock
+	if alone {
+		if err := cleanStale(s.gitDir, s.log); err != nil {
+			return err
+		}
+	}
+	st, dfs, err := openStorage(s.gitDir)
+	if err != nil {
+		return err
+	}
+	s.dfs = dfs
+	if err := s.checkFiles(branch, alone); err != nil {
+		return err
+	}
+	if s.repo, err = git.Open(st, osfs.New(dir)); err != nil {
+		return err
+	}
+	if err := s.check(alone); err != nil {
+		return err
+	}
+	return lock.share()
+}
+
+// Repair makes the checks OpenGit makes of the repository whose work
+// tree is at dir, repairing what a killed process left torn or stopping
+// with the file and the command that repairs it, and nothing else: it
+// reads no remote and needs no branch checked out. The commands that only
+// read the commit (plan, status) run it first, so that a torn branch is
+// repaired or named instead of being read as a branch with no commit.
+func Repair(dir string, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &GitStore{remote: "origin", log: log, now: time.Now}
+	err := s.openChecked(dir, "")
+	if s.lock != nil {
+		if rerr := s.lock.release(); err == nil {
+			err = rerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("check repository %s: %w", dir, err)
+	}
+	return nil
 }
 
 // noRemoteError says that the repository has no remote to push to, and

@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/gitfs"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
 )
 
 // source is where a command reads posts, media and the configuration.
@@ -52,6 +53,17 @@ func openSource(ctx context.Context, e *env, dir string, src source) (*reconcile
 		return nil, nil, src.fix(fmt.Errorf("%s is not a git repository", dir))
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	// A ref or index a killed process left torn is repaired (or named,
+	// with the command that repairs it) before the commit is read, as
+	// apply's state store does: a torn branch must not read as a branch
+	// with no commit.
+	g.Close()
+	if err := state.Repair(dir, e.log); err != nil {
+		return nil, nil, err
+	}
+	if g, err = gitfs.Open(dir); err != nil {
 		return nil, nil, err
 	}
 	head, err := g.Head()
