@@ -85,6 +85,15 @@ func (s *GitStore) Push(ctx context.Context) error {
 	return s.pushError(fmt.Errorf("%w %d times as the remote kept changing; last: %w", ErrPushRejected, s.attempts, last))
 }
 
+// Unpushed returns how many state commits this store holds that the
+// remote has not got: an earlier run's that OpenGit adopted (it was killed
+// before its push, or its push failed), and this store's own.
+func (s *GitStore) Unpushed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
 // CheckRemote asks the remote for its refs, so that a run that will push
 // finds a missing remote, a wrong URL or a refused credential before it
 // commits anything it could not push.

@@ -160,6 +160,16 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 			h.metrics.ObserveRun("apply", false, e.now())
 			return err
 		}
+		// State commits an earlier run could not push go first, also
+		// when this run has nothing to do; while they cannot be pushed,
+		// no new intent is committed on top of them.
+		if n := store.Unpushed(); n > 0 {
+			if err := store.Push(ctx); err != nil {
+				h.metrics.ObserveRun("apply", false, e.now())
+				return fmt.Errorf("%s of an earlier run could not be pushed, so nothing is published until they are: %w", plural(n, "state commit"), err)
+			}
+			e.log.Info("pushed the state commits of an earlier run", "commits", n)
+		}
 	}
 	src := source{command: h.command, worktree: f.plan.worktree, publishing: !f.dryRun}
 	if src.command == "" {

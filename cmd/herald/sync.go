@@ -92,6 +92,13 @@ read (the output names each, with the reason).`,
 					if err := store.CheckRemote(ctx); err != nil {
 						return err
 					}
+					// As apply does: an earlier run's unpushed state
+					// commits go first, also when nothing is due.
+					if n := store.Unpushed(); n > 0 {
+						if err := store.Push(ctx); err != nil {
+							return fmt.Errorf("%s of an earlier run could not be pushed: %w", plural(n, "state commit"), err)
+						}
+					}
 				}
 				var reg *prometheus.Registry
 				var m *telemetry.Metrics
