@@ -17,6 +17,8 @@ const (
 	// settleRuns is how many unkilled runs in a row may end without
 	// settling before the repository is declared stuck.
 	settleRuns = 6
+	// settleBudget is how long the unkilled runs at the end may take.
+	settleBudget = 30 * time.Second
 	// batchKills is how many kills one batch takes before its runs go
 	// unkilled, so that the runs make progress.
 	batchKills = 5
@@ -141,9 +143,17 @@ func TestKill(t *testing.T) {
 		}
 	}
 
-	// Unkilled runs until nothing is left to do.
+	// Unkilled runs until nothing is left to do, unless herald is stuck
+	// already.
+	stuck := f.count("does not settle") > 0
 	settledAtEnd := false
-	for range settleRuns {
+	final := time.Now()
+	for i := 0; i < settleRuns && !stuck; i++ {
+		if i > 0 && time.Since(final) > settleBudget {
+			f.defect("does not settle", "%d unkilled runs at the end, in %s, left work to do", i, settleBudget)
+			stuck = true
+			break
+		}
 		res := r.apply(0)
 		runs++
 		if ok, _ := r.settled(); ok {
@@ -156,7 +166,7 @@ func TestKill(t *testing.T) {
 	}
 	if settledAtEnd {
 		r.checkSettled(&f, "at the end")
-	} else if f.count("does not settle") == 0 {
+	} else if !stuck {
 		f.defect("does not settle", "%d unkilled runs at the end left work to do", settleRuns)
 	}
 	r.verify(&f)

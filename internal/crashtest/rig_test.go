@@ -2,22 +2,21 @@ package crashtest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"io/fs"
 	"net/http"
+	"net/http/cgi"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,6 +51,9 @@ func TestMain(m *testing.M) {
 func herald(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		if buildErr = statSources(); buildErr != nil {
+			return
+		}
 		buildDir, buildErr = os.MkdirTemp("", "herald-crashtest-")
 		if buildErr != nil {
 			return
@@ -67,6 +69,37 @@ func herald(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return heraldBin
+}
+
+// statSources stats every file of the module that goes into the binary.
+// The test imports none of the packages it kills (state, reconcile), so
+// go test's cache would otherwise keep a result after they changed; it
+// reruns a test when a file the test opened or statted changed.
+func statSources() error {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return fmt.Errorf("find the module's root: %w", err)
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		_, err = os.Stat(p)
+		return err
+	})
 }
 
 // Account names in the rig's herald.yaml.
@@ -85,10 +118,16 @@ const siteHost = "kill.example"
 type rig struct {
 	t      *testing.T
 	dir    string // the working clone herald runs in
-	remote string // the bare remote it pushes to
-	home   string // HOME for herald and git: no user configuration leaks in
-	env    []string
-	rep    *reporter
+	remote string // the bare remote's directory
+	// remoteURL is where herald pushes: the bare remote served over
+	// HTTP from the test process, as a forge serves it, so that killing
+	// herald's process group never kills the server's side of a push
+	// (go-git's file transport would run git-receive-pack in the group,
+	// and a kill would leave the remote itself locked).
+	remoteURL string
+	home      string // HOME for herald and git: no user configuration leaks in
+	env       []string
+	rep       *reporter
 
 	masto *mastodon.Fake
 	bsky  *bluesky.Fake
@@ -172,10 +211,12 @@ accounts:
 		"X_REFRESH_TOKEN=" + r.xf.RefreshToken(),
 	}
 	r.mustGit(root, "init", "--quiet", "--bare", "--initial-branch=main", r.remote)
+	r.mustGit(r.remote, "config", "http.receivepack", "true")
+	r.remoteURL = gitHTTP(t, root, r.home) + "/" + filepath.Base(r.remote)
 	r.mustGit(r.dir, "init", "--quiet", "--initial-branch=main")
 	r.mustGit(r.dir, "add", "--all")
 	r.mustGit(r.dir, "commit", "--quiet", "--message", "herald for the crash tests")
-	r.mustGit(r.dir, "remote", "add", "origin", r.remote)
+	r.mustGit(r.dir, "remote", "add", "origin", r.remoteURL)
 	r.mustGit(r.dir, "push", "--quiet", "--set-upstream", "origin", "main")
 	return r
 }
@@ -200,6 +241,23 @@ func slowProxy(t *testing.T, target string, delay time.Duration) string {
 		proxy.ServeHTTP(w, req)
 	}))
 	return srv + u.Path
+}
+
+// gitHTTP serves the bare repositories in root over git's smart HTTP
+// protocol (git http-backend as CGI) on 127.0.0.1 and returns its URL.
+func gitHTTP(t *testing.T, root, home string) string {
+	t.Helper()
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newServer(t, &cgi.Handler{
+		Path:   git,
+		Args:   []string{"http-backend"},
+		Dir:    root,
+		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + home},
+		Stderr: io.Discard,
+	})
 }
 
 // newServer starts h on 127.0.0.1 until the test ends and returns its URL.
@@ -466,446 +524,4 @@ func (r *rig) settled() (bool, runResult) {
 	r.t.Helper()
 	res := r.run(r.dir, 0, "plan", "--detailed-exitcode")
 	return res.code == 0, res
-}
-
-// gitState is what git says of the working clone.
-type gitState struct {
-	fsck   error    // git fsck --full failed: a torn or missing file
-	status error    // git status failed: a torn index
-	dirty  []string // git status lines
-	locks  []string // lock files git would refuse to take again
-}
-
-// herald's own files in the work tree: its state and the feed's files.
-func heraldsOwn(path string) bool {
-	return strings.HasPrefix(path, ".herald/") || strings.HasPrefix(path, "public/")
-}
-
-// tempLeftover is a temporary file herald writes beside a file and
-// renames into place; a kill between the two leaves it, and herald's next
-// write of that file replaces it.
-func tempLeftover(line string) bool {
-	return strings.HasPrefix(line, "?? ") && strings.HasSuffix(line, ".herald-tmp")
-}
-
-// inspect asks git about the working clone, reading only: fsck, status
-// without its optional index refresh, and a look for lock files.
-func (r *rig) inspect() gitState {
-	var s gitState
-	if _, err := r.git(r.dir, "fsck", "--full", "--no-progress"); err != nil {
-		s.fsck = err
-	}
-	out, err := r.git(r.dir, "--no-optional-locks", "status", "--porcelain", "--untracked-files=all")
-	if err != nil {
-		s.status = err
-	} else {
-		for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-			if line != "" {
-				s.dirty = append(s.dirty, line)
-			}
-		}
-	}
-	gitDir := filepath.Join(r.dir, ".git")
-	filepath.WalkDir(gitDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		if strings.HasSuffix(p, ".lock") {
-			rel, _ := filepath.Rel(gitDir, p)
-			s.locks = append(s.locks, ".git/"+filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	return s
-}
-
-// statusPath is the path a git status --porcelain line names (the new
-// one of a rename).
-func statusPath(line string) string {
-	p := line[3:]
-	if _, after, ok := strings.Cut(p, " -> "); ok {
-		p = after
-	}
-	return strings.Trim(p, `"`)
-}
-
-// findings counts what the harness saw, by kind, with a few examples each.
-// A defect fails the test; a note is reported only.
-type findings struct {
-	mu    sync.Mutex
-	kinds map[string]*finding
-	order []string
-}
-
-type finding struct {
-	defect   bool
-	n        int
-	examples []string
-}
-
-const maxExamples = 4
-
-func (f *findings) add(defect bool, kind, format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.kinds == nil {
-		f.kinds = map[string]*finding{}
-	}
-	k := f.kinds[kind]
-	if k == nil {
-		k = &finding{defect: defect}
-		f.kinds[kind] = k
-		f.order = append(f.order, kind)
-	}
-	k.n++
-	if len(k.examples) < maxExamples {
-		k.examples = append(k.examples, fmt.Sprintf(format, args...))
-	}
-}
-
-func (f *findings) defect(kind, format string, args ...any) { f.add(true, kind, format, args...) }
-func (f *findings) note(kind, format string, args ...any)   { f.add(false, kind, format, args...) }
-
-func (f *findings) count(kind string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if k := f.kinds[kind]; k != nil {
-		return k.n
-	}
-	return 0
-}
-
-// report logs every kind and fails t once per kind of defect.
-func (f *findings) report(t *testing.T) {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, kind := range f.order {
-		k := f.kinds[kind]
-		msg := fmt.Sprintf("%s: %d", kind, k.n)
-		for _, e := range k.examples {
-			msg += "\n\t" + e
-		}
-		if k.n > len(k.examples) {
-			msg += fmt.Sprintf("\n\t(and %d more)", k.n-len(k.examples))
-		}
-		if k.defect {
-			t.Error(msg)
-		} else {
-			t.Log("note: " + msg)
-		}
-	}
-}
-
-// checkKilled checks the working clone after a kill: git must read it
-// (fsck, status), and nothing outside herald's own files may have
-// changed. What a kill can leave of herald's own unfinished write (its
-// state and feed files, a lock file) is noted here, and must be gone
-// once a later run settles (checkSettled).
-func (r *rig) checkKilled(f *findings, what string) {
-	s := r.inspect()
-	if s.fsck != nil {
-		f.defect("git fsck fails after a kill", "%s: %v", what, firstLines(s.fsck.Error(), 3))
-	}
-	if s.status != nil {
-		f.defect("git status fails after a kill", "%s: %v", what, firstLines(s.status.Error(), 3))
-	}
-	var own []string
-	for _, line := range s.dirty {
-		switch {
-		case tempLeftover(line):
-			own = append(own, line)
-		case heraldsOwn(statusPath(line)):
-			own = append(own, line)
-		default:
-			f.defect("a kill changed files herald does not own", "%s: %s", what, line)
-		}
-	}
-	if len(own) > 0 {
-		f.note("a kill left herald's own files uncommitted", "%s: %s", what, strings.Join(own, "; "))
-	}
-	if len(s.locks) > 0 {
-		f.note("a kill left a lock file", "%s: %s", what, strings.Join(s.locks, ", "))
-	}
-}
-
-// checkSettled checks the working clone once herald says there is nothing
-// to do: git reads it, its work tree is clean, no lock is left behind, and
-// the remote has everything (the branch equals the remote's).
-func (r *rig) checkSettled(f *findings, what string) { r.checkClean(f, "herald settled", what) }
-
-// checkClean checks that the working clone is as herald leaves it when it
-// stops in good order (when: how it stopped, for the report).
-func (r *rig) checkClean(f *findings, when, what string) {
-	s := r.inspect()
-	if s.fsck != nil {
-		f.defect("git fsck fails after "+when, "%s: %v", what, firstLines(s.fsck.Error(), 3))
-	}
-	if s.status != nil {
-		f.defect("git status fails after "+when, "%s: %v", what, firstLines(s.status.Error(), 3))
-	}
-	for _, line := range s.dirty {
-		if tempLeftover(line) {
-			f.note("a temporary file left after "+when, "%s: %s", what, line)
-			continue
-		}
-		f.defect("work tree not clean after "+when, "%s: %s", what, line)
-	}
-	for _, l := range s.locks {
-		f.defect("lock file left after "+when+" (git refuses to run)", "%s: %s", what, l)
-	}
-	local, err1 := r.git(r.dir, "rev-parse", "--verify", "HEAD")
-	remote, err2 := r.git(r.remote, "rev-parse", "--verify", "refs/heads/main")
-	switch {
-	case err1 != nil || err2 != nil:
-		f.defect("cannot read the branch after "+when, "%s: %v %v", what, err1, err2)
-	case local != remote:
-		local, remote = strings.TrimSpace(local), strings.TrimSpace(remote)
-		ahead, _ := r.git(r.dir, "log", "--format=%h %s", remote+".."+local)
-		f.defect("state commits not pushed after "+when, "%s: HEAD %s, remote %s; not on the remote: %s", what, local[:8], remote[:8],
-			strings.ReplaceAll(strings.TrimSpace(ahead), "\n", "; "))
-	}
-}
-
-func firstLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	return strings.Join(lines, " | ")
-}
-
-// remoteState is a target's state as the remote has it.
-type remoteState struct {
-	Status    string   `json:"status"`
-	IDs       []string `json:"ids"`
-	LastError *struct {
-		Message string `json:"message"`
-		Kind    string `json:"kind"`
-	} `json:"last_error"`
-}
-
-// cloneRemote clones the remote afresh, as the next CI run would see it.
-func (r *rig) cloneRemote() string {
-	r.t.Helper()
-	dir := filepath.Join(r.t.TempDir(), "fresh")
-	r.mustGit(filepath.Dir(dir), "clone", "--quiet", r.remote, dir)
-	return dir
-}
-
-// readStates reads .herald/state of a clone: post -> target -> state.
-func (r *rig) readStates(clone string) map[string]map[string]remoteState {
-	r.t.Helper()
-	out := map[string]map[string]remoteState{}
-	for _, p := range r.posts {
-		data, err := os.ReadFile(filepath.Join(clone, ".herald", "state", filepath.FromSlash(p.ID)+".json"))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		var rec struct {
-			Targets map[string]remoteState `json:"targets"`
-		}
-		if err := json.Unmarshal(data, &rec); err != nil {
-			r.t.Fatalf("state of %s on the remote: %v", p.ID, err)
-		}
-		out[p.ID] = rec.Targets
-	}
-	return out
-}
-
-// feedEntries counts the entries of a JSON Feed file by ID; nil when the
-// file is missing.
-func feedEntries(t *testing.T, file string) map[string]int {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var feed struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
-	if err := json.Unmarshal(data, &feed); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	out := map[string]int{}
-	for _, it := range feed.Items {
-		out[it.ID]++
-	}
-	return out
-}
-
-func feedID(post string) string { return "tag:" + siteHost + ",2026:" + post }
-
-// fakeOf returns the fake an account publishes to.
-func (r *rig) fakeOf(acct string) *platformtest.Fake {
-	switch acct {
-	case acctMastodon:
-		return r.masto.Fake
-	case acctBluesky:
-		return r.bsky.Fake
-	case acctX:
-		return r.xf.Fake
-	}
-	return nil
-}
-
-// published finds a post's thread on a fake by its parts' tokens: the IDs
-// of the parts in order, or what is wrong with it. Duplicates and
-// missing parts are counted in f.
-func (r *rig) published(f *findings, p postSpec, acct string, posts []platformtest.Post) (ids []string, ok bool) {
-	byToken := map[string][]platformtest.Post{}
-	for _, q := range posts {
-		for _, w := range strings.Fields(q.Text) {
-			if strings.HasPrefix(w, "kt-") {
-				byToken[w] = append(byToken[w], q)
-			}
-		}
-	}
-	ok = true
-	var alts []string
-	for i := range p.Parts {
-		tok := token(p.ID, i, len(p.Parts))
-		got := byToken[tok]
-		switch {
-		case len(got) == 0:
-			if i == 0 {
-				return nil, false // not there at all: the caller says lost
-			}
-			f.defect("thread cut short on the platform", "%s on %s: part %d of %d missing", p.ID, acct, i+1, len(p.Parts))
-			return ids, false
-		case len(got) > 1:
-			var gids []string
-			for _, g := range got {
-				gids = append(gids, g.ID)
-			}
-			f.defect("duplicate", "%s on %s: part %d of %d posted %d times (%s)", p.ID, acct, i+1, len(p.Parts), len(got), strings.Join(gids, ", "))
-			ok = false
-		}
-		q := got[0]
-		if i > 0 && q.ReplyTo != ids[i-1] {
-			f.defect("thread not one reply chain", "%s on %s: part %d replies to %q, not to part %d (%s)", p.ID, acct, i+1, q.ReplyTo, i, ids[i-1])
-			ok = false
-		}
-		if i == 0 && q.ReplyTo != "" {
-			f.defect("thread not one reply chain", "%s on %s: part 1 replies to %s", p.ID, acct, q.ReplyTo)
-			ok = false
-		}
-		for _, m := range q.Media {
-			alts = append(alts, m.Alt)
-		}
-		ids = append(ids, q.ID)
-	}
-	var want []string
-	for _, m := range p.Media {
-		want = append(want, m.Alt)
-	}
-	sort.Strings(alts)
-	sort.Strings(want)
-	if !slices.Equal(alts, want) {
-		f.defect("media not attached as written", "%s on %s: images with alt %q, want %q", p.ID, acct, alts, want)
-		ok = false
-	}
-	return ids, ok
-}
-
-// verify checks the end result of a run of herald against the rig's
-// posts: each exists exactly once on each of its targets (a thread as one
-// reply chain, its images attached), and the remote's state says
-// published with the IDs the platforms gave. A target left unknown is a
-// defect too: with these fakes every look-up can tell.
-func (r *rig) verify(f *findings) {
-	r.t.Helper()
-	clone := r.cloneRemote()
-	states := r.readStates(clone)
-	feed := feedEntries(r.t, filepath.Join(clone, "public", "feed.json"))
-	live := map[string][]platformtest.Post{}
-	for _, acct := range []string{acctMastodon, acctBluesky, acctX} {
-		live[acct] = r.fakeOf(acct).Posts()
-	}
-	for _, p := range r.posts {
-		for _, acct := range p.Targets {
-			st, recorded := states[p.ID][acct]
-			var ids []string
-			if acct == acctSite {
-				switch n := feed[feedID(p.ID)]; {
-				case n == 1:
-					ids = []string{feedID(p.ID)}
-				case n > 1:
-					f.defect("duplicate", "%s on %s: %d feed entries", p.ID, acct, n)
-					ids = []string{feedID(p.ID)}
-				}
-			} else {
-				ids, _ = r.published(f, p, acct, live[acct])
-			}
-			switch {
-			case recorded && st.Status == "unknown":
-				msg := ""
-				if st.LastError != nil {
-					msg = st.LastError.Message
-				}
-				f.defect("unknown", "%s on %s: %s", p.ID, acct, msg)
-			case len(ids) == 0:
-				status := "no state"
-				if recorded {
-					status = st.Status
-					if st.LastError != nil {
-						status += ": " + st.LastError.Message
-					}
-				}
-				f.defect("lost", "%s on %s: not on the platform (remote state: %s)", p.ID, acct, status)
-			case !recorded:
-				f.defect("published but not recorded on the remote", "%s on %s: ids %v, no state", p.ID, acct, ids)
-			case st.Status != "published":
-				f.defect("published but not recorded on the remote", "%s on %s: ids %v, remote state %s", p.ID, acct, ids, st.Status)
-			case !slices.Equal(st.IDs, ids):
-				f.defect("remote state names other IDs than the platform has", "%s on %s: state %v, platform %v", p.ID, acct, st.IDs, ids)
-			}
-		}
-	}
-	r.checkFakes(f)
-}
-
-// checkFakes reports the contract violations the fakes saw, but a request
-// whose body could not be read: the harness killed its sender mid-send.
-func (r *rig) checkFakes(f *findings) {
-	for _, e := range r.rep.errors() {
-		if strings.Contains(e, "read body:") {
-			f.note("a killed request reached a fake", "%s", e)
-			continue
-		}
-		f.defect("a fake saw a request that breaks its platform's contract", "%s", e)
-	}
-}
-
-// reporter collects the fakes' contract violations, which can come from
-// their server goroutines while the harness is busy, for verify to
-// report.
-type reporter struct {
-	t    *testing.T
-	mu   sync.Mutex
-	errs []string
-}
-
-func (r *reporter) Helper()                        {}
-func (r *reporter) Fatalf(format string, a ...any) { r.t.Fatalf(format, a...) }
-func (r *reporter) Cleanup(fn func())              { r.t.Cleanup(fn) }
-
-func (r *reporter) Errorf(format string, a ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, fmt.Sprintf(format, a...))
-}
-
-func (r *reporter) errors() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.errs)
 }
