@@ -201,8 +201,11 @@ type Attempt struct {
 }
 
 // ClockSkew is how far a platform's clock may be behind the reconciler's:
-// a Finder scans back to Attempt.Began less ClockSkew.
-const ClockSkew = 10 * time.Minute
+// a Finder scans back to Attempt.Began less ClockSkew. Servers and CI
+// runners keep their clocks by NTP, within a second of each other; two
+// minutes is a wide margin, and a narrow one matters: every post the
+// account made in it counts against a look-up's page limit.
+const ClockSkew = 2 * time.Minute
 
 // Since returns the time a scan for the attempt must reach back to: Began
 // less ClockSkew, or now less fallback when Began is unknown.

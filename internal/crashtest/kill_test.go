@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/mastodon"
 )
 
 // Kill-run sizes. The default is what plain go test can afford on a
@@ -24,11 +27,13 @@ const (
 	batchKills = 5
 	// mastodonWindow is how many statuses the harness lets the Mastodon
 	// account make in lookBack. A look-up bounded by its attempt reads
-	// back ten minutes before the attempt (platforms.ClockSkew) within
-	// 400 statuses (Find's pages); an account busier than that is one a
-	// look-up cannot settle, which is not what this test is about.
-	mastodonWindow = 340
-	lookBack       = 11 * time.Minute
+	// back to platforms.ClockSkew before the attempt, within Find's pages;
+	// an account busier than that in so short a time is one a look-up
+	// cannot settle, which is not what this test is about. (The account
+	// also holds more than a look-up's pages of older statuses: see
+	// seedMastodon.)
+	mastodonWindow = mastodon.FindPageSize * mastodon.FindMaxPages * 85 / 100
+	lookBack       = platforms.ClockSkew + time.Minute
 )
 
 // TestKill runs herald apply --push as a child process and kills it with

@@ -103,6 +103,10 @@ func statSources() error {
 }
 
 // Account names in the rig's herald.yaml.
+// seedMastodon is how many statuses the Mastodon account holds before the
+// first run: more than one look-up reads.
+const seedMastodon = mastodon.FindPageSize*mastodon.FindMaxPages + 100
+
 const (
 	acctMastodon = "mastodon"
 	acctBluesky  = "bluesky"
@@ -166,6 +170,10 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 	}
 	now := time.Now
 	r.masto = mastodon.NewFake(r.rep, mastodon.FakeOptions{Now: now})
+	// A busy account: more statuses than a look-up's pages, all from the
+	// hour before the run, so that every look-up must stop at its
+	// attempt's beginning to prove an attempt absent.
+	r.masto.Seed(seedMastodon, time.Now().Add(-time.Hour))
 	r.bsky = bluesky.NewFake(r.rep, bluesky.FakeOptions{Now: now})
 	r.xf = x.NewFake(r.rep, x.FakeOptions{Now: now})
 	mastoURL := r.masto.URL()

@@ -53,7 +53,7 @@ func TestFindBusyAuthor(t *testing.T) {
 		s.fake.Seed(31, start.Add(-time.Hour))
 		s.fake.Seed(15, start)
 		r, err := find(t, s, "Never posted", start)
-		if !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "none of the author's 15 posts since 2026-03-01T08:50:00Z") {
+		if !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "none of the author's 15 posts since 2026-03-01T08:58:00Z") {
 			t.Errorf("find = %+v, %v; want ErrNotFound after the 15 posts since the attempt began", r, err)
 		}
 	})

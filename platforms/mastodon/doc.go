@@ -70,14 +70,14 @@
 // The key protects the retry the reconciler makes after ErrNotFound
 // instead. Find reads GET /api/v1/accounts/verify_credentials for the
 // account ID, then GET /api/v1/accounts/:id/statuses (40 a page,
-// exclude_reblogs, max_id paging, at most 10 pages) back to when the
-// attempt began less platforms.ClockSkew (10 minutes), or back to
+// exclude_reblogs, max_id paging, at most 25 pages) back to when the
+// attempt began less platforms.ClockSkew (2 minutes), or back to
 // find_window when that is not recorded. Nothing created before that
 // boundary can be the attempt, so statuses older than it are never
 // candidates, and reaching it is proof of absence however busy the
-// account: 400 statuses an hour before the attempt do not hide it. The
+// account: 1,000 statuses an hour before the attempt do not hide it. The
 // page limit only bounds a scan that has not reached the boundary (more
-// than 400 statuses since the attempt began); then a first part not found
+// than 1,000 statuses since the attempt began); then a first part not found
 // is "cannot tell", and the message says how many statuses were read and
 // how far back they reach.
 //

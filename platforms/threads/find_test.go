@@ -66,7 +66,7 @@ func TestFindBusyAccount(t *testing.T) {
 		s.fake.Seed(31, start.Add(-time.Hour))
 		s.fake.Seed(15, start)
 		got, err := s.a.Find(t.Context(), platformtest.Payload("p", "Never posted"), platforms.Attempt{Key: "k", Began: start})
-		if !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "none of the account's 15 posts since 2026-03-01T08:50:00Z") {
+		if !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "none of the account's 15 posts since 2026-03-01T08:58:00Z") {
 			t.Errorf("find = %+v, %v; want ErrNotFound after the 15 posts since the attempt began", got, err)
 		}
 	})

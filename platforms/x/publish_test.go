@@ -197,7 +197,7 @@ func TestFindBusyAccount(t *testing.T) {
 		s.fake.Seed(page*pages+1, start.Add(-time.Hour))
 		s.fake.Seed(page+1, start)
 		got, err := s.x.Find(t.Context(), platformtest.Payload("p", "Never posted"), platforms.Attempt{Key: "k", Began: start})
-		if !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "none of the account's 21 posts since 2026-03-01T08:50:00Z") {
+		if !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "none of the account's 21 posts since 2026-03-01T08:58:00Z") {
 			t.Errorf("find = %+v, %v; want ErrNotFound after reading the 21 posts since the attempt began", got, err)
 		}
 	})
