@@ -259,9 +259,17 @@ func gitHTTP(t *testing.T, root, home string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A request whose client was killed can leave git http-backend
+	// waiting for input for good, and httptest's Close then waits for it:
+	// timeout ends it, with its own children (it signals its process
+	// group), as a forge's request timeout would.
+	timeout, err := exec.LookPath("timeout")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return newServer(t, &cgi.Handler{
-		Path:   git,
-		Args:   []string{"http-backend"},
+		Path:   timeout,
+		Args:   []string{"-k", "5", "60", git, "http-backend"},
 		Dir:    root,
 		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + home},
 		Stderr: io.Discard,
