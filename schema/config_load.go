@@ -400,12 +400,13 @@ func configErrors(err error, file string, raw, schema cue.Value) Errors {
 	if len(ces) == 0 {
 		return Errors{plainError(err, file)}
 	}
-	for _, e := range ces {
+	set := newErrSet(ces)
+	for i, e := range ces {
 		if f, a := e.Msg(); strings.TrimSpace(fmt.Sprintf(f, a...)) == "" {
 			errs = append(errs, plainError(e, file))
 			continue
 		}
-		path := cuePath(e.Path())
+		path := set.paths[i]
 		pos := Position{File: file, Line: 1, Col: 1}
 		found := false
 		for _, p := range cueerrors.Positions(e) {
@@ -418,11 +419,11 @@ func configErrors(err error, file string, raw, schema cue.Value) Errors {
 		if !found && raw.Exists() && len(e.Path()) > 0 {
 			pos = cuePos(file, lookupLabels(raw, e.Path()))
 		}
-		msg := translate(e, errContext{path: path, siblings: ces, actual: lookupLabels(raw, e.Path()), schema: schema})
+		msg := translate(e, errContext{path: path, siblings: set, actual: lookupLabels(raw, e.Path()), schema: schema})
 		if msg == "" {
 			continue
 		}
-		errs = append(errs, Errorf(pos, fieldOf(e, path, schema), "%s", msg))
+		errs = append(errs, Errorf(pos, fieldOf(set, e, path, schema), "%s", msg))
 	}
 	return errs
 }

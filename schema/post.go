@@ -33,6 +33,12 @@ func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
+	if len(data) > MaxPostSize {
+		// ReadPost refuses such a file before reading it; bytes that
+		// came another way (a git blob) are held to the same limit.
+		return nil, Errors{{File: file, Severity: SeverityError,
+			Message: fmt.Sprintf("post is %s; the limit is %s", sizeString(int64(len(data))), limitString(MaxPostSize))}}
+	}
 	src, err := normalise(file, data)
 	if err != nil {
 		return nil, Errors{err}

@@ -1,0 +1,104 @@
+package schema
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestAtMatchesRuneCount checks the incremental position finder against
+// the plain computation, for offsets in file order and at random.
+func TestAtMatchesRuneCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"a", "é", "\n", "日本", "😀", " ", "\t"}
+	var b strings.Builder
+	for range 5000 {
+		b.WriteString(pieces[rng.IntN(len(pieces))])
+	}
+	b.WriteString(strings.Repeat("x", 3000)) // a long ASCII line
+	src := []byte(b.String())
+	naive := func(off int) Position {
+		line, start := 1, 0
+		for i := 0; i < off; i++ {
+			if src[i] == '\n' {
+				line, start = line+1, i+1
+			}
+		}
+		return Position{File: "f", Line: line, Col: utf8.RuneCount(src[start:off]) + 1}
+	}
+	s := newParseState("f", src)
+	var offs []int
+	for off := 0; off <= len(src); off += 1 + rng.IntN(7) {
+		offs = append(offs, off)
+	}
+	for range 500 {
+		offs = append(offs, rng.IntN(len(src)+1))
+	}
+	for _, off := range offs {
+		if got, want := s.at(off), naive(off); got != want {
+			t.Fatalf("at(%d) = %+v, want %+v", off, got, want)
+		}
+	}
+}
+
+// TestWithoutPaths checks that dropping many paths in one walk gives what
+// dropping them one by one would, copying only what changes.
+func TestWithoutPaths(t *testing.T) {
+	front := map[string]any{
+		"a": map[string]any{"b": 1, "c": 2, "d": map[string]any{"e": 3}},
+		"l": []any{map[string]any{"x": 1, "y": 2}, 5},
+		"k": "kept",
+	}
+	got, changed := withoutPaths(front, [][]string{{"a", "b"}, {"a", "d", "e"}, {"l", "0", "y"}, {"l", "1"}, {"missing"}, {`"k"`}})
+	want := map[string]any{
+		"a": map[string]any{"c": 2, "d": map[string]any{}},
+		"l": []any{map[string]any{"x": 1}, 5},
+	}
+	if !changed {
+		t.Error("changed = false")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, ok := front["a"].(map[string]any)["b"]; !ok {
+		t.Error("the input was changed")
+	}
+	if same, changed := withoutPaths(front, [][]string{{"nope"}, {"k", "x"}}); changed || len(same) != len(front) {
+		t.Errorf("nothing to drop: changed = %v", changed)
+	}
+	// An ancestor dropped takes its descendants with it, in any order.
+	got, _ = withoutPaths(front, [][]string{{"a", "d", "e"}, {"a"}, {"a", "c"}})
+	if _, ok := got["a"]; ok {
+		t.Errorf("a kept: %v", got)
+	}
+}
+
+// TestPathSet checks near against its definition: in the set, or below
+// or above a member.
+func TestPathSet(t *testing.T) {
+	var s pathSet
+	s.add("x.text")
+	s.add("media.0")
+	for path, want := range map[string]bool{
+		"x.text": true, "x": true, "x.text.more": true, "media": true, "media.0.file": true,
+		"media.1": false, "xx": false, "x.te": false, "title": false, "": false,
+	} {
+		if got := s.near(path); got != want {
+			t.Errorf("near(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
+// TestParsePostSizeLimit checks that bytes over MaxPostSize are refused
+// however they came, not only by ReadPost.
+func TestParsePostSizeLimit(t *testing.T) {
+	src := "---\ntitle: a\n---\n" + strings.Repeat("a", MaxPostSize)
+	p, errs := ParsePost(testConfig(), testFile, []byte(src))
+	want := Errors{{File: testFile, Severity: SeverityError, Message: "post is 1.0 MiB; the limit is 1 MiB"}}
+	if p != nil || !cmp.Equal(want, errs) {
+		t.Errorf("post %v, findings %v", p != nil, errs)
+	}
+}
