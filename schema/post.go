@@ -67,7 +67,11 @@ func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
 	}
 	f := filler{s: s, cfg: cfg, p: p}
 	f.fill()
-	p.Body = ParseMarkdown(body, p.BodyLine)
+	if line, msg := markdownLimit(body); line >= 0 {
+		s.errorf(Position{Line: p.BodyLine + line, Col: 1}, "", "%s", msg)
+	} else {
+		p.Body = ParseMarkdown(body, p.BodyLine)
+	}
 	if len(s.errs) == 0 {
 		return p, nil
 	}
@@ -406,8 +410,12 @@ func (f *filler) overrides() {
 					if line == 0 {
 						line = f.pos(k + ".text").Line
 					}
-					body := ParseMarkdown([]byte(text), line)
-					o.Body = &body
+					if l, msg := markdownLimit([]byte(text)); l >= 0 {
+						f.s.errorf(Position{Line: line + l, Col: 1}, k+".text", "%s", msg)
+					} else {
+						body := ParseMarkdown([]byte(text), line)
+						o.Body = &body
+					}
 				}
 				continue
 			}
