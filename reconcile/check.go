@@ -304,6 +304,14 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					}
 				}
 				p := r.prepare(v, fsys, file, data)
+				if err := v.Err(); err != nil {
+					// An evaluation went past its limits: the check stops
+					// there, and its verdict is not cached.
+					verrs[w] = err
+					for range jobs {
+					}
+					return
+				}
 				e := vcache.Entry{Sum: sum, Summary: p.Summary, Errors: p.Errors}
 				if p.Post != nil {
 					paths := make([]string, 0, len(p.Post.Media))

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -90,12 +91,50 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 			"%s and %s are both present: keep one configuration file", found[0], found[1])}
 	}
 	cfg.File = found[0]
-	src, err := fs.ReadFile(fsys, cfg.File)
+	src, err := readConfig(fsys, cfg.File)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Source = src
+	var errs Errors
+	if gerr := guard(cfg.File, func() { errs, err = evalConfig(cfg, src) }); gerr != nil {
+		return nil, gerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+// readConfig reads a configuration file, refusing one over MaxConfigSize
+// before reading it.
+func readConfig(fsys fs.FS, name string) ([]byte, error) {
+	tooBig := func(size string) error {
+		return Errors{Errorf(Position{File: name}, "", "the configuration is %s; the limit is %s", size, limitString(MaxConfigSize))}
+	}
+	if info, err := fs.Stat(fsys, name); err == nil && info.Size() > MaxConfigSize {
+		return nil, tooBig(sizeString(info.Size()))
+	}
+	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
-	cfg.Source = src
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	if len(src) > MaxConfigSize {
+		return nil, tooBig("more than " + limitString(MaxConfigSize))
+	}
+	return src, nil
+}
 
+// evalConfig compiles and checks the configuration's source into cfg.
+func evalConfig(cfg *Config, src []byte) (Errors, error) {
 	ctx := cuecontext.New()
 	base := ctx.CompileString(postCUE+checkCUE, cue.Filename("post.cue"))
 	if err := base.Err(); err != nil {
@@ -107,12 +146,9 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 	}
 	raw, errs := compileConfig(ctx, base, cfg.File, src)
 	if errs != nil {
-		return nil, errs
+		return errs, nil
 	}
-	if errs := checkConfig(cfg, cs.LookupPath(cue.ParsePath("#Config")), raw); errs != nil {
-		return nil, errs
-	}
-	return cfg, nil
+	return checkConfig(cfg, cs.LookupPath(cue.ParsePath("#Config")), raw), nil
 }
 
 // compileConfig turns the configuration's bytes into a CUE value: herald.cue

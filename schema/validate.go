@@ -43,6 +43,9 @@ type Validator struct {
 
 	limitCache map[string]Limits
 	rowCache   map[string]platformLimit
+	// broken is set when an evaluation went past its limits: its
+	// goroutine may still run in the context, which is not used again.
+	broken error
 }
 
 // NewValidator compiles the schema for cfg: the embedded post schema, the
@@ -68,7 +71,11 @@ type Validator struct {
 // entries of the built-in limits table (`limits: mastodon: length: 1000`).
 func NewValidator(cfg *Config) (*Validator, error) {
 	v := &Validator{cfg: cfg}
-	if err := v.resolve(); err != nil {
+	var err error
+	if gerr := guard(v.configName(), func() { err = v.resolve() }); gerr != nil {
+		return nil, gerr
+	}
+	if err != nil {
 		return nil, err
 	}
 	h := sha256.New()
@@ -77,11 +84,34 @@ func NewValidator(cfg *Config) (*Validator, error) {
 	}
 	h.Write(cfg.Source)
 	v.hash = hex.EncodeToString(h.Sum(nil))
-	if err := v.compile(); err != nil {
+	if err := v.guardedCompile(); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
+
+// configName names the configuration in messages: its file, or the
+// built-in schema when there is none.
+func (v *Validator) configName() string {
+	if v.cfg.File != "" {
+		return v.cfg.File
+	}
+	return "the built-in schema"
+}
+
+// guardedCompile is compile within the evaluation limits.
+func (v *Validator) guardedCompile() error {
+	var err error
+	if gerr := guard(v.configName(), func() { err = v.compile() }); gerr != nil {
+		v.broken = gerr
+		return gerr
+	}
+	return err
+}
+
+// Err is the evaluation limit the Validator went past, which left it
+// unusable, or nil. Every Validate after that reports it.
+func (v *Validator) Err() error { return v.broken }
 
 // SchemaHash identifies everything a verdict depends on besides the post:
 // the embedded schemas and the configuration. A cache of verdicts keyed by
@@ -328,11 +358,24 @@ func (v *Validator) maxMedia(platform string) int { return v.platformLimits(plat
 // violation, each at the front-matter key, list item or body line it is
 // about, sorted. A nil result means the post is valid.
 func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
+	if v.broken != nil {
+		return Errors{Errorf(p.PosOf(""), "", "not checked: %v", v.broken)}
+	}
 	if v.used() >= recycleEvery {
-		if err := v.compile(); err != nil {
+		if err := v.guardedCompile(); err != nil {
 			return Errors{Errorf(p.PosOf(""), "", "%v", err)}
 		}
 	}
+	var errs Errors
+	if gerr := guard(p.File+" with "+v.configName(), func() { errs = v.validate(p, rendered) }); gerr != nil {
+		v.broken = gerr
+		return Errors{Errorf(p.PosOf(""), "", "%v", gerr)}
+	}
+	return errs
+}
+
+// validate is Validate's work, within the evaluation limits.
+func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 
 	// Tags and title are counted as the front-matter gives them, the
 	// value CUE judges.
