@@ -62,22 +62,33 @@ const guardQuiet = 20 * time.Millisecond
 // *EvalLimitError and leaves fn running: nothing fn touches may be used
 // again. A panic in fn is raised again in the caller.
 func guard(what string, fn func()) error {
+	start := heapBytes()
+	grown := func() bool {
+		h := heapBytes()
+		return h > start && h-start > evalLimits.heap
+	}
 	done := make(chan any, 1)
 	go func() {
 		defer func() { done <- recover() }()
 		fn()
 	}()
+	finished := func(p any) error {
+		if p != nil {
+			panic(p)
+		}
+		if grown() {
+			// It ended, but took more than it may: say so all the same.
+			return &EvalLimitError{What: what, Heap: evalLimits.heap}
+		}
+		return nil
+	}
 	quiet := time.NewTimer(guardQuiet)
 	select {
 	case p := <-done:
 		quiet.Stop()
-		if p != nil {
-			panic(p)
-		}
-		return nil
+		return finished(p)
 	case <-quiet.C:
 	}
-	start := heapBytes()
 	deadline := time.NewTimer(evalLimits.time - guardQuiet)
 	defer deadline.Stop()
 	tick := time.NewTicker(5 * time.Millisecond)
@@ -85,14 +96,11 @@ func guard(what string, fn func()) error {
 	for {
 		select {
 		case p := <-done:
-			if p != nil {
-				panic(p)
-			}
-			return nil
+			return finished(p)
 		case <-deadline.C:
 			return &EvalLimitError{What: what, Time: evalLimits.time}
 		case <-tick.C:
-			if h := heapBytes(); h > start && h-start > evalLimits.heap {
+			if grown() {
 				return &EvalLimitError{What: what, Heap: evalLimits.heap}
 			}
 		}
