@@ -298,6 +298,24 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 			continue
 		}
 		a := &Account{Name: name, Pos: at(path), Settings: map[string]any{}}
+		envBad := false
+		for _, k := range sortedKeys(settings) {
+			if !strings.HasSuffix(k, "_env") {
+				continue
+			}
+			if v, ok := settings[k].(string); !ok || !IsEnvName(v) {
+				// Never echo the value: it is most likely the secret.
+				field := "accounts." + name + "." + k
+				errs = append(errs, Errorf(at(cue.MakePath(cue.Str("accounts"), cue.Str(name), cue.Str(k)).String()), field,
+					"must name an environment variable (letters A-Z, digits and _, like %s); this value looks like a pasted secret: "+
+						"put the secret in an environment variable and write its name here, and if it was committed, revoke it",
+					envExample(name, k)))
+				envBad = true
+			}
+		}
+		if envBad {
+			continue
+		}
 		for k, val := range settings {
 			switch k {
 			case "platform":
@@ -321,6 +339,29 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 		cfg.Accounts[name] = a
 	}
 	return errs
+}
+
+// envName is what a *_env setting holds: the name of an environment
+// variable, as POSIX shells write them, in capitals.
+var (
+	envName     = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+	notEnvChars = regexp.MustCompile(`[^A-Z0-9_]+`)
+)
+
+// IsEnvName reports whether s can be the name of the environment variable
+// a *_env setting names. Anything else (a token, a password pasted by
+// mistake) is refused without being echoed.
+func IsEnvName(s string) bool { return envName.MatchString(s) }
+
+// envExample is a variable name for an account's *_env setting, for
+// messages: MASTODON_TOKEN for mastodon's token_env.
+func envExample(account, key string) string {
+	name := strings.ToUpper(strings.TrimSuffix(account+"_"+strings.TrimSuffix(key, "_env"), "_"))
+	name = notEnvChars.ReplaceAllString(name, "_")
+	if name == "" || !IsEnvName(name) {
+		return "MY_TOKEN"
+	}
+	return name
 }
 
 // platformOfName is the platform an account's name implies: the name

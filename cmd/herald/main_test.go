@@ -56,6 +56,9 @@ func TestScripts(t *testing.T) {
 			"fakes-ok":   fakesOK,
 			"expand":     expandFile,
 			"github":     githubCmd,
+			// canary_test.go
+			"echoserver":    echoServer,
+			"canary-absent": canaryAbsent,
 		},
 	})
 }
