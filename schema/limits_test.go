@@ -102,3 +102,22 @@ func TestParsePostSizeLimit(t *testing.T) {
 		t.Errorf("post %v, findings %v", p != nil, errs)
 	}
 }
+
+// TestIDLength checks that an id, written or given by the file's path, is
+// held to MaxIDLength, at its line.
+func TestIDLength(t *testing.T) {
+	long := strings.Repeat("a", MaxIDLength+1)
+	_, errs := ParsePost(testConfig(), testFile, []byte("---\ntitle: a\nid: "+long+"\n---\nBody\n"))
+	want := Errors{e(3, 1, "id", "the id is 201 characters long; ids name files (.herald/state/<id>.json) and are at most 200")}
+	if diff := cmp.Diff(want, errs); diff != "" {
+		t.Errorf("written id (-want +got):\n%s", diff)
+	}
+	file := "posts/" + long + ".md"
+	_, errs = ParsePost(testConfig(), file, []byte("---\ntitle: a\n---\nBody\n"))
+	if len(errs) != 1 || errs[0].Line != 1 || !strings.Contains(errs[0].Message, "is 201 characters long, and ids are at most 200 (they name files); rename the file or set id") {
+		t.Errorf("id from the path: %v", errs)
+	}
+	if _, errs := ParsePost(testConfig(), testFile, []byte("---\nid: "+long[:MaxIDLength]+"\n---\nBody\n")); len(errs) != 0 {
+		t.Errorf("an id of %d characters: %v", MaxIDLength, errs)
+	}
+}

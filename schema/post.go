@@ -173,6 +173,10 @@ func (f *filler) id() {
 	if !ok {
 		return // the schema reports the type
 	}
+	if len(id) > MaxIDLength {
+		f.errorf("id", "the id is %d characters long; ids name files (.herald/state/<id>.json) and are at most %d", len(id), MaxIDLength)
+		return
+	}
 	if msg := checkID(id); msg != "" {
 		f.errorf("id", "%q %s", id, msg)
 		return
@@ -190,6 +194,12 @@ func defaultID(cfg *Config, file string) string {
 	return strings.TrimSuffix(file, ".md")
 }
 
+// MaxIDLength is the longest post id. An id names files (its state at
+// .herald/state/<id>.json, and the temporary and lock files written
+// beside it), and a file name has at most 255 bytes on every common file
+// system: 200 leaves room for every suffix herald adds.
+const MaxIDLength = 200
+
 // checkID says what is wrong with an id, or "" when it is a safe slug path:
 // it names state files and platform records, so it must be the same on
 // every file system.
@@ -197,6 +207,8 @@ func checkID(id string) string {
 	switch {
 	case id == "":
 		return "is empty"
+	case len(id) > MaxIDLength:
+		return fmt.Sprintf("is %d characters long, and ids are at most %d (they name files)", len(id), MaxIDLength)
 	case strings.HasPrefix(id, "/"):
 		return "must not start with /"
 	case strings.HasSuffix(id, "/"):
