@@ -247,8 +247,11 @@ func TestWebhookFlood(t *testing.T) {
 			t.Errorf("unexpected outcome %q", s)
 		}
 	}
-	if counts["0: 401"] == 0 || counts["1: 413"] == 0 || counts["2: 413"]+counts["2: 503"] == 0 {
-		t.Errorf("outcomes %v: want unsigned bodies refused (401), long ones refused (413), streams read or turned away (413, 503)", counts)
+	// Bodies refused before they are read see their connection closed as
+	// often as their answer; the streamed ones are read to the limit
+	// (413), 8 at a time, the others turned away (503).
+	if counts["2: 413"] == 0 || counts["2: 503"] == 0 {
+		t.Errorf("outcomes %v: want streams read to the limit (413) and streams turned away (503)", counts)
 	}
 	if err, _ := stop(); err != nil {
 		t.Errorf("serve: %v", err)
