@@ -48,6 +48,9 @@ type fmFormat struct {
 	newline    bool   // the closing delimiter must be followed by a blank line
 }
 
+// jsonBraces is JSON front-matter in braces, without other delimiters.
+var jsonBraces = fmFormat{start: "{", end: "}", lang: "json", delims: true, newline: true}
+
 // fmFormats are the front-matter forms herald reads: the usual ones, and
 // the explicit ---yaml, ---toml, ---json and ;;; forms adrg/frontmatter
 // knows.
@@ -58,7 +61,7 @@ var fmFormats = []fmFormat{
 	{start: "---toml", end: "---", lang: "toml"},
 	{start: ";;;", end: ";;;", lang: "json"},
 	{start: "---json", end: "---", lang: "json"},
-	{start: "{", end: "}", lang: "json", delims: true, newline: true},
+	jsonBraces,
 }
 
 // split is a normalised post file cut at its front-matter.
@@ -287,18 +290,86 @@ func (s *parseState) splitFrontMatter() (split, bool) {
 	if ok {
 		return sp, true
 	}
+	if strings.HasPrefix(first, "{") && first != "{" {
+		// JSON front-matter that starts on its first line: {"title": ...}.
+		if sp, ok := s.inlineJSON(open); ok {
+			return sp, true
+		}
+		s.errorf(s.at(open), "", "unterminated front-matter: the JSON object that starts on line %d does not end "+
+			"with a } followed by a blank line", s.lineOf(open))
+		return split{}, false
+	}
 	for _, f := range fmFormats {
 		if f.start == first {
-			end := strconv.Quote(f.end)
+			closing := fmt.Sprintf("no %q line closes it", f.end)
 			if f.newline {
-				end += " followed by a blank line"
+				closing = fmt.Sprintf("no %q line followed by a blank line closes it", f.end)
 			}
-			s.errorf(s.at(open), "", "unterminated front-matter: %s opens it on line %d but no %s line closes it",
-				f.start, s.lineOf(open), end)
+			s.errorf(s.at(open), "", "unterminated front-matter: %s opens it on line %d but %s",
+				f.start, s.lineOf(open), closing)
 			return split{}, false
 		}
 	}
 	s.errorf(s.at(open), "", "no front-matter: a post starts with --- (YAML), +++ (TOML) or { (JSON)")
+	return split{}, false
+}
+
+// inlineJSON cuts JSON front-matter whose object starts on its first line
+// (`{"title": "a"}`, on one line or more): it ends at the } that closes
+// the object, which must end its line and be followed by a blank line
+// (or the end of the file), as the } of the usual form. The scan is
+// linear and keeps nothing.
+func (s *parseState) inlineJSON(open int) (split, bool) {
+	src := s.src
+	depth, inStr, esc := 0, false, false
+	for i := open; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+		if depth > 0 {
+			continue
+		}
+		if depth < 0 || c != '}' {
+			return split{}, false
+		}
+		// The object ends here: the rest of its line must be blank, and
+		// the next line too.
+		end := len(src)
+		if j := bytes.IndexByte(src[i:], '\n'); j >= 0 {
+			end = i + j + 1
+		}
+		if len(bytes.TrimSpace(src[i+1:end])) != 0 {
+			return split{}, false
+		}
+		body := end
+		if body < len(src) {
+			next := len(src)
+			if j := bytes.IndexByte(src[body:], '\n'); j >= 0 {
+				next = body + j + 1
+			}
+			if len(bytes.TrimSpace(src[body:next])) != 0 {
+				return split{}, false
+			}
+			body = next
+		}
+		return split{format: jsonBraces, open: open, start: open, raw: src[open : i+1], body: body}, true
+	}
 	return split{}, false
 }
 
@@ -362,7 +433,58 @@ func (s *parseState) decode(sp split) bool {
 	if s.front == nil {
 		s.front = map[string]any{}
 	}
+	if !s.fatal {
+		s.checkText(s.front, "", 0)
+	}
 	return !s.fatal
+}
+
+// checkText reports the characters a decoder leaves in a value that no
+// writer means to publish: NUL ("\0" in YAML, "\u0000" in JSON) and the
+// other control characters but tab and line ends ("\e"), and U+FFFD, the
+// replacement character, which stands for text lost in a conversion (a
+// lone surrogate such as "\ud800" in JSON becomes one).
+func (s *parseState) checkText(v any, path string, depth int) {
+	if depth > maxFrontDepth {
+		return
+	}
+	check := func(text, path string, what string) {
+		i := strings.IndexFunc(text, func(r rune) bool {
+			return r == utf8.RuneError || r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
+		})
+		if i < 0 {
+			return
+		}
+		pos, ok := s.pos[path]
+		if !ok {
+			pos = s.pos[""]
+		}
+		at := utf8.RuneCountInString(text[:i]) + 1
+		switch c := text[i]; {
+		case c == 0:
+			s.errorf(pos, path, "%s holds a NUL character (\\0) at character %d: remove it", what, at)
+			return
+		case c < utf8.RuneSelf:
+			s.errorf(pos, path, "%s holds a control character (%s) at character %d: remove it", what, Printable(text[i:i+1]), at)
+			return
+		}
+		s.errorf(pos, path, "%s holds U+FFFD at character %d, the mark of text lost in a conversion "+
+			"(a lone surrogate such as \\ud800 becomes one): write the character meant", what, utf8.RuneCountInString(text[:i])+1)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			p := joinPath(path, k)
+			check(k, p, "the key")
+			s.checkText(v[k], p, depth+1)
+		}
+	case []any:
+		for i, x := range v {
+			s.checkText(x, joinIndex(path, i), depth+1)
+		}
+	case string:
+		check(v, path, "the value")
+	}
 }
 
 // --- YAML ---

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -119,5 +120,80 @@ func TestIDLength(t *testing.T) {
 	}
 	if _, errs := ParsePost(testConfig(), testFile, []byte("---\nid: "+long[:MaxIDLength]+"\n---\nBody\n")); len(errs) != 0 {
 		t.Errorf("an id of %d characters: %v", MaxIDLength, errs)
+	}
+}
+
+// TestDecodedControlText checks that NUL and U+FFFD a decoder leaves in a
+// value (from escapes, which a file check cannot see) are findings at the
+// value, in every format.
+func TestDecodedControlText(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      Errors
+	}{
+		{"YAML NUL", "---\ntitle: \"a\\0b\"\n---\nBody\n",
+			Errors{e(2, 1, "title", `the value holds a NUL character (\0) at character 2: remove it`)}},
+		{"JSON lone surrogate", "{\n\"title\": \"ok\",\n\"tags\": [\"x\", \"\\ud800y\"]\n}\n\nBody\n",
+			Errors{e(3, 15, "tags.1", `the value holds U+FFFD at character 1, the mark of text lost in a conversion (a lone surrogate such as \ud800 becomes one): write the character meant`)}},
+		{"TOML NUL in a key", "+++\n\"a\\u0000\" = 1\n+++\nBody\n",
+			Errors{e(2, 1, "a\x00", `the key holds a NUL character (\0) at character 2: remove it`)}},
+		{"literal U+FFFD", "---\nx:\n  text: \"caf\uFFFD\"\n---\nBody\n",
+			Errors{e(3, 3, "x.text", `the value holds U+FFFD at character 4, the mark of text lost in a conversion (a lone surrogate such as \ud800 becomes one): write the character meant`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errs := ParsePost(testConfig(), testFile, []byte(tt.src))
+			var got Errors
+			for _, e := range errs {
+				if strings.Contains(e.Message, "NUL") || strings.Contains(e.Message, "U+FFFD") {
+					got = append(got, e)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestControlCharactersEscaped checks that a finding prints a file name or
+// a value with control characters escaped, and that such a file name is
+// itself a finding.
+func TestControlCharactersEscaped(t *testing.T) {
+	file := "posts/a\nb\x1b[31m\u202e.md"
+	_, errs := ParsePost(testConfig(), file, []byte("---\ntitle: \"x\\0\"\nid: ab\n---\nBody\n"))
+	var lines []string
+	for _, e := range errs {
+		lines = append(lines, e.Error())
+	}
+	want := []string{
+		`posts/a\nb\x1b[31m\u202e.md: the file name holds a control or bidirectional character: rename the file`,
+		`posts/a\nb\x1b[31m\u202e.md:2:1: title: the value holds a NUL character (\0) at character 2: remove it`,
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestPublishAtYears checks that a year herald cannot plan with is a
+// finding, in every form publish_at takes.
+func TestPublishAtYears(t *testing.T) {
+	cfg := testConfig()
+	cfg.Timezone = time.UTC
+	for src, want := range map[string]string{
+		"0001-01-01T00:00:00Z":      "the year 0001 is out of range: write a time between 1970 and 2199",
+		"9999-12-31T23:59:59+01:00": "the year 9999 is out of range: write a time between 1970 and 2199",
+		"9999-12-31":                "the year 9999 is out of range: write a time between 1970 and 2199",
+		"1969-12-31 23:00":          "the year 1969 is out of range: write a time between 1970 and 2199",
+		"2199-12-31T23:59:59Z":      "",
+		"1970-01-01":                "",
+	} {
+		p, errs := ParsePost(cfg, testFile, []byte("---\npublish_at: \""+src+"\"\n---\nBody\n"))
+		switch {
+		case want == "" && len(errs) != 0:
+			t.Errorf("%s: %v", src, errs)
+		case want != "" && (len(errs) != 1 || errs[0].Message != want || errs[0].Line != 2 || p.PublishAt != nil):
+			t.Errorf("%s: %v, want %q at line 2 and no time", src, errs, want)
+		}
 	}
 }

@@ -44,6 +44,11 @@ func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
 		return nil, Errors{err}
 	}
 	s := newParseState(file, src)
+	if strings.ContainsFunc(file, unprintable) {
+		// Printed raw, such a name would break lines and logs; escaped,
+		// it would not match the file.
+		s.errorf(Position{}, "", "the file name holds a control or bidirectional character: rename the file")
+	}
 	sp, ok := s.splitFrontMatter()
 	if !ok {
 		return nil, s.errs
@@ -262,6 +267,9 @@ func (f *filler) publishAt() {
 	}
 	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, v); err == nil {
+			if f.outOfRange(t) {
+				return
+			}
 			f.p.PublishAt = &t
 			return
 		}
@@ -270,6 +278,9 @@ func (f *filler) publishAt() {
 		t, err := time.Parse(layout, v)
 		if err != nil {
 			continue
+		}
+		if f.outOfRange(t) {
+			return
 		}
 		loc := f.cfg.Timezone
 		if loc == nil {
@@ -294,6 +305,23 @@ func (f *filler) publishAt() {
 	}
 	f.errorf("publish_at", "cannot read %q as a time: write 2026-12-01T09:00:00-05:00, "+
 		"2026-12-01T09:00:00, 2026-12-01 09:00 or 2026-12-01 (in the configured timezone), or next", raw)
+}
+
+// The years publish_at may name. Outside them a time is a typo (0001,
+// 9999), and durations from now would overflow in plans and messages.
+const (
+	MinYear = 1970
+	MaxYear = 2199
+)
+
+// outOfRange reports, having recorded the finding, whether t's year is
+// outside MinYear..MaxYear.
+func (f *filler) outOfRange(t time.Time) bool {
+	if y := t.Year(); y < MinYear || y > MaxYear {
+		f.errorf("publish_at", "the year %04d is out of range: write a time between %d and %d", y, MinYear, MaxYear)
+		return true
+	}
+	return false
 }
 
 // otherOccurrence finds the later instant that shows the same wall clock as

@@ -133,7 +133,28 @@ func TestParsePostErrors(t *testing.T) {
 		{
 			name: "unterminated JSON",
 			src:  "{\n  \"title\": \"a\"\n}\nBody right after\n",
-			want: Errors{e(1, 1, "", `unterminated front-matter: { opens it on line 1 but no "}" followed by a blank line line closes it`)},
+			want: Errors{e(1, 1, "", `unterminated front-matter: { opens it on line 1 but no "}" line followed by a blank line closes it`)},
+		},
+		{
+			name:     "JSON on one line",
+			src:      "{\"title\": \"a\", \"to\": [\"x\"], \"title\": \"b\"}\n\nBody\n",
+			want:     Errors{e(1, 29, "title", `duplicate key "title" (first on line 1)`)},
+			wantPost: true,
+		},
+		{
+			name:     "JSON starting on its first line",
+			src:      "{\"title\": \"a\",\n \"x\": {\"text\": \"}\"}}\n",
+			wantPost: true,
+		},
+		{
+			name: "JSON on one line without a blank line after",
+			src:  "{\"title\": \"a\"}\nBody\n",
+			want: Errors{e(1, 1, "", "unterminated front-matter: the JSON object that starts on line 1 does not end with a } followed by a blank line")},
+		},
+		{
+			name: "JSON on one line, unclosed",
+			src:  "{\"title\": \"a}\n\nBody\n",
+			want: Errors{e(1, 1, "", "unterminated front-matter: the JSON object that starts on line 1 does not end with a } followed by a blank line")},
 		},
 		{
 			name: "no front-matter",
