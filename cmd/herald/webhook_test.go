@@ -91,9 +91,9 @@ func TestFormPayload(t *testing.T) {
 }
 
 // startController runs a controller's server on 127.0.0.1 with limits,
-// and returns its address and a function that stops it and returns
-// run's error and how long stopping took.
-func startController(t *testing.T, limits httpLimits) (string, func() (error, time.Duration)) {
+// and returns its address and a function that stops it and returns how
+// long stopping took and run's error.
+func startController(t *testing.T, limits httpLimits) (string, func() (time.Duration, error)) {
 	t.Helper()
 	c := newController(slog.New(slog.DiscardHandler), prometheus.NewRegistry(), []byte(testSecret), time.Hour,
 		func(context.Context, <-chan struct{}) error { return nil })
@@ -109,15 +109,15 @@ func startController(t *testing.T, limits httpLimits) (string, func() (error, ti
 		runErr = c.run(ctx, ln)
 		close(done)
 	}()
-	stop := func() (error, time.Duration) {
+	stop := func() (time.Duration, error) {
 		start := time.Now()
 		cancel()
 		select {
 		case <-done:
-			return runErr, time.Since(start)
+			return time.Since(start), runErr
 		case <-time.After(30 * time.Second):
 			t.Fatal("serve did not stop in 30 s")
-			return nil, 0
+			return 0, nil
 		}
 	}
 	t.Cleanup(func() {
@@ -253,7 +253,7 @@ func TestWebhookFlood(t *testing.T) {
 	if counts["2: 413"] == 0 || counts["2: 503"] == 0 {
 		t.Errorf("outcomes %v: want streams read to the limit (413) and streams turned away (503)", counts)
 	}
-	if err, _ := stop(); err != nil {
+	if _, err := stop(); err != nil {
 		t.Errorf("serve: %v", err)
 	}
 }
@@ -320,7 +320,7 @@ func TestServeShutdownWithSlowClient(t *testing.T) {
 	}
 	defer idle.Close()
 	time.Sleep(100 * time.Millisecond) // the server is reading the body
-	err, took := stop()
+	took, err := stop()
 	if err != nil {
 		t.Errorf("serve: %v, want nil", err)
 	}
