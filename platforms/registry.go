@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/schema"
 )
 
 // Settings is what a constructor gets to reach one account: everything an
@@ -49,6 +51,10 @@ func (s Settings) Secret(key string) (string, error) {
 	name := s.String(key)
 	if name == "" {
 		return "", fmt.Errorf("account %s: setting %s: names no environment variable", s.Account, key)
+	}
+	if !schema.IsEnvName(name) {
+		// validate refuses it; never echo it: it is likely the secret.
+		return "", fmt.Errorf("account %s: setting %s is not the name of an environment variable (it looks like a pasted secret)", s.Account, key)
 	}
 	if s.Getenv == nil {
 		return "", fmt.Errorf("account %s: setting %s: no environment to read %s from", s.Account, key, name)

@@ -243,6 +243,16 @@ type CheckOptions struct {
 // checkMemoryLimit is the soft heap limit while checking (see Check).
 const checkMemoryLimit = 384 << 20
 
+// A check starts with a lower soft limit, checkMemoryLimitSmall, and
+// raises it to checkMemoryLimit once it has met bigTree posts: a small
+// tree, even of one hostile post (a 1 MiB body of links rendered for a
+// dozen accounts), then stays within 200 MB, while a large one keeps the
+// room it needs to go fast.
+const (
+	checkMemoryLimitSmall = 160 << 20
+	bigTree               = 2000
+)
+
 // Report is what checking a whole repository found.
 type Report struct {
 	Summaries []schema.Summary // every post that could be read, in file order
@@ -266,8 +276,13 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 	// harder as the heap nears it, so a 100,000-post tree stays within
 	// its memory budget while small trees keep the fast setting.
 	// A lower limit the user set (GOMEMLIMIT) is kept.
+	raise := func() {}
 	if prev := debug.SetMemoryLimit(-1); prev > checkMemoryLimit {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(checkMemoryLimit))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(checkMemoryLimitSmall))
+		raise = func() { debug.SetMemoryLimit(checkMemoryLimit) }
+	} else if prev > checkMemoryLimitSmall {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(checkMemoryLimitSmall))
+		raise = func() { debug.SetMemoryLimit(prev) }
 	}
 
 	workers := opts.Workers
@@ -353,6 +368,14 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					}
 				}
 				p := r.prepare(v, fsys, file, data)
+				if err := v.Err(); err != nil {
+					// An evaluation went past its limits: the check stops
+					// there, and its verdict is not cached.
+					verrs[w] = err
+					for range jobs {
+					}
+					return
+				}
 				e := vcache.Entry{Sum: sum, Summary: p.Summary, Errors: p.Errors}
 				if p.Post != nil {
 					paths := make([]string, 0, len(p.Post.Media))
@@ -376,6 +399,9 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 	werr := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
 		res := &result{}
 		results = append(results, res)
+		if len(results) == bigTree {
+			raise()
+		}
 		select {
 		case jobs <- job{file, res}:
 			return nil

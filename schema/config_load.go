@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -90,12 +91,50 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 			"%s and %s are both present: keep one configuration file", found[0], found[1])}
 	}
 	cfg.File = found[0]
-	src, err := fs.ReadFile(fsys, cfg.File)
+	src, err := readConfig(fsys, cfg.File)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Source = src
+	var errs Errors
+	if gerr := guard(cfg.File, func() { errs, err = evalConfig(cfg, src) }); gerr != nil {
+		return nil, gerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+// readConfig reads a configuration file, refusing one over MaxConfigSize
+// before reading it.
+func readConfig(fsys fs.FS, name string) ([]byte, error) {
+	tooBig := func(size string) error {
+		return Errors{Errorf(Position{File: name}, "", "the configuration is %s; the limit is %s", size, limitString(MaxConfigSize))}
+	}
+	if info, err := fs.Stat(fsys, name); err == nil && info.Size() > MaxConfigSize {
+		return nil, tooBig(sizeString(info.Size()))
+	}
+	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
-	cfg.Source = src
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	if len(src) > MaxConfigSize {
+		return nil, tooBig("more than " + limitString(MaxConfigSize))
+	}
+	return src, nil
+}
 
+// evalConfig compiles and checks the configuration's source into cfg.
+func evalConfig(cfg *Config, src []byte) (Errors, error) {
 	ctx := cuecontext.New()
 	base := ctx.CompileString(postCUE+checkCUE, cue.Filename("post.cue"))
 	if err := base.Err(); err != nil {
@@ -107,12 +146,9 @@ func LoadConfig(fsys fs.FS) (*Config, error) {
 	}
 	raw, errs := compileConfig(ctx, base, cfg.File, src)
 	if errs != nil {
-		return nil, errs
+		return errs, nil
 	}
-	if errs := checkConfig(cfg, cs.LookupPath(cue.ParsePath("#Config")), raw); errs != nil {
-		return nil, errs
-	}
-	return cfg, nil
+	return checkConfig(cfg, cs.LookupPath(cue.ParsePath("#Config")), raw), nil
 }
 
 // compileConfig turns the configuration's bytes into a CUE value: herald.cue
@@ -262,6 +298,24 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 			continue
 		}
 		a := &Account{Name: name, Pos: at(path), Settings: map[string]any{}}
+		envBad := false
+		for _, k := range sortedKeys(settings) {
+			if !strings.HasSuffix(k, "_env") {
+				continue
+			}
+			if v, ok := settings[k].(string); !ok || !IsEnvName(v) {
+				// Never echo the value: it is most likely the secret.
+				field := "accounts." + name + "." + k
+				errs = append(errs, Errorf(at(cue.MakePath(cue.Str("accounts"), cue.Str(name), cue.Str(k)).String()), field,
+					"must name an environment variable (letters A-Z, digits and _, like %s); this value looks like a pasted secret: "+
+						"put the secret in an environment variable and write its name here, and if it was committed, revoke it",
+					envExample(name, k)))
+				envBad = true
+			}
+		}
+		if envBad {
+			continue
+		}
 		for k, val := range settings {
 			switch k {
 			case "platform":
@@ -285,6 +339,29 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 		cfg.Accounts[name] = a
 	}
 	return errs
+}
+
+// envName is what a *_env setting holds: the name of an environment
+// variable, as POSIX shells write them, in capitals.
+var (
+	envName     = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+	notEnvChars = regexp.MustCompile(`[^A-Z0-9_]+`)
+)
+
+// IsEnvName reports whether s can be the name of the environment variable
+// a *_env setting names. Anything else (a token, a password pasted by
+// mistake) is refused without being echoed.
+func IsEnvName(s string) bool { return envName.MatchString(s) }
+
+// envExample is a variable name for an account's *_env setting, for
+// messages: MASTODON_TOKEN for mastodon's token_env.
+func envExample(account, key string) string {
+	name := strings.ToUpper(strings.TrimSuffix(account+"_"+strings.TrimSuffix(key, "_env"), "_"))
+	name = notEnvChars.ReplaceAllString(name, "_")
+	if name == "" || !IsEnvName(name) {
+		return "MY_TOKEN"
+	}
+	return name
 }
 
 // platformOfName is the platform an account's name implies: the name
@@ -400,12 +477,13 @@ func configErrors(err error, file string, raw, schema cue.Value) Errors {
 	if len(ces) == 0 {
 		return Errors{plainError(err, file)}
 	}
-	for _, e := range ces {
+	set := newErrSet(ces)
+	for i, e := range ces {
 		if f, a := e.Msg(); strings.TrimSpace(fmt.Sprintf(f, a...)) == "" {
 			errs = append(errs, plainError(e, file))
 			continue
 		}
-		path := cuePath(e.Path())
+		path := set.paths[i]
 		pos := Position{File: file, Line: 1, Col: 1}
 		found := false
 		for _, p := range cueerrors.Positions(e) {
@@ -418,11 +496,11 @@ func configErrors(err error, file string, raw, schema cue.Value) Errors {
 		if !found && raw.Exists() && len(e.Path()) > 0 {
 			pos = cuePos(file, lookupLabels(raw, e.Path()))
 		}
-		msg := translate(e, errContext{path: path, siblings: ces, actual: lookupLabels(raw, e.Path()), schema: schema})
+		msg := translate(e, errContext{path: path, siblings: set, actual: lookupLabels(raw, e.Path()), schema: schema})
 		if msg == "" {
 			continue
 		}
-		errs = append(errs, Errorf(pos, fieldOf(e, path, schema), "%s", msg))
+		errs = append(errs, Errorf(pos, fieldOf(set, e, path, schema), "%s", msg))
 	}
 	return errs
 }

@@ -20,10 +20,24 @@ import (
 )
 
 // Limits on decoding front-matter, so that a hostile file (an alias bomb, a
-// deeply nested list) costs little and fails with a message.
+// deeply nested list, a map of a million keys) costs little and fails with
+// a positioned message. Every format is held to the same limits, and each
+// scanner does work linear in the file under them.
 const (
+	// maxFrontDepth is how deeply values may nest: a post needs 4 levels.
 	maxFrontDepth = 64
+	// maxFrontNodes is how many values (keys, list items, scalars) the
+	// front-matter may hold, aliases expanded.
 	maxFrontNodes = 10_000
+	// maxFrontKeys is how many keys one map may hold: the post's own keys
+	// and one override per account fit many times over.
+	maxFrontKeys = 1_000
+	// maxFrontKeyBytes is the longest key: keys are names, not text.
+	maxFrontKeyBytes = 128
+	// maxFrontPathBytes bounds the dotted paths herald keeps to position
+	// findings (keys nested deep under long names), so that they stay
+	// small beside the file itself.
+	maxFrontPathBytes = 8 << 20
 )
 
 // fmFormat is one way a post may open its front-matter.
@@ -33,6 +47,9 @@ type fmFormat struct {
 	delims     bool   // the delimiters belong to the data ({ and })
 	newline    bool   // the closing delimiter must be followed by a blank line
 }
+
+// jsonBraces is JSON front-matter in braces, without other delimiters.
+var jsonBraces = fmFormat{start: "{", end: "}", lang: "json", delims: true, newline: true}
 
 // fmFormats are the front-matter forms herald reads: the usual ones, and
 // the explicit ---yaml, ---toml, ---json and ;;; forms adrg/frontmatter
@@ -44,7 +61,7 @@ var fmFormats = []fmFormat{
 	{start: "---toml", end: "---", lang: "toml"},
 	{start: ";;;", end: ";;;", lang: "json"},
 	{start: "---json", end: "---", lang: "json"},
-	{start: "{", end: "}", lang: "json", delims: true, newline: true},
+	jsonBraces,
 }
 
 // split is a normalised post file cut at its front-matter.
@@ -62,6 +79,12 @@ type parseState struct {
 	file  string
 	src   []byte
 	lines []int // offset at which each line of src starts
+	// ascii tells, by line, whether the line is ASCII only: its columns
+	// are then byte offsets.
+	ascii []bool
+	// cur is the last position at computed: scanners ask in file order,
+	// so a column on a long line costs the runes since the last one.
+	cur   struct{ off, line, col int }
 	errs  Errors
 	front map[string]any
 	pos   map[string]Position
@@ -69,35 +92,58 @@ type parseState struct {
 	// path ("x.text"), for the Markdown parse of the text.
 	textLine map[string]int
 	nodes    int
+	// stopped is set when a limit is broken: decoding stops there.
+	stopped bool
+	// keys counts the keys recorded below each map path (TOML spreads a
+	// map over tables); pathBytes the bytes of every path recorded.
+	keys      map[string]int
+	pathBytes int
 	// fatal is set when the front-matter cannot be read at all.
 	fatal bool
 }
 
 func newParseState(file string, src []byte) *parseState {
 	lines := make([]int, 1, 64)
+	ascii := make([]bool, 1, 64)
+	ascii[0] = true
 	for i, c := range src {
-		if c == '\n' {
+		switch {
+		case c == '\n':
 			lines = append(lines, i+1)
+			ascii = append(ascii, true)
+		case c >= utf8.RuneSelf:
+			ascii[len(ascii)-1] = false
 		}
 	}
-	return &parseState{file: file, src: src, lines: lines, pos: map[string]Position{}}
+	s := &parseState{file: file, src: src, lines: lines, ascii: ascii, pos: map[string]Position{}}
+	s.cur.col = 1
+	return s
 }
 
 // at returns the file position of a byte offset in src. Columns count
 // characters, as editors do.
 func (s *parseState) at(off int) Position {
-	if off < 0 {
-		off = 0
+	off = max(0, min(off, len(s.src)))
+	c := &s.cur
+	end := len(s.src) + 1
+	if c.line+1 < len(s.lines) {
+		end = s.lines[c.line+1]
 	}
-	if off > len(s.src) {
-		off = len(s.src)
+	switch {
+	case off >= c.off && off < end && (c.off == len(s.src) || utf8.RuneStart(s.src[c.off])):
+		// On the line of the last position, at or after it.
+		c.col += utf8.RuneCount(s.src[c.off:off])
+	default:
+		i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
+		c.line = max(i, 0)
+		if s.ascii[c.line] {
+			c.col = off - s.lines[c.line] + 1
+		} else {
+			c.col = utf8.RuneCount(s.src[s.lines[c.line]:off]) + 1
+		}
 	}
-	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
-	if i < 0 {
-		i = 0
-	}
-	col := utf8.RuneCount(s.src[s.lines[i]:off]) + 1
-	return Position{File: s.file, Line: i + 1, Col: col}
+	c.off = off
+	return Position{File: s.file, Line: c.line + 1, Col: c.col}
 }
 
 // lineOf returns the 1-based line of a byte offset in src.
@@ -121,26 +167,72 @@ func (s *parseState) failf(pos Position, format string, args ...any) {
 }
 
 // record notes where a field path is, keeping the first position given.
-func (s *parseState) record(path string, pos Position) {
-	if _, ok := s.pos[path]; !ok {
-		s.pos[path] = pos
+// It reports false, having recorded the finding, when the paths kept
+// outgrow maxFrontPathBytes.
+func (s *parseState) record(path string, pos Position) bool {
+	if _, ok := s.pos[path]; ok {
+		return true
 	}
+	s.pathBytes += len(path)
+	if s.pathBytes > maxFrontPathBytes {
+		s.limit(pos, "front-matter is too large: its keys nest too deep under long names (more than %s of paths)",
+			limitString(maxFrontPathBytes))
+		return false
+	}
+	s.pos[path] = pos
+	return true
+}
+
+// limit records the first limit a file breaks; it stops the front-matter
+// from being read, and later limits add nothing.
+func (s *parseState) limit(pos Position, format string, args ...any) {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	s.failf(pos, format, args...)
 }
 
 // budget counts one decoded node and reports whether decoding may go on.
 func (s *parseState) budget(pos Position, depth int) bool {
-	s.nodes++
-	if s.nodes == maxFrontNodes+1 {
-		s.failf(pos, "front-matter is too large: more than %d values (are aliases repeating it?)", maxFrontNodes)
-	}
-	if depth > maxFrontDepth {
-		if s.nodes <= maxFrontNodes {
-			s.nodes = maxFrontNodes + 1
-			s.failf(pos, "front-matter is nested more than %d levels deep", maxFrontDepth)
-		}
+	switch {
+	case s.stopped:
+		return false
+	case s.nodes >= maxFrontNodes:
+		s.limit(pos, "front-matter is too large: more than %d values (are aliases repeating it?)", maxFrontNodes)
+		return false
+	case depth > maxFrontDepth:
+		s.limit(pos, "front-matter is nested more than %d levels deep", maxFrontDepth)
 		return false
 	}
-	return s.nodes <= maxFrontNodes
+	s.nodes++
+	return true
+}
+
+// key checks one key of the map at parent against the key limits: its
+// length, and how many keys the map holds. It reports whether decoding
+// may go on.
+func (s *parseState) key(pos Position, parent, key string) bool {
+	if s.stopped {
+		return false
+	}
+	if len(key) > maxFrontKeyBytes {
+		s.limit(pos, "a key of %d bytes: keys are names of at most %d bytes", len(key), maxFrontKeyBytes)
+		return false
+	}
+	if s.keys == nil {
+		s.keys = map[string]int{}
+	}
+	s.keys[parent]++
+	if s.keys[parent] > maxFrontKeys {
+		where := "the front-matter"
+		if parent != "" {
+			where = strconv.Quote(parent)
+		}
+		s.limit(pos, "%s has more than %d keys", where, maxFrontKeys)
+		return false
+	}
+	return true
 }
 
 func joinPath(path, key string) string {
@@ -198,18 +290,86 @@ func (s *parseState) splitFrontMatter() (split, bool) {
 	if ok {
 		return sp, true
 	}
+	if strings.HasPrefix(first, "{") && first != "{" {
+		// JSON front-matter that starts on its first line: {"title": ...}.
+		if sp, ok := s.inlineJSON(open); ok {
+			return sp, true
+		}
+		s.errorf(s.at(open), "", "unterminated front-matter: the JSON object that starts on line %d does not end "+
+			"with a } followed by a blank line", s.lineOf(open))
+		return split{}, false
+	}
 	for _, f := range fmFormats {
 		if f.start == first {
-			end := strconv.Quote(f.end)
+			closing := fmt.Sprintf("no %q line closes it", f.end)
 			if f.newline {
-				end += " followed by a blank line"
+				closing = fmt.Sprintf("no %q line followed by a blank line closes it", f.end)
 			}
-			s.errorf(s.at(open), "", "unterminated front-matter: %s opens it on line %d but no %s line closes it",
-				f.start, s.lineOf(open), end)
+			s.errorf(s.at(open), "", "unterminated front-matter: %s opens it on line %d but %s",
+				f.start, s.lineOf(open), closing)
 			return split{}, false
 		}
 	}
 	s.errorf(s.at(open), "", "no front-matter: a post starts with --- (YAML), +++ (TOML) or { (JSON)")
+	return split{}, false
+}
+
+// inlineJSON cuts JSON front-matter whose object starts on its first line
+// (`{"title": "a"}`, on one line or more): it ends at the } that closes
+// the object, which must end its line and be followed by a blank line
+// (or the end of the file), as the } of the usual form. The scan is
+// linear and keeps nothing.
+func (s *parseState) inlineJSON(open int) (split, bool) {
+	src := s.src
+	depth, inStr, esc := 0, false, false
+	for i := open; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+		if depth > 0 {
+			continue
+		}
+		if depth < 0 || c != '}' {
+			return split{}, false
+		}
+		// The object ends here: the rest of its line must be blank, and
+		// the next line too.
+		end := len(src)
+		if j := bytes.IndexByte(src[i:], '\n'); j >= 0 {
+			end = i + j + 1
+		}
+		if len(bytes.TrimSpace(src[i+1:end])) != 0 {
+			return split{}, false
+		}
+		body := end
+		if body < len(src) {
+			next := len(src)
+			if j := bytes.IndexByte(src[body:], '\n'); j >= 0 {
+				next = body + j + 1
+			}
+			if len(bytes.TrimSpace(src[body:next])) != 0 {
+				return split{}, false
+			}
+			body = next
+		}
+		return split{format: jsonBraces, open: open, start: open, raw: src[open : i+1], body: body}, true
+	}
 	return split{}, false
 }
 
@@ -273,7 +433,58 @@ func (s *parseState) decode(sp split) bool {
 	if s.front == nil {
 		s.front = map[string]any{}
 	}
+	if !s.fatal {
+		s.checkText(s.front, "", 0)
+	}
 	return !s.fatal
+}
+
+// checkText reports the characters a decoder leaves in a value that no
+// writer means to publish: NUL ("\0" in YAML, "\u0000" in JSON) and the
+// other control characters but tab and line ends ("\e"), and U+FFFD, the
+// replacement character, which stands for text lost in a conversion (a
+// lone surrogate such as "\ud800" in JSON becomes one).
+func (s *parseState) checkText(v any, path string, depth int) {
+	if depth > maxFrontDepth {
+		return
+	}
+	check := func(text, path string, what string) {
+		i := strings.IndexFunc(text, func(r rune) bool {
+			return r == utf8.RuneError || r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
+		})
+		if i < 0 {
+			return
+		}
+		pos, ok := s.pos[path]
+		if !ok {
+			pos = s.pos[""]
+		}
+		at := utf8.RuneCountInString(text[:i]) + 1
+		switch c := text[i]; {
+		case c == 0:
+			s.errorf(pos, path, "%s holds a NUL character (\\0) at character %d: remove it", what, at)
+			return
+		case c < utf8.RuneSelf:
+			s.errorf(pos, path, "%s holds a control character (%s) at character %d: remove it", what, Printable(text[i:i+1]), at)
+			return
+		}
+		s.errorf(pos, path, "%s holds U+FFFD at character %d, the mark of text lost in a conversion "+
+			"(a lone surrogate such as \\ud800 becomes one): write the character meant", what, utf8.RuneCountInString(text[:i])+1)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			p := joinPath(path, k)
+			check(k, p, "the key")
+			s.checkText(v[k], p, depth+1)
+		}
+	case []any:
+		for i, x := range v {
+			s.checkText(x, joinIndex(path, i), depth+1)
+		}
+	case string:
+		check(v, path, "the value")
+	}
 }
 
 // --- YAML ---
@@ -404,7 +615,9 @@ func (y *yamlConv) value(n *yaml.Node, path string, depth int) any {
 		list := make([]any, len(n.Content))
 		for i, c := range n.Content {
 			p := joinIndex(path, i)
-			y.s.record(p, y.pos(c))
+			if !y.s.record(p, y.pos(c)) {
+				break
+			}
 			list[i] = y.value(c, p, depth+1)
 		}
 		return list
@@ -427,6 +640,9 @@ func (y *yamlConv) mapping(n *yaml.Node, path string, depth int) map[string]any 
 	m := make(map[string]any, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if !y.s.key(y.pos(k), path, k.Value) {
+			break
+		}
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
 			y.s.errorf(y.pos(k), path, "merge keys (<<) are not supported in front-matter; write the keys out")
 			continue
@@ -440,7 +656,9 @@ func (y *yamlConv) mapping(n *yaml.Node, path string, depth int) map[string]any 
 			y.s.errorf(y.pos(k), p, "duplicate key %q (first on line %d)", k.Value, y.s.pos[p].Line)
 			continue
 		}
-		y.s.record(p, y.pos(k))
+		if !y.s.record(p, y.pos(k)) {
+			break
+		}
 		if depth == 1 && k.Value == "text" {
 			line := y.baseLine + v.Line - 1
 			if v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
@@ -508,6 +726,13 @@ func normaliseNumber(v any) any {
 // --- TOML ---
 
 func (s *parseState) decodeTOML(raw []byte, base int) {
+	// The scanner runs first: it holds the file to the limits, with
+	// positions, before the decoder spends anything on it.
+	t := tomlScan{s: s, src: raw, base: base, tables: map[string]int{}}
+	t.run()
+	if s.fatal {
+		return
+	}
 	var m map[string]any
 	if _, err := toml.Decode(string(raw), &m); err != nil {
 		var pe toml.ParseError
@@ -522,50 +747,68 @@ func (s *parseState) decodeTOML(raw []byte, base int) {
 		s.failf(s.at(base), "malformed TOML: %v", err)
 		return
 	}
-	s.front = tomlValue(m).(map[string]any)
-	t := tomlScan{s: s, src: raw, base: base, tables: map[string]int{}}
-	t.run()
+	v, ok := tomlValue(m, 0)
+	if !ok {
+		// The scanner and the decoder disagree on the nesting: hold the
+		// decoder's reading to the limit all the same.
+		s.limit(s.at(base), "front-matter is nested more than %d levels deep", maxFrontDepth)
+		return
+	}
+	s.front = v.(map[string]any)
 }
 
 // tomlValue turns BurntSushi/toml's values into the forms the other
-// formats give: times as strings, arrays of tables as lists.
-func tomlValue(v any) any {
+// formats give: times as strings, arrays of tables as lists. It reports
+// false for values nested deeper than maxFrontDepth.
+func tomlValue(v any, depth int) (any, bool) {
+	if depth > maxFrontDepth {
+		return nil, false
+	}
+	list := func(n int, at func(int) any) ([]any, bool) {
+		l := make([]any, n)
+		for i := range l {
+			x, ok := tomlValue(at(i), depth+1)
+			if !ok {
+				return nil, false
+			}
+			l[i] = x
+		}
+		return l, true
+	}
 	switch v := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(v))
 		for k, x := range v {
-			m[k] = tomlValue(x)
+			val, ok := tomlValue(x, depth+1)
+			if !ok {
+				return nil, false
+			}
+			m[k] = val
 		}
-		return m
+		return m, true
 	case []map[string]any:
-		l := make([]any, len(v))
-		for i, x := range v {
-			l[i] = tomlValue(x)
-		}
-		return l
+		return list(len(v), func(i int) any { return v[i] })
 	case []any:
-		l := make([]any, len(v))
-		for i, x := range v {
-			l[i] = tomlValue(x)
-		}
-		return l
+		return list(len(v), func(i int) any { return v[i] })
 	case time.Time:
 		switch v.Location().String() {
 		case "datetime-local":
-			return v.Format("2006-01-02T15:04:05.999999999")
+			return v.Format("2006-01-02T15:04:05.999999999"), true
 		case "date-local":
-			return v.Format("2006-01-02")
+			return v.Format("2006-01-02"), true
 		case "time-local":
-			return v.Format("15:04:05.999999999")
+			return v.Format("15:04:05.999999999"), true
 		}
-		return v.Format(time.RFC3339Nano)
+		return v.Format(time.RFC3339Nano), true
 	}
-	return normaliseNumber(v)
+	return normaliseNumber(v), true
 }
 
 // tomlScan finds where the keys and list items of a TOML document are:
-// BurntSushi/toml's metadata has no positions. It runs only on TOML that
-// decoded, and is lenient: it always makes progress and never fails.
+// BurntSushi/toml's metadata has no positions. It holds the document to
+// the front-matter limits, so it runs before the decoder, on any text: it
+// is lenient, always makes progress, and does work linear in the text
+// (it recurses only as deep as maxFrontDepth).
 type tomlScan struct {
 	s      *parseState
 	src    []byte
@@ -581,8 +824,24 @@ func (t *tomlScan) peek(n int) byte {
 	return 0
 }
 
-func (t *tomlScan) record(path string, off int) {
-	t.s.record(path, t.s.at(t.base+off))
+func (t *tomlScan) pos(off int) Position { return t.s.at(t.base + off) }
+
+// record notes where path is; false stops the scan at a limit.
+func (t *tomlScan) record(path string, off int) bool {
+	if !t.s.record(path, t.pos(off)) {
+		t.i = len(t.src)
+		return false
+	}
+	return true
+}
+
+// budget counts a value at depth; false stops the scan at a limit.
+func (t *tomlScan) budget(off, depth int) bool {
+	if !t.s.budget(t.pos(off), depth) {
+		t.i = len(t.src)
+		return false
+	}
+	return true
 }
 
 func (t *tomlScan) skipSpace() {
@@ -614,7 +873,7 @@ func (t *tomlScan) skipLine() {
 }
 
 func (t *tomlScan) run() {
-	prefix := ""
+	prefix, depth := "", 0
 	for t.i < len(t.src) {
 		t.skipBlank()
 		if t.i >= len(t.src) {
@@ -625,17 +884,24 @@ func (t *tomlScan) run() {
 		case t.peek(0) == '[' && t.peek(1) == '[':
 			t.i += 2
 			off, parts := t.key()
-			name := strings.Join(parts, ".")
-			t.recordParts("", parts, off)
+			name, d, ok := t.recordParts("", 0, parts, off)
+			if !ok {
+				return
+			}
 			idx := t.tables[name]
 			t.tables[name]++
-			prefix = joinIndex(name, idx)
-			t.record(prefix, off)
+			prefix, depth = joinIndex(name, idx), d+1
+			if !t.budget(off, depth) || !t.record(prefix, off) {
+				return
+			}
 			t.skipLine()
 		case t.peek(0) == '[':
 			t.i++
 			off, parts := t.key()
-			prefix = t.recordParts("", parts, off)
+			var ok bool
+			if prefix, depth, ok = t.recordParts("", 0, parts, off); !ok {
+				return
+			}
 			t.skipLine()
 		default:
 			off, parts := t.key()
@@ -643,13 +909,16 @@ func (t *tomlScan) run() {
 				t.skipLine()
 				break
 			}
-			path := t.recordParts(prefix, parts, off)
+			path, d, ok := t.recordParts(prefix, depth, parts, off)
+			if !ok {
+				return
+			}
 			t.skipSpace()
 			if t.peek(0) == '=' {
 				t.i++
 			}
 			t.skipSpace()
-			t.value(path)
+			t.value(path, d)
 		}
 		if t.i == before {
 			t.i++
@@ -657,15 +926,28 @@ func (t *tomlScan) run() {
 	}
 }
 
-// recordParts records every dotted prefix of a key below prefix, and
-// returns the key's full path.
-func (t *tomlScan) recordParts(prefix string, parts []string, off int) string {
+// recordParts records every dotted prefix of a key below prefix (at
+// depth), holding each new key to the key limits, and returns the key's
+// full path and depth. It reports false when the scan stopped at a limit.
+func (t *tomlScan) recordParts(prefix string, depth int, parts []string, off int) (string, int, bool) {
 	path := prefix
 	for _, p := range parts {
+		parent := path
 		path = joinPath(path, p)
-		t.record(path, off)
+		depth++
+		if _, seen := t.s.pos[path]; seen {
+			continue
+		}
+		pos := t.pos(off)
+		if depth > maxFrontDepth {
+			t.s.limit(pos, "front-matter is nested more than %d levels deep", maxFrontDepth)
+		}
+		if t.s.stopped || !t.s.key(pos, parent, p) || !t.record(path, off) {
+			t.i = len(t.src)
+			return "", 0, false
+		}
 	}
-	return path
+	return path, depth, true
 }
 
 // key reads a dotted key and returns the offset it starts at.
@@ -718,8 +1000,13 @@ func isBareKey(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
-func (t *tomlScan) value(path string) {
-	if strings.Count(path, ".") == 1 && strings.HasSuffix(path, ".text") {
+// value skips the value at t.i, the value of path at depth, recording
+// where its items and keys are.
+func (t *tomlScan) value(path string, depth int) {
+	if !t.budget(t.i, depth) {
+		return
+	}
+	if depth == 2 && strings.HasSuffix(path, ".text") {
 		if t.s.textLine == nil {
 			t.s.textLine = map[string]int{}
 		}
@@ -765,9 +1052,11 @@ func (t *tomlScan) value(path string) {
 				continue
 			}
 			p := joinIndex(path, idx)
-			t.record(p, t.i)
+			if !t.record(p, t.i) {
+				return
+			}
 			before := t.i
-			t.value(p)
+			t.value(p, depth+1)
 			if t.i == before {
 				t.i++
 			}
@@ -792,14 +1081,17 @@ func (t *tomlScan) value(path string) {
 				t.i++
 				continue
 			}
-			p := t.recordParts(path, parts, off)
+			p, d, ok := t.recordParts(path, depth, parts, off)
+			if !ok {
+				return
+			}
 			t.skipSpace()
 			if t.peek(0) == '=' {
 				t.i++
 			}
 			t.skipSpace()
 			before := t.i
-			t.value(p)
+			t.value(p, d)
 			if t.i == before {
 				t.i++
 			}
@@ -894,11 +1186,16 @@ func (j *jsonConv) object(path string, depth int) (map[string]any, error) {
 		}
 		p := joinPath(path, key)
 		pos := j.s.at(j.base + off)
+		if !j.s.key(pos, path, key) {
+			return nil, errBudget
+		}
 		dup := false
 		if _, dup = m[key]; dup {
 			j.s.errorf(pos, p, "duplicate key %q (first on line %d)", key, j.s.pos[p].Line)
 		}
-		j.s.record(p, pos)
+		if !j.s.record(p, pos) {
+			return nil, errBudget
+		}
 		valOff := j.next()
 		if depth == 1 && key == "text" && !dup {
 			if j.s.textLine == nil {
@@ -936,7 +1233,9 @@ func (j *jsonConv) value(path string, depth int) (any, error) {
 		list := []any{}
 		for i := 0; j.dec.More(); i++ {
 			p := joinIndex(path, i)
-			j.s.record(p, j.s.at(j.base+j.next()))
+			if !j.s.record(p, j.s.at(j.base+j.next())) {
+				return nil, errBudget
+			}
 			v, err := j.value(p, depth+1)
 			if err != nil {
 				return nil, err

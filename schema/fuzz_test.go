@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,30 +31,98 @@ func FuzzParsePost(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	loc := time.FixedZone("test", -5*3600)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg := testConfig()
-		cfg.Timezone = loc
-		const file = "posts/fuzz.md"
-		p, errs := ParsePost(cfg, file, data)
-		for _, e := range errs {
-			if e == nil || e.File != file || e.Line < 0 || e.Column < 0 || e.Message == "" {
-				t.Fatalf("bad finding %#v", e)
-			}
+		checkParse(t, data)
+	})
+}
+
+// checkParse parses data as a post file and checks what every parse must
+// give, whatever the input: no panic, findings that name the file at a
+// line of it, and, when there is a post, a hash and positions; the paths
+// kept within their budget.
+func checkParse(t *testing.T, data []byte) {
+	t.Helper()
+	cfg := testConfig()
+	cfg.Timezone = time.FixedZone("test", -5*3600)
+	const file = "posts/fuzz.md"
+	p, errs := ParsePost(cfg, file, data)
+	// A lone CR ends a line too.
+	lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 2
+	for _, e := range errs {
+		if e == nil || e.File != file || e.Line < 0 || e.Line > lines || e.Column < 0 || e.Message == "" {
+			t.Fatalf("bad finding %#v", e)
 		}
-		if p == nil {
-			if len(errs) == 0 {
-				t.Fatal("no post and no findings")
-			}
-			return
+	}
+	if p == nil {
+		if len(errs) == 0 {
+			t.Fatal("no post and no findings")
 		}
-		if p.File != file || p.Front == nil || len(p.Hash) != 64 || p.BodyLine < 1 {
-			t.Fatalf("post %+v", p)
+		return
+	}
+	if p.File != file || p.Front == nil || len(p.Hash) != 64 || p.BodyLine < 1 {
+		t.Fatalf("post %+v", p)
+	}
+	pathBytes := 0
+	for path, pos := range p.Positions {
+		if pos.File != file || pos.Line < 1 || pos.Line > lines {
+			t.Fatalf("position %q = %+v", path, pos)
 		}
-		for path, pos := range p.Positions {
-			if pos.File != file || pos.Line < 1 {
-				t.Fatalf("position %q = %+v", path, pos)
-			}
-		}
+		pathBytes += len(path)
+	}
+	if pathBytes > maxFrontPathBytes || len(p.Positions) > 2*maxFrontNodes+2*maxFrontKeys {
+		t.Fatalf("%d positions, %d bytes of paths", len(p.Positions), pathBytes)
+	}
+}
+
+// fuzzFormat fuzzes the front-matter of one format: the fuzzer writes
+// what goes between the delimiters, so that it spends its time inside
+// the format's decoder and position scanner rather than finding the
+// delimiters.
+func fuzzFormat(f *testing.F, open, close string, seeds []string) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, front []byte) {
+		src := append([]byte(open), front...)
+		src = append(src, close...)
+		checkParse(t, append(src, "Body [a](b) *c*\n"...))
+	})
+}
+
+// FuzzFrontMatterYAML fuzzes YAML front-matter (---).
+func FuzzFrontMatterYAML(f *testing.F) {
+	fuzzFormat(f, "---\n", "\n---\n", []string{
+		"title: Hi\nto: [x, bluesky]\nx:\n  text: |\n    a\n\n    ---\n",
+		"a: &a [x, x]\nb: [*a, *a, *a]\n",
+		"a: &a [*a]\n",
+		"<<: {a: 1}\n? [a]\n: b\n",
+		"publish_at: 2026-03-08T02:30:00\nid: a/b\ntags: [a, 'b', \"c\"]\n",
+		"media:\n  - {file: a.png, alt: x}\n  - file: b.png\n",
+		"k: " + strings.Repeat("[", 70) + strings.Repeat("]", 70),
+		`"\0": "\0"`,
+	})
+}
+
+// FuzzFrontMatterTOML fuzzes TOML front-matter (+++).
+func FuzzFrontMatterTOML(f *testing.F) {
+	fuzzFormat(f, "+++\n", "\n+++\n", []string{
+		"title = \"a\"\nto = [\"x\"]\n[[media]]\nfile = \"a.png\"\n[x]\ntext = \"\"\"\nhi\"\"\"",
+		"a.b.c = 1\n\"q.k\".d = 'e'\n[t]\ns = { u = [1, [2, {v = 3}]] }",
+		"a = " + strings.Repeat("[", 70) + strings.Repeat("]", 70),
+		"a = " + strings.Repeat("{b = ", 70) + "1" + strings.Repeat("}", 70),
+		"[[a.b]]\n[[a.b]]\nc = 1\n[a]\nd = 2",
+		"x = '''\n[not a table\n'''\ny = \"#\" # comment\n",
+		"publish_at = 2026-12-01T09:00:00\nd = 2026-12-01\nt = 09:00:00",
+	})
+}
+
+// FuzzFrontMatterJSON fuzzes JSON front-matter ({ ... }).
+func FuzzFrontMatterJSON(f *testing.F) {
+	fuzzFormat(f, "{\n", "\n}\n\n", []string{
+		"\"title\": \"a\",\n\"to\": [\"x\", 3],\n\"x\": {\"text\": \"yo\"}",
+		"\"a\": " + strings.Repeat("[", 70) + strings.Repeat("]", 70),
+		`"a": "\ud800", "b": "\u0000"`,
+		`"a": 1, "a": 2`,
+		`"n": 1e400, "m": -0, "o": 12345678901234567890`,
 	})
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -161,20 +162,38 @@ func (c *converter) segments(lines *text.Segments) string {
 	return buf.String()
 }
 
-// inlines converts n's inline children, merging adjacent text.
+// inlines converts n's inline children, merging adjacent text. A run of
+// text is built once, so that thousands of text nodes in a row (what
+// unmatched markup leaves) cost their length, not its square.
 func (c *converter) inlines(n ast.Node) []Inline {
 	var out []Inline
-	add := func(in Inline) {
-		if in.Kind == Text {
-			if in.Text == "" {
-				return
-			}
-			if k := len(out) - 1; k >= 0 && out[k].Kind == Text {
-				out[k].Text += in.Text
-				return
-			}
+	var text strings.Builder
+	open := false // out's last element is text being built in text
+	flush := func() {
+		if open {
+			out[len(out)-1].Text = text.String()
+			text.Reset()
+			open = false
 		}
-		out = append(out, in)
+	}
+	add := func(in Inline) {
+		if in.Kind != Text {
+			flush()
+			out = append(out, in)
+			return
+		}
+		if in.Text == "" {
+			return
+		}
+		if !open {
+			if k := len(out) - 1; k >= 0 && out[k].Kind == Text {
+				text.WriteString(out[k].Text)
+			} else {
+				out = append(out, Inline{Kind: Text})
+			}
+			open = true
+		}
+		text.WriteString(in.Text)
 	}
 	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 		switch ch := ch.(type) {
@@ -211,9 +230,11 @@ func (c *converter) inlines(n ast.Node) []Inline {
 			// typed it: dropping it would lose text without a word.
 			add(Inline{Kind: Text, Text: c.segments(ch.Segments)})
 		default:
+			flush()
 			out = append(out, c.inlines(ch)...)
 		}
 	}
+	flush()
 	return out
 }
 
@@ -252,4 +273,197 @@ func (c *converter) plain(n ast.Node) string {
 	}
 	walk(n)
 	return b.String()
+}
+
+// Limits on Markdown (a body, an override's text) that goldmark would
+// read in more than linear time: it walks every open quote and list on
+// every line, and looks for each link's destination and title to the end
+// of its paragraph. Posts come nowhere near them.
+const (
+	// maxBodyNesting is how deeply quotes and lists may nest.
+	maxBodyNesting = 32
+	// maxLinkScan bounds, in one paragraph, the link openings ("](")
+	// times the paragraph's bytes.
+	maxLinkScan = 64 << 20
+	// maxEmphasisMarks is how many runs of *, _ and ~ one paragraph may
+	// hold: goldmark matches each closing run against the open ones.
+	maxEmphasisMarks = 8192
+	// maxMarkup is how many markup characters ([, ], *, _, ~, `, <, &, \)
+	// a text may hold outside code blocks: goldmark keeps a node of a few
+	// hundred bytes for each.
+	maxMarkup = 65536
+	// maxMarkdownLines is how many lines that are not blank a text may
+	// hold outside code blocks: each is a node or more for goldmark. A
+	// book fits.
+	maxMarkdownLines = 20_000
+)
+
+// markdownLimit checks src against the Markdown limits before goldmark
+// reads it. It returns the 0-based line of src a limit is broken on and
+// why, or -1. It estimates from above, line by line: a line's nesting is
+// its indentation in pairs of columns plus the quote and list markers
+// that open it; a paragraph runs to a blank line, a list item or a fence.
+// Fenced code is skipped: it holds no Markdown.
+func markdownLimit(src []byte) (int, string) {
+	var fence []byte // the open fence's marker, "```" or "~~~~"
+	markup, lines := 0, 0
+	paraLine, paraBytes, paraLinks, paraMarks := 0, 0, 0, 0
+	endPara := func() (int, string) {
+		switch {
+		case paraLinks > 0 && paraLinks*paraBytes > maxLinkScan:
+			return paraLine, fmt.Sprintf("a paragraph of %d KB with %d links is more than herald reads at once: "+
+				"split it with blank lines", paraBytes>>10, paraLinks)
+		case paraMarks > maxEmphasisMarks:
+			return paraLine, fmt.Sprintf("a paragraph with %d runs of *, _ or ~ is more than herald reads at once "+
+				"(the limit is %d): split it with blank lines", paraMarks, maxEmphasisMarks)
+		}
+		paraBytes, paraLinks, paraMarks = 0, 0, 0
+		return -1, ""
+	}
+	for i, off := 0, 0; off < len(src); i++ {
+		end := bytes.IndexByte(src[off:], '\n')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += off + 1
+		}
+		line := src[off:end]
+		off = end
+
+		lead, j := 0, 0
+		for j < len(line) && (line[j] == ' ' || line[j] == '\t') {
+			if line[j] == '\t' {
+				lead += 4 - lead%4
+			} else {
+				lead++
+			}
+			j++
+		}
+		markers, list := 0, false
+		for {
+			k := containerMarker(line[j:])
+			if k == 0 {
+				break
+			}
+			markers++
+			list = list || line[j] != '>'
+			j += k
+			for j < len(line) && (line[j] == ' ' || line[j] == '\t') {
+				j++
+			}
+		}
+		content := bytes.TrimRight(line[j:], " \t\r\n")
+
+		if fence != nil {
+			if bytes.HasPrefix(content, fence) && len(bytes.Trim(content, string(fence[:1]))) == 0 {
+				fence = nil
+			}
+			continue
+		}
+		if len(content) > 0 || markers > 0 {
+			if lines++; lines > maxMarkdownLines {
+				return i, fmt.Sprintf("more than %d lines of Markdown outside code blocks", maxMarkdownLines)
+			}
+		}
+		if markers > 0 && lead/2+markers > maxBodyNesting {
+			return i, fmt.Sprintf("quotes and lists nest %d deep here; the limit is %d", lead/2+markers, maxBodyNesting)
+		}
+		f := fenceMarker(content)
+		if f != nil || len(content) == 0 || list {
+			if l, msg := endPara(); l >= 0 {
+				return l, msg
+			}
+			if f != nil {
+				fence = f
+				continue
+			}
+			if len(content) == 0 && !list {
+				continue
+			}
+		}
+		if paraBytes == 0 {
+			paraLine = i
+		}
+		paraBytes += len(line)
+		paraLinks += bytes.Count(line, []byte("]("))
+		for k, c := range line {
+			switch c {
+			case '*', '_', '~':
+				if k == 0 || line[k-1] != c {
+					paraMarks++
+				}
+			case '[', ']', '`', '<', '&', '\\':
+			default:
+				continue
+			}
+			if markup++; markup > maxMarkup {
+				return i, fmt.Sprintf("more than %d Markdown marks ([, ], *, _, ~, `, <, &, \\) outside code blocks; "+
+					"put code in fenced blocks (```)", maxMarkup)
+			}
+		}
+	}
+	return endPara()
+}
+
+// containerMarker returns the length of the quote or list marker line
+// starts with, or 0. A thematic break ("- - -") opens nothing.
+func containerMarker(line []byte) int {
+	if len(line) == 0 {
+		return 0
+	}
+	spaceAfter := func(k int) bool {
+		return k == len(line) || line[k] == ' ' || line[k] == '\t' || line[k] == '\n' || line[k] == '\r'
+	}
+	switch c := line[0]; {
+	case c == '>':
+		return 1
+	case c == '-' || c == '+' || c == '*':
+		if !spaceAfter(1) || thematicBreak(line) {
+			return 0
+		}
+		return 1
+	case c >= '0' && c <= '9':
+		k := 0
+		for k < len(line) && k < 9 && line[k] >= '0' && line[k] <= '9' {
+			k++
+		}
+		if k < len(line) && (line[k] == '.' || line[k] == ')') && spaceAfter(k+1) {
+			return k + 1
+		}
+	}
+	return 0
+}
+
+// thematicBreak reports whether line is a thematic break: three or more
+// of one of -, * or _, with spaces between.
+func thematicBreak(line []byte) bool {
+	n := 0
+	var mark byte
+	for _, c := range bytes.TrimRight(line, " \t\r\n") {
+		switch {
+		case c == ' ' || c == '\t':
+		case (c == '-' || c == '*' || c == '_') && (mark == 0 || c == mark):
+			mark = c
+			n++
+		default:
+			return false
+		}
+	}
+	return n >= 3
+}
+
+// fenceMarker returns the fence a code block opens with (three or more
+// backticks or tildes), or nil.
+func fenceMarker(content []byte) []byte {
+	if len(content) < 3 || (content[0] != '`' && content[0] != '~') {
+		return nil
+	}
+	k := 0
+	for k < len(content) && content[k] == content[0] {
+		k++
+	}
+	if k < 3 {
+		return nil
+	}
+	return content[:k]
 }

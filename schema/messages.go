@@ -13,10 +13,53 @@ import (
 
 // errContext is what translate needs to know around one CUE error.
 type errContext struct {
-	path     string            // dotted field path of the error
-	siblings []cueerrors.Error // every error of the same evaluation
-	actual   cue.Value         // the value the writer wrote at path, if any
-	schema   cue.Value         // the schema the value was unified with
+	path     string    // dotted field path of the error
+	siblings *errSet   // every error of the same evaluation
+	actual   cue.Value // the value the writer wrote at path, if any
+	schema   cue.Value // the schema the value was unified with
+}
+
+// errSet is every error of one evaluation, indexed by path, so that
+// explaining each error costs the same however many there are: a hostile
+// post may hold thousands of unknown keys.
+type errSet struct {
+	errs   []cueerrors.Error
+	paths  []string         // the dotted path of errs[i]
+	byPath map[string][]int // indexes into errs, by path
+	// deeper holds every path that has an error below it.
+	deeper map[string]bool
+	// allowed memoises allowedFields by schema path.
+	allowed map[string][]string
+}
+
+func newErrSet(errs []cueerrors.Error) *errSet {
+	s := &errSet{errs: errs, paths: make([]string, len(errs)),
+		byPath: map[string][]int{}, deeper: map[string]bool{}, allowed: map[string][]string{}}
+	for i, e := range errs {
+		p := cuePath(e.Path())
+		s.paths[i] = p
+		s.byPath[p] = append(s.byPath[p], i)
+		for j := len(p) - 1; j > 0; j-- {
+			if p[j] != '.' {
+				continue
+			}
+			if s.deeper[p[:j]] {
+				break // and every shorter prefix, added with it
+			}
+			s.deeper[p[:j]] = true
+		}
+	}
+	return s
+}
+
+// at returns the errors whose path is path.
+func (s *errSet) at(path string) []cueerrors.Error {
+	idx := s.byPath[path]
+	out := make([]cueerrors.Error, len(idx))
+	for i, j := range idx {
+		out[i] = s.errs[j]
+	}
+	return out
 }
 
 // CUE's error formats that translate rewrites. They are the message
@@ -38,7 +81,7 @@ const (
 // alternatives, or an error on a parent of a field that has its own.
 func translate(e cueerrors.Error, c errContext) string {
 	format, args := e.Msg()
-	if c.path != "" && hasDeeper(c.siblings, c.path) {
+	if c.path != "" && c.siblings.deeper[c.path] {
 		return ""
 	}
 	switch format {
@@ -111,19 +154,9 @@ var patternHints = map[string]string{
 	"max_lateness": "a duration such as 24h or 90m",
 }
 
-// hasDeeper reports whether another error is about a field below path.
-func hasDeeper(errs []cueerrors.Error, path string) bool {
-	for _, e := range errs {
-		if p := cuePath(e.Path()); strings.HasPrefix(p, path+".") {
-			return true
-		}
-	}
-	return false
-}
-
-func inDisjunction(errs []cueerrors.Error, path string) bool {
-	for _, e := range errs {
-		if f, _ := e.Msg(); f == fmtDisjunction && cuePath(e.Path()) == path {
+func inDisjunction(errs *errSet, path string) bool {
+	for _, e := range errs.at(path) {
+		if f, _ := e.Msg(); f == fmtDisjunction {
 			return true
 		}
 	}
@@ -136,10 +169,7 @@ func disjunction(c errContext) string {
 	actual := concreteString(c.actual)
 	var values, kinds []string
 	seen := map[string]bool{}
-	for _, e := range c.siblings {
-		if cuePath(e.Path()) != c.path {
-			continue
-		}
+	for _, e := range c.siblings.at(c.path) {
 		f, args := e.Msg()
 		switch {
 		case f == fmtConflict && len(args) == 2:
@@ -214,9 +244,9 @@ func unquoteAll(qs []string) string {
 // unknownField names the unknown key and, when one of the allowed keys is
 // close to it, suggests it.
 func unknownField(c errContext) string {
-	name, parent := unknownKey(c.schema, c.path)
+	name, parent := unknownKey(c.siblings, c.schema, c.path)
 	msg := fmt.Sprintf("unknown field %q", name)
-	if s := closest(name, allowedFields(c.schema, parent)); s != "" {
+	if s := closest(name, c.siblings.allowedFields(c.schema, parent)); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return msg
@@ -224,9 +254,9 @@ func unknownField(c errContext) string {
 
 // fieldOf is the field an error is about: its path, or for an unknown
 // key, the path of that key.
-func fieldOf(e cueerrors.Error, path string, schema cue.Value) string {
+func fieldOf(set *errSet, e cueerrors.Error, path string, schema cue.Value) string {
 	if f, _ := e.Msg(); f == fmtNotAllowed {
-		name, parent := unknownKey(schema, path)
+		name, parent := unknownKey(set, schema, path)
 		if parent == "" {
 			return name
 		}
@@ -238,14 +268,14 @@ func fieldOf(e cueerrors.Error, path string, schema cue.Value) string {
 // unknownKey splits path into the first key the schema does not allow and
 // the path of the struct holding it. CUE may report a key holding a map at
 // one of that map's keys.
-func unknownKey(schema cue.Value, path string) (name, parent string) {
+func unknownKey(set *errSet, schema cue.Value, path string) (name, parent string) {
 	labels := strings.Split(path, ".")
 	for i := range labels {
 		if _, err := strconv.Atoi(labels[i]); err == nil {
 			continue
 		}
 		par := strings.Join(labels[:i], ".")
-		allowed := allowedFields(schema, par)
+		allowed := set.allowedFields(schema, par)
 		if allowed == nil {
 			break
 		}
@@ -260,7 +290,16 @@ func unknownKey(schema cue.Value, path string) (name, parent string) {
 }
 
 // allowedFields lists the regular fields, optional or not, that the schema
-// declares at the dotted path parent.
+// declares at the dotted path parent, once per evaluation.
+func (s *errSet) allowedFields(schema cue.Value, parent string) []string {
+	if names, ok := s.allowed[parent]; ok {
+		return names
+	}
+	names := allowedFields(schema, parent)
+	s.allowed[parent] = names
+	return names
+}
+
 func allowedFields(schema cue.Value, parent string) []string {
 	if !schema.Exists() {
 		return nil

@@ -33,11 +33,22 @@ func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
+	if len(data) > MaxPostSize {
+		// ReadPost refuses such a file before reading it; bytes that
+		// came another way (a git blob) are held to the same limit.
+		return nil, Errors{{File: file, Severity: SeverityError,
+			Message: fmt.Sprintf("post is %s; the limit is %s", sizeString(int64(len(data))), limitString(MaxPostSize))}}
+	}
 	src, err := normalise(file, data)
 	if err != nil {
 		return nil, Errors{err}
 	}
 	s := newParseState(file, src)
+	if strings.ContainsFunc(file, unprintable) {
+		// Printed raw, such a name would break lines and logs; escaped,
+		// it would not match the file.
+		s.errorf(Position{}, "", "the file name holds a control or bidirectional character: rename the file")
+	}
 	sp, ok := s.splitFrontMatter()
 	if !ok {
 		return nil, s.errs
@@ -61,7 +72,11 @@ func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
 	}
 	f := filler{s: s, cfg: cfg, p: p}
 	f.fill()
-	p.Body = ParseMarkdown(body, p.BodyLine)
+	if line, msg := markdownLimit(body); line >= 0 {
+		s.errorf(Position{Line: p.BodyLine + line, Col: 1}, "", "%s", msg)
+	} else {
+		p.Body = ParseMarkdown(body, p.BodyLine)
+	}
 	if len(s.errs) == 0 {
 		return p, nil
 	}
@@ -163,6 +178,10 @@ func (f *filler) id() {
 	if !ok {
 		return // the schema reports the type
 	}
+	if len(id) > MaxIDLength {
+		f.errorf("id", "the id is %d characters long; ids name files (.herald/state/<id>.json) and are at most %d", len(id), MaxIDLength)
+		return
+	}
 	if msg := checkID(id); msg != "" {
 		f.errorf("id", "%q %s", id, msg)
 		return
@@ -180,6 +199,12 @@ func defaultID(cfg *Config, file string) string {
 	return strings.TrimSuffix(file, ".md")
 }
 
+// MaxIDLength is the longest post id. An id names files (its state at
+// .herald/state/<id>.json, and the temporary and lock files written
+// beside it), and a file name has at most 255 bytes on every common file
+// system: 200 leaves room for every suffix herald adds.
+const MaxIDLength = 200
+
 // checkID says what is wrong with an id, or "" when it is a safe slug path:
 // it names state files and platform records, so it must be the same on
 // every file system.
@@ -187,6 +212,8 @@ func checkID(id string) string {
 	switch {
 	case id == "":
 		return "is empty"
+	case len(id) > MaxIDLength:
+		return fmt.Sprintf("is %d characters long, and ids are at most %d (they name files)", len(id), MaxIDLength)
 	case strings.HasPrefix(id, "/"):
 		return "must not start with /"
 	case strings.HasSuffix(id, "/"):
@@ -240,6 +267,9 @@ func (f *filler) publishAt() {
 	}
 	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, v); err == nil {
+			if f.outOfRange(t) {
+				return
+			}
 			f.p.PublishAt = &t
 			return
 		}
@@ -248,6 +278,9 @@ func (f *filler) publishAt() {
 		t, err := time.Parse(layout, v)
 		if err != nil {
 			continue
+		}
+		if f.outOfRange(t) {
+			return
 		}
 		loc := f.cfg.Timezone
 		if loc == nil {
@@ -272,6 +305,23 @@ func (f *filler) publishAt() {
 	}
 	f.errorf("publish_at", "cannot read %q as a time: write 2026-12-01T09:00:00-05:00, "+
 		"2026-12-01T09:00:00, 2026-12-01 09:00 or 2026-12-01 (in the configured timezone), or next", raw)
+}
+
+// The years publish_at may name. Outside them a time is a typo (0001,
+// 9999), and durations from now would overflow in plans and messages.
+const (
+	MinYear = 1970
+	MaxYear = 2199
+)
+
+// outOfRange reports, having recorded the finding, whether t's year is
+// outside MinYear..MaxYear.
+func (f *filler) outOfRange(t time.Time) bool {
+	if y := t.Year(); y < MinYear || y > MaxYear {
+		f.errorf("publish_at", "the year %04d is out of range: write a time between %d and %d", y, MinYear, MaxYear)
+		return true
+	}
+	return false
 }
 
 // otherOccurrence finds the later instant that shows the same wall clock as
@@ -400,8 +450,12 @@ func (f *filler) overrides() {
 					if line == 0 {
 						line = f.pos(k + ".text").Line
 					}
-					body := ParseMarkdown([]byte(text), line)
-					o.Body = &body
+					if l, msg := markdownLimit([]byte(text)); l >= 0 {
+						f.s.errorf(Position{Line: line + l, Col: 1}, k+".text", "%s", msg)
+					} else {
+						body := ParseMarkdown([]byte(text), line)
+						o.Body = &body
+					}
 				}
 				continue
 			}

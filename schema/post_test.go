@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -132,7 +133,28 @@ func TestParsePostErrors(t *testing.T) {
 		{
 			name: "unterminated JSON",
 			src:  "{\n  \"title\": \"a\"\n}\nBody right after\n",
-			want: Errors{e(1, 1, "", `unterminated front-matter: { opens it on line 1 but no "}" followed by a blank line line closes it`)},
+			want: Errors{e(1, 1, "", `unterminated front-matter: { opens it on line 1 but no "}" line followed by a blank line closes it`)},
+		},
+		{
+			name:     "JSON on one line",
+			src:      "{\"title\": \"a\", \"to\": [\"x\"], \"title\": \"b\"}\n\nBody\n",
+			want:     Errors{e(1, 29, "title", `duplicate key "title" (first on line 1)`)},
+			wantPost: true,
+		},
+		{
+			name:     "JSON starting on its first line",
+			src:      "{\"title\": \"a\",\n \"x\": {\"text\": \"}\"}}\n",
+			wantPost: true,
+		},
+		{
+			name: "JSON on one line without a blank line after",
+			src:  "{\"title\": \"a\"}\nBody\n",
+			want: Errors{e(1, 1, "", "unterminated front-matter: the JSON object that starts on line 1 does not end with a } followed by a blank line")},
+		},
+		{
+			name: "JSON on one line, unclosed",
+			src:  "{\"title\": \"a}\n\nBody\n",
+			want: Errors{e(1, 1, "", "unterminated front-matter: the JSON object that starts on line 1 does not end with a } followed by a blank line")},
 		},
 		{
 			name: "no front-matter",
@@ -689,6 +711,27 @@ func TestParsePostHostile(t *testing.T) {
 		"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" +
 		"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n"
 	deep := "{\n\"a\": " + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "\n}\n"
+	keys := func(open, close, format, sep string, n int) string {
+		var b strings.Builder
+		b.WriteString(open)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			fmt.Fprintf(&b, format, i)
+		}
+		return b.String() + close
+	}
+	long := strings.Repeat("k", 129)
+	// 62 keys of 128 bytes, then a list whose every item has a path of
+	// 8 KB: 1,100 of them are more paths than herald keeps.
+	var nested strings.Builder
+	nested.WriteString("---\n")
+	for i := range 62 {
+		fmt.Fprintf(&nested, "%s%s:\n", strings.Repeat(" ", i), strings.Repeat("k", 128))
+	}
+	nested.WriteString(strings.Repeat(" ", 62) + "- " + strings.Repeat("1, ", 1100) + "\n---\n")
+	nestedSrc := strings.Replace(nested.String(), "- "+strings.Repeat("1, ", 1100), "["+strings.Repeat("1, ", 1100)+"1]", 1)
 	tests := []struct {
 		name string
 		src  string
@@ -697,6 +740,34 @@ func TestParsePostHostile(t *testing.T) {
 		{name: "alias bomb", src: bomb, want: Errors{e(5, 36, "", "front-matter is too large: more than 10000 values (are aliases repeating it?)")}},
 		{name: "self-referencing alias", src: "---\na: &a [*a]\n---\n", want: Errors{e(2, 8, "", "front-matter is nested more than 64 levels deep")}},
 		{name: "deep JSON", src: deep, want: Errors{e(2, 70, "", "front-matter is nested more than 64 levels deep")}},
+		{name: "deep TOML array", src: "+++\na = " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n+++\n",
+			want: Errors{e(2, 69, "", "front-matter is nested more than 64 levels deep")}},
+		{name: "deep TOML inline tables", src: "+++\na = " + strings.Repeat("{b = ", 1000) + "1" + strings.Repeat("}", 1000) + "\n+++\n",
+			want: Errors{e(2, 321, "", "front-matter is nested more than 64 levels deep")}},
+		{name: "deep TOML dotted key", src: "+++\n" + strings.Repeat("a.", 10_000) + "a = 1\n+++\n",
+			want: Errors{e(2, 1, "", "front-matter is nested more than 64 levels deep")}},
+		{name: "deep TOML table header", src: "+++\n[" + strings.Repeat("a.", 100) + "a]\n+++\n",
+			want: Errors{e(2, 2, "", "front-matter is nested more than 64 levels deep")}},
+		{name: "TOML values", src: "+++\na = [" + strings.Repeat("1, ", 20_000) + "]\n+++\n",
+			want: Errors{e(2, 30003, "", "front-matter is too large: more than 10000 values (are aliases repeating it?)")}},
+		{name: "TOML keys", src: keys("+++\n", "\n+++\n", "k%d = 1", "\n", 50_000),
+			want: Errors{e(1002, 1, "", "the front-matter has more than 1000 keys")}},
+		{name: "TOML keys of a table", src: keys("+++\n[x]\n", "\n+++\n", "k%d = 1", "\n", 2000),
+			want: Errors{e(1003, 1, "", `"x" has more than 1000 keys`)}},
+		{name: "TOML inline table keys", src: keys("+++\nx = {", "}\n+++\n", "k%d = 1", ", ", 2000),
+			want: Errors{e(2, 9896, "", `"x" has more than 1000 keys`)}},
+		{name: "TOML long key", src: "+++\n" + long + " = 1\n+++\n",
+			want: Errors{e(2, 1, "", "a key of 129 bytes: keys are names of at most 128 bytes")}},
+		{name: "YAML keys", src: keys("---\n", "\n---\n", "k%d: 1", "\n", 5000),
+			want: Errors{e(1002, 1, "", "the front-matter has more than 1000 keys")}},
+		{name: "YAML long key", src: "---\nx:\n  " + long + ": 1\n---\n",
+			want: Errors{e(3, 3, "", "a key of 129 bytes: keys are names of at most 128 bytes")}},
+		{name: "JSON keys", src: keys("{\n", "\n}\n", `"k%d": 1`, ",\n", 5000),
+			want: Errors{e(1002, 1, "", "the front-matter has more than 1000 keys")}},
+		{name: "JSON keys of a map", src: keys("{\n\"x\": {", "}\n}\n", `"k%d": 1`, ", ", 5000),
+			want: Errors{e(2, 10897, "", `"x" has more than 1000 keys`)}},
+		{name: "paths", src: nestedSrc,
+			want: Errors{e(64, 3112, "", "front-matter is too large: its keys nest too deep under long names (more than 8 MiB of paths)")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

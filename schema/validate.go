@@ -44,6 +44,9 @@ type Validator struct {
 
 	limitCache map[string]Limits
 	rowCache   map[string]platformLimit
+	// broken is set when an evaluation went past its limits: its
+	// goroutine may still run in the context, which is not used again.
+	broken error
 }
 
 // NewValidator compiles the schema for cfg: the embedded post schema, the
@@ -69,7 +72,11 @@ type Validator struct {
 // entries of the built-in limits table (`limits: mastodon: length: 1000`).
 func NewValidator(cfg *Config) (*Validator, error) {
 	v := &Validator{cfg: cfg}
-	if err := v.resolve(); err != nil {
+	var err error
+	if gerr := guard(v.configName(), func() { err = v.resolve() }); gerr != nil {
+		return nil, gerr
+	}
+	if err != nil {
 		return nil, err
 	}
 	h := sha256.New()
@@ -78,11 +85,34 @@ func NewValidator(cfg *Config) (*Validator, error) {
 	}
 	h.Write(cfg.Source)
 	v.hash = hex.EncodeToString(h.Sum(nil))
-	if err := v.compile(); err != nil {
+	if err := v.guardedCompile(); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
+
+// configName names the configuration in messages: its file, or the
+// built-in schema when there is none.
+func (v *Validator) configName() string {
+	if v.cfg.File != "" {
+		return v.cfg.File
+	}
+	return "the built-in schema"
+}
+
+// guardedCompile is compile within the evaluation limits.
+func (v *Validator) guardedCompile() error {
+	var err error
+	if gerr := guard(v.configName(), func() { err = v.compile() }); gerr != nil {
+		v.broken = gerr
+		return gerr
+	}
+	return err
+}
+
+// Err is the evaluation limit the Validator went past, which left it
+// unusable, or nil. Every Validate after that reports it.
+func (v *Validator) Err() error { return v.broken }
 
 // SchemaHash identifies everything a verdict depends on besides the post:
 // the embedded schemas and the configuration. A cache of verdicts keyed by
@@ -366,11 +396,24 @@ func (v *Validator) maxMedia(platform string) int { return v.platformLimits(plat
 // violation, each at the front-matter key, list item or body line it is
 // about, sorted. A nil result means the post is valid.
 func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
+	if v.broken != nil {
+		return Errors{Errorf(p.PosOf(""), "", "not checked: %v", v.broken)}
+	}
 	if v.used() >= recycleEvery {
-		if err := v.compile(); err != nil {
+		if err := v.guardedCompile(); err != nil {
 			return Errors{Errorf(p.PosOf(""), "", "%v", err)}
 		}
 	}
+	var errs Errors
+	if gerr := guard(p.File+" with "+v.configName(), func() { errs = v.validate(p, rendered) }); gerr != nil {
+		v.broken = gerr
+		return Errors{Errorf(p.PosOf(""), "", "%v", gerr)}
+	}
+	return errs
+}
+
+// validate is Validate's work, within the evaluation limits.
+func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 
 	// Tags and title are counted as the front-matter gives them, the
 	// value CUE judges.
@@ -427,22 +470,23 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 		doc["rendered"] = rmap
 	}
 	var errs Errors
-	var removed []string
+	var removed pathSet
 	for round := 0; round < 5; round++ {
 		found, bad := v.run(p, doc, targets, rendered)
 		for _, f := range found {
-			if !under(f.key, removed) {
+			if !removed.near(f.key) {
 				errs = append(errs, f.err)
 			}
 		}
-		next := doc
+		var drop [][]string
 		for _, labels := range bad {
-			if path := cuePath(labels); !under(path, removed) {
-				next = withoutPaths(next, [][]string{labels})
-				removed = append(removed, path)
+			if path := cuePath(labels); !removed.near(path) {
+				drop = append(drop, labels)
+				removed.add(path)
 			}
 		}
-		if len(bad) == 0 || sameMap(next, doc) {
+		next, changed := withoutPaths(doc, drop)
+		if !changed {
 			break
 		}
 		doc = next
@@ -453,18 +497,36 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	return dedupe(errs)
 }
 
-// under reports whether path is one of paths, or below or above one.
-func under(path string, paths []string) bool {
-	for _, p := range paths {
-		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(p, path+".") {
+// pathSet is a set of dotted paths that answers, in the length of a path,
+// whether a path is in it, below one of it, or above one.
+type pathSet struct {
+	paths map[string]bool
+	above map[string]bool // every proper prefix of the paths
+}
+
+func (s *pathSet) add(path string) {
+	if s.paths == nil {
+		s.paths, s.above = map[string]bool{}, map[string]bool{}
+	}
+	s.paths[path] = true
+	for j := len(path) - 1; j > 0; j-- {
+		if path[j] == '.' {
+			s.above[path[:j]] = true
+		}
+	}
+}
+
+// near reports whether path is one of the set, or below or above one.
+func (s *pathSet) near(path string) bool {
+	if s.paths[path] || s.above[path] {
+		return true
+	}
+	for j := len(path) - 1; j > 0; j-- {
+		if path[j] == '.' && s.paths[path[:j]] {
 			return true
 		}
 	}
 	return false
-}
-
-func sameMap(a, b map[string]any) bool {
-	return fmt.Sprintf("%p", a) == fmt.Sprintf("%p", b)
 }
 
 // finding is one error with the dotted path CUE gave it.
@@ -483,13 +545,12 @@ func (v *Validator) run(p *Post, doc map[string]any, targets map[string]any, ren
 	if err == nil {
 		return nil, nil
 	}
-	ces := cueerrors.Errors(err)
-	sib := stripped(ces)
+	sib := newErrSet(stripped(cueerrors.Errors(err)))
 	var out []finding
 	var bad [][]string
-	for _, e := range sib {
+	for i, e := range sib.errs {
 		labels := e.Path()
-		path := cuePath(labels)
+		path := sib.paths[i]
 		if exists := lookupLabels(fv, labels); exists.Exists() {
 			trim := labels
 			for len(trim) > 1 && lastIndex(cuePath(trim)) >= 0 {
@@ -507,7 +568,7 @@ func (v *Validator) run(p *Post, doc map[string]any, targets map[string]any, ren
 		if msg == "" {
 			continue
 		}
-		field := fieldOf(e, path, v.post)
+		field := fieldOf(sib, e, path, v.post)
 		if format, _ := e.Msg(); format == fmtIncomplete && lastIndex(path) >= 0 {
 			field = path[:strings.LastIndexByte(path, '.')]
 		}
@@ -544,7 +605,7 @@ func (e pathError) Path() []string {
 
 // renderedError explains a violation under rendered.<target>: a part too
 // long, too many bytes or media, or a policy on the rendered text.
-func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string, e cueerrors.Error, all []cueerrors.Error) *Error {
+func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string, e cueerrors.Error, all *errSet) *Error {
 	if len(labels) < 2 {
 		return nil
 	}
@@ -623,7 +684,7 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 	case part == nil && len(rest) == 1 && rest[0] == "title" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("title"), "title", "%s takes titles of at most %d characters", target, v.platformLimits(r.Platform).MaxTitle)
 	}
-	msg := translate(e, errContext{path: cuePath(labels), siblings: stripped(all)})
+	msg := translate(e, errContext{path: cuePath(labels), siblings: all})
 	if msg == "" {
 		return nil
 	}
@@ -631,48 +692,93 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 }
 
 // withoutPaths returns a copy of front without the keys at paths, copying
-// only the maps and lists on the way to them.
-func withoutPaths(front map[string]any, paths [][]string) map[string]any {
-	out := front
+// only the maps and lists on the way to them, and whether anything was
+// removed. All paths go in one walk, however many there are.
+func withoutPaths(front map[string]any, paths [][]string) (map[string]any, bool) {
+	tree := dropTree{}
 	for _, path := range paths {
-		out, _ = without(out, path).(map[string]any)
+		t := tree
+		for i, l := range path {
+			if uq, err := strconv.Unquote(l); err == nil {
+				l = uq
+			}
+			if i == len(path)-1 {
+				t[l] = nil
+				break
+			}
+			sub, ok := t[l]
+			if ok && sub == nil {
+				break // an ancestor goes already
+			}
+			if !ok {
+				sub = dropTree{}
+				t[l] = sub
+			}
+			t = sub
+		}
 	}
-	return out
+	out, changed := prune(front, tree)
+	m, _ := out.(map[string]any)
+	return m, changed
 }
 
-func without(node any, path []string) any {
-	if len(path) == 0 {
-		return node
-	}
-	key := path[0]
-	if uq, err := strconv.Unquote(key); err == nil {
-		key = uq
-	}
+// dropTree is the keys to drop below one node: a nil subtree drops the
+// key itself.
+type dropTree map[string]dropTree
+
+func prune(node any, tree dropTree) (any, bool) {
 	switch n := node.(type) {
 	case map[string]any:
-		if _, ok := n[key]; !ok {
-			return node
+		var m map[string]any
+		for key, sub := range tree {
+			val, ok := n[key]
+			if !ok {
+				continue
+			}
+			if sub != nil {
+				var changed bool
+				if val, changed = prune(val, sub); !changed {
+					continue
+				}
+			}
+			if m == nil {
+				m = make(map[string]any, len(n))
+				for k, x := range n {
+					m[k] = x
+				}
+			}
+			if sub == nil {
+				delete(m, key)
+			} else {
+				m[key] = val
+			}
 		}
-		m := make(map[string]any, len(n))
-		for k, val := range n {
-			m[k] = val
+		if m == nil {
+			return node, false
 		}
-		if len(path) == 1 {
-			delete(m, key)
-		} else {
-			m[key] = without(n[key], path[1:])
-		}
-		return m
+		return m, true
 	case []any:
-		i, err := strconv.Atoi(key)
-		if err != nil || i < 0 || i >= len(n) || len(path) == 1 {
-			return node
+		var l []any
+		for key, sub := range tree {
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(n) || sub == nil {
+				continue // a list item stays: its error is its own
+			}
+			val, changed := prune(n[i], sub)
+			if !changed {
+				continue
+			}
+			if l == nil {
+				l = append([]any(nil), n...)
+			}
+			l[i] = val
 		}
-		l := append([]any(nil), n...)
-		l[i] = without(n[i], path[1:])
-		return l
+		if l == nil {
+			return node, false
+		}
+		return l, true
 	}
-	return node
+	return node, false
 }
 
 // groupDigits writes n with commas between groups of three digits, as

@@ -3,13 +3,13 @@ package state
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+
+	"github.com/heraldhq/herald/internal/httpx"
 )
 
 // Auth is how GitStore authenticates to its remote: one of HTTPToken,
@@ -129,10 +129,9 @@ var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@`)
 
 func (r redactor) string(s string) string {
 	for _, sec := range r.secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-			s = strings.ReplaceAll(s, url.QueryEscape(sec), "[redacted]")
-		}
+		// In every form a server may echo it: base64 in a Basic
+		// header, another case, cut short.
+		s = httpx.Scrub(s, sec, "[redacted]")
 	}
 	return urlUserinfo.ReplaceAllString(s, "${1}[redacted]@")
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,9 +226,11 @@ func TestPathOf(t *testing.T) {
 		{"c:/x", ""},
 		{"a\x00b", ""},
 		{"a\nb", ""},
+		{"a/" + strings.Repeat("b", 200), ".herald/state/a/" + strings.Repeat("b", 200) + ".json"},
+		{"a/" + strings.Repeat("b", 201), ""}, // the file name would pass 255 bytes with its suffixes
 	}
 	for _, tt := range tests {
-		t.Run(tt.id, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%.40s", tt.id), func(t *testing.T) {
 			got, err := PathOf(tt.id)
 			if tt.want == "" {
 				if !errors.Is(err, ErrInvalidID) {

@@ -261,12 +261,20 @@ func ValidateID(id string) error {
 		case ".", "..":
 			return bad("relative path element " + el)
 		}
+		if len(el) > maxIDElement {
+			return bad(fmt.Sprintf("a path element of %d bytes, over %d (a file name is at most 255 bytes)", len(el), maxIDElement))
+		}
 	}
 	if path.Clean(id) != id {
 		return bad("not a clean path")
 	}
 	return nil
 }
+
+// maxIDElement is the longest element of an ID: with ".json" and the
+// suffixes of temporary and lock files it stays within the 255 bytes of a
+// file name. (Validation holds whole IDs to 200 characters.)
+const maxIDElement = 200
 
 // PathOf returns the record file of a post, relative to the repository
 // root: Dir, then the ID with its slashes as directories, then ".json".

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +59,9 @@ func TestScripts(t *testing.T) {
 			"fakes-ok":   fakesOK,
 			"expand":     expandFile,
 			"github":     githubCmd,
+			// canary_test.go
+			"echoserver":    echoServer,
+			"canary-absent": canaryAbsent,
 		},
 	})
 }
@@ -68,6 +73,8 @@ func TestScripts(t *testing.T) {
 //	writebytes FILE binary    bytes with NULs, as an image or binary would be
 //	writebytes FILE heic      the start of a HEIC photo
 //	writebytes FILE badutf8   a post with an invalid UTF-8 byte in its body
+//	writebytes FILE tomldeep N  TOML front-matter with an array nested N deep
+//	writebytes FILE tomlkeys N  TOML front-matter with N keys
 func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: writebytes FILE big N | binary | badutf8")
@@ -95,6 +102,18 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 		data = []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
 	case "badutf8":
 		data = []byte("---\ntitle: Caf\xe9\nto: [x]\n---\nBody.\n")
+	case "tomldeep", "tomlkeys": // a TOML array nested N deep, N keys
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		front := "a = " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n"
+		if args[1] == "tomlkeys" {
+			var b strings.Builder
+			for i := range n {
+				fmt.Fprintf(&b, "k%d = %d\n", i, i)
+			}
+			front = b.String()
+		}
+		data = []byte("+++\nto = [\"x\"]\n" + front + "+++\nBody.\n")
 	default:
 		ts.Fatalf("writebytes: unknown kind %q", args[1])
 	}

@@ -74,6 +74,11 @@ placeholder line to write over.`,
 							return usagef("--to: no account %q in %s (accounts: %s)", t, cfg.File, strings.Join(accountNames(cfg), ", "))
 						}
 					}
+					if o.at != nil && !o.at.zoned && cfg.Timezone != nil {
+						if err := existsIn(o.at.t, cfg.Timezone); err != nil {
+							return usagef("--at: %v", err)
+						}
+					}
 				} else {
 					e.log.Warn("the configuration has problems (herald validate shows them); writing to " + o.content)
 				}
@@ -126,15 +131,34 @@ var zonelessLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-
 // offset.
 func parsePublishAt(s string) (publishAt, error) {
 	s = strings.TrimSpace(s)
+	inRange := func(p publishAt) (publishAt, error) {
+		if y := p.t.Year(); y < schema.MinYear || y > schema.MaxYear {
+			return publishAt{}, fmt.Errorf("the year %04d is out of range: write a time between %d and %d", y, schema.MinYear, schema.MaxYear)
+		}
+		return p, nil
+	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return publishAt{t: t, zoned: true}, nil
+		return inRange(publishAt{t: t, zoned: true})
 	}
 	for _, layout := range zonelessLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return publishAt{t: t}, nil
+			return inRange(publishAt{t: t})
 		}
 	}
 	return publishAt{}, errors.New(`want RFC 3339 (2026-12-01T09:00:00-05:00) or "2026-12-01 09:00"`)
+}
+
+// existsIn checks that wall, a time without an offset, happens in loc:
+// when the clocks skip it (the spring gap of daylight saving time) the
+// post would fail validation, so it is refused here.
+func existsIn(wall time.Time, loc *time.Location) error {
+	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
+	const layout = "2006-01-02T15:04:05"
+	if t.Format(layout) == wall.Format(layout) {
+		return nil
+	}
+	return fmt.Errorf("%s does not exist in %s: the clocks skip it; choose another time or write the offset",
+		wall.Format("2006-01-02 15:04"), loc)
 }
 
 // splitList splits a comma-separated flag value, dropping blanks.

@@ -2,25 +2,19 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"github.com/heraldhq/herald/internal/telemetry"
 )
@@ -114,6 +108,7 @@ func serve(ctx context.Context, e *env, o *serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	ln = netutil.LimitListener(ln, maxConns)
 	e.log.Info("serving", "addr", ln.Addr().String(), "interval", o.interval.String())
 	if o.listening != nil {
 		o.listening(ln.Addr().String())
@@ -136,10 +131,16 @@ type controller struct {
 	reconcile reconcileFunc
 	// trigger holds at most one pending reconcile: webhooks coalesce.
 	trigger chan struct{}
+	// limits are the HTTP server's timeouts; bodies holds a token per
+	// webhook body being read; conns tracks the server's connections.
+	limits httpLimits
+	bodies chan struct{}
+	conns  connTracker
 }
 
 func newController(log *slog.Logger, reg *prometheus.Registry, secret []byte, interval time.Duration, rf reconcileFunc) *controller {
-	return &controller{log: log, reg: reg, secret: secret, interval: interval, reconcile: rf, trigger: make(chan struct{}, 1)}
+	return &controller{log: log, reg: reg, secret: secret, interval: interval, reconcile: rf, trigger: make(chan struct{}, 1),
+		limits: defaultHTTPLimits, bodies: make(chan struct{}, maxWebhooksInFlight)}
 }
 
 // handler serves /metrics, /healthz and, with a secret, /webhook.
@@ -158,75 +159,6 @@ func (c *controller) handler() http.Handler {
 // maxWebhookBody is GitHub's largest webhook payload.
 const maxWebhookBody = 25 << 20
 
-// webhook verifies a GitHub delivery and triggers a reconcile on a push.
-func (c *controller) webhook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
-	if err != nil {
-		http.Error(w, "cannot read the body", http.StatusBadRequest)
-		return
-	}
-	if !validSignature(c.secret, body, r.Header.Get("X-Hub-Signature-256")) {
-		c.log.Warn("webhook refused: missing or wrong signature", "remote", r.RemoteAddr)
-		http.Error(w, "missing or wrong X-Hub-Signature-256", http.StatusUnauthorized)
-		return
-	}
-	payload, err := eventPayload(r.Header.Get("Content-Type"), body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	var event struct {
-		Ref   string `json:"ref"`
-		After string `json:"after"`
-	}
-	if err := json.Unmarshal(payload, &event); err != nil {
-		http.Error(w, "the body is not a JSON event", http.StatusBadRequest)
-		return
-	}
-	switch kind := r.Header.Get("X-GitHub-Event"); kind {
-	case "ping":
-		io.WriteString(w, "pong\n")
-	case "push":
-		c.log.Info("webhook: push, reconciling", "ref", event.Ref, "after", event.After,
-			"delivery", r.Header.Get("X-GitHub-Delivery"))
-		c.poke()
-		w.WriteHeader(http.StatusAccepted)
-		io.WriteString(w, "reconcile triggered\n")
-	default:
-		io.WriteString(w, "ignored: herald acts on push events\n")
-	}
-}
-
-// validSignature reports whether header is "sha256=" and the hex
-// HMAC-SHA256 of body with secret, compared in constant time.
-func validSignature(secret, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
-}
-
-// eventPayload is a delivery's JSON: the body, or its payload field when
-// the webhook was set up with the form content type.
-func eventPayload(contentType string, body []byte) ([]byte, error) {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	if mt != "application/x-www-form-urlencoded" {
-		return body, nil
-	}
-	v, err := url.ParseQuery(string(body))
-	if err != nil || v.Get("payload") == "" {
-		return nil, errors.New("a form delivery without a payload field")
-	}
-	return []byte(v.Get("payload")), nil
-}
-
 // poke asks for a reconcile; a pending one already covers it.
 func (c *controller) poke() {
 	select {
@@ -239,7 +171,7 @@ func (c *controller) poke() {
 // trigger, until ctx is cancelled; then it shuts the server down, lets
 // the reconcile in flight finish gently, and returns nil.
 func (c *controller) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: c.handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := c.server()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	shut := make(chan error, 1)

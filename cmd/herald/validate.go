@@ -7,11 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
 )
@@ -67,7 +70,7 @@ uncommitted files it leaves out.`,
 					if err != nil {
 						return err
 					}
-					errs = rep.Errors
+					errs = append(feedFindings(e, repo), rep.Errors...)
 				}
 				if err := writeFindings(e.stdout, format, repoDir, errs); err != nil {
 					return err
@@ -120,9 +123,14 @@ func writeFindings(w io.Writer, format, repoDir string, errs schema.Errors) erro
 		if errs == nil {
 			errs = schema.Errors{}
 		}
-		enc := json.NewEncoder(w)
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
-		return enc.Encode(errs)
+		if err := enc.Encode(errs); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, jsonBidi.Replace(b.String()))
+		return err
 	case "github":
 		var b strings.Builder
 		for _, e := range errs {
@@ -215,8 +223,30 @@ var (
 	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 )
 
-func escapeData(s string) string     { return dataEscaper.Replace(s) }
-func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
+func escapeData(s string) string     { return dataEscaper.Replace(printableLines(s)) }
+func escapeProperty(s string) string { return propertyEscaper.Replace(printableLines(s)) }
+
+// printableLines escapes, as schema.Printable does, every control and
+// bidirectional character of s but the line ends, which GitHub's own
+// escaping encodes: an ESC in an annotation would color the log.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = schema.Printable(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// jsonBidi are the bidirectional formatting characters, which JSON may
+// hold raw: the findings escape them, so that a terminal shows the JSON
+// as it is.
+var jsonBidi = func() *strings.Replacer {
+	var pairs []string
+	for _, r := range []rune{0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
+		pairs = append(pairs, string(r), fmt.Sprintf(`\u%04x`, r))
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 // cacheKey names this build of herald for the validation cache: a rebuilt
 // binary may count or render differently, so its verdicts start afresh.
@@ -230,4 +260,41 @@ func cacheKey() string {
 		return ""
 	}
 	return fmt.Sprintf("%s/%d/%d", version, fi.Size(), fi.ModTime().UnixNano())
+}
+
+// feedFindings checks the settings of every feed account as apply will
+// build it: a feed has no credentials, so all its constructor checks
+// (paths inside the repository, URLs) are validation. A path whose
+// directory is a link out of the repository is caught here too, as the
+// write would be.
+func feedFindings(e *env, repo *reconcile.Repo) schema.Errors {
+	var errs schema.Errors
+	names := make([]string, 0, len(repo.Config.Accounts))
+	for name := range repo.Config.Accounts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		a := repo.Config.Accounts[name]
+		if a.Platform != feed.Name {
+			continue
+		}
+		field := "accounts." + name
+		if _, err := feed.New(accountSettings(e, name, a)); err != nil {
+			errs = append(errs, schema.Errorf(a.Pos, field, "%v", err))
+			continue
+		}
+		for _, key := range []string{"atom", "json"} {
+			p, _ := a.Settings[key].(string)
+			if p == "" {
+				continue
+			}
+			if _, err := fs.Stat(repo.FS, path.Dir(path.Clean(p))); err != nil && strings.Contains(err.Error(), "path escapes from parent") {
+				errs = append(errs, schema.Errorf(a.Pos, field+"."+key,
+					"setting %s: %q leaves the repository through a symbolic link: want a path inside it", key, p))
+			}
+		}
+	}
+	errs.Sort()
+	return errs
 }

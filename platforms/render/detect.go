@@ -2,6 +2,7 @@ package render
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,30 +32,24 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 	for _, f := range existing {
 		blocked = append(blocked, span{f.Start, f.End})
 	}
-	free := func(s, e int) bool {
-		for _, b := range blocked {
-			if s < b.end && b.start < e {
-				return false
-			}
-		}
-		return true
-	}
 	if style.Atproto {
 		return detectAtproto(text, style.Mentions != MentionNone, style.Tags, blocked)
 	}
+	taken := newSpanSet(blocked)
 	var out []Facet
 	// URLs the Markdown did not link (bare domains) are links all the same
 	// on the platforms that link them, and are never tags or mentions.
-	for _, u := range extractURLs(text, true) {
-		if free(u.start, u.end) {
+	urls := extractURLs(text, true)
+	for _, u := range urls {
+		if taken.free(u.start, u.end) {
 			url := text[u.start:u.end]
 			if !isWebURL(url) {
 				url = "https://" + url
 			}
 			out = append(out, Facet{Start: u.start, End: u.end, Type: FacetLink, Value: url})
 		}
-		blocked = append(blocked, u)
 	}
+	free := newSpanSet(append(blocked, urls...)).free
 	if style.Tags {
 		for _, m := range findTags(text) {
 			start, end := m.start, m.end
@@ -100,6 +95,33 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 		}
 	}
 	return out
+}
+
+// spanSet is a set of byte ranges, sorted and merged, that tells in
+// logarithmic time whether a range overlaps any of them: a text may hold
+// thousands of links, tags and code spans.
+type spanSet []span
+
+func newSpanSet(spans []span) spanSet {
+	set := append(spanSet(nil), spans...)
+	sort.Slice(set, func(i, j int) bool { return set[i].start < set[j].start })
+	w := 0
+	for _, sp := range set {
+		if w > 0 && sp.start <= set[w-1].end {
+			set[w-1].end = max(set[w-1].end, sp.end)
+			continue
+		}
+		set[w] = sp
+		w++
+	}
+	return set[:w]
+}
+
+// free reports whether [s, e) overlaps no range of the set.
+func (set spanSet) free(s, e int) bool {
+	// The first range that ends after s is the only one that may overlap.
+	i := sort.Search(len(set), func(i int) bool { return set[i].end > s })
+	return i == len(set) || set[i].start >= e
 }
 
 // tagMatch is a #tag in a text: the sign at start, sign bytes long, then

@@ -56,6 +56,12 @@ var blogPlatforms = map[string]bool{
 // rather than short posts.
 func IsBlog(platform string) bool { return blogPlatforms[platform] }
 
+// MaxThreadParts is the most parts a thread may have, written (--- breaks)
+// or split. A split reaching it puts the rest of the text in the last
+// part, over the platform's limit, for validation to report: splitting a
+// huge text further would only cost time for a thread nobody would post.
+const MaxThreadParts = 100
+
 // SpoilerKey is the Mastodon override key whose content warning counts
 // against the first part's length.
 const SpoilerKey = "spoiler_text"
@@ -118,6 +124,11 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 	splitting := p.Thread == schema.ThreadAuto || p.Thread == schema.ThreadNumbered
 	numbered := p.Thread == schema.ThreadNumbered
 
+	if len(body.Parts) > MaxThreadParts {
+		line := body.Parts[MaxThreadParts].Line
+		return nil, fmt.Errorf("%d thread parts (--- breaks) for %s, more than %d (part %d starts on line %d)",
+			len(body.Parts), t.Name, MaxThreadParts, MaxThreadParts+1, line)
+	}
 	var built []builtText
 	var lines []int
 	for _, part := range body.Parts {
@@ -130,6 +141,13 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 	}
 	pieces, pieceLines := built, lines
 	if splitting {
+		cache := make([]*breaks, len(built))
+		// A part too long for any thread is measured once, not once per
+		// number of digits: it stays whole.
+		beyond := make([]bool, len(built))
+		for i, bt := range built {
+			beyond[i] = beyondThread(t.Platform, bt, lim)
+		}
 		// Numbering needs room for " i/n"; if n gains a digit, split again.
 		for digits := 1; ; digits++ {
 			reserve := ""
@@ -140,8 +158,8 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 			pieces, pieceLines = nil, nil
 			for i, bt := range built {
 				subs := []builtText{bt}
-				if !fitsWhole(t.Platform, bt, lim, spoiler, reserve) {
-					subs = splitBuilt(t.Platform, bt, lim, spoiler, reserve)
+				if !beyond[i] && !fitsWhole(t.Platform, bt, lim, spoiler, reserve) {
+					subs = splitBuilt(t.Platform, bt, lim, spoiler, reserve, &cache[i])
 				}
 				for _, sub := range subs {
 					pieces = append(pieces, sub)
@@ -197,11 +215,25 @@ func fitsWhole(platform string, bt builtText, lim schema.Limits, spoiler int, re
 	return lim.Length <= 0 || Count(platform, text)+spoiler <= lim.Length
 }
 
+// beyondThread reports whether a part is so long that no thread of
+// MaxThreadParts could hold it (with room to spare for white space and
+// numbering): it is then left whole, over the limit, for validation to
+// report, and not split for nothing.
+func beyondThread(platform string, bt builtText, lim schema.Limits) bool {
+	n, b := measure(platform, bt.text)
+	return lim.Length > 0 && n > 2*MaxThreadParts*lim.Length || lim.Bytes > 0 && b > 2*MaxThreadParts*lim.Bytes
+}
+
 // splitBuilt splits one part's text into thread pieces with the facets of
 // each, relative to the piece. Room for the content warning and the
 // numbering suffix is kept in every piece, so that any of them fits.
-func splitBuilt(platform string, bt builtText, lim schema.Limits, spoiler int, reserve string) []builtText {
-	keep := append(append([]span(nil), bt.unsplit...), extractURLs(bt.text, true)...)
+//
+// b caches the text's break points across calls; splitBuilt fills it on
+// first use.
+func splitBuilt(platform string, bt builtText, lim schema.Limits, spoiler int, reserve string, b **breaks) []builtText {
+	if *b == nil {
+		*b = newBreaks(bt.text, append(append([]span(nil), bt.unsplit...), extractURLs(bt.text, true)...))
+	}
 	// Both limits are checked here, after escaping, so Split's own byte
 	// check is off.
 	plim := schema.Limits{Length: 1}
@@ -212,7 +244,7 @@ func splitBuilt(platform string, bt builtText, lim schema.Limits, spoiler int, r
 		}
 		return 1
 	}
-	spans := splitSpans(bt.text, plim, count, false, keep)
+	spans := splitSpans(*b, plim, count, false)
 	out := make([]builtText, 0, len(spans))
 	for _, s := range spans {
 		out = append(out, sliceBuilt(bt, s))

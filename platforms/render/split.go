@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ import (
 // its own, over the limit, for validation to report. The result depends
 // only on the arguments.
 func Split(text string, lim schema.Limits, count func(string) int, numbered bool) []string {
-	spans := splitSpans(text, lim, count, numbered, extractURLs(text, true))
+	spans := splitSpans(newBreaks(text, extractURLs(text, true)), lim, count, numbered)
 	out := make([]string, len(spans))
 	for i, s := range spans {
 		out[i] = text[s.start:s.end] + numberSuffix(numbered && len(spans) > 1, i+1, len(spans))
@@ -44,15 +45,29 @@ const (
 	breakLevels
 )
 
-// splitSpans is Split's work: the byte ranges of text that make the
-// pieces, with no surrounding white space. keep are ranges that must not be
-// broken (URLs, link facets).
-func splitSpans(text string, lim schema.Limits, count func(string) int, numbered bool, keep []span) []span {
+// breaks is a text to split, white space trimmed from its end, with the
+// places it may be broken at. Computing them walks the whole text, so a
+// caller that splits one text several times computes them once.
+type breaks struct {
+	text   string
+	points [breakLevels][]int
+}
+
+// newBreaks finds the break points of text; keep are ranges that must
+// not be broken (URLs, link facets).
+func newBreaks(text string, keep []span) *breaks {
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
+	return &breaks{text: text, points: breakPoints(text, keep)}
+}
+
+// splitSpans is Split's work: the byte ranges of b.text that make the
+// pieces, with no surrounding white space.
+func splitSpans(b *breaks, lim schema.Limits, count func(string) int, numbered bool) []span {
+	text := b.text
 	if lim.Length <= 0 && lim.Bytes <= 0 {
 		return []span{trimSpan(text, span{0, len(text)})}
 	}
-	breaks := breakPoints(text, keep)
+	breaks := b.points
 	digits := 1
 	for {
 		reserve := ""
@@ -76,19 +91,33 @@ func splitSpans(text string, lim schema.Limits, count func(string) int, numbered
 }
 
 // pack greedily fills pieces: from each start it takes the farthest break
-// of the coarsest level that still fits.
+// of the coarsest level that still fits. The last paragraph break is the
+// end of text, so a rest that fits whole is taken whole.
+//
+// It first finds how far any piece from the start can reach (the farthest
+// grapheme break that fits: every break is one), searching near where the
+// previous piece ended, and looks for coarser breaks only up to there: it
+// measures pieces about as long as the ones it makes, never the whole
+// rest of a long text, so splitting stays linear in the text.
 func pack(text string, breaks [breakLevels][]int, fits func(span) bool) []span {
 	var out []span
 	pos := skipSpace(text, 0)
+	hint := 1 // grapheme breaks in the previous piece
 	for pos < len(text) {
-		whole := trimSpan(text, span{pos, len(text)})
-		if fits(whole) {
-			out = append(out, whole)
+		if len(out) == MaxThreadParts-1 {
+			out = append(out, trimSpan(text, span{pos, len(text)}))
 			break
 		}
 		end := -1
-		for level := 0; level < breakLevels && end < 0; level++ {
-			end = farthestFit(text, pos, breaks[level], fits)
+		reach, used := farthestFit(text, pos, breaks[breakGrapheme], fits, hint)
+		if reach >= 0 {
+			hint = used
+			for level := 0; level < breakLevels && end < 0; level++ {
+				points := breaks[level]
+				points = points[:sort.SearchInts(points, reach+1)]
+				// Every break up to reach fits: try the last one first.
+				end, _ = farthestFit(text, pos, points, fits, len(points))
+			}
 		}
 		if end < 0 {
 			// Nothing fits: the next unbreakable unit goes alone.
@@ -100,24 +129,60 @@ func pack(text string, breaks [breakLevels][]int, fits func(span) bool) []span {
 	return out
 }
 
-// farthestFit binary-searches the sorted break points after pos for the
-// farthest one whose piece fits, or -1.
-func farthestFit(text string, pos int, points []int, fits func(span) bool) int {
-	lo := sort.SearchInts(points, pos+1)
-	cands := points[lo:]
-	// Pieces grow with their end, so fitting is monotone (up to URL
-	// weighting, which break points never cut into).
-	n := sort.Search(len(cands), func(i int) bool {
+// farthestFit searches the sorted break points after pos for the farthest
+// one whose piece fits, or -1, starting near the hint-th of them; it also
+// returns how many of them fit. Pieces grow with their end, so fitting is
+// monotone (up to URL weighting, which break points never cut into).
+func farthestFit(text string, pos int, points []int, fits func(span) bool, hint int) (int, int) {
+	cands := points[sort.SearchInts(points, pos+1):]
+	memo := map[int]bool{}
+	tooLong := func(i int) bool {
+		if v, ok := memo[i]; ok {
+			return v
+		}
 		s := trimSpan(text, span{pos, cands[i]})
-		return s.end > s.start && !fits(s)
-	})
+		v := s.end > s.start && !fits(s)
+		memo[i] = v
+		return v
+	}
+	n := firstTrue(len(cands), tooLong, hint)
 	for i := n - 1; i >= 0; i-- {
-		s := trimSpan(text, span{pos, cands[i]})
-		if s.end > s.start && fits(s) {
-			return cands[i]
+		if s := trimSpan(text, span{pos, cands[i]}); s.end > s.start && !tooLong(i) {
+			return cands[i], n
 		}
 	}
-	return -1
+	return -1, n
+}
+
+// firstTrue returns the smallest i in [0, n) for which the monotone f is
+// true, or n. It gallops out from the hint-th index before it bisects, so
+// that it asks f about indexes near the answer when the hint is good.
+func firstTrue(n int, f func(int) bool, hint int) int {
+	if n == 0 {
+		return 0
+	}
+	lo, hi := -1, n // f(lo) is false, f(hi) true, as if beyond the ends
+	h := min(max(hint, 1), n) - 1
+	if f(h) {
+		hi = h
+		for step := 1; hi-step >= 0; step *= 2 {
+			if !f(hi - step) {
+				lo = hi - step
+				break
+			}
+			hi -= step
+		}
+	} else {
+		lo = h
+		for step := 1; lo+step < n; step *= 2 {
+			if f(lo + step) {
+				hi = lo + step
+				break
+			}
+			lo += step
+		}
+	}
+	return lo + 1 + sort.Search(hi-lo-1, func(i int) bool { return f(lo + 1 + i) })
 }
 
 func firstBreakAfter(points []int, pos, def int) int {
@@ -161,24 +226,30 @@ func trimSpan(text string, s span) span {
 // end. A coarser break is also a finer one. No break falls strictly inside
 // a keep range.
 func breakPoints(text string, keep []span) [breakLevels][]int {
-	inside := func(p int) bool {
-		for _, k := range keep {
-			if k.start < p && p < k.end {
-				return true
-			}
+	// The keep ranges, sorted and merged, answer "inside?" by bisection.
+	merged := append([]span(nil), keep...)
+	sort.Slice(merged, func(i, j int) bool { return merged[i].start < merged[j].start })
+	w := 0
+	for _, k := range merged {
+		if w > 0 && k.start < merged[w-1].end {
+			merged[w-1].end = max(merged[w-1].end, k.end)
+			continue
 		}
-		return false
+		merged[w] = k
+		w++
 	}
-	var sets [breakLevels]map[int]bool
-	for i := range sets {
-		sets[i] = map[int]bool{}
+	merged = merged[:w]
+	inside := func(p int) bool {
+		i := sort.Search(len(merged), func(i int) bool { return merged[i].start >= p }) - 1
+		return i >= 0 && p < merged[i].end
 	}
+	var out [breakLevels][]int
 	add := func(level, p int) {
 		if p <= 0 || p > len(text) || inside(p) {
 			return
 		}
 		for l := level; l < breakLevels; l++ {
-			sets[l][p] = true
+			out[l] = append(out[l], p)
 		}
 	}
 	// White-space runs: a paragraph break if the run holds two newlines, a
@@ -217,20 +288,37 @@ func breakPoints(text string, keep []span) [breakLevels][]int {
 			add(breakSentence, i+utf8.RuneLen(r))
 		}
 	}
-	g := uniseg.NewGraphemes(text)
-	for g.Next() {
-		_, to := g.Positions()
-		add(breakGrapheme, to)
-	}
+	graphemeEnds(text, func(end int) { add(breakGrapheme, end) })
 	add(breakParagraph, len(text))
-	var out [breakLevels][]int
-	for l := range sets {
-		for p := range sets[l] {
-			out[l] = append(out[l], p)
-		}
+	for l := range out {
 		sort.Ints(out[l])
+		out[l] = slices.Compact(out[l])
 	}
 	return out
+}
+
+// graphemeEnds calls fn with the end of every grapheme cluster of text,
+// in order. Two ASCII characters are always two clusters, but for CR LF:
+// only the stretches around other characters go through uniseg, which
+// is slow.
+func graphemeEnds(text string, fn func(end int)) {
+	for i := 0; i < len(text); {
+		if text[i] < utf8.RuneSelf && text[i] != '\r' && (i+1 == len(text) || text[i+1] < utf8.RuneSelf) {
+			fn(i + 1)
+			i++
+			continue
+		}
+		k := i + 1
+		for k < len(text) && !(text[k-1] < utf8.RuneSelf && text[k-1] != '\r' && text[k] < utf8.RuneSelf) {
+			k++
+		}
+		g := uniseg.NewGraphemes(text[i:k])
+		for g.Next() {
+			_, to := g.Positions()
+			fn(i + to)
+		}
+		i = k
+	}
 }
 
 // endsSentence reports whether s ends with sentence punctuation, maybe

@@ -1,0 +1,142 @@
+package render
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rivo/uniseg"
+
+	"github.com/heraldhq/herald/schema"
+)
+
+// TestGraphemeBreaksMatchUniseg checks that the cluster ends found with
+// the ASCII shortcut are the ones uniseg finds.
+func TestGraphemeBreaksMatchUniseg(t *testing.T) {
+	pieces := []string{"a", " ", "\r", "\n", "\r\n", "e\u0301", "\u0301", "👩\u200d👩\u200d👧", "🇫🇷", "🇫", "\u0600", "각", "\u1100\u1161",
+		"#\ufe0f\u20e3", "\u200d", "\t", "Z"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		var want []int
+		g := uniseg.NewGraphemes(text)
+		for g.Next() {
+			_, to := g.Positions()
+			want = append(want, to)
+		}
+		var got []int
+		graphemeEnds(text, func(end int) { got = append(got, end) })
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("breaks of %+q (-uniseg +got):\n%s", text, diff)
+		}
+	}
+}
+
+// TestSpanSetFree checks the bisecting overlap test against the plain one.
+func TestSpanSetFree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 500 {
+		var spans []span
+		for range rng.IntN(8) {
+			s := rng.IntN(50)
+			spans = append(spans, span{s, s + 1 + rng.IntN(10)})
+		}
+		set := newSpanSet(spans)
+		for range 50 {
+			s := rng.IntN(60)
+			e := s + 1 + rng.IntN(10)
+			want := true
+			for _, b := range spans {
+				if s < b.end && b.start < e {
+					want = false
+				}
+			}
+			if got := set.free(s, e); got != want {
+				t.Fatalf("free(%d, %d) over %v = %v, want %v", s, e, spans, got, want)
+			}
+		}
+	}
+}
+
+// TestSplitMeasuresLinearly checks that splitting measures about as much
+// text per piece however long the text is: the pieces are found near
+// where they start, not by measuring the whole rest each time.
+func TestSplitMeasuresLinearly(t *testing.T) {
+	ratio := func(n int) float64 {
+		text := strings.Repeat("word word word word. ", n/21)
+		measured := 0
+		count := func(s string) int {
+			measured += len(s)
+			return len(s)
+		}
+		pieces := Split(text, schema.Limits{Length: n / 50}, count, true)
+		if len(pieces) < 40 || len(pieces) >= MaxThreadParts {
+			t.Fatalf("%d pieces", len(pieces))
+		}
+		return float64(measured) / float64(len(text))
+	}
+	small, large := ratio(40_000), ratio(640_000)
+	t.Logf("bytes measured per byte of text: %.1f at 40 KB, %.1f at 640 KB", small, large)
+	if large > 1.5*small {
+		t.Errorf("measuring grows with the text: %.1f then %.1f bytes per byte", small, large)
+	}
+}
+
+// TestThreadPartsLimit checks the limit on thread parts: too many written
+// parts are an error, and a split stops at the limit with the rest in the
+// last part, over the platform's limit, for validation to report.
+func TestThreadPartsLimit(t *testing.T) {
+	x := schema.Target{Name: "x", Platform: "x"}
+	breaks := postFromMarkdown(strings.Repeat("a\n\n---\n\n", MaxThreadParts+5))
+	if _, err := Render(breaks, x, schema.Limits{Length: 280}); err == nil ||
+		err.Error() != "105 thread parts (--- breaks) for x, more than 100 (part 101 starts on line 405)" {
+		t.Errorf("err = %v", err)
+	}
+
+	long := postFromMarkdown(strings.Repeat("word ", 10_000))
+	long.Thread = schema.ThreadAuto
+	o, err := Render(long, x, schema.Limits{Length: 280})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := o.Parts[len(o.Parts)-1]
+	if len(o.Parts) != MaxThreadParts || last.Length <= 280 || o.Parts[0].Length > 280 {
+		t.Errorf("%d parts, the first %d long, the last %d", len(o.Parts), o.Parts[0].Length, last.Length)
+	}
+
+	// Far beyond any thread: left whole, not split.
+	huge := postFromMarkdown(strings.Repeat("word ", 60_000))
+	huge.Thread = schema.ThreadNumbered
+	o, err = Render(huge, x, schema.Limits{Length: 280})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Parts) != 1 || o.Parts[0].Length != 60_000*5-1 {
+		t.Errorf("%d parts, the first %d long", len(o.Parts), o.Parts[0].Length)
+	}
+}
+
+// TestFirstTrue checks the galloping search against sort.Search, for
+// every answer and every hint.
+func TestFirstTrue(t *testing.T) {
+	for n := range 40 {
+		for answer := 0; answer <= n; answer++ {
+			for hint := -1; hint <= n+1; hint++ {
+				f := func(i int) bool {
+					if i < 0 || i >= n {
+						t.Fatalf("n=%d: f(%d) asked", n, i)
+					}
+					return i >= answer
+				}
+				if got := firstTrue(n, f, hint); got != answer {
+					t.Fatalf("firstTrue(n=%d, hint=%d) = %d, want %d", n, hint, got, answer)
+				}
+			}
+		}
+	}
+}
