@@ -154,7 +154,7 @@ type Applier struct {
 // every platform herald talks to allows for writes.
 const (
 	DefaultRate  rate.Limit = 1
-	DefaultBurst            = 5
+	DefaultBurst int        = 5
 )
 
 // DefaultGrace is how long a stopped run's calls in flight may take to

@@ -67,7 +67,7 @@ func (s *stall) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.M
 // at a time, through st, and interrupts it while its first call hangs.
 // hurry, when set, is closed right after the interrupt; release lets the
 // call in flight finish then.
-func interruptedApply(t *testing.T, r *rig, st *stall, grace time.Duration, hurry, release bool) (*Result, error, time.Duration) {
+func interruptedApply(t *testing.T, r *rig, st *stall, grace time.Duration, hurry, release bool) (*Result, time.Duration, error) {
 	t.Helper()
 	s := r.checkout()
 	p := r.plan(s)
@@ -102,11 +102,11 @@ func interruptedApply(t *testing.T, r *rig, st *stall, grace time.Duration, hurr
 	}
 	select {
 	case rt := <-done:
-		return rt.res, rt.err, time.Since(began)
+		return rt.res, time.Since(began), rt.err
 	case <-time.After(60 * time.Second):
 		t.Fatal("the interrupted apply did not return in 60s")
 	}
-	return nil, nil, 0
+	return nil, 0, nil
 }
 
 // TestApplyInterruptRecordsResults: SIGINT or SIGTERM (a cancelled
@@ -139,7 +139,7 @@ func TestApplyInterruptRecordsResults(t *testing.T) {
 				r.addPost(id)
 			}
 			st := newStall(r.fakes["x"])
-			res, err, took := interruptedApply(t, r, st, tt.grace, tt.hurry, tt.released)
+			res, took, err := interruptedApply(t, r, st, tt.grace, tt.hurry, tt.released)
 			if err != nil {
 				t.Fatalf("interrupted apply: %v", err)
 			}
