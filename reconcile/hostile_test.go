@@ -150,22 +150,35 @@ func TestCheckHostileBudget(t *testing.T) {
 				t.Skip(err)
 			}
 			start := time.Now()
+			cpu0, err := corpus.CPUTime()
+			if err != nil {
+				t.Skip(err)
+			}
 			rep, err := repo.Check(t.Context(), CheckOptions{})
 			took := time.Since(start)
 			if err != nil {
 				t.Fatal(err)
 			}
+			cpu1, err := corpus.CPUTime()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cpu := cpu1 - cpu0
 			peak, err := corpus.PeakRSS()
 			if err != nil {
 				t.Fatal(err)
 			}
 			grew := (peak - base) >> 20
-			t.Logf("%v, peak RSS %d MB over %d MB, %d findings", took.Round(time.Millisecond), grew, base>>20, len(rep.Errors))
+			t.Logf("%v (%v of CPU), peak RSS %d MB over %d MB, %d findings", took.Round(time.Millisecond), cpu.Round(time.Millisecond), grew, base>>20, len(rep.Errors))
 			if len(rep.Errors) > 0 {
 				t.Logf("  %v", rep.Errors[0])
 			}
-			if took > 2*time.Second {
-				t.Errorf("took %v, want under 2 s", took)
+			// CPU time, not wall time: go test runs packages side by
+			// side, and on two busy cores a check's wall time says more
+			// about the neighbours than about the check. A check uses up
+			// to two workers, hence twice the 2 s target.
+			if cpu > 4*time.Second {
+				t.Errorf("took %v of CPU (%v), want under 4 s: two workers for the 2 s target", cpu, took)
 			}
 			if grew > 150 {
 				t.Errorf("peak RSS grew by %d MB, want under 150 MB", grew)

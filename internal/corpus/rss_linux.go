@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // PeakRSS returns the peak resident set size of the running process, in
@@ -53,4 +54,15 @@ func maxRSS(ps *os.ProcessState) int64 {
 		return ru.Maxrss << 10
 	}
 	return 0
+}
+
+// CPUTime returns the user and system CPU time the running process has
+// used. Unlike wall time it does not grow when other processes load the
+// machine, so a test can bound the work a call does on a busy CI runner.
+func CPUTime() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("cpu time: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }

@@ -5,6 +5,7 @@ package corpus
 import (
 	"errors"
 	"os"
+	"time"
 )
 
 var errNoProc = errors.New("peak rss: only supported on Linux")
@@ -19,3 +20,7 @@ func ResetPeakRSS() error { return errNoProc }
 
 // maxRSS is unknown outside Linux (macOS counts bytes, others differ).
 func maxRSS(*os.ProcessState) int64 { return 0 }
+
+// CPUTime returns the CPU time the running process has used; like
+// PeakRSS it is only measured on Linux and fails elsewhere.
+func CPUTime() (time.Duration, error) { return 0, errNoProc }
