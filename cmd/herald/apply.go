@@ -145,8 +145,9 @@ type reconcileHooks struct {
 // it returns ctx's cause.
 func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks) error {
 	// The store is opened first: opening repairs what a killed run left
-	// in .git and pushes the state commits a run left unpushed, which may
-	// move the branch, so the posts are read from the head after that.
+	// in .git and adopts the state commits a run left unpushed, and
+	// pushing them below may move the branch, so the posts are read from
+	// the head after that.
 	store, err := state.OpenGit(state.GitOptions{Dir: f.plan.repo, Auth: gitAuth(e), Logger: e.log, RequireRemote: f.push})
 	if err != nil {
 		h.metrics.ObserveRun("apply", false, e.now())
