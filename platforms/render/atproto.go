@@ -107,10 +107,11 @@ func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 		found = append(found, atprotoCashtags(text)...)
 	}
 	sortFacets(found) // stable: at one start, the first found wins
+	taken := newSpanSet(blocked)
 	var out []Facet
 	cursor := 0
 	for _, f := range found {
-		if f.Start < cursor || overlapsAny(f.Start, f.End, blocked) {
+		if f.Start < cursor || !taken.free(f.Start, f.End) {
 			continue
 		}
 		out = append(out, f)
@@ -131,15 +132,6 @@ func atprotoTrimURL(u string) (url, trail string) {
 		n--
 	}
 	return u[:n], u[n:]
-}
-
-func overlapsAny(s, e int, spans []span) bool {
-	for _, b := range spans {
-		if s < b.end && b.start < e {
-			return true
-		}
-	}
-	return false
 }
 
 // isJSSpace reports whether JavaScript's \s matches r.
