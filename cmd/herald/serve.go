@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/heraldhq/herald/internal/telemetry"
+	"github.com/heraldhq/herald/schema"
 )
 
 // serveCommand is "herald serve".
@@ -174,9 +175,13 @@ func (c *controller) run(ctx context.Context, ln net.Listener) error {
 	srv := c.server()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	// The server stops when ctx ends, or when the loop stops on a fatal
+	// error.
+	serving, stopServing := context.WithCancel(ctx)
+	defer stopServing()
 	shut := make(chan error, 1)
 	go func() {
-		<-ctx.Done()
+		<-serving.Done()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		shut <- srv.Shutdown(sctx)
@@ -184,11 +189,20 @@ func (c *controller) run(ctx context.Context, ln net.Listener) error {
 
 	ticker := time.NewTicker(c.interval)
 	defer ticker.Stop()
+	// fatal is an error serve cannot carry on after: it stops, and says so.
+	var fatal error
 	for {
 		c.log.Info("reconciling")
 		if err := c.reconcile(ctx); err != nil {
 			var xerr *exitError
 			switch {
+			case errors.Is(err, schema.ErrEvalLimit):
+				// The evaluation past its limit was abandoned, not
+				// stopped: it holds its memory until the process ends.
+				// Exiting lets the supervisor (Kubernetes, systemd) start
+				// a fresh process, and the failure shows as a restart.
+				c.log.Error("reconcile failed; serve stops, since the evaluation past its limit still holds its memory", "error", err.Error())
+				fatal = err
 			case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 				c.log.Info("reconcile stopped for the shutdown; what it did is recorded")
 			case errors.As(err, &xerr) && xerr.err == nil:
@@ -197,7 +211,7 @@ func (c *controller) run(ctx context.Context, ln net.Listener) error {
 				c.log.Error("reconcile failed", "error", err.Error())
 			}
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || fatal != nil {
 			break
 		}
 		select {
@@ -210,12 +224,16 @@ func (c *controller) run(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	c.log.Info("shutting down")
+	stopServing()
 	err := <-shut
 	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", serr)
 	}
 	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
+	}
+	if fatal != nil {
+		return fmt.Errorf("serve stopped: %w", fatal)
 	}
 	return nil
 }

@@ -6,8 +6,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,6 +27,7 @@ import (
 	"github.com/heraldhq/herald/internal/gittest"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/reconcile"
+	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
 )
 
@@ -320,4 +323,37 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// TestServeStopsAfterAnEvaluationPastItsLimit: an evaluation past its
+// limit is abandoned, not stopped, and keeps its memory, so serve stops
+// (for its supervisor to start a fresh process) instead of reconciling
+// again; any other failure leaves the loop running.
+func TestServeStopsAfterAnEvaluationPastItsLimit(t *testing.T) {
+	calls := 0
+	rf := func(context.Context) error {
+		calls++
+		if calls == 1 {
+			return errors.New("push state: refused")
+		}
+		return &schema.EvalLimitError{What: "herald.cue", Heap: schema.MaxEvalHeap}
+	}
+	c := newController(slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil, time.Millisecond, rf)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.run(t.Context(), ln) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, schema.ErrEvalLimit) || !strings.Contains(err.Error(), "herald.cue: evaluation exceeded 512 MB") {
+			t.Errorf("run = %v; want the evaluation limit error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve kept running after an evaluation past its limit")
+	}
+	if calls != 2 {
+		t.Errorf("%d reconciles; want 2: the first failure is not fatal, the second is", calls)
+	}
 }
