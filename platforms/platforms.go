@@ -216,6 +216,17 @@ func (a Attempt) Since(now time.Time, fallback time.Duration) time.Time {
 	return a.Began.Add(-ClockSkew)
 }
 
+// DescribeSince says, for a look-up's messages, where a scan had to reach
+// back to (since, from Since) and why: fallback names the window used
+// when Began is not recorded ("the find_window", "a week back").
+func (a Attempt) DescribeSince(since time.Time, fallback string) string {
+	s := since.UTC().Format(time.RFC3339)
+	if a.Began.IsZero() {
+		return s + " (" + fallback + "; when the attempt began is not recorded)"
+	}
+	return s + " (when the attempt began, less " + ClockSkew.String() + " for clock skew)"
+}
+
 // Finder is an adapter that can look up an attempt whose outcome is
 // unknown (a timeout after the request was sent) among the account's posts.
 // It returns the attempt's receipt when it landed, an error wrapping

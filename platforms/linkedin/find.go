@@ -127,11 +127,7 @@ scan:
 }
 
 func describeSince(since time.Time, at platforms.Attempt) string {
-	s := since.UTC().Format(time.RFC3339)
-	if at.Began.IsZero() {
-		return s + " (a week back; when the attempt began is not recorded)"
-	}
-	return s + " (when the attempt began, less " + platforms.ClockSkew.String() + " for clock skew)"
+	return at.DescribeSince(since, "a week back")
 }
 
 // Metrics reads a post's statistics. For an organization author it is

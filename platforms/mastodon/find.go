@@ -169,11 +169,7 @@ type scan struct {
 
 // describeSince says where the scan had to reach, for messages.
 func (sc scan) describeSince(a platforms.Attempt) string {
-	at := sc.since.UTC().Format(time.RFC3339)
-	if a.Began.IsZero() {
-		return at + " (the find_window; when the attempt began is not recorded)"
-	}
-	return at + " (when the attempt began, less " + platforms.ClockSkew.String() + " for clock skew)"
+	return a.DescribeSince(sc.since, "the find_window")
 }
 
 // newerThan returns the statuses read before the one with id: in the

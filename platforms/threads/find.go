@@ -59,11 +59,7 @@ type scan struct {
 }
 
 func (sc scan) describe(at platforms.Attempt) string {
-	s := sc.since.UTC().Format(time.RFC3339)
-	if at.Began.IsZero() {
-		return s + " (a week back; when the attempt began is not recorded)"
-	}
-	return s + " (when the attempt began, less " + platforms.ClockSkew.String() + " for clock skew)"
+	return at.DescribeSince(sc.since, "a week back")
 }
 
 // list reads the account's posts (edge "threads") or replies (edge

@@ -234,11 +234,7 @@ type scan struct {
 }
 
 func (sc scan) describe(at platforms.Attempt) string {
-	s := sc.since.UTC().Format(time.RFC3339)
-	if at.Began.IsZero() {
-		return s + " (the find_window; when the attempt began is not recorded)"
-	}
-	return s + " (when the attempt began, less " + platforms.ClockSkew.String() + " for clock skew)"
+	return at.DescribeSince(sc.since, "the find_window")
 }
 
 // timelineCap is how many of an account's most recent posts GET
