@@ -257,6 +257,8 @@ func (s *GitStore) openChecked(dir, branch string) error {
 // reads no remote and needs no branch checked out. The commands that only
 // read the commit (plan, status) run it first, so that a torn branch is
 // repaired or named instead of being read as a branch with no commit.
+// A directory that is no repository is git.ErrRepositoryNotExists; a
+// linked work tree, which herald never writes to, is left unchecked.
 func Repair(dir string, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -267,6 +269,10 @@ func Repair(dir string, log *slog.Logger) error {
 		if rerr := s.lock.release(); err == nil {
 			err = rerr
 		}
+	}
+	var linked linkedWorkTree
+	if errors.As(err, &linked) {
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("check repository %s: %w", dir, err)

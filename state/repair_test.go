@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/heraldhq/herald/internal/gittest"
@@ -526,5 +528,30 @@ func TestRecoverUnreadableJournal(t *testing.T) {
 	_, _, err := f.open(t)
 	if err == nil || !strings.Contains(err.Error(), "git checkout HEAD -- <file>, then remove the journal: rm .git/herald/checkout") {
 		t.Errorf("OpenGit() = %v, want what to do", err)
+	}
+}
+
+// TestRepairOutsideARepository: Repair says a plain directory is no
+// repository (commands then say so in their words), leaves a linked work
+// tree alone (herald never writes to one, and reading it must still
+// work), and repairs a torn branch as OpenGit does.
+func TestRepairOutsideARepository(t *testing.T) {
+	if err := Repair(t.TempDir(), nil); !errors.Is(err, git.ErrRepositoryNotExists) {
+		t.Errorf("Repair of a plain directory = %v, want ErrRepositoryNotExists", err)
+	}
+	f := newRepairFixture(t)
+	linked := filepath.Join(t.TempDir(), "linked")
+	if out, err := gitCmd(f.dir, "worktree", "add", "-q", "--detach", linked); err != nil {
+		t.Fatalf("git worktree add: %v\n%s", err, out)
+	}
+	if err := Repair(linked, nil); err != nil {
+		t.Errorf("Repair of a linked work tree = %v, want nil", err)
+	}
+	f.write(t, "refs/heads/main", "")
+	if err := Repair(f.dir, nil); err != nil {
+		t.Fatalf("Repair of an empty branch ref = %v, want it repaired from the reflog", err)
+	}
+	if out, err := gitCmd(f.dir, "rev-parse", "refs/heads/main"); err != nil || strings.TrimSpace(out) != f.head {
+		t.Errorf("branch after Repair = %q (%v), want %s", out, err, f.head)
 	}
 }

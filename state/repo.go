@@ -15,6 +15,14 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
+// linkedWorkTree is the error for a work tree made by git worktree add,
+// which herald does not write to.
+type linkedWorkTree string
+
+func (d linkedWorkTree) Error() string {
+	return string(d) + " is a linked work tree (git worktree); run herald in the repository's main work tree or in a clone"
+}
+
 // gitDirOf returns the git directory of the work tree at dir: dir/.git,
 // or the directory a .git file names (a submodule's). A linked work tree
 // (git worktree add) keeps its refs in another repository's directory,
@@ -43,7 +51,7 @@ func gitDirOf(dir string) (string, error) {
 		target = filepath.Join(dir, target)
 	}
 	if _, err := os.Stat(filepath.Join(target, "commondir")); err == nil {
-		return "", fmt.Errorf("%s is a linked work tree (git worktree); run herald in the repository's main work tree or in a clone", dir)
+		return "", linkedWorkTree(dir)
 	}
 	return target, nil
 }

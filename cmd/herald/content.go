@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 
+	git "github.com/go-git/go-git/v5"
+
 	"github.com/heraldhq/herald/internal/gitfs"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
@@ -48,22 +50,18 @@ func openSource(ctx context.Context, e *env, dir string, src source) (*reconcile
 		}
 		return openRepo(dir)
 	}
+	// A ref or index a killed process left torn is repaired (or named,
+	// with the command that repairs it) before the commit is read, as
+	// apply's state store does: a torn branch must not read as a branch
+	// with no commit. A directory that is no repository is said below.
+	if err := state.Repair(dir, e.log); err != nil && !errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, nil, err
+	}
 	g, err := gitfs.Open(dir)
 	if errors.Is(err, gitfs.ErrNotRepository) {
 		return nil, nil, src.fix(fmt.Errorf("%s is not a git repository", dir))
 	}
 	if err != nil {
-		return nil, nil, err
-	}
-	// A ref or index a killed process left torn is repaired (or named,
-	// with the command that repairs it) before the commit is read, as
-	// apply's state store does: a torn branch must not read as a branch
-	// with no commit.
-	g.Close()
-	if err := state.Repair(dir, e.log); err != nil {
-		return nil, nil, err
-	}
-	if g, err = gitfs.Open(dir); err != nil {
 		return nil, nil, err
 	}
 	head, err := g.Head()
