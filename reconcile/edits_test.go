@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,7 +118,7 @@ func TestApplyEndpointLimitHoldsOnlyTheEndpoint(t *testing.T) {
 	began := w.clock.Now()
 	res := w.mustRun()
 	got := outcomes(res)
-	if diff := cmp.Diff([]string{"new/x:deferred", "old/x:deleted"}, sorted(got)); diff != "" {
+	if diff := cmp.Diff([]string{"new/x:deferred", "old/x:deleted"}, slices.Sorted(slices.Values(got))); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 	if waited := w.clock.Now().Sub(began); waited > 5*time.Minute {
@@ -126,16 +127,4 @@ func TestApplyEndpointLimitHoldsOnlyTheEndpoint(t *testing.T) {
 	if ts := w.status("new", "x"); !ts.NextRetryAt.After(began.Add(19 * time.Hour)) {
 		t.Errorf("next retry at %v; want the create held until the limit's reset", ts.NextRetryAt)
 	}
-}
-
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
