@@ -136,12 +136,38 @@ func MakePlan(in PlanInput) *Plan {
 	}
 
 	// A post without a record whose content equals that of a record
-	// without a post was renamed: its state follows it.
+	// without a post was renamed: its state follows it. The content is
+	// the post's hash where the record has it, else what each published
+	// target received: a record written by apply holds the hash of each
+	// target's payload, which does not depend on the file's path.
 	orphanByHash := map[string]*state.Record{}
+	orphanByTarget := map[string][]*state.Record{}
 	for _, r := range in.Records {
-		if !present[r.Post] && r.Hash != "" && hasPublished(r) {
+		if present[r.Post] || !hasPublished(r) {
+			continue
+		}
+		if r.Hash != "" {
 			orphanByHash[r.Hash] = r
 		}
+		if k := firstPublished(r); k != "" {
+			orphanByTarget[k] = append(orphanByTarget[k], r)
+		}
+	}
+	for _, list := range orphanByTarget {
+		sort.Slice(list, func(i, j int) bool { return list[i].Post < list[j].Post })
+	}
+	renamedFrom := func(s schema.Summary) *state.Record {
+		if old := orphanByHash[s.Hash]; old != nil {
+			return old
+		}
+		for _, t := range s.Targets {
+			for _, r := range orphanByTarget[t.Name+" "+t.Hash] {
+				if samePublished(r, s) {
+					return r
+				}
+			}
+		}
+		return nil
 	}
 	moved := map[string]bool{}
 
@@ -149,7 +175,7 @@ func MakePlan(in PlanInput) *Plan {
 	for _, s := range posts {
 		rec := records[s.ID]
 		if rec == nil {
-			if old := orphanByHash[s.Hash]; old != nil && !moved[old.Post] {
+			if old := renamedFrom(s); old != nil && !moved[old.Post] {
 				moved[old.Post] = true
 				for _, t := range s.Targets {
 					a := pl.action(s, t)
@@ -197,6 +223,40 @@ func hasPublished(r *state.Record) bool {
 		}
 	}
 	return false
+}
+
+// firstPublished is the key of a record's first published target, by
+// name: "name hash", or "" when the target's hash is unknown.
+func firstPublished(r *state.Record) string {
+	for _, name := range sortedTargets(r) {
+		if ts := r.Targets[name]; ts.Status == state.StatusPublished {
+			if ts.Hash == "" {
+				return ""
+			}
+			return name + " " + ts.Hash
+		}
+	}
+	return ""
+}
+
+// samePublished reports whether post s would send every published target
+// of r exactly what it received.
+func samePublished(r *state.Record, s schema.Summary) bool {
+	for name, ts := range r.Targets {
+		if ts.Status != state.StatusPublished {
+			continue
+		}
+		same := false
+		for _, t := range s.Targets {
+			if t.Name == name && ts.Hash != "" && t.Hash == ts.Hash {
+				same = true
+			}
+		}
+		if !same {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedTargets(r *state.Record) []string {

@@ -161,6 +161,26 @@ func TestPlanKinds(t *testing.T) {
 		}()},
 			records: []*state.Record{record("a", map[string]state.TargetState{"x": published("a", "x")})},
 			want:    []Kind{Move}, reason: "renamed from posts/a.md (same content): the state follows, nothing is posted"},
+		// apply records what each target received, not the post's hash:
+		// a rename is found by those.
+		{name: "renamed file whose targets would receive the same moves", posts: []schema.Summary{func() schema.Summary {
+			s := post("b", nil, "x")
+			s.Targets[0].Hash = "t-a-x"
+			return s
+		}()},
+			records: []*state.Record{func() *state.Record {
+				r := record("a", map[string]state.TargetState{"x": published("a", "x")})
+				r.Hash = ""
+				return r
+			}()},
+			want: []Kind{Move}, reason: "renamed from posts/a.md (same content): the state follows, nothing is posted"},
+		{name: "renamed and changed is a new post", posts: []schema.Summary{post("b", nil, "x")},
+			records: []*state.Record{func() *state.Record {
+				r := record("a", map[string]state.TargetState{"x": published("a", "x")})
+				r.Hash = ""
+				return r
+			}()},
+			want: []Kind{Create, Kept}},
 		{name: "publishing found at start is resolved", posts: []schema.Summary{post("a", nil, "x")},
 			records: []*state.Record{record("a", map[string]state.TargetState{"x": {Status: state.StatusPublishing, Attempt: "k1"}})},
 			want:    []Kind{Resolve}},
