@@ -108,7 +108,7 @@ func openSourceConfigured(ctx context.Context, e *env, dir string, src source) (
 	}
 	if repo == nil {
 		writeFindings(e.stderr, "text", dir, errs)
-		return nil, &exitError{code: 1}
+		return nil, &invalidTree{errs: errs, exit: &exitError{code: 1}}
 	}
 	return repo, nil
 }

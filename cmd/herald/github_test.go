@@ -11,7 +11,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/heraldhq/herald/examples"
@@ -38,7 +37,7 @@ type githubFake struct {
 //	github checks           print the check runs made
 func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: github start | seed PR TEXT | comments PR")
+		ts.Fatalf("usage: github start | seed PR TEXT | seedas LOGIN PR TEXT | usertoken | readonly | comments PR | checks")
 	}
 	g := ts.Value(githubKey{}).(*githubFake)
 	if args[0] != "start" && g.fake == nil {
@@ -58,10 +57,32 @@ func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "readonly":
 		g.fake.ReadOnly()
-	case "seed":
+	case "seed": // seed PR TEXT: a reviewer's comment
 		pr, err := strconv.Atoi(args[1])
 		ts.Check(err)
-		g.fake.Seed(pr, strings.Join(args[2:], " "))
+		g.fake.Seed(pr, "octocat", strings.Join(args[2:], " "))
+	case "seedas": // seedas LOGIN PR TEXT: a comment by LOGIN
+		pr, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		g.fake.Seed(pr, args[1], strings.Join(args[3:], " "))
+	case "order": // order PR TEXT...: herald's comment holds each TEXT, in order
+		body := g.last(ts, args[1])
+		at := 0
+		for _, want := range args[2:] {
+			i := strings.Index(body[at:], want)
+			if i < 0 {
+				ts.Fatalf("github order: %q is not after byte %d of the comment", want, at)
+			}
+			at += i + len(want)
+		}
+	case "count": // count PR TEXT N: herald's comment holds TEXT N times
+		n, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		if got := strings.Count(g.last(ts, args[1]), args[2]); got != n {
+			ts.Fatalf("github count: %q is in the comment %d times, want %d", args[2], got, n)
+		}
+	case "usertoken": // herald comments with a user's token, as on a forge
+		ts.Setenv("GITHUB_TOKEN", ghub.FakeUserToken)
 	case "comments":
 		pr, err := strconv.Atoi(args[1])
 		ts.Check(err)
@@ -73,11 +94,22 @@ func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Fprintln(ts.Stdout(), "(no comments)")
 		}
 		for _, c := range comments {
-			fmt.Fprintf(ts.Stdout(), "--- comment %d, %d characters\n%s\n", c.ID, utf8.RuneCountInString(c.Body), c.Body)
+			fmt.Fprintf(ts.Stdout(), "--- comment %d by %s, %d characters\n%s\n", c.ID, c.Login, utf8.RuneCountInString(c.Body), c.Body)
 		}
 	default:
 		ts.Fatalf("github: unknown subcommand %q", args[0])
 	}
+}
+
+// last is the body of the last comment on pr.
+func (g *githubFake) last(ts *testscript.TestScript, pr string) string {
+	n, err := strconv.Atoi(pr)
+	ts.Check(err)
+	comments := g.fake.Comments(n)
+	if len(comments) == 0 {
+		ts.Fatalf("github: no comment on %d", n)
+	}
+	return comments[len(comments)-1].Body
 }
 
 // TestQuickstartWorkflowNotEmbedded shows that the example's workflow
@@ -98,22 +130,6 @@ func TestQuickstartWorkflowNotEmbedded(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join("../../examples", tt.path)); err != nil {
 				t.Errorf("%s is not in the repository: %v", tt.path, err)
-			}
-		})
-	}
-}
-
-func TestUnifiedLines(t *testing.T) {
-	tests := []struct{ name, a, b, want string }{
-		{"same", "a\nb\n", "a\nb\n", " a\n b\n"},
-		{"changed line", "a\nb\nc\n", "a\nB\nc\n", " a\n-b\n+B\n c\n"},
-		{"removed file", "a\nb\n", "", "-a\n-b\n"},
-		{"no final newline", "a", "a\nb", "-a\n+a\n+b\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, unifiedLines(tt.a, tt.b)); diff != "" {
-				t.Errorf("unifiedLines (-want +got):\n%s", diff)
 			}
 		})
 	}

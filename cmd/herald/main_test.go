@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -55,6 +56,7 @@ func TestScripts(t *testing.T) {
 			"gitrepo":    gitRepo,
 			"gitclone":   gitClone,
 			"gitcommit":  gitCommit,
+			"gitbranch":  gitBranch,
 			"fake":       startFake,
 			"fakes-ok":   fakesOK,
 			"expand":     expandFile,
@@ -167,6 +169,21 @@ func gitCommit(ts *testscript.TestScript, neg bool, args []string) {
 	sig := &object.Signature{Name: "writer", Email: "writer@example.com", When: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	_, err = wt.Commit(args[0], &git.CommitOptions{Author: sig, Committer: sig})
 	ts.Check(err)
+}
+
+// gitBranch makes a branch at the commit checked out, as the base a pull
+// request is compared with:
+//
+//	gitbranch NAME
+func gitBranch(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gitbranch NAME")
+	}
+	repo, err := git.PlainOpen(ts.MkAbs("."))
+	ts.Check(err)
+	head, err := repo.Head()
+	ts.Check(err)
+	ts.Check(repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(args[0]), head.Hash())))
 }
 
 // gitClone clones the origin that gitrepo made into a new directory, as a

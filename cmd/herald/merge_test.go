@@ -55,12 +55,13 @@ func TestMergeFlow(t *testing.T) {
 	gittest.CommitFiles(t, pr, "Add the launch post", map[string]string{
 		"posts/launch.md": "---\ntitle: Launch\nto: [mastodon]\n---\nSluice 2 is out.\n",
 	})
-	out, code := herald(t, "plan", "--repo", pr, "--comment", "--pr", "7")
+	out, code := herald(t, "plan", "--repo", pr, "--comment", "--pr", "7", "--base", "origin/main")
 	if code != 0 {
 		t.Fatalf("plan --comment: exit %d\n%s", code, out)
 	}
 	comments := gh.Comments(7)
-	if len(comments) != 1 || !strings.Contains(comments[0].Body, "| + | `launch` | mastodon | **create** |") ||
+	if len(comments) != 1 || !strings.Contains(comments[0].Body, "- **Adds** [`launch`]") ||
+		!strings.Contains(comments[0].Body, "| mastodon | `+` publishes on merge |") ||
 		!strings.Contains(comments[0].Body, "```text\nSluice 2 is out.\n```") {
 		t.Fatalf("comment after the first plan: %+v", comments)
 	}
@@ -110,7 +111,7 @@ func TestMergeFlow(t *testing.T) {
 	gittest.CommitFiles(t, pr2, "Say more", map[string]string{
 		"posts/launch.md": "---\ntitle: Launch\nto: [mastodon]\n---\nSluice 2 is out, with replay.\n",
 	})
-	out, code = herald(t, "plan", "--repo", pr2, "--comment", "--pr", "8")
+	out, code = herald(t, "plan", "--repo", pr2, "--comment", "--pr", "8", "--base", "origin/main")
 	if code != 0 {
 		t.Fatalf("plan --comment: exit %d\n%s", code, out)
 	}
@@ -119,9 +120,9 @@ func TestMergeFlow(t *testing.T) {
 		t.Fatalf("%d comments on the second pull request", len(comments))
 	}
 	for _, want := range []string{
-		"| ~ | `launch` | mastodon | **update** |",
-		"Changes to posts/launch.md since it was published",
-		"-Sluice 2 is out.\n+Sluice 2 is out, with replay.\n",
+		"- **Edits** [`launch`]",
+		"| mastodon | `~` edits https://social.example/@herald/1 on merge |",
+		"<blockquote>Sluice 2 is out<ins>, with replay</ins>.</blockquote>",
 	} {
 		if !strings.Contains(comments[0].Body, want) {
 			t.Errorf("comment lacks %q:\n%s", want, comments[0].Body)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -49,6 +50,16 @@ func (f *planFlags) clock(e *env) (time.Time, error) {
 	return t, nil
 }
 
+// invalidTree is a tree with problems, printed already: nothing is
+// planned from it.
+type invalidTree struct {
+	errs schema.Errors
+	exit *exitError
+}
+
+func (e *invalidTree) Error() string { return e.exit.Error() }
+func (e *invalidTree) Unwrap() error { return e.exit }
+
 // planned is what plan and apply both start from.
 type planned struct {
 	repo    *reconcile.Repo
@@ -91,7 +102,7 @@ func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*
 	if !rep.Valid() {
 		writeFindings(e.stderr, "text", f.repo, rep.Errors)
 		repo.Close()
-		return nil, &exitError{code: 1, err: fmt.Errorf("%s in the content: nothing is planned from an invalid tree (herald validate shows them)", plural(len(rep.Errors), "problem"))}
+		return nil, &invalidTree{errs: rep.Errors, exit: &exitError{code: 1, err: fmt.Errorf("%s in the content: nothing is planned from an invalid tree (herald validate shows them)", plural(len(rep.Errors), "problem"))}}
 	}
 	if loadErr != nil {
 		repo.Close()
@@ -196,11 +207,12 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 			var f planFlags
 			var asJSON, detailed, comment, check bool
 			var pr int
-			var base string
+			var base, previewURL string
 			f.register(fs)
 			fs.BoolVar(&comment, "comment", false, "keep the plan as one comment on the GitHub pull request")
 			fs.BoolVar(&check, "check", false, "also record the plan as a \"herald plan\" check run on the pull request's head commit (needs checks: write)")
 			fs.IntVar(&pr, "pr", 0, "the pull request `number` to comment on (default: from GITHUB_EVENT_PATH)")
+			fs.StringVar(&previewURL, "preview-url", "", "link the comment to the HTML previews at `url`, a workflow artifact (default: $HERALD_PREVIEW_URL)")
 			fs.StringVar(&base, "base", "", "the git `revision` the pull request merges into, for the published text of changed posts (default: origin/$GITHUB_BASE_REF)")
 			fs.BoolVar(&asJSON, "json", false, "print the plan as JSON")
 			fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there is something to do, 0 when not")
@@ -209,6 +221,14 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 					return usagef("plan takes no arguments, got %q", args[0])
 				}
 				pl, err := makePlan(ctx, e, &f, source{command: "plan", worktree: f.worktree}, readState(ctx, e, !f.noCache))
+				var invalid *invalidTree
+				if comment && errors.As(err, &invalid) {
+					// The comment must not go on showing the last valid
+					// plan as if it were this commit's.
+					if cerr := commentInvalid(ctx, e, pr, f.repo, invalid.errs); cerr != nil {
+						fmt.Fprintf(e.stderr, "herald plan: the comment could not say so: %v\n", cerr)
+					}
+				}
 				if err != nil {
 					return err
 				}
@@ -229,7 +249,10 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 					if base == "" && e.getenv("GITHUB_BASE_REF") != "" {
 						base = "origin/" + e.getenv("GITHUB_BASE_REF")
 					}
-					c, err := planComment(e, pl, f.repo, base)
+					if previewURL == "" {
+						previewURL = e.getenv("HERALD_PREVIEW_URL")
+					}
+					c, err := planComment(ctx, e, pl, base, headCommit(e, pl.repo.Commit), previewURL)
 					if err != nil {
 						return err
 					}
@@ -242,12 +265,12 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 						for _, n := range notes {
 							e.log.Warn("plan comment shortened", "note", n)
 						}
-						if err := postComment(ctx, e, body, pr); err != nil {
+						if err := postComment(ctx, e, pr, func(string) string { return body }); err != nil {
 							return err
 						}
 					}
 					if check {
-						if err := postCheck(ctx, e, c, body, pl.plan); err != nil {
+						if err := postCheck(ctx, e, body, pl.plan); err != nil {
 							return err
 						}
 					}

@@ -5,20 +5,35 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/platforms/platformtest"
 )
 
-// FakeToken is the token Fake accepts.
+// FakeToken is the token Fake accepts. Like the workflow's GITHUB_TOKEN,
+// an installation token, it may not read GET /user (403), and GraphQL's
+// viewer answers FakeLogin for it.
 const FakeToken = "github-fake-token"
+
+// FakeLogin is the identity FakeToken comments as.
+const FakeLogin = "github-actions[bot]"
+
+// FakeUserToken is a user's token that Fake also accepts: GET /user
+// answers FakeUserLogin, as it does for a personal token, and on a forge
+// such as Gitea.
+const (
+	FakeUserToken = "github-fake-user-token"
+	FakeUserLogin = "release-bot"
+)
 
 // FakeComment is a comment Fake holds.
 type FakeComment struct {
-	ID   int64
-	PR   int
-	Body string
+	ID    int64
+	PR    int
+	Body  string
+	Login string // its author
 }
 
 // Fake is a contract fake of the part of GitHub's REST API herald uses:
@@ -86,6 +101,7 @@ func NewFake(r platformtest.Reporter, owner, name string) *Fake {
 	})
 	c := platformtest.Contract{
 		Auth:   "Bearer " + FakeToken,
+		Auths:  []string{"Bearer " + FakeUserToken},
 		Header: map[string]string{"X-GitHub-Api-Version": "2022-11-28"},
 	}
 	write := c
@@ -100,16 +116,50 @@ func NewFake(r platformtest.Reporter, owner, name string) *Fake {
 	check.Required = []string{"name", "head_sha", "status", "conclusion", "completed_at", "output.title", "output.summary"}
 	check.Limits = []platformtest.Limit{{Path: "output.summary", Max: 65535}, {Path: "output.title", Max: 1000}}
 	f.Handle("POST /repos/{owner}/{repo}/check-runs", check, f.check)
+	f.Handle("GET /user", c, f.user)
+	gql := c
+	gql.ContentType = "application/json"
+	gql.Required = []string{"query"}
+	f.HandleRoot("POST /api/graphql", gql, f.graphql)
 	return f
 }
 
-// Seed adds a comment to pr as someone else would, so tests can show
+// login is the identity of the call's token.
+func login(c *platformtest.Call) string {
+	if c.R.Header.Get("Authorization") == "Bearer "+FakeUserToken {
+		return FakeUserLogin
+	}
+	return FakeLogin
+}
+
+// user answers GET /user as GitHub does: a user's token reads itself, an
+// installation token is refused.
+func (f *Fake) user(c *platformtest.Call) {
+	if login(c) == FakeLogin {
+		c.Error(http.StatusForbidden, "forbidden", "Resource not accessible by integration")
+		return
+	}
+	c.Reply(http.StatusOK, map[string]any{"login": FakeUserLogin, "id": 7, "type": "User"})
+}
+
+// graphql answers the one query herald sends: the viewer's login.
+func (f *Fake) graphql(c *platformtest.Call) {
+	q := strings.Join(strings.Fields(c.String("query")), " ")
+	if q != "query { viewer { login } }" {
+		f.r.Errorf("github fake: unexpected GraphQL query %q", q)
+		c.Reply(http.StatusOK, map[string]any{"errors": []map[string]string{{"message": "unexpected query"}}})
+		return
+	}
+	c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"viewer": map[string]string{"login": login(c)}}})
+}
+
+// Seed adds a comment to pr as the user login would, so tests can show
 // that herald leaves other comments alone.
-func (f *Fake) Seed(pr int, body string) int64 {
+func (f *Fake) Seed(pr int, login, body string) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.next++
-	f.comments = append(f.comments, FakeComment{ID: f.next, PR: pr, Body: body})
+	f.comments = append(f.comments, FakeComment{ID: f.next, PR: pr, Body: body, Login: login})
 	return f.next
 }
 
@@ -187,7 +237,7 @@ func (f *Fake) create(c *platformtest.Call) {
 	}
 	f.mu.Lock()
 	f.next++
-	cm := FakeComment{ID: f.next, PR: int(pr), Body: c.String("body")}
+	cm := FakeComment{ID: f.next, PR: int(pr), Body: c.String("body"), Login: login(c)}
 	f.comments = append(f.comments, cm)
 	f.mu.Unlock()
 	c.Reply(http.StatusCreated, f.json(cm))
@@ -206,10 +256,13 @@ func (f *Fake) edit(c *platformtest.Call) {
 	}
 	f.mu.Lock()
 	var found *FakeComment
+	foreign := false
 	for i := range f.comments {
 		if f.comments[i].ID == id {
-			f.comments[i].Body = c.String("body")
 			found = &f.comments[i]
+			if foreign = found.Login != login(c); !foreign {
+				found.Body = c.String("body")
+			}
 		}
 	}
 	var cm FakeComment
@@ -217,6 +270,13 @@ func (f *Fake) edit(c *platformtest.Call) {
 		cm = *found
 	}
 	f.mu.Unlock()
+	if foreign {
+		// GitHub lets a repository's writers edit any comment: the fake
+		// refuses, so that a test sees herald try.
+		f.r.Errorf("github fake: %s edited comment %d, written by %s", login(c), id, cm.Login)
+		c.Error(http.StatusForbidden, "forbidden", "the fake refuses edits of another's comment")
+		return
+	}
 	if found == nil {
 		f.r.Errorf("github fake: edit of comment %d, which does not exist", id)
 		c.Error(http.StatusNotFound, "not_found", "Not Found")
@@ -256,8 +316,16 @@ func (f *Fake) json(cm FakeComment) map[string]any {
 		"id":         cm.ID,
 		"body":       cm.Body,
 		"html_url":   fmt.Sprintf("https://github.com/%s/%s/pull/%d#issuecomment-%d", f.owner, f.repo, cm.PR, cm.ID),
+		"user":       map[string]any{"login": cm.Login, "type": userType(cm.Login)},
 		"created_at": time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC).Format(time.RFC3339),
 	}
+}
+
+func userType(login string) string {
+	if strings.HasSuffix(login, "[bot]") {
+		return "Bot"
+	}
+	return "User"
 }
 
 func atoiOr(s string, def int) int {

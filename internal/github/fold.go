@@ -2,6 +2,7 @@ package github
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -18,111 +19,254 @@ type Section struct {
 	Body    string
 }
 
+// Post is the block of one post the pull request changes: its heading,
+// what each target will do and the change in the text (always shown),
+// and previews folded under it, the last thing a shortened comment
+// gives up.
+type Post struct {
+	Heading  string
+	Body     string
+	Previews []Section
+}
+
+// Others is what the repository would do now that the pull request does
+// not change (late, scheduled, drift elsewhere): one folded, counted
+// section at the end, the first thing a shortened comment gives up.
+type Others struct {
+	Summary string   // the section's one line, with counts
+	Table   []string // the Markdown table, header first
+}
+
 // Comment is a plan comment in parts, so that Render can drop the least
 // useful parts first when the whole does not fit.
 type Comment struct {
-	Title string // the heading line
-	// Summary is the plan in one line.
-	Summary string
-	// Table is the Markdown table of actions, header first; Collapsed
-	// replaces it when even without previews the comment is too long.
-	Table     []string
-	Collapsed string
-	Warnings  []string
-	Previews  []Section
-	Footer    string
+	// Commit is the commit the plan describes, kept in a hidden line so
+	// that a later run can say the comment is out of date.
+	Commit string
+	Title  string
+	// Lead is one sentence per post the pull request adds, edits,
+	// deletes or renames.
+	Lead   []string
+	Posts  []Post
+	Others Others
+	Footer string
 }
+
+// commitLine is the hidden line that names the commit a comment's plan
+// describes.
+const commitLine = "<!-- herald-plan-commit: %s -->"
+
+// Hidden markers around the last valid plan kept in an invalid push's
+// comment.
+const (
+	lastPlanStart = "<!-- herald-last-plan -->"
+	lastPlanEnd   = "<!-- /herald-last-plan -->"
+	invalidMark   = "<!-- herald-plan-invalid -->"
+)
+
+var commitRE = regexp.MustCompile(`<!-- herald-plan-commit: ([0-9a-f]*) -->`)
 
 // Render returns the comment's Markdown, Marker first, in at most limit
-// characters. When the whole does not fit it trims previews (the longest
-// first, then the last), then collapses the table and the warnings, and says so in the
-// comment; notes lists what it trimmed, for the log.
+// characters. When the whole does not fit it gives up, in order: the
+// table of everything else the repository would do; the previews of the
+// pull request's own posts, the longest first; and last cuts the
+// comment at the limit. It says in the comment what it left out; notes
+// repeats that for the log.
 func (c *Comment) Render(limit int) (body string, notes []string) {
-	omit := map[int]bool{}
-	full := c.render(omit, false, "")
-	if utf8.RuneCountInString(full) <= limit {
-		return full, nil
+	var r renderer
+	if s := c.render(r); fits(s, limit) {
+		return s, nil
 	}
-	order := make([]int, len(c.Previews))
-	for i := range order {
-		order[i] = len(order) - 1 - i
+	r.collapseOthers = true
+	var note []string
+	if c.Others.Summary != "" {
+		note = append(note, "the list of what the repository would do besides this pull request's posts (run `herald plan` for it)")
 	}
-	sort.SliceStable(order, func(a, b int) bool { return len(c.Previews[order[a]].Body) > len(c.Previews[order[b]].Body) })
-	for _, i := range order {
-		omit[i] = true
-		note := fmt.Sprintf("%d of %d previews are left out to keep this comment under GitHub's %d-character limit: run `herald preview FILE` to see them.",
-			len(omit), len(c.Previews), limit)
-		s := c.render(omit, false, note)
-		if utf8.RuneCountInString(s) <= limit {
-			return s, []string{note}
+	if len(note) > 0 {
+		r.note = c.notes(r, limit, note)[0]
+	}
+	if s := c.render(r); fits(s, limit) {
+		return s, c.notes(r, limit, note)
+	}
+	type ref struct{ post, preview, size int }
+	var order []ref
+	for i, p := range c.Posts {
+		for j, s := range p.Previews {
+			order = append(order, ref{i, j, len(s.Body)})
 		}
 	}
-	note := fmt.Sprintf("The plan is too long for one comment (GitHub's limit is %d characters): previews are left out and the list is collapsed; run `herald plan` or read the job's summary for all of it.", limit)
-	s := c.render(omit, true, note)
-	if utf8.RuneCountInString(s) <= limit {
-		return s, []string{note}
-	}
-	cut := "\n\n…cut here: the rest does not fit in a comment.\n"
-	n := limit - utf8.RuneCountInString(cut)
-	i := 0
-	for pos := range s {
-		if i == n {
-			s = s[:pos]
-			break
+	sort.SliceStable(order, func(a, b int) bool { return order[a].size > order[b].size })
+	r.omit = map[[2]int]bool{}
+	for _, o := range order {
+		r.omit[[2]int{o.post, o.preview}] = true
+		r.note = c.notes(r, limit, note)[0]
+		if s := c.render(r); fits(s, limit) {
+			return s, []string{r.note}
 		}
-		i++
 	}
-	return s + cut, []string{note, "the comment was cut at the limit"}
+	r.note = c.notes(r, limit, note)[0]
+	s := c.render(r)
+	return Cut(s, limit), []string{r.note, "the comment was cut at the limit"}
 }
 
-func (c *Comment) render(omit map[int]bool, collapse bool, note string) string {
+// notes says what r leaves out, as one sentence.
+func (c *Comment) notes(r renderer, limit int, parts []string) []string {
+	if n := len(r.omit); n > 0 {
+		total := 0
+		for _, p := range c.Posts {
+			total += len(p.Previews)
+		}
+		parts = append(parts, fmt.Sprintf("%d of %d previews of this pull request's posts (run `herald preview FILE` for them)", n, total))
+	}
+	if len(parts) == 0 {
+		return []string{fmt.Sprintf("This comment is over GitHub's %d-character limit even without its optional parts: it is cut at the limit; run `herald plan` for all of it.", limit)}
+	}
+	return []string{fmt.Sprintf("Left out to keep this comment under GitHub's %d-character limit: %s.", limit, strings.Join(parts, "; "))}
+}
+
+type renderer struct {
+	collapseOthers bool
+	omit           map[[2]int]bool // [post, preview] left out
+	note           string
+}
+
+func fits(s string, limit int) bool { return utf8.RuneCountInString(s) <= limit }
+
+func (c *Comment) render(r renderer) string {
 	var b strings.Builder
-	b.WriteString(Marker)
-	b.WriteString("\n")
+	b.WriteString(Marker + "\n")
+	if c.Commit != "" {
+		fmt.Fprintf(&b, commitLine+"\n", c.Commit)
+	}
 	if c.Title != "" {
 		b.WriteString(c.Title + "\n\n")
 	}
-	if c.Summary != "" {
-		b.WriteString(c.Summary + "\n\n")
+	if r.note != "" {
+		b.WriteString("> [!NOTE]\n> " + r.note + "\n\n")
 	}
-	if note != "" {
-		b.WriteString("> [!NOTE]\n> " + note + "\n\n")
+	for _, l := range c.Lead {
+		b.WriteString("- " + l + "\n")
 	}
-	if collapse {
-		if c.Collapsed != "" {
-			b.WriteString(c.Collapsed + "\n\n")
+	if len(c.Lead) > 0 {
+		b.WriteString("\n")
+	}
+	for i, p := range c.Posts {
+		b.WriteString(p.Heading + "\n\n")
+		if p.Body != "" {
+			b.WriteString(strings.TrimRight(p.Body, "\n") + "\n\n")
 		}
-	} else if len(c.Table) > 0 {
-		b.WriteString(strings.Join(c.Table, "\n") + "\n\n")
+		for j, s := range p.Previews {
+			if r.omit[[2]int{i, j}] {
+				fmt.Fprintf(&b, "- %s (preview left out)\n\n", s.Summary)
+				continue
+			}
+			fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n%s\n\n</details>\n\n", s.Summary, strings.TrimRight(s.Body, "\n"))
+		}
 	}
-	if len(c.Warnings) > 0 {
-		if collapse {
-			fmt.Fprintf(&b, "**Warnings:** %d, listed by `herald plan`.\n\n", len(c.Warnings))
+	if c.Others.Summary != "" {
+		if r.collapseOthers || len(c.Others.Table) == 0 {
+			b.WriteString(c.Others.Summary + "\n\n")
 		} else {
-			b.WriteString("**Warnings**\n\n")
-			for _, w := range c.Warnings {
-				b.WriteString("- " + w + "\n")
-			}
-			b.WriteString("\n")
-		}
-	}
-	if len(c.Previews) > 0 && !collapse {
-		b.WriteString("**Previews**\n\n")
-		for i, p := range c.Previews {
-			if !omit[i] {
-				fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n%s\n\n</details>\n\n", p.Summary, strings.TrimRight(p.Body, "\n"))
-			} else {
-				fmt.Fprintf(&b, "- %s (preview left out)\n", p.Summary)
-			}
-		}
-		if len(omit) > 0 {
-			b.WriteString("\n")
+			fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n%s\n\n</details>\n\n", c.Others.Summary, strings.Join(c.Others.Table, "\n"))
 		}
 	}
 	if c.Footer != "" {
 		b.WriteString(c.Footer + "\n")
 	}
 	return b.String()
+}
+
+// Cut shortens s to at most limit characters, saying where it was cut.
+func Cut(s string, limit int) string {
+	if fits(s, limit) {
+		return s
+	}
+	cut := "\n\n…cut here: the rest does not fit in a comment.\n"
+	n := limit - utf8.RuneCountInString(cut)
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos] + cut
+		}
+		i++
+	}
+	return s + cut
+}
+
+// Invalid is the comment for a push whose content is invalid: its
+// problems replace the plan, and the last valid plan (read from prev,
+// the comment as it was, if any) stays below them, folded, under a
+// banner that says it is out of date at commit. The result fits limit.
+func Invalid(commit string, problems []string, prev string, limit int) string {
+	var b strings.Builder
+	b.WriteString(Marker + "\n")
+	fmt.Fprintf(&b, commitLine+"\n", commit)
+	b.WriteString(invalidMark + "\n")
+	fmt.Fprintf(&b, "### herald plan: the content at %s is invalid\n\n", short(commit))
+	fmt.Fprintf(&b, "Nothing is planned or published from this commit. %s to fix:\n\n", countProblems(len(problems)))
+	const maxListed = 50
+	for i, p := range problems {
+		if i == maxListed {
+			fmt.Fprintf(&b, "- … and %d more (`herald validate` lists them all)\n", len(problems)-maxListed)
+			break
+		}
+		b.WriteString("- " + p + "\n")
+	}
+	b.WriteString("\n")
+	last, lastCommit := LastPlan(prev)
+	if last == "" {
+		return Cut(b.String(), limit)
+	}
+	fmt.Fprintf(&b, "> [!WARNING]\n> **Out of date at %s.** The plan below describes %s, the last commit whose content was valid, not this one.\n\n",
+		short(commit), short(lastCommit))
+	head := b.String()
+	fold := fmt.Sprintf("<details><summary>The last valid plan, for %s</summary>\n\n%s\n"+commitLine+"\n", short(lastCommit), lastPlanStart, lastCommit)
+	tail := "\n" + lastPlanEnd + "\n\n</details>\n"
+	room := limit - utf8.RuneCountInString(head+fold+tail)
+	if room < 200 {
+		return Cut(head, limit)
+	}
+	return head + fold + Cut(last, room) + tail
+}
+
+// LastPlan returns the last valid plan a comment holds and the commit it
+// describes: the comment itself when it is a plan, or the plan kept
+// below an invalid push's problems. It returns "" when there is none.
+func LastPlan(body string) (plan, commit string) {
+	if body == "" {
+		return "", ""
+	}
+	if strings.Contains(body, invalidMark) {
+		_, rest, ok := strings.Cut(body, lastPlanStart+"\n")
+		if !ok {
+			return "", ""
+		}
+		plan, _, _ = strings.Cut(rest, "\n"+lastPlanEnd)
+	} else {
+		plan = strings.TrimPrefix(body, Marker+"\n")
+	}
+	if m := commitRE.FindStringSubmatch(plan); m != nil {
+		commit = m[1]
+		plan = strings.Replace(plan, m[0]+"\n", "", 1)
+	}
+	return plan, commit
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		sha = sha[:7]
+	}
+	if sha == "" {
+		return "an unknown commit"
+	}
+	return "`" + sha + "`"
+}
+
+func countProblems(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
 }
 
 // Cell escapes s for a Markdown table cell: pipes and newlines would end

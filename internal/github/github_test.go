@@ -41,7 +41,7 @@ func TestUpsertComment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := NewFake(t, "acme", "content")
 			for _, s := range tt.seed {
-				f.Seed(7, s)
+				f.Seed(7, "octocat", s)
 			}
 			c, err := NewClient(f.Client(), f.URL(), FakeToken, "acme/content")
 			if err != nil {
@@ -146,13 +146,19 @@ func TestPullRequest(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	preview := Section{Summary: "launch → mastodon", Body: strings.Repeat("p", 400)}
+	mine := func(name string, n int) Section {
+		return Section{Summary: "Preview: " + name, Body: strings.Repeat("p", n)}
+	}
 	base := Comment{
-		Title: "### herald plan", Summary: "Plan: 1 to create.",
-		Table:     []string{"| a | b |", "|---|---|", "| 1 | 2 |"},
-		Collapsed: "1 create",
-		Warnings:  []string{"late: x"},
-		Previews:  []Section{preview, preview, preview},
+		Commit: "0123456789abcdef",
+		Title:  "### herald plan",
+		Lead:   []string{"**Adds** `webinar`: bluesky: publishes on merge."},
+		Posts: []Post{
+			{Heading: "#### adds `webinar`", Body: "| bluesky | publishes |", Previews: []Section{mine("bluesky", 800), mine("x", 100)}},
+			{Heading: "#### edits `welcome`", Body: "| x | edits |", Previews: []Section{mine("mastodon", 350)}},
+		},
+		Others: Others{Summary: "Elsewhere: 13 late", Table: []string{"| a | b |", "|---|---|", strings.Repeat("| late | row |\n", 40)}},
+		Footer: "<sub>footer</sub>",
 	}
 	tests := []struct {
 		name     string
@@ -161,10 +167,12 @@ func TestRender(t *testing.T) {
 		lacks    []string
 		notes    int
 	}{
-		{"fits", MaxComment, []string{"| 1 | 2 |", "<details><summary>launch → mastodon</summary>", "- late: x"}, []string{"left out"}, 0},
-		{"previews trimmed", 1000, []string{"| 1 | 2 |", "2 of 3 previews are left out", "launch → mastodon (preview left out)"}, []string{"collapsed"}, 1},
-		{"list collapsed", 360, []string{"collapsed", "1 create"}, []string{"| 1 | 2 |", "<details>"}, 1},
-		{"cut", 150, []string{"cut here"}, nil, 2},
+		{"fits", MaxComment, []string{"<!-- herald-plan-commit: 0123456789abcdef -->", "| late | row |", "<details><summary>Preview: bluesky</summary>", "**Adds** `webinar`"}, []string{"Left out"}, 0},
+		{"others go first", 2000, []string{"Elsewhere: 13 late\n", "<summary>Preview: bluesky</summary>", "<summary>Preview: x</summary>", "<summary>Preview: mastodon</summary>", "the list of what the repository would do"},
+			[]string{"| late | row |", "preview left out"}, 1},
+		{"then the longest previews", 1300, []string{"- Preview: bluesky (preview left out)", "<summary>Preview: x</summary>", "1 of 3 previews of this pull request's posts", "| bluesky | publishes |"},
+			[]string{"| late | row |", "<summary>Preview: bluesky</summary>"}, 1},
+		{"cut", 300, []string{"cut here"}, nil, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +196,78 @@ func TestRender(t *testing.T) {
 			}
 			if len(notes) != tt.notes {
 				t.Errorf("notes = %q, want %d", notes, tt.notes)
+			}
+		})
+	}
+}
+
+func TestInvalidKeepsTheLastValidPlan(t *testing.T) {
+	valid := (&Comment{Commit: "aaaaaaa111", Title: "### herald plan for `aaaaaaa`", Lead: []string{"**Adds** `webinar`."}}).render(renderer{})
+	first := Invalid("bbbbbbb222", []string{"`posts/webinar.md:3` `publish_at`: not a time"}, valid, MaxComment)
+	for _, want := range []string{
+		"### herald plan: the content at `bbbbbbb` is invalid",
+		"- `posts/webinar.md:3` `publish_at`: not a time",
+		"**Out of date at `bbbbbbb`.** The plan below describes `aaaaaaa`",
+		"**Adds** `webinar`.",
+	} {
+		if !strings.Contains(first, want) {
+			t.Errorf("missing %q in:\n%s", want, first)
+		}
+	}
+	// A second invalid push keeps the same last valid plan, not the
+	// first invalid comment.
+	second := Invalid("ccccccc333", []string{"`posts/webinar.md:4` still wrong"}, first, MaxComment)
+	plan, commit := LastPlan(second)
+	if commit != "aaaaaaa111" || !strings.Contains(plan, "**Adds** `webinar`.") || strings.Contains(plan, "invalid") {
+		t.Errorf("LastPlan = %q, %q", plan, commit)
+	}
+	if strings.Count(second, "Out of date") != 1 || strings.Contains(second, "bbbbbbb") {
+		t.Errorf("second invalid comment nests the first:\n%s", second)
+	}
+	// With no earlier plan there is nothing to keep.
+	alone := Invalid("ddddddd444", []string{"x"}, "", MaxComment)
+	if strings.Contains(alone, "Out of date") {
+		t.Errorf("banner without a plan:\n%s", alone)
+	}
+	if got := Invalid("eeeeeee555", []string{strings.Repeat("long problem ", 100)}, valid, 800); utf8.RuneCountInString(got) > 800 {
+		t.Errorf("%d characters over 800", utf8.RuneCountInString(got))
+	}
+}
+
+func TestFindCommentOnlyOwn(t *testing.T) {
+	tests := []struct {
+		name, token, login string
+	}{
+		{"installation token through GraphQL", FakeToken, FakeLogin},
+		{"user token through GET /user", FakeUserToken, FakeUserLogin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := NewFake(t, "acme", "content")
+			f.Seed(7, "mallory", Marker+"\nnot herald's")
+			c, err := NewClient(f.Client(), f.URL(), tt.token, "acme/content")
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, err := c.FindComment(t.Context(), 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found.ID != 0 || found.Foreign != 1 || found.Login != tt.login {
+				t.Fatalf("found %+v, want none of its own, 1 foreign, login %s", found, tt.login)
+			}
+			for _, body := range []string{Marker + "\none", Marker + "\ntwo"} {
+				if _, err := c.UpsertComment(t.Context(), 7, body); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, cm := range f.Comments(7) {
+				got = append(got, cm.Login+": "+cm.Body)
+			}
+			want := []string{"mallory: " + Marker + "\nnot herald's", tt.login + ": " + Marker + "\ntwo"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("comments (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,9 @@ type Config struct {
 type Contract struct {
 	// Auth is the exact Authorization header required; "" requires none.
 	Auth string
+	// Auths are other Authorization headers the route also accepts: a
+	// second identity's token.
+	Auths []string
 	// Header holds other required headers and their exact values
 	// (LinkedIn-Version, X-Restli-Protocol-Version).
 	Header map[string]string
@@ -241,7 +245,19 @@ func (f *Fake) Handle(pattern string, c Contract, h Handler) {
 	if !ok || method == "" {
 		f.t.Fatalf("platformtest: pattern %q needs a method", pattern)
 	}
-	full := method + " " + f.cfg.BasePath + strings.TrimPrefix(path, "/")
+	f.handle(method+" "+f.cfg.BasePath+strings.TrimPrefix(path, "/"), c, h)
+}
+
+// HandleRoot is Handle for a route outside the base path, at an absolute
+// path on the server (GitHub Enterprise's /api/graphql beside /api/v3).
+func (f *Fake) HandleRoot(pattern string, c Contract, h Handler) {
+	if _, path, ok := strings.Cut(pattern, " "); !ok || !strings.HasPrefix(path, "/") {
+		f.t.Fatalf("platformtest: pattern %q needs a method and an absolute path", pattern)
+	}
+	f.handle(pattern, c, h)
+}
+
+func (f *Fake) handle(full string, c Contract, h Handler) {
 	f.mux.HandleFunc(full, func(w http.ResponseWriter, r *http.Request) {
 		if f.cfg.Headers != nil {
 			f.cfg.Headers(w.Header())
@@ -293,7 +309,7 @@ func (f *Fake) violate(w http.ResponseWriter, r *http.Request, status int, code,
 }
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request, c Contract, h Handler) {
-	if c.Auth != "" && r.Header.Get("Authorization") != c.Auth {
+	if got := r.Header.Get("Authorization"); c.Auth != "" && got != c.Auth && !slices.Contains(c.Auths, got) {
 		// The expected token is not echoed: fakes keep secrets too.
 		f.violate(w, r, http.StatusUnauthorized, "unauthorized", "missing or wrong Authorization header")
 		return
