@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/heraldhq/herald/platforms/render"
 
@@ -38,11 +40,12 @@ type Options struct {
 // page cannot be read, or a media file that is missing, is said on the
 // page; only failing to write is an error.
 func Write(ctx context.Context, site *Site, opt Options) error {
-	w := &writer{opt: opt, copied: map[string]string{}, cards: map[string]*Card{}, images: map[string]string{}}
+	w := &writer{opt: opt, copied: map[string]string{}, cards: map[string]*Card{}}
 	if err := os.MkdirAll(filepath.Join(opt.Dir, "media"), 0o755); err != nil {
 		return fmt.Errorf("preview: %w", err)
 	}
 	names := map[string]bool{"index": true}
+	var links []string
 	for _, p := range site.Posts {
 		p.Page = pageName(p.ID, p.File, names) + ".html"
 		for _, m := range p.Media {
@@ -58,16 +61,27 @@ func Write(ctx context.Context, site *Site, opt Options) error {
 				}
 				t.Article = article
 			}
-			if i, u := t.cardLink(len(p.Media) > 0); i >= 0 {
-				if t.Platform == render.PlatformBluesky {
-					t.Parts[i].Card = blueskyCard(u, p.Title, t.Parts[0].Text)
-					continue
+			if i, u := t.cardLink(len(p.Media) > 0); i >= 0 && t.Platform != render.PlatformBluesky {
+				links = append(links, u)
+			}
+		}
+	}
+	if err := w.readCards(ctx, links); err != nil {
+		return err
+	}
+	for _, p := range site.Posts {
+		for _, t := range p.Targets {
+			i, u := t.cardLink(len(p.Media) > 0)
+			switch {
+			case i < 0:
+			case t.Platform == render.PlatformBluesky:
+				t.Parts[i].Card = blueskyCard(u, p.Title, t.Parts[0].Text)
+			default:
+				c := *w.cards[u]
+				if t.Platform == render.PlatformLinkedIn {
+					c.Note = "LinkedIn may draw no card: herald sends LinkedIn the text, and LinkedIn's API does not read linked pages"
 				}
-				c, err := w.card(ctx, u)
-				if err != nil {
-					return err
-				}
-				t.Parts[i].Card = c
+				t.Parts[i].Card = &c
 			}
 		}
 	}
@@ -94,7 +108,6 @@ type writer struct {
 	opt    Options
 	copied map[string]string // repository path -> media/ path
 	cards  map[string]*Card  // URL -> card
-	images map[string]string // image URL -> media/ path, or "" when it failed
 }
 
 func (w *writer) write(name string, data []byte) error {
@@ -128,36 +141,60 @@ func (w *writer) media(m *Media) error {
 	return nil
 }
 
-// card reads the link card of u once, with its image saved under media/.
-func (w *writer) card(ctx context.Context, u string) (*Card, error) {
-	if c, ok := w.cards[u]; ok {
-		return c, nil
+// cardReaders is how many linked pages are read at once.
+const cardReaders = 8
+
+// readCards reads the link card of each URL once, a few at a time, and
+// saves the cards' images under media/.
+func (w *writer) readCards(ctx context.Context, urls []string) error {
+	type read struct {
+		card Card
+		img  []byte
+		ext  string
 	}
-	var c Card
+	var todo []string
+	for _, u := range urls {
+		if _, ok := w.cards[u]; !ok {
+			w.cards[u] = nil
+			todo = append(todo, u)
+		}
+	}
+	reads := make([]read, len(todo))
 	if w.opt.Fetch == nil {
-		c = Card{URL: u, Host: hostOf(u), Err: w.opt.NoFetch}
-		if c.Err == "" {
-			c.Err = "link cards were not fetched"
+		for i, u := range todo {
+			reads[i].card = Card{URL: u, Host: hostOf(u), Err: w.opt.NoFetch}
+			if reads[i].card.Err == "" {
+				reads[i].card.Err = "link cards were not fetched"
+			}
 		}
 	} else {
-		c = w.opt.Fetch.Card(ctx, u)
-	}
-	if c.ImageURL != "" && w.opt.Fetch != nil {
-		name, ok := w.images[c.ImageURL]
-		if !ok {
-			data, ext, err := w.opt.Fetch.Image(ctx, c.ImageURL)
-			if err == nil {
-				name = "media/card-" + hashPrefix(data) + ext
-				if err := w.write(name, data); err != nil {
-					return nil, err
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, cardReaders)
+		for i, u := range todo {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				r := read{card: w.opt.Fetch.Card(ctx, u)}
+				if r.card.ImageURL != "" {
+					r.img, r.ext, _ = w.opt.Fetch.Image(ctx, r.card.ImageURL)
 				}
-			}
-			w.images[c.ImageURL] = name
+				reads[i] = r
+			}()
 		}
-		c.Image = name
+		wg.Wait()
 	}
-	w.cards[u] = &c
-	return &c, nil
+	for i, u := range todo {
+		r := reads[i]
+		if r.img != nil {
+			r.card.Image = "media/card-" + hashPrefix(r.img) + r.ext
+			if err := w.write(r.card.Image, r.img); err != nil {
+				return err
+			}
+		}
+		w.cards[u] = &r.card
+	}
+	return nil
 }
 
 // article rewrites a blog's rendered HTML for offline reading: each image
@@ -219,9 +256,14 @@ func (w *writer) articleImage(img *html.Node, postFile string) error {
 		if strings.HasPrefix(src, "/") {
 			p = strings.TrimPrefix(path.Clean(src), "/")
 		}
+		// Only an image is copied: a path to any other file of the
+		// repository (a key, the configuration) stays out of the preview.
+		data, err := fs.ReadFile(w.opt.Files, p)
 		m := &Media{Path: p}
-		if err := w.media(m); err != nil {
-			return err
+		if err == nil && strings.HasPrefix(http.DetectContentType(data), "image/") {
+			if err := w.media(m); err != nil {
+				return err
+			}
 		}
 		if m.Src != "" {
 			img.Attr = []html.Attribute{{Key: "src", Val: m.Src}, {Key: "alt", Val: alt}}
