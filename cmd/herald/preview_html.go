@@ -59,7 +59,7 @@ func htmlPost(cfg *schema.Config, p *reconcile.Prepared, records map[string]*sta
 	hp.ID, hp.Title, hp.Campaign = post.ID, post.Title, post.Campaign
 	hp.Schedule = describeSchedule(cfg, post)
 	for _, m := range post.Media {
-		hp.Media = append(hp.Media, &preview.Media{Path: m.Path, Alt: m.Alt, Type: m.Type, Size: m.Size, Hash: m.Hash})
+		hp.Media = append(hp.Media, &preview.Media{Path: m.Path, Alt: m.Alt, Type: m.Type})
 	}
 	rec := records[post.ID]
 	for _, o := range p.Outputs {

@@ -47,8 +47,6 @@ type Media struct {
 	Path string // relative to the repository root
 	Alt  string
 	Type string // MIME type
-	Size int64
-	Hash string
 	// Src is the copy's path relative to the output directory, set by
 	// Write; Missing says why there is none.
 	Src     string
