@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/preview"
 	"github.com/heraldhq/herald/platforms/render"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
@@ -28,13 +29,24 @@ the media with their alt text. Problems are listed under the post. FILE is
 a path to a post, relative to the working directory or to the repository.
 
 preview reads the working tree, uncommitted changes included; --committed
-reads the commit HEAD points to, which is what apply publishes.`,
+reads the commit HEAD points to, which is what apply publishes.
+
+--html DIR also writes the preview as web pages into DIR: index.html lists
+the posts with their targets and status, and DIR/<post-id>.html shows each
+target as its network would (thread parts, rich text, images with their alt
+text, link cards, counts). The images, and the link cards' titles,
+descriptions and images read from the linked pages' Open Graph tags, are
+saved in DIR, which opens offline and uploads as one artifact. A page that
+cannot be read within 5 seconds is said on its card; --no-fetch reads none.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var repoDir string
 			var only []string
-			var committed bool
+			var committed, noFetch bool
+			var htmlDir string
 			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
 			fs.BoolVar(&committed, "committed", false, "read the commit HEAD points to (what apply publishes) instead of the working tree")
+			fs.StringVar(&htmlDir, "html", "", "also write the preview as web pages into `dir`ectory")
+			fs.BoolVar(&noFetch, "no-fetch", false, "with --html, read no linked page for its link card")
 			fs.Func("to", "show only these comma-separated `targets`", func(s string) error {
 				only = splitList(s)
 				return nil
@@ -67,6 +79,7 @@ reads the commit HEAD points to, which is what apply publishes.`,
 				}
 				invalid := false
 				var b strings.Builder
+				var prepared []*reconcile.Prepared
 				for i, f := range files {
 					if i > 0 {
 						b.WriteString("\n")
@@ -76,9 +89,16 @@ reads the commit HEAD points to, which is what apply publishes.`,
 						invalid = true
 					}
 					writePreview(&b, repo.Config, p, only)
+					prepared = append(prepared, p)
 				}
 				if _, err := io.WriteString(e.stdout, b.String()); err != nil {
 					return err
+				}
+				if htmlDir != "" {
+					if err := writeHTMLPreview(ctx, e, repo, prepared, only, htmlDir, !noFetch); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "\nWrote %s: %s.\n", filepath.Join(htmlDir, "index.html"), plural(len(prepared), "post"))
 				}
 				if invalid {
 					return &exitError{code: 1}
@@ -193,28 +213,7 @@ func writeTarget(b *strings.Builder, p *schema.Post, o *render.Output) {
 // measure says a part's length against its limits, with the platform's
 // unit and counting note: "212/280 characters (URLs count as 23...)".
 func measure(pt render.Part, lim schema.Limits) string {
-	unit := lim.Unit
-	if unit == "" {
-		unit = "characters"
-	}
-	var s string
-	if lim.Length > 0 {
-		s = fmt.Sprintf("%d/%d %s", pt.Length, lim.Length, unit)
-		if pt.Length > lim.Length {
-			s += " OVER THE LIMIT"
-		}
-	} else {
-		s = fmt.Sprintf("%d %s, no limit", pt.Length, unit)
-	}
-	if lim.Bytes > 0 {
-		s += fmt.Sprintf(", %d/%d bytes", pt.Bytes, lim.Bytes)
-		if pt.Bytes > lim.Bytes {
-			s += " OVER THE LIMIT"
-		}
-	}
-	if lim.Note != "" {
-		s += " (" + lim.Note + ")"
-	}
+	s, _ := preview.Measure(pt, lim)
 	return s
 }
 
