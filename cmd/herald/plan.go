@@ -148,6 +148,11 @@ func capabilities(e *env, cfg *schema.Config) func(string) reconcile.Capabilitie
 		}
 		c := platforms.Capabilities(pub)
 		caps[a.Platform] = reconcile.Capabilities{Update: c.Has(platforms.CapUpdate), Delete: c.Has(platforms.CapDelete)}
+		if d, ok := pub.(platforms.DeleteDescriber); ok {
+			cp := caps[a.Platform]
+			cp.DeleteMeans = d.DeleteMeans()
+			caps[a.Platform] = cp
+		}
 	}
 	return func(platform string) reconcile.Capabilities { return caps[platform] }
 }

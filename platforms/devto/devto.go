@@ -51,7 +51,7 @@ const (
 
 // DeleteMeans is what `delete: true` does on dev.to, for the plan and the
 // result: Forem has no delete endpoint for authors.
-const DeleteMeans = "unpublishes the article (dev.to has no delete through its API: it stays as a draft only its author sees; delete it by hand on dev.to to remove it)"
+const DeleteMeans = "unpublishes the article: dev.to has no delete, so it stays as a draft only its author sees"
 
 // duplicateTitle is the message Forem's title_unique_for_user_past_five_minutes
 // validation answers a second article with the same title within five
