@@ -101,7 +101,9 @@ func TestDeleteSaysWhatItMeans(t *testing.T) {
 	s := post("a", nil, "devto")
 	s.Delete = true
 	p := MakePlan(PlanInput{Now: planNow, Posts: []schema.Summary{s}, Records: []*state.Record{rec}, Config: testConfig(),
-		Caps: func(string) Capabilities { return Capabilities{Update: true, Delete: true, DeleteMeans: devto.DeleteMeans()} }})
+		Caps: func(string) Capabilities {
+			return Capabilities{Update: true, Delete: true, DeleteMeans: devto.DeleteMeans()}
+		}})
 	if a := p.Actions[0]; a.Kind != Delete || a.Reason != "delete: true: unpublishes the article (published at https://devto.example/a)" {
 		t.Errorf("plan %+v", a)
 	}
