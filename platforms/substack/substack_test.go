@@ -29,7 +29,7 @@ func launch() *platforms.Payload {
 	return &platforms.Payload{PostID: "blog/launch", Target: "newsletter", Platform: "substack", Title: "Sluice 2 <is> out",
 		HTML:  "<p>Sluice 2 ships <strong>retries</strong>.</p>\n",
 		Parts: []platforms.Part{{Text: "Sluice 2 ships retries."}}, Hash: "sha256-launch",
-		Media: []platforms.Media{media("posts/img/hero.png", []byte("hero"), `The "new" dashboard`), media("posts/other/hero.png", []byte("hero 2"), "A chart")},
+		Media:   []platforms.Media{media("posts/img/hero.png", []byte("hero"), `The "new" dashboard`), media("posts/other/hero.png", []byte("hero 2"), "A chart")},
 		Options: map[string]any{"subtitle": "Retries & replay"}}
 }
 
