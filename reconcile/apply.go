@@ -1334,7 +1334,7 @@ func count(n int, noun string) string {
 // summarize is the result commit's one-line summary.
 func summarize(r *Result) string {
 	var parts []string
-	for _, o := range []Outcome{OutPublished, OutUpdated, OutDeleted, OutMoved, OutFailed, OutUnknown, OutDeferred} {
+	for _, o := range []Outcome{OutPublished, OutManual, OutUpdated, OutDeleted, OutMoved, OutFailed, OutUnknown, OutDeferred} {
 		if n := r.Count(o); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, o))
 		}

@@ -48,6 +48,9 @@ func TestManualTargetWaitsForAPerson(t *testing.T) {
 	if res.Failed() {
 		t.Error("a manual target makes the run look failed")
 	}
+	if got := summarize(res); got != "1 manual" {
+		t.Errorf("the results commit is summarised %q, want 1 manual", got)
+	}
 	ts := w.status("a", "substack")
 	if ts.Status != state.StatusManual || ts.Manual == "" || ts.IDs != nil || ts.URLs != nil ||
 		ts.Extra["draft"] != "drafts/substack/a/draft.html" || ts.Hash != hashOf("hello", "substack") || !ts.FirstPublishedAt.IsZero() {
