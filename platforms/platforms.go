@@ -201,6 +201,14 @@ type DeleteDescriber interface {
 	DeleteMeans() string
 }
 
+// PublishDescriber is an adapter whose publish does not publish
+// (Substack has no publishing API, so its adapter writes a draft for a
+// person): PublishMeans says what a publish does, for the plan, so that
+// a pull request shows what a person will have to do.
+type PublishDescriber interface {
+	PublishMeans() string
+}
+
 // Attempt is what a Finder knows of the attempt it looks for: its key,
 // and when the reconciler recorded it, before any call was made.
 type Attempt struct {

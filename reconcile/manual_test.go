@@ -131,3 +131,17 @@ func TestDeleteSaysWhatItMeans(t *testing.T) {
 		t.Errorf("result %+v", it)
 	}
 }
+
+// A create on a platform without a publishing API says, in the plan (and
+// so in the pull request's comment), what a person will have to do.
+func TestCreateSaysWhatPublishMeans(t *testing.T) {
+	caps := func(string) Capabilities { return Capabilities{PublishMeans: "a draft for a person"} }
+	p := MakePlan(PlanInput{Now: planNow, Posts: []schema.Summary{post("a", nil, "substack")}, Config: testConfig(), Caps: caps})
+	if a := p.Actions[0]; a.Kind != Create || a.Reason != "no publish_at: due once merged; a draft for a person" {
+		t.Errorf("plan %+v", a)
+	}
+	later := post("b", at("2026-12-01T09:00:00Z"), "substack")
+	if a := MakePlan(PlanInput{Now: planNow, Posts: []schema.Summary{later}, Config: testConfig(), Caps: caps}).Actions[0]; a.Kind != Scheduled || strings.Contains(a.Reason, "draft") {
+		t.Errorf("a scheduled post's plan %+v", a)
+	}
+}

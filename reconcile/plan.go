@@ -90,6 +90,10 @@ type Capabilities struct {
 	// delete does not remove the post (dev.to unpublishes): the plan says
 	// it instead of "removes the post".
 	DeleteMeans string
+	// PublishMeans, when set, is what a publish does on a platform
+	// without a publishing API (Substack: a draft for a person): the
+	// plan adds it to a create's reason.
+	PublishMeans string
 }
 
 // PlanInput is everything a plan depends on. Plan reads nothing else: the
@@ -267,6 +271,9 @@ func (pl *planner) target(s schema.Summary, t schema.TargetSummary, ts *state.Ta
 		default:
 			a.Kind, a.Reason = Create, pl.dueReason(s)
 			pl.gate(&a, s)
+			if a.Kind == Create && caps.PublishMeans != "" {
+				a.Reason += "; " + caps.PublishMeans
+			}
 		}
 		return a
 	}

@@ -87,6 +87,8 @@ var (
 	_ platforms.Publisher = (*Substack)(nil)
 	_ platforms.Preparer  = (*Substack)(nil)
 	_ platforms.Finder    = (*Substack)(nil)
+
+	_ platforms.PublishDescriber = (*Substack)(nil)
 )
 
 // New is the platforms.Constructor without a repository root, for
@@ -135,6 +137,12 @@ func NewWith(s platforms.Settings, opts Options) (*Substack, error) {
 
 // Name returns "substack".
 func (s *Substack) Name() string { return Name }
+
+// PublishMeans says, for the plan, that publishing writes a draft for a
+// person (platforms.PublishDescriber).
+func (s *Substack) PublishMeans() string {
+	return "herald writes a paste-ready draft into the repository for a person to publish by hand: Substack has no publishing API"
+}
 
 // Dir is the folder the post's draft goes into.
 func (s *Substack) Dir(postID string) string { return s.drafts + "/" + postID }
