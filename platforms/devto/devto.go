@@ -245,7 +245,7 @@ func Prepare(p *platforms.Payload) (*platforms.Payload, error) {
 	p.Title = articleTitle(p.Title, body)
 	tags := p.Tags
 	if v, ok := p.Options["tags"]; ok && v != nil {
-		list, ok := strings_(v)
+		list, ok := stringList(v)
 		if !ok {
 			return nil, fmt.Errorf("option tags must be a list of words, not %v", v)
 		}
@@ -262,8 +262,8 @@ func Prepare(p *platforms.Payload) (*platforms.Payload, error) {
 	return p, nil
 }
 
-// strings_ reads a decoded list of strings.
-func strings_(v any) ([]string, bool) {
+// stringList reads a decoded list of strings.
+func stringList(v any) ([]string, bool) {
 	switch x := v.(type) {
 	case []string:
 		return x, true

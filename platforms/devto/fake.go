@@ -180,7 +180,7 @@ func (f *Fake) validate(id string, a map[string]any, published bool) string {
 		}
 	}
 	if raw, ok := a["tags"]; ok && raw != nil {
-		list, ok := strings_(raw)
+		list, ok := stringList(raw)
 		switch {
 		case !ok:
 			errs = append(errs, "Tag list must be a list of tags")
@@ -368,7 +368,7 @@ func str(v any) string {
 }
 
 func tagList(v any) []string {
-	list, _ := strings_(v)
+	list, _ := stringList(v)
 	if list == nil {
 		list = []string{}
 	}
