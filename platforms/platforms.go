@@ -141,6 +141,12 @@ type Receipt struct {
 	// carry (Bluesky's record CIDs, Ghost's updated_at). It is stored in
 	// state as given, so it must hold no secret.
 	Extra map[string]string
+	// Manual, when set, says that the adapter did not publish: it
+	// prepared the post for a person to publish by hand (Substack, which
+	// has no publishing API), and Manual says what they must do. The
+	// reconciler records the target as manual, not published, until the
+	// person records the post's URL with herald resolve.
+	Manual string
 }
 
 // Publisher is what every adapter is: one account on one platform that can
@@ -185,6 +191,22 @@ type Updater interface {
 // wrapping ErrDeletedRemotely, never a failure that would be retried.
 type Deleter interface {
 	Delete(ctx context.Context, r *Receipt) error
+}
+
+// DeleteDescriber is a Deleter whose delete does not remove the post
+// (dev.to has no delete, so its adapter unpublishes): DeleteMeans says
+// what a delete does, and the plan and the results say it instead of
+// "removes".
+type DeleteDescriber interface {
+	DeleteMeans() string
+}
+
+// PublishDescriber is an adapter whose publish does not publish
+// (Substack has no publishing API, so its adapter writes a draft for a
+// person): PublishMeans says what a publish does, for the plan, so that
+// a pull request shows what a person will have to do.
+type PublishDescriber interface {
+	PublishMeans() string
 }
 
 // Attempt is what a Finder knows of the attempt it looks for: its key,

@@ -36,6 +36,7 @@ const (
 	OutDeferred  Outcome = "deferred" // not attempted in this run (rate limit or time budget)
 	OutSkipped   Outcome = "skipped"  // another run holds the attempt, or there was nothing to do
 	OutDryRun    Outcome = "dry-run"  // would have been done
+	OutManual    Outcome = "manual"   // prepared for a person to publish by hand (no publishing API)
 )
 
 // Item is one applied action and what came of it.
@@ -1051,6 +1052,9 @@ func (r *run) delete(j *job, providers []platforms.Publisher) {
 	ts.Status, ts.LastError = state.StatusDeleted, nil
 	j.ts = &ts
 	j.result = Item{Action: j.Action, Outcome: OutDeleted, URL: first(ts.URLs)}
+	if d, ok := pub.(platforms.DeleteDescriber); ok {
+		j.result.Detail = d.DeleteMeans()
+	}
 }
 
 // CredentialRetry is how long a target whose account's credentials were
@@ -1108,6 +1112,17 @@ func (j *job) published(ap *Applier, pub platforms.Publisher, rc *platforms.Rece
 		ts.Hash = j.payload.Hash
 	}
 	ts.LastError, ts.NextRetryAt = nil, time.Time{}
+	ts.Manual = ""
+	if rc != nil && rc.Manual != "" {
+		// Nothing is published: a person publishes what the adapter
+		// prepared (Extra says where), then records the URL.
+		ts.Status, ts.Manual = state.StatusManual, rc.Manual
+		ts.IDs, ts.URLs, ts.Extra = nil, nil, rc.Extra
+		j.ts = &ts
+		j.result = Item{Action: j.Action, Outcome: OutManual,
+			Detail: fmt.Sprintf("%s cannot be published through an API: %s; then run herald resolve %s %s --published URL", j.Platform, rc.Manual, j.Post, j.Target)}
+		return
+	}
 	if rc != nil {
 		ts.IDs, ts.URLs, ts.Extra = rc.IDs, rc.URLs, rc.Extra
 		if ts.FirstPublishedAt.IsZero() {
@@ -1319,7 +1334,7 @@ func count(n int, noun string) string {
 // summarize is the result commit's one-line summary.
 func summarize(r *Result) string {
 	var parts []string
-	for _, o := range []Outcome{OutPublished, OutUpdated, OutDeleted, OutMoved, OutFailed, OutUnknown, OutDeferred} {
+	for _, o := range []Outcome{OutPublished, OutManual, OutUpdated, OutDeleted, OutMoved, OutFailed, OutUnknown, OutDeferred} {
 		if n := r.Count(o); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, o))
 		}

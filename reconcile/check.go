@@ -567,5 +567,10 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 	if ov := post.Overrides[target]; ov != nil && len(ov.Extra) > 0 {
 		pl.Options = ov.Extra
 	}
+	if ov := post.Overrides[target]; ov != nil && ov.Text != nil {
+		// The target's own text replaces the body for platforms that
+		// take Markdown (dev.to), as it does in the rendered parts.
+		pl.Markdown = *ov.Text
+	}
 	return pl, nil
 }

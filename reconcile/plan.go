@@ -86,6 +86,14 @@ func (p *Plan) Changes() int {
 type Capabilities struct {
 	Update bool
 	Delete bool
+	// DeleteMeans, when set, is what a delete does on a platform whose
+	// delete does not remove the post (dev.to unpublishes): the plan says
+	// it instead of "removes the post".
+	DeleteMeans string
+	// PublishMeans, when set, is what a publish does on a platform
+	// without a publishing API (Substack: a draft for a person): the
+	// plan adds it to a create's reason.
+	PublishMeans string
 }
 
 // PlanInput is everything a plan depends on. Plan reads nothing else: the
@@ -323,6 +331,9 @@ func (pl *planner) target(s schema.Summary, t schema.TargetSummary, ts *state.Ta
 		default:
 			a.Kind, a.Reason = Create, pl.dueReason(s)
 			pl.gate(&a, s)
+			if a.Kind == Create && caps.PublishMeans != "" {
+				a.Reason += "; " + caps.PublishMeans
+			}
 		}
 		return a
 	}
@@ -347,6 +358,8 @@ func (pl *planner) target(s schema.Summary, t schema.TargetSummary, ts *state.Ta
 		if !s.Delete {
 			a.Reason += "; not re-published (remove the target or give the post a new id to publish it again)"
 		}
+	case state.StatusManual:
+		pl.manual(&a, s, t, ts)
 	case state.StatusDeletedRemotely:
 		a.Kind = Drift
 		a.Reason = fmt.Sprintf("deleted on %s outside herald; not re-posted (remove the target, or run herald resolve %s %s --not-published to post it again)",
@@ -382,6 +395,29 @@ func (pl *planner) failed(a *Action, s schema.Summary, t schema.TargetSummary, t
 	}
 }
 
+// manual plans a target whose platform has no publishing API: herald
+// wrote what a person publishes by hand. A changed post gets its draft
+// written again; otherwise the plan repeats what the person must do.
+func (pl *planner) manual(a *Action, s schema.Summary, t schema.TargetSummary, ts *state.TargetState) {
+	todo := ts.Manual
+	if todo == "" {
+		todo = "publish it by hand"
+	}
+	switch {
+	case s.Delete:
+		a.Kind, a.Reason = NoOp, "delete: true, and herald never published it (a person was to publish it by hand): nothing to delete on "+t.Platform
+	case s.Draft:
+		a.Kind, a.Reason = Draft, "draft: true: the draft written for a person stays as it was"
+	case ts.Hash != t.Hash:
+		a.Kind, a.Reason = Retry, "the post changed since its draft for a person was written: herald writes the draft again"
+		pl.gate(a, s)
+	default:
+		a.Kind = Held
+		a.Reason = fmt.Sprintf("waiting for a person since %s: %s; then run herald resolve %s %s --published URL",
+			pl.when(ts.UpdatedAt), todo, s.ID, t.Name)
+	}
+}
+
 func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary, ts *state.TargetState, caps Capabilities) {
 	url := ""
 	if len(ts.URLs) > 0 {
@@ -389,9 +425,15 @@ func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary
 	}
 	switch {
 	case s.Delete:
-		if caps.Delete {
+		switch {
+		case caps.Delete && caps.DeleteMeans != "":
+			a.Kind, a.Reason = Delete, "delete: true: "+caps.DeleteMeans
+			if url != "" {
+				a.Reason += " (published" + url + ")"
+			}
+		case caps.Delete:
 			a.Kind, a.Reason = Delete, "delete: true: removes the post"+url
-		} else {
+		default:
 			a.Kind, a.Reason = Drift, fmt.Sprintf("delete: true, but %s cannot delete through its API: remove it by hand%s", t.Platform, url)
 		}
 		pl.freezeGate(a)

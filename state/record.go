@@ -37,13 +37,18 @@ const (
 	StatusUnknown Status = "unknown"
 	// StatusDeleted: herald deleted the post on the platform.
 	StatusDeleted Status = "deleted"
+	// StatusManual: the platform has no publishing API (Substack); herald
+	// prepared the post for a person (TargetState.Manual says what to
+	// do), who publishes it by hand and records its URL with herald
+	// resolve.
+	StatusManual Status = "manual"
 	// StatusDeletedRemotely: sync found the post gone from the platform
 	// although herald never deleted it. It is drift, never re-posted.
 	StatusDeletedRemotely Status = "deleted_remotely"
 )
 
 // Statuses lists every valid status, in the order of a post's life.
-var Statuses = []Status{StatusScheduled, StatusPublishing, StatusPublished,
+var Statuses = []Status{StatusScheduled, StatusPublishing, StatusManual, StatusPublished,
 	StatusFailed, StatusUnknown, StatusDeleted, StatusDeletedRemotely}
 
 // Valid reports whether s is one of Statuses.
@@ -97,6 +102,9 @@ type TargetState struct {
 	// (platforms.Receipt.Extra: the media an edit must keep, Bluesky's
 	// record CIDs), never a secret.
 	Extra map[string]string `json:"extra,omitempty"`
+	// Manual is what a person must do to publish a target whose status
+	// is manual (paste the draft at a path, publish, record the URL).
+	Manual string `json:"manual,omitempty"`
 
 	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
 	// UpdatedAt is when this entry last changed. Concurrent runs that

@@ -415,7 +415,7 @@ func writeResult(e *env, res *reconcile.Result) {
 		b.WriteString("\n")
 	}
 	var parts []string
-	for _, o := range []reconcile.Outcome{reconcile.OutPublished, reconcile.OutUpdated, reconcile.OutDeleted, reconcile.OutMoved,
+	for _, o := range []reconcile.Outcome{reconcile.OutPublished, reconcile.OutManual, reconcile.OutUpdated, reconcile.OutDeleted, reconcile.OutMoved,
 		reconcile.OutFailed, reconcile.OutUnknown, reconcile.OutDeferred, reconcile.OutSkipped, reconcile.OutDryRun} {
 		if n := res.Count(o); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, o))

@@ -22,8 +22,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/devto"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
+	"github.com/heraldhq/herald/platforms/medium"
 	"github.com/heraldhq/herald/platforms/platformtest"
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/x"
@@ -207,9 +209,11 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	fake mastodon     MASTODON_URL; accepts the token mastodon-fake-token
 //	fake bluesky      BLUESKY_URL; handle herald.test, app password
 //	                  fake-app-pass-word, its clock at HERALD_NOW
+//	fake devto        DEVTO_URL; DEVTO_API_KEY set to the key it accepts
+//	fake medium       MEDIUM_URL; MEDIUM_TOKEN set to the token it accepts
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads")
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|devto|medium")
 	}
 	rep := &platformtest.LogReporter{Logger: slog.New(slog.DiscardHandler)}
 	ts.Defer(rep.Close)
@@ -254,6 +258,14 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("THREADS_AUTH_URL", f.AuthURL())
 		ts.Setenv("THREADS_MEDIA_URL", files.URL+"/")
 		setDefault("THREADS_ACCESS_TOKEN", f.AccessToken())
+	case "devto":
+		f := devto.NewFake(rep, devto.FakeOptions{Now: clock})
+		ts.Setenv("DEVTO_URL", f.URL())
+		setDefault("DEVTO_API_KEY", devto.FakeKey)
+	case "medium":
+		f := medium.NewFake(rep, medium.FakeOptions{Now: clock})
+		ts.Setenv("MEDIUM_URL", f.URL())
+		setDefault("MEDIUM_TOKEN", medium.FakeToken)
 	default:
 		ts.Fatalf("fake: no fake for %q", args[0])
 	}

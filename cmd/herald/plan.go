@@ -159,6 +159,14 @@ func capabilities(e *env, cfg *schema.Config) func(string) reconcile.Capabilitie
 		}
 		c := platforms.Capabilities(pub)
 		caps[a.Platform] = reconcile.Capabilities{Update: c.Has(platforms.CapUpdate), Delete: c.Has(platforms.CapDelete)}
+		cp := caps[a.Platform]
+		if d, ok := pub.(platforms.DeleteDescriber); ok {
+			cp.DeleteMeans = d.DeleteMeans()
+		}
+		if d, ok := pub.(platforms.PublishDescriber); ok {
+			cp.PublishMeans = d.PublishMeans()
+		}
+		caps[a.Platform] = cp
 	}
 	return func(platform string) reconcile.Capabilities { return caps[platform] }
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/devto"
 	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
+	"github.com/heraldhq/herald/platforms/medium"
+	"github.com/heraldhq/herald/platforms/substack"
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/x"
 )
@@ -17,20 +20,25 @@ import (
 // what each adapter can do.
 func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 	feedCtor := feed.New
+	substackCtor := substack.New
 	if root != nil {
 		feedCtor = feed.ConstructorWith(feed.Options{Root: root, Stage: stage})
+		substackCtor = substack.ConstructorWith(substack.Options{Root: root, Stage: substack.StageFunc(stage)})
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
 		"bluesky":  bluesky.New,
+		"devto":    devto.New,
 		"feed":     feedCtor,
 		"linkedin": linkedin.New,
 		"mastodon": mastodon.New,
+		"medium":   medium.New,
+		"substack": substackCtor,
 		"threads":  threads.New,
 		"x":        x.New,
 	})
 }
 
 // localPlatforms are the platforms whose adapters write into the content
-// repository instead of calling a remote API (the feed): their calls are
-// file writes, which no rate limit protects.
-var localPlatforms = map[string]bool{"feed": true}
+// repository instead of calling a remote API (the feed, Substack's
+// drafts): their calls are file writes, which no rate limit protects.
+var localPlatforms = map[string]bool{"feed": true, "substack": true}

@@ -37,7 +37,7 @@ func statusCommand() *command {
 		summary: "list what was published where, with URLs, and what waits",
 		help: `One line per target of every post: its status and when, with the public
 URL of what was published. Statuses come from .herald/state/ (published,
-publishing, failed, unknown, deleted, deleted_remotely) and, for targets
+publishing, manual, failed, unknown, deleted, deleted_remotely) and, for targets
 never acted on, from the post: scheduled (publish_at ahead), pending (due),
 draft. Posts are read from the commit HEAD points to, as apply reads them;
 --worktree reads the working tree, uncommitted changes included.`,
@@ -155,6 +155,9 @@ func fromState(row statusRow, ts state.TargetState) statusRow {
 	if ts.LastError != nil {
 		row.Error = ts.LastError.Message
 	}
+	if ts.Status == state.StatusManual && ts.Manual != "" {
+		row.Error = "to do by hand: " + ts.Manual
+	}
 	return row
 }
 
@@ -209,6 +212,10 @@ unknown), a person checks the platform and says what happened:
                      publishes it again, from its first part, with a new
                      attempt
 
+A target a person publishes by hand (status manual: Substack, which has
+no publishing API) is recorded the same way: --published URL once it is
+out; --not-published has the next apply write its draft again.
+
 The change is committed to .herald/state/ (and pushed with --push).`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var repoDir, published, ids string
@@ -243,7 +250,7 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 					return fmt.Errorf("post %q has no target %q in its state", postID, target)
 				}
 				switch ts.Status {
-				case state.StatusUnknown, state.StatusPublishing, state.StatusFailed:
+				case state.StatusUnknown, state.StatusPublishing, state.StatusFailed, state.StatusManual:
 				default:
 					return fmt.Errorf("%s -> %s is %s, not an outcome to settle", postID, target, ts.Status)
 				}
@@ -254,9 +261,10 @@ The change is committed to .herald/state/ (and pushed with --push).`,
 					// Parts of a thread that were posted are gone too (a
 					// person deleted them), or apply would post only the
 					// rest.
-					ts.IDs, ts.URLs, ts.Extra = nil, nil, nil
+					ts.IDs, ts.URLs, ts.Extra, ts.Manual = nil, nil, nil, ""
 				} else {
 					ts.Status, ts.URLs, ts.LastError, ts.NextRetryAt = state.StatusPublished, []string{published}, nil, time.Time{}
+					ts.Manual = ""
 					if ts.Hash == "" {
 						// The attempt's record predates content hashes: what
 						// is published is taken to be the post as it is now.

@@ -14,7 +14,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/devto"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/medium"
+	"github.com/heraldhq/herald/platforms/substack"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
 )
@@ -262,7 +266,15 @@ func cacheKey() string {
 	return fmt.Sprintf("%s/%d/%d", version, fi.Size(), fi.ModTime().UnixNano())
 }
 
-// feedFindings checks the settings of every feed account as apply will
+// settingsChecked are the platforms whose accounts validate builds, as
+// apply will, to report a missing or malformed setting before a run
+// needs it: dev.to, Medium and Substack.
+var settingsChecked = map[string]platforms.Constructor{
+	devto.Name: devto.New, medium.Name: medium.New, substack.Name: substack.New,
+}
+
+// feedFindings checks the settings of every feed account, and of the
+// accounts of settingsChecked, as apply will
 // build it: a feed has no credentials, so all its constructor checks
 // (paths inside the repository, URLs) are validation. A path whose
 // directory is a link out of the repository is caught here too, as the
@@ -276,6 +288,14 @@ func feedFindings(e *env, repo *reconcile.Repo) schema.Errors {
 	sort.Strings(names)
 	for _, name := range names {
 		a := repo.Config.Accounts[name]
+		if ctor, ok := settingsChecked[a.Platform]; ok {
+			// Their constructors read no secret: every error is a
+			// setting to fix.
+			if _, err := ctor(accountSettings(e, name, a)); err != nil {
+				errs = append(errs, schema.Errorf(a.Pos, "accounts."+name, "%v", err))
+			}
+			continue
+		}
 		if a.Platform != feed.Name {
 			continue
 		}

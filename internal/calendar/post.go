@@ -86,6 +86,9 @@ func bucket(status string) string {
 		return StatusFailed
 	case state.StatusDeleted:
 		return StatusPublished
+	case state.StatusManual:
+		// Written for a person to publish by hand: still to go out.
+		return StatusPending
 	}
 	return status
 }
