@@ -265,6 +265,23 @@ func (in *commentInput) does(a reconcile.Action, detail bool) (symbol, words str
 		stays = ""
 	}
 	name := platformName(a.Platform)
+	caps := in.caps(a.Platform)
+	switch a.Kind {
+	case reconcile.Create, reconcile.Scheduled:
+		if caps.PublishMeans == "" {
+			break
+		}
+		// No publishing API: a draft is written for a person.
+		when := "on merge"
+		if a.Kind == reconcile.Scheduled {
+			when = in.when(*a.At)
+		}
+		return "+", caps.PublishMeans + " (" + when + ")"
+	case reconcile.Delete:
+		if caps.DeleteMeans != "" {
+			return "-", caps.DeleteMeans + " on merge"
+		}
+	}
 	switch a.Kind {
 	case reconcile.Create:
 		if a.At != nil && a.At.Before(in.pl.plan.Now) {
@@ -286,7 +303,7 @@ func (in *commentInput) does(a reconcile.Action, detail bool) (symbol, words str
 			if ts.LastError != nil && ts.LastError.Kind == state.KindNotEditable {
 				return "!", "not sent: " + name + " refused an edit before; the live post stays" + stays
 			}
-			if !in.caps(a.Platform).Update && !strings.HasPrefix(a.Reason, "delete: true") {
+			if !caps.Update && !strings.HasPrefix(a.Reason, "delete: true") {
 				return "!", "not sent: " + name + " cannot edit; the live post stays" + stays
 			}
 		}
