@@ -54,7 +54,7 @@ func TestPlanCommentInChromium(t *testing.T) {
 	gittest.CommitFiles(t, dir, "base", map[string]string{
 		"herald.yaml": "timezone: America/New_York\naccounts:\n  bluesky:\n    base_url: https://pds.example\n    handle: acme.test\n    password_env: BLUESKY_APP_PASSWORD\n" +
 			"  mastodon:\n    base_url: https://social.example\n    token_env: MASTODON_TOKEN\n  x:\n    client_id_env: X_CLIENT_ID\n    access_token_env: X_ACCESS_TOKEN\n    refresh_token_env: X_REFRESH_TOKEN\n",
-		"posts/welcome-priya.md":          "---\ntitle: Welcome, Priya\nto: [bluesky, mastodon]\n---\nPriya joins the delivery team on Tuesday, from the Lisbon office. Say hello!\n",
+		"posts/welcome-priya.md":           "---\ntitle: Welcome, Priya\nto: [bluesky, mastodon]\n---\nPriya joins the delivery team on Tuesday, from the Lisbon office. Say hello!\n",
 		".herald/state/welcome-priya.json": record,
 	})
 	repo, err := git.PlainOpen(dir)
