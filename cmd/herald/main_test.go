@@ -59,6 +59,7 @@ func TestScripts(t *testing.T) {
 			"gitclone":   gitClone,
 			"gitcommit":  gitCommit,
 			"gitbranch":  gitBranch,
+			"manyposts":  manyPosts,
 			"fake":       startFake,
 			"fakes-ok":   fakesOK,
 			"expand":     expandFile,
@@ -171,6 +172,24 @@ func gitCommit(ts *testscript.TestScript, neg bool, args []string) {
 	sig := &object.Signature{Name: "writer", Email: "writer@example.com", When: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	_, err = wt.Commit(args[0], &git.CommitOptions{Author: sig, Committer: sig})
 	ts.Check(err)
+}
+
+// manyPosts writes N posts to one target, due long ago (late), as the
+// unrelated posts of a big repository:
+//
+//	manyposts DIR N TARGET
+func manyPosts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: manyposts DIR N TARGET")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	for i := range n {
+		post := fmt.Sprintf("---\ntitle: Old %d\npublish_at: 2026-11-10 09:00\nto: [%s]\n---\nAn old post, number %d.\n", i, args[2], i)
+		ts.Check(os.WriteFile(filepath.Join(dir, fmt.Sprintf("old-%04d.md", i)), []byte(post), 0o644))
+	}
 }
 
 // gitBranch makes a branch at the commit checked out, as the base a pull
