@@ -92,6 +92,7 @@ type commentInput struct {
 	caps    func(string) reconcile.Capabilities
 	preview string // the HTML previews' address, if any
 	diffErr error  // why there is no diff
+	records map[string]*state.Record
 }
 
 // planComment builds the pull request comment for a plan. It opens with
@@ -332,11 +333,15 @@ func (in *commentInput) does(a reconcile.Action, detail bool) (symbol, words str
 
 // target is the state of a post's target, or nil.
 func (in *commentInput) target(post, target string) *state.TargetState {
-	for _, r := range in.pl.records {
-		if r.Post == post {
-			if ts, ok := r.Targets[target]; ok {
-				return &ts
-			}
+	if in.records == nil {
+		in.records = make(map[string]*state.Record, len(in.pl.records))
+		for _, r := range in.pl.records {
+			in.records[r.Post] = r
+		}
+	}
+	if r := in.records[post]; r != nil {
+		if ts, ok := r.Targets[target]; ok {
+			return &ts
 		}
 	}
 	return nil
