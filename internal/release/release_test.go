@@ -316,3 +316,18 @@ func ignoredBy(patterns []string, name string) string {
 	}
 	return ""
 }
+
+// TestGoInstallable: go install github.com/heraldhq/herald/cmd/herald@latest
+// refuses a main module whose go.mod replaces or excludes modules.
+func TestGoInstallable(t *testing.T) {
+	gomod := read(t, "go.mod")
+	if !strings.HasPrefix(gomod, "module github.com/heraldhq/herald\n") {
+		t.Errorf("go.mod's module is not github.com/heraldhq/herald, which the README's go install names")
+	}
+	if m := regexp.MustCompile(`(?m)^(replace|exclude)\b`).FindString(gomod); m != "" {
+		t.Errorf("go.mod has a %s directive: go install ...@latest would refuse herald", m)
+	}
+	if _, err := os.Stat(root + "cmd/herald/main.go"); err != nil {
+		t.Errorf("cmd/herald is not where go install looks: %v", err)
+	}
+}
