@@ -37,7 +37,8 @@ set -euo pipefail
 repo=${HERALD_REPOSITORY:-heraldhq/herald}
 ref=${HERALD_REF:-}
 if [[ -z $ref && -n ${GITHUB_ACTION_PATH:-} ]]; then
-	ref=$(basename "$GITHUB_ACTION_PATH")
+	# A Windows runner's path has backslashes.
+	ref=$(basename "${GITHUB_ACTION_PATH//\\//}")
 fi
 api=${GITHUB_API_URL:-https://api.github.com}
 server=${GITHUB_SERVER_URL:-https://github.com}

@@ -386,6 +386,7 @@ func TestInstallFallsBackToSource(t *testing.T) {
 		// The ref comes from the action's path when github.action_ref is
 		// empty, as it can be in a composite action.
 		{name: "ref from the action path", ref: "", env: []string{"GITHUB_ACTION_PATH=/runner/_actions/heraldhq/herald/main"}, say: "main is not a release"},
+		{name: "ref from a Windows action path", ref: "", env: []string{`GITHUB_ACTION_PATH=D:\a\_actions\heraldhq\herald\main`}, say: "main is not a release"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
