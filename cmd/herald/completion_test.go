@@ -155,7 +155,7 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		{"herald --log-format json pl", []string{"plan"}},
 		{"herald validate --format g", []string{"github"}},
 		{"herald report --format ", []string{"csv", "json", "table"}},
-		{"herald init --", []string{"--force", "--timezone"}},
+		{"herald init --", []string{"--force", "--github", "--timezone"}},
 		{"herald version --", []string{"--json"}},
 		{"herald help ver", []string{"version"}},
 		{"herald completion ", []string{"bash", "fish", "zsh"}},
