@@ -10,3 +10,10 @@ import "embed"
 //
 //go:embed quickstart
 var Quickstart embed.FS
+
+// GitHubWorkflow is examples/quickstart/.github/workflows/herald.yml, the
+// workflow that runs herald as a GitHub Action: herald init --github
+// writes it. (Quickstart leaves it out: go:embed skips dot-directories.)
+//
+//go:embed quickstart/.github/workflows/herald.yml
+var GitHubWorkflow string

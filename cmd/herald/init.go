@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/examples"
 )
 
 // initCommand is "herald init [DIR]".
@@ -20,10 +22,17 @@ that validates), .gitignore, and .vscode/tasks.json, a build task that
 runs herald validate and shows its findings on the lines they are about.
 For completion of front-matter keys, see "Editor support" in the README.
 
+With --github it also writes .github/workflows/herald.yml, the workflow
+that validates and plans pull requests and publishes on merge and every
+15 minutes (see "Set up on GitHub in five minutes" in the README). In a
+repository that already has herald.yaml, --github writes the workflow
+alone.
+
 Existing files are left alone and named, unless --force.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			force := fs.Bool("force", false, "replace files that already exist")
 			tz := fs.String("timezone", "UTC", "IANA `zone` for publish_at times written without an offset")
+			github := fs.Bool("github", false, "also write the GitHub Actions workflow, .github/workflows/herald.yml")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 1 {
 					return usagef("want at most one directory, got %d arguments", len(args))
@@ -42,6 +51,16 @@ Existing files are left alone and named, unless --force.`,
 				}
 				defer root.Close()
 				files := scaffoldFiles(scaffoldOptions{Timezone: loc, Now: e.now()})
+				if *github {
+					configured, err := exists(root, "herald.yaml")
+					if err != nil {
+						return fmt.Errorf("check herald.yaml: %w", err)
+					}
+					if configured {
+						files = nil
+					}
+					files = append(files, scaffoldFile{name: workflowPath, data: examples.GitHubWorkflow})
+				}
 				written, err := scaffold(root, files, *force)
 				for _, w := range written {
 					fmt.Fprintf(e.stdout, "%s %s\n", w.verb, filepath.Join(dir, filepath.FromSlash(w.name)))
@@ -51,6 +70,9 @@ Existing files are left alone and named, unless --force.`,
 		},
 	}
 }
+
+// workflowPath is where herald init --github writes the workflow.
+const workflowPath = ".github/workflows/herald.yml"
 
 // scaffoldFile is one file herald init writes.
 type scaffoldFile struct {

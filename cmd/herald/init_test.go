@@ -1,11 +1,14 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldhq/herald/examples"
 )
 
 func TestScaffold(t *testing.T) {
@@ -102,5 +105,20 @@ func TestScaffoldFilesDependOnZoneAndClock(t *testing.T) {
 				t.Errorf("welcome.md lacks %q:\n%s", tt.wantExample, byName["posts/welcome.md"])
 			}
 		})
+	}
+}
+
+// TestInitWorkflowIsTheExample: herald init --github writes the
+// quickstart's workflow as it is in the repository.
+func TestInitWorkflowIsTheExample(t *testing.T) {
+	data, err := os.ReadFile("../../examples/quickstart/.github/workflows/herald.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if examples.GitHubWorkflow != string(data) {
+		t.Error("examples.GitHubWorkflow differs from examples/quickstart/.github/workflows/herald.yml")
+	}
+	if !strings.Contains(examples.GitHubWorkflow, "uses: heraldhq/herald@v1") {
+		t.Error("the example workflow does not use the action")
 	}
 }

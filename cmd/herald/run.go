@@ -58,6 +58,7 @@ func commands() []*command {
 		resolveCommand(),
 		authCommand(),
 		versionCommand(),
+		completionCommand(),
 		helpCommand(),
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -36,6 +37,42 @@ func TestVersionString(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := versionString(tt.linked, tt.bi); got != tt.want {
 				t.Errorf("versionString() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBuildVersion(t *testing.T) {
+	checkout := &debug.BuildInfo{
+		GoVersion: "go1.26.8",
+		Main:      debug.Module{Version: "(devel)"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "4298cd2b0e5f7a1c9d2e3f4a5b6c7d8e9f0a1b2c"},
+			{Key: "vcs.time", Value: "2026-11-21T20:23:00Z"},
+		},
+	}
+	tests := []struct {
+		name                  string
+		version, commit, date string
+		bi                    *debug.BuildInfo
+		want                  versionInfo
+	}{
+		{name: "release build: the linked values win",
+			version: "v1.2.3", commit: "abc1234", date: "2026-12-07T09:00:00Z", bi: checkout,
+			want: versionInfo{Version: "v1.2.3", Commit: "abc1234", Date: "2026-12-07T09:00:00Z", Go: "go1.26.8"}},
+		{name: "checkout: commit and date from the build information", bi: checkout,
+			want: versionInfo{Version: "devel-4298cd2b0e5f-2026-11-21T20:23:00Z",
+				Commit: "4298cd2b0e5f7a1c9d2e3f4a5b6c7d8e9f0a1b2c", Date: "2026-11-21T20:23:00Z", Go: "go1.26.8"}},
+		{name: "go install: a module version, no commit",
+			bi:   &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.4.0"}},
+			want: versionInfo{Version: "v1.4.0", Go: "go1.26.8"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := buildVersion(tt.version, tt.commit, tt.date, tt.bi)
+			tt.want.OS, tt.want.Arch = runtime.GOOS, runtime.GOARCH
+			if got != tt.want {
+				t.Errorf("buildVersion() = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
