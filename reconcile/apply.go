@@ -241,6 +241,9 @@ type job struct {
 	// op names the job's calls in metrics when no plan kind does (sync's
 	// reads of metrics).
 	op string
+	// failover marks a publish that has a next provider to fail over to:
+	// a retryable refusal is not retried on this one.
+	failover bool
 }
 
 // run is one Apply (or Sync) on its way: what it executes, what it has
@@ -474,7 +477,11 @@ func (r *run) resumeRetry(j *job) {
 		j.fail(r.ap, state.KindConfig, err, time.Time{})
 		return
 	}
-	pub := j.provider(providers)
+	pub, err := j.provider(providers)
+	if err != nil {
+		j.fail(r.ap, state.KindConfig, err, time.Time{})
+		return
+	}
 	if _, ok := pub.(platforms.Resumer); !ok || pub.Name() != j.prev.Provider {
 		j.unknownThread(r.ap, pub, receipt(j.prev), len(j.payload.Parts), j.prev.Provider+", which holds them, cannot post the rest of the thread")
 		return
@@ -780,27 +787,53 @@ func (r *run) act(j *job) {
 }
 
 // provider returns the adapter that published j's target, for updates,
-// deletes and look-ups: calls go the way the post went.
-func (j *job) provider(providers []platforms.Publisher) platforms.Publisher {
-	for _, p := range providers {
-		if p.Name() == j.prev.Provider {
-			return p
-		}
+// deletes, look-ups and metrics: calls go the way the post went. A target
+// whose state names no provider (recorded before providers were
+// recorded) goes to the first. A provider the account no longer lists is
+// an error, never a call through another provider, which would not know
+// the post's IDs.
+func (j *job) provider(providers []platforms.Publisher) (platforms.Publisher, error) {
+	if j.prev.Provider == "" {
+		return providers[0], nil
 	}
-	return providers[0]
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		if p.Name() == j.prev.Provider {
+			return p, nil
+		}
+		names[i] = p.Name()
+	}
+	return nil, fmt.Errorf("the post went out through %s, which account %s no longer lists among its providers (%s): add %s back to reach the post",
+		j.prev.Provider, j.Target, strings.Join(names, ", "), j.prev.Provider)
 }
 
 // publish sends a create, a retry or a re-send, failing over to the next
-// provider only when the failure proves nothing was posted.
+// provider only when the failure proves nothing was posted (the error's
+// outcome is NotCreated and no part of a thread is out): a refused
+// login, a 401, a 429, a validation error, a Prepare that cannot render
+// the post for a relay. While a next provider is listed, a retryable
+// refusal is not retried on the same provider: the next one is tried at
+// once, and only the last provider's refusals wait and retry. A timeout
+// after sending, a 5xx the platform may have acted on, or anything else
+// of unknown outcome stops the failover: the attempt stays publishing
+// with the provider it reached, and the next run asks that provider.
 func (r *run) publish(j *job, providers []platforms.Publisher) {
 	ap := r.ap
+	var refused []string // "provider: error" of each provider that refused
 	for i, pub := range providers {
+		next := i+1 < len(providers)
 		payload, err := platforms.Prepare(pub, j.payload)
 		if err != nil {
-			j.fail(ap, state.KindValidation, err, time.Time{})
+			if next {
+				refused = append(refused, pub.Name()+": "+err.Error())
+				ap.Logger.Warn("failing over", "post_id", j.Post, "target", j.Target, "from", pub.Name(), "to", providers[i+1].Name(), "error", err.Error())
+				continue
+			}
+			j.fail(ap, state.KindValidation, refusedToo(err, refused), time.Time{})
 			return
 		}
 		var rc *platforms.Receipt
+		j.failover = next
 		err = r.call(j, pub, func(ctx context.Context) error {
 			var err error
 			rc, err = pub.Publish(ctx, payload, j.key)
@@ -811,12 +844,24 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 			}
 			return err
 		})
+		j.failover = false
 		if err == nil {
-			j.published(ap, pub, rc, OutPublished, "")
+			detail := ""
+			if len(refused) > 0 {
+				detail = "published through " + pub.Name() + " after " + strings.Join(refused, "; ")
+			}
+			j.published(ap, pub, rc, OutPublished, detail)
 			return
 		}
 		if r.cutShort(err) && platforms.OutcomeOf(err) == platforms.NotCreated && (rc == nil || len(rc.IDs) == 0) {
 			err = r.stopping()
+		}
+		var d *errDeferred
+		if next && !r.stopped() && errors.As(err, &d) {
+			// This provider's rate limit outlasts the run: the next
+			// provider has limits of its own.
+			refused = append(refused, pub.Name()+": "+d.why)
+			continue
 		}
 		if j.deferred(ap, err) {
 			return
@@ -829,23 +874,38 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 			j.published(ap, pub, rc, OutPublished, "created, but the platform then failed: "+err.Error())
 			return
 		case outcome == platforms.Unknown:
-			// Leave it publishing: the next run asks the platform.
+			// Leave it publishing: the next run asks the platform,
+			// through the provider the attempt reached.
 			ts := j.prev
 			ts.Status, ts.Hash = state.StatusPublishing, j.payload.Hash
 			j.stamp(&ts)
 			ts.Provider = pub.Name()
 			ts.LastError = &state.Error{Message: err.Error(), Kind: state.KindUnknownOutcome}
 			j.ts = &ts
-			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: "may have been posted (" + err.Error() + "): the next run looks it up before anything else"}
+			detail := "may have been posted (" + err.Error() + "): the next run looks it up before anything else"
+			if next {
+				detail += ", through " + pub.Name() + " (no failover: only a failure that proves nothing was posted fails over)"
+			}
+			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: detail}
 			return
-		case i+1 < len(providers) && !platforms.IsRetryable(err):
+		case next:
+			refused = append(refused, err.Error())
 			ap.Logger.Warn("failing over", "post_id", j.Post, "target", j.Target, "from", pub.Name(), "to", providers[i+1].Name(), "error", err.Error())
 			continue
 		default:
-			j.fail(ap, kindOf(err), err, ap.retryAt(err, j.prev.Attempts+1))
+			j.fail(ap, kindOf(err), refusedToo(err, refused), ap.retryAt(err, j.prev.Attempts+1))
 			return
 		}
 	}
+}
+
+// refusedToo adds to the last provider's error what the providers before
+// it answered, so that a failure after failover names every refusal.
+func refusedToo(err error, refused []string) error {
+	if len(refused) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (after failing over from %s)", err, strings.Join(refused, "; "))
 }
 
 // lookup asks the platform about an attempt whose outcome is unknown.
@@ -864,7 +924,12 @@ func (r *run) lookup(j *job) {
 	// not posted only when each of them says so.
 	asked := providers
 	if j.prev.Provider != "" {
-		asked = []platforms.Publisher{j.provider(providers)}
+		pub, err := j.provider(providers)
+		if err != nil {
+			j.unknown(ap, "cannot look the earlier attempt up ("+err.Error()+"): "+j.check())
+			return
+		}
+		asked = []platforms.Publisher{pub}
 	}
 	for _, pub := range asked {
 		finder, ok := pub.(platforms.Finder)
@@ -995,7 +1060,11 @@ func (r *run) resumeThread(j *job) {
 // update edits a published post through the provider that published it.
 func (r *run) update(j *job, providers []platforms.Publisher) {
 	ap := r.ap
-	pub := j.provider(providers)
+	pub, err := j.provider(providers)
+	if err != nil {
+		j.keepWithError(ap, state.KindConfig, err)
+		return
+	}
 	up, ok := pub.(platforms.Updater)
 	if !ok {
 		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot edit a published post"}
@@ -1030,13 +1099,17 @@ func (r *run) update(j *job, providers []platforms.Publisher) {
 // it; a post already gone counts as deleted.
 func (r *run) delete(j *job, providers []platforms.Publisher) {
 	ap := r.ap
-	pub := j.provider(providers)
+	pub, err := j.provider(providers)
+	if err != nil {
+		j.keepWithError(ap, state.KindConfig, err)
+		return
+	}
 	del, ok := pub.(platforms.Deleter)
 	if !ok {
 		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot delete a post"}
 		return
 	}
-	err := r.call(j, pub, func(ctx context.Context) error { return del.Delete(ctx, receipt(j.prev)) })
+	err = r.call(j, pub, func(ctx context.Context) error { return del.Delete(ctx, receipt(j.prev)) })
 	if r.cutShort(err) {
 		// Cut by the stop: deleting again finds it gone at worst.
 		err = r.stopping()
