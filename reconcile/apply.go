@@ -889,7 +889,7 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: detail}
 			return
 		case next:
-			refused = append(refused, err.Error())
+			refused = append(refused, pub.Name()+": "+err.Error())
 			ap.Logger.Warn("failing over", "post_id", j.Post, "target", j.Target, "from", pub.Name(), "to", providers[i+1].Name(), "error", err.Error())
 			continue
 		default:

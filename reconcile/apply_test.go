@@ -357,7 +357,7 @@ func TestApplyFailoverAllRefuse(t *testing.T) {
 		t.Errorf("calls: direct %d, relay %d; want 1 each (no retry before failing over)", direct.calls, relay.calls)
 	}
 	detail := res.Items[0].Detail
-	for _, want := range []string{"postforme: 401", "after failing over from mastodon: 429"} {
+	for _, want := range []string{"postforme: 401", "after failing over from mastodon: mastodon: 429"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("detail %q lacks %q", detail, want)
 		}

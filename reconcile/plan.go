@@ -99,6 +99,10 @@ type PlanInput struct {
 	// Caps tells what each platform can do; nil means nothing beyond
 	// publishing.
 	Caps func(platform string) Capabilities
+	// ProviderCaps tells what a relay can do with a post it published
+	// (ok false: not a relay), for a target whose state records that a
+	// relay published it: edits and deletes go the way the post went.
+	ProviderCaps func(provider string) (Capabilities, bool)
 	// Prune deletes targets and posts removed from the files.
 	Prune bool
 	// AllowLate publishes posts later than max_lateness.
@@ -277,6 +281,12 @@ func (pl *planner) target(s schema.Summary, t schema.TargetSummary, ts *state.Ta
 	case state.StatusFailed:
 		pl.failed(&a, s, t, ts)
 	case state.StatusPublished:
+		if pl.in.ProviderCaps != nil && ts.Provider != "" {
+			if c, ok := pl.in.ProviderCaps(ts.Provider); ok {
+				caps = c
+				t.Platform = t.Platform + " (through " + ts.Provider + ")"
+			}
+		}
 		pl.published(&a, s, t, ts, caps)
 	case state.StatusDeleted:
 		a.Kind = NoOp

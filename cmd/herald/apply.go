@@ -289,9 +289,10 @@ func gitAuth(e *env) state.Auth {
 	return nil
 }
 
-// providers builds each account's adapter once, when first needed.
-// Adapters that write into the repository write its work tree and stage
-// their files in store.
+// providers builds each account's adapters once, when first needed: one
+// per entry of its providers, in failover order (the platform's own
+// adapter for direct, a relay's otherwise). Adapters that write into the
+// repository write its work tree and stage their files in store.
 func providers(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers {
 	reg := registry(repo.Root(), stageIn(store))
 	tokens := tokenStore(e, repo, store)
@@ -307,17 +308,29 @@ func providers(e *env, repo *reconcile.Repo, store state.Store) reconcile.Provid
 		if a == nil {
 			return nil, fmt.Errorf("no account %q in the configuration", target)
 		}
-		if !reg.Has(a.Platform) {
-			return nil, fmt.Errorf("herald cannot publish to %s yet", a.Platform)
+		var pubs []platforms.Publisher
+		for _, name := range a.ProviderNames() {
+			if name != schema.ProviderDirect {
+				pub, err := newRelay(e, target, a, name)
+				if err != nil {
+					return nil, err
+				}
+				pubs = append(pubs, pub)
+				continue
+			}
+			if !reg.Has(a.Platform) {
+				return nil, fmt.Errorf("herald cannot publish to %s directly yet: list a relay that reaches it in the account's providers", a.Platform)
+			}
+			s := accountSettings(e, target, a)
+			s.Tokens = tokens
+			pub, err := reg.New(s)
+			if err != nil {
+				return nil, err
+			}
+			pubs = append(pubs, pub)
 		}
-		s := accountSettings(e, target, a)
-		s.Tokens = tokens
-		pub, err := reg.New(s)
-		if err != nil {
-			return nil, err
-		}
-		built[target] = []platforms.Publisher{pub}
-		return built[target], nil
+		built[target] = pubs
+		return pubs, nil
 	}
 }
 
