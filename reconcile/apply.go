@@ -91,8 +91,10 @@ const (
 // can publish to it, in failover order: the direct API first, then relays.
 type Providers func(target string) ([]platforms.Publisher, error)
 
-// PayloadFunc renders what one action's target receives.
-type PayloadFunc func(ctx context.Context, a Action) (*platforms.Payload, error)
+// PayloadFunc renders what one action's target receives. urls are the
+// published URLs of the post's targets, as state records them, for the
+// {{url}} placeholders and canonical URLs it fills (Repo.PrepareWith).
+type PayloadFunc func(ctx context.Context, a Action, urls map[string]string) (*platforms.Payload, error)
 
 // Applier executes plans. Its fields are its dependencies; the zero values
 // of the optional ones are sensible defaults.
@@ -378,36 +380,153 @@ func (r *run) storeCtx() (context.Context, context.CancelFunc) {
 // actions not sent as deferred, to be sent at once by the next run. A
 // stopped run whose results were recorded returns no error; the caller
 // knows from ctx that it stopped.
+//
+// Targets that wait for others of the same post (Action.After) go in a
+// later wave: the protocol above runs for the targets they wait for,
+// whose results are committed (and pushed), then again for the targets
+// whose every such target is now published, their payloads filled with
+// the URLs just recorded. A target whose awaited target did not end
+// published is deferred with the reason and never sent: no intent is
+// recorded for it, and the next plan holds it while the other is not
+// published.
 func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	r := ap.start(ctx)
 	defer r.end()
-	for _, a := range p.Actions {
+	var all []*job
+	order := map[*job]int{}
+	for i, a := range p.Actions {
 		if a.Kind.Acts() {
-			r.jobs = append(r.jobs, &job{Action: a})
+			j := &job{Action: a}
+			order[j] = i
+			all = append(all, j)
 		}
 	}
-	if len(r.jobs) == 0 {
+	if len(all) == 0 {
 		return r.res, nil
 	}
 	if ap.DryRun {
-		for _, j := range r.jobs {
-			r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: "would " + string(j.Kind)})
+		for _, j := range all {
+			detail := "would " + string(j.Kind)
+			if len(j.After) > 0 {
+				detail += " once " + strings.Join(j.After, " and ") + " is published"
+			}
+			r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: detail})
 		}
 		return r.res, nil
 	}
+	err := r.waves(all)
+	pos := map[string]int{}
+	for j, i := range order {
+		pos[j.Post+"\x00"+j.Target] = i
+	}
+	sort.SliceStable(r.res.Items, func(a, b int) bool {
+		ia, ib := r.res.Items[a], r.res.Items[b]
+		return pos[ia.Post+"\x00"+ia.Target] < pos[ib.Post+"\x00"+ib.Target]
+	})
+	return r.res, err
+}
+
+// waves runs the protocol over the jobs, a wave at a time: each wave
+// holds the jobs that wait for no job still to run.
+func (r *run) waves(pending []*job) error {
+	finished := map[string]*job{} // post \x00 target -> its job
+	key := func(post, target string) string { return post + "\x00" + target }
+	for len(pending) > 0 {
+		waiting := map[string]bool{}
+		for _, j := range pending {
+			waiting[key(j.Post, j.Target)] = true
+		}
+		var now, later []*job
+		for _, j := range pending {
+			blocked := false
+			for _, d := range j.After {
+				if waiting[key(j.Post, d)] {
+					blocked = true
+				}
+			}
+			if blocked {
+				later = append(later, j)
+			} else {
+				now = append(now, j)
+			}
+		}
+		if len(now) == 0 {
+			// Only a cycle leaves nothing ready, and validation
+			// refuses cycles: say so rather than loop.
+			for _, j := range later {
+				r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDeferred,
+					Detail: "not sent: waits for " + strings.Join(j.After, " and ") + ", which wait for it in turn"})
+			}
+			return nil
+		}
+		var ready []*job
+		for _, j := range now {
+			if why := r.awaited(j, finished); why != "" {
+				j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: "not sent: " + why}
+				r.res.Items = append(r.res.Items, j.result)
+				finished[key(j.Post, j.Target)] = j
+				continue
+			}
+			ready = append(ready, j)
+		}
+		if len(ready) > 0 {
+			if err := r.wave(ready); err != nil {
+				for _, j := range later {
+					r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDeferred,
+						Detail: "not sent: waits for " + strings.Join(j.After, " and ") + ", and the run stopped: " + err.Error()})
+				}
+				return err
+			}
+		}
+		for _, j := range ready {
+			finished[key(j.Post, j.Target)] = j
+		}
+		pending = later
+	}
+	return nil
+}
+
+// awaited says why j, which waits for the targets in j.After, cannot be
+// sent now: one of them did not end published in this run. "" when all
+// are published.
+func (r *run) awaited(j *job, finished map[string]*job) string {
+	if len(j.After) == 0 {
+		return ""
+	}
+	rec := r.records[j.Post]
+	for _, d := range j.After {
+		if rec != nil && rec.Targets[d].Status == state.StatusPublished {
+			continue
+		}
+		why := "it was not published"
+		if dj := finished[j.Post+"\x00"+d]; dj != nil && dj.result.Outcome != "" {
+			why = string(dj.result.Outcome)
+			if dj.result.Detail != "" {
+				why += ": " + dj.result.Detail
+			}
+		}
+		return fmt.Sprintf("waits for %s, which is not published (%s); sent once it is", d, why)
+	}
+	return ""
+}
+
+// wave runs the protocol's steps over jobs: load, look-ups, intents,
+// calls, results.
+func (r *run) wave(jobs []*job) error {
+	r.jobs = jobs
 	if err := r.load(); err != nil {
-		return r.res, err
+		return err
 	}
 	if err := r.lookups(); err != nil {
-		return r.res, err
+		return err
 	}
 	if err := r.intents(); err != nil {
-		return r.res, err
+		return err
 	}
 	if err := r.calls(); err != nil {
-		return r.res, err
+		return err
 	}
-	return r.res, r.results()
+	return r.results()
 }
 
 // load reads each job's record (and a move's old one) and renders its
@@ -428,7 +547,7 @@ func (r *run) load() error {
 			j.prev, j.hadPrev = ts, true
 		}
 		if j.Kind != Move && j.Kind != Delete {
-			pl, err := r.ap.Payload(r.ctx, j.Action)
+			pl, err := r.ap.Payload(r.ctx, j.Action, PublishedURLs(rec))
 			if err != nil {
 				j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: "render: " + err.Error()}
 				continue

@@ -98,7 +98,7 @@ func (w *world) applier() *Applier {
 			}
 			return p, nil
 		},
-		Payload: func(ctx context.Context, a Action) (*platforms.Payload, error) {
+		Payload: func(ctx context.Context, a Action, _ map[string]string) (*platforms.Payload, error) {
 			return payload(a, w.texts[a.Post], w.parts[a.Post]), nil
 		},
 		Now:         w.clock.Now,

@@ -395,14 +395,14 @@ func stageIn(store state.Store) feed.StageFunc {
 // it is in the tree that was checked: the commit, for a real apply.
 func payloads(repo *reconcile.Repo) reconcile.PayloadFunc {
 	var v *schema.Validator
-	return func(ctx context.Context, a reconcile.Action) (*platforms.Payload, error) {
+	return func(ctx context.Context, a reconcile.Action, urls map[string]string) (*platforms.Payload, error) {
 		if v == nil {
 			var err error
 			if v, err = schema.NewValidator(repo.Config); err != nil {
 				return nil, err
 			}
 		}
-		p := repo.Prepare(v, a.File)
+		p := repo.PrepareWith(v, a.File, urls)
 		if !p.Valid() {
 			return nil, errors.New(p.Errors.Error())
 		}
