@@ -713,8 +713,10 @@ func (r *run) calls() error {
 func (r *run) results() error {
 	now := r.ap.Now().UTC()
 	var changed []*job
+	wave := &Result{}
 	for _, j := range r.jobs {
 		r.res.Items = append(r.res.Items, j.result)
+		wave.Items = append(wave.Items, j.result)
 		if j.ts == nil {
 			continue
 		}
@@ -730,7 +732,7 @@ func (r *run) results() error {
 	for _, j := range r.jobs {
 		r.ap.observe(j)
 	}
-	for _, it := range r.res.Items {
+	for _, it := range wave.Items {
 		r.ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
 			"outcome", string(it.Outcome), "detail", it.Detail)
 	}
@@ -740,7 +742,7 @@ func (r *run) results() error {
 	if err := r.ap.hook(StepBeforeResultCommit, nil); err != nil {
 		return err
 	}
-	if err := r.commit(changed, summarize(r.res), false); err != nil {
+	if err := r.commit(changed, summarize(wave), false); err != nil {
 		return err
 	}
 	if err := r.ap.hook(StepBeforeResultPush, nil); err != nil {

@@ -144,9 +144,12 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		}
 		return nil
 	}
-	for _, step := range steps {
+	for i, step := range steps {
 		if err := runStep(step); err != nil {
 			return err
+		}
+		if i == 2 {
+			showAnnouncements(e.stdout, masto, bsky, "Why Sluice 2")
 		}
 	}
 	// Readers engage with the posts (X, LinkedIn and Threads report their
@@ -160,6 +163,24 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		return fmt.Errorf("the fakes saw %d requests that break a platform's contract: %s", len(errs), errs[0])
 	}
 	return listCommits(e.stdout, remote)
+}
+
+// showAnnouncements prints the posts on the Mastodon and Bluesky fakes
+// whose text starts with prefix: the announcements of the blog post,
+// which hold the URL the blog's feed published, filled in by apply once
+// the blog had it (Bluesky shows it shortened, with a link facet).
+func showAnnouncements(w io.Writer, masto *mastodon.Fake, bsky *bluesky.Fake, prefix string) {
+	fmt.Fprintf(w, "\n(The blog went first; the announcements were sent after it, with its URL:)\n")
+	for _, f := range []struct {
+		name  string
+		posts []platformtest.Post
+	}{{"mastodon", masto.Posts()}, {"bluesky", bsky.Posts()}} {
+		for _, p := range sortedPosts(f.posts) {
+			if strings.HasPrefix(p.Text, prefix) {
+				fmt.Fprintf(w, "  %s: %q\n", f.name, p.Text)
+			}
+		}
+	}
 }
 
 // engage sets the counts the Mastodon and Bluesky fakes report for each
