@@ -373,7 +373,7 @@ func (a *Late) Find(ctx context.Context, p *platforms.Payload, at platforms.Atte
 		}
 		if pg >= out.Pagination.Pages {
 			if pending != "" {
-				return nil, fmt.Errorf("Late's post %s with this caption is still being published: the next run asks again", pending)
+				return nil, fmt.Errorf("post %s with this caption is still being published by Late: the next run asks again", pending)
 			}
 			return nil, fmt.Errorf("no published Late post to account %s with this caption since %s: %w",
 				a.accountID, at.DescribeSince(since, "a week back"), platforms.ErrNotFound)
@@ -403,7 +403,7 @@ func (a *Late) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Me
 	_, err = api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/v1/analytics", Query: url.Values{"postId": {r.IDs[0]}}}, &out)
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
-		return nil, fmt.Errorf("Late's post %s: %w", r.IDs[0], platforms.ErrDeletedRemotely)
+		return nil, fmt.Errorf("post %s at Late: %w", r.IDs[0], platforms.ErrDeletedRemotely)
 	}
 	if err != nil {
 		return nil, a.apiErr("read analytics", err)

@@ -74,7 +74,7 @@ func TestMedia(t *testing.T) {
 		t.Errorf("receipt %+v", r)
 	}
 	p.Media[0].Type = "image/webp"
-	if _, err := platforms.Prepare(a, p); err == nil || !strings.Contains(err.Error(), "not image/webp") {
+	if _, err := platforms.Prepare(a, p); err == nil || !strings.Contains(err.Error(), "is image/webp") {
 		t.Errorf("webp: %v", err)
 	}
 }

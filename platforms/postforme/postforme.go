@@ -175,7 +175,7 @@ func notCreated(err error) error {
 func (a *PostForMe) Prepare(p *platforms.Payload) (*platforms.Payload, error) {
 	for _, m := range p.Media {
 		if !mediaTypes[m.Type] {
-			return nil, fmt.Errorf("Post for Me takes PNG, JPEG, MP4 and QuickTime files, not %s (%s)", m.Type, m.Path)
+			return nil, fmt.Errorf("%s is %s, and Post for Me takes PNG, JPEG, MP4 and QuickTime files only", m.Path, m.Type)
 		}
 	}
 	return relaytext.Prepare("Post for Me", p)
@@ -376,7 +376,7 @@ func (a *PostForMe) Find(ctx context.Context, p *platforms.Payload, at platforms
 		}
 	}
 	if pending != "" {
-		return nil, fmt.Errorf("Post for Me holds post %s for attempt %s and has no result for it yet: the next run asks again", pending, at.Key)
+		return nil, fmt.Errorf("post %s of attempt %s is at Post for Me without a result yet: the next run asks again", pending, at.Key)
 	}
 	return nil, fmt.Errorf("no Post for Me post with external_id %s reached %s: %w", at.Key, a.network, platforms.ErrNotFound)
 }
