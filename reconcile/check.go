@@ -142,6 +142,11 @@ func (r *Repo) PrepareWith(v *schema.Validator, file string, urls map[string]str
 	if len(urls) == 0 || out.Post == nil || !out.Valid() {
 		return out
 	}
+	if len(out.Post.Waits) == 0 {
+		// Nothing to fill: the URLs serve canonical_url alone.
+		out.URLs = urls
+		return out
+	}
 	filled := r.prepareFilled(v, r.FS, file, data, urls)
 	filled.Summary, filled.URLs = out.Summary, urls
 	return filled

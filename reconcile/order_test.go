@@ -188,23 +188,7 @@ func TestPreparePlaceholders(t *testing.T) {
 		"posts/a.md": "---\ntitle: A\nto: [blog, devto, x, bluesky]\nprimary: blog\n" +
 			"x: {text: 'Read: {{url \"blog\"}}'}\nbluesky: {text: 'Read: {{url \"blog\"}}'}\n---\nThe article.\n",
 	}
-	for name, data := range files {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	repo, err := OpenRepo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer repo.Close()
-	v, err := schema.NewValidator(repo.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo, v := writeRepo(t, dir, files)
 	p := repo.Prepare(v, "posts/a.md")
 	if !p.Valid() {
 		t.Fatal(p.Errors)
@@ -255,5 +239,63 @@ func TestPreparePlaceholders(t *testing.T) {
 	}
 	if blog.CanonicalURL != "" {
 		t.Errorf("the primary's canonical %q, want none", blog.CanonicalURL)
+	}
+}
+
+// writeRepo writes files into dir and opens it as a repository, with a
+// validator for it.
+func writeRepo(t *testing.T, dir string, files map[string]string) (*Repo, *schema.Validator) {
+	t.Helper()
+	for name, data := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo, err := OpenRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { repo.Close() })
+	v, err := schema.NewValidator(repo.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo, v
+}
+
+// TestCanonicalFeed: a second feed that mirrors the site's gets the
+// site's entry URL as its canonical URL, from primary or from after:,
+// and a blog copy that sets canonical_url keeps its own; a social
+// target gets none.
+func TestCanonicalFeed(t *testing.T) {
+	const cfg = "accounts:\n  site: {platform: feed, atom: public/site.atom, site_url: https://sluice.example.com}\n" +
+		"  mirror: {platform: feed, atom: public/mirror.atom}\n  own: {platform: devto}\n  x: {}\n"
+	repo, v := writeRepo(t, t.TempDir(), map[string]string{
+		"herald.yaml": cfg,
+		"posts/a.md":  "---\ntitle: A\nto: [site, mirror, own, x]\nprimary: site\nown: {canonical_url: https://elsewhere.example/a}\n---\nBody.\n",
+		"posts/b.md":  "---\ntitle: B\nto: [site, mirror]\nmirror: {after: site}\n---\nBody.\n",
+	})
+	const url = "https://sluice.example.com/a"
+	for _, tt := range []struct{ file, target, want string }{
+		{"posts/a.md", "mirror", url},
+		{"posts/a.md", "own", "https://elsewhere.example/a"},
+		{"posts/a.md", "x", ""},
+		{"posts/a.md", "site", ""},
+		{"posts/b.md", "mirror", url},
+	} {
+		p := repo.PrepareWith(v, tt.file, map[string]string{"site": url})
+		if !p.Valid() {
+			t.Fatal(p.Errors)
+		}
+		pl, err := repo.Payload(p, tt.target)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.file, tt.target, err)
+		}
+		if pl.CanonicalURL != tt.want {
+			t.Errorf("%s %s: canonical %q, want %q", tt.file, tt.target, pl.CanonicalURL, tt.want)
+		}
 	}
 }

@@ -173,7 +173,7 @@ what is not acted on: scheduled, late, frozen, draft, drift, held, kept.
 Posts published and unchanged are counted in the summary line.
 
 --json prints {"now","actions":[{"post","file","target","platform",
-"action","at","reason"}],"summary":{...}}, stable and documented in the
+"action","at","reason","after"}],"summary":{...}}, stable and documented in the
 README. --detailed-exitcode exits 0 when there is nothing to do, 2 when
 there is, 1 on error. An invalid tree is never planned: its problems are
 printed and plan exits 1.
