@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,5 +298,52 @@ func TestCanonicalFeed(t *testing.T) {
 		if pl.CanonicalURL != tt.want {
 			t.Errorf("%s %s: canonical %q, want %q", tt.file, tt.target, pl.CanonicalURL, tt.want)
 		}
+	}
+}
+
+// TestApplyOrderCrash stops a run at each protocol step of the second
+// wave (after the blog's results were committed); the next run finishes
+// with every target published exactly once, the announcement holding the
+// blog's URL.
+func TestApplyOrderCrash(t *testing.T) {
+	for _, step := range []Step{StepAfterIntentCommit, StepAfterCall, StepBeforeResultCommit} {
+		t.Run(string(step), func(t *testing.T) {
+			w, blog, seen := orderWorld(t)
+			x := w.providers["x"][0].(*fakePlatform)
+			w.providers["x"] = []platforms.Publisher{finding{x}}
+			bsky := w.providers["bluesky"][0].(*fakePlatform)
+			w.providers["bluesky"] = []platforms.Publisher{finding{bsky}}
+			commits := 0
+			w.hook = func(s Step, a *Action) error {
+				if s == StepAfterIntentCommit {
+					commits++
+				}
+				if s == step && commits == 2 {
+					return errors.New("killed")
+				}
+				return nil
+			}
+			if _, err := w.applyRecordingURLs(seen); err == nil {
+				t.Fatal("the killed run returned no error")
+			}
+			w.hook = nil
+			if _, err := w.applyRecordingURLs(seen); err != nil {
+				t.Fatal(err)
+			}
+			for name, f := range map[string]*fakePlatform{"mastodon": blog, "x": x, "bluesky": bsky} {
+				if n := len(f.texts()); n != 1 {
+					t.Errorf("%s holds %d posts, want 1", name, n)
+				}
+				if ts := w.status("a", name); ts.Status != state.StatusPublished {
+					t.Errorf("%s: %s", name, ts.Status)
+				}
+			}
+			if got, want := seen["x"]["mastodon"], w.status("a", "mastodon").URLs[0]; got != want {
+				t.Errorf("x got the blog's URL %q, want %q", got, want)
+			}
+			if p := w.plan(context.Background()); p.Changes() != 0 {
+				t.Errorf("a third run would act: %+v", p.Actions)
+			}
+		})
 	}
 }
