@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,29 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := New(platforms.Settings{Values: map[string]any{"account_id": "a", "api_key_env": "K", "network": "mastodon"}, Now: time.Now}); err == nil {
 		t.Error("a network Late does not reach was accepted")
+	}
+}
+
+// TestRateLimitBody: a 429 whose wait is only in the body's
+// details.retry_after_seconds (Late's documented shape) still says when
+// to come back.
+func TestRateLimitBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"error":"Rate limit exceeded","details":{"current_count":61,"limit":60,"retry_after_seconds":42,"scope":"api_key","window":"1m"}}`)
+	}))
+	defer srv.Close()
+	pub, err := New(platforms.Settings{Account: "x", Platform: Name, BaseURL: srv.URL,
+		Values:     map[string]any{"account_id": "acc_twitter", "api_key_env": "K", "network": "x"},
+		Getenv:     func(string) string { return "sk_test" },
+		HTTPClient: srv.Client(), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pub.Publish(t.Context(), platformtest.Payload("a", "Slow down"), "k1")
+	var ae *platforms.APIError
+	if !errors.As(err, &ae) || ae.Status != 429 || ae.RetryAfter != 42*time.Second || ae.Outcome != platforms.NotCreated || !platforms.IsRetryable(err) {
+		t.Fatalf("err = %v", err)
 	}
 }
