@@ -42,8 +42,10 @@ func demoCommand() *command {
 		summary: "publish the example to local fakes of each platform, end to end",
 		help: `Copies the bundled example (examples/quickstart) into a temporary git
 repository with a local bare remote, starts a contract fake of each
-platform on 127.0.0.1, and runs validate, plan, apply (with push), a second
-apply (nothing to do) and status against them; then readers engage with
+platform on 127.0.0.1, and runs validate, plan, apply (with push: one post
+goes to the blog's feed first and is announced on Mastodon and Bluesky
+with the entry's URL), a second apply (nothing to do) and status against
+them; then readers engage with
 the posts and sync reads the metrics back (with push). Last, it lists the
 state commits on the remote. No credentials and no network: the fakes check
 every request as the real APIs would.`,
