@@ -84,6 +84,14 @@ type Payload struct {
 	// visibility, spoiler_text, reply_settings, ...), as decoded.
 	Options map[string]any
 
+	// CanonicalURL is, for a blog target, where the article's original
+	// lives: the target's canonical_url option when the post sets one,
+	// else the published URL of the target it waits for (its after: key)
+	// or of the post's primary, when that target is a blog too. Blog
+	// adapters that can (Ghost, WordPress, dev.to, Medium) send it as the
+	// copy's canonical URL; "" means the copy is the original.
+	CanonicalURL string
+
 	// Hash is the post's content hash: equal hashes mean equal
 	// publications. Finders may use it to recognise an attempt.
 	Hash string

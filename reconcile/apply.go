@@ -92,8 +92,10 @@ const (
 // can publish to it, in failover order: the direct API first, then relays.
 type Providers func(target string) ([]platforms.Publisher, error)
 
-// PayloadFunc renders what one action's target receives.
-type PayloadFunc func(ctx context.Context, a Action) (*platforms.Payload, error)
+// PayloadFunc renders what one action's target receives. urls are the
+// published URLs of the post's targets, as state records them, for the
+// {{url}} placeholders and canonical URLs it fills (Repo.PrepareWith).
+type PayloadFunc func(ctx context.Context, a Action, urls map[string]string) (*platforms.Payload, error)
 
 // Applier executes plans. Its fields are its dependencies; the zero values
 // of the optional ones are sensible defaults.
@@ -242,6 +244,9 @@ type job struct {
 	// op names the job's calls in metrics when no plan kind does (sync's
 	// reads of metrics).
 	op string
+	// failover marks a publish that has a next provider to fail over to:
+	// a retryable refusal is not retried on this one.
+	failover bool
 }
 
 // run is one Apply (or Sync) on its way: what it executes, what it has
@@ -376,36 +381,153 @@ func (r *run) storeCtx() (context.Context, context.CancelFunc) {
 // actions not sent as deferred, to be sent at once by the next run. A
 // stopped run whose results were recorded returns no error; the caller
 // knows from ctx that it stopped.
+//
+// Targets that wait for others of the same post (Action.After) go in a
+// later wave: the protocol above runs for the targets they wait for,
+// whose results are committed (and pushed), then again for the targets
+// whose every such target is now published, their payloads filled with
+// the URLs just recorded. A target whose awaited target did not end
+// published is deferred with the reason and never sent: no intent is
+// recorded for it, and the next plan holds it while the other is not
+// published.
 func (ap *Applier) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	r := ap.start(ctx)
 	defer r.end()
-	for _, a := range p.Actions {
+	var all []*job
+	order := map[*job]int{}
+	for i, a := range p.Actions {
 		if a.Kind.Acts() {
-			r.jobs = append(r.jobs, &job{Action: a})
+			j := &job{Action: a}
+			order[j] = i
+			all = append(all, j)
 		}
 	}
-	if len(r.jobs) == 0 {
+	if len(all) == 0 {
 		return r.res, nil
 	}
 	if ap.DryRun {
-		for _, j := range r.jobs {
-			r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: "would " + string(j.Kind)})
+		for _, j := range all {
+			detail := "would " + string(j.Kind)
+			if len(j.After) > 0 {
+				detail += " once " + strings.Join(j.After, " and ") + " is published"
+			}
+			r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDryRun, Detail: detail})
 		}
 		return r.res, nil
 	}
+	err := r.waves(all)
+	pos := map[string]int{}
+	for j, i := range order {
+		pos[j.Post+"\x00"+j.Target] = i
+	}
+	sort.SliceStable(r.res.Items, func(a, b int) bool {
+		ia, ib := r.res.Items[a], r.res.Items[b]
+		return pos[ia.Post+"\x00"+ia.Target] < pos[ib.Post+"\x00"+ib.Target]
+	})
+	return r.res, err
+}
+
+// waves runs the protocol over the jobs, a wave at a time: each wave
+// holds the jobs that wait for no job still to run.
+func (r *run) waves(pending []*job) error {
+	finished := map[string]*job{} // post \x00 target -> its job
+	key := func(post, target string) string { return post + "\x00" + target }
+	for len(pending) > 0 {
+		waiting := map[string]bool{}
+		for _, j := range pending {
+			waiting[key(j.Post, j.Target)] = true
+		}
+		var now, later []*job
+		for _, j := range pending {
+			blocked := false
+			for _, d := range j.After {
+				if waiting[key(j.Post, d)] {
+					blocked = true
+				}
+			}
+			if blocked {
+				later = append(later, j)
+			} else {
+				now = append(now, j)
+			}
+		}
+		if len(now) == 0 {
+			// Only a cycle leaves nothing ready, and validation
+			// refuses cycles: say so rather than loop.
+			for _, j := range later {
+				r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDeferred,
+					Detail: "not sent: waits for " + strings.Join(j.After, " and ") + ", which wait for it in turn"})
+			}
+			return nil
+		}
+		var ready []*job
+		for _, j := range now {
+			if why := r.awaited(j, finished); why != "" {
+				j.result = Item{Action: j.Action, Outcome: OutDeferred, Detail: "not sent: " + why}
+				r.res.Items = append(r.res.Items, j.result)
+				finished[key(j.Post, j.Target)] = j
+				continue
+			}
+			ready = append(ready, j)
+		}
+		if len(ready) > 0 {
+			if err := r.wave(ready); err != nil {
+				for _, j := range later {
+					r.res.Items = append(r.res.Items, Item{Action: j.Action, Outcome: OutDeferred,
+						Detail: "not sent: waits for " + strings.Join(j.After, " and ") + ", and the run stopped: " + err.Error()})
+				}
+				return err
+			}
+		}
+		for _, j := range ready {
+			finished[key(j.Post, j.Target)] = j
+		}
+		pending = later
+	}
+	return nil
+}
+
+// awaited says why j, which waits for the targets in j.After, cannot be
+// sent now: one of them did not end published in this run. "" when all
+// are published.
+func (r *run) awaited(j *job, finished map[string]*job) string {
+	if len(j.After) == 0 {
+		return ""
+	}
+	rec := r.records[j.Post]
+	for _, d := range j.After {
+		if rec != nil && rec.Targets[d].Status == state.StatusPublished {
+			continue
+		}
+		why := "it was not published"
+		if dj := finished[j.Post+"\x00"+d]; dj != nil && dj.result.Outcome != "" {
+			why = string(dj.result.Outcome)
+			if dj.result.Detail != "" {
+				why += ": " + dj.result.Detail
+			}
+		}
+		return fmt.Sprintf("waits for %s, which is not published (%s); sent once it is", d, why)
+	}
+	return ""
+}
+
+// wave runs the protocol's steps over jobs: load, look-ups, intents,
+// calls, results.
+func (r *run) wave(jobs []*job) error {
+	r.jobs = jobs
 	if err := r.load(); err != nil {
-		return r.res, err
+		return err
 	}
 	if err := r.lookups(); err != nil {
-		return r.res, err
+		return err
 	}
 	if err := r.intents(); err != nil {
-		return r.res, err
+		return err
 	}
 	if err := r.calls(); err != nil {
-		return r.res, err
+		return err
 	}
-	return r.res, r.results()
+	return r.results()
 }
 
 // load reads each job's record (and a move's old one) and renders its
@@ -426,7 +548,7 @@ func (r *run) load() error {
 			j.prev, j.hadPrev = ts, true
 		}
 		if j.Kind != Move && j.Kind != Delete {
-			pl, err := r.ap.Payload(r.ctx, j.Action)
+			pl, err := r.ap.Payload(r.ctx, j.Action, PublishedURLs(rec))
 			if err != nil {
 				j.result = Item{Action: j.Action, Outcome: OutFailed, Detail: "render: " + err.Error()}
 				continue
@@ -475,7 +597,11 @@ func (r *run) resumeRetry(j *job) {
 		j.fail(r.ap, state.KindConfig, err, time.Time{})
 		return
 	}
-	pub := j.provider(providers)
+	pub, err := j.provider(providers)
+	if err != nil {
+		j.fail(r.ap, state.KindConfig, err, time.Time{})
+		return
+	}
 	if _, ok := pub.(platforms.Resumer); !ok || pub.Name() != j.prev.Provider {
 		j.unknownThread(r.ap, pub, receipt(j.prev), len(j.payload.Parts), j.prev.Provider+", which holds them, cannot post the rest of the thread")
 		return
@@ -588,8 +714,10 @@ func (r *run) calls() error {
 func (r *run) results() error {
 	now := r.ap.Now().UTC()
 	var changed []*job
+	wave := &Result{}
 	for _, j := range r.jobs {
 		r.res.Items = append(r.res.Items, j.result)
+		wave.Items = append(wave.Items, j.result)
 		if j.ts == nil {
 			continue
 		}
@@ -605,7 +733,7 @@ func (r *run) results() error {
 	for _, j := range r.jobs {
 		r.ap.observe(j)
 	}
-	for _, it := range r.res.Items {
+	for _, it := range wave.Items {
 		r.ap.Logger.Info("applied", "post_id", it.Post, "target", it.Target, "action", string(it.Kind),
 			"outcome", string(it.Outcome), "detail", it.Detail)
 	}
@@ -615,7 +743,7 @@ func (r *run) results() error {
 	if err := r.ap.hook(StepBeforeResultCommit, nil); err != nil {
 		return err
 	}
-	if err := r.commit(changed, summarize(r.res), false); err != nil {
+	if err := r.commit(changed, summarize(wave), false); err != nil {
 		return err
 	}
 	if err := r.ap.hook(StepBeforeResultPush, nil); err != nil {
@@ -781,27 +909,53 @@ func (r *run) act(j *job) {
 }
 
 // provider returns the adapter that published j's target, for updates,
-// deletes and look-ups: calls go the way the post went.
-func (j *job) provider(providers []platforms.Publisher) platforms.Publisher {
-	for _, p := range providers {
-		if p.Name() == j.prev.Provider {
-			return p
-		}
+// deletes, look-ups and metrics: calls go the way the post went. A target
+// whose state names no provider (recorded before providers were
+// recorded) goes to the first. A provider the account no longer lists is
+// an error, never a call through another provider, which would not know
+// the post's IDs.
+func (j *job) provider(providers []platforms.Publisher) (platforms.Publisher, error) {
+	if j.prev.Provider == "" {
+		return providers[0], nil
 	}
-	return providers[0]
+	names := make([]string, len(providers))
+	for i, p := range providers {
+		if p.Name() == j.prev.Provider {
+			return p, nil
+		}
+		names[i] = p.Name()
+	}
+	return nil, fmt.Errorf("the post went out through %s, which account %s no longer lists among its providers (%s): add %s back to reach the post",
+		j.prev.Provider, j.Target, strings.Join(names, ", "), j.prev.Provider)
 }
 
 // publish sends a create, a retry or a re-send, failing over to the next
-// provider only when the failure proves nothing was posted.
+// provider only when the failure proves nothing was posted (the error's
+// outcome is NotCreated and no part of a thread is out): a refused
+// login, a 401, a 429, a validation error, a Prepare that cannot render
+// the post for a relay. While a next provider is listed, a retryable
+// refusal is not retried on the same provider: the next one is tried at
+// once, and only the last provider's refusals wait and retry. A timeout
+// after sending, a 5xx the platform may have acted on, or anything else
+// of unknown outcome stops the failover: the attempt stays publishing
+// with the provider it reached, and the next run asks that provider.
 func (r *run) publish(j *job, providers []platforms.Publisher) {
 	ap := r.ap
+	var refused []string // "provider: error" of each provider that refused
 	for i, pub := range providers {
+		next := i+1 < len(providers)
 		payload, err := platforms.Prepare(pub, j.payload)
 		if err != nil {
-			j.fail(ap, state.KindValidation, err, time.Time{})
+			if next {
+				refused = append(refused, pub.Name()+": "+err.Error())
+				ap.Logger.Warn("failing over", "post_id", j.Post, "target", j.Target, "from", pub.Name(), "to", providers[i+1].Name(), "error", err.Error())
+				continue
+			}
+			j.fail(ap, state.KindValidation, refusedToo(err, refused), time.Time{})
 			return
 		}
 		var rc *platforms.Receipt
+		j.failover = next
 		err = r.call(j, pub, func(ctx context.Context) error {
 			var err error
 			rc, err = pub.Publish(ctx, payload, j.key)
@@ -812,12 +966,24 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 			}
 			return err
 		})
+		j.failover = false
 		if err == nil {
-			j.published(ap, pub, rc, OutPublished, "")
+			detail := ""
+			if len(refused) > 0 {
+				detail = "published through " + pub.Name() + " after " + strings.Join(refused, "; ")
+			}
+			j.published(ap, pub, rc, OutPublished, detail)
 			return
 		}
 		if r.cutShort(err) && platforms.OutcomeOf(err) == platforms.NotCreated && (rc == nil || len(rc.IDs) == 0) {
 			err = r.stopping()
+		}
+		var d *errDeferred
+		if next && !r.stopped() && errors.As(err, &d) {
+			// This provider's rate limit outlasts the run: the next
+			// provider has limits of its own.
+			refused = append(refused, pub.Name()+": "+d.why)
+			continue
 		}
 		if j.deferred(ap, err) {
 			return
@@ -830,23 +996,38 @@ func (r *run) publish(j *job, providers []platforms.Publisher) {
 			j.published(ap, pub, rc, OutPublished, "created, but the platform then failed: "+err.Error())
 			return
 		case outcome == platforms.Unknown:
-			// Leave it publishing: the next run asks the platform.
+			// Leave it publishing: the next run asks the platform,
+			// through the provider the attempt reached.
 			ts := j.prev
 			ts.Status, ts.Hash = state.StatusPublishing, j.payload.Hash
 			j.stamp(&ts)
 			ts.Provider = pub.Name()
 			ts.LastError = &state.Error{Message: err.Error(), Kind: state.KindUnknownOutcome}
 			j.ts = &ts
-			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: "may have been posted (" + err.Error() + "): the next run looks it up before anything else"}
+			detail := "may have been posted (" + err.Error() + "): the next run looks it up before anything else"
+			if next {
+				detail += ", through " + pub.Name() + " (no failover: only a failure that proves nothing was posted fails over)"
+			}
+			j.result = Item{Action: j.Action, Outcome: OutUnknown, Detail: detail}
 			return
-		case i+1 < len(providers) && !platforms.IsRetryable(err):
+		case next:
+			refused = append(refused, pub.Name()+": "+err.Error())
 			ap.Logger.Warn("failing over", "post_id", j.Post, "target", j.Target, "from", pub.Name(), "to", providers[i+1].Name(), "error", err.Error())
 			continue
 		default:
-			j.fail(ap, kindOf(err), err, ap.retryAt(err, j.prev.Attempts+1))
+			j.fail(ap, kindOf(err), refusedToo(err, refused), ap.retryAt(err, j.prev.Attempts+1))
 			return
 		}
 	}
+}
+
+// refusedToo adds to the last provider's error what the providers before
+// it answered, so that a failure after failover names every refusal.
+func refusedToo(err error, refused []string) error {
+	if len(refused) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (after failing over from %s)", err, strings.Join(refused, "; "))
 }
 
 // lookup asks the platform about an attempt whose outcome is unknown.
@@ -865,7 +1046,12 @@ func (r *run) lookup(j *job) {
 	// not posted only when each of them says so.
 	asked := providers
 	if j.prev.Provider != "" {
-		asked = []platforms.Publisher{j.provider(providers)}
+		pub, err := j.provider(providers)
+		if err != nil {
+			j.unknown(ap, "cannot look the earlier attempt up ("+err.Error()+"): "+j.check())
+			return
+		}
+		asked = []platforms.Publisher{pub}
 	}
 	for _, pub := range asked {
 		finder, ok := pub.(platforms.Finder)
@@ -996,7 +1182,11 @@ func (r *run) resumeThread(j *job) {
 // update edits a published post through the provider that published it.
 func (r *run) update(j *job, providers []platforms.Publisher) {
 	ap := r.ap
-	pub := j.provider(providers)
+	pub, err := j.provider(providers)
+	if err != nil {
+		j.keepWithError(ap, state.KindConfig, err)
+		return
+	}
 	up, ok := pub.(platforms.Updater)
 	if !ok {
 		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot edit a published post"}
@@ -1031,13 +1221,17 @@ func (r *run) update(j *job, providers []platforms.Publisher) {
 // it; a post already gone counts as deleted.
 func (r *run) delete(j *job, providers []platforms.Publisher) {
 	ap := r.ap
-	pub := j.provider(providers)
+	pub, err := j.provider(providers)
+	if err != nil {
+		j.keepWithError(ap, state.KindConfig, err)
+		return
+	}
 	del, ok := pub.(platforms.Deleter)
 	if !ok {
 		j.result = Item{Action: j.Action, Outcome: OutSkipped, Detail: pub.Name() + " cannot delete a post"}
 		return
 	}
-	err := r.call(j, pub, func(ctx context.Context) error { return del.Delete(ctx, receipt(j.prev)) })
+	err = r.call(j, pub, func(ctx context.Context) error { return del.Delete(ctx, receipt(j.prev)) })
 	if r.cutShort(err) {
 		// Cut by the stop: deleting again finds it gone at worst.
 		err = r.stopping()

@@ -116,7 +116,7 @@ func (bk bulk) setup(tb testing.TB) (*Applier, *Plan, *state.MemStore, []*slowPl
 		Providers: func(target string) ([]platforms.Publisher, error) {
 			return []platforms.Publisher{byName[target]}, nil
 		},
-		Payload: func(ctx context.Context, a Action) (*platforms.Payload, error) {
+		Payload: func(ctx context.Context, a Action, _ map[string]string) (*platforms.Payload, error) {
 			text := "post " + a.Post
 			return &platforms.Payload{PostID: a.Post, Target: a.Target, Platform: a.Platform,
 				Parts: []platforms.Part{{Text: text}}, Hash: hashOf(text, a.Target)}, nil

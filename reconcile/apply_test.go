@@ -98,7 +98,7 @@ func (w *world) applier() *Applier {
 			}
 			return p, nil
 		},
-		Payload: func(ctx context.Context, a Action) (*platforms.Payload, error) {
+		Payload: func(ctx context.Context, a Action, _ map[string]string) (*platforms.Payload, error) {
 			return payload(a, w.texts[a.Post], w.parts[a.Post]), nil
 		},
 		Now:         w.clock.Now,
@@ -316,6 +316,10 @@ func TestApplyFailover(t *testing.T) {
 	}{
 		{name: "auth rejected fails over", fault: faultAuth, want: "a/mastodon:published", onNext: 1},
 		{name: "refused connection fails over", fault: faultRefused, want: "a/mastodon:published", onNext: 1},
+		// A retryable refusal fails over at once, without waiting for
+		// the first provider's Retry-After or backoff.
+		{name: "rate limited fails over at once", fault: fault429, want: "a/mastodon:published", onNext: 1},
+		{name: "unavailable before acceptance fails over", fault: fault503, want: "a/mastodon:published", onNext: 1},
 		{name: "timeout after accept never fails over", fault: faultAcceptThenTimeout, want: "a/mastodon:unknown", onFirst: 1},
 	}
 	for _, tt := range tests {
@@ -333,6 +337,53 @@ func TestApplyFailover(t *testing.T) {
 				t.Errorf("direct %d, relay %d posts; want %d, %d", len(direct.texts()), len(relay.texts()), tt.onFirst, tt.onNext)
 			}
 		})
+	}
+}
+
+// TestApplyFailoverAllRefuse: when every provider refuses, the failure
+// names each refusal, and the last provider's retryable refusal was
+// retried while the first one's was not.
+func TestApplyFailoverAllRefuse(t *testing.T) {
+	w := newWorld(t, nil)
+	direct := &fakePlatform{name: "mastodon", faults: []fault{fault429, fault429}}
+	relay := &fakePlatform{name: "postforme", faults: []fault{faultAuth}}
+	w.providers["mastodon"] = []platforms.Publisher{direct, relay}
+	w.addPost("a", "hello", "mastodon")
+	res := w.mustRun()
+	if diff := cmp.Diff([]string{"a/mastodon:failed"}, outcomes(res)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if direct.calls != 1 || relay.calls != 1 {
+		t.Errorf("calls: direct %d, relay %d; want 1 each (no retry before failing over)", direct.calls, relay.calls)
+	}
+	detail := res.Items[0].Detail
+	for _, want := range []string{"postforme: 401", "after failing over from mastodon: mastodon: 429"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail %q lacks %q", detail, want)
+		}
+	}
+}
+
+// TestApplyProviderGone: a post published through a relay that the
+// account no longer lists is never edited through another provider.
+func TestApplyProviderGone(t *testing.T) {
+	w := newWorld(t, nil)
+	direct := &fakePlatform{name: "mastodon", faults: []fault{faultAuth}}
+	relay := &fakePlatform{name: "postforme"}
+	w.providers["mastodon"] = []platforms.Publisher{direct, relay}
+	w.addPost("a", "hello", "mastodon")
+	w.mustRun()
+	if ts := w.status("a", "mastodon"); ts.Provider != "postforme" {
+		t.Fatalf("provider %q, want postforme", ts.Provider)
+	}
+	w.providers["mastodon"] = []platforms.Publisher{direct}
+	w.addPost("a", "hello, edited", "mastodon")
+	res := w.mustRun()
+	if len(res.Items) != 1 || res.Items[0].Outcome != OutFailed || !strings.Contains(res.Items[0].Detail, "add postforme back") {
+		t.Fatalf("items %+v; want the edit failed, naming the provider", res.Items)
+	}
+	if direct.calls != 1 {
+		t.Errorf("direct adapter called %d times, want only the refused publish", direct.calls)
 	}
 }
 

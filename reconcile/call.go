@@ -79,7 +79,7 @@ func (e *errDeferred) Error() string { return e.why }
 func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context) error) error {
 	ap := r.ap
 	ctx := r.callCtx
-	lim := ap.limiter(j.Target)
+	lim := ap.limiter(j.Target, pub.Name())
 	for attempt := 1; ; attempt++ {
 		if r.stopped() {
 			return r.stopping()
@@ -123,7 +123,7 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 		if errors.As(err, &fe) {
 			return fe.error
 		}
-		if !platforms.IsRetryable(err) || platforms.OutcomeOf(err) != platforms.NotCreated || attempt > ap.Retries {
+		if !platforms.IsRetryable(err) || platforms.OutcomeOf(err) != platforms.NotCreated || attempt > ap.Retries || j.failover {
 			return err
 		}
 		wait := ap.backoff(attempt)
@@ -149,12 +149,17 @@ type limiter struct {
 	blocked time.Time
 }
 
-func (ap *Applier) limiter(target string) *limiter {
-	if l, ok := ap.limiters.Load(target); ok {
+// limiter is the bucket of one account as reached through one provider:
+// a relay's limits (and the Retry-After it sends) are not the platform's,
+// so a 429 from one provider does not hold the account's calls through
+// the next.
+func (ap *Applier) limiter(target, provider string) *limiter {
+	key := target + "\x00" + provider
+	if l, ok := ap.limiters.Load(key); ok {
 		return l.(*limiter)
 	}
 	r, burst := ap.Limit(target)
-	l, _ := ap.limiters.LoadOrStore(target, &limiter{bucket: rate.NewLimiter(r, burst)})
+	l, _ := ap.limiters.LoadOrStore(key, &limiter{bucket: rate.NewLimiter(r, burst)})
 	return l.(*limiter)
 }
 

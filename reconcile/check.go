@@ -99,6 +99,10 @@ type Prepared struct {
 	Outputs []*render.Output
 	Errors  schema.Errors
 	Summary *schema.Summary
+	// URLs are the published URLs of the post's targets its placeholders
+	// were filled with (PrepareWith); placeholders of targets not in it
+	// hold stand-ins (StandInURL).
+	URLs map[string]string
 }
 
 // Valid reports whether the post has no error (warnings allowed).
@@ -116,17 +120,47 @@ func (p *Prepared) Output(target string) *render.Output {
 
 // Prepare parses, renders and validates one post file with v. The
 // validator is not safe for concurrent use: one per goroutine.
+//
+// Every {{url "T"}} placeholder is measured with a stand-in for T's URL
+// (StandInURL): the post is validated before T is published.
 func (r *Repo) Prepare(v *schema.Validator, file string) *Prepared {
+	return r.PrepareWith(v, file, nil)
+}
+
+// PrepareWith is Prepare with the published URLs of the post's targets,
+// for apply: placeholders of the targets urls holds are filled with their
+// URLs, rendered and validated as if written there (an over-long text is
+// an error now), and Payload gives blog copies their canonical_url. The
+// Summary stays the one made with stand-ins, whose hashes the plan
+// compares.
+func (r *Repo) PrepareWith(v *schema.Validator, file string, urls map[string]string) *Prepared {
 	data, errs := schema.ReadPost(r.FS, file)
 	if errs != nil {
 		return &Prepared{File: file, Errors: errs}
 	}
-	return r.prepare(v, r.FS, file, data)
+	out := r.prepare(v, r.FS, file, data)
+	if len(urls) == 0 || out.Post == nil || !out.Valid() {
+		return out
+	}
+	if len(out.Post.Waits) == 0 {
+		// Nothing to fill: the URLs serve canonical_url alone.
+		out.URLs = urls
+		return out
+	}
+	filled := r.prepareFilled(v, r.FS, file, data, urls)
+	filled.Summary, filled.URLs = out.Summary, urls
+	return filled
 }
 
 // prepare is Prepare on data, the file's bytes, reading media through
 // fsys (the repository's files).
 func (r *Repo) prepare(v *schema.Validator, fsys fs.FS, file string, data []byte) *Prepared {
+	return r.prepareFilled(v, fsys, file, data, nil)
+}
+
+// prepareFilled is prepare with the placeholders of the targets in urls
+// filled with their URLs, and stand-ins for the others.
+func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data []byte, urls map[string]string) *Prepared {
 	out := &Prepared{File: file}
 	p, errs := schema.ParsePost(r.Config, file, data)
 	out.Errors = errs
@@ -135,6 +169,9 @@ func (r *Repo) prepare(v *schema.Validator, fsys fs.FS, file string, data []byte
 	}
 	out.Post = p
 	out.Errors = append(out.Errors, schema.ResolveMedia(fsys, r.Config, p)...)
+	if len(p.Waits) > 0 {
+		p.FillURLs(standIns(r.Config, p, urls))
+	}
 	rendered := make([]schema.Rendered, 0, len(p.To))
 	for _, t := range p.To {
 		o, err := render.Render(p, t, v.Limits(t))
@@ -193,7 +230,8 @@ func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
 	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext,
 		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
 	for _, o := range outs {
-		s.Targets = append(s.Targets, schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o)})
+		s.Targets = append(s.Targets, schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
+			After: p.Waits[o.Target].After, URLs: urlRefs(p, o.Target, o.Platform)})
 	}
 	return s
 }
@@ -539,8 +577,11 @@ func (d *dirFS) Close() {
 }
 
 // Payload builds what a target receives for a prepared post: the shared
-// rendering, the media with openers over the repository, and the target's
-// options. Its Hash is the target's hash, the one plans compare.
+// rendering, the media with openers over the repository, the target's
+// options and, for a blog copy, its canonical URL. Its Hash is the
+// target's hash, the one plans compare (FilledHash of it when the target
+// receives other targets' URLs). A target that receives the URL of a
+// target p.URLs does not hold is an error: it would publish a stand-in.
 func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 	if !p.Valid() {
 		return nil, fmt.Errorf("%s is not valid: %w", p.File, p.Errors)
@@ -550,8 +591,27 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 		return nil, fmt.Errorf("%s has no target %q", p.File, target)
 	}
 	post := p.Post
+	hash := TargetHash(post, o)
+	var refs []string
+	if p.Summary != nil {
+		for _, t := range p.Summary.Targets {
+			if t.Name == target {
+				hash, refs = t.Hash, t.URLs
+			}
+		}
+	}
+	for _, ref := range refs {
+		if p.URLs[ref] == "" {
+			return nil, fmt.Errorf("%s of %s needs the published URL of %s, which state does not record", target, p.File, ref)
+		}
+	}
 	pl := &platforms.Payload{PostID: post.ID, Target: target, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
-		Markdown: post.Markdown, Tags: post.Tags, Hash: TargetHash(post, o)}
+		Markdown: post.Markdown, Tags: post.Tags, Hash: FilledHash(hash, refs, p.URLs)}
+	if c := canonicalSource(post, target, o.Platform); c != "" {
+		pl.CanonicalURL = p.URLs[c]
+	} else if ov := post.Overrides[target]; ov != nil && render.IsBlog(o.Platform) {
+		pl.CanonicalURL, _ = ov.Extra["canonical_url"].(string)
+	}
 	for _, pt := range o.Parts {
 		part := platforms.Part{Text: pt.Text}
 		for _, f := range pt.Facets {

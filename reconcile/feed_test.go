@@ -105,7 +105,7 @@ func (fr *feedRig) applier(s *state.GitStore, dir string, hook func(Step, *Actio
 	return &Applier{
 		Store:     s,
 		Providers: func(string) ([]platforms.Publisher, error) { return []platforms.Publisher{pub}, nil },
-		Payload: func(ctx context.Context, a Action) (*platforms.Payload, error) {
+		Payload: func(ctx context.Context, a Action, _ map[string]string) (*platforms.Payload, error) {
 			return &platforms.Payload{PostID: a.Post, Target: a.Target, Platform: "feed", Title: "Post " + a.Post,
 				Parts: []platforms.Part{{Text: "post " + a.Post}}, Hash: "t-" + a.Post + "-site"}, nil
 		},

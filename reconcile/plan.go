@@ -59,6 +59,10 @@ type Action struct {
 	Reason   string     `json:"reason"`
 	// From is the post's previous ID and file, for a Move.
 	From string `json:"from,omitempty"`
+	// After lists the targets of the same post that this create or
+	// retry waits for and that are acted on in the same run: apply
+	// publishes them first, and this one once they are published.
+	After []string `json:"after,omitempty"`
 }
 
 // Plan is every action for every target of every post, in post then
@@ -107,6 +111,10 @@ type PlanInput struct {
 	// Caps tells what each platform can do; nil means nothing beyond
 	// publishing.
 	Caps func(platform string) Capabilities
+	// ProviderCaps tells what a relay can do with a post it published
+	// (ok false: not a relay), for a target whose state records that a
+	// relay published it: edits and deletes go the way the post went.
+	ProviderCaps func(provider string) (Capabilities, bool)
 	// Prune deletes targets and posts removed from the files.
 	Prune bool
 	// AllowLate publishes posts later than max_lateness.
@@ -294,6 +302,7 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 	named := map[string]bool{}
 	targets := append([]schema.TargetSummary(nil), s.Targets...)
 	sort.Slice(targets, func(i, j int) bool { return targets[i].Name < targets[j].Name })
+	urls := PublishedURLs(rec)
 	for _, t := range targets {
 		named[t.Name] = true
 		var ts *state.TargetState
@@ -302,8 +311,12 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 				ts = &v
 			}
 		}
+		// What a target with other targets' URLs publishes holds the
+		// URLs state records for them.
+		t.Hash = FilledHash(t.Hash, t.URLs, urls)
 		out = append(out, pl.target(s, t, ts))
 	}
+	pl.order(targets, rec, out)
 	if rec != nil {
 		for _, name := range sortedTargets(rec) {
 			if named[name] {
@@ -348,6 +361,12 @@ func (pl *planner) target(s schema.Summary, t schema.TargetSummary, ts *state.Ta
 	case state.StatusFailed:
 		pl.failed(&a, s, t, ts)
 	case state.StatusPublished:
+		if pl.in.ProviderCaps != nil && ts.Provider != "" {
+			if c, ok := pl.in.ProviderCaps(ts.Provider); ok {
+				caps = c
+				t.Platform = t.Platform + " (through " + ts.Provider + ")"
+			}
+		}
 		pl.published(&a, s, t, ts, caps)
 	case state.StatusDeleted:
 		a.Kind = NoOp
@@ -447,6 +466,68 @@ func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary
 		pl.freezeGate(a)
 	default:
 		a.Kind, a.Reason = Drift, fmt.Sprintf("content changed, but %s cannot edit a published post: the published version%s stays as it was", t.Platform, url)
+	}
+}
+
+// order holds back the creates and retries of targets that wait for
+// others of the post (primary:, after:, {{url}}): a target whose every
+// such target is published goes as planned; one whose targets are
+// published in this run too goes after them ("waits for blog", and
+// Action.After); one whose target is held, drifted, gone or otherwise not
+// published is held, saying why. Targets are taken in dependency order,
+// so that a hold passes down a chain.
+func (pl *planner) order(targets []schema.TargetSummary, rec *state.Record, out []Action) {
+	idx := map[string]int{}
+	for i := range out {
+		idx[out[i].Target] = i
+	}
+	after := map[string][]string{}
+	for _, t := range targets {
+		after[t.Name] = t.After
+	}
+	done := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		if done[name] {
+			return
+		}
+		done[name] = true
+		for _, d := range after[name] {
+			visit(d)
+		}
+		i, ok := idx[name]
+		if !ok || len(after[name]) == 0 {
+			return
+		}
+		a := &out[i]
+		if a.Kind != Create && a.Kind != Retry {
+			return
+		}
+		var pending []string
+		for _, d := range after[name] {
+			j, ok := idx[d]
+			if !ok {
+				continue
+			}
+			da := out[j]
+			switch {
+			case da.Kind == Create || da.Kind == Retry || da.Kind == Resolve:
+				pending = append(pending, d)
+			case rec != nil && rec.Targets[d].Status == state.StatusPublished && da.Kind != Delete && da.Kind != Kept:
+			default:
+				a.Kind = Held
+				a.Reason = fmt.Sprintf("waits for %s, which is not published (%s: %s)", d, da.Kind, da.Reason)
+				a.After = nil
+				return
+			}
+		}
+		if len(pending) > 0 {
+			a.After = pending
+			a.Reason += "; waits for " + strings.Join(pending, " and ")
+		}
+	}
+	for _, t := range targets {
+		visit(t.Name)
 	}
 }
 

@@ -153,7 +153,7 @@ func (r *rig) applier(s state.Store, proc *process, hook func(Step, *Action) err
 			}
 			return pubs, nil
 		},
-		Payload: func(ctx context.Context, a Action) (*platforms.Payload, error) {
+		Payload: func(ctx context.Context, a Action, _ map[string]string) (*platforms.Payload, error) {
 			return payload(a, r.texts[a.Post], r.parts[a.Post]), nil
 		},
 		Now:    r.clock.Now,

@@ -325,7 +325,11 @@ func (ap *Applier) metricsReader(j *job, it *SyncItem) (platforms.Publisher, pla
 		it.Outcome, it.Detail = SyncFailed, err.Error()
 		return nil, nil, false
 	}
-	pub := j.provider(providers)
+	pub, err := j.provider(providers)
+	if err != nil {
+		it.Outcome, it.Detail = SyncFailed, err.Error()
+		return nil, nil, false
+	}
 	if it.Platform == "" {
 		it.Platform = pub.Name()
 	}

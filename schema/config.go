@@ -52,9 +52,37 @@ type Account struct {
 	// BaseURL is the API's base URL: settable so that self-hosted servers,
 	// fakes and tests work. Empty means the platform's public API.
 	BaseURL string
-	// Settings holds every other key of the account, as written.
+	// Providers are who publishes to the account, in failover order:
+	// ProviderDirect (the platform's own API) or a relay's name, as
+	// written; see ProviderNames for the default.
+	Providers []string
+	// Timeout bounds one API call; 0 means the default.
+	Timeout time.Duration
+	// Settings holds every other key of the account, as written, the
+	// relays' blocks (postforme: {...}) included.
 	Settings map[string]any
 	Pos      Position
+}
+
+// ProviderNames returns the account's providers in failover order:
+// Providers, or [direct] when the account lists none.
+func (a *Account) ProviderNames() []string {
+	if len(a.Providers) == 0 {
+		return []string{ProviderDirect}
+	}
+	return a.Providers
+}
+
+// ProviderDirect is the provider that is the platform's own API.
+const ProviderDirect = "direct"
+
+// Relays lists the relays herald can publish through, each with the
+// platforms it reaches (Post for Me: api.postforme.dev/docs; Late, now
+// Zernio: docs.zernio.com; herald's names for them). An account lists a
+// relay in providers and gives it a block of settings under its name.
+var Relays = map[string][]string{
+	"postforme": {"bluesky", "facebook", "instagram", "linkedin", "pinterest", "threads", "tiktok", "x", "youtube"},
+	"late":      {"bluesky", "facebook", "instagram", "linkedin", "pinterest", "reddit", "threads", "tiktok", "x", "youtube"},
 }
 
 // Platforms lists every platform herald knows, by the name used in

@@ -316,6 +316,10 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 		if envBad {
 			continue
 		}
+		if rerrs := relayEnvs(name, settings, at); len(rerrs) > 0 {
+			errs = append(errs, rerrs...)
+			continue
+		}
 		for k, val := range settings {
 			switch k {
 			case "platform":
@@ -324,6 +328,17 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 				a.MaxLength = toInt(val)
 			case "base_url":
 				a.BaseURL, _ = val.(string)
+			case "providers":
+				list, _ := val.([]any)
+				for _, p := range list {
+					if p, ok := p.(string); ok {
+						a.Providers = append(a.Providers, p)
+					}
+				}
+			case "timeout":
+				if s, ok := val.(string); ok {
+					a.Timeout, _ = time.ParseDuration(s)
+				}
 			default:
 				a.Settings[k] = val
 			}
@@ -336,9 +351,73 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 				"account %q needs a platform: name it after a platform (%s), as platform:name, or set platform", name, strings.Join(Platforms, ", ")))
 			continue
 		}
+		if perrs := checkProviders(a, at); len(perrs) > 0 {
+			errs = append(errs, perrs...)
+			continue
+		}
 		cfg.Accounts[name] = a
 	}
 	return errs
+}
+
+// relayEnvs checks the *_env keys of an account's relay blocks as the
+// account's own are checked: a value that is not a variable's name is
+// never echoed.
+func relayEnvs(name string, settings map[string]any, at func(string) Position) Errors {
+	var errs Errors
+	for _, relay := range sortedKeys(Relays) {
+		block, ok := settings[relay].(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, k := range sortedKeys(block) {
+			if !strings.HasSuffix(k, "_env") {
+				continue
+			}
+			if v, ok := block[k].(string); !ok || !IsEnvName(v) {
+				errs = append(errs, Errorf(at(cue.MakePath(cue.Str("accounts"), cue.Str(name), cue.Str(relay), cue.Str(k)).String()),
+					"accounts."+name+"."+relay+"."+k,
+					"must name an environment variable (letters A-Z, digits and _, like %s); this value looks like a pasted secret: "+
+						"put the secret in an environment variable and write its name here, and if it was committed, revoke it",
+					envExample(relay, k)))
+			}
+		}
+	}
+	return errs
+}
+
+// checkProviders checks an account's providers: each named once, each
+// relay with its block and able to reach the account's platform; and
+// absent means [direct] (Account.ProviderNames).
+func checkProviders(a *Account, at func(string) Position) Errors {
+	var errs Errors
+	seen := map[string]bool{}
+	for i, p := range a.Providers {
+		path := cue.MakePath(cue.Str("accounts"), cue.Str(a.Name), cue.Str("providers"), cue.Index(i)).String()
+		field := fmt.Sprintf("accounts.%s.providers.%d", a.Name, i)
+		switch {
+		case seen[p]:
+			errs = append(errs, Errorf(at(path), field, "provider %s is listed twice", p))
+		case p == ProviderDirect:
+		case Relays[p] == nil:
+			// The schema names the providers it knows.
+		case !slicesContains(Relays[p], a.Platform):
+			errs = append(errs, Errorf(at(path), field, "%s does not publish to %s (it reaches %s)", p, a.Platform, strings.Join(Relays[p], ", ")))
+		case a.Settings[p] == nil:
+			errs = append(errs, Errorf(at(path), field, "provider %s needs its settings: add %s: {account_id: ..., api_key_env: ...} to the account", p, p))
+		}
+		seen[p] = true
+	}
+	return errs
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // envName is what a *_env setting holds: the name of an environment

@@ -179,6 +179,23 @@ func TestLoadConfigErrors(t *testing.T) {
 		want: Errors{{File: "herald.cue", Line: 2, Column: 2, Field: "accounts.x.token",
 			Message: "secrets must not be written in the configuration: put it in an environment variable and name the variable with token_env"}},
 	}, {
+		name:  "relay that does not reach the platform",
+		files: map[string]string{"herald.yaml": "accounts:\n  mastodon:\n    providers: [direct, postforme]\n    postforme: {account_id: spc_1}\n"},
+		want: Errors{{File: "herald.yaml", Line: 3, Column: 25, Field: "accounts.mastodon.providers.1",
+			Message: "postforme does not publish to mastodon (it reaches " + strings.Join(Relays["postforme"], ", ") + ")"}},
+	}, {
+		name:  "relay without its settings, provider twice",
+		files: map[string]string{"herald.yaml": "accounts:\n  x:\n    providers: [late, direct, direct]\n"},
+		want: Errors{
+			{File: "herald.yaml", Line: 3, Column: 17, Field: "accounts.x.providers.0", Message: "provider late needs its settings: add late: {account_id: ..., api_key_env: ...} to the account"},
+			{File: "herald.yaml", Line: 3, Column: 31, Field: "accounts.x.providers.2", Message: "provider direct is listed twice"},
+		},
+	}, {
+		name:  "pasted relay key",
+		files: map[string]string{"herald.yaml": "accounts:\n  x:\n    providers: [postforme]\n    postforme: {account_id: spc_1, api_key_env: pfm_live_abc123}\n"},
+		want: Errors{{File: "herald.yaml", Line: 4, Column: 36, Field: "accounts.x.postforme.api_key_env",
+			Message: "must name an environment variable (letters A-Z, digits and _, like POSTFORME_API_KEY); this value looks like a pasted secret: put the secret in an environment variable and write its name here, and if it was committed, revoke it"}},
+	}, {
 		name:  "both files",
 		files: map[string]string{"herald.cue": "content: \"posts\"\n", "herald.yaml": "content: posts\n"},
 		want: Errors{{File: "herald.yaml", Line: 1, Column: 1,

@@ -15,6 +15,7 @@ import (
 var postKeys = map[string]bool{
 	"id": true, "title": true, "publish_at": true, "draft": true, "delete": true,
 	"to": true, "tags": true, "campaign": true, "media": true, "thread": true,
+	"primary": true,
 }
 
 // ParsePost reads one post file: data is its content and file its path
@@ -160,6 +161,7 @@ func (f *filler) fill() {
 	f.thread()
 	f.media()
 	f.overrides()
+	f.order()
 }
 
 // --- id ---
@@ -450,6 +452,7 @@ func (f *filler) overrides() {
 					if line == 0 {
 						line = f.pos(k + ".text").Line
 					}
+					o.TextLine = line
 					if l, msg := markdownLimit([]byte(text)); l >= 0 {
 						f.s.errorf(Position{Line: line + l, Col: 1}, k+".text", "%s", msg)
 					} else {

@@ -496,7 +496,7 @@ Body.
 			text := "Short for X"
 			wantBody := ParseMarkdown([]byte(text), tt.textLine)
 			wantOverrides := map[string]*Override{"x": {
-				Text: &text, Body: &wantBody, Extra: map[string]any{"reply": "ok"}, Pos: p.Positions["x"],
+				Text: &text, Body: &wantBody, Extra: map[string]any{"reply": "ok"}, Pos: p.Positions["x"], TextLine: tt.textLine,
 			}}
 			if diff := cmp.Diff(wantOverrides, p.Overrides); diff != "" {
 				t.Errorf("Overrides (-want +got):\n%s", diff)

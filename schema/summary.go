@@ -28,4 +28,11 @@ type TargetSummary struct {
 	Name     string `json:"name"`
 	Platform string `json:"platform"`
 	Hash     string `json:"hash"`
+	// After lists the targets of the post this one waits for (Wait.After).
+	After []string `json:"after,omitempty"`
+	// URLs lists the targets whose published URL this one receives, in
+	// its text or as a blog copy's canonical_url. Hash is then the hash
+	// with stand-ins for those URLs; what was published is Hash with the
+	// URLs recorded in state (reconcile.FilledHash).
+	URLs []string `json:"urls,omitempty"`
 }

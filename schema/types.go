@@ -176,6 +176,9 @@ type Override struct {
 	Body  *Body          // Text parsed as Markdown
 	Extra map[string]any // every other key (first_comment, visibility, ...)
 	Pos   Position       // of the override's key
+	// TextLine is the file line Text starts on, for parsing it again
+	// once its {{url}} placeholders are filled (FillURLs).
+	TextLine int
 }
 
 // Post is one content file, parsed.
@@ -194,6 +197,11 @@ type Post struct {
 	Media       []Media
 	Thread      ThreadMode
 	Overrides   map[string]*Override // keyed by target name
+	// Primary is the target published first (`primary:`), "" for none.
+	Primary string
+	// Waits says, for each target that waits for others of the post,
+	// what for; a target that waits for nothing has no entry.
+	Waits map[string]Wait
 
 	Body Body
 	// Markdown is the body as written (no BOM, LF line ends), for the

@@ -289,9 +289,10 @@ func gitAuth(e *env) state.Auth {
 	return nil
 }
 
-// providers builds each account's adapter once, when first needed.
-// Adapters that write into the repository write its work tree and stage
-// their files in store.
+// providers builds each account's adapters once, when first needed: one
+// per entry of its providers, in failover order (the platform's own
+// adapter for direct, a relay's otherwise). Adapters that write into the
+// repository write its work tree and stage their files in store.
 func providers(e *env, repo *reconcile.Repo, store state.Store) reconcile.Providers {
 	reg := registry(repo.Root(), stageIn(store))
 	tokens := tokenStore(e, repo, store)
@@ -307,17 +308,29 @@ func providers(e *env, repo *reconcile.Repo, store state.Store) reconcile.Provid
 		if a == nil {
 			return nil, fmt.Errorf("no account %q in the configuration", target)
 		}
-		if !reg.Has(a.Platform) {
-			return nil, fmt.Errorf("herald cannot publish to %s yet", a.Platform)
+		var pubs []platforms.Publisher
+		for _, name := range a.ProviderNames() {
+			if name != schema.ProviderDirect {
+				pub, err := newRelay(e, target, a, name)
+				if err != nil {
+					return nil, err
+				}
+				pubs = append(pubs, pub)
+				continue
+			}
+			if !reg.Has(a.Platform) {
+				return nil, fmt.Errorf("herald cannot publish to %s directly yet: list a relay that reaches it in the account's providers", a.Platform)
+			}
+			s := accountSettings(e, target, a)
+			s.Tokens = tokens
+			pub, err := reg.New(s)
+			if err != nil {
+				return nil, err
+			}
+			pubs = append(pubs, pub)
 		}
-		s := accountSettings(e, target, a)
-		s.Tokens = tokens
-		pub, err := reg.New(s)
-		if err != nil {
-			return nil, err
-		}
-		built[target] = []platforms.Publisher{pub}
-		return built[target], nil
+		built[target] = pubs
+		return pubs, nil
 	}
 }
 
@@ -382,14 +395,14 @@ func stageIn(store state.Store) feed.StageFunc {
 // it is in the tree that was checked: the commit, for a real apply.
 func payloads(repo *reconcile.Repo) reconcile.PayloadFunc {
 	var v *schema.Validator
-	return func(ctx context.Context, a reconcile.Action) (*platforms.Payload, error) {
+	return func(ctx context.Context, a reconcile.Action, urls map[string]string) (*platforms.Payload, error) {
 		if v == nil {
 			var err error
 			if v, err = schema.NewValidator(repo.Config); err != nil {
 				return nil, err
 			}
 		}
-		p := repo.Prepare(v, a.File)
+		p := repo.PrepareWith(v, a.File, urls)
 		if !p.Valid() {
 			return nil, errors.New(p.Errors.Error())
 		}

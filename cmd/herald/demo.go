@@ -42,8 +42,10 @@ func demoCommand() *command {
 		summary: "publish the example to local fakes of each platform, end to end",
 		help: `Copies the bundled example (examples/quickstart) into a temporary git
 repository with a local bare remote, starts a contract fake of each
-platform on 127.0.0.1, and runs validate, plan, apply (with push), a second
-apply (nothing to do) and status against them; then readers engage with
+platform on 127.0.0.1, and runs validate, plan, apply (with push: one post
+goes to the blog's feed first and is announced on Mastodon and Bluesky
+with the entry's URL), a second apply (nothing to do) and status against
+them; then readers engage with
 the posts and sync reads the metrics back (with push). Last, it lists the
 state commits on the remote. No credentials and no network: the fakes check
 every request as the real APIs would.`,
@@ -144,9 +146,12 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		}
 		return nil
 	}
-	for _, step := range steps {
+	for i, step := range steps {
 		if err := runStep(step); err != nil {
 			return err
+		}
+		if i == 2 {
+			showAnnouncements(e.stdout, masto, bsky, "Why Sluice 2")
 		}
 	}
 	// Readers engage with the posts (X, LinkedIn and Threads report their
@@ -160,6 +165,24 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		return fmt.Errorf("the fakes saw %d requests that break a platform's contract: %s", len(errs), errs[0])
 	}
 	return listCommits(e.stdout, remote)
+}
+
+// showAnnouncements prints the posts on the Mastodon and Bluesky fakes
+// whose text starts with prefix: the announcements of the blog post,
+// which hold the URL the blog's feed published, filled in by apply once
+// the blog had it (Bluesky shows it shortened, with a link facet).
+func showAnnouncements(w io.Writer, masto *mastodon.Fake, bsky *bluesky.Fake, prefix string) {
+	fmt.Fprintf(w, "\n(The blog went first; the announcements were sent after it, with its URL:)\n")
+	for _, f := range []struct {
+		name  string
+		posts []platformtest.Post
+	}{{"mastodon", masto.Posts()}, {"bluesky", bsky.Posts()}} {
+		for _, p := range sortedPosts(f.posts) {
+			if strings.HasPrefix(p.Text, prefix) {
+				fmt.Fprintf(w, "  %s: %q\n", f.name, p.Text)
+			}
+		}
+	}
 }
 
 // engage sets the counts the Mastodon and Bluesky fakes report for each

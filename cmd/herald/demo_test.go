@@ -20,25 +20,31 @@ func TestDemo(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{
-		`(?m)^13 posts valid$`,
-		`(?m)^Applied: 10 published\.$`,
-		`(?m)^No changes\. 16 scheduled, 10 late, 2 draft, 10 unchanged\.$`,
+		`(?m)^14 posts valid$`,
+		`(?m)^Applied: 13 published\.$`,
+		`(?m)^No changes\. 16 scheduled, 10 late, 2 draft, 13 unchanged\.$`,
 		`published sluice-2-launch -> bluesky  https://bsky\.app/profile/sluice\.example\.com/post/`,
 		`published sluice-2-launch -> mastodon  https://`,
 		`published sluice-2-launch -> x  https://x\.com/sluicehq/status/`,
 		`published sluice-2-launch -> linkedin  https://www\.linkedin\.com/feed/update/urn:li:share:`,
 		`published sluice-2-launch -> threads  https://`,
-		`herald: 10 published \[skip ci\]`,
+		`herald: 11 published \[skip ci\]`,
+		// The blog post goes to the feed first, then its announcements,
+		// with its URL, in a second wave of the same run.
+		`(?m)^  \+ create    mastodon  due since 2026-12-01 10:00 EST; waits for blog$`,
+		`(?m)^  published sluice-2-why -> blog  https://sluice\.example\.com/blog/sluice-2-why$`,
+		`herald: 2 published \[skip ci\]`,
+		`(?m)^  mastodon: "Why Sluice 2 sets retry policies per endpoint, and what that changes for a flaky partner API: https://sluice\.example\.com/blog/sluice-2-why"$`,
 		// The counts the demo set on the Mastodon and Bluesky fakes, and
 		// those the other fakes report; what a platform does not give
 		// (impressions on Mastodon and Bluesky) is not shown as 0.
-		`(?m)^  synced sluice-2-launch -> mastodon: likes 15, reposts 4, replies 2, quotes 1$`,
-		`(?m)^  synced sluice-2-launch -> bluesky: likes 45, reposts 7, replies 3, quotes 2$`,
-		`(?m)^  synced sluice-2-launch -> x: likes 7, reposts 2, replies 1, quotes 0, impressions 120, saves 3$`,
-		`(?m)^  synced sluice-2-launch -> linkedin: likes \d+, reposts \d+, replies \d+, impressions \d+, clicks \d+$`,
-		`(?m)^  synced sluice-2-launch -> threads: likes \d+, `,
-		`(?m)^Synced: 10 synced\.$`,
-		`(?m)^[0-9a-f]{8} herald: sync metrics of 10 targets \[skip ci\] \(herald\)$`,
+		`(?m)^  synced +sluice-2-launch -> mastodon: likes 15, reposts 4, replies 2, quotes 1$`,
+		`(?m)^  synced +sluice-2-launch -> bluesky: likes 45, reposts 7, replies 3, quotes 2$`,
+		`(?m)^  synced +sluice-2-launch -> x: likes 7, reposts 2, replies 1, quotes 0, impressions 120, saves 3$`,
+		`(?m)^  synced +sluice-2-launch -> linkedin: likes \d+, reposts \d+, replies \d+, impressions \d+, clicks \d+$`,
+		`(?m)^  synced +sluice-2-launch -> threads: likes \d+, `,
+		`(?m)^Synced: 12 synced, 1 unsupported\.$`,
+		`(?m)^[0-9a-f]{8} herald: sync metrics of 12 targets \[skip ci\] \(herald\)$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(got) {
 			t.Errorf("demo output lacks %q\n%s", want, got)

@@ -23,10 +23,12 @@ import (
 
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/devto"
+	"github.com/heraldhq/herald/platforms/late"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/medium"
 	"github.com/heraldhq/herald/platforms/platformtest"
+	"github.com/heraldhq/herald/platforms/postforme"
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/x"
 )
@@ -62,6 +64,8 @@ func TestScripts(t *testing.T) {
 			"manyposts":  manyPosts,
 			"fake":       startFake,
 			"fakes-ok":   fakesOK,
+			"fakeposts":  fakePosts,
+			"refuser":    startRefuser,
 			"expand":     expandFile,
 			"github":     githubCmd,
 			// canary_test.go
@@ -230,10 +234,38 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	                  fake-app-pass-word, its clock at HERALD_NOW
 //	fake devto        DEVTO_URL; DEVTO_API_KEY set to the key it accepts
 //	fake medium       MEDIUM_URL; MEDIUM_TOKEN set to the token it accepts
+//	fake postforme    POSTFORME_URL, POSTFORME_API_KEY; accounts spc_x
+//	                  (x) and spc_bluesky (bluesky)
+//	fake late         LATE_URL, LATE_API_KEY; accounts acc_twitter and
+//	                  acc_bluesky
+//
+// A second argument injects a fault into the fake's next create request:
+// unauthorized, rate_limited, server_error or accept_then_timeout.
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|devto|medium")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|devto|medium|postforme|late [fault]")
 	}
+	var backend interface {
+		Inject(platformtest.Fault)
+		Posts() []platformtest.Post
+	}
+	defer func() {
+		fakeMu.Lock()
+		if fakeBackends[ts] == nil {
+			fakeBackends[ts] = map[string]interface{ Posts() []platformtest.Post }{}
+		}
+		fakeBackends[ts][args[0]] = backend
+		fakeMu.Unlock()
+		if len(args) == 2 {
+			kinds := map[string]platformtest.FaultKind{"unauthorized": platformtest.Unauthorized, "rate_limited": platformtest.RateLimited,
+				"server_error": platformtest.ServerError, "accept_then_timeout": platformtest.AcceptThenTimeout}
+			k, ok := kinds[args[1]]
+			if !ok {
+				ts.Fatalf("fake: unknown fault %q", args[1])
+			}
+			backend.Inject(platformtest.Fault{Kind: k})
+		}
+	}()
 	rep := &platformtest.LogReporter{Logger: slog.New(slog.DiscardHandler)}
 	ts.Defer(rep.Close)
 	fakeMu.Lock()
@@ -252,19 +284,23 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "mastodon":
 		f := mastodon.NewFake(rep, mastodon.FakeOptions{Now: clock})
+		backend = f
 		ts.Setenv("MASTODON_URL", f.URL())
 	case "bluesky":
 		f := bluesky.NewFake(rep, bluesky.FakeOptions{Now: clock})
+		backend = f
 		ts.Setenv("BLUESKY_URL", f.URL())
 		ts.Setenv("BLUESKY_APPVIEW_URL", f.AppViewURL())
 	case "x":
 		f := x.NewFake(rep, x.FakeOptions{Now: clock})
+		backend = f
 		ts.Setenv("X_URL", f.URL())
 		setDefault("X_CLIENT_ID", "herald-client")
 		setDefault("X_ACCESS_TOKEN", f.AccessToken())
 		setDefault("X_REFRESH_TOKEN", f.RefreshToken())
 	case "linkedin":
 		f := linkedin.NewFake(rep, linkedin.FakeOptions{Author: "urn:li:organization:4242", Now: clock})
+		backend = f
 		ts.Setenv("LINKEDIN_URL", f.URL())
 		ts.Setenv("LINKEDIN_TOKEN_URL", f.TokenURL())
 		setDefault("LINKEDIN_ACCESS_TOKEN", f.AccessToken())
@@ -273,27 +309,86 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		files := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs("."))))
 		ts.Defer(files.Close)
 		f := threads.NewFake(rep, threads.FakeOptions{Now: clock, Fetch: fetch})
+		backend = f
 		ts.Setenv("THREADS_URL", f.APIURL())
 		ts.Setenv("THREADS_AUTH_URL", f.AuthURL())
 		ts.Setenv("THREADS_MEDIA_URL", files.URL+"/")
 		setDefault("THREADS_ACCESS_TOKEN", f.AccessToken())
 	case "devto":
 		f := devto.NewFake(rep, devto.FakeOptions{Now: clock})
+		backend = f
 		ts.Setenv("DEVTO_URL", f.URL())
 		setDefault("DEVTO_API_KEY", devto.FakeKey)
 	case "medium":
 		f := medium.NewFake(rep, medium.FakeOptions{Now: clock})
+		backend = f
 		ts.Setenv("MEDIUM_URL", f.URL())
 		setDefault("MEDIUM_TOKEN", medium.FakeToken)
+	case "postforme":
+		f := postforme.NewFake(rep, postforme.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("POSTFORME_URL", f.URL())
+		setDefault("POSTFORME_API_KEY", f.APIKey())
+	case "late":
+		f := late.NewFake(rep, late.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("LATE_URL", f.URL())
+		setDefault("LATE_API_KEY", f.APIKey())
 	default:
 		ts.Fatalf("fake: no fake for %q", args[0])
 	}
+}
+
+// fakePosts prints how many live posts the fake NAME holds, and each
+// one's text, so that a script can show which provider published:
+//
+//	fakeposts NAME
+func fakePosts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: fakeposts NAME")
+	}
+	fakeMu.Lock()
+	b := fakeBackends[ts][args[0]]
+	fakeMu.Unlock()
+	if b == nil {
+		ts.Fatalf("fakeposts: no fake %s was started", args[0])
+	}
+	posts := b.Posts()
+	fmt.Fprintf(ts.Stdout(), "%s holds %d posts\n", args[0], len(posts))
+	for _, p := range posts {
+		fmt.Fprintf(ts.Stdout(), "  %q\n", p.Text)
+	}
+}
+
+// startRefuser starts a server on 127.0.0.1 that answers every request
+// with STATUS and an XRPC error body (Retry-After: 30 on a 429), as a
+// platform refusing before it accepted anything does, and puts its URL
+// in REFUSER_URL:
+//
+//	refuser STATUS
+func startRefuser(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: refuser STATUS")
+	}
+	status, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "30")
+		}
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"error":%q,"message":%q}`, strings.ReplaceAll(http.StatusText(status), " ", ""), http.StatusText(status))
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("REFUSER_URL", srv.URL)
 }
 
 // fakeReporters are the reporters of the fakes each script started.
 var (
 	fakeMu        sync.Mutex
 	fakeReporters = map[*testscript.TestScript][]*platformtest.LogReporter{}
+	fakeBackends  = map[*testscript.TestScript]map[string]interface{ Posts() []platformtest.Post }{}
 )
 
 // fakesOK fails the script when any fake it started saw a request that

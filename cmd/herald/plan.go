@@ -110,7 +110,7 @@ func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*
 	}
 	p := reconcile.MakePlan(reconcile.PlanInput{
 		Now: now, Posts: rep.Summaries, Records: records, Config: repo.Config,
-		Caps: capabilities(e, repo.Config), Prune: f.prune, AllowLate: f.allowLate,
+		Caps: capabilities(e, repo.Config), ProviderCaps: providerCaps(), Prune: f.prune, AllowLate: f.allowLate,
 	})
 	return &planned{repo: repo, report: rep, records: records, plan: p}, nil
 }
@@ -175,7 +175,7 @@ func capabilities(e *env, cfg *schema.Config) func(string) reconcile.Capabilitie
 func accountSettings(e *env, name string, a *schema.Account) platforms.Settings {
 	return platforms.Settings{
 		Account: name, Platform: a.Platform, BaseURL: a.BaseURL, Values: a.Settings,
-		Getenv: e.getenv, HTTPClient: &http.Client{Timeout: 60 * time.Second}, Logger: e.log, Now: e.now,
+		Getenv: e.getenv, HTTPClient: &http.Client{Timeout: callTimeout(a)}, Logger: e.log, Now: e.now,
 	}
 }
 
@@ -192,7 +192,7 @@ what is not acted on: scheduled, late, frozen, draft, drift, held, kept.
 Posts published and unchanged are counted in the summary line.
 
 --json prints {"now","actions":[{"post","file","target","platform",
-"action","at","reason"}],"summary":{...}}, stable and documented in the
+"action","at","reason","after"}],"summary":{...}}, stable and documented in the
 README. --detailed-exitcode exits 0 when there is nothing to do, 2 when
 there is, 1 on error. An invalid tree is never planned: its problems are
 printed and plan exits 1.
