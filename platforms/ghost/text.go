@@ -1,0 +1,104 @@
+package ghost
+
+import (
+	"html"
+	"strings"
+	"unicode"
+
+	xhtml "golang.org/x/net/html"
+)
+
+// Slug turns a post's ID into a slug the way Ghost keeps them: lowercase
+// ASCII letters and digits, runs of anything else as one hyphen, no
+// hyphen at either end ("2026/Launch Day" is "2026-launch-day").
+func Slug(s string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(s) {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			hyphen = false
+			continue
+		}
+		hyphen = true
+	}
+	out := b.String()
+	if len(out) > MaxSlug {
+		out = strings.TrimRight(out[:MaxSlug], "-")
+	}
+	return out
+}
+
+// ParagraphsHTML renders plain text as HTML paragraphs: one <p> per
+// blank-line-separated block, line breaks as <br>, everything escaped.
+// It is the body of a payload that carries text but no HTML.
+func ParagraphsHTML(text string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		para = strings.TrimSpace(para)
+		if para == "" {
+			continue
+		}
+		lines := strings.Split(para, "\n")
+		for i := range lines {
+			lines[i] = html.EscapeString(lines[i])
+		}
+		b.WriteString("<p>" + strings.Join(lines, "<br>") + "</p>")
+	}
+	return b.String()
+}
+
+// PlainText is the text of an HTML body as a reader sees it: block
+// elements' texts separated by a blank line, <br> as a line break,
+// entities decoded, tags dropped. The fake records a post's text this
+// way, and so do the live tests reading a real Ghost back.
+func PlainText(body string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(body))
+	var blocks []string
+	var cur strings.Builder
+	flush := func() {
+		if s := strings.TrimSpace(cur.String()); s != "" {
+			blocks = append(blocks, s)
+		}
+		cur.Reset()
+	}
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			flush()
+			return strings.Join(blocks, "\n\n")
+		case xhtml.TextToken:
+			cur.Write(z.Text())
+		case xhtml.StartTagToken, xhtml.EndTagToken, xhtml.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "br":
+				cur.WriteByte('\n')
+			case "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre", "figure", "figcaption", "hr", "table", "tr":
+				flush()
+			}
+		}
+	}
+}
+
+// titleFrom is a title for a post that has none: the text's first line,
+// cut at a word before MaxTitle characters, or the post's ID.
+func titleFrom(text, postID string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return postID
+	}
+	r := []rune(line)
+	if len(r) <= 80 {
+		return line
+	}
+	cut := string(r[:80])
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > 0 {
+		cut = cut[:i]
+	}
+	return strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
+}
