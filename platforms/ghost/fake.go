@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldhq/herald/platforms/internal/blogtext"
 	"github.com/heraldhq/herald/platforms/platformtest"
 )
 
@@ -204,7 +205,7 @@ func (f *Fake) record(p platformtest.Post, formats string) map[string]any {
 	}
 	var tags []map[string]any
 	for _, name := range p.Fields["tags"].([]string) {
-		tags = append(tags, map[string]any{"name": name, "slug": Slug(name)})
+		tags = append(tags, map[string]any{"name": name, "slug": blogtext.Slug(name, MaxSlug)})
 	}
 	out["tags"] = tags
 	if strings.Contains(formats, "html") {
@@ -227,7 +228,7 @@ func (f *Fake) apply(c *platformtest.Call, p *platformtest.Post) bool {
 	}
 	if hasHTML {
 		p.Fields["html"] = html
-		p.Text = PlainText(html)
+		p.Text = blogtext.PlainText(html)
 	}
 	for _, k := range []string{"title", "status", "custom_excerpt", "canonical_url", "feature_image", "feature_image_alt", "feature_image_caption"} {
 		if v, ok := in[k]; ok {
@@ -321,9 +322,9 @@ func (f *Fake) create(c *platformtest.Call) {
 	}
 	want, _ := c.JSON["posts"].([]any)[0].(map[string]any)["slug"].(string)
 	if want == "" {
-		want = Slug(p.Fields["title"].(string))
+		want = blogtext.Slug(p.Fields["title"].(string), MaxSlug)
 	}
-	p.Fields["slug"] = f.uniqueSlug(Slug(want), "")
+	p.Fields["slug"] = f.uniqueSlug(blogtext.Slug(want, MaxSlug), "")
 	p.URL = f.SiteURL() + "/" + p.Fields["slug"].(string) + "/"
 	if p.Fields["status"] == "published" {
 		p.Fields["published_at"] = now
@@ -357,7 +358,7 @@ func (f *Fake) update(c *platformtest.Call) {
 		return
 	}
 	if s, _ := in["slug"].(string); s != "" && s != cur.Fields["slug"] {
-		next.Fields["slug"] = f.uniqueSlug(Slug(s), id)
+		next.Fields["slug"] = f.uniqueSlug(blogtext.Slug(s, MaxSlug), id)
 		next.URL = f.SiteURL() + "/" + next.Fields["slug"].(string) + "/"
 	}
 	wasPublished := cur.Fields["status"] == "published"

@@ -21,6 +21,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/internal/blogtext"
 )
 
 // Name is the platform's name in configuration and the registry.
@@ -301,7 +302,7 @@ func (g *Ghost) article(p *platforms.Payload) (*article, error) {
 		}
 	}
 	if a.slug == "" {
-		a.slug = Slug(p.PostID)
+		a.slug = blogtext.Slug(p.PostID, MaxSlug)
 	}
 	if len(p.Media) > 0 {
 		a.image = &p.Media[0]
@@ -316,13 +317,13 @@ func (g *Ghost) article(p *platforms.Payload) (*article, error) {
 // sent.
 func (g *Ghost) Prepare(p *platforms.Payload) (*platforms.Payload, error) {
 	if strings.TrimSpace(p.HTML) == "" {
-		p.HTML = ParagraphsHTML(p.Text())
+		p.HTML = blogtext.Paragraphs(p.Text())
 	}
 	if strings.TrimSpace(p.HTML) == "" {
 		return nil, errors.New("the post has no content")
 	}
 	if strings.TrimSpace(p.Title) == "" {
-		p.Title = titleFrom(p.Text(), p.PostID)
+		p.Title = blogtext.Title(p.Text(), p.PostID)
 	}
 	a, err := g.article(p)
 	if err != nil {
@@ -338,7 +339,7 @@ func (g *Ghost) Prepare(p *platforms.Payload) (*platforms.Payload, error) {
 	if n := len([]rune(a.excerpt)); n > MaxExcerpt {
 		errs = append(errs, fmt.Errorf("option excerpt is %d characters; Ghost allows %d", n, MaxExcerpt))
 	}
-	if a.slug == "" || len(a.slug) > MaxSlug || a.slug != Slug(a.slug) {
+	if a.slug == "" || len(a.slug) > MaxSlug || a.slug != blogtext.Slug(a.slug, MaxSlug) {
 		errs = append(errs, fmt.Errorf("slug %q: want lowercase letters, digits and hyphens, at most %d", a.slug, MaxSlug))
 	}
 	if len(p.Media) > MaxMedia {

@@ -1,4 +1,7 @@
-package ghost
+// Package blogtext holds the text handling that blog adapters share:
+// slugs as blogs keep them, paragraphs of HTML from plain text, the plain
+// text of an HTML body, and a title for a post that has none.
+package blogtext
 
 import (
 	"html"
@@ -8,10 +11,11 @@ import (
 	xhtml "golang.org/x/net/html"
 )
 
-// Slug turns a post's ID into a slug the way Ghost keeps them: lowercase
-// ASCII letters and digits, runs of anything else as one hyphen, no
-// hyphen at either end ("2026/Launch Day" is "2026-launch-day").
-func Slug(s string) string {
+// Slug turns a post's ID into a slug as Ghost and WordPress keep them:
+// lowercase ASCII letters and digits, runs of anything else as one
+// hyphen, no hyphen at either end ("2026/Launch Day" is
+// "2026-launch-day"), at most max bytes.
+func Slug(s string, max int) string {
 	var b strings.Builder
 	hyphen := false
 	for _, r := range strings.ToLower(s) {
@@ -26,16 +30,16 @@ func Slug(s string) string {
 		hyphen = true
 	}
 	out := b.String()
-	if len(out) > MaxSlug {
-		out = strings.TrimRight(out[:MaxSlug], "-")
+	if len(out) > max {
+		out = strings.TrimRight(out[:max], "-")
 	}
 	return out
 }
 
-// ParagraphsHTML renders plain text as HTML paragraphs: one <p> per
+// Paragraphs renders plain text as HTML paragraphs: one <p> per
 // blank-line-separated block, line breaks as <br>, everything escaped.
 // It is the body of a payload that carries text but no HTML.
-func ParagraphsHTML(text string) string {
+func Paragraphs(text string) string {
 	var b strings.Builder
 	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
 		para = strings.TrimSpace(para)
@@ -53,8 +57,8 @@ func ParagraphsHTML(text string) string {
 
 // PlainText is the text of an HTML body as a reader sees it: block
 // elements' texts separated by a blank line, <br> as a line break,
-// entities decoded, tags dropped. The fake records a post's text this
-// way, and so do the live tests reading a real Ghost back.
+// entities decoded, tags dropped. The blogs' fakes record a post's text
+// this way, and so do the live tests reading a real server back.
 func PlainText(body string) string {
 	z := xhtml.NewTokenizer(strings.NewReader(body))
 	var blocks []string
@@ -84,13 +88,14 @@ func PlainText(body string) string {
 	}
 }
 
-// titleFrom is a title for a post that has none: the text's first line,
-// cut at a word before MaxTitle characters, or the post's ID.
-func titleFrom(text, postID string) string {
+// Title is a title for a post that has none: the text's first line, cut
+// at a word boundary before 80 characters, or fallback (the post's ID)
+// when the text is empty.
+func Title(text, fallback string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
 	line = strings.TrimSpace(line)
 	if line == "" {
-		return postID
+		return fallback
 	}
 	r := []rune(line)
 	if len(r) <= 80 {
