@@ -68,6 +68,9 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else if len(body) > 0 {
 		entry += fmt.Sprintf("(%d bytes of %s)\n", len(body), strings.SplitN(req.Header.Get("Content-Type"), ";", 2)[0])
 	}
+	if cd := req.Header.Get("Content-Disposition"); cd != "" {
+		entry += "Content-Disposition: " + cd + "\n"
+	}
 	r.mu.Lock()
 	r.reqs = append(r.reqs, entry)
 	r.mu.Unlock()
