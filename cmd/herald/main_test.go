@@ -21,10 +21,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/ghost"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/platformtest"
 	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
 )
 
@@ -190,9 +192,11 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	fake mastodon     MASTODON_URL; accepts the token mastodon-fake-token
 //	fake bluesky      BLUESKY_URL; handle herald.test, app password
 //	                  fake-app-pass-word, its clock at HERALD_NOW
+//	fake ghost        GHOST_URL; GHOST_ADMIN_API_KEY set to its key
+//	fake wordpress    WORDPRESS_URL; user herald, WORDPRESS_APP_PASSWORD
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads")
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|ghost|wordpress")
 	}
 	rep := &platformtest.LogReporter{Logger: slog.New(slog.DiscardHandler)}
 	ts.Defer(rep.Close)
@@ -237,6 +241,14 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("THREADS_AUTH_URL", f.AuthURL())
 		ts.Setenv("THREADS_MEDIA_URL", files.URL+"/")
 		setDefault("THREADS_ACCESS_TOKEN", f.AccessToken())
+	case "ghost":
+		f := ghost.NewFake(rep, ghost.FakeOptions{Now: clock})
+		ts.Setenv("GHOST_URL", f.SiteURL())
+		setDefault("GHOST_ADMIN_API_KEY", f.Key())
+	case "wordpress":
+		f := wordpress.NewFake(rep, wordpress.FakeOptions{Now: clock})
+		ts.Setenv("WORDPRESS_URL", f.SiteURL())
+		setDefault("WORDPRESS_APP_PASSWORD", wordpress.FakeAppPassword)
 	default:
 		ts.Fatalf("fake: no fake for %q", args[0])
 	}

@@ -4,9 +4,11 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/ghost"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
 )
 
@@ -21,12 +23,14 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 		feedCtor = feed.ConstructorWith(feed.Options{Root: root, Stage: stage})
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
-		"bluesky":  bluesky.New,
-		"feed":     feedCtor,
-		"linkedin": linkedin.New,
-		"mastodon": mastodon.New,
-		"threads":  threads.New,
-		"x":        x.New,
+		"bluesky":   bluesky.New,
+		"feed":      feedCtor,
+		"ghost":     ghost.New,
+		"linkedin":  linkedin.New,
+		"mastodon":  mastodon.New,
+		"threads":   threads.New,
+		"wordpress": wordpress.New,
+		"x":         x.New,
 	})
 }
 
