@@ -1,0 +1,178 @@
+package ghost_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/ghost"
+	"github.com/heraldhq/herald/platforms/internal/blogtext"
+	"github.com/heraldhq/herald/platforms/platformtest"
+)
+
+// Environment variables that point the live conformance run at a real
+// Ghost site: its admin address and an Admin API key ({id}:{secret}).
+const (
+	liveURLEnv = "HERALD_LIVE_GHOST_URL"
+	liveKeyEnv = "HERALD_LIVE_GHOST_ADMIN_KEY"
+)
+
+// TestLiveConformance runs the conformance suite against a real Ghost
+// when HERALD_LIVE_GHOST_URL and HERALD_LIVE_GHOST_ADMIN_KEY are set, and
+// skips, naming them, when they are not. It creates, edits and deletes
+// posts on that site, each text marked with the run, and deletes what it
+// made.
+func TestLiveConformance(t *testing.T) {
+	vars := platformtest.LiveEnv(t, liveURLEnv, liveKeyEnv)
+	key, err := ghost.ParseAdminKey(vars[liveKeyEnv])
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	platformtest.Run(t, platformtest.Harness{
+		Live: true,
+		New: func(t *testing.T, env platformtest.Env) (platforms.Publisher, platformtest.Backend) {
+			reg := platforms.NewRegistry(map[string]platforms.Constructor{"ghost": ghost.New})
+			pub, err := reg.New(platforms.Settings{
+				Account: "blog", Platform: "ghost", BaseURL: vars[liveURLEnv],
+				Values: map[string]any{"admin_key_env": liveKeyEnv},
+				Getenv: func(name string) string { return vars[name] }, HTTPClient: client,
+				Logger: env.Logger, Now: env.Now,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pub, &liveSite{t: t, base: strings.TrimRight(vars[liveURLEnv], "/") + "/ghost/api/admin", key: key,
+				tag: env.Tag, client: client, seen: map[string]string{}, edits: map[string]int{}}
+		},
+		Capabilities: platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind,
+		MaxParts:     1,
+		MaxMedia:     ghost.MaxMedia,
+	})
+}
+
+// liveSite is the suite's Backend on a real Ghost: the posts whose HTML
+// holds the check's tag, read back through the Admin API.
+type liveSite struct {
+	t      *testing.T
+	base   string
+	key    ghost.AdminKey
+	tag    string
+	client *http.Client
+	// seen is each post's updated_at when last read, and edits how many
+	// times it changed since, which is what Edits reports: Ghost keeps
+	// no edit count the API shows.
+	seen  map[string]string
+	edits map[string]int
+}
+
+// do sends method p and decodes a 2xx answer into out, and returns the
+// status. It does not end with the test's context, so that cleanups can
+// delete.
+func (s *liveSite) do(method, p string, q url.Values, out any) int {
+	s.t.Helper()
+	u := s.base + p
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(context.WithoutCancel(s.t.Context()), method, u, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Ghost "+s.key.Token(time.Now()))
+	req.Header.Set("Accept-Version", ghost.DefaultAcceptVersion)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, p, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 == 2 && out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			s.t.Fatalf("%s %s: %v in %q", method, p, err, body)
+		}
+	}
+	return resp.StatusCode
+}
+
+// Posts returns the site's posts (drafts included) whose HTML holds the
+// check's tag, oldest first, with the feature image's bytes fetched from
+// the site.
+func (s *liveSite) Posts() []platformtest.Post {
+	s.t.Helper()
+	var out struct {
+		Posts []struct {
+			ID              string  `json:"id"`
+			URL             string  `json:"url"`
+			HTML            string  `json:"html"`
+			CreatedAt       string  `json:"created_at"`
+			UpdatedAt       string  `json:"updated_at"`
+			FeatureImage    *string `json:"feature_image"`
+			FeatureImageAlt *string `json:"feature_image_alt"`
+		} `json:"posts"`
+	}
+	q := url.Values{"limit": {"all"}, "formats": {"html"}, "filter": {"status:[draft,published,scheduled]"}}
+	if code := s.do("GET", "/posts/", q, &out); code != 200 {
+		s.t.Fatalf("list posts: %d", code)
+	}
+	var posts []platformtest.Post
+	for _, lp := range out.Posts {
+		if s.tag == "" || !strings.Contains(lp.HTML, s.tag) {
+			continue
+		}
+		if prev, ok := s.seen[lp.ID]; ok && prev != lp.UpdatedAt {
+			s.edits[lp.ID]++
+		}
+		s.seen[lp.ID] = lp.UpdatedAt
+		p := platformtest.Post{ID: lp.ID, Text: blogtext.PlainText(lp.HTML), URL: lp.URL, Edits: s.edits[lp.ID]}
+		p.CreatedAt, _ = time.Parse(time.RFC3339Nano, lp.CreatedAt)
+		if lp.FeatureImage != nil && *lp.FeatureImage != "" {
+			m := platformtest.MediaItem{Type: mime.TypeByExtension(path.Ext(*lp.FeatureImage)), Data: s.fetch(*lp.FeatureImage)}
+			if lp.FeatureImageAlt != nil {
+				m.Alt = *lp.FeatureImageAlt
+			}
+			p.Media = []platformtest.MediaItem{m}
+		}
+		posts = append(posts, p)
+	}
+	slices.SortStableFunc(posts, func(a, b platformtest.Post) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return posts
+}
+
+// fetch reads an uploaded image's bytes from the site, as a reader would.
+func (s *liveSite) fetch(u string) []byte {
+	s.t.Helper()
+	resp, err := s.client.Get(u)
+	if err != nil {
+		s.t.Fatalf("fetch %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		s.t.Fatalf("fetch %s: %d %v", u, resp.StatusCode, err)
+	}
+	return data
+}
+
+// Inject cannot make a real server fail; the suite never asks a live
+// backend to.
+func (s *liveSite) Inject(f platformtest.Fault) {
+	s.t.Fatalf("a live server cannot inject %s", f.Kind)
+}
+
+// RemoveRemotely deletes the post.
+func (s *liveSite) RemoveRemotely(id string) {
+	s.t.Helper()
+	if code := s.do("DELETE", "/posts/"+id+"/", nil, nil); code != 204 && code != 404 {
+		s.t.Errorf("delete post %s: %d", id, code)
+	}
+}
