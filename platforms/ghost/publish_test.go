@@ -233,3 +233,25 @@ func withOpts(p *platforms.Payload, kv ...string) *platforms.Payload {
 	}
 	return p
 }
+
+// TestWrongKey: a key Ghost does not accept is a final error that names
+// the variable to check, and never shows the key.
+func TestWrongKey(t *testing.T) {
+	f := ghost.NewFake(t, ghost.FakeOptions{Now: testEnv(t).Now})
+	f.ExpectViolations()
+	const wrong = "6650aa11bb22cc33dd44ee55:" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	pub, err := ghost.New(platforms.Settings{
+		Account: "blog", Platform: "ghost", BaseURL: f.SiteURL(), Values: map[string]any{"admin_key_env": keyEnv},
+		Getenv: func(string) string { return wrong }, HTTPClient: f.Client(), Now: testEnv(t).Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pub.Publish(t.Context(), prepared(t, pub, platformtest.Payload("a", "x")), "a1")
+	if !errors.Is(err, platforms.ErrNeedsReconnect) || platforms.OutcomeOf(err) != platforms.NotCreated || platforms.IsRetryable(err) {
+		t.Fatalf("publish with a wrong key = %v, want a final NotCreated error wrapping ErrNeedsReconnect", err)
+	}
+	if !strings.Contains(err.Error(), keyEnv) || !strings.Contains(err.Error(), "invalid signature") || strings.Contains(err.Error(), "0123456789abcdef") {
+		t.Errorf("the error should name %s and Ghost's reason, never the key: %v", keyEnv, err)
+	}
+}

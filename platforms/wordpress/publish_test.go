@@ -240,3 +240,25 @@ func TestAPIBase(t *testing.T) {
 		}
 	}
 }
+
+// TestWrongPassword: credentials WordPress refuses are a final error that
+// names the setting to check, and never shows the password.
+func TestWrongPassword(t *testing.T) {
+	f := wordpress.NewFake(t, wordpress.FakeOptions{Now: testEnv(t).Now})
+	f.ExpectViolations()
+	pub, err := wordpress.New(platforms.Settings{
+		Account: "blog", Platform: "wordpress", BaseURL: f.SiteURL(),
+		Values: map[string]any{"username": wordpress.FakeUser, "password_env": passwordEnv},
+		Getenv: func(string) string { return "wrong pass word 1234" }, HTTPClient: f.Client(), Now: testEnv(t).Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pub.Publish(t.Context(), prepared(t, pub, platformtest.Payload("a", "x")), "a1")
+	if !errors.Is(err, platforms.ErrNeedsReconnect) || platforms.OutcomeOf(err) != platforms.NotCreated || platforms.IsRetryable(err) {
+		t.Fatalf("publish with a wrong password = %v, want a final NotCreated error wrapping ErrNeedsReconnect", err)
+	}
+	if !strings.Contains(err.Error(), passwordEnv) || strings.Contains(err.Error(), "wrong pass word") {
+		t.Errorf("the error should name %s, never the password: %v", passwordEnv, err)
+	}
+}
