@@ -218,23 +218,48 @@ func asNotCreated(err error) error {
 
 // post is the part of Ghost's post resource herald sends and reads.
 type post struct {
-	ID                  string    `json:"id,omitempty"`
-	UUID                string    `json:"uuid,omitempty"`
-	Title               string    `json:"title,omitempty"`
-	Slug                string    `json:"slug,omitempty"`
-	HTML                string    `json:"html,omitempty"`
-	Status              string    `json:"status,omitempty"`
-	URL                 string    `json:"url,omitempty"`
-	Tags                []tag     `json:"tags,omitempty"`
-	CustomExcerpt       *string   `json:"custom_excerpt,omitempty"`
-	CanonicalURL        *string   `json:"canonical_url,omitempty"`
-	FeatureImage        *string   `json:"feature_image,omitempty"`
-	FeatureImageAlt     *string   `json:"feature_image_alt,omitempty"`
-	FeatureImageCaption *string   `json:"feature_image_caption,omitempty"`
-	UpdatedAt           string    `json:"updated_at,omitempty"`
-	CreatedAt           string    `json:"created_at,omitempty"`
-	PublishedAt         string    `json:"published_at,omitempty"`
-	Email               *struct{} `json:"email,omitempty"`
+	ID                  string      `json:"id,omitempty"`
+	UUID                string      `json:"uuid,omitempty"`
+	Title               string      `json:"title,omitempty"`
+	Slug                string      `json:"slug,omitempty"`
+	HTML                string      `json:"html,omitempty"`
+	Status              string      `json:"status,omitempty"`
+	URL                 string      `json:"url,omitempty"`
+	Tags                []tag       `json:"tags,omitempty"`
+	CustomExcerpt       *nullString `json:"custom_excerpt,omitempty"`
+	CanonicalURL        *nullString `json:"canonical_url,omitempty"`
+	FeatureImage        *nullString `json:"feature_image,omitempty"`
+	FeatureImageAlt     *nullString `json:"feature_image_alt,omitempty"`
+	FeatureImageCaption *nullString `json:"feature_image_caption,omitempty"`
+	UpdatedAt           string      `json:"updated_at,omitempty"`
+	CreatedAt           string      `json:"created_at,omitempty"`
+	PublishedAt         string      `json:"published_at,omitempty"`
+	Email               *struct{}   `json:"email,omitempty"`
+}
+
+// nullString is a field herald always sends: an empty one is null, which
+// clears it in Ghost (an empty canonical URL or image is not a valid one).
+type nullString string
+
+// MarshalJSON writes "" as null.
+func (n nullString) MarshalJSON() ([]byte, error) {
+	if n == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(n))
+}
+
+// UnmarshalJSON reads null as "".
+func (n *nullString) UnmarshalJSON(b []byte) error {
+	var s *string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*n = ""
+	if s != nil {
+		*n = nullString(*s)
+	}
+	return nil
 }
 
 type tag struct {
@@ -410,18 +435,16 @@ func (a *article) post(image string) post {
 		tags = append(tags, tag{Name: t})
 	}
 	p := post{Title: a.title, HTML: a.html, Status: a.status, Slug: a.slug, Tags: tags,
-		CustomExcerpt: nullable(a.excerpt), CanonicalURL: nullable(a.canonical)}
-	empty := ""
-	p.FeatureImage, p.FeatureImageAlt, p.FeatureImageCaption = &empty, &empty, &empty
+		CustomExcerpt: nullable(a.excerpt), CanonicalURL: nullable(a.canonical),
+		FeatureImage: nullable(""), FeatureImageAlt: nullable(""), FeatureImageCaption: nullable("")}
 	if image != "" {
-		alt := a.image.Alt
-		p.FeatureImage, p.FeatureImageAlt, p.FeatureImageCaption = &image, &alt, &a.caption
+		p.FeatureImage, p.FeatureImageAlt, p.FeatureImageCaption = nullable(image), nullable(a.image.Alt), nullable(a.caption)
 	}
 	return p
 }
 
-// nullable returns a pointer to s; an empty string clears the field.
-func nullable(s string) *string { return &s }
+// nullable returns s to send; an empty one is sent as null.
+func nullable(s string) *nullString { n := nullString(s); return &n }
 
 // digest is a hash of everything a's post is made of, so that an update
 // that would change nothing sends nothing.
