@@ -50,20 +50,30 @@
 // https://docs.ghost.org/admin-api/images/uploading-an-image). Then POST
 // /posts/?source=html with {"posts": [{title, html, status, slug, tags,
 // custom_excerpt, canonical_url, feature_image, feature_image_alt (at
-// most 125 characters), feature_image_caption}]}. Without ?source=html
+// most 191 characters), feature_image_caption}]}; empty ones are sent as
+// null, which clears them. Without ?source=html
 // Ghost ignores the html and saves an empty post; with it, Ghost converts
-// the HTML to its Lexical format (sources:
-// https://docs.ghost.org/admin-api/posts/creating-a-post and
-// .../source-html). Ghost de-duplicates a taken slug by appending -2, -3,
+// the HTML to its Lexical format (source:
+// https://docs.ghost.org/admin-api/posts/creating-a-post; the empty post
+// without it was seen on Ghost 6.65). Ghost de-duplicates a taken slug by appending -2, -3,
 // .... An upload failure is NotCreated: nothing was posted.
 //
 // Email is sent only when the post names a newsletter and the request
-// publishes it: ?newsletter={slug}[&email_segment=...] is added to the
-// create with status published, or to the edit that moves a draft to
-// published, and never otherwise, so an edit of a published post never
-// emails again (source:
+// publishes it. Ghost reads ?newsletter={slug}[&email_segment=...] only
+// on an edit (its posts.add endpoint takes include, formats and source;
+// a create with ?newsletter= publishes without email, as seen on Ghost
+// 6.65), so such a post is created as a draft and then published with
+// PUT /posts/{id}/?newsletter=...; an edit that moves a draft to
+// published carries it too, and no other request does, so an edit of a
+// published post never emails again (source:
 // https://docs.ghost.org/admin-api/posts/sending-a-post: "Posts are sent
-// by email if and only if an active newsletter is provided").
+// by email if and only if an active newsletter is provided"). A slug
+// Ghost does not have fails the send with 500 EmailError ("The post does
+// not have a newsletter relation") and leaves the draft: herald deletes
+// that draft, never published nor emailed, and reports NotCreated. When
+// the publish's answer is lost, the post is read back: published is
+// success; a draft is deleted. Find does the same with a draft an
+// interrupted run left, so the retry emails once.
 //
 // # Editing
 //
@@ -94,8 +104,10 @@
 // # Limits and errors
 //
 // Ghost's validation caps a title at 255 characters, a custom excerpt at
-// 300, a feature image's alt text at 125 and a slug at 191; Prepare
-// refuses longer ones before anything is sent. Errors are
+// 300, a feature image's alt text at 191 (125 before Ghost 6) and a slug
+// at 191; Prepare refuses longer ones before anything is sent (checked
+// against Ghost 6.65: a 256-character title and a 301-character excerpt
+// get 422 ValidationError, and so does a 192-character alt text). Errors are
 // {"errors": [{"message", "context", "type", "code"}]}; the type becomes
 // the APIError's code and the context is added to the message. Ghost
 // publishes no rate limits for the Admin API (only for logins); a 429

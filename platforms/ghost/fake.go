@@ -195,8 +195,11 @@ func (f *Fake) stamp() string {
 	return f.now().UTC().Add(time.Duration(n) * time.Millisecond).Format("2006-01-02T15:04:05.000Z")
 }
 
-// record is the post resource the fake answers with.
-func (f *Fake) record(p platformtest.Post, formats string) map[string]any {
+// record is the post resource the fake answers with, with its html and
+// its email relation when the request asks for them (formats=html,
+// include=email).
+func (f *Fake) record(p platformtest.Post, r *http.Request) map[string]any {
+	formats, include := r.URL.Query().Get("formats"), r.URL.Query().Get("include")
 	out := map[string]any{"id": p.ID, "uuid": p.Key, "url": p.URL, "created_at": p.Fields["created_at"],
 		"comment_id": p.ID}
 	for _, k := range []string{"title", "slug", "status", "custom_excerpt", "canonical_url", "feature_image",
@@ -211,9 +214,14 @@ func (f *Fake) record(p platformtest.Post, formats string) map[string]any {
 	if strings.Contains(formats, "html") {
 		out["html"] = p.Fields["html"]
 	}
-	if nl, ok := p.Fields["newsletter"]; ok {
+	if nl, ok := p.Fields["newsletter"]; ok && strings.Contains(include, "newsletter") {
 		out["newsletter"] = map[string]any{"slug": nl}
-		out["email"] = map[string]any{"status": "submitted", "recipient_filter": p.Fields["email_segment"]}
+	}
+	if strings.Contains(include, "email") {
+		out["email"] = nil
+		if _, ok := p.Fields["newsletter"]; ok {
+			out["email"] = map[string]any{"status": "submitted", "recipient_filter": p.Fields["email_segment"]}
+		}
 	}
 	return out
 }
@@ -298,11 +306,18 @@ func (f *Fake) email(c *platformtest.Call, p *platformtest.Post, wasPublished bo
 		}
 		return true
 	}
-	if !slices.Contains(f.newsletters, nl) {
-		f.violate(c, http.StatusNotFound, "not_found", "The newsletter with slug "+nl+" was not found.")
+	if c.R.Method == http.MethodPost {
+		f.violate(c, http.StatusBadRequest, "bad_body", "Ghost ignores ?newsletter= on a create (no email is sent): publish with an edit that carries it")
 		return false
 	}
 	if p.Fields["status"] == "published" && !wasPublished {
+		if !slices.Contains(f.newsletters, nl) {
+			// Ghost finds no newsletter, then fails the send.
+			c.Reply(http.StatusInternalServerError, map[string]any{"errors": []map[string]any{{
+				"message": "Error sending email!", "context": "The post does not have a newsletter relation", "type": "EmailError",
+				"details": nil, "property": nil, "help": nil, "code": nil, "id": "00000000-0000-4000-8000-000000000500"}}})
+			return false
+		}
 		p.Fields["newsletter"] = nl
 		seg := c.R.URL.Query().Get("email_segment")
 		if seg == "" {
@@ -334,7 +349,7 @@ func (f *Fake) create(c *platformtest.Call) {
 	}
 	p.CreatedAt = f.now()
 	stored := f.Store.Add(p)
-	c.Reply(http.StatusCreated, map[string]any{"posts": []any{f.record(stored, c.R.URL.Query().Get("formats"))}})
+	c.Reply(http.StatusCreated, map[string]any{"posts": []any{f.record(stored, c.R)}})
 }
 
 func (f *Fake) update(c *platformtest.Call) {
@@ -374,7 +389,7 @@ func (f *Fake) update(c *platformtest.Call) {
 		p.Edits++
 	})
 	got, _ := f.Store.Get(id)
-	c.Reply(http.StatusOK, map[string]any{"posts": []any{f.record(got, c.R.URL.Query().Get("formats"))}})
+	c.Reply(http.StatusOK, map[string]any{"posts": []any{f.record(got, c.R)}})
 }
 
 func (f *Fake) read(c *platformtest.Call) {
@@ -383,7 +398,7 @@ func (f *Fake) read(c *platformtest.Call) {
 		c.Error(http.StatusNotFound, "not_found", "Post not found.")
 		return
 	}
-	c.Reply(http.StatusOK, map[string]any{"posts": []any{f.record(p, c.R.URL.Query().Get("formats"))}})
+	c.Reply(http.StatusOK, map[string]any{"posts": []any{f.record(p, c.R)}})
 }
 
 // browse lists posts, newest first. The fake understands the filters
@@ -407,7 +422,7 @@ func (f *Fake) browse(c *platformtest.Call) {
 	posts := f.Store.Posts()
 	for _, p := range slices.Backward(posts) {
 		if filter == "" || slices.Contains(slugs, p.Fields["slug"].(string)) {
-			out = append(out, f.record(p, c.R.URL.Query().Get("formats")))
+			out = append(out, f.record(p, c.R))
 		}
 	}
 	limit := 15

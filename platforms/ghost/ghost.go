@@ -39,7 +39,7 @@ const DefaultFindWindow = 7 * 24 * time.Hour
 const (
 	MaxTitle      = 255 // posts.title
 	MaxExcerpt    = 300 // posts.custom_excerpt
-	MaxFeatureAlt = 125 // posts_meta.feature_image_alt
+	MaxFeatureAlt = 191 // posts_meta.feature_image_alt (125 before Ghost 6)
 	MaxSlug       = 191 // posts.slug
 	// MaxMedia is one: a post's image is its feature image.
 	MaxMedia = 1
@@ -411,21 +411,74 @@ func (g *Ghost) Publish(ctx context.Context, p *platforms.Payload, _ platforms.A
 		}
 	}
 	body := a.post(image)
-	q := url.Values{"source": {"html"}}
-	if a.status == "published" && a.newsletter != "" {
-		q.Set("newsletter", a.newsletter)
-		if a.segment != "" {
-			q.Set("email_segment", a.segment)
-		}
+	emailed := a.status == "published" && a.newsletter != ""
+	if emailed {
+		// Ghost takes ?newsletter= only on an edit that publishes: the
+		// post is created as a draft, then published with it.
+		body.Status = "draft"
 	}
 	var out postsEnvelope
-	if _, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: "/posts/", Query: q, JSON: postsEnvelope{Posts: []post{body}}}, &out); err != nil {
+	if _, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: "/posts/", Query: url.Values{"source": {"html"}}, JSON: postsEnvelope{Posts: []post{body}}}, &out); err != nil {
 		return nil, g.apiErr("create post", err)
 	}
 	if len(out.Posts) == 0 || out.Posts[0].ID == "" {
 		return nil, &platforms.APIError{Platform: Name, Outcome: platforms.Unknown, Message: "create post: Ghost answered without a post"}
 	}
-	return g.receipt(out.Posts[0], a, image, extra), nil
+	if !emailed {
+		return g.receipt(out.Posts[0], a, image, extra), nil
+	}
+	return g.publishEmailed(ctx, api, out.Posts[0], a, image, extra)
+}
+
+// publishEmailed publishes the draft d with the newsletter a names, which
+// sends the email. When Ghost refuses, the draft (never published, never
+// emailed) is deleted, so that nothing is left and the error is
+// NotCreated; when the answer is lost, the draft is read to tell.
+func (g *Ghost) publishEmailed(ctx context.Context, api *httpx.Client, d post, a *article, image string, extra map[string]string) (*platforms.Receipt, error) {
+	q := url.Values{"source": {"html"}, "newsletter": {a.newsletter}}
+	if a.segment != "" {
+		q.Set("email_segment", a.segment)
+	}
+	body := a.post(image)
+	body.UpdatedAt = d.UpdatedAt
+	var out postsEnvelope
+	_, perr := api.DoJSON(ctx, httpx.Request{Method: http.MethodPut, Path: "/posts/" + url.PathEscape(d.ID) + "/", Query: q, JSON: postsEnvelope{Posts: []post{body}}}, &out)
+	if perr == nil && len(out.Posts) > 0 {
+		return g.receipt(out.Posts[0], a, image, extra), nil
+	}
+	if perr == nil {
+		perr = &platforms.APIError{Platform: Name, Outcome: platforms.Unknown, Message: "Ghost answered without the post"}
+	}
+	perr = g.newsletterErr("publish post "+d.ID+" with newsletter "+a.newsletter, a.newsletter, perr)
+	cur, err := g.get(ctx, api, d.ID)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w (and reading the post back failed: %v)", perr, err)
+	case cur.Status == "published":
+		return g.receipt(*cur, a, image, extra), nil
+	case cur.Status != "draft" || cur.Email != nil:
+		return nil, perr
+	}
+	if _, err := api.Do(ctx, httpx.Request{Method: http.MethodDelete, Path: "/posts/" + url.PathEscape(d.ID) + "/"}); err != nil {
+		return nil, fmt.Errorf("%w (and deleting the draft %s herald made failed: %v)", perr, d.ID, err)
+	}
+	var ae *platforms.APIError
+	if errors.As(perr, &ae) {
+		ae.Outcome = platforms.NotCreated
+	}
+	return nil, fmt.Errorf("%w; the draft herald made was deleted", perr)
+}
+
+// newsletterErr is apiErr, explaining Ghost's answer to a newsletter it
+// does not have (an EmailError: "The post does not have a newsletter
+// relation").
+func (g *Ghost) newsletterErr(op, newsletter string, err error) error {
+	e := platforms.FromHTTP(Name, err)
+	var ae *platforms.APIError
+	if newsletter != "" && errors.As(e, &ae) && ae.Code == "EmailError" {
+		ae.Message += fmt.Sprintf(" (is %q the slug of an active newsletter? See Settings > Newsletters)", newsletter)
+	}
+	return g.apiErr(op, e)
 }
 
 // post builds the post resource for a, with its feature image's URL.
@@ -612,7 +665,7 @@ func (g *Ghost) Update(ctx context.Context, r *platforms.Receipt, p *platforms.P
 	case errors.As(err, &se) && se.Status == http.StatusNotFound:
 		return nil, fmt.Errorf("update post %s: %w: %w", id, platforms.ErrDeletedRemotely, g.apiErr("update", err))
 	case err != nil:
-		return nil, g.apiErr("update post "+id, err)
+		return nil, g.newsletterErr("update post "+id, a.newsletter, err)
 	}
 	if len(out.Posts) == 0 {
 		return nil, fmt.Errorf("update post %s: Ghost answered without the post", id)
@@ -625,7 +678,7 @@ func (g *Ghost) Update(ctx context.Context, r *platforms.Receipt, p *platforms.P
 // get reads the post with id; a 404 wraps platforms.ErrDeletedRemotely.
 func (g *Ghost) get(ctx context.Context, api *httpx.Client, id string) (*post, error) {
 	var out postsEnvelope
-	_, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/posts/" + url.PathEscape(id) + "/"}, &out)
+	_, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/posts/" + url.PathEscape(id) + "/", Query: url.Values{"include": {"email"}}}, &out)
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return nil, fmt.Errorf("read post %s: %w", id, platforms.ErrDeletedRemotely)
@@ -677,7 +730,7 @@ func (g *Ghost) Find(ctx context.Context, p *platforms.Payload, at platforms.Att
 	for i := 2; i <= findSuffixes+1; i++ {
 		slugs = append(slugs, fmt.Sprintf("%s-%d", a.slug, i))
 	}
-	q := url.Values{"filter": {"slug:[" + strings.Join(slugs, ",") + "]"}, "limit": {"all"}}
+	q := url.Values{"filter": {"slug:[" + strings.Join(slugs, ",") + "]"}, "limit": {"all"}, "include": {"email"}}
 	var out postsEnvelope
 	if _, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/posts/", Query: q}, &out); err != nil {
 		return nil, g.apiErr("find post by slug "+a.slug, err)
@@ -696,8 +749,19 @@ func (g *Ghost) Find(ctx context.Context, p *platforms.Payload, at platforms.Att
 		return nil, fmt.Errorf("no post titled %q with slug %s (or %s-2 to -%d) created since %s: %w",
 			a.title, a.slug, a.slug, findSuffixes+1, at.DescribeSince(since, "the find_window"), platforms.ErrNotFound)
 	case 1:
+		f := found[0]
+		if f.Status == "draft" && f.Email == nil && a.status == "published" && a.newsletter != "" {
+			// The attempt stopped between creating the draft and
+			// publishing it with the newsletter: the draft, never
+			// published nor emailed, goes, and the retry makes the
+			// post again and sends the email once.
+			if _, err := api.Do(ctx, httpx.Request{Method: http.MethodDelete, Path: "/posts/" + url.PathEscape(f.ID) + "/"}); err != nil {
+				return nil, g.apiErr("delete the unpublished draft "+f.ID+" the attempt left", err)
+			}
+			return nil, fmt.Errorf("the attempt left the draft %s, never published nor emailed, which was deleted: %w", f.ID, platforms.ErrNotFound)
+		}
 		// The image's digest is unknown: the next update sends it again.
-		return g.receipt(found[0], nil, "", map[string]string{}), nil
+		return g.receipt(f, nil, "", map[string]string{}), nil
 	default:
 		ids := make([]string, len(found))
 		for i, f := range found {

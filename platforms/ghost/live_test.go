@@ -176,3 +176,66 @@ func (s *liveSite) RemoveRemotely(id string) {
 		s.t.Errorf("delete post %s: %d", id, code)
 	}
 }
+
+// TestLiveNewsletter publishes a post that asks for the site's default
+// newsletter and reads back that Ghost made its email; then one that
+// names a newsletter the site lacks, which must leave nothing behind.
+func TestLiveNewsletter(t *testing.T) {
+	vars := platformtest.LiveEnv(t, liveURLEnv, liveKeyEnv)
+	key, err := ghost.ParseAdminKey(vars[liveKeyEnv])
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	tag := "herald-live-newsletter-" + time.Now().UTC().Format("20060102150405")
+	site := &liveSite{t: t, base: strings.TrimRight(vars[liveURLEnv], "/") + "/ghost/api/admin", key: key, tag: tag, client: client,
+		seen: map[string]string{}, edits: map[string]int{}}
+	t.Cleanup(func() {
+		for _, p := range site.Posts() {
+			site.RemoveRemotely(p.ID)
+		}
+	})
+	pub, err := ghost.New(platforms.Settings{Account: "blog", Platform: "ghost", BaseURL: vars[liveURLEnv],
+		Values: map[string]any{"admin_key_env": liveKeyEnv}, Getenv: func(name string) string { return vars[name] },
+		HTTPClient: client, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := platformtest.Payload("newsletter-"+tag, "Sent to the members "+tag)
+	in.Options = map[string]any{"newsletter": "default-newsletter"}
+	p, err := platforms.Prepare(pub, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pub.Publish(t.Context(), p, "attempt-"+platforms.AttemptKey(tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Posts []struct {
+			Status string         `json:"status"`
+			Email  map[string]any `json:"email"`
+		} `json:"posts"`
+	}
+	if code := site.do("GET", "/posts/"+r.IDs[0]+"/", url.Values{"include": {"email"}}, &out); code != 200 || len(out.Posts) != 1 {
+		t.Fatalf("read the post back: %d", code)
+	}
+	if out.Posts[0].Status != "published" || out.Posts[0].Email == nil {
+		t.Errorf("post %s is %s with email %v; want published with an email", r.IDs[0], out.Posts[0].Status, out.Posts[0].Email)
+	}
+	t.Logf("published %s with newsletter default-newsletter: email %v", r.URLs[0], out.Posts[0].Email["status"])
+
+	bad := platformtest.Payload("no-such-newsletter-"+tag, "For a newsletter the site lacks "+tag)
+	bad.Options = map[string]any{"newsletter": "no-such-newsletter"}
+	if p, err = platforms.Prepare(pub, bad); err != nil {
+		t.Fatal(err)
+	}
+	_, err = pub.Publish(t.Context(), p, "attempt-bad-"+platforms.AttemptKey(tag))
+	if err == nil || platforms.OutcomeOf(err) != platforms.NotCreated {
+		t.Fatalf("publish to a newsletter the site lacks = %v (outcome %v), want NotCreated", err, platforms.OutcomeOf(err))
+	}
+	t.Logf("unknown newsletter: %v", err)
+	if posts := site.Posts(); len(posts) != 1 {
+		t.Errorf("the site holds %d posts of this run, want only the first: %+v", len(posts), posts)
+	}
+}

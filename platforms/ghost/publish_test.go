@@ -209,7 +209,7 @@ func TestPrepareRefuses(t *testing.T) {
 		"status":  {withOpts(platformtest.Payload("a", "x"), "status", "scheduled"), "want published or draft"},
 		"excerpt": {withOpts(platformtest.Payload("a", "x"), "excerpt", strings.Repeat("e", 301)), "Ghost allows 300"},
 		"slug":    {withOpts(platformtest.Payload("a", "x"), "slug", "Not A Slug"), "lowercase letters"},
-		"alt":     {platformtest.WithImage(platformtest.Payload("a", "x"), strings.Repeat("a", 126)), "Ghost allows 125"},
+		"alt":     {platformtest.WithImage(platformtest.Payload("a", "x"), strings.Repeat("a", 192)), "Ghost allows 191"},
 		"two":     {platformtest.WithImage(platformtest.WithImage(platformtest.Payload("a", "x"), "1"), "2"), "one image"},
 		"segment": {withOpts(platformtest.Payload("a", "x"), "email_segment", "all"), "needs option newsletter"},
 		"tags":    {withOpts(platformtest.Payload("a", "x"), "tags", "one"), "not a list"},
@@ -253,5 +253,62 @@ func TestWrongKey(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), keyEnv) || !strings.Contains(err.Error(), "invalid signature") || strings.Contains(err.Error(), "0123456789abcdef") {
 		t.Errorf("the error should name %s and Ghost's reason, never the key: %v", keyEnv, err)
+	}
+}
+
+// TestUnknownNewsletter: Ghost fails the send of a newsletter it does not
+// have and keeps the post a draft; herald deletes that draft, so nothing
+// is left, and says which newsletter to check.
+func TestUnknownNewsletter(t *testing.T) {
+	f := ghost.NewFake(t, ghost.FakeOptions{Now: testEnv(t).Now})
+	pub := newAdapter(t, f, testEnv(t), nil)
+	in := platformtest.Payload("news", "For the members")
+	in.Options = map[string]any{"newsletter": "weekly"}
+	_, err := pub.Publish(t.Context(), prepared(t, pub, in), "a1")
+	if err == nil || platforms.OutcomeOf(err) != platforms.NotCreated {
+		t.Fatalf("publish to an unknown newsletter = %v (outcome %v), want NotCreated", err, platforms.OutcomeOf(err))
+	}
+	for _, want := range []string{"EmailError", `"weekly"`, "Settings > Newsletters", "draft herald made was deleted"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q: %v", want, err)
+		}
+	}
+	if posts := f.Posts(); len(posts) != 0 {
+		t.Errorf("the site still holds %+v", posts)
+	}
+}
+
+// TestFindRemovesUnpublishedDraft: a run that stopped between creating
+// the draft and publishing it with the newsletter left a draft, never
+// emailed; Find deletes it and reports the attempt not found, so that
+// the retry publishes once and emails once.
+func TestFindRemovesUnpublishedDraft(t *testing.T) {
+	f := ghost.NewFake(t, ghost.FakeOptions{Now: testEnv(t).Now})
+	pub := newAdapter(t, f, testEnv(t), nil)
+	left := platformtest.Payload("news", "For the members")
+	left.Options = map[string]any{"status": "draft"}
+	if _, err := pub.Publish(t.Context(), prepared(t, pub, left), "a1"); err != nil {
+		t.Fatal(err)
+	}
+	in := platformtest.Payload("news", "For the members")
+	in.Options = map[string]any{"newsletter": "default-newsletter"}
+	p := prepared(t, pub, in)
+	if _, err := pub.(platforms.Finder).Find(t.Context(), p, platforms.Attempt{Key: "a1"}); !errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "never published nor emailed") {
+		t.Fatalf("find = %v, want ErrNotFound saying the draft was deleted", err)
+	}
+	if posts := f.Posts(); len(posts) != 0 {
+		t.Fatalf("the draft is still there: %+v", posts)
+	}
+	r, err := pub.Publish(t.Context(), p, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.Store.Get(r.IDs[0])
+	if got.Fields["status"] != "published" || got.Fields["newsletter"] != "default-newsletter" || r.Extra["slug"] != "news" {
+		t.Errorf("retry left %+v, receipt %+v", got.Fields, r)
+	}
+	// A published, emailed post is the attempt, found as such.
+	if found, err := pub.(platforms.Finder).Find(t.Context(), p, platforms.Attempt{Key: "a1"}); err != nil || found.IDs[0] != r.IDs[0] {
+		t.Errorf("find after the retry = %+v, %v", found, err)
 	}
 }
