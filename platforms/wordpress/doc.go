@@ -39,8 +39,12 @@
 //
 // Application passwords (core since 5.6) are sent as HTTP Basic,
 // user:password. WordPress offers them only over HTTPS, unless the site's
-// WP_ENVIRONMENT_TYPE is local. A 401 that is not a capability refusal
-// (rest_cannot_*) is final and wraps platforms.ErrNeedsReconnect.
+// WP_ENVIRONMENT_TYPE is local. The spaces WordPress shows in an
+// application password may be kept (seen on 6.1). WordPress answers 401
+// to a request it could not authenticate, whatever its code says
+// (rest_cannot_create on 6.1 for a wrong password, seen live), and 403 to
+// a user who lacks a capability: a 401 is final and wraps
+// platforms.ErrNeedsReconnect, a 403 names the user.
 // Sources: https://developer.wordpress.org/rest-api/using-the-rest-api/authentication/,
 // https://make.wordpress.org/core/2020/11/05/application-passwords-integration-guide/.
 // WordPress.com sites answer the same wp/v2 routes under

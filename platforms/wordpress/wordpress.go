@@ -244,15 +244,17 @@ func (w *WordPress) apiErr(op string, err error) error {
 	}
 	e := platforms.FromHTTP(Name, err)
 	var ae *platforms.APIError
-	if errors.As(e, &ae) && ae.Status == http.StatusUnauthorized {
-		env := w.settings.String(w.secretKey())
-		switch ae.Code {
-		case "rest_cannot_create", "rest_cannot_edit", "rest_cannot_delete", "rest_forbidden", "rest_cannot_edit_others":
-			ae.Message += fmt.Sprintf(": the user %s may not do this (their role lacks the capability)", w.settings.String("username"))
-		default:
-			ae.Message += fmt.Sprintf(": WordPress rejected the credentials; check the user (setting username) and the application password in %s (setting %s), and that the site serves its REST API over HTTPS",
-				env, w.secretKey())
+	if errors.As(e, &ae) {
+		switch ae.Status {
+		case http.StatusUnauthorized:
+			// WordPress answers 401 to a request it could not
+			// authenticate (rest_authorization_required_code), whatever
+			// the code says (rest_cannot_create, incorrect_password).
+			ae.Message += fmt.Sprintf(": WordPress did not accept the credentials; check the user (setting username) and the application password in %s (setting %s), and that the site serves its REST API over HTTPS",
+				w.settings.String(w.secretKey()), w.secretKey())
 			ae.Err = errors.Join(platforms.ErrNeedsReconnect, ae.Err)
+		case http.StatusForbidden:
+			ae.Message += fmt.Sprintf(": the user %s may not do this (their role lacks the capability)", w.settings.String("username"))
 		}
 	}
 	return fmt.Errorf("%s: %w", op, e)
@@ -565,7 +567,7 @@ func (w *WordPress) termID(ctx context.Context, api *httpx.Client, taxonomy, nam
 				return 0, w.apiErr("create "+taxonomy+" "+name, err)
 			}
 			created.ID = e.Data.TermID
-		case errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) && se.Code == "rest_cannot_create":
+		case errors.As(err, &se) && se.Status == http.StatusForbidden && se.Code == "rest_cannot_create":
 			what := map[string]string{"tags": "tag", "categories": "category"}[taxonomy]
 			return 0, &platforms.APIError{Platform: Name, Status: se.Status, Code: se.Code, Outcome: platforms.NotCreated, Err: err,
 				Message: fmt.Sprintf("the %s %q does not exist on the site and the user %s may not create it (creating categories needs an Editor or Administrator): create it in WordPress, or remove it from the post",
