@@ -83,7 +83,9 @@
 // when it is not the post's current one, that is when someone edited the
 // post in Ghost since: Update then fails with platforms.ErrNotEditable and
 // says so, and the plan shows drift; herald never overwrites that edit
-// (source: https://docs.ghost.org/admin-api/posts/updating-a-post). Tags
+// (source: https://docs.ghost.org/admin-api/posts/updating-a-post; seen
+// on Ghost 6.65, whose updated_at counts seconds, so an edit in the same
+// second as herald's write is not told apart). Tags
 // are replaced, not merged. An update that would change nothing sends
 // nothing; an unchanged image is not uploaded again.
 //

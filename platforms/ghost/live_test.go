@@ -3,6 +3,7 @@ package ghost_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -238,4 +239,77 @@ func TestLiveNewsletter(t *testing.T) {
 	if posts := site.Posts(); len(posts) != 1 {
 		t.Errorf("the site holds %d posts of this run, want only the first: %+v", len(posts), posts)
 	}
+}
+
+// TestLiveEditDrift publishes a post, edits its title in Ghost as a
+// person would, and requires herald's next edit to be refused by Ghost
+// (409 UpdateCollisionError) and reported as drift, leaving the person's
+// edit in place.
+func TestLiveEditDrift(t *testing.T) {
+	vars := platformtest.LiveEnv(t, liveURLEnv, liveKeyEnv)
+	key, err := ghost.ParseAdminKey(vars[liveKeyEnv])
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	tag := "herald-live-drift-" + time.Now().UTC().Format("20060102150405")
+	site := &liveSite{t: t, base: strings.TrimRight(vars[liveURLEnv], "/") + "/ghost/api/admin", key: key, tag: tag, client: client,
+		seen: map[string]string{}, edits: map[string]int{}}
+	t.Cleanup(func() {
+		for _, p := range site.Posts() {
+			site.RemoveRemotely(p.ID)
+		}
+	})
+	pub, err := ghost.New(platforms.Settings{Account: "blog", Platform: "ghost", BaseURL: vars[liveURLEnv],
+		Values: map[string]any{"admin_key_env": liveKeyEnv}, Getenv: func(name string) string { return vars[name] },
+		HTTPClient: client, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := platforms.Prepare(pub, platformtest.Payload("drift-"+tag, "As herald wrote it "+tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pub.Publish(t.Context(), p, platforms.AttemptKey(tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// updated_at counts seconds: the person's edit comes a second later,
+	// with the updated_at Ghost Admin would send.
+	time.Sleep(1100 * time.Millisecond)
+	body := `{"posts":[{"title":"Retitled in Ghost Admin ` + tag + `","updated_at":"` + r.Extra["updated_at"] + `"}]}`
+	if code := site.send("PUT", "/posts/"+r.IDs[0]+"/", body); code != 200 {
+		t.Fatalf("edit the post as a person: %d", code)
+	}
+	p2, err := platforms.Prepare(pub, platformtest.Payload("drift-"+tag, "As herald rewrote it "+tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pub.(platforms.Updater).Update(t.Context(), r, p2)
+	if !errors.Is(err, platforms.ErrNotEditable) || !strings.Contains(err.Error(), "UpdateCollisionError") {
+		t.Fatalf("update after an edit in Ghost = %v, want ErrNotEditable from UpdateCollisionError", err)
+	}
+	t.Logf("drift: %v", err)
+	posts := site.Posts()
+	if len(posts) != 1 || !strings.HasPrefix(posts[0].Text, "As herald wrote it") {
+		t.Errorf("the post was overwritten: %+v", posts)
+	}
+}
+
+// send sends a JSON body and returns the status.
+func (s *liveSite) send(method, p, body string) int {
+	s.t.Helper()
+	req, err := http.NewRequestWithContext(context.WithoutCancel(s.t.Context()), method, s.base+p, strings.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Ghost "+s.key.Token(time.Now()))
+	req.Header.Set("Accept-Version", ghost.DefaultAcceptVersion)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, p, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

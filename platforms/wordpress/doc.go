@@ -86,7 +86,8 @@
 // its modified_gmt with the one herald's last write returned: a
 // different one means someone edited the post in WordPress, and Update
 // fails with platforms.ErrNotEditable instead of overwriting it (an edit
-// made between the read and the write is still lost). A changed alt text
+// made between the read and the write, or in the same second as herald's
+// last write, since modified_gmt counts seconds, is still lost). A changed alt text
 // alone is set on the media item without editing the post; an update
 // that would change nothing sends nothing.
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -200,5 +201,56 @@ func (s *liveSite) emptyTrash() {
 		if strings.Contains(p.Content.Raw, s.tag) {
 			s.RemoveRemotely(strconv.Itoa(p.ID))
 		}
+	}
+}
+
+// TestLiveEditDrift publishes a post, edits its title in WordPress as a
+// person would, and requires herald's next edit to report drift and leave
+// the person's edit in place.
+func TestLiveEditDrift(t *testing.T) {
+	vars := platformtest.LiveEnv(t, liveURLEnv, liveUserEnv, livePasswordEnv)
+	client := &http.Client{Timeout: 60 * time.Second}
+	api, restRoute, err := wordpress.APIBase(vars[liveURLEnv])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := "herald-live-drift-" + time.Now().UTC().Format("20060102150405")
+	site := &liveSite{t: t, api: api, restRoute: restRoute, user: vars[liveUserEnv], password: vars[livePasswordEnv], tag: tag, client: client}
+	t.Cleanup(func() {
+		for _, p := range site.Posts() {
+			site.RemoveRemotely(p.ID)
+		}
+	})
+	pub, err := wordpress.New(platforms.Settings{Account: "blog", Platform: "wordpress", BaseURL: vars[liveURLEnv],
+		Values: map[string]any{"username": vars[liveUserEnv], "password_env": livePasswordEnv},
+		Getenv: func(name string) string { return vars[name] }, HTTPClient: client, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := platforms.Prepare(pub, platformtest.Payload("drift-"+tag, "As herald wrote it "+tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pub.Publish(t.Context(), p, platforms.AttemptKey(tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// modified_gmt counts seconds: the person's edit comes a second later.
+	time.Sleep(1100 * time.Millisecond)
+	if code, _ := site.do("POST", "posts/"+r.IDs[0], url.Values{"title": {"Retitled in wp-admin " + tag}}, nil); code != 200 {
+		t.Fatalf("edit the post as a person: %d", code)
+	}
+	p2, err := platforms.Prepare(pub, platformtest.Payload("drift-"+tag, "As herald rewrote it "+tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pub.(platforms.Updater).Update(t.Context(), r, p2)
+	if !errors.Is(err, platforms.ErrNotEditable) {
+		t.Fatalf("update after an edit in wp-admin = %v, want ErrNotEditable", err)
+	}
+	t.Logf("drift: %v", err)
+	posts := site.Posts()
+	if len(posts) != 1 || !strings.HasPrefix(posts[0].Text, "As herald wrote it") {
+		t.Errorf("the post was overwritten: %+v", posts)
 	}
 }
