@@ -80,14 +80,21 @@
 // PUT /posts/{id}/?source=html with the same fields and the updated_at
 // that herald's last write returned (kept in the receipt). Ghost requires
 // updated_at for collision detection and answers 409 UpdateCollisionError
-// when it is not the post's current one, that is when someone edited the
-// post in Ghost since: Update then fails with platforms.ErrNotEditable and
-// says so, and the plan shows drift; herald never overwrites that edit
-// (source: https://docs.ghost.org/admin-api/posts/updating-a-post; seen
-// on Ghost 6.65, whose updated_at counts seconds, so an edit in the same
-// second as herald's write is not told apart). Tags
-// are replaced, not merged. An update that would change nothing sends
-// nothing; an unchanged image is not uploaded again.
+// when it is not the post's current one, that is when someone saved the
+// post in Ghost since (source:
+// https://docs.ghost.org/admin-api/posts/updating-a-post; seen on Ghost
+// 6.65, whose updated_at counts seconds, so an edit in the same second as
+// herald's write is not told apart). herald then reads the post: when
+// each of what readers see, the title and the text of the HTML (which
+// survives Ghost's rewriting of the HTML), is herald's last version or
+// already the new one, nothing of theirs is lost and the edit is sent
+// again on the current updated_at. Otherwise Update fails with ErrEditedInGhost,
+// NotCreated and not retried within the run, saying that herald does not
+// overwrite the edit and how to settle it: bring the edit into the post's
+// file, or undo it in Ghost; the next apply then edits the post by
+// itself. (It is not platforms.ErrNotEditable, which the plan keeps as
+// drift for good.) Tags are replaced, not merged. An update that would
+// change nothing sends nothing; an unchanged image is not uploaded again.
 //
 // # Deleting
 //

@@ -536,6 +536,7 @@ func (g *Ghost) receipt(p post, a *article, image string, extra map[string]strin
 	}
 	if a != nil {
 		extra["digest"] = a.digest(extra["image_sha256"])
+		extra["title_sha256"], extra["body_sha256"] = blogtext.TitleHash(a.title), blogtext.BodyHash(a.html)
 	}
 	return r
 }
@@ -592,11 +593,20 @@ func readMedia(m *platforms.Media) ([]byte, error) {
 	return data, nil
 }
 
+// ErrEditedInGhost is what Update's error wraps when someone edited the
+// post in Ghost after herald's last write and what readers see differs
+// from both herald's last version and its new one: herald does not
+// overwrite their edit. It is not platforms.ErrNotEditable, whose drift
+// is for good: this one settles itself once the person brings the edit
+// into the post's file or undoes it, and the next apply edits the post.
+var ErrEditedInGhost = errors.New("edited in Ghost since herald's last write")
+
 // Update edits the post in place. It sends the updated_at that herald's
 // last write returned: when someone has edited the post in Ghost since,
-// Ghost answers 409 UpdateCollisionError, and Update reports drift
-// (platforms.ErrNotEditable) instead of overwriting their edit. An update
-// that would change nothing sends nothing.
+// Ghost answers 409 UpdateCollisionError, and Update fails with
+// ErrEditedInGhost (NotCreated: nothing changed) instead of overwriting
+// their edit, unless what readers see shows nothing of theirs to lose. An
+// update that would change nothing sends nothing.
 func (g *Ghost) Update(ctx context.Context, r *platforms.Receipt, p *platforms.Payload) (*platforms.Receipt, error) {
 	if len(r.IDs) != 1 {
 		return nil, fmt.Errorf("update: the receipt names %d posts, want 1", len(r.IDs))
@@ -655,13 +665,34 @@ func (g *Ghost) Update(ctx context.Context, r *platforms.Receipt, p *platforms.P
 			q.Set("email_segment", a.segment)
 		}
 	}
-	var out postsEnvelope
-	_, err = api.DoJSON(ctx, httpx.Request{Method: http.MethodPut, Path: "/posts/" + url.PathEscape(id) + "/", Query: q, JSON: postsEnvelope{Posts: []post{body}}}, &out)
+	put := func() (postsEnvelope, error) {
+		var out postsEnvelope
+		_, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodPut, Path: "/posts/" + url.PathEscape(id) + "/", Query: q, JSON: postsEnvelope{Posts: []post{body}}}, &out)
+		return out, err
+	}
+	out, err := put()
 	var se *httpx.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusConflict {
+		// Someone saved the post in Ghost since herald's last write.
+		// When each of the title and the body readers see is still
+		// herald's last version (not edited, or the edit undone) or
+		// already the new one (the edit brought into the file),
+		// nothing of theirs is lost: the edit goes ahead on the current
+		// version.
+		cur, gerr := g.get(ctx, api, id)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if blogtext.Lost(cur.Title, cur.HTML, extra["title_sha256"], extra["body_sha256"], a.title, a.html) {
+			return nil, g.edited(id, fmt.Sprintf("someone edited it in Ghost after herald last wrote it (updated_at %s, now %s), and Ghost refused herald's edit (409 UpdateCollisionError)",
+				updatedAt, cur.UpdatedAt), se)
+		}
+		body.UpdatedAt = cur.UpdatedAt
+		out, err = put()
+	}
 	switch {
 	case errors.As(err, &se) && se.Status == http.StatusConflict:
-		return nil, fmt.Errorf("update post %s: someone edited it in Ghost after herald last wrote it (updated_at %s): herald does not overwrite their edit; bring the change into the post's file, or undo it in Ghost: %w: %w",
-			id, updatedAt, platforms.ErrNotEditable, g.apiErr("update", err))
+		return nil, g.edited(id, "it is being edited in Ghost right now, and Ghost refused herald's edit (409 UpdateCollisionError)", se)
 	case errors.As(err, &se) && se.Status == http.StatusNotFound:
 		return nil, fmt.Errorf("update post %s: %w: %w", id, platforms.ErrDeletedRemotely, g.apiErr("update", err))
 	case err != nil:
@@ -675,10 +706,19 @@ func (g *Ghost) Update(ctx context.Context, r *platforms.Receipt, p *platforms.P
 	return got, nil
 }
 
+// edited is the error of an edit refused because someone edited the post
+// in Ghost: NotCreated, not retried within the run, and tried again by
+// the next apply.
+func (g *Ghost) edited(id, why string, se *httpx.StatusError) error {
+	return &platforms.APIError{Platform: Name, Status: se.Status, Code: "edited_in_ghost", Outcome: platforms.NotCreated,
+		Message: fmt.Sprintf("update post %s: %s: herald does not overwrite their edit. To keep it, bring it into the post's file; to drop it, undo it in Ghost; the next apply then edits the post", id, why),
+		Err:     errors.Join(ErrEditedInGhost, se)}
+}
+
 // get reads the post with id; a 404 wraps platforms.ErrDeletedRemotely.
 func (g *Ghost) get(ctx context.Context, api *httpx.Client, id string) (*post, error) {
 	var out postsEnvelope
-	_, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/posts/" + url.PathEscape(id) + "/", Query: url.Values{"include": {"email"}}}, &out)
+	_, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/posts/" + url.PathEscape(id) + "/", Query: url.Values{"include": {"email"}, "formats": {"html"}}}, &out)
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return nil, fmt.Errorf("read post %s: %w", id, platforms.ErrDeletedRemotely)

@@ -154,8 +154,8 @@ func TestEditCollision(t *testing.T) {
 	}
 	f.EditRemotely(r.IDs[0], "Retitled in Ghost Admin")
 	_, err = pub.(platforms.Updater).Update(t.Context(), r, prepared(t, pub, platformtest.Payload("edited", "As herald rewrote it")))
-	if !errors.Is(err, platforms.ErrNotEditable) {
-		t.Fatalf("update after an edit in Ghost = %v, want ErrNotEditable", err)
+	if !errors.Is(err, ghost.ErrEditedInGhost) && platforms.OutcomeOf(err) == platforms.NotCreated && !platforms.IsRetryable(err) {
+		t.Fatalf("update after an edit in Ghost = %v, want ErrEditedInGhost", err)
 	}
 	if !strings.Contains(err.Error(), "someone edited it in Ghost") || !strings.Contains(err.Error(), "UpdateCollisionError") {
 		t.Errorf("the error does not say what happened: %v", err)
@@ -310,5 +310,43 @@ func TestFindRemovesUnpublishedDraft(t *testing.T) {
 	// A published, emailed post is the attempt, found as such.
 	if found, err := pub.(platforms.Finder).Find(t.Context(), p, platforms.Attempt{Key: "a1"}); err != nil || found.IDs[0] != r.IDs[0] {
 		t.Errorf("find after the retry = %+v, %v", found, err)
+	}
+}
+
+// TestEditAfterUndo: an edit made on the blog and then undone, or one
+// brought into the post's file, loses nothing, so herald's edit goes
+// ahead on the current version; one that is still there is drift, and
+// the error says how to settle it.
+func TestEditAfterUndo(t *testing.T) {
+	f := ghost.NewFake(t, ghost.FakeOptions{Now: testEnv(t).Now})
+	pub := newAdapter(t, f, testEnv(t), nil)
+	up := pub.(platforms.Updater)
+	r, err := pub.Publish(t.Context(), prepared(t, pub, platformtest.Payload("undo", "As herald wrote it")), "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.EditRemotely(r.IDs[0], "Retitled in Ghost Admin")
+	_, err = up.Update(t.Context(), r, prepared(t, pub, platformtest.Payload("undo", "As herald rewrote it")))
+	if !errors.Is(err, ghost.ErrEditedInGhost) && platforms.OutcomeOf(err) == platforms.NotCreated && !platforms.IsRetryable(err) || !strings.Contains(err.Error(), "the next apply then edits the post") {
+		t.Fatalf("update over a live edit = %v, want ErrEditedInGhost saying how to settle it", err)
+	}
+	f.EditRemotely(r.IDs[0], "As herald wrote it")
+	r2, err := up.Update(t.Context(), r, prepared(t, pub, platformtest.Payload("undo", "As herald rewrote it")))
+	if err != nil {
+		t.Fatalf("update after the edit was undone: %v", err)
+	}
+	if got := f.Posts()[0]; got.Text != "As herald rewrote it" {
+		t.Errorf("after the update the post holds %q", got.Text)
+	}
+	// The person retitles it, the file takes their title and changes the
+	// text: nothing of theirs is lost.
+	f.EditRemotely(r2.IDs[0], "A better title")
+	in := platformtest.Payload("undo", "As herald rewrote it, twice")
+	in.Title = "A better title"
+	if _, err := up.Update(t.Context(), r2, prepared(t, pub, in)); err != nil {
+		t.Fatalf("update with the person's title brought into the file: %v", err)
+	}
+	if got := f.Posts()[0]; got.Text != "As herald rewrote it, twice" || got.Fields["title"] != "A better title" {
+		t.Errorf("after the update the post holds %q titled %v", got.Text, got.Fields["title"])
 	}
 }

@@ -83,13 +83,18 @@
 //
 // POST /posts/{id} with the same fields. WordPress has no edit guard, so
 // Update first reads the post (GET /posts/{id}?context=edit) and compares
-// its modified_gmt with the one herald's last write returned: a
-// different one means someone edited the post in WordPress, and Update
-// fails with platforms.ErrNotEditable instead of overwriting it (an edit
-// made between the read and the write, or in the same second as herald's
-// last write, since modified_gmt counts seconds, is still lost). A changed alt text
-// alone is set on the media item without editing the post; an update
-// that would change nothing sends nothing.
+// its modified_gmt with the one herald's last write returned. A different
+// one means someone saved the post in WordPress: when each of what
+// readers see, the title and the text of the content, is herald's last
+// version or already the new one, the edit goes ahead; otherwise Update fails with
+// ErrEditedInWordPress, NotCreated and not retried within the run, saying
+// that herald does not overwrite the edit and how to settle it (bring it
+// into the post's file, or undo it in WordPress; the next apply then
+// edits the post). An edit made between the read and the write, or in
+// the same second as herald's last write (modified_gmt counts seconds),
+// is still lost. A changed alt text alone is set on the media item
+// without editing the post; an update that would change nothing sends
+// nothing.
 //
 // # Deleting
 //

@@ -134,8 +134,8 @@ func TestEditDrift(t *testing.T) {
 	}
 	f.EditRemotely(r.IDs[0], "Retitled in wp-admin")
 	_, err = pub.(platforms.Updater).Update(t.Context(), r, prepared(t, pub, platformtest.Payload("e", "As herald rewrote it")))
-	if !errors.Is(err, platforms.ErrNotEditable) || !strings.Contains(err.Error(), "someone edited it in WordPress") {
-		t.Fatalf("update after an edit in wp-admin = %v, want ErrNotEditable saying so", err)
+	if !errors.Is(err, wordpress.ErrEditedInWordPress) && platforms.OutcomeOf(err) == platforms.NotCreated && !platforms.IsRetryable(err) || !strings.Contains(err.Error(), "someone edited it in WordPress") {
+		t.Fatalf("update after an edit in wp-admin = %v, want ErrEditedInWordPress saying so", err)
 	}
 	if got := f.Posts()[0]; got.Fields["title"] != "Retitled in wp-admin" || got.Text != "As herald wrote it" {
 		t.Errorf("the edit made in wp-admin was overwritten: %+v", got)
@@ -260,5 +260,43 @@ func TestWrongPassword(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), passwordEnv) || strings.Contains(err.Error(), "wrong pass word") {
 		t.Errorf("the error should name %s, never the password: %v", passwordEnv, err)
+	}
+}
+
+// TestEditAfterUndo: an edit made on the blog and then undone, or one
+// brought into the post's file, loses nothing, so herald's edit goes
+// ahead on the current version; one that is still there is drift, and
+// the error says how to settle it.
+func TestEditAfterUndo(t *testing.T) {
+	f := wordpress.NewFake(t, wordpress.FakeOptions{Now: testEnv(t).Now})
+	pub := newAdapter(t, f, testEnv(t), nil)
+	up := pub.(platforms.Updater)
+	r, err := pub.Publish(t.Context(), prepared(t, pub, platformtest.Payload("undo", "As herald wrote it")), "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.EditRemotely(r.IDs[0], "Retitled in wp-admin")
+	_, err = up.Update(t.Context(), r, prepared(t, pub, platformtest.Payload("undo", "As herald rewrote it")))
+	if !errors.Is(err, wordpress.ErrEditedInWordPress) && platforms.OutcomeOf(err) == platforms.NotCreated && !platforms.IsRetryable(err) || !strings.Contains(err.Error(), "the next apply then edits the post") {
+		t.Fatalf("update over a live edit = %v, want ErrEditedInWordPress saying how to settle it", err)
+	}
+	f.EditRemotely(r.IDs[0], "As herald wrote it")
+	r2, err := up.Update(t.Context(), r, prepared(t, pub, platformtest.Payload("undo", "As herald rewrote it")))
+	if err != nil {
+		t.Fatalf("update after the edit was undone: %v", err)
+	}
+	if got := f.Posts()[0]; got.Text != "As herald rewrote it" {
+		t.Errorf("after the update the post holds %q", got.Text)
+	}
+	// The person retitles it, the file takes their title and changes the
+	// text: nothing of theirs is lost.
+	f.EditRemotely(r2.IDs[0], "A better title")
+	in := platformtest.Payload("undo", "As herald rewrote it, twice")
+	in.Title = "A better title"
+	if _, err := up.Update(t.Context(), r2, prepared(t, pub, in)); err != nil {
+		t.Fatalf("update with the person's title brought into the file: %v", err)
+	}
+	if got := f.Posts()[0]; got.Text != "As herald rewrote it, twice" || got.Fields["title"] != "A better title" {
+		t.Errorf("after the update the post holds %q titled %v", got.Text, got.Fields["title"])
 	}
 }

@@ -286,6 +286,7 @@ type wpPost struct {
 	DateGMT       *string  `json:"date_gmt"`
 	ModifiedGMT   string   `json:"modified_gmt"`
 	Title         rendered `json:"title"`
+	Content       rendered `json:"content"`
 	FeaturedMedia int      `json:"featured_media"`
 }
 
@@ -493,6 +494,7 @@ func (w *WordPress) receipt(p wpPost, a *article, extra map[string]string) *plat
 	if a != nil {
 		extra["digest"] = a.digest(extra["image_sha256"])
 		extra["post_digest"] = a.postDigest(extra["image_sha256"])
+		extra["title_sha256"], extra["body_sha256"] = blogtext.TitleHash(a.title), blogtext.BodyHash(a.content)
 	}
 	return r
 }
@@ -667,10 +669,20 @@ func (w *WordPress) get(ctx context.Context, api *httpx.Client, id string) (*wpP
 	return &out, nil
 }
 
+// ErrEditedInWordPress is what Update's error wraps when someone edited
+// the post in WordPress after herald's last write and what readers see
+// differs from both herald's last version and its new one: herald does
+// not overwrite their edit. It is not platforms.ErrNotEditable, whose
+// drift is for good: this one settles itself once the person brings the
+// edit into the post's file or undoes it, and the next apply edits the
+// post.
+var ErrEditedInWordPress = errors.New("edited in WordPress since herald's last write")
+
 // Update edits the post in place. It first reads the post's modified_gmt:
 // when it is not what herald's last write left, someone edited the post
-// in WordPress, and Update reports drift (platforms.ErrNotEditable)
-// instead of overwriting their edit. WordPress has no edit guard of its
+// in WordPress, and Update fails with ErrEditedInWordPress (NotCreated:
+// nothing changed) instead of overwriting their edit, unless what readers
+// see shows nothing of theirs to lose. WordPress has no edit guard of its
 // own, so an edit made between that read and the write is still lost. An
 // update that would change nothing sends nothing; a changed alt text alone
 // is set on the media item.
@@ -708,8 +720,16 @@ func (w *WordPress) Update(ctx context.Context, r *platforms.Receipt, p *platfor
 		return nil, err
 	}
 	if m := extra["modified_gmt"]; m != "" && cur.ModifiedGMT != m {
-		return nil, fmt.Errorf("update post %s: someone edited it in WordPress after herald last wrote it (modified %s, herald's write %s): herald does not overwrite their edit; bring the change into the post's file, or undo it in WordPress: %w",
-			id, cur.ModifiedGMT, m, platforms.ErrNotEditable)
+		// Someone saved the post in WordPress since herald's last write.
+		// When each of the title and the body readers see is still
+		// herald's last version (not edited, or the edit undone) or
+		// already the new one (the edit brought into the file), nothing
+		// of theirs is lost, and the edit goes ahead.
+		if blogtext.Lost(html.UnescapeString(cur.Title.Raw), cur.Content.Raw, extra["title_sha256"], extra["body_sha256"], a.title, a.content) {
+			return nil, &platforms.APIError{Platform: Name, Code: "edited_in_wordpress", Outcome: platforms.NotCreated, Err: ErrEditedInWordPress,
+				Message: fmt.Sprintf("update post %s: someone edited it in WordPress after herald last wrote it (modified %s, herald's write %s): herald does not overwrite their edit. To keep it, bring it into the post's file; to drop it, undo it in WordPress; the next apply then edits the post",
+					id, cur.ModifiedGMT, m)}
+		}
 	}
 	media := 0
 	switch {

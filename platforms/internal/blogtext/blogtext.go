@@ -4,6 +4,8 @@
 package blogtext
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"html"
 	"strings"
 	"unicode"
@@ -106,4 +108,29 @@ func Title(text, fallback string) string {
 		cut = cut[:i]
 	}
 	return strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
+}
+
+// TitleHash and BodyHash are hashes of what a reader sees of a post: its
+// title, and the PlainText of its HTML. A blog that rewrites HTML as it
+// stores it (Ghost's Lexical, WordPress's filters) keeps them, so that
+// herald can tell, field by field, a post as it wrote it from one someone
+// has since edited.
+func TitleHash(title string) string { return sum(strings.TrimSpace(title)) }
+
+// BodyHash: see TitleHash.
+func BodyHash(body string) string { return sum(PlainText(body)) }
+
+func sum(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// Lost reports whether writing the new version (title, body) over the
+// post as it is now (curTitle, curBody) would lose someone's edit:
+// whether a field now differs both from herald's last version (the
+// hashes lastTitle, lastBody) and from the new one. A field edited to
+// what the new version holds, or not edited, loses nothing.
+func Lost(curTitle, curBody, lastTitle, lastBody, title, body string) bool {
+	t, b := TitleHash(curTitle), BodyHash(curBody)
+	return (t != lastTitle && t != TitleHash(title)) || (b != lastBody && b != BodyHash(body))
 }

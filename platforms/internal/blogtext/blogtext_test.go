@@ -45,3 +45,24 @@ func TestTitle(t *testing.T) {
 		t.Errorf("Title = %q", got)
 	}
 }
+
+// TestLost: an edit is lost only when a field differs both from what
+// herald last wrote and from what it now writes.
+func TestLost(t *testing.T) {
+	lastT, lastB := TitleHash("Title"), BodyHash("<p>Body</p>")
+	for _, c := range []struct {
+		curT, curB, newT, newB string
+		lost                   bool
+	}{
+		{"Title", "<p>Body</p>", "Title", "<p>New body</p>", false},         // not edited
+		{"Title", "<h2 id=x>Body</h2>", "Title", "<p>New body</p>", false},  // rewritten HTML, same text
+		{"Their title", "<p>Body</p>", "Their title", "<p>New</p>", false},  // their title brought in
+		{"Their title", "<p>Body</p>", "Title", "<p>New</p>", true},         // their title dropped
+		{"Title", "<p>Their body</p>", "Title", "<p>New</p>", true},         // their body overwritten
+		{"Title", "<p>Their body</p>", "Title", "<p>Their body</p>", false}, // their body brought in
+	} {
+		if got := Lost(c.curT, c.curB, lastT, lastB, c.newT, c.newB); got != c.lost {
+			t.Errorf("Lost(%q, %q -> %q, %q) = %v, want %v", c.curT, c.curB, c.newT, c.newB, got, c.lost)
+		}
+	}
+}
