@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,10 +23,12 @@ import (
 
 	"github.com/heraldhq/herald/examples"
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/ghost"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/platformtest"
 	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
 	"github.com/heraldhq/herald/state"
 )
@@ -115,6 +118,12 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		"THREADS_ACCESS_TOKEN":  th.AccessToken(),
 		"HERALD_NOW":            now.Format(time.RFC3339),
 	}
+	blogs, blogSecrets, err := blogFakes(filepath.Join(site, "herald.yaml"), reporter, clock)
+	if err != nil {
+		return fmt.Errorf("start the blogs' fakes: %w", err)
+	}
+	maps.Copy(settings, blogs)
+	maps.Copy(secrets, blogSecrets)
 	if err := pointAccounts(filepath.Join(site, "herald.yaml"), settings); err != nil {
 		return fmt.Errorf("point the example at the fakes: %w", err)
 	}
@@ -183,6 +192,45 @@ func showAnnouncements(w io.Writer, masto *mastodon.Fake, bsky *bluesky.Fake, pr
 			}
 		}
 	}
+}
+
+// blogFakes starts a contract fake for each account of the configuration
+// file whose platform is Ghost or WordPress, and returns each one's
+// settings (its base URL, and the user on WordPress) and the secrets the
+// fakes accept, under the variable names the accounts give.
+func blogFakes(file string, rep platformtest.Reporter, clock func() time.Time) (map[string]map[string]string, map[string]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cfg struct {
+		Accounts map[string]map[string]any `yaml:"accounts"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return nil, nil, err
+	}
+	settings, secrets := map[string]map[string]string{}, map[string]string{}
+	for name, acct := range cfg.Accounts {
+		platform, _ := acct["platform"].(string)
+		if platform == "" {
+			platform, _, _ = strings.Cut(name, ":")
+		}
+		switch platform {
+		case ghost.Name:
+			f := ghost.NewFake(rep, ghost.FakeOptions{Now: clock})
+			settings[name] = map[string]string{"base_url": f.SiteURL()}
+			if env, _ := acct["admin_key_env"].(string); env != "" {
+				secrets[env] = f.Key()
+			}
+		case wordpress.Name:
+			f := wordpress.NewFake(rep, wordpress.FakeOptions{Now: clock})
+			settings[name] = map[string]string{"base_url": f.SiteURL(), "username": wordpress.FakeUser}
+			if env, _ := acct["password_env"].(string); env != "" {
+				secrets[env] = wordpress.FakeAppPassword
+			}
+		}
+	}
+	return settings, secrets, nil
 }
 
 // engage sets the counts the Mastodon and Bluesky fakes report for each

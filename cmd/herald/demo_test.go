@@ -3,9 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/platforms/platformtest"
 )
 
 // TestDemo runs herald demo as the README's first command does: every
@@ -52,5 +60,55 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(got, "failed") || strings.Contains(errOut.String(), "contract") {
 		t.Errorf("something failed or broke a platform's contract:\n%s\n%s", got, errOut.String())
+	}
+}
+
+// TestDemoBlogs: an example whose accounts include a Ghost and a
+// WordPress site gets a fake of each from the demo, with the credentials
+// the accounts name, and a post goes to both through herald apply.
+func TestDemoBlogs(t *testing.T) {
+	now := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	work := t.TempDir()
+	site, remote := filepath.Join(work, "site"), filepath.Join(work, "remote.git")
+	files := map[string]string{
+		"herald.yaml": "accounts:\n  blog:\n    platform: ghost\n    admin_key_env: BLOG_GHOST_KEY\n" +
+			"  wordpress:\n    password_env: WP_APP_PASSWORD\n",
+		"posts/long-read.md": "---\ntitle: A long read\nto: [blog, wordpress]\n---\nThe whole story, in **HTML** on both blogs.\n",
+	}
+	for name, data := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(site, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(site, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := &platformtest.LogReporter{Logger: slog.New(slog.DiscardHandler)}
+	defer rep.Close()
+	settings, secrets, err := blogFakes(filepath.Join(site, "herald.yaml"), rep, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(settings) != 2 || secrets["BLOG_GHOST_KEY"] == "" || secrets["WP_APP_PASSWORD"] == "" || settings["wordpress"]["username"] == "" {
+		t.Fatalf("settings %v, secrets named %v", settings, slices.Sorted(maps.Keys(secrets)))
+	}
+	if err := pointAccounts(filepath.Join(site, "herald.yaml"), settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := initDemoRepo(site, remote, now); err != nil {
+		t.Fatal(err)
+	}
+	secrets["HERALD_NOW"] = now.Format(time.RFC3339)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"apply", "--repo", site}, nil, &out, &errOut, func(k string) string { return secrets[k] }); code != 0 {
+		t.Fatalf("apply exited %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{`published long-read -> blog  http://127\.0\.0\.1:\d+/site/long-read/`, `published long-read -> wordpress  http://`, `(?m)^Applied: 2 published\.$`} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("apply output lacks %q\n%s", want, out.String())
+		}
+	}
+	if errs := rep.Errors(); len(errs) > 0 {
+		t.Errorf("the fakes saw contract violations: %v", errs)
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/devto"
+	"github.com/heraldhq/herald/platforms/ghost"
 	"github.com/heraldhq/herald/platforms/late"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
@@ -30,6 +31,7 @@ import (
 	"github.com/heraldhq/herald/platforms/platformtest"
 	"github.com/heraldhq/herald/platforms/postforme"
 	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
 )
 
@@ -238,12 +240,14 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	                  (x) and spc_bluesky (bluesky)
 //	fake late         LATE_URL, LATE_API_KEY; accounts acc_twitter and
 //	                  acc_bluesky
+//	fake ghost        GHOST_URL; GHOST_ADMIN_API_KEY set to its key
+//	fake wordpress    WORDPRESS_URL; user herald, WORDPRESS_APP_PASSWORD
 //
 // A second argument injects a fault into the fake's next create request:
 // unauthorized, rate_limited, server_error or accept_then_timeout.
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|devto|medium|postforme|late [fault]")
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|devto|medium|ghost|wordpress|postforme|late [fault]")
 	}
 	var backend interface {
 		Inject(platformtest.Fault)
@@ -334,6 +338,16 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		backend = f
 		ts.Setenv("LATE_URL", f.URL())
 		setDefault("LATE_API_KEY", f.APIKey())
+	case "ghost":
+		f := ghost.NewFake(rep, ghost.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("GHOST_URL", f.SiteURL())
+		setDefault("GHOST_ADMIN_API_KEY", f.Key())
+	case "wordpress":
+		f := wordpress.NewFake(rep, wordpress.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("WORDPRESS_URL", f.SiteURL())
+		setDefault("WORDPRESS_APP_PASSWORD", wordpress.FakeAppPassword)
 	default:
 		ts.Fatalf("fake: no fake for %q", args[0])
 	}

@@ -5,11 +5,13 @@ import (
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/devto"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/ghost"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/medium"
 	"github.com/heraldhq/herald/platforms/substack"
 	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
 )
 
@@ -26,15 +28,17 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 		substackCtor = substack.ConstructorWith(substack.Options{Root: root, Stage: substack.StageFunc(stage)})
 	}
 	return platforms.NewRegistry(map[string]platforms.Constructor{
-		"bluesky":  bluesky.New,
-		"devto":    devto.New,
-		"feed":     feedCtor,
-		"linkedin": linkedin.New,
-		"mastodon": mastodon.New,
-		"medium":   medium.New,
-		"substack": substackCtor,
-		"threads":  threads.New,
-		"x":        x.New,
+		"bluesky":   bluesky.New,
+		"devto":     devto.New,
+		"feed":      feedCtor,
+		"ghost":     ghost.New,
+		"linkedin":  linkedin.New,
+		"mastodon":  mastodon.New,
+		"medium":    medium.New,
+		"substack":  substackCtor,
+		"threads":   threads.New,
+		"wordpress": wordpress.New,
+		"x":         x.New,
 	})
 }
 
