@@ -37,12 +37,12 @@ func TestDemo(t *testing.T) {
 		`published sluice-2-launch -> linkedin  https://www\.linkedin\.com/feed/update/urn:li:share:`,
 		`published sluice-2-launch -> threads  https://`,
 		`herald: 11 published \[skip ci\]`,
-		// The blog post goes to the feed first, then its announcements,
+		// The blog post goes to the Ghost fake first, then its announcements,
 		// with its URL, in a second wave of the same run.
 		`(?m)^  \+ create    mastodon  due since 2026-12-01 10:00 EST; waits for blog$`,
-		`(?m)^  published sluice-2-why -> blog  https://sluice\.example\.com/blog/sluice-2-why$`,
+		`(?m)^  published sluice-2-why -> blog  http://127\.0\.0\.1:\d+/site/sluice-2-why/$`,
 		`herald: 2 published \[skip ci\]`,
-		`(?m)^  mastodon: "Why Sluice 2 sets retry policies per endpoint, and what that changes for a flaky partner API: https://sluice\.example\.com/blog/sluice-2-why"$`,
+		`(?m)^  mastodon: "Why Sluice 2 sets retry policies per endpoint, and what that changes for a flaky partner API: http://127\.0\.0\.1:\d+/site/sluice-2-why/"$`,
 		// The counts the demo set on the Mastodon and Bluesky fakes, and
 		// those the other fakes report; what a platform does not give
 		// (impressions on Mastodon and Bluesky) is not shown as 0.
