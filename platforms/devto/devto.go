@@ -346,6 +346,10 @@ func readOptions(p *platforms.Payload) (options, error) {
 		}
 		*dst = strings.TrimSpace(s)
 	}
+	if o.canonical == "" {
+		// A cross-post's original: the blog the post waits for.
+		o.canonical = p.CanonicalURL
+	}
 	for key, v := range map[string]string{"main_image": o.mainImage, "canonical_url": o.canonical} {
 		if v == "" {
 			continue

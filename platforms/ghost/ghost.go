@@ -309,6 +309,10 @@ func (g *Ghost) article(p *platforms.Payload) (*article, error) {
 			*dst = v
 		}
 	}
+	if a.canonical == "" {
+		// A cross-post's original: the blog the post waits for.
+		a.canonical = p.CanonicalURL
+	}
 	if err != nil {
 		return nil, err
 	}

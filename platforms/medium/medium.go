@@ -190,6 +190,10 @@ func readOptions(p *platforms.Payload) (options, error) {
 	if o.license != "" && !contains(licenses, o.license) {
 		return o, fmt.Errorf("option license %q is not one of %s", o.license, strings.Join(licenses, ", "))
 	}
+	if o.canonical == "" {
+		// A cross-post's original: the blog the post waits for.
+		o.canonical = p.CanonicalURL
+	}
 	if o.canonical != "" {
 		u, err := url.Parse(o.canonical)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

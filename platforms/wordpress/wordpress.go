@@ -344,6 +344,10 @@ func (w *WordPress) article(p *platforms.Payload) (*article, error) {
 	}
 	canonical, err := stringOption(p, "canonical_url")
 	errs = append(errs, err)
+	if canonical == "" {
+		// A cross-post's original: the blog the post waits for.
+		canonical = p.CanonicalURL
+	}
 	if tags, ok, err := listOption(p, "tags"); ok || err != nil {
 		a.tags, errs = tags, append(errs, err)
 	}
