@@ -59,15 +59,20 @@ type Action struct {
 	Reason   string     `json:"reason"`
 	// From is the post's previous ID and file, for a Move.
 	From string `json:"from,omitempty"`
+	// Would is what a Skipped action would have done in a run that
+	// targeted it.
+	Would Kind `json:"would,omitempty"`
 }
 
 // Plan is every action for every target of every post, in post then
 // target order.
 type Plan struct {
-	Now     time.Time      `json:"now"`
-	Actions []Action       `json:"actions"`
-	Summary map[Kind]int   `json:"summary"`
-	zone    *time.Location `json:"-"`
+	Now     time.Time    `json:"now"`
+	Actions []Action     `json:"actions"`
+	Summary map[Kind]int `json:"summary"`
+	// Only is the selection of a targeted run; empty when untargeted.
+	Only Selection      `json:"-"`
+	zone *time.Location `json:"-"`
 }
 
 // Changes counts the actions that change something.
@@ -111,6 +116,13 @@ type PlanInput struct {
 	Prune bool
 	// AllowLate publishes posts later than max_lateness.
 	AllowLate bool
+	// Only restricts the run to a selection of targets: the others are
+	// Skipped. Empty: every target.
+	Only Selection
+	// Rush makes the selected targets due now, whatever their publish_at
+	// (apply --campaign NAME --now). It needs a non-empty Only; drafts,
+	// freezes and everything else still hold them.
+	Rush bool
 }
 
 // MakePlan compares the posts with their state records at in.Now.
@@ -127,7 +139,7 @@ func MakePlan(in PlanInput) *Plan {
 	if zone == nil {
 		zone = time.UTC
 	}
-	p := &Plan{Now: in.Now, Summary: map[Kind]int{}, zone: zone}
+	p := &Plan{Now: in.Now, Summary: map[Kind]int{}, Only: in.Only, zone: zone}
 	for _, k := range Kinds {
 		p.Summary[k] = 0
 	}
@@ -194,13 +206,13 @@ func MakePlan(in PlanInput) *Plan {
 						a.Reason = pl.dueReason(s)
 						pl.gate(&a, s)
 					}
-					p.add(a)
+					p.add(a, s.Campaign)
 				}
 				continue
 			}
 		}
 		for _, a := range pl.post(s, rec) {
-			p.add(a)
+			p.add(a, s.Campaign)
 		}
 	}
 	// Records whose post is gone.
@@ -213,13 +225,18 @@ func MakePlan(in PlanInput) *Plan {
 	sort.Slice(gone, func(i, j int) bool { return gone[i].Post < gone[j].Post })
 	for _, r := range gone {
 		for _, name := range sortedTargets(r) {
-			p.add(pl.removed(r, name, r.Targets[name], "the post's file was removed"))
+			p.add(pl.removed(r, name, r.Targets[name], "the post's file was removed"), "")
 		}
 	}
 	return p
 }
 
-func (p *Plan) add(a Action) {
+// add appends a, turned Skipped when a targeted run does not select it
+// (campaign is its post's).
+func (p *Plan) add(a Action, campaign string) {
+	if !p.Only.Empty() && !p.Only.Selects(a.Post, campaign, a.Target) {
+		skip(&a)
+	}
 	p.Actions = append(p.Actions, a)
 	p.Summary[a.Kind]++
 }
@@ -488,6 +505,16 @@ func (pl *planner) gate(a *Action, s schema.Summary) {
 		a.Kind, a.Reason = Held, "publish_at: next needs a queue of slots in the configuration"
 		return
 	}
+	if s.PublishAt != nil && s.PublishAt.After(pl.in.Now) && pl.rushes(s, a.Target) {
+		moved := fmt.Sprintf("publish_at %s moved to now by --now", pl.when(*s.PublishAt))
+		if a.Kind == Retry {
+			a.Reason += "; " + moved
+		} else {
+			a.Reason = moved
+		}
+		pl.freezeGate(a)
+		return
+	}
 	if s.PublishAt != nil && s.PublishAt.After(pl.in.Now) {
 		a.Kind = Scheduled
 		a.Reason = fmt.Sprintf("at %s (in %s)", pl.when(*s.PublishAt), human(s.PublishAt.Sub(pl.in.Now)))
@@ -507,6 +534,11 @@ func (pl *planner) gate(a *Action, s schema.Summary) {
 				pl.when(*s.PublishAt), human(late), human(max))
 		}
 	}
+}
+
+// rushes reports whether --now makes target of s due at once.
+func (pl *planner) rushes(s schema.Summary, target string) bool {
+	return pl.in.Rush && !pl.in.Only.Empty() && pl.in.Only.Selects(s.ID, s.Campaign, target)
 }
 
 // freezeGate holds an action that would change a platform while
