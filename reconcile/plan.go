@@ -62,6 +62,9 @@ type Action struct {
 	// Would is what a Skipped action would have done in a run that
 	// targeted it.
 	Would Kind `json:"would,omitempty"`
+	// Queue is the queue whose slot, At, a queued post (publish_at:
+	// next) takes.
+	Queue string `json:"queue,omitempty"`
 }
 
 // Plan is every action for every target of every post, in post then
@@ -70,6 +73,9 @@ type Plan struct {
 	Now     time.Time    `json:"now"`
 	Actions []Action     `json:"actions"`
 	Summary map[Kind]int `json:"summary"`
+	// Notes say what the plan as a whole rests on (the order of queued
+	// posts without git history).
+	Notes []string `json:"notes,omitempty"`
 	// Only is the selection of a targeted run; empty when untargeted.
 	Only Selection      `json:"-"`
 	zone *time.Location `json:"-"`
@@ -119,6 +125,14 @@ type PlanInput struct {
 	// Only restricts the run to a selection of targets: the others are
 	// Skipped. Empty: every target.
 	Only Selection
+	// Added is when each post file (by path) reached the branch: the
+	// order in which queued posts take slots, and the earliest slot each
+	// may take. A file missing from it arrives at Now.
+	Added map[string]time.Time
+	// QueueNote, when set, says that Added is not the history (a shallow
+	// clone) and how the queue order falls back: the plan prints it when
+	// a post is queued.
+	QueueNote string
 	// Rush makes the selected targets due now, whatever their publish_at
 	// (apply --campaign NAME --now). It needs a non-empty Only; drafts,
 	// freezes and everything else still hold them.
@@ -191,8 +205,17 @@ func MakePlan(in PlanInput) *Plan {
 	}
 	moved := map[string]bool{}
 
-	pl := planner{in: in, cfg: cfg, caps: caps, zone: zone}
+	slots := assignSlots(in, cfg, records, posts)
+	if len(slots) > 0 && in.QueueNote != "" {
+		p.Notes = append(p.Notes, in.QueueNote)
+	}
+	pl := planner{in: in, cfg: cfg, caps: caps, zone: zone, slots: slots}
 	for _, s := range posts {
+		if sl, ok := slots[s.ID]; ok && sl.none == "" {
+			// A queued post is scheduled at its slot.
+			at := sl.at
+			s.PublishAt, s.PublishNext = &at, false
+		}
 		rec := records[s.ID]
 		if rec == nil {
 			if old := renamedFrom(s); old != nil && !moved[old.Post] {
@@ -294,14 +317,29 @@ func sortedTargets(r *state.Record) []string {
 }
 
 type planner struct {
-	in   PlanInput
-	cfg  *schema.Config
-	caps func(string) Capabilities
-	zone *time.Location
+	in    PlanInput
+	cfg   *schema.Config
+	caps  func(string) Capabilities
+	zone  *time.Location
+	slots map[string]slotFor // by post ID
 }
 
 func (pl *planner) action(s schema.Summary, t schema.TargetSummary) Action {
-	return Action{Post: s.ID, File: s.File, Target: t.Name, Platform: t.Platform, At: s.PublishAt}
+	a := Action{Post: s.ID, File: s.File, Target: t.Name, Platform: t.Platform, At: s.PublishAt}
+	if sl, ok := pl.slots[s.ID]; ok && sl.none == "" {
+		a.Queue = sl.queue
+	}
+	return a
+}
+
+// slot describes a queued post's slot for reasons: "Tue 8 Dec 2026 09:30
+// EST (queue weekdays)"; "" when s is not queued.
+func (pl *planner) slot(s schema.Summary) string {
+	sl, ok := pl.slots[s.ID]
+	if !ok || sl.none != "" {
+		return ""
+	}
+	return fmt.Sprintf("%s (queue %s)", schema.FormatSlot(sl.at, pl.zone), sl.queue)
 }
 
 // post plans every target of a post that is in the files: its current
@@ -496,17 +534,28 @@ func (pl *planner) dueReason(s schema.Summary) string {
 	if s.PublishAt == nil {
 		return "no publish_at: due once merged"
 	}
+	if slot := pl.slot(s); slot != "" {
+		return "its slot " + slot + " has come"
+	}
 	return "due since " + pl.when(*s.PublishAt)
 }
 
 // gate holds a create or retry that is not due, frozen or late.
 func (pl *planner) gate(a *Action, s schema.Summary) {
-	if s.PublishNext {
-		a.Kind, a.Reason = Held, "publish_at: next needs a queue of slots in the configuration"
+	if sl, ok := pl.slots[s.ID]; ok && sl.none != "" {
+		a.Kind, a.Reason = Held, sl.none
 		return
 	}
+	if s.PublishNext && s.Queue == "" {
+		a.Kind, a.Reason = Held, "publish_at: next needs a queue of slots in the configuration (queues:)"
+		return
+	}
+	slot := pl.slot(s)
 	if s.PublishAt != nil && s.PublishAt.After(pl.in.Now) && pl.rushes(s, a.Target) {
 		moved := fmt.Sprintf("publish_at %s moved to now by --now", pl.when(*s.PublishAt))
+		if slot != "" {
+			moved = "next slot " + slot + " moved to now by --now"
+		}
 		if a.Kind == Retry {
 			a.Reason += "; " + moved
 		} else {
@@ -518,6 +567,9 @@ func (pl *planner) gate(a *Action, s schema.Summary) {
 	if s.PublishAt != nil && s.PublishAt.After(pl.in.Now) {
 		a.Kind = Scheduled
 		a.Reason = fmt.Sprintf("at %s (in %s)", pl.when(*s.PublishAt), human(s.PublishAt.Sub(pl.in.Now)))
+		if slot != "" {
+			a.Reason = fmt.Sprintf("next slot: %s, in %s", slot, human(s.PublishAt.Sub(pl.in.Now)))
+		}
 		return
 	}
 	if pl.freezeGate(a) {
@@ -532,6 +584,10 @@ func (pl *planner) gate(a *Action, s schema.Summary) {
 			a.Kind = Late
 			a.Reason = fmt.Sprintf("was due %s, %s ago, more than max_lateness %s: held (publish with --allow-late, or move publish_at)",
 				pl.when(*s.PublishAt), human(late), human(max))
+			if slot != "" {
+				a.Reason = fmt.Sprintf("its slot %s passed %s ago, more than max_lateness %s: held (publish with --allow-late)",
+					slot, human(late), human(max))
+			}
 		}
 	}
 }

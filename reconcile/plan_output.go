@@ -19,6 +19,9 @@ var symbols = map[Kind]string{
 func (p *Plan) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "herald plan at %s\n", p.Now.In(p.zone).Format("2006-01-02 15:04 MST"))
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	if !p.Only.Empty() {
 		fmt.Fprintf(&b, "targeted: %s (everything else is skipped and left as it is)\n", p.Only)
 	}
@@ -93,6 +96,7 @@ func (p *Plan) SummaryLine() string {
 // jsonPlan is the documented, stable JSON form of a plan.
 type jsonPlan struct {
 	Now      string         `json:"now"`
+	Notes    []string       `json:"notes,omitempty"`
 	Targeted *jsonSelection `json:"targeted,omitempty"`
 	Actions  []Action       `json:"actions"`
 	Summary  map[string]int `json:"summary"`
@@ -109,7 +113,7 @@ type jsonSelection struct {
 // with every kind in the summary (zero when absent) and "changes", the
 // number of actions that change something.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	jp := jsonPlan{Now: p.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Actions: p.Actions, Summary: map[string]int{}}
+	jp := jsonPlan{Now: p.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Notes: p.Notes, Actions: p.Actions, Summary: map[string]int{}}
 	if jp.Actions == nil {
 		jp.Actions = []Action{}
 	}

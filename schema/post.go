@@ -386,7 +386,7 @@ func (f *filler) queue() {
 	cfgName := f.configName()
 	if named {
 		if f.p.PublishAt != nil {
-			f.errorf("queue", "queue: takes the queue's next free slot and publish_at names a time: keep one (or write publish_at: next)")
+			f.errorf("queue", "a queue gives the post its next free slot, and publish_at names a time: keep one (or write publish_at: next)")
 			return
 		}
 		q, ok := f.cfg.Queues[name]

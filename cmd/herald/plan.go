@@ -237,10 +237,11 @@ func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*
 		repo.Close()
 		return nil, err
 	}
+	added, note := queueArrivals(repo, rep.Summaries)
 	p := reconcile.MakePlan(reconcile.PlanInput{
 		Now: now, Posts: rep.Summaries, Records: records, Config: repo.Config,
 		Caps: capabilities(e, repo.Config), Prune: f.prune, AllowLate: f.allowLate,
-		Only: f.only, Rush: f.now.rush,
+		Only: f.only, Rush: f.now.rush, Added: added, QueueNote: note,
 	})
 	return &planned{repo: repo, report: rep, records: records, plan: p}, nil
 }
