@@ -320,7 +320,11 @@ func planCommand() *command {
 for every target of every post with something to say, the action and its
 reason: + create, ~ update, - delete, + retry, ? resolve, > move, and for
 what is not acted on: scheduled, late, frozen, draft, drift, held, kept.
-Posts published and unchanged are counted in the summary line.
+Posts published and unchanged are counted in the summary line. A queued
+post (publish_at: next, or queue: NAME) is planned at the slot it takes:
+the next free slot of its queue, in the order posts reached the branch
+(read from the git history: a shallow clone falls back to path order and
+says so).
 
 --json prints {"now","actions":[{"post","file","target","platform",
 "action","at","reason"}],"summary":{...}}, stable and documented in the
