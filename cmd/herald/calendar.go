@@ -105,19 +105,9 @@ func loadCalendar(ctx context.Context, e *env, dir, campaign string) (*reconcile
 		repo.Close()
 		return nil, nil, fmt.Errorf("read state: %w", err)
 	}
-	// Queued posts show in their slots.
-	list := make([]*state.Record, 0, len(records))
-	for _, r := range records {
-		list = append(list, r)
-	}
-	added, _ := queueArrivals(repo, rep.Summaries)
-	slots := reconcile.QueueSlots(reconcile.PlanInput{Now: e.now(), Posts: rep.Summaries, Records: list, Config: repo.Config, Added: added})
+	withSlots(repo, rep.Summaries, records, e.now())
 	summaries := map[string]schema.Summary{}
-	for i, s := range rep.Summaries {
-		if at, ok := slots[s.ID]; ok {
-			s.PublishAt, s.PublishNext = &at, false
-			rep.Summaries[i] = s
-		}
+	for _, s := range rep.Summaries {
 		summaries[s.ID] = s
 	}
 	var posts []calendar.Post

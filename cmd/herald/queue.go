@@ -11,7 +11,26 @@ import (
 
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
 )
+
+// withSlots gives each queued post among posts its slot as publish_at,
+// as the plan assigns them, for the views that show when posts go out
+// (status, calendar).
+func withSlots(repo *reconcile.Repo, posts []schema.Summary, records map[string]*state.Record, now time.Time) {
+	list := make([]*state.Record, 0, len(records))
+	for _, r := range records {
+		list = append(list, r)
+	}
+	added, _ := queueArrivals(repo, posts)
+	slots := reconcile.QueueSlots(reconcile.PlanInput{Now: now, Posts: posts, Records: list, Config: repo.Config, Added: added})
+	for i, s := range posts {
+		if at, ok := slots[s.ID]; ok {
+			s.PublishAt, s.PublishNext = &at, false
+			posts[i] = s
+		}
+	}
+}
 
 // queueArrivals is when each queued post's file reached the branch: the
 // committer time of the commit on the first-parent line from the commit
