@@ -51,8 +51,7 @@ func assignSlots(in PlanInput, cfg *schema.Config, records map[string]*state.Rec
 	}
 	var waiting []schema.Summary
 	for _, s := range posts {
-		q := cfg.Queues[s.Queue]
-		if !s.PublishNext || q == nil || s.Draft || s.Delete {
+		if !s.PublishNext || cfg.Queues[s.Queue] == nil || s.Draft || s.Delete {
 			continue
 		}
 		rec := records[s.ID]
@@ -128,6 +127,20 @@ func recordedSlot(rec *state.Record) (time.Time, bool) {
 		}
 	}
 	return at, !at.IsZero()
+}
+
+// WaitingForSlot reports whether a post is queued and waits for a slot
+// to be assigned: not a draft, no slot recorded in its state rec, and a
+// target never attempted. Only such posts need to know when they reached
+// the branch (PlanInput.Added).
+func WaitingForSlot(s schema.Summary, rec *state.Record) bool {
+	if !s.PublishNext || s.Queue == "" || s.Draft || s.Delete {
+		return false
+	}
+	if _, ok := recordedSlot(rec); ok {
+		return false
+	}
+	return needsSlot(s, rec)
 }
 
 // needsSlot reports whether some target of s was never attempted.

@@ -237,7 +237,11 @@ func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*
 		repo.Close()
 		return nil, err
 	}
-	added, note := queueArrivals(repo, rep.Summaries)
+	byPost := make(map[string]*state.Record, len(records))
+	for _, r := range records {
+		byPost[r.Post] = r
+	}
+	added, note := queueArrivals(repo, rep.Summaries, byPost)
 	p := reconcile.MakePlan(reconcile.PlanInput{
 		Now: now, Posts: rep.Summaries, Records: records, Config: repo.Config,
 		Caps: capabilities(e, repo.Config), Prune: f.prune, AllowLate: f.allowLate,

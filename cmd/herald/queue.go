@@ -22,7 +22,7 @@ func withSlots(repo *reconcile.Repo, posts []schema.Summary, records map[string]
 	for _, r := range records {
 		list = append(list, r)
 	}
-	added, _ := queueArrivals(repo, posts)
+	added, _ := queueArrivals(repo, posts, records)
 	slots := reconcile.QueueSlots(reconcile.PlanInput{Now: now, Posts: posts, Records: list, Config: repo.Config, Added: added})
 	for i, s := range posts {
 		if at, ok := slots[s.ID]; ok {
@@ -40,11 +40,14 @@ func withSlots(repo *reconcile.Repo, posts []schema.Summary, records map[string]
 // now). When the history does not reach a file's arrival (a shallow
 // clone) or there is no repository, such files arrive at the oldest
 // commit known (or now), so their order falls back to their paths, and
-// the note says so.
-func queueArrivals(repo *reconcile.Repo, posts []schema.Summary) (map[string]time.Time, string) {
+// the note says so. Posts that hold a slot already (records) are left
+// out, so the walk ends at the oldest post still waiting.
+func queueArrivals(repo *reconcile.Repo, posts []schema.Summary, records map[string]*state.Record) (map[string]time.Time, string) {
 	var files []string
 	for _, s := range posts {
-		if s.PublishNext && s.Queue != "" {
+		// Only posts still waiting for a slot: the walk stops once it
+		// has found them, however long the history.
+		if reconcile.WaitingForSlot(s, records[s.ID]) {
 			files = append(files, s.File)
 		}
 	}
