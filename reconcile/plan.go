@@ -542,6 +542,13 @@ func (pl *planner) dueReason(s schema.Summary) string {
 
 // gate holds a create or retry that is not due, frozen or late.
 func (pl *planner) gate(a *Action, s schema.Summary) {
+	if s.PublishNext && pl.rushes(s, a.Target) {
+		// Queued without a slot (none free, or no queue): --now sends
+		// it all the same.
+		a.Reason = "publish_at: next moved to now by --now"
+		pl.freezeGate(a)
+		return
+	}
 	if sl, ok := pl.slots[s.ID]; ok && sl.none != "" {
 		a.Kind, a.Reason = Held, sl.none
 		return

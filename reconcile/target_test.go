@@ -88,6 +88,16 @@ func TestPlanTargeted(t *testing.T) {
 		t.Errorf("--now in a freeze window: %s %q, want frozen", a.Kind, a.Reason)
 	}
 
+	// A queued post without a queue goes too.
+	next := q4(post("n", nil, "x"))
+	next.PublishNext = true
+	in.Config.Freeze.Windows = nil
+	in.Posts = []schema.Summary{next}
+	p = MakePlan(in)
+	if a := p.Actions[0]; a.Kind != Create || a.Reason != "publish_at: next moved to now by --now" {
+		t.Errorf("--now on a post without a slot: %s %q, want create", a.Kind, a.Reason)
+	}
+
 	// --now without a selection rushes nothing.
 	p = MakePlan(PlanInput{Now: planNow, Posts: posts, Config: testConfig(), Rush: true})
 	if a := p.Actions[0]; a.Kind != Scheduled {
