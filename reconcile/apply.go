@@ -640,6 +640,7 @@ func (r *run) intents() error {
 		ts.LastAttemptAt, ts.UpdatedAt = now, now
 		ts.NextRetryAt = time.Time{}
 		ts.LastError = nil
+		j.slot(&ts)
 		// Which provider this attempt reaches is not known yet.
 		ts.Provider = ""
 		if j.resume != nil {
@@ -1330,9 +1331,18 @@ func (j *job) published(ap *Applier, pub platforms.Publisher, rc *platforms.Rece
 	j.result = Item{Action: j.Action, Outcome: out, Detail: detail, URL: first(ts.URLs)}
 }
 
+// slot records a queued post's slot on ts, with its first intent: from
+// then on no other post takes it, whatever the outcome.
+func (j *job) slot(ts *state.TargetState) {
+	if j.Queue != "" && j.At != nil && ts.Slot.IsZero() {
+		ts.Slot = j.At.UTC()
+	}
+}
+
 // stamp records this run's attempt (key, count, time) on ts, when the job
 // made one; updates and deletes carry the published attempt unchanged.
 func (j *job) stamp(ts *state.TargetState) {
+	j.slot(ts)
 	if j.key == "" {
 		return
 	}

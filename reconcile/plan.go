@@ -63,15 +63,26 @@ type Action struct {
 	// retry waits for and that are acted on in the same run: apply
 	// publishes them first, and this one once they are published.
 	After []string `json:"after,omitempty"`
+	// Would is what a Skipped action would have done in a run that
+	// targeted it.
+	Would Kind `json:"would,omitempty"`
+	// Queue is the queue whose slot, At, a queued post (publish_at:
+	// next) takes.
+	Queue string `json:"queue,omitempty"`
 }
 
 // Plan is every action for every target of every post, in post then
 // target order.
 type Plan struct {
-	Now     time.Time      `json:"now"`
-	Actions []Action       `json:"actions"`
-	Summary map[Kind]int   `json:"summary"`
-	zone    *time.Location `json:"-"`
+	Now     time.Time    `json:"now"`
+	Actions []Action     `json:"actions"`
+	Summary map[Kind]int `json:"summary"`
+	// Notes say what the plan as a whole rests on (the order of queued
+	// posts without git history).
+	Notes []string `json:"notes,omitempty"`
+	// Only is the selection of a targeted run; empty when untargeted.
+	Only Selection      `json:"-"`
+	zone *time.Location `json:"-"`
 }
 
 // Changes counts the actions that change something.
@@ -119,6 +130,21 @@ type PlanInput struct {
 	Prune bool
 	// AllowLate publishes posts later than max_lateness.
 	AllowLate bool
+	// Only restricts the run to a selection of targets: the others are
+	// Skipped. Empty: every target.
+	Only Selection
+	// Added is when each post file (by path) reached the branch: the
+	// order in which queued posts take slots, and the earliest slot each
+	// may take. A file missing from it arrives at Now.
+	Added map[string]time.Time
+	// QueueNote, when set, says that Added is not the history (a shallow
+	// clone) and how the queue order falls back: the plan prints it when
+	// a post is queued.
+	QueueNote string
+	// Rush makes the selected targets due now, whatever their publish_at
+	// (apply --campaign NAME --now). It needs a non-empty Only; drafts,
+	// freezes and everything else still hold them.
+	Rush bool
 }
 
 // MakePlan compares the posts with their state records at in.Now.
@@ -135,7 +161,7 @@ func MakePlan(in PlanInput) *Plan {
 	if zone == nil {
 		zone = time.UTC
 	}
-	p := &Plan{Now: in.Now, Summary: map[Kind]int{}, zone: zone}
+	p := &Plan{Now: in.Now, Summary: map[Kind]int{}, Only: in.Only, zone: zone}
 	for _, k := range Kinds {
 		p.Summary[k] = 0
 	}
@@ -187,8 +213,17 @@ func MakePlan(in PlanInput) *Plan {
 	}
 	moved := map[string]bool{}
 
-	pl := planner{in: in, cfg: cfg, caps: caps, zone: zone}
+	slots := assignSlots(in, cfg, records, posts)
+	if len(slots) > 0 && in.QueueNote != "" {
+		p.Notes = append(p.Notes, in.QueueNote)
+	}
+	pl := planner{in: in, cfg: cfg, caps: caps, zone: zone, slots: slots}
 	for _, s := range posts {
+		if sl, ok := slots[s.ID]; ok && sl.none == "" {
+			// A queued post is scheduled at its slot.
+			at := sl.at
+			s.PublishAt, s.PublishNext = &at, false
+		}
 		rec := records[s.ID]
 		if rec == nil {
 			if old := renamedFrom(s); old != nil && !moved[old.Post] {
@@ -202,13 +237,13 @@ func MakePlan(in PlanInput) *Plan {
 						a.Reason = pl.dueReason(s)
 						pl.gate(&a, s)
 					}
-					p.add(a)
+					p.add(a, s.Campaign)
 				}
 				continue
 			}
 		}
 		for _, a := range pl.post(s, rec) {
-			p.add(a)
+			p.add(a, s.Campaign)
 		}
 	}
 	// Records whose post is gone.
@@ -221,13 +256,18 @@ func MakePlan(in PlanInput) *Plan {
 	sort.Slice(gone, func(i, j int) bool { return gone[i].Post < gone[j].Post })
 	for _, r := range gone {
 		for _, name := range sortedTargets(r) {
-			p.add(pl.removed(r, name, r.Targets[name], "the post's file was removed"))
+			p.add(pl.removed(r, name, r.Targets[name], "the post's file was removed"), "")
 		}
 	}
 	return p
 }
 
-func (p *Plan) add(a Action) {
+// add appends a, turned Skipped when a targeted run does not select it
+// (campaign is its post's).
+func (p *Plan) add(a Action, campaign string) {
+	if !p.Only.Empty() && !p.Only.Selects(a.Post, campaign, a.Target) {
+		skip(&a)
+	}
 	p.Actions = append(p.Actions, a)
 	p.Summary[a.Kind]++
 }
@@ -285,14 +325,29 @@ func sortedTargets(r *state.Record) []string {
 }
 
 type planner struct {
-	in   PlanInput
-	cfg  *schema.Config
-	caps func(string) Capabilities
-	zone *time.Location
+	in    PlanInput
+	cfg   *schema.Config
+	caps  func(string) Capabilities
+	zone  *time.Location
+	slots map[string]slotFor // by post ID
 }
 
 func (pl *planner) action(s schema.Summary, t schema.TargetSummary) Action {
-	return Action{Post: s.ID, File: s.File, Target: t.Name, Platform: t.Platform, At: s.PublishAt}
+	a := Action{Post: s.ID, File: s.File, Target: t.Name, Platform: t.Platform, At: s.PublishAt}
+	if sl, ok := pl.slots[s.ID]; ok && sl.none == "" {
+		a.Queue = sl.queue
+	}
+	return a
+}
+
+// slot describes a queued post's slot for reasons: "Tue 8 Dec 2026 09:30
+// EST (queue weekdays)"; "" when s is not queued.
+func (pl *planner) slot(s schema.Summary) string {
+	sl, ok := pl.slots[s.ID]
+	if !ok || sl.none != "" {
+		return ""
+	}
+	return fmt.Sprintf("%s (queue %s)", schema.FormatSlot(sl.at, pl.zone), sl.queue)
 }
 
 // post plans every target of a post that is in the files: its current
@@ -560,18 +615,49 @@ func (pl *planner) dueReason(s schema.Summary) string {
 	if s.PublishAt == nil {
 		return "no publish_at: due once merged"
 	}
+	if slot := pl.slot(s); slot != "" {
+		return "its slot " + slot + " has come"
+	}
 	return "due since " + pl.when(*s.PublishAt)
 }
 
 // gate holds a create or retry that is not due, frozen or late.
 func (pl *planner) gate(a *Action, s schema.Summary) {
-	if s.PublishNext {
-		a.Kind, a.Reason = Held, "publish_at: next needs a queue of slots in the configuration"
+	if s.PublishNext && pl.rushes(s, a.Target) {
+		// Queued without a slot (none free, or no queue): --now sends
+		// it all the same.
+		a.Reason = "publish_at: next moved to now by --now"
+		pl.freezeGate(a)
+		return
+	}
+	if sl, ok := pl.slots[s.ID]; ok && sl.none != "" {
+		a.Kind, a.Reason = Held, sl.none
+		return
+	}
+	if s.PublishNext && s.Queue == "" {
+		a.Kind, a.Reason = Held, "publish_at: next needs a queue of slots in the configuration (queues:)"
+		return
+	}
+	slot := pl.slot(s)
+	if s.PublishAt != nil && s.PublishAt.After(pl.in.Now) && pl.rushes(s, a.Target) {
+		moved := fmt.Sprintf("publish_at %s moved to now by --now", pl.when(*s.PublishAt))
+		if slot != "" {
+			moved = "next slot " + slot + " moved to now by --now"
+		}
+		if a.Kind == Retry {
+			a.Reason += "; " + moved
+		} else {
+			a.Reason = moved
+		}
+		pl.freezeGate(a)
 		return
 	}
 	if s.PublishAt != nil && s.PublishAt.After(pl.in.Now) {
 		a.Kind = Scheduled
 		a.Reason = fmt.Sprintf("at %s (in %s)", pl.when(*s.PublishAt), human(s.PublishAt.Sub(pl.in.Now)))
+		if slot != "" {
+			a.Reason = fmt.Sprintf("next slot: %s, in %s", slot, human(s.PublishAt.Sub(pl.in.Now)))
+		}
 		return
 	}
 	if pl.freezeGate(a) {
@@ -586,8 +672,17 @@ func (pl *planner) gate(a *Action, s schema.Summary) {
 			a.Kind = Late
 			a.Reason = fmt.Sprintf("was due %s, %s ago, more than max_lateness %s: held (publish with --allow-late, or move publish_at)",
 				pl.when(*s.PublishAt), human(late), human(max))
+			if slot != "" {
+				a.Reason = fmt.Sprintf("its slot %s passed %s ago, more than max_lateness %s: held (publish with --allow-late)",
+					slot, human(late), human(max))
+			}
 		}
 	}
+}
+
+// rushes reports whether --now makes target of s due at once.
+func (pl *planner) rushes(s schema.Summary, target string) bool {
+	return pl.in.Rush && !pl.in.Only.Empty() && pl.in.Only.Selects(s.ID, s.Campaign, target)
 }
 
 // freezeGate holds an action that would change a platform while

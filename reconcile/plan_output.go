@@ -19,6 +19,12 @@ var symbols = map[Kind]string{
 func (p *Plan) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "herald plan at %s\n", p.Now.In(p.zone).Format("2006-01-02 15:04 MST"))
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	if !p.Only.Empty() {
+		fmt.Fprintf(&b, "targeted: %s (everything else is skipped and left as it is)\n", p.Only)
+	}
 	width := 0
 	for _, a := range p.Actions {
 		width = max(width, len(a.Target))
@@ -27,7 +33,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 		j := i
 		quiet := true
 		for j < len(p.Actions) && p.Actions[j].Post == p.Actions[i].Post {
-			if p.Actions[j].Kind != NoOp {
+			if k := p.Actions[j].Kind; k != NoOp && !(k == Skipped && p.Actions[j].Would == NoOp) {
 				quiet = false
 			}
 			j++
@@ -76,6 +82,9 @@ func (p *Plan) SummaryLine() string {
 	if s[NoOp] > 0 {
 		rest = append(rest, fmt.Sprintf("%d unchanged", s[NoOp]))
 	}
+	if s[Skipped] > 0 {
+		rest = append(rest, fmt.Sprintf("%d skipped (not targeted)", s[Skipped]))
+	}
 	if len(rest) > 0 {
 		b.WriteString(" ")
 		b.WriteString(strings.Join(rest, ", "))
@@ -86,21 +95,35 @@ func (p *Plan) SummaryLine() string {
 
 // jsonPlan is the documented, stable JSON form of a plan.
 type jsonPlan struct {
-	Now     string         `json:"now"`
-	Actions []Action       `json:"actions"`
-	Summary map[string]int `json:"summary"`
+	Now      string         `json:"now"`
+	Notes    []string       `json:"notes,omitempty"`
+	Targeted *jsonSelection `json:"targeted,omitempty"`
+	Actions  []Action       `json:"actions"`
+	Summary  map[string]int `json:"summary"`
+}
+
+// jsonSelection is a targeted plan's selection in its JSON form.
+type jsonSelection struct {
+	Posts     []string `json:"posts,omitempty"`
+	Campaigns []string `json:"campaigns,omitempty"`
+	Accounts  []string `json:"accounts,omitempty"`
 }
 
 // WriteJSON prints the plan as JSON: {"now","actions":[...],"summary":{...}},
 // with every kind in the summary (zero when absent) and "changes", the
 // number of actions that change something.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	jp := jsonPlan{Now: p.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Actions: p.Actions, Summary: map[string]int{}}
+	jp := jsonPlan{Now: p.Now.UTC().Format("2006-01-02T15:04:05Z07:00"), Notes: p.Notes, Actions: p.Actions, Summary: map[string]int{}}
 	if jp.Actions == nil {
 		jp.Actions = []Action{}
 	}
 	for _, k := range Kinds {
 		jp.Summary[string(k)] = p.Summary[k]
+	}
+	if !p.Only.Empty() {
+		// Only a targeted plan has skipped actions, and counts them.
+		jp.Summary[string(Skipped)] = p.Summary[Skipped]
+		jp.Targeted = &jsonSelection{Posts: p.Only.Posts, Campaigns: p.Only.Campaigns, Accounts: p.Only.Accounts}
 	}
 	jp.Summary["changes"] = p.Changes()
 	enc := json.NewEncoder(w)

@@ -22,6 +22,9 @@ type Config struct {
 	MaxLateness time.Duration
 	// Freeze stops all publishing while plan still shows what would go.
 	Freeze Freeze
+	// Queues are weekly slots per group of accounts, by name: a post
+	// with publish_at: next or queue: NAME takes the next free one.
+	Queues map[string]*Queue
 	// Source is the configuration file's bytes. Validators compile it (with
 	// its policies) in their own CUE context, one per worker.
 	Source []byte

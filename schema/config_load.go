@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -261,6 +262,7 @@ func checkConfig(cfg *Config, schema, raw cue.Value) Errors {
 	if !bad("freeze") {
 		errs = append(errs, loadFreeze(cfg, u, at)...)
 	}
+	errs = append(errs, loadQueues(cfg, u, at, bad)...)
 	if len(errs) > 0 {
 		return dedupe(errs)
 	}
@@ -518,6 +520,80 @@ func loadFreeze(cfg *Config, u cue.Value, at func(string) Position) Errors {
 		if !bad {
 			cfg.Freeze.Windows = append(cfg.Freeze.Windows, win)
 		}
+	}
+	return errs
+}
+
+// loadQueues reads the queues: their accounts must be configured, and
+// their slots and exceptions are read as documented at ParseSlots and
+// ParseException, each error at the entry's position.
+func loadQueues(cfg *Config, u cue.Value, at func(string) Position, bad func(string) bool) Errors {
+	qs := u.LookupPath(cue.ParsePath("queues"))
+	if !qs.Exists() {
+		return nil
+	}
+	iter, err := qs.Fields()
+	if err != nil {
+		return nil // reported by validation
+	}
+	zone := cfg.Timezone
+	if zone == nil {
+		zone = time.UTC
+	}
+	var errs Errors
+	for iter.Next() {
+		name := iter.Selector().Unquoted()
+		field := "queues." + name
+		if bad(field) {
+			continue
+		}
+		var raw struct {
+			Accounts []string `json:"accounts"`
+			Slots    []string `json:"slots"`
+			Except   []string `json:"except"`
+		}
+		path := func(parts ...cue.Selector) string {
+			return cue.MakePath(append([]cue.Selector{cue.Str("queues"), cue.Str(name)}, parts...)...).String()
+		}
+		if err := iter.Value().Decode(&raw); err != nil {
+			errs = append(errs, Errorf(at(path()), field, "queue: %v", err))
+			continue
+		}
+		q := &Queue{Name: name, Zone: zone, Pos: at(path())}
+		n := len(errs)
+		for i, a := range raw.Accounts {
+			if _, ok := cfg.Accounts[a]; !ok {
+				errs = append(errs, Errorf(at(path(cue.Str("accounts"), cue.Index(i))), fmt.Sprintf("%s.accounts.%d", field, i),
+					"no account %q among the accounts (%s)", a, strings.Join(sortedKeys(cfg.Accounts), ", ")))
+				continue
+			}
+			if !slices.Contains(q.Accounts, a) {
+				q.Accounts = append(q.Accounts, a)
+			}
+		}
+		for i, s := range raw.Slots {
+			ws, err := ParseSlots(s)
+			if err != nil {
+				errs = append(errs, Errorf(at(path(cue.Str("slots"), cue.Index(i))), fmt.Sprintf("%s.slots.%d", field, i), "%v", err))
+				continue
+			}
+			q.Slots = append(q.Slots, ws...)
+		}
+		for i, s := range raw.Except {
+			e, err := ParseException(s)
+			if err != nil {
+				errs = append(errs, Errorf(at(path(cue.Str("except"), cue.Index(i))), fmt.Sprintf("%s.except.%d", field, i), "%v", err))
+				continue
+			}
+			q.Except = append(q.Except, e)
+		}
+		if len(errs) > n {
+			continue
+		}
+		if cfg.Queues == nil {
+			cfg.Queues = map[string]*Queue{}
+		}
+		cfg.Queues[name] = q
 	}
 	return errs
 }

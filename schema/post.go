@@ -15,7 +15,7 @@ import (
 var postKeys = map[string]bool{
 	"id": true, "title": true, "publish_at": true, "draft": true, "delete": true,
 	"to": true, "tags": true, "campaign": true, "media": true, "thread": true,
-	"primary": true,
+	"primary": true, "queue": true,
 }
 
 // ParsePost reads one post file: data is its content and file its path
@@ -158,6 +158,7 @@ func (f *filler) fill() {
 	f.id()
 	f.publishAt()
 	f.targets()
+	f.queue()
 	f.thread()
 	f.media()
 	f.overrides()
@@ -372,6 +373,77 @@ func (f *filler) targets() {
 		}
 		f.p.To = append(f.p.To, Target{Name: e.name, Platform: acc.Platform, Pos: f.pos(e.path)})
 	}
+}
+
+// queue resolves the queue a post takes its slot from: the one queue:
+// names, else, for publish_at: next, the one queue holding every target.
+// Without any queue configured, publish_at: next is left for the plan to
+// hold, saying so.
+func (f *filler) queue() {
+	name, named := f.p.Front["queue"].(string)
+	if !named && !f.p.PublishNext {
+		return
+	}
+	cfgName := f.configName()
+	if named {
+		if f.p.PublishAt != nil {
+			f.errorf("queue", "a queue gives the post its next free slot, and publish_at names a time: keep one (or write publish_at: next)")
+			return
+		}
+		q, ok := f.cfg.Queues[name]
+		if !ok {
+			f.errorf("queue", "no queue %q in %s; %s", name, cfgName, queueList(f.cfg.Queues))
+			return
+		}
+		for _, t := range f.p.To {
+			if !q.Holds(t.Name) {
+				f.errorf("queue", "queue %s does not schedule %s (its accounts: %s): add the account to the queue, or choose another queue",
+					name, t.Name, strings.Join(q.Accounts, ", "))
+				return
+			}
+		}
+		f.p.Queue, f.p.PublishNext = name, true
+		return
+	}
+	if len(f.cfg.Queues) == 0 || len(f.p.To) == 0 {
+		return
+	}
+	var fits []string
+	for _, qn := range sortedKeys(f.cfg.Queues) {
+		q := f.cfg.Queues[qn]
+		all := true
+		for _, t := range f.p.To {
+			all = all && q.Holds(t.Name)
+		}
+		if all {
+			fits = append(fits, qn)
+		}
+	}
+	switch len(fits) {
+	case 1:
+		f.p.Queue = fits[0]
+	case 0:
+		names := make([]string, len(f.p.To))
+		for i, t := range f.p.To {
+			names[i] = t.Name
+		}
+		f.errorf("publish_at", "no queue in %s schedules every target of this post (%s): add them to one queue, or publish them in separate posts; %s",
+			cfgName, strings.Join(names, ", "), queueList(f.cfg.Queues))
+	default:
+		f.errorf("publish_at", "queues %s all schedule this post's targets: name one with queue:", strings.Join(fits, " and "))
+	}
+}
+
+// queueList names the configured queues and their accounts, for messages.
+func queueList(qs map[string]*Queue) string {
+	if len(qs) == 0 {
+		return "no queues are configured (queues: in the configuration)"
+	}
+	var parts []string
+	for _, n := range sortedKeys(qs) {
+		parts = append(parts, n+" ("+strings.Join(qs[n].Accounts, ", ")+")")
+	}
+	return "queues: " + strings.Join(parts, ", ")
 }
 
 // unknownTarget explains a name that is not an account, suggesting the

@@ -7,16 +7,19 @@ import "time"
 // post's identity, schedule and, per target, the hash of exactly what that
 // target would receive.
 type Summary struct {
-	ID          string          `json:"id"`
-	File        string          `json:"file"`
-	Hash        string          `json:"hash"`
-	PublishAt   *time.Time      `json:"publish_at,omitempty"`
-	PublishNext bool            `json:"publish_next,omitempty"`
-	Draft       bool            `json:"draft,omitempty"`
-	Delete      bool            `json:"delete,omitempty"`
-	Campaign    string          `json:"campaign,omitempty"`
-	Title       string          `json:"title,omitempty"`
-	Targets     []TargetSummary `json:"targets,omitempty"`
+	ID          string     `json:"id"`
+	File        string     `json:"file"`
+	Hash        string     `json:"hash"`
+	PublishAt   *time.Time `json:"publish_at,omitempty"`
+	PublishNext bool       `json:"publish_next,omitempty"`
+	// Queue is the queue whose slot a PublishNext post takes; empty when
+	// no queue is configured.
+	Queue    string          `json:"queue,omitempty"`
+	Draft    bool            `json:"draft,omitempty"`
+	Delete   bool            `json:"delete,omitempty"`
+	Campaign string          `json:"campaign,omitempty"`
+	Title    string          `json:"title,omitempty"`
+	Targets  []TargetSummary `json:"targets,omitempty"`
 	// IDPos is where the post's identity is written: its id key, or the
 	// file's first line. Duplicate IDs are reported there.
 	IDPos Position `json:"id_pos"`

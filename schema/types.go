@@ -188,7 +188,8 @@ type Post struct {
 
 	Title       string
 	PublishAt   *time.Time // nil: due once merged, never late
-	PublishNext bool       // publish_at: next (a queue slot)
+	PublishNext bool       // publish_at: next, or queue: NAME (a queue slot)
+	Queue       string     // the queue whose next free slot it takes
 	Draft       bool
 	Delete      bool
 	To          []Target

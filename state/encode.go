@@ -129,7 +129,7 @@ func normalizeInPlace(c *Record) {
 	}
 	for name, ts := range c.Targets {
 		for _, t := range []*time.Time{&ts.FirstPublishedAt, &ts.UpdatedAt,
-			&ts.LastAttemptAt, &ts.NextRetryAt} {
+			&ts.LastAttemptAt, &ts.NextRetryAt, &ts.Slot} {
 			*t = utc(*t)
 		}
 		if len(ts.IDs) == 0 {

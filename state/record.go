@@ -106,6 +106,11 @@ type TargetState struct {
 	// is manual (paste the draft at a path, publish, record the URL).
 	Manual string `json:"manual,omitempty"`
 
+	// Slot is the queue slot the post was given when it was published
+	// (publish_at: next), so that later posts never take it and the
+	// history says when it was meant to go.
+	Slot time.Time `json:"slot,omitzero"`
+
 	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
 	// UpdatedAt is when this entry last changed. Concurrent runs that
 	// change the same target are merged by it: the later one wins.

@@ -36,6 +36,11 @@ platform is called; then the calls are made, concurrently and rate-limited
 per account; then the results are committed (and pushed). An attempt whose
 outcome is unknown is looked up at the next run before anything else.
 
+--post, --campaign and --account act on a selection only, as plan shows
+it: everything else is skipped and its state is left as it is. With one
+of them, --now alone publishes the selection at once, whatever its
+publish_at: apply --campaign NAME --now.
+
 The repository must be a git work tree. apply publishes what is
 committed: posts, media and the configuration are read from the commit of
 the branch HEAD is on, never from the working tree, and uncommitted files
@@ -65,11 +70,12 @@ an unknown outcome (the summary names each).`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var f applyFlags
 			f.register(fs)
+			f.plan.registerTargets(fs)
 			var metricsFile, pushgateway string
 			fs.StringVar(&metricsFile, "metrics-file", "", "write the run's metrics to `path` in the textfile-collector format (replaced atomically)")
 			fs.StringVar(&pushgateway, "pushgateway", "", "push the run's metrics to the Pushgateway at `url` (a failed push is a warning)")
 			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
+				if args = f.plan.args(args); len(args) > 0 {
 					return usagef("apply takes no arguments, got %q", args[0])
 				}
 				if err := f.check(); err != nil {

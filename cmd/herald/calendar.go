@@ -105,6 +105,7 @@ func loadCalendar(ctx context.Context, e *env, dir, campaign string) (*reconcile
 		repo.Close()
 		return nil, nil, fmt.Errorf("read state: %w", err)
 	}
+	withSlots(repo, rep.Summaries, records, e.now())
 	summaries := map[string]schema.Summary{}
 	for _, s := range rep.Summaries {
 		summaries[s.ID] = s

@@ -165,17 +165,24 @@ func gitRepo(ts *testscript.TestScript, neg bool, args []string) {
 // deletions, on the branch checked out, as a writer does before herald
 // publishes (apply reads only what is committed):
 //
-//	gitcommit MSG
+//	gitcommit MSG        at 2026-11-20 10:00 UTC
+//	gitcommit MSG TIME   at TIME (RFC 3339), the time a queued post arrives
 func gitCommit(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: gitcommit MSG")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: gitcommit MSG [TIME]")
+	}
+	when := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	if len(args) == 2 {
+		t, err := time.Parse(time.RFC3339, args[1])
+		ts.Check(err)
+		when = t
 	}
 	repo, err := git.PlainOpen(ts.MkAbs("."))
 	ts.Check(err)
 	wt, err := repo.Worktree()
 	ts.Check(err)
 	ts.Check(wt.AddWithOptions(&git.AddOptions{All: true}))
-	sig := &object.Signature{Name: "writer", Email: "writer@example.com", When: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	sig := &object.Signature{Name: "writer", Email: "writer@example.com", When: when}
 	_, err = wt.Commit(args[0], &git.CommitOptions{Author: sig, Committer: sig})
 	ts.Check(err)
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,17 +21,19 @@ import (
 // planFlags are the flags plan and apply share.
 type planFlags struct {
 	repo      string
-	now       string
+	now       nowFlag
 	prune     bool
 	allowLate bool
 	noCache   bool
 	planFile  string
 	worktree  bool
+	// only is a targeted run's selection (--post, --campaign, --account).
+	only reconcile.Selection
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.repo, "repo", ".", "the content repository's `dir`ectory")
-	fs.StringVar(&f.now, "now", "", "plan as of this RFC 3339 `time` instead of now")
+	fs.Var(&f.now, "now", "plan as of this RFC 3339 `time` instead of now")
 	fs.BoolVar(&f.prune, "prune", false, "delete what was removed from the files, where the platform allows")
 	fs.BoolVar(&f.allowLate, "allow-late", false, "publish posts later than max_lateness")
 	fs.BoolVar(&f.noCache, "no-cache", false, "check every post again, ignoring the validation cache")
@@ -38,16 +41,138 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.worktree, "worktree", false, "read posts and configuration from the working tree, uncommitted changes included, instead of the commit (for local experiments; apply only with --dry-run)")
 }
 
-// clock returns the time to plan at: --now, else the command's clock.
+// registerTargets adds the flags of a targeted run, which plan and apply
+// take (serve does not: a controller reconciles everything), and lets
+// --now stand alone: publish the selected posts at once.
+func (f *planFlags) registerTargets(fs *flag.FlagSet) {
+	fs.Var((*listFlag)(&f.only.Posts), "post", "act only on the post with this `id` (repeatable); everything else is skipped")
+	fs.Var((*listFlag)(&f.only.Campaigns), "campaign", "act only on the posts of this `campaign` (repeatable)")
+	fs.Var((*listFlag)(&f.only.Accounts), "account", "act only on the targets of this `account` (repeatable)")
+	f.now.bare = true
+	fs.Lookup("now").Usage = "plan as of this RFC 3339 `time` instead of now; alone (--now), with --post, --campaign or --account: publish the selected posts at once, whatever their publish_at"
+}
+
+// args takes a --now time that the flag package left among the
+// positional arguments (--now may stand alone, so the flag package reads
+// it as a switch) and returns the rest.
+func (f *planFlags) args(args []string) []string {
+	if f.now.rush && len(args) > 0 && looksLikeTime(args[0]) {
+		f.now.at, f.now.rush = args[0], false
+		return args[1:]
+	}
+	return args
+}
+
+func looksLikeTime(s string) bool {
+	return len(s) > 0 && s[0] >= '0' && s[0] <= '9'
+}
+
+// clock returns the time to plan at: --now TIME, else the command's
+// clock.
 func (f *planFlags) clock(e *env) (time.Time, error) {
-	if f.now == "" {
+	if f.now.rush && f.only.Empty() {
+		return time.Time{}, usagef("--now without a time publishes the posts a run targets at once: name them with --post, --campaign or --account (or give --now an RFC 3339 time to plan at)")
+	}
+	if f.now.at == "" {
 		return e.now(), nil
 	}
-	t, err := time.Parse(time.RFC3339, f.now)
+	t, err := time.Parse(time.RFC3339, f.now.at)
 	if err != nil {
-		return time.Time{}, usagef("--now: want an RFC 3339 time like 2026-12-01T09:00:00Z, got %q", f.now)
+		return time.Time{}, usagef("--now: want an RFC 3339 time like 2026-12-01T09:00:00Z, got %q", f.now.at)
 	}
 	return t, nil
+}
+
+// nowFlag is --now: the time to plan at (--now TIME). Where bare is set
+// (plan and apply), --now alone is the wish to publish the targeted posts
+// at once.
+type nowFlag struct {
+	at   string
+	rush bool
+	bare bool
+}
+
+func (n *nowFlag) String() string { return n.at }
+
+// IsBoolFlag lets --now stand alone where bare is set.
+func (n *nowFlag) IsBoolFlag() bool { return n.bare }
+
+func (n *nowFlag) Set(s string) error {
+	if n.bare && (s == "true" || s == "false") {
+		n.rush = s == "true"
+		return nil
+	}
+	n.at = s
+	return nil
+}
+
+// listFlag is a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ", ") }
+
+func (l *listFlag) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("want a name, got nothing")
+	}
+	*l = append(*l, s)
+	return nil
+}
+
+// checkTargets refuses a selection naming a post, campaign or account
+// that does not exist, naming those that do.
+func checkTargets(only reconcile.Selection, summaries []schema.Summary, records []*state.Record, cfg *schema.Config) error {
+	posts, campaigns, accounts := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, s := range summaries {
+		posts[s.ID] = true
+		if s.Campaign != "" {
+			campaigns[s.Campaign] = true
+		}
+	}
+	for _, r := range records {
+		posts[r.Post] = true
+	}
+	for name := range cfg.Accounts {
+		accounts[name] = true
+	}
+	var problems []string
+	for _, c := range []struct {
+		flag, what string
+		asked      []string
+		known      map[string]bool
+	}{
+		{"--post", "post", only.Posts, posts},
+		{"--campaign", "campaign", only.Campaigns, campaigns},
+		{"--account", "account", only.Accounts, accounts},
+	} {
+		for _, v := range c.asked {
+			if !c.known[v] {
+				problems = append(problems, fmt.Sprintf("%s %s: no %s %q; %s", c.flag, v, c.what, v, known(c.what, c.known)))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return usagef("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// known lists the names a flag can take: all of them up to ten, else
+// the first ten and how many more.
+func known(what string, names map[string]bool) string {
+	if len(names) == 0 {
+		return "there is none"
+	}
+	list := make([]string, 0, len(names))
+	for n := range names {
+		list = append(list, n)
+	}
+	slices.Sort(list)
+	s := what + "s: " + strings.Join(list[:min(10, len(list))], ", ")
+	if len(list) > 10 {
+		s += fmt.Sprintf(" and %d more (herald status lists them)", len(list)-10)
+	}
+	return s
 }
 
 // invalidTree is a tree with problems, printed already: nothing is
@@ -108,9 +233,19 @@ func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*
 		repo.Close()
 		return nil, fmt.Errorf("read state: %w", loadErr)
 	}
+	if err := checkTargets(f.only, rep.Summaries, records, repo.Config); err != nil {
+		repo.Close()
+		return nil, err
+	}
+	byPost := make(map[string]*state.Record, len(records))
+	for _, r := range records {
+		byPost[r.Post] = r
+	}
+	added, note := queueArrivals(repo, rep.Summaries, byPost)
 	p := reconcile.MakePlan(reconcile.PlanInput{
 		Now: now, Posts: rep.Summaries, Records: records, Config: repo.Config,
 		Caps: capabilities(e, repo.Config), ProviderCaps: providerCaps(), Prune: f.prune, AllowLate: f.allowLate,
+		Only: f.only, Rush: f.now.rush, Added: added, QueueNote: note,
 	})
 	return &planned{repo: repo, report: rep, records: records, plan: p}, nil
 }
@@ -189,13 +324,25 @@ func planCommand() *command {
 for every target of every post with something to say, the action and its
 reason: + create, ~ update, - delete, + retry, ? resolve, > move, and for
 what is not acted on: scheduled, late, frozen, draft, drift, held, kept.
-Posts published and unchanged are counted in the summary line.
+Posts published and unchanged are counted in the summary line. A queued
+post (publish_at: next, or queue: NAME) is planned at the slot it takes:
+the next free slot of its queue, in the order posts reached the branch
+(read from the git history: a shallow clone falls back to path order and
+says so).
 
 --json prints {"now","actions":[{"post","file","target","platform",
 "action","at","reason","after"}],"summary":{...}}, stable and documented in the
 README. --detailed-exitcode exits 0 when there is nothing to do, 2 when
 there is, 1 on error. An invalid tree is never planned: its problems are
 printed and plan exits 1.
+
+--post ID, --campaign NAME and --account NAME (each repeatable) target a
+run, as Terraform's -target: a target is acted on when it matches every
+kind of flag given and any value within one kind; everything else is
+shown as skipped and counted in the summary. --now alone, with them,
+makes the selected posts due at once whatever their publish_at (freezes
+and drafts still hold them): apply --campaign NAME --now publishes a
+campaign now.
 
 Posts, media and the configuration are read from the commit HEAD points
 to, as apply publishes them; uncommitted files in the content directory
@@ -217,6 +364,7 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 			var pr int
 			var base, previewURL string
 			f.register(fs)
+			f.registerTargets(fs)
 			fs.BoolVar(&comment, "comment", false, "keep the plan as one comment on the GitHub pull request")
 			fs.BoolVar(&check, "check", false, "also record the plan as a \"herald plan\" check run on the pull request's head commit (needs checks: write)")
 			fs.IntVar(&pr, "pr", 0, "the pull request `number` to comment on (default: from GITHUB_EVENT_PATH)")
@@ -225,7 +373,7 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 			fs.BoolVar(&asJSON, "json", false, "print the plan as JSON")
 			fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there is something to do, 0 when not")
 			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
+				if args = f.args(args); len(args) > 0 {
 					return usagef("plan takes no arguments, got %q", args[0])
 				}
 				pl, err := makePlan(ctx, e, &f, source{command: "plan", worktree: f.worktree}, readState(ctx, e, !f.noCache))

@@ -292,6 +292,9 @@ func (in *commentInput) does(a reconcile.Action, detail bool) (symbol, words str
 	case reconcile.Retry:
 		return "+", "publishes on merge (a retry: " + in.clean(a.Reason) + ")"
 	case reconcile.Scheduled:
+		if a.Queue != "" {
+			return "+", "publishes " + in.when(*a.At) + " (the next free slot of queue " + a.Queue + ")"
+		}
 		return "+", "publishes " + in.when(*a.At)
 	case reconcile.Update:
 		return "~", "edits " + live + " on merge"

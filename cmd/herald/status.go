@@ -66,6 +66,7 @@ draft. Posts are read from the commit HEAD points to, as apply reads them;
 				if err := walkState(ctx, e, repo, true, func(r *state.Record) error { records[r.Post] = r; return nil }); err != nil {
 					return fmt.Errorf("read state: %w", err)
 				}
+				withSlots(repo, rep.Summaries, records, e.now())
 				rows := statusRows(rep.Summaries, records, e.now())
 				var out []statusRow
 				for _, r := range rows {
