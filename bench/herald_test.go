@@ -28,8 +28,14 @@ func buildHerald(b *testing.B) string {
 // corpusDir writes an n-post corpus (with Hugo's files when hugo is true).
 func corpusDir(b *testing.B, n int, hugo bool) string {
 	b.Helper()
+	return corpusOf(b, corpus.Defaults(n), hugo)
+}
+
+// corpusOf writes the corpus opts describes (with Hugo's files when hugo
+// is true).
+func corpusOf(b *testing.B, opts corpus.Options, hugo bool) string {
+	b.Helper()
 	dir := b.TempDir()
-	opts := corpus.Defaults(n)
 	opts.Hugo = hugo
 	if err := corpus.Generate(dir, opts); err != nil {
 		b.Fatal(err)
@@ -59,16 +65,29 @@ func validate(b *testing.B, bin, dir string, args ...string) corpus.Usage {
 // files, measured in the same run, within 150 MB peak RSS. It reports
 // herald's wall time, peak RSS, and its ratio to Hugo's wall time when
 // Hugo is installed.
-func BenchmarkValidate10k(b *testing.B) { benchValidate(b, 10000, 150) }
+func BenchmarkValidate10k(b *testing.B) { benchValidate(b, corpus.Defaults(10000), 150) }
 
 // BenchmarkValidate100k checks memory at scale: 100,000 posts within 500
 // MB peak RSS.
-func BenchmarkValidate100k(b *testing.B) { benchValidate(b, 100000, 500) }
+func BenchmarkValidate100k(b *testing.B) { benchValidate(b, corpus.Defaults(100000), 500) }
 
-func benchValidate(b *testing.B, n int, maxMB float64) {
+// BenchmarkValidateLongForm10k is validate on the long-form corpus:
+// 10,000 blog-length posts with thread: auto, each split into threads
+// for 1 to 4 accounts. Target: half of Hugo's build of the same files,
+// within 150 MB peak RSS.
+func BenchmarkValidateLongForm10k(b *testing.B) { benchValidate(b, corpus.LongForm(10000), 150) }
+
+// BenchmarkValidateLongForm100k is the long-form corpus at 100,000
+// posts: half of Hugo's build, within 500 MB.
+func BenchmarkValidateLongForm100k(b *testing.B) { benchValidate(b, corpus.LongForm(100000), 500) }
+
+func benchValidate(b *testing.B, opts corpus.Options, maxMB float64) {
 	bin := buildHerald(b)
 	hugo, hugoErr := exec.LookPath("hugo")
-	dir := corpusDir(b, n, hugoErr == nil)
+	if hugoErr != nil {
+		b.Log("hugo is not on PATH: herald's figures only, no herald/hugo ratio (apt-get install hugo for the baseline)")
+	}
+	dir := corpusOf(b, opts, hugoErr == nil)
 	validate(b, bin, dir, "--no-cache") // warm the page cache, and check the corpus is valid
 
 	var herald, cpu, hugoWall time.Duration
