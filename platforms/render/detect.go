@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 )
 
 var (
@@ -200,4 +202,23 @@ func validHandle(h string) bool {
 		}
 	}
 	return isTLD(labels[len(labels)-1])
+}
+
+// isTLD reports whether a label is an ICANN top-level domain, by the
+// public suffix list.
+func isTLD(l string) bool {
+	if l == "" || strings.ContainsAny(l, "_") || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, r := range l {
+		if r < utf8.RuneSelf && r >= '0' && r <= '9' {
+			return false
+		}
+	}
+	a, err := idna.ToASCII(strings.ToLower(l))
+	if err != nil {
+		return false
+	}
+	suffix, icann := publicsuffix.PublicSuffix(a)
+	return icann && suffix == a
 }
