@@ -136,8 +136,9 @@ func (r *Repo) prepare(v *schema.Validator, fsys fs.FS, file string, data []byte
 	out.Post = p
 	out.Errors = append(out.Errors, schema.ResolveMedia(fsys, r.Config, p)...)
 	rendered := make([]schema.Rendered, 0, len(p.To))
+	var rr render.Renderer // shares a text's segmentation between targets
 	for _, t := range p.To {
-		o, err := render.Render(p, t, v.Limits(t))
+		o, err := rr.Render(p, t, v.Limits(t))
 		if err != nil {
 			out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
 			continue

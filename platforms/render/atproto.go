@@ -87,7 +87,7 @@ func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 			found = append(found, Facet{Start: m[2] - 1, End: m[3], Type: FacetMention, Value: h})
 		}
 	}
-	for _, m := range atprotoURLRE.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range atprotoURLMatches(text) {
 		start, end := m[2], m[3]
 		uri := text[start:end]
 		if !strings.HasPrefix(uri, "http") {
@@ -116,6 +116,55 @@ func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 		}
 		out = append(out, f)
 		cursor = f.End
+	}
+	return out
+}
+
+// atprotoURLMatches is atprotoURLRE.FindAllStringSubmatchIndex(text, -1)
+// without running the expression over all of a long text. A match is the
+// character before a word (the start, a space or "(") and a URL that
+// ends before the next space, with a scheme (":") or a dot: so each word
+// holding a dot or a colon is matched on its own, with the space before
+// it, and the others are skipped.
+func atprotoURLMatches(text string) [][]int {
+	if strings.IndexByte(text, '.') < 0 && strings.IndexByte(text, ':') < 0 {
+		return nil
+	}
+	var out [][]int
+	for i := 0; i < len(text); {
+		// The word at i runs to the next space.
+		e := i
+		hasMark := false
+		for e < len(text) {
+			r, size := utf8.DecodeRuneInString(text[e:])
+			if isJSSpace(r) {
+				break
+			}
+			if r == '.' || r == ':' {
+				hasMark = true
+			}
+			e += size
+		}
+		if hasMark {
+			w := i
+			if i > 0 {
+				_, size := utf8.DecodeLastRuneInString(text[:i])
+				w = i - size
+			}
+			for _, m := range atprotoURLRE.FindAllStringSubmatchIndex(text[w:e], -1) {
+				for k := range m {
+					if m[k] >= 0 {
+						m[k] += w
+					}
+				}
+				out = append(out, m)
+			}
+		}
+		if e == len(text) {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(text[e:])
+		i = e + size
 	}
 	return out
 }

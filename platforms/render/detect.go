@@ -30,6 +30,13 @@ const maxTagGraphemes = 64
 // detect finds hashtags and mentions in text outside code, outside existing
 // facets and outside URLs.
 func detect(text string, style Style, code []span, existing []Facet) []Facet {
+	return detectIn(&textInfo{text: text}, style, code, existing)
+}
+
+// detectIn is detect on a text whose URLs and tags may have been found
+// for another platform already.
+func detectIn(ti *textInfo, style Style, code []span, existing []Facet) []Facet {
+	text := ti.text
 	blocked := append([]span(nil), code...)
 	for _, f := range existing {
 		blocked = append(blocked, span{f.Start, f.End})
@@ -41,7 +48,7 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 	var out []Facet
 	// URLs the Markdown did not link (bare domains) are links all the same
 	// on the platforms that link them, and are never tags or mentions.
-	urls := extractURLs(text, true)
+	urls := ti.urls()
 	for _, u := range urls {
 		if taken.free(u.start, u.end) {
 			url := text[u.start:u.end]
@@ -53,7 +60,7 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 	}
 	free := newSpanSet(append(blocked, urls...)).free
 	if style.Tags {
-		for _, m := range findTags(text) {
+		for _, m := range ti.tags() {
 			start, end := m.start, m.end
 			tag := text[m.start+m.sign : m.end]
 			if allDigits(tag) || uniseg.GraphemeClusterCount(tag) > maxTagGraphemes || !free(start, end) {

@@ -49,19 +49,32 @@ func appendURLs(out []span, s string, bare bool) []span {
 		return out // every domain has a dot, every scheme a colon
 	}
 	for q := 0; q < len(s); {
-		r, size := utf8.DecodeRuneInString(s[q:])
+		c := s[q]
+		if c < utf8.RuneSelf && isASCIIAlnum(rune(c)) && q > 0 {
+			q++ // no URL follows a letter or digit
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[q:])
+		}
 		if validURLPreceding(r) {
-			// The character at q precedes a URL at q+size.
-			if m, ok := matchURL(s, q+size); ok {
-				out = m.appendTo(out, s, r, bare)
-				q = m.end
-				continue
+			// The character at q precedes a URL at q+size: a scheme, or
+			// a label and a dot.
+			i := q + size
+			e := labelEnd(s, i)
+			if e < len(s) && (s[e] == '.' || s[e] == ':') {
+				if m, ok := matchURL(s, i); ok {
+					out = m.appendTo(out, s, r, bare)
+					q = m.end
+					continue
+				}
 			}
 			// A run of domain characters with no dot after it holds no
 			// URL wherever it starts: skip it (long runs of CJK text,
 			// whose characters are all domain characters). A colon after
 			// it may end a scheme that starts inside it.
-			if e := labelEnd(s, q+size); e > q+size && (e == len(s) || s[e] != '.' && s[e] != ':') {
+			if e > i && (e == len(s) || s[e] != '.' && s[e] != ':') {
 				q = e
 				continue
 			}
