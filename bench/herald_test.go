@@ -114,7 +114,7 @@ func benchValidate(b *testing.B, opts corpus.Options, maxMB float64) {
 		b.ReportMetric(float64(herald)/float64(hugoWall), "herald/hugo")
 	}
 	if mb := corpus.MB(peak); mb > maxMB {
-		b.Errorf("peak RSS %.0f MB, over the %.0f MB target", mb, maxMB)
+		overTarget(b, "peak RSS %.0f MB, over the %.0f MB target", mb, maxMB)
 	}
 }
 
@@ -138,7 +138,7 @@ func BenchmarkRevalidate10k(b *testing.B) {
 	b.ReportMetric(float64((cpu / time.Duration(b.N)).Milliseconds()), "cpu-ms/op")
 	b.ReportMetric(corpus.MB(peak), "peak-RSS-MB")
 	if per > 500*time.Millisecond {
-		b.Errorf("unchanged re-validation took %s, over the 0.5 s target", per)
+		overTarget(b, "unchanged re-validation took %s, over the 0.5 s target", per)
 	}
 }
 
@@ -191,7 +191,7 @@ func benchPlan(b *testing.B, cached bool) {
 	b.ReportMetric(float64((cpu / time.Duration(b.N)).Milliseconds()), "cpu-ms/op")
 	b.ReportMetric(corpus.MB(peak), "peak-RSS-MB")
 	if cached && per > 500*time.Millisecond {
-		b.Errorf("plan of an unchanged tree took %s, over the 0.5 s target", per)
+		overTarget(b, "plan of an unchanged tree took %s, over the 0.5 s target", per)
 	}
 }
 
@@ -248,6 +248,19 @@ func publishAll(b *testing.B, dir string) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// overTarget fails the benchmark for a figure over its target, or with
+// HERALD_BENCH_REPORT_ONLY=1 only logs it: on a machine shared with other
+// work, wall times are several times the idle ones, and a before/after
+// comparison needs the figures of every run.
+func overTarget(b *testing.B, format string, args ...any) {
+	b.Helper()
+	if os.Getenv("HERALD_BENCH_REPORT_ONLY") == "1" {
+		b.Logf("over target (reported only): "+format, args...)
+		return
+	}
+	b.Errorf(format, args...)
 }
 
 func lastLines(s string, n int) string {
