@@ -110,4 +110,16 @@
 // grapheme boundary; it never breaks inside a URL, a link facet or a
 // grapheme cluster. Numbered threads reserve room for " i/n" and split
 // again when n gains a digit; a thread of one piece is not numbered.
+//
+// Splitting is linear in the text. A text's segmentation (its break
+// levels, grapheme cluster ends from one pass of uniseg's state machine,
+// ASCII a byte at a time, where trailing white space starts, its URLs) is
+// computed once and shared by every target of a post that receives the
+// same text (Renderer). Each platform weighs the clusters once, as its
+// counter does (a rules value resolved once per target), so that a
+// candidate piece is measured by one subtraction of running sums; the
+// platform's own counter then checks each piece and the break after it,
+// and a part whose pieces it disagrees with is packed again measuring
+// every candidate with the counter. The counters take a fast path for
+// ASCII text and allocate nothing there.
 package render
