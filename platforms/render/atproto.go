@@ -34,7 +34,7 @@ const jsSpace = `\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{20
 var (
 	// atprotoMentionRE is MENTION_REGEX: /(^|\s|\()(@)([a-zA-Z0-9.-]+)(\b)/g.
 	// Go's \b is JavaScript's: a boundary between [0-9A-Za-z_] and the rest.
-	atprotoMentionRE = regexp.MustCompile(`(?:^|[` + jsSpace + `(])@([a-zA-Z0-9.-]+)\b`)
+	atprotoMentionRE = newAtRegexp(jsSpace+`(`, `([a-zA-Z0-9.-]+)\b`, "")
 	// atprotoURLRE is URL_REGEX:
 	// /(^|\s|\()((https?:\/\/[\S]+)|((?<domain>[a-z][a-z0-9]*(\.[a-z0-9]+)+)[\S]*))/gim.
 	// Group 1 is the URL, group 2 the domain when there is no scheme. The
@@ -79,7 +79,7 @@ func atprotoValidDomain(s string) bool {
 func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 	var found []Facet
 	if mentions && strings.IndexByte(text, '@') >= 0 {
-		for _, m := range atprotoMentionRE.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range atprotoMentionRE.findAll(text) {
 			h := text[m[2]:m[3]]
 			if !atprotoValidDomain(h) && !strings.HasSuffix(h, ".test") {
 				continue // probably not a handle

@@ -42,7 +42,7 @@ func Count(platform, text string) int { return rulesFor(platform).count(text) }
 // counts 2; other code points count 1 in the v3 light ranges and 2
 // elsewhere.
 func CountX(text string) int {
-	var buf [8]span
+	var buf [32]span
 	if isASCIIString(text) {
 		// ASCII is NFC, one cluster a byte but CR LF, and light.
 		urls := appendURLs(buf[:0], text, true)
@@ -167,7 +167,7 @@ func CountBluesky(text string) int {
 // counts 23, a remote mention @user@domain counts as @user, and the rest is
 // grapheme clusters. The content warning is counted by the caller.
 func CountMastodon(text string) int {
-	var buf [8]span
+	var buf [32]span
 	urls := appendURLs(buf[:0], text, false)
 	// Counted piece by piece when nothing is rewritten but URLs and the
 	// text on both sides of each URL is ASCII, where a cluster never
