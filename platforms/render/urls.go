@@ -95,11 +95,10 @@ func appendURLs(out []span, s string, bare bool) []span {
 
 // urlMatch is one match of the extractor's expression.
 type urlMatch struct {
-	start, end    int // the URL
-	scheme        int // length of "http://" or "https://", or 0
-	domainEnd     int
-	path, query   bool
-	pathEnd, qEnd int
+	start, end int  // the URL
+	scheme     int  // length of "http://" or "https://", or 0
+	domainEnd  int  // where the domain ends
+	path       bool // whether a path follows the domain
 }
 
 // appendTo applies the extractor's checks to a match and appends the
