@@ -137,6 +137,7 @@ func (r *Repo) prepare(v *schema.Validator, fsys fs.FS, file string, data []byte
 	out.Errors = append(out.Errors, schema.ResolveMedia(fsys, r.Config, p)...)
 	rendered := make([]schema.Rendered, 0, len(p.To))
 	var rr render.Renderer // shares a text's segmentation between targets
+	defer rr.Release()
 	for _, t := range p.To {
 		o, err := rr.Render(p, t, v.Limits(t))
 		if err != nil {

@@ -203,8 +203,13 @@ type tagMatch struct{ start, sign, end int }
 // (?:^|[\s(\[{])([#＃])([\p{L}\p{M}\p{N}_]+) finds, in one pass.
 func findTags(text string) []tagMatch {
 	var out []tagMatch
+	// Most texts have no fullwidth sign: then a byte search will do.
+	index := func(s string) int { return strings.IndexAny(s, "#＃") }
+	if !strings.Contains(text, "＃") {
+		index = func(s string) int { return strings.IndexByte(s, '#') }
+	}
 	for i := 0; i < len(text); {
-		j := strings.IndexAny(text[i:], "#＃")
+		j := index(text[i:])
 		if j < 0 {
 			break
 		}

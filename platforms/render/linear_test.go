@@ -41,7 +41,7 @@ func TestGraphemeBreaksMatchUniseg(t *testing.T) {
 			continue
 		}
 		got = nil
-		for p, l := range newSegmentation(text, nil).level {
+		for p, l := range newSegmentation(text, nil, nil).level {
 			if l&clusterEnd != 0 {
 				got = append(got, p)
 			}

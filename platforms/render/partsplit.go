@@ -1,7 +1,6 @@
 package render
 
 import (
-	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -17,6 +16,7 @@ import (
 // count of its text.
 type partSplit struct {
 	rl   *rules
+	mem  *arena
 	bt   builtText
 	sg   *segmentation
 	keep []span // never broken inside: links and URLs
@@ -30,8 +30,9 @@ func (r *Renderer) newPartSplit(rl *rules, bt builtText) *partSplit {
 	sg := r.info(bt.text).segmentation()
 	keep := make([]span, 0, len(bt.unsplit)+len(sg.urls))
 	keep = append(append(keep, bt.unsplit...), sg.urls...)
-	ps := &partSplit{rl: rl, bt: bt, sg: sg, keep: keep}
-	ps.lv = slices.Clone(sg.level)
+	ps := &partSplit{rl: rl, mem: r.arena(), bt: bt, sg: sg, keep: keep}
+	ps.lv = r.arena().bytes(len(sg.level))
+	copy(ps.lv, sg.level)
 	for _, k := range mergeSpans(keep) {
 		for p := k.start + 1; p < k.end && p < len(ps.lv); p++ {
 			ps.lv[p] = noBreak
@@ -145,7 +146,8 @@ func (ps *partSplit) packWeighted(lim schema.Limits, extraW, extraB int, fits fu
 func (ps *partSplit) weights() []int32 {
 	sg := ps.sg
 	text := sg.text
-	cw := make([]int32, len(text)+1)
+	cw := ps.mem.int32s(len(text) + 1)
+	clear(cw)
 	// First the weight each cluster adds at its end, then the sums.
 	prev := 0
 	for e, l := range sg.level {

@@ -68,6 +68,7 @@ const SpoilerKey = "spoiler_text"
 // the limit, for validation to report: text is never cut silently.
 func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error) {
 	var r Renderer
+	defer r.Release()
 	return r.Render(p, t, lim)
 }
 
@@ -80,6 +81,7 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 // is meant to live as long as one post's rendering.
 type Renderer struct {
 	texts []*textInfo
+	mem   *arena
 }
 
 // maxTexts bounds the texts a Renderer remembers: a post has a few.
@@ -89,6 +91,7 @@ const maxTexts = 16
 // URLs, its #tags and its segmentation.
 type textInfo struct {
 	text     string
+	mem      *arena
 	urlSpans []span
 	urlsDone bool
 	tagList  []tagMatch
@@ -103,7 +106,7 @@ func (r *Renderer) info(text string) *textInfo {
 			return ti
 		}
 	}
-	ti := &textInfo{text: text}
+	ti := &textInfo{text: text, mem: r.arena()}
 	if len(r.texts) == maxTexts {
 		r.texts = r.texts[1:]
 	}
@@ -133,7 +136,7 @@ func (ti *textInfo) tags() []tagMatch {
 // segmentation returns the text's segmentation.
 func (ti *textInfo) segmentation() *segmentation {
 	if ti.seg == nil {
-		ti.seg = newSegmentation(ti.text, ti.urls)
+		ti.seg = newSegmentation(ti.text, ti.urls, ti.mem)
 	}
 	return ti.seg
 }

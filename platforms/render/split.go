@@ -21,7 +21,7 @@ import (
 // its own, over the limit, for validation to report. The result depends
 // only on the arguments.
 func Split(text string, lim schema.Limits, count func(string) int, numbered bool) []string {
-	sg := newSegmentation(text, nil)
+	sg := newSegmentation(text, nil, nil)
 	spans := splitSpans(sg.text, sg.points(sg.urls), lim, count, numbered)
 	out := make([]string, len(spans))
 	for i, s := range spans {
@@ -84,12 +84,14 @@ const (
 // sentence punctuation, a word break otherwise) and CJK full stops.
 //
 // urls, if not nil, returns the URLs of the text before trimming, found
-// already: they are the same, white space ending no URL.
-func newSegmentation(text string, urls func() []span) *segmentation {
+// already: they are the same, white space ending no URL. The arrays come
+// from mem, if not nil.
+func newSegmentation(text string, urls func() []span, mem *arena) *segmentation {
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	n := len(text)
-	sg := &segmentation{text: text, level: make([]uint8, n+1), trim: make([]int32, n+1)}
+	sg := &segmentation{text: text, level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
 	lv, trim := sg.level, sg.trim
+	trim[0] = 0
 	for i := range lv {
 		lv[i] = noBreak
 	}
