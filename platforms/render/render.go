@@ -78,7 +78,7 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 // once and used by every platform that receives that text (X, Mastodon,
 // Threads and LinkedIn get the same text from the same body). The zero
 // value is ready to use; a Renderer is not safe for concurrent use, and
-// is meant to live as long as one post's rendering.
+// is meant to live as long as one post's rendering, ended by Release.
 type Renderer struct {
 	texts []*textInfo
 	mem   *arena
