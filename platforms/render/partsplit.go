@@ -182,9 +182,16 @@ func (ps *partSplit) weights() []int32 {
 			if f.Type != FacetTag {
 				continue
 			}
+			// The template costs the same whatever the tag's length, once
+			// a piece holds the sign and a character of the tag: from
+			// the end of the cluster after the sign.
 			_, size := utf8.DecodeRuneInString(text[f.Start:])
+			k := f.Start + size + 1
+			for k < len(text) && sg.level[k]&clusterEnd == 0 {
+				k++
+			}
 			tmpl := len(`{hashtag|\#|`) + littleLen(f.Value) + len(`}`)
-			cw[f.Start+size] += int32(tmpl - littleLen(text[f.Start:f.End]))
+			cw[k] += int32(tmpl - littleLen(text[f.Start:f.End]))
 		}
 	}
 	for p := 1; p < len(cw); p++ {

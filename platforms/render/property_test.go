@@ -139,3 +139,29 @@ func joinsTo(text string, pieces []string) error {
 	}
 	return nil
 }
+
+// TestWeightsAgreeWithCounters checks that the running weights pack the
+// random bodies as the platforms' counters would, without falling back
+// to measuring every candidate with the counter: the fallback is for
+// texts the weights cannot foresee, not for the common ones.
+func TestWeightsAgreeWithCounters(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := range 150 {
+		src := randomBody(r, 20+r.IntN(600))
+		for _, platform := range []string{PlatformX, PlatformBluesky, PlatformMastodon, PlatformThreads, PlatformLinkedIn} {
+			rl := rulesFor(platform)
+			bt := buildText(postFromMarkdown(src).Body.Parts[0].Blocks, rl.style)
+			var rr Renderer
+			ps := rr.newPartSplit(rl, bt)
+			lim := benchLimits[platform]
+			fits := func(s span) bool {
+				n, b := measure(rl, ps.sg.text[s.start:s.end])
+				return !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n > lim.Length)
+			}
+			if _, ok := ps.packWeighted(lim, 0, 0, fits); !ok {
+				t.Errorf("%d/%s: the weights and the counter disagree on %q", i, platform, bt.text)
+			}
+			rr.Release()
+		}
+	}
+}
