@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/heraldhq/herald/reconcile"
 )
 
 // TestGenerateLongForm checks the long-form corpus: thread: auto on every
@@ -80,5 +82,37 @@ func TestGenerateLongForm(t *testing.T) {
 	within("an account's own text", overrides, 0.35)
 	if links == 0 || lists == 0 {
 		t.Errorf("%d posts with links, %d with lists: want some of each", links, lists)
+	}
+}
+
+// TestLongFormValidates checks that herald finds nothing to report in the
+// long-form corpus, and that it splits its texts into threads: what the
+// long-form benchmarks measure.
+func TestLongFormValidates(t *testing.T) {
+	dir, _ := generate(t, LongForm(150))
+	repo, err := reconcile.OpenRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	rep, err := repo.Check(t.Context(), reconcile.CheckOptions{Keep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Valid() {
+		t.Fatalf("the long-form corpus is not valid: %v", rep.Errors)
+	}
+	threads := map[string]int{}
+	for _, p := range rep.Prepared {
+		for _, o := range p.Outputs {
+			if len(o.Parts) > 1 {
+				threads[o.Platform]++
+			}
+		}
+	}
+	for _, platform := range []string{"x", "bluesky", "mastodon", "threads"} {
+		if threads[platform] == 0 {
+			t.Errorf("no text was split into a thread for %s: %v", platform, threads)
+		}
 	}
 }
