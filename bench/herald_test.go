@@ -28,8 +28,14 @@ func buildHerald(b *testing.B) string {
 // corpusDir writes an n-post corpus (with Hugo's files when hugo is true).
 func corpusDir(b *testing.B, n int, hugo bool) string {
 	b.Helper()
+	return corpusOf(b, corpus.Defaults(n), hugo)
+}
+
+// corpusOf writes the corpus opts describes (with Hugo's files when hugo
+// is true).
+func corpusOf(b *testing.B, opts corpus.Options, hugo bool) string {
+	b.Helper()
 	dir := b.TempDir()
-	opts := corpus.Defaults(n)
 	opts.Hugo = hugo
 	if err := corpus.Generate(dir, opts); err != nil {
 		b.Fatal(err)
@@ -59,16 +65,29 @@ func validate(b *testing.B, bin, dir string, args ...string) corpus.Usage {
 // files, measured in the same run, within 150 MB peak RSS. It reports
 // herald's wall time, peak RSS, and its ratio to Hugo's wall time when
 // Hugo is installed.
-func BenchmarkValidate10k(b *testing.B) { benchValidate(b, 10000, 150) }
+func BenchmarkValidate10k(b *testing.B) { benchValidate(b, corpus.Defaults(10000), 150) }
 
 // BenchmarkValidate100k checks memory at scale: 100,000 posts within 500
 // MB peak RSS.
-func BenchmarkValidate100k(b *testing.B) { benchValidate(b, 100000, 500) }
+func BenchmarkValidate100k(b *testing.B) { benchValidate(b, corpus.Defaults(100000), 500) }
 
-func benchValidate(b *testing.B, n int, maxMB float64) {
+// BenchmarkValidateLongForm10k is validate on the long-form corpus:
+// 10,000 blog-length posts with thread: auto, each split into threads
+// for 1 to 4 accounts. Target: half of Hugo's build of the same files,
+// within 150 MB peak RSS.
+func BenchmarkValidateLongForm10k(b *testing.B) { benchValidate(b, corpus.LongForm(10000), 150) }
+
+// BenchmarkValidateLongForm100k is the long-form corpus at 100,000
+// posts: half of Hugo's build, within 500 MB.
+func BenchmarkValidateLongForm100k(b *testing.B) { benchValidate(b, corpus.LongForm(100000), 500) }
+
+func benchValidate(b *testing.B, opts corpus.Options, maxMB float64) {
 	bin := buildHerald(b)
 	hugo, hugoErr := exec.LookPath("hugo")
-	dir := corpusDir(b, n, hugoErr == nil)
+	if hugoErr != nil {
+		b.Log("hugo is not on PATH: herald's figures only, no herald/hugo ratio (apt-get install hugo for the baseline)")
+	}
+	dir := corpusOf(b, opts, hugoErr == nil)
 	validate(b, bin, dir, "--no-cache") // warm the page cache, and check the corpus is valid
 
 	var herald, cpu, hugoWall time.Duration
@@ -95,7 +114,7 @@ func benchValidate(b *testing.B, n int, maxMB float64) {
 		b.ReportMetric(float64(herald)/float64(hugoWall), "herald/hugo")
 	}
 	if mb := corpus.MB(peak); mb > maxMB {
-		b.Errorf("peak RSS %.0f MB, over the %.0f MB target", mb, maxMB)
+		overTarget(b, "peak RSS %.0f MB, over the %.0f MB target", mb, maxMB)
 	}
 }
 
@@ -119,7 +138,7 @@ func BenchmarkRevalidate10k(b *testing.B) {
 	b.ReportMetric(float64((cpu / time.Duration(b.N)).Milliseconds()), "cpu-ms/op")
 	b.ReportMetric(corpus.MB(peak), "peak-RSS-MB")
 	if per > 500*time.Millisecond {
-		b.Errorf("unchanged re-validation took %s, over the 0.5 s target", per)
+		overTarget(b, "unchanged re-validation took %s, over the 0.5 s target", per)
 	}
 }
 
@@ -172,7 +191,7 @@ func benchPlan(b *testing.B, cached bool) {
 	b.ReportMetric(float64((cpu / time.Duration(b.N)).Milliseconds()), "cpu-ms/op")
 	b.ReportMetric(corpus.MB(peak), "peak-RSS-MB")
 	if cached && per > 500*time.Millisecond {
-		b.Errorf("plan of an unchanged tree took %s, over the 0.5 s target", per)
+		overTarget(b, "plan of an unchanged tree took %s, over the 0.5 s target", per)
 	}
 }
 
@@ -229,6 +248,19 @@ func publishAll(b *testing.B, dir string) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// overTarget fails the benchmark for a figure over its target, or with
+// HERALD_BENCH_REPORT_ONLY=1 only logs it: on a machine shared with other
+// work, wall times are several times the idle ones, and a before/after
+// comparison needs the figures of every run.
+func overTarget(b *testing.B, format string, args ...any) {
+	b.Helper()
+	if os.Getenv("HERALD_BENCH_REPORT_ONLY") == "1" {
+		b.Logf("over target (reported only): "+format, args...)
+		return
+	}
+	b.Errorf(format, args...)
 }
 
 func lastLines(s string, n int) string {

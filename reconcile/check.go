@@ -173,8 +173,10 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 		p.FillURLs(standIns(r.Config, p, urls))
 	}
 	rendered := make([]schema.Rendered, 0, len(p.To))
+	var rr render.Renderer // shares a text's segmentation between targets
+	defer rr.Release()
 	for _, t := range p.To {
-		o, err := render.Render(p, t, v.Limits(t))
+		o, err := rr.Render(p, t, v.Limits(t))
 		if err != nil {
 			out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
 			continue

@@ -28,12 +28,26 @@ type Options struct {
 	// Hugo also writes a minimal Hugo site whose content directory is the
 	// posts directory, so that Hugo builds the very same files.
 	Hugo bool
+	// LongForm writes blog-length posts instead: see LongForm.
+	LongForm bool
+	// OverrideRatio is the share of long-form posts, from 0 to 1, that
+	// give one of their accounts its own text.
+	OverrideRatio float64
 }
 
 // Defaults returns the options benchmarks use for n posts: a fifth of them
 // threads and a third with images, the mix of a busy team's calendar.
 func Defaults(n int) Options {
 	return Options{N: n, Seed: 1, ThreadRatio: 0.2, MediaRatio: 0.3}
+}
+
+// LongForm returns the options of the long-form corpus: n blog-length
+// posts cross-posted to social accounts, each a body of 100 to 400 words
+// in 2 to 6 paragraphs (some with a link or a short list), `thread: auto`
+// so that herald splits it into a thread, to 1 to 4 of the accounts; 30%
+// attach an image with alt text and 35% give one account its own text.
+func LongForm(n int) Options {
+	return Options{N: n, Seed: 1, MediaRatio: 0.3, LongForm: true, OverrideRatio: 0.35}
 }
 
 // Accounts are the account names the generated herald.yaml declares, in
@@ -67,7 +81,7 @@ func Generate(dir string, opts Options) error {
 	if opts.N < 0 {
 		return fmt.Errorf("generate corpus: negative post count %d", opts.N)
 	}
-	if opts.ThreadRatio < 0 || opts.ThreadRatio > 1 || opts.MediaRatio < 0 || opts.MediaRatio > 1 {
+	if opts.ThreadRatio < 0 || opts.ThreadRatio > 1 || opts.MediaRatio < 0 || opts.MediaRatio > 1 || opts.OverrideRatio < 0 || opts.OverrideRatio > 1 {
 		return errors.New("generate corpus: ratios must be between 0 and 1")
 	}
 	if err := os.MkdirAll(filepath.Join(dir, ContentDir, imagesDir), 0o755); err != nil {
@@ -179,6 +193,10 @@ type post struct {
 	campaign  string
 	media     []picture
 	parts     []string
+	// Long-form posts: thread: auto, and one account's own text.
+	auto         bool
+	overrideTo   string
+	overrideText string
 }
 
 // write writes the post as a Markdown file with YAML front-matter; images
@@ -207,6 +225,15 @@ func (p *post) write(b *bytes.Buffer, images string) {
 			b.WriteString(strconv.Quote(m.alt))
 			b.WriteByte('\n')
 		}
+	}
+	if p.auto {
+		b.WriteString("thread: auto\n")
+	}
+	if p.overrideTo != "" {
+		b.WriteString(p.overrideTo)
+		b.WriteString(":\n  text: ")
+		b.WriteString(strconv.Quote(p.overrideText))
+		b.WriteByte('\n')
 	}
 	b.WriteString("---\n")
 	b.WriteString(strings.Join(p.parts, ThreadBreak))
@@ -239,6 +266,9 @@ func (g *generator) post(i int) post {
 	y, m, d := start.AddDate(0, 0, day).Date()
 	p.publishAt = time.Date(y, m, d, 7+r.IntN(13), 15*r.IntN(4), 0, 0, zone)
 
+	if g.opts.LongForm {
+		return g.longPost(p)
+	}
 	thread := r.Float64() < g.opts.ThreadRatio
 	accounts := Accounts
 	if thread {

@@ -34,7 +34,7 @@ const jsSpace = `\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{20
 var (
 	// atprotoMentionRE is MENTION_REGEX: /(^|\s|\()(@)([a-zA-Z0-9.-]+)(\b)/g.
 	// Go's \b is JavaScript's: a boundary between [0-9A-Za-z_] and the rest.
-	atprotoMentionRE = regexp.MustCompile(`(?:^|[` + jsSpace + `(])@([a-zA-Z0-9.-]+)\b`)
+	atprotoMentionRE = newAtRegexp(jsSpace+`(`, `([a-zA-Z0-9.-]+)\b`, "")
 	// atprotoURLRE is URL_REGEX:
 	// /(^|\s|\()((https?:\/\/[\S]+)|((?<domain>[a-z][a-z0-9]*(\.[a-z0-9]+)+)[\S]*))/gim.
 	// Group 1 is the URL, group 2 the domain when there is no scheme. The
@@ -79,7 +79,7 @@ func atprotoValidDomain(s string) bool {
 func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 	var found []Facet
 	if mentions && strings.IndexByte(text, '@') >= 0 {
-		for _, m := range atprotoMentionRE.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range atprotoMentionRE.findAll(text) {
 			h := text[m[2]:m[3]]
 			if !atprotoValidDomain(h) && !strings.HasSuffix(h, ".test") {
 				continue // probably not a handle
@@ -87,7 +87,7 @@ func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 			found = append(found, Facet{Start: m[2] - 1, End: m[3], Type: FacetMention, Value: h})
 		}
 	}
-	for _, m := range atprotoURLRE.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range atprotoURLMatches(text) {
 		start, end := m[2], m[3]
 		uri := text[start:end]
 		if !strings.HasPrefix(uri, "http") {
@@ -116,6 +116,55 @@ func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 		}
 		out = append(out, f)
 		cursor = f.End
+	}
+	return out
+}
+
+// atprotoURLMatches is atprotoURLRE.FindAllStringSubmatchIndex(text, -1)
+// without running the expression over all of a long text. A match is the
+// character before a word (the start, a space or "(") and a URL that
+// ends before the next space, with a scheme (":") or a dot: so each word
+// holding a dot or a colon is matched on its own, with the space before
+// it, and the others are skipped.
+func atprotoURLMatches(text string) [][]int {
+	if strings.IndexByte(text, '.') < 0 && strings.IndexByte(text, ':') < 0 {
+		return nil
+	}
+	var out [][]int
+	for i := 0; i < len(text); {
+		// The word at i runs to the next space.
+		e := i
+		hasMark := false
+		for e < len(text) {
+			r, size := utf8.DecodeRuneInString(text[e:])
+			if isJSSpace(r) {
+				break
+			}
+			if r == '.' || r == ':' {
+				hasMark = true
+			}
+			e += size
+		}
+		if hasMark {
+			w := i
+			if i > 0 {
+				_, size := utf8.DecodeLastRuneInString(text[:i])
+				w = i - size
+			}
+			for _, m := range atprotoURLRE.FindAllStringSubmatchIndex(text[w:e], -1) {
+				for k := range m {
+					if m[k] >= 0 {
+						m[k] += w
+					}
+				}
+				out = append(out, m)
+			}
+		}
+		if e == len(text) {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(text[e:])
+		i = e + size
 	}
 	return out
 }

@@ -3,8 +3,10 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -298,5 +300,23 @@ func TestBlueskyFacets(t *testing.T) {
 				t.Errorf("facets (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAtprotoURLMatches checks the word-by-word matching against the
+// expression run over the whole text.
+func TestAtprotoURLMatches(t *testing.T) {
+	pieces := []string{"a", "b", ".", ":", "/", "(", ")", " ", "\n", "\u00a0", "\u3000", "http://", "https://x.y", "example.com",
+		"é", "日本", "foo.bar", "HTTP://", "x1", "\ufeff", "\u2003", "(example.org/p)", "\xff"}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(14) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := b.String()
+		if got, want := atprotoURLMatches(text), atprotoURLRE.FindAllStringSubmatchIndex(text, -1); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("atprotoURLMatches(%q) = %v, want %v", text, got, want)
+		}
 	}
 }

@@ -1,8 +1,8 @@
 package render
 
 import (
-	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -33,22 +33,7 @@ var xLightRanges = [][2]rune{{0, 4351}, {8192, 8205}, {8208, 8223}, {8242, 8247}
 // Count measures text by the rule of the platform that will receive it,
 // so that herald's number is the platform's number. Unknown platforms and
 // blogs count Unicode code points.
-func Count(platform, text string) int {
-	switch platform {
-	case PlatformX:
-		return CountX(text)
-	case PlatformBluesky:
-		return CountBluesky(text)
-	case PlatformMastodon:
-		return CountMastodon(text)
-	case PlatformThreads:
-		return CountThreads(text)
-	case PlatformLinkedIn:
-		return CountLinkedIn(text)
-	default:
-		return utf8.RuneCountInString(text)
-	}
-}
+func Count(platform, text string) int { return rulesFor(platform).count(text) }
 
 // CountX is twitter-text v3's weighted length divided by its scale: the
 // number X compares with 280. The text is NFC-normalised; every URL
@@ -57,8 +42,18 @@ func Count(platform, text string) int {
 // counts 2; other code points count 1 in the v3 light ranges and 2
 // elsewhere.
 func CountX(text string) int {
+	var buf [32]span
+	if isASCIIString(text) {
+		// ASCII is NFC, one cluster a byte but CR LF, and light.
+		urls := appendURLs(buf[:0], text, true)
+		n := len(text)
+		for _, u := range urls {
+			n += xURLLength - (u.end - u.start)
+		}
+		return n
+	}
 	text = norm.NFC.String(text)
-	urls := extractURLs(text, true)
+	urls := appendURLs(buf[:0], text, true)
 	weight := 0
 	i := 0
 	next := 0 // index into urls
@@ -103,6 +98,9 @@ func asciiCluster(s string, i int) bool {
 // graphemeCount counts the grapheme clusters of s as
 // uniseg.GraphemeClusterCount does, stepping over ASCII a byte at a time.
 func graphemeCount(s string) int {
+	if isASCIIString(s) {
+		return len(s) - strings.Count(s, "\r\n")
+	}
 	n := 0
 	state := -1
 	for i := 0; i < len(s); n++ {
@@ -165,23 +163,43 @@ func CountBluesky(text string) int {
 	return graphemeCount(text)
 }
 
-// mastodonMention is Account::MENTION_RE: @user or @user@domain not after
-// a slash or a word character.
-var mastodonMention = regexp.MustCompile(`(?i)(^|[^/\p{L}\p{N}_])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(@[\p{L}\p{N}_.-]+[\p{L}\p{N}_]+)?`)
-
 // CountMastodon counts as StatusLengthValidator does: each http(s) URL
 // counts 23, a remote mention @user@domain counts as @user, and the rest is
 // grapheme clusters. The content warning is counted by the caller.
 func CountMastodon(text string) int {
-	return graphemeCount(mastodonCountable(text))
+	var buf [32]span
+	urls := appendURLs(buf[:0], text, false)
+	// Counted piece by piece when nothing is rewritten but URLs and the
+	// text on both sides of each URL is ASCII, where a cluster never
+	// spans a URL's edge; else counted as rewritten.
+	simple := true
+	last := 0
+	for _, u := range urls {
+		if u.start > 0 && text[u.start-1] >= utf8.RuneSelf || u.end < len(text) && text[u.end] >= utf8.RuneSelf ||
+			hasRemoteMention(text[last:u.start]) {
+			simple = false
+			break
+		}
+		last = u.end
+	}
+	if !simple || hasRemoteMention(text[last:]) {
+		return graphemeCount(mastodonCountable(text, urls))
+	}
+	n := 0
+	last = 0
+	for _, u := range urls {
+		n += graphemeCount(text[last:u.start]) + xURLLength
+		last = u.end
+	}
+	return n + graphemeCount(text[last:])
 }
 
 // mastodonCountable rewrites text the way the validator does before it
 // counts: URLs become 23 x's and remote mentions lose their domain.
-func mastodonCountable(text string) string {
+func mastodonCountable(text string, urls []span) string {
 	var b strings.Builder
 	last := 0
-	for _, u := range extractURLs(text, false) {
+	for _, u := range urls {
 		b.WriteString(stripRemoteMentions(text[last:u.start]))
 		b.WriteString(strings.Repeat("x", xURLLength))
 		last = u.end
@@ -190,17 +208,125 @@ func mastodonCountable(text string) string {
 	return b.String()
 }
 
+// stripRemoteMentions is mastodonMention.ReplaceAllString(s, "${1}@${2}"):
+// every remote mention loses its @domain.
 func stripRemoteMentions(s string) string {
-	if strings.IndexByte(s, '@') < 0 {
-		return s // every mention has an @
+	var b strings.Builder
+	last := 0
+	remoteMentionDomains(s, func(start, end int) {
+		b.WriteString(s[last:start])
+		last = end
+	})
+	if last == 0 {
+		return s
 	}
-	return mastodonMention.ReplaceAllString(s, "${1}@${2}")
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func hasRemoteMention(s string) bool {
+	found := false
+	remoteMentionDomains(s, func(int, int) { found = true })
+	return found
+}
+
+// remoteMentionDomains calls fn with the range of the @domain of every
+// remote mention in s, in order: the third group of every match of
+// Account::MENTION_RE, as Go's regexp finds them,
+//
+//	(?i)(^|[^/\p{L}\p{N}_])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(@[\p{L}\p{N}_.-]+[\p{L}\p{N}_]+)?
+//
+// without running the expression over the whole text (TestMentionMatcher
+// compares them). A match starts at the character before its @, which
+// may not be part of the previous match.
+func remoteMentionDomains(s string, fn func(start, end int)) {
+	last := 0 // where the previous match ended
+	for i := strings.IndexByte(s, '@'); i >= 0; {
+		if i == 0 || mentionPreceding(s, i, last) {
+			if end, dStart, dEnd := matchMention(s, i); end > 0 {
+				if dEnd > dStart {
+					fn(dStart, dEnd)
+				}
+				last = end
+			}
+		}
+		j := strings.IndexByte(s[i+1:], '@')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+}
+
+// mentionPreceding reports whether the character before the @ at i may
+// start a mention: not part of the previous match, not a slash, letter,
+// number or underscore.
+func mentionPreceding(s string, i, last int) bool {
+	r, size := utf8.DecodeLastRuneInString(s[:i])
+	if i-size < last {
+		return false
+	}
+	return r != '/' && r != '_' && !unicode.IsLetter(r) && !unicode.IsNumber(r)
+}
+
+// matchMention matches the user and the optional @domain after the @ at
+// i; it returns the match's end (0 if none) and the domain's range.
+func matchMention(s string, i int) (end, dStart, dEnd int) {
+	// The user: a run of [a-z0-9_.-] starting with [a-z0-9_], up to its
+	// last [a-z0-9_].
+	k := i + 1
+	userEnd := 0
+	for k < len(s) {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		word := isMentionWord(r)
+		if !word && (r != '.' && r != '-' || k == i+1) {
+			break
+		}
+		k += size
+		if word {
+			userEnd = k
+		}
+	}
+	if userEnd == 0 {
+		return 0, 0, 0
+	}
+	if userEnd >= len(s) || s[userEnd] != '@' {
+		return userEnd, 0, 0
+	}
+	// The domain: a run of [\p{L}\p{N}_.-] of two or more, up to its last
+	// [\p{L}\p{N}_] after the first.
+	k = userEnd + 1
+	domEnd := 0
+	for k < len(s) {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		lnu := r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
+		if !lnu && r != '.' && r != '-' {
+			break
+		}
+		if lnu && k > userEnd+1 {
+			domEnd = k + size
+		}
+		k += size
+	}
+	if domEnd == 0 {
+		return userEnd, 0, 0
+	}
+	return domEnd, userEnd, domEnd
+}
+
+// isMentionWord is [a-z0-9_] under (?i): ASCII letters, digits, _ and
+// the two code points that fold to ASCII letters, ſ and the Kelvin sign.
+func isMentionWord(r rune) bool {
+	return r < utf8.RuneSelf && (isASCIIAlnum(r) || r == '_') || r == 0x17F || r == 0x212A
 }
 
 // CountThreads counts grapheme clusters, except that an emoji counts as
 // many as its UTF-8 bytes: Meta's documented rule ("Emojis are counted as
 // the number of UTF-8 bytes").
 func CountThreads(text string) int {
+	if isASCIIString(text) {
+		return len(text) - strings.Count(text, "\r\n")
+	}
 	n := 0
 	state := -1
 	for i := 0; i < len(text); {
@@ -236,6 +362,9 @@ func isSingleEmoji(c string) bool {
 // CountLinkedIn counts UTF-16 code units, as LinkedIn's 3000 limit does.
 // Pass it the escaped little text.
 func CountLinkedIn(text string) int {
+	if isASCIIString(text) {
+		return len(text)
+	}
 	n := 0
 	for _, r := range text {
 		n += utf16.RuneLen(r)

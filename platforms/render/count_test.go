@@ -39,7 +39,10 @@ func TestCountX(t *testing.T) {
 		{"long url counts 23", "https://example.com/" + strings.Repeat("a", 500), 23},
 		{"flag is 2", "🇫🇷", 2},
 		{"email is not a url", "me@example.com", 14},
-		{"short cctld domain is not a url", "example.de", 10},
+		// A ccTLD domain without a path is a URL too (twitter-text's
+		// conformance/extract.yml, "Extract short URLs without protocol
+		// on ccTLD domains without path").
+		{"short cctld domain is a url", "example.de", 23},
 		{"cctld with subdomain is a url", "www.example.de", 23},
 		{"trailing period not in url", "see example.com.", 4 + 23 + 1},
 		{"url in parentheses", "(https://example.com/a_(b))", 25},

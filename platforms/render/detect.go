@@ -8,19 +8,80 @@ import (
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 )
 
 var (
 	// handleRE finds a Bluesky @handle: a domain name after the start, a
 	// space or "(" (atproto's mention detection).
-	handleRE = regexp.MustCompile(`(?:^|[\s(])@([a-zA-Z0-9.-]+)`)
+	handleRE = newAtRegexp(`\s(`, `([a-zA-Z0-9.-]+)`, "")
 	// fediRE finds @user and @user@server not after a slash or a word
 	// character (Mastodon's Account::MENTION_RE).
-	fediRE = regexp.MustCompile(`(?i)(?:^|[^/\p{L}\p{N}_])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?)`)
+	fediRE = newAtRegexp(`^/\p{L}\p{N}_`, `([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?)`, "(?i)")
 	// userRE finds @user for X and Threads: up to 15 of [A-Za-z0-9_] not
 	// after a word character or @.
-	userRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_@])@([A-Za-z0-9_]{1,15})`)
+	userRE = newAtRegexp(`^\p{L}\p{N}_@`, `([A-Za-z0-9_]{1,15})`, "")
 )
+
+// atRegexp is an expression of the form (?:^|[class])@rest, whose rest
+// matches no white space: every match is the start or one character,
+// then an @ and no white space. findAll gives the matches of the whole
+// expression without running it over the whole text: only at each @,
+// on the word around it, anchored.
+type atRegexp struct {
+	full  *regexp.Regexp // (?:^|[class])@rest
+	start *regexp.Regexp // ^@rest, for an @ that starts the text
+	after *regexp.Regexp // ^[class]@rest, from the character before an @
+}
+
+func newAtRegexp(class, rest, flags string) *atRegexp {
+	return &atRegexp{
+		full:  regexp.MustCompile(flags + `(?:^|[` + class + `])@` + rest),
+		start: regexp.MustCompile(flags + `^@` + rest),
+		after: regexp.MustCompile(flags + `^[` + class + `]@` + rest),
+	}
+}
+
+// findAll is full.FindAllStringSubmatchIndex(text, -1).
+func (re *atRegexp) findAll(text string) [][]int {
+	var out [][]int
+	last := 0 // where the previous match ended
+	for i := strings.IndexByte(text, '@'); i >= 0; {
+		ws := 0
+		if i > 0 {
+			_, size := utf8.DecodeLastRuneInString(text[:i])
+			ws = i - size
+		}
+		if ws >= last {
+			// The window ends at the next white space, which no match
+			// holds (and which is a word boundary as the text's end is).
+			we := len(text)
+			if k := strings.IndexFunc(text[i:], unicode.IsSpace); k >= 0 {
+				we = i + k
+			}
+			ex := re.after
+			if i == 0 {
+				ex = re.start
+			}
+			if m := ex.FindStringSubmatchIndex(text[ws:we]); m != nil {
+				for k := range m {
+					if m[k] >= 0 {
+						m[k] += ws
+					}
+				}
+				out = append(out, m)
+				last = m[1]
+			}
+		}
+		j := strings.IndexByte(text[i+1:], '@')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return out
+}
 
 // maxTagGraphemes is Bluesky's limit on a tag facet's length.
 const maxTagGraphemes = 64
@@ -28,6 +89,13 @@ const maxTagGraphemes = 64
 // detect finds hashtags and mentions in text outside code, outside existing
 // facets and outside URLs.
 func detect(text string, style Style, code []span, existing []Facet) []Facet {
+	return detectIn(&textInfo{text: text}, style, code, existing)
+}
+
+// detectIn is detect on a text whose URLs and tags may have been found
+// for another platform already.
+func detectIn(ti *textInfo, style Style, code []span, existing []Facet) []Facet {
+	text := ti.text
 	blocked := append([]span(nil), code...)
 	for _, f := range existing {
 		blocked = append(blocked, span{f.Start, f.End})
@@ -39,7 +107,7 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 	var out []Facet
 	// URLs the Markdown did not link (bare domains) are links all the same
 	// on the platforms that link them, and are never tags or mentions.
-	urls := extractURLs(text, true)
+	urls := ti.urls()
 	for _, u := range urls {
 		if taken.free(u.start, u.end) {
 			url := text[u.start:u.end]
@@ -51,7 +119,7 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 	}
 	free := newSpanSet(append(blocked, urls...)).free
 	if style.Tags {
-		for _, m := range findTags(text) {
+		for _, m := range ti.tags() {
 			start, end := m.start, m.end
 			tag := text[m.start+m.sign : m.end]
 			if allDigits(tag) || uniseg.GraphemeClusterCount(tag) > maxTagGraphemes || !free(start, end) {
@@ -69,7 +137,7 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 	}
 	switch mentions {
 	case MentionHandle:
-		for _, m := range handleRE.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range handleRE.findAll(text) {
 			h := strings.TrimRight(text[m[2]:m[3]], ".-")
 			start, end := m[2]-1, m[2]+len(h)
 			if !validHandle(h) || !free(start, end) || followedByWord(text, end) {
@@ -78,7 +146,7 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 			out = append(out, Facet{Start: start, End: end, Type: FacetMention, Value: h})
 		}
 	case MentionFediverse:
-		for _, m := range fediRE.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range fediRE.findAll(text) {
 			start, end := m[2]-1, m[3]
 			if !free(start, end) {
 				continue
@@ -86,7 +154,7 @@ func detect(text string, style Style, code []span, existing []Facet) []Facet {
 			out = append(out, Facet{Start: start, End: end, Type: FacetMention, Value: text[m[2]:m[3]]})
 		}
 	case MentionUser:
-		for _, m := range userRE.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range userRE.findAll(text) {
 			start, end := m[2]-1, m[3]
 			if !free(start, end) || followedByWord(text, end) || (end < len(text) && text[end] == '@') {
 				continue
@@ -135,8 +203,13 @@ type tagMatch struct{ start, sign, end int }
 // (?:^|[\s(\[{])([#＃])([\p{L}\p{M}\p{N}_]+) finds, in one pass.
 func findTags(text string) []tagMatch {
 	var out []tagMatch
+	// Most texts have no fullwidth sign: then a byte search will do.
+	index := func(s string) int { return strings.IndexAny(s, "#＃") }
+	if !strings.Contains(text, "＃") {
+		index = func(s string) int { return strings.IndexByte(s, '#') }
+	}
 	for i := 0; i < len(text); {
-		j := strings.IndexAny(text[i:], "#＃")
+		j := index(text[i:])
 		if j < 0 {
 			break
 		}
@@ -200,4 +273,23 @@ func validHandle(h string) bool {
 		}
 	}
 	return isTLD(labels[len(labels)-1])
+}
+
+// isTLD reports whether a label is an ICANN top-level domain, by the
+// public suffix list.
+func isTLD(l string) bool {
+	if l == "" || strings.ContainsAny(l, "_") || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, r := range l {
+		if r < utf8.RuneSelf && r >= '0' && r <= '9' {
+			return false
+		}
+	}
+	a, err := idna.ToASCII(strings.ToLower(l))
+	if err != nil {
+		return false
+	}
+	suffix, icann := publicsuffix.PublicSuffix(a)
+	return icann && suffix == a
 }

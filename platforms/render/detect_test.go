@@ -3,6 +3,7 @@ package render
 import (
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,6 +86,26 @@ func TestHasPrefixASCIIFold(t *testing.T) {
 		for _, prefix := range []string{"https://", "http://"} {
 			if got, want := hasPrefixASCIIFold(s, prefix), strings.HasPrefix(lower, prefix); got != want {
 				t.Fatalf("hasPrefixASCIIFold(%q, %q) = %v, want %v", s, prefix, got, want)
+			}
+		}
+	}
+}
+
+// TestAtRegexpFindAll checks the mention expressions matched at each @
+// against the same expressions run over the whole text.
+func TestAtRegexpFindAll(t *testing.T) {
+	pieces := []string{"@", "@", "a", "Z", "9", "_", ".", "-", "/", "(", " ", "\n", "\u00a0", "\u3000", "\ufeff", "é", "日本",
+		"ſ", "\u212a", "user", "host.social", "bsky.app", "@x.org", "\xff", "example.com", "(@", " @"}
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(14) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := b.String()
+		for name, re := range map[string]*atRegexp{"handle": handleRE, "fedi": fediRE, "user": userRE, "atproto": atprotoMentionRE} {
+			if got, want := re.findAll(text), re.full.FindAllStringSubmatchIndex(text, -1); !slices.EqualFunc(got, want, slices.Equal) {
+				t.Fatalf("%s.findAll(%q) = %v, want %v", name, text, got, want)
 			}
 		}
 	}

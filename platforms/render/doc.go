@@ -67,12 +67,18 @@
 //     light ranges U+0000-10FF, U+2000-200D, U+2010-201F, U+2032-2037, URL
 //     23, emoji parsing on), after NFC. Checked against the
 //     WeightedTweetsWithDiscountedEmojiCounterTest cases of twitter-text's
-//     conformance/validate.yml, which the tests repeat: a URL with or
-//     without scheme counts 23, a 64-character label is not a URL, a family
-//     ZWJ sequence counts 2, 140 of them make 280. URL extraction is a port
-//     of the extractor's rules for common cases; the TLD list is the public
-//     suffix list's ICANN section rather than twitter-text's own list, and
-//     IP-address hosts are not treated as URLs. Emoji sequences are grapheme
+//     conformance/validate.yml: a URL with or without scheme counts 23, a
+//     64-character label is not a URL, a family ZWJ sequence counts 2, 140
+//     of them make 280. URL extraction is a port of twitter-text's
+//     extractor (extractUrlsWithIndices and its expressions) with its own
+//     TLD list (third_party/twitter-text/tld_lib.yml): URLs right after or
+//     before CJK text, ccTLD domains without a path, accented Latin
+//     domains, directional marks and t.co slugs as X finds them. All 24
+//     weighted-length cases of conformance/validate.yml (v3 and
+//     directional marks) and all 98 cases of the urls,
+//     urls_with_directional_markers and tco_urls_with_params sections of
+//     conformance/extract.yml pass; the files are in testdata/twitter-text
+//     with their license, read by the tests. Emoji sequences are grapheme
 //     clusters (rivo/uniseg) holding a pictograph, a flag, a keycap or a tag
 //     sequence; a lone code point is weighed by the ranges, which gives 2
 //     for every emoji.
@@ -104,4 +110,16 @@
 // grapheme boundary; it never breaks inside a URL, a link facet or a
 // grapheme cluster. Numbered threads reserve room for " i/n" and split
 // again when n gains a digit; a thread of one piece is not numbered.
+//
+// Splitting is linear in the text. A text's segmentation (its break
+// levels, grapheme cluster ends from one pass of uniseg's state machine,
+// ASCII a byte at a time, where trailing white space starts, its URLs) is
+// computed once and shared by every target of a post that receives the
+// same text (Renderer). Each platform weighs the clusters once, as its
+// counter does (a rules value resolved once per target), so that a
+// candidate piece is measured by one subtraction of running sums; the
+// platform's own counter then checks each piece and the break after it,
+// and a part whose pieces it disagrees with is packed again measuring
+// every candidate with the counter. The counters take a fast path for
+// ASCII text and allocate nothing there.
 package render

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rivo/uniseg"
@@ -31,6 +32,20 @@ func TestGraphemeBreaksMatchUniseg(t *testing.T) {
 		}
 		var got []int
 		graphemeEnds(text, func(end int) { got = append(got, end) })
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("breaks of %+q (-uniseg +got):\n%s", text, diff)
+		}
+		// The segmentation marks the same cluster ends, for a text
+		// without trailing white space (which it trims).
+		if strings.TrimRightFunc(text, unicode.IsSpace) != text {
+			continue
+		}
+		got = nil
+		for p, l := range newSegmentation(text, nil, nil).level {
+			if l&clusterEnd != 0 {
+				got = append(got, p)
+			}
+		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("breaks of %+q (-uniseg +got):\n%s", text, diff)
 		}
@@ -138,5 +153,25 @@ func TestFirstTrue(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// graphemeEnds, the reference the segmentation is checked against, calls fn with the end of every grapheme cluster of text,
+// in order. Two ASCII characters are always two clusters, but for CR LF:
+// only the stretches around other characters go through uniseg, with
+// its state carried from cluster to cluster.
+func graphemeEnds(text string, fn func(end int)) {
+	state := -1
+	for i := 0; i < len(text); {
+		if asciiCluster(text, i) {
+			fn(i + 1)
+			i++
+			state = -1
+			continue
+		}
+		var cluster string
+		cluster, _, _, state = uniseg.FirstGraphemeClusterInString(text[i:], state)
+		i += len(cluster)
+		fn(i)
 	}
 }

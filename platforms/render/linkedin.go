@@ -1,6 +1,9 @@
 package render
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // littleReserved are the characters LinkedIn's "little" text format
 // reserves. Unescaped, LinkedIn accepts the post and cuts its text at the
@@ -29,11 +32,32 @@ func EscapeLittle(text string, facets []Facet) string {
 	return b.String()
 }
 
-func escapeLittleTo(b *strings.Builder, s string) {
-	for _, r := range s {
-		if strings.ContainsRune(littleReserved, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
+// littleReservedASCII marks the reserved characters, all ASCII.
+var littleReservedASCII = func() (t [utf8.RuneSelf]bool) {
+	for i := 0; i < len(littleReserved); i++ {
+		t[littleReserved[i]] = true
 	}
+	return t
+}()
+
+func escapeLittleTo(b *strings.Builder, s string) {
+	if !utf8.ValidString(s) {
+		// As written rune by rune: an invalid byte becomes U+FFFD.
+		for _, r := range s {
+			if r < utf8.RuneSelf && littleReservedASCII[r] {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		return
+	}
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < utf8.RuneSelf && littleReservedASCII[c] {
+			b.WriteString(s[last:i])
+			b.WriteByte('\\')
+			last = i
+		}
+	}
+	b.WriteString(s[last:])
 }

@@ -47,14 +47,9 @@ func (o *Output) Rendered() schema.Rendered {
 	return r
 }
 
-// blogPlatforms take HTML and a title rather than plain text.
-var blogPlatforms = map[string]bool{
-	"ghost": true, "wordpress": true, "medium": true, "devto": true, "substack": true, "feed": true,
-}
-
 // IsBlog reports whether a platform publishes articles (HTML and a title)
 // rather than short posts.
-func IsBlog(platform string) bool { return blogPlatforms[platform] }
+func IsBlog(platform string) bool { return rulesFor(platform).blog }
 
 // MaxThreadParts is the most parts a thread may have, written (--- breaks)
 // or split. A split reaching it puts the rest of the text in the last
@@ -72,12 +67,90 @@ const SpoilerKey = "spoiler_text"
 // part over lim is split further, otherwise it is returned whole and over
 // the limit, for validation to report: text is never cut silently.
 func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error) {
+	var r Renderer
+	defer r.Release()
+	return r.Render(p, t, lim)
+}
+
+// Renderer renders one post for each of its targets, sharing between
+// them the work that does not depend on the platform: a text's
+// segmentation (its break points, grapheme clusters and URLs) is computed
+// once and used by every platform that receives that text (X, Mastodon,
+// Threads and LinkedIn get the same text from the same body). The zero
+// value is ready to use; a Renderer is not safe for concurrent use, and
+// is meant to live as long as one post's rendering, ended by Release.
+type Renderer struct {
+	texts []*textInfo
+	mem   *arena
+}
+
+// maxTexts bounds the texts a Renderer remembers: a post has a few.
+const maxTexts = 16
+
+// textInfo is what is known about one text, found on first use: its
+// URLs, its #tags and its segmentation.
+type textInfo struct {
+	text     string
+	mem      *arena
+	urlSpans []span
+	urlsDone bool
+	tagList  []tagMatch
+	tagsDone bool
+	seg      *segmentation
+}
+
+// info returns the Renderer's record of text.
+func (r *Renderer) info(text string) *textInfo {
+	for _, ti := range r.texts {
+		if ti.text == text {
+			return ti
+		}
+	}
+	ti := &textInfo{text: text, mem: r.arena()}
+	if len(r.texts) == maxTexts {
+		r.texts = r.texts[1:]
+	}
+	r.texts = append(r.texts, ti)
+	return ti
+}
+
+// urls returns the URLs twitter-text finds in the text, with or without
+// a scheme.
+func (ti *textInfo) urls() []span {
+	if !ti.urlsDone {
+		ti.urlSpans = extractURLs(ti.text, true)
+		ti.urlsDone = true
+	}
+	return ti.urlSpans
+}
+
+// tags returns the text's #tags.
+func (ti *textInfo) tags() []tagMatch {
+	if !ti.tagsDone {
+		ti.tagList = findTags(ti.text)
+		ti.tagsDone = true
+	}
+	return ti.tagList
+}
+
+// segmentation returns the text's segmentation.
+func (ti *textInfo) segmentation() *segmentation {
+	if ti.seg == nil {
+		ti.seg = newSegmentation(ti.text, ti.urls, ti.mem)
+	}
+	return ti.seg
+}
+
+// Render is the package's Render, sharing segmentations with the other
+// targets this Renderer rendered.
+func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error) {
 	if p == nil {
 		return nil, errors.New("render: no post")
 	}
 	if !schema.IsPlatform(t.Platform) {
 		return nil, fmt.Errorf("render %s: unknown platform %q", t.Name, t.Platform)
 	}
+	rl := rulesFor(t.Platform)
 	body := p.Body
 	source := schema.Position{File: p.File, Line: p.BodyLine}
 	fromOverride := false
@@ -95,7 +168,7 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 		}
 	}
 
-	if IsBlog(t.Platform) {
+	if rl.blog {
 		out.Title = p.Title
 		out.HTML = HTML(body)
 		var blocks []schema.Block
@@ -106,11 +179,11 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 			}
 			blocks = append(blocks, part.Blocks...)
 		}
-		text, _ := PlainText(blocks, StyleFor(t.Platform))
+		text, _ := PlainText(blocks, rl.style)
 		if fromOverride {
 			line = 0
 		}
-		out.Parts = []Part{{Text: text, Length: Count(t.Platform, text), Bytes: len(text), Line: line}}
+		out.Parts = []Part{{Text: text, Length: rl.count(text), Bytes: len(text), Line: line}}
 		return out, nil
 	}
 
@@ -120,7 +193,6 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 			spoiler = CountMastodon(s)
 		}
 	}
-	style := StyleFor(t.Platform)
 	splitting := p.Thread == schema.ThreadAuto || p.Thread == schema.ThreadNumbered
 	numbered := p.Thread == schema.ThreadNumbered
 
@@ -129,10 +201,10 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 		return nil, fmt.Errorf("%d thread parts (--- breaks) for %s, more than %d (part %d starts on line %d)",
 			len(body.Parts), t.Name, MaxThreadParts, MaxThreadParts+1, line)
 	}
-	var built []builtText
-	var lines []int
+	built := make([]builtText, 0, len(body.Parts))
+	lines := make([]int, 0, len(body.Parts))
 	for _, part := range body.Parts {
-		built = append(built, buildText(part.Blocks, style))
+		built = append(built, buildTextIn(r, part.Blocks, rl.style))
 		if fromOverride {
 			lines = append(lines, 0)
 		} else {
@@ -141,12 +213,12 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 	}
 	pieces, pieceLines := built, lines
 	if splitting {
-		cache := make([]*breaks, len(built))
+		splits := make([]*partSplit, len(built))
 		// A part too long for any thread is measured once, not once per
 		// number of digits: it stays whole.
 		beyond := make([]bool, len(built))
 		for i, bt := range built {
-			beyond[i] = beyondThread(t.Platform, bt, lim)
+			beyond[i] = beyondThread(rl, bt, lim)
 		}
 		// Numbering needs room for " i/n"; if n gains a digit, split again.
 		for digits := 1; ; digits++ {
@@ -155,13 +227,17 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 				nines := strings.Repeat("9", digits)
 				reserve = " " + nines + "/" + nines
 			}
-			pieces, pieceLines = nil, nil
+			pieces, pieceLines = pieces[:0:0], nil
 			for i, bt := range built {
-				subs := []builtText{bt}
-				if !beyond[i] && !fitsWhole(t.Platform, bt, lim, spoiler, reserve) {
-					subs = splitBuilt(t.Platform, bt, lim, spoiler, reserve, &cache[i])
+				if beyond[i] || fitsWhole(rl, bt, lim, spoiler, reserve) {
+					pieces = append(pieces, bt)
+					pieceLines = append(pieceLines, lines[i])
+					continue
 				}
-				for _, sub := range subs {
+				if splits[i] == nil {
+					splits[i] = r.newPartSplit(rl, bt)
+				}
+				for _, sub := range splits[i].split(lim, spoiler, reserve) {
 					pieces = append(pieces, sub)
 					pieceLines = append(pieceLines, lines[i])
 				}
@@ -171,14 +247,15 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 			}
 		}
 	}
+	out.Parts = make([]Part, 0, len(pieces))
 	for i, bt := range pieces {
-		text, facets := finish(t.Platform, bt)
+		text, facets := finish(rl, bt)
 		if numbered {
 			text += numberSuffix(len(pieces) > 1, i+1, len(pieces))
 		}
 		// Mastodon's content warning goes with every status of a thread
 		// and counts against each one's limit.
-		part := Part{Text: text, Facets: facets, Length: Count(t.Platform, text) + spoiler, Bytes: len(text), Line: pieceLines[i]}
+		part := Part{Text: text, Facets: facets, Length: rl.count(text) + spoiler, Bytes: len(text), Line: pieceLines[i]}
 		out.Parts = append(out.Parts, part)
 	}
 	return out, nil
@@ -187,8 +264,8 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 // finish makes a built text into what the platform receives: LinkedIn's
 // escaped little text (whose facets are in its templates), or the text as
 // built with its facets.
-func finish(platform string, bt builtText) (string, []Facet) {
-	if platform == PlatformLinkedIn {
+func finish(rl *rules, bt builtText) (string, []Facet) {
+	if rl.escape {
 		return EscapeLittle(bt.text, bt.facets), nil
 	}
 	return bt.text, bt.facets
@@ -197,59 +274,40 @@ func finish(platform string, bt builtText) (string, []Facet) {
 // measure counts a text as the platform will receive it. For LinkedIn it
 // is an upper bound used while packing: every #tag is taken as a template,
 // even one inside code that will only be escaped.
-func measure(platform string, text string) (length, bytes int) {
-	if platform == PlatformLinkedIn {
+func measure(rl *rules, text string) (length, bytes int) {
+	if rl.escape {
 		text = EscapeLittle(text, detect(text, Style{Tags: true}, nil, nil))
 	}
-	return Count(platform, text), len(text)
+	return rl.count(text), len(text)
 }
 
 // fitsWhole reports whether a part fits as it is, with room for the
 // content warning and the numbering suffix.
-func fitsWhole(platform string, bt builtText, lim schema.Limits, spoiler int, reserve string) bool {
-	text, _ := finish(platform, bt)
-	text += reserve
-	if lim.Bytes > 0 && len(text) > lim.Bytes {
+func fitsWhole(rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) bool {
+	text, _ := finish(rl, bt)
+	if lim.Bytes > 0 && len(text)+len(reserve) > lim.Bytes {
 		return false
 	}
-	return lim.Length <= 0 || Count(platform, text)+spoiler <= lim.Length
+	if reserve != "" {
+		text += reserve
+	}
+	return lim.Length <= 0 || rl.count(text)+spoiler <= lim.Length
 }
 
 // beyondThread reports whether a part is so long that no thread of
 // MaxThreadParts could hold it (with room to spare for white space and
 // numbering): it is then left whole, over the limit, for validation to
 // report, and not split for nothing.
-func beyondThread(platform string, bt builtText, lim schema.Limits) bool {
-	n, b := measure(platform, bt.text)
+func beyondThread(rl *rules, bt builtText, lim schema.Limits) bool {
+	// No counter counts more than 8 per UTF-8 byte (X's 23 for a
+	// four-byte domain, LinkedIn's hashtag template), so a text short
+	// enough is not measured for this.
+	if (lim.Length <= 0 || 8*len(bt.text) <= 2*MaxThreadParts*lim.Length) &&
+		(lim.Bytes <= 0 || 8*len(bt.text) <= 2*MaxThreadParts*lim.Bytes) {
+		return false
+	}
+	n, b := measure(rl, bt.text)
 	return lim.Length > 0 && n > 2*MaxThreadParts*lim.Length || lim.Bytes > 0 && b > 2*MaxThreadParts*lim.Bytes
-}
-
-// splitBuilt splits one part's text into thread pieces with the facets of
-// each, relative to the piece. Room for the content warning and the
-// numbering suffix is kept in every piece, so that any of them fits.
-//
-// b caches the text's break points across calls; splitBuilt fills it on
-// first use.
-func splitBuilt(platform string, bt builtText, lim schema.Limits, spoiler int, reserve string, b **breaks) []builtText {
-	if *b == nil {
-		*b = newBreaks(bt.text, append(append([]span(nil), bt.unsplit...), extractURLs(bt.text, true)...))
-	}
-	// Both limits are checked here, after escaping, so Split's own byte
-	// check is off.
-	plim := schema.Limits{Length: 1}
-	count := func(s string) int {
-		n, b := measure(platform, s+reserve)
-		if lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length {
-			return 2
-		}
-		return 1
-	}
-	spans := splitSpans(*b, plim, count, false)
-	out := make([]builtText, 0, len(spans))
-	for _, s := range spans {
-		out = append(out, sliceBuilt(bt, s))
-	}
-	return out
 }
 
 // sliceBuilt cuts a built text to a span, moving facets and code ranges

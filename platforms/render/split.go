@@ -21,10 +21,11 @@ import (
 // its own, over the limit, for validation to report. The result depends
 // only on the arguments.
 func Split(text string, lim schema.Limits, count func(string) int, numbered bool) []string {
-	spans := splitSpans(newBreaks(text, extractURLs(text, true)), lim, count, numbered)
+	sg := newSegmentation(text, nil, nil)
+	spans := splitSpans(sg.text, sg.points(sg.urls), lim, count, numbered)
 	out := make([]string, len(spans))
 	for i, s := range spans {
-		out[i] = text[s.start:s.end] + numberSuffix(numbered && len(spans) > 1, i+1, len(spans))
+		out[i] = sg.text[s.start:s.end] + numberSuffix(numbered && len(spans) > 1, i+1, len(spans))
 	}
 	return out
 }
@@ -43,31 +44,211 @@ const (
 	breakWord
 	breakGrapheme
 	breakLevels
+	noBreak = 0x7f
 )
 
-// breaks is a text to split, white space trimmed from its end, with the
-// places it may be broken at. Computing them walks the whole text, so a
-// caller that splits one text several times computes them once.
-type breaks struct {
-	text   string
-	points [breakLevels][]int
+// segmentation is what splitting needs to know about a text, whatever
+// the platform: where it may break and how coarsely, where its grapheme
+// clusters end, where white space ends each prefix, and its URLs. It is
+// computed in one pass over the text and shared by every platform that
+// receives the same text.
+type segmentation struct {
+	// text is the text to split, white space trimmed from its end.
+	text string
+	// level[p] is the coarsest break at byte offset p (0 to len(text)),
+	// or noBreak, with clusterEnd set where a grapheme cluster ends. URLs
+	// and links are not yet taken out: what must not be broken differs
+	// between platforms.
+	level []uint8
+	// trim[p] is the end of text[:p] without its trailing white space.
+	trim []int32
+	// urls are the URLs twitter-text finds, with or without a scheme.
+	urls []span
+	// http are the URLs with a scheme (Mastodon's), found on first use.
+	http []span
+	// httpDone says whether http was computed.
+	httpDone bool
 }
 
-// newBreaks finds the break points of text; keep are ranges that must
-// not be broken (URLs, link facets).
-func newBreaks(text string, keep []span) *breaks {
+// clusterEnd marks the offsets in segmentation.level where a grapheme
+// cluster ends; levelMask takes it off.
+const (
+	clusterEnd = 0x80
+	levelMask  = 0x7f
+)
+
+// newSegmentation segments text in one pass: grapheme clusters (ASCII a
+// byte at a time, uniseg's state machine over the rest, its state carried
+// from cluster to cluster), white-space runs (a paragraph break if the run
+// holds two newlines, a sentence-level break if it holds one or follows
+// sentence punctuation, a word break otherwise) and CJK full stops.
+//
+// urls, if not nil, returns the URLs of the text before trimming, found
+// already: they are the same, white space ending no URL. The arrays come
+// from mem, if not nil.
+func newSegmentation(text string, urls func() []span, mem *arena) *segmentation {
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
-	return &breaks{text: text, points: breakPoints(text, keep)}
+	n := len(text)
+	sg := &segmentation{text: text, level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
+	lv, trim := sg.level, sg.trim
+	trim[0] = 0
+	for i := range lv {
+		lv[i] = noBreak
+	}
+	set := func(p int, l uint8) {
+		if p > 0 && l < lv[p]&levelMask {
+			lv[p] = lv[p]&clusterEnd | l
+		}
+	}
+	lastSolid := int32(0)
+	run, newlines := -1, 0 // the white-space run being read
+	closeRun := func() {
+		switch {
+		case newlines >= 2:
+			set(run, breakParagraph)
+		case newlines == 1 || endsSentence(text[:run]):
+			set(run, breakSentence)
+		default:
+			set(run, breakWord)
+		}
+		run = -1
+	}
+	state := -1
+	for i := 0; i < n; {
+		if c := text[i]; c < utf8.RuneSelf && c != '\r' && (i+1 == n || text[i+1] < utf8.RuneSelf) {
+			// An ASCII cluster of one byte.
+			if asciiSpace[c] {
+				if run < 0 {
+					run, newlines = i, 0
+				}
+				if c == '\n' {
+					newlines++
+				}
+			} else {
+				if run >= 0 {
+					closeRun()
+				}
+				lastSolid = int32(i + 1)
+			}
+			i++
+			trim[i] = lastSolid
+			lv[i] = clusterEnd | min(lv[i]&levelMask, breakGrapheme)
+			state = -1
+			continue
+		}
+		var cluster string
+		cluster, _, _, state = uniseg.FirstGraphemeClusterInString(text[i:], state)
+		for j := 0; j < len(cluster); {
+			r, size := utf8.DecodeRuneInString(cluster[j:])
+			j += size
+			if unicode.IsSpace(r) {
+				if run < 0 {
+					run, newlines = i, 0
+				}
+				if r == '\n' {
+					newlines++
+				}
+				for k := i + 1; k <= i+size; k++ {
+					trim[k] = lastSolid
+				}
+			} else {
+				if run >= 0 {
+					closeRun()
+				}
+				for k := i + 1; k < i+size; k++ {
+					trim[k] = lastSolid
+				}
+				lastSolid = int32(i + size)
+				trim[i+size] = lastSolid
+				if r == '。' || r == '！' || r == '？' {
+					set(i+size, breakSentence)
+				}
+			}
+			i += size
+		}
+		lv[i] = clusterEnd | min(lv[i]&levelMask, breakGrapheme)
+	}
+	if run >= 0 {
+		closeRun()
+	}
+	set(n, breakParagraph)
+	if urls != nil {
+		sg.urls = urls()
+	} else {
+		sg.urls = extractURLs(text, true)
+	}
+	return sg
 }
 
-// splitSpans is Split's work: the byte ranges of b.text that make the
-// pieces, with no surrounding white space.
-func splitSpans(b *breaks, lim schema.Limits, count func(string) int, numbered bool) []span {
-	text := b.text
+// httpURLs returns the URLs with a scheme, as Mastodon finds them.
+func (sg *segmentation) httpURLs() []span {
+	if !sg.httpDone {
+		sg.http = extractURLs(sg.text, false)
+		sg.httpDone = true
+	}
+	return sg.http
+}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// mergeSpans sorts and merges ranges that must not be broken.
+func mergeSpans(keep []span) []span {
+	merged := slices.Clone(keep)
+	slices.SortFunc(merged, func(a, b span) int { return a.start - b.start })
+	w := 0
+	for _, k := range merged {
+		if w > 0 && k.start < merged[w-1].end {
+			merged[w-1].end = max(merged[w-1].end, k.end)
+			continue
+		}
+		merged[w] = k
+		w++
+	}
+	return merged[:w]
+}
+
+// candidates returns the offsets where the text may break, in order,
+// with their levels: every offset with a break that is not strictly
+// inside one of the merged keep ranges.
+func (sg *segmentation) candidates(merged []span) ([]int32, []uint8) {
+	pos := make([]int32, 0, len(sg.text)+1)
+	lvs := make([]uint8, 0, len(sg.text)+1)
+	k := 0
+	for p, l := range sg.level {
+		if l &= levelMask; l == noBreak {
+			continue
+		}
+		for k < len(merged) && merged[k].end <= p {
+			k++
+		}
+		if k < len(merged) && merged[k].start < p {
+			continue
+		}
+		pos = append(pos, int32(p))
+		lvs = append(lvs, l)
+	}
+	return pos, lvs
+}
+
+// points lists, per level, the offsets where a piece may end, outside
+// keep: a coarser break is also a finer one.
+func (sg *segmentation) points(keep []span) [breakLevels][]int {
+	pos, lvs := sg.candidates(mergeSpans(keep))
+	var out [breakLevels][]int
+	for i, p := range pos {
+		for l := lvs[i]; l < breakLevels; l++ {
+			out[l] = append(out[l], int(p))
+		}
+	}
+	return out
+}
+
+// splitSpans is Split's work, with any counter: the byte ranges of text
+// that make the pieces, with no surrounding white space.
+func splitSpans(text string, breaks [breakLevels][]int, lim schema.Limits, count func(string) int, numbered bool) []span {
 	if lim.Length <= 0 && lim.Bytes <= 0 {
 		return []span{trimSpan(text, span{0, len(text)})}
 	}
-	breaks := b.points
 	digits := 1
 	for {
 		reserve := ""
@@ -135,14 +316,23 @@ func pack(text string, breaks [breakLevels][]int, fits func(span) bool) []span {
 // monotone (up to URL weighting, which break points never cut into).
 func farthestFit(text string, pos int, points []int, fits func(span) bool, hint int) (int, int) {
 	cands := points[sort.SearchInts(points, pos+1):]
-	memo := map[int]bool{}
+	// The last answers, so that the search below asks fits once per
+	// index; it asks about a few dozen.
+	var memo [64]struct {
+		i     int
+		v, ok bool
+	}
 	tooLong := func(i int) bool {
-		if v, ok := memo[i]; ok {
-			return v
+		slot := &memo[i%len(memo)]
+		if slot.ok && slot.i == i {
+			return slot.v
 		}
 		s := trimSpan(text, span{pos, cands[i]})
 		v := s.end > s.start && !fits(s)
-		memo[i] = v
+		*slot = struct {
+			i     int
+			v, ok bool
+		}{i, v, true}
 		return v
 	}
 	n := firstTrue(len(cands), tooLong, hint)
@@ -195,6 +385,13 @@ func firstBreakAfter(points []int, pos, def int) int {
 
 func skipSpace(text string, i int) int {
 	for i < len(text) {
+		if c := text[i]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				break
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !unicode.IsSpace(r) {
 			break
@@ -220,105 +417,6 @@ func trimSpan(text string, s span) span {
 		s.end -= size
 	}
 	return s
-}
-
-// breakPoints lists, per level, the sorted byte offsets where a piece may
-// end. A coarser break is also a finer one. No break falls strictly inside
-// a keep range.
-func breakPoints(text string, keep []span) [breakLevels][]int {
-	// The keep ranges, sorted and merged, answer "inside?" by bisection.
-	merged := append([]span(nil), keep...)
-	sort.Slice(merged, func(i, j int) bool { return merged[i].start < merged[j].start })
-	w := 0
-	for _, k := range merged {
-		if w > 0 && k.start < merged[w-1].end {
-			merged[w-1].end = max(merged[w-1].end, k.end)
-			continue
-		}
-		merged[w] = k
-		w++
-	}
-	merged = merged[:w]
-	inside := func(p int) bool {
-		i := sort.Search(len(merged), func(i int) bool { return merged[i].start >= p }) - 1
-		return i >= 0 && p < merged[i].end
-	}
-	var out [breakLevels][]int
-	add := func(level, p int) {
-		if p <= 0 || p > len(text) || inside(p) {
-			return
-		}
-		for l := level; l < breakLevels; l++ {
-			out[l] = append(out[l], p)
-		}
-	}
-	// White-space runs: a paragraph break if the run holds two newlines, a
-	// sentence-level break if it holds one, a word break otherwise; a run
-	// after sentence punctuation is a sentence break.
-	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		if !unicode.IsSpace(r) {
-			i += size
-			continue
-		}
-		start := i
-		newlines := 0
-		for i < len(text) {
-			r, size := utf8.DecodeRuneInString(text[i:])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			if r == '\n' {
-				newlines++
-			}
-			i += size
-		}
-		switch {
-		case newlines >= 2:
-			add(breakParagraph, start)
-		case newlines == 1 || endsSentence(text[:start]):
-			add(breakSentence, start)
-		default:
-			add(breakWord, start)
-		}
-	}
-	// CJK full stops end sentences without a following space.
-	for i, r := range text {
-		if r == '。' || r == '！' || r == '？' {
-			add(breakSentence, i+utf8.RuneLen(r))
-		}
-	}
-	graphemeEnds(text, func(end int) { add(breakGrapheme, end) })
-	add(breakParagraph, len(text))
-	for l := range out {
-		sort.Ints(out[l])
-		out[l] = slices.Compact(out[l])
-	}
-	return out
-}
-
-// graphemeEnds calls fn with the end of every grapheme cluster of text,
-// in order. Two ASCII characters are always two clusters, but for CR LF:
-// only the stretches around other characters go through uniseg, which
-// is slow.
-func graphemeEnds(text string, fn func(end int)) {
-	for i := 0; i < len(text); {
-		if text[i] < utf8.RuneSelf && text[i] != '\r' && (i+1 == len(text) || text[i+1] < utf8.RuneSelf) {
-			fn(i + 1)
-			i++
-			continue
-		}
-		k := i + 1
-		for k < len(text) && !(text[k-1] < utf8.RuneSelf && text[k-1] != '\r' && text[k] < utf8.RuneSelf) {
-			k++
-		}
-		g := uniseg.NewGraphemes(text[i:k])
-		for g.Next() {
-			_, to := g.Positions()
-			fn(i + to)
-		}
-		i = k
-	}
 }
 
 // endsSentence reports whether s ends with sentence punctuation, maybe

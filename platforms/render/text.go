@@ -61,20 +61,7 @@ type Style struct {
 }
 
 // StyleFor returns the plain-text style of a platform.
-func StyleFor(platform string) Style {
-	switch platform {
-	case PlatformBluesky:
-		return Style{Links: LinkFacet, Mentions: MentionHandle, Tags: true, Atproto: true}
-	case PlatformMastodon:
-		return Style{Links: LinkInline, Mentions: MentionFediverse, Tags: true}
-	case PlatformX, PlatformThreads, "instagram", "tiktok", "facebook":
-		return Style{Links: LinkInline, Mentions: MentionUser, Tags: true}
-	case PlatformLinkedIn:
-		return Style{Links: LinkInline, Tags: true}
-	default:
-		return Style{Links: LinkInline}
-	}
-}
+func StyleFor(platform string) Style { return rulesFor(platform).style }
 
 // PlainText turns blocks into the plain text a social platform receives,
 // with the facets found in it, ordered by offset. Paragraphs are separated
@@ -106,6 +93,12 @@ type textBuilder struct {
 }
 
 func buildText(blocks []schema.Block, style Style) builtText {
+	return buildTextIn(nil, blocks, style)
+}
+
+// buildTextIn is buildText with the Renderer's texts: a text another
+// platform received already is not searched for URLs and tags again.
+func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 	tb := &textBuilder{style: style}
 	tb.blocks(blocks, true)
 	text := strings.TrimRight(tb.b.String(), " \n")
@@ -116,7 +109,11 @@ func buildText(blocks []schema.Block, style Style) builtText {
 			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
 		}
 	}
-	for _, f := range detect(text, style, bt.code, bt.facets) {
+	ti := &textInfo{text: text}
+	if r != nil {
+		ti = r.info(text)
+	}
+	for _, f := range detectIn(ti, style, bt.code, bt.facets) {
 		bt.facets = append(bt.facets, f)
 		if f.Type == FacetLink {
 			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})

@@ -23,6 +23,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	threads := fs.Float64("threads", def.ThreadRatio, "share of posts that are threads, 0 to 1")
 	media := fs.Float64("media", def.MediaRatio, "share of posts that attach images, 0 to 1")
 	hugo := fs.Bool("hugo", false, "also write a minimal Hugo site over the same files")
+	long := fs.Bool("long", false, "write the long-form corpus (blog-length posts, thread: auto); -threads and -media are then ignored")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -31,6 +32,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := corpus.Options{N: *n, Seed: *seed, ThreadRatio: *threads, MediaRatio: *media, Hugo: *hugo}
+	if *long {
+		opts = corpus.LongForm(*n)
+		opts.Seed, opts.Hugo = *seed, *hugo
+	}
 	if err := corpus.Generate(*dir, opts); err != nil {
 		fmt.Fprintln(stderr, "gencorpus:", err)
 		return 1

@@ -1,0 +1,247 @@
+package render
+
+import (
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald/schema"
+	"golang.org/x/text/unicode/norm"
+)
+
+// partSplit is one part's text made ready to split for one platform: its
+// segmentation (shared with the other platforms), the offsets it may
+// break at on this platform (outside its links and URLs), and the
+// running weight of its grapheme clusters as the platform counts them.
+// A candidate piece is then measured by one subtraction instead of a
+// count of its text.
+type partSplit struct {
+	rl   *rules
+	mem  *arena
+	bt   builtText
+	sg   *segmentation
+	keep []span // never broken inside: links and URLs
+	// lv is the segmentation's levels with no break inside keep.
+	lv []uint8
+	// cw[p] is the platform's weight of the clusters that end by offset p.
+	cw []int32
+}
+
+func (r *Renderer) newPartSplit(rl *rules, bt builtText) *partSplit {
+	sg := r.info(bt.text).segmentation()
+	keep := make([]span, 0, len(bt.unsplit)+len(sg.urls))
+	keep = append(append(keep, bt.unsplit...), sg.urls...)
+	ps := &partSplit{rl: rl, mem: r.arena(), bt: bt, sg: sg, keep: keep}
+	ps.lv = r.arena().bytes(len(sg.level))
+	copy(ps.lv, sg.level)
+	for _, k := range mergeSpans(keep) {
+		for p := k.start + 1; p < k.end && p < len(ps.lv); p++ {
+			ps.lv[p] = noBreak
+		}
+	}
+	ps.cw = ps.weights()
+	return ps
+}
+
+// split splits the part into thread pieces with the facets of each,
+// relative to the piece. Room for the content warning and the numbering
+// suffix (reserve) is kept in every piece, so that any of them fits.
+//
+// Pieces are packed by the running weights, then checked with the
+// platform's own counter: each piece must fit and the next break after
+// it must not, which is what the greedy packing asks. Should the weights
+// and the counter ever disagree (a URL found differently in a piece than
+// in the whole text), the part is packed again measuring every candidate
+// piece with the counter.
+func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []builtText {
+	text := ps.sg.text
+	fits := func(s span) bool {
+		n, b := measure(ps.rl, text[s.start:s.end]+reserve)
+		return !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
+	}
+	var spans []span
+	if lim.Length <= 0 && lim.Bytes <= 0 {
+		spans = []span{trimSpan(text, span{0, len(text)})}
+	} else {
+		extra := spoiler
+		if reserve != "" {
+			extra += ps.rl.count(reserve)
+		}
+		var ok bool
+		spans, ok = ps.packWeighted(lim, extra, len(reserve), fits)
+		if !ok {
+			spans = pack(text, ps.sg.points(ps.keep), fits)
+		}
+	}
+	out := make([]builtText, 0, len(spans))
+	for _, s := range spans {
+		out = append(out, sliceBuilt(ps.bt, s))
+	}
+	return out
+}
+
+// packWeighted is pack measured by the running weights: from each start,
+// the farthest candidate that fits is found by walking forward (weights
+// only grow), then the farthest break of the coarsest level up to it. It
+// reports false if the platform's counter, asked about each piece and
+// the candidate after it, disagrees.
+func (ps *partSplit) packWeighted(lim schema.Limits, extraW, extraB int, fits func(span) bool) ([]span, bool) {
+	text, lv, cw, trim := ps.sg.text, ps.lv, ps.cw, ps.sg.trim
+	n := len(text)
+	// next returns the first break after p; the end of the text is one.
+	next := func(p int) int {
+		for p++; p < n && lv[p]&levelMask == noBreak; p++ {
+		}
+		return p
+	}
+	var out []span
+	pos := skipSpace(text, 0)
+	for pos < n {
+		if len(out) == MaxThreadParts-1 {
+			out = append(out, trimSpan(text, span{pos, n}))
+			break
+		}
+		base := cw[pos]
+		first := next(pos)
+		reach := -1
+		for c := first; c <= n; c = next(c) {
+			e := int(trim[c])
+			if lim.Bytes > 0 && e-pos+extraB > lim.Bytes || lim.Length > 0 && int(cw[e]-base)+extraW > lim.Length {
+				break
+			}
+			reach = c
+			if c == n {
+				break
+			}
+		}
+		var end int
+		if reach < 0 {
+			// Nothing fits: the next unbreakable unit goes alone.
+			end = first
+			if fits(trimSpan(text, span{pos, end})) {
+				return nil, false
+			}
+		} else {
+			if !fits(trimSpan(text, span{pos, reach})) ||
+				reach < n && fits(trimSpan(text, span{pos, next(reach)})) {
+				return nil, false
+			}
+			// The farthest break of the coarsest level up to reach.
+			best, bestLevel := reach, lv[reach]&levelMask
+			for k := reach - 1; k > pos && bestLevel > breakParagraph; k-- {
+				if l := lv[k] & levelMask; l < bestLevel {
+					best, bestLevel = k, l
+				}
+			}
+			end = best
+		}
+		out = append(out, trimSpan(text, span{pos, end}))
+		pos = skipSpace(text, end)
+	}
+	return out, true
+}
+
+// weights returns the running weight of the text's clusters as the
+// platform counts them: cw[p] is the weight of the clusters that end by
+// offset p.
+func (ps *partSplit) weights() []int32 {
+	sg := ps.sg
+	text := sg.text
+	cw := ps.mem.int32s(len(text) + 1)
+	clear(cw)
+	// First the weight each cluster adds at its end, then the sums.
+	prev := 0
+	for e, l := range sg.level {
+		if l&clusterEnd != 0 {
+			cw[e] = int32(clusterWeight(ps.rl.weigh, text[prev:e]))
+			prev = e
+		}
+	}
+	fixed := func(s span, w int32) {
+		for p := s.start + 1; p <= s.end && p < len(cw); p++ {
+			cw[p] = 0
+		}
+		if s.end < len(cw) {
+			cw[s.end] = w
+		}
+	}
+	switch ps.rl.weigh {
+	case weighX:
+		for _, u := range sg.urls {
+			fixed(u, xURLLength)
+		}
+	case weighMastodon:
+		last := 0
+		for _, u := range sg.httpURLs() {
+			remoteMentionDomains(text[last:u.start], func(a, b int) { fixed(span{last + a, last + b}, 0) })
+			fixed(u, xURLLength)
+			last = u.end
+		}
+		remoteMentionDomains(text[last:], func(a, b int) { fixed(span{last + a, last + b}, 0) })
+	case weighLinkedIn:
+		for _, f := range detect(text, Style{Tags: true}, nil, nil) {
+			if f.Type != FacetTag {
+				continue
+			}
+			// The template costs the same whatever the tag's length, once
+			// a piece holds the sign and a character of the tag: from
+			// the end of the cluster after the sign.
+			_, size := utf8.DecodeRuneInString(text[f.Start:])
+			k := f.Start + size + 1
+			for k < len(text) && sg.level[k]&clusterEnd == 0 {
+				k++
+			}
+			tmpl := len(`{hashtag|\#|`) + littleLen(f.Value) + len(`}`)
+			cw[k] += int32(tmpl - littleLen(text[f.Start:f.End]))
+		}
+	}
+	for p := 1; p < len(cw); p++ {
+		cw[p] += cw[p-1]
+	}
+	return cw
+}
+
+// littleLen is the UTF-16 length of s escaped as little text.
+func littleLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+		if r < utf8.RuneSelf && littleReservedASCII[r] {
+			n++
+		}
+	}
+	return n
+}
+
+// clusterWeight is one grapheme cluster's weight as a platform counts it.
+func clusterWeight(k weightKind, c string) int {
+	if len(c) == 1 {
+		if k == weighLinkedIn && littleReservedASCII[c[0]] {
+			return 2
+		}
+		return 1
+	}
+	switch k {
+	case weighGraphemes, weighMastodon:
+		return 1
+	case weighThreads:
+		if isEmojiCluster(c) || isSingleEmoji(c) {
+			return len(c)
+		}
+		return 1
+	case weighX:
+		if !norm.NFC.IsNormalString(c) {
+			c = norm.NFC.String(c)
+		}
+		if isEmojiCluster(c) {
+			return xDefaultWeight / xScale
+		}
+		w := 0
+		for _, r := range c {
+			w += xWeight(r)
+		}
+		return w / xScale
+	case weighLinkedIn:
+		return littleLen(c)
+	}
+	return utf8.RuneCountInString(c)
+}
