@@ -61,6 +61,9 @@ type Account struct {
 	Providers []string
 	// Timeout bounds one API call; 0 means the default.
 	Timeout time.Duration
+	// Approvers must approve a pull request that changes a post to the
+	// account, one of them being enough: "@user" or "@org/team".
+	Approvers []string
 	// Settings holds every other key of the account, as written, the
 	// relays' blocks (postforme: {...}) included.
 	Settings map[string]any

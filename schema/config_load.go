@@ -341,6 +341,13 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 				if s, ok := val.(string); ok {
 					a.Timeout, _ = time.ParseDuration(s)
 				}
+			case "approvers":
+				list, _ := val.([]any)
+				for _, p := range list {
+					if p, ok := p.(string); ok {
+						a.Approvers = append(a.Approvers, p)
+					}
+				}
 			default:
 				a.Settings[k] = val
 			}

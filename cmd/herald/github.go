@@ -80,6 +80,31 @@ func headCommit(e *env, read string) string {
 	return read
 }
 
+// pullReviews is how the comment reads the pull request's approvals:
+// nil, with no error, when no account names approvers or there is no
+// pull request to read.
+func pullReviews(e *env, pl *planned, wanted bool, pr int) (reviewReader, int, error) {
+	if !wanted {
+		return nil, 0, nil
+	}
+	needed := false
+	for _, a := range pl.repo.Config.Accounts {
+		needed = needed || len(a.Approvers) > 0
+	}
+	if !needed {
+		return nil, 0, nil
+	}
+	pr, err := commentPR(e, pr)
+	if err != nil {
+		return nil, 0, fmt.Errorf("approvers: %w", err)
+	}
+	c, err := githubClient(e)
+	if err != nil {
+		return nil, 0, fmt.Errorf("approvers: %w", err)
+	}
+	return c, pr, nil
+}
+
 // postComment makes body(previous) the pull request's sticky comment,
 // where previous is herald's comment as it was ("" when there is none).
 // Only a comment the token's own identity wrote is edited: another's
@@ -121,7 +146,10 @@ func postComment(ctx context.Context, e *env, pr int, body func(previous string)
 // postCheck records the plan as a completed "herald plan" check run on
 // the pull request's head commit (from the event, else GITHUB_SHA):
 // neutral when it has warnings, so that reviewers look, success when not.
-func postCheck(ctx context.Context, e *env, body string, p *reconcile.Plan) error {
+//
+// An account that waits for its approvers fails the check, which branch
+// protection can require.
+func postCheck(ctx context.Context, e *env, body string, p *reconcile.Plan, aps []approval) error {
 	sha := ""
 	data, err := readEvent(e)
 	if err != nil {
@@ -136,16 +164,19 @@ func postCheck(ctx context.Context, e *env, body string, p *reconcile.Plan) erro
 	if sha == "" {
 		return usagef("--check: no commit: run in a pull_request workflow (GITHUB_EVENT_PATH) or set GITHUB_SHA")
 	}
-	conclusion := "success"
+	conclusion, title := "success", p.SummaryLine()
 	if warnings(p) > 0 {
 		conclusion = "neutral"
+	}
+	if missing := missingApprovals(aps); missing != "" {
+		conclusion, title = "failure", missing
 	}
 	client, err := githubClient(e)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
 	id, err := client.CreateCheck(ctx, ghub.Check{Name: "herald plan", HeadSHA: sha, Conclusion: conclusion,
-		Title: p.SummaryLine(), Summary: body, At: e.now()})
+		Title: title, Summary: body, At: e.now()})
 	if errors.Is(err, ghub.ErrReadOnly) {
 		readOnlyWarning(e, "check", err)
 		return nil

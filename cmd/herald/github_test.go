@@ -81,6 +81,12 @@ func githubCmd(ts *testscript.TestScript, neg bool, args []string) {
 		if got := strings.Count(g.last(ts, args[1]), args[2]); got != n {
 			ts.Fatalf("github count: %q is in the comment %d times, want %d", args[2], got, n)
 		}
+	case "review": // review PR LOGIN STATE
+		pr, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		g.fake.Review(pr, args[2], args[3])
+	case "team": // team ORG SLUG MEMBER...
+		g.fake.Team(args[1], args[2], args[3:]...)
 	case "usertoken": // herald comments with a user's token, as on a forge
 		ts.Setenv("GITHUB_TOKEN", ghub.FakeUserToken)
 	case "comments":

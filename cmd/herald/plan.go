@@ -408,7 +408,11 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 					if previewURL == "" {
 						previewURL = e.getenv("HERALD_PREVIEW_URL")
 					}
-					c, err := planComment(ctx, e, pl, base, headCommit(e, pl.repo.Commit), previewURL)
+					reviews, prNum, err := pullReviews(e, pl, comment || check, pr)
+					if err != nil {
+						return err
+					}
+					c, aps, err := planComment(ctx, e, pl, base, headCommit(e, pl.repo.Commit), previewURL, reviews, prNum)
 					if err != nil {
 						return err
 					}
@@ -426,7 +430,7 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 						}
 					}
 					if check {
-						if err := postCheck(ctx, e, body, pl.plan); err != nil {
+						if err := postCheck(ctx, e, body, pl.plan, aps); err != nil {
 							return err
 						}
 					}

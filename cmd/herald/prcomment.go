@@ -93,6 +93,11 @@ type commentInput struct {
 	preview string // the HTML previews' address, if any
 	diffErr error  // why there is no diff
 	records map[string]*state.Record
+	// reviews reads the pull request's approvals, for the accounts that
+	// name approvers; nil outside a pull request.
+	reviews   reviewReader
+	pr        int
+	approvals []approval
 }
 
 // planComment builds the pull request comment for a plan. It opens with
@@ -101,9 +106,13 @@ type commentInput struct {
 // change in the text each network receives, its images, and a folded
 // preview per target. Everything else the repository would do now is
 // one counted, folded section at the end.
-func planComment(ctx context.Context, e *env, pl *planned, base, commit, previewURL string) (*ghub.Comment, error) {
+//
+// With reviews (a pull request's), each account that names approvers
+// and that a changed post targets is listed with whether one of its
+// approvers approved; the approvals are returned for the check run.
+func planComment(ctx context.Context, e *env, pl *planned, base, commit, previewURL string, reviews reviewReader, pr int) (*ghub.Comment, []approval, error) {
 	in := commentInput{pl: pl, base: base, links: commentLinks(e, commit), preview: previewURL,
-		caps: capabilities(e, pl.repo.Config)}
+		caps: capabilities(e, pl.repo.Config), reviews: reviews, pr: pr}
 	in.zone = pl.repo.Config.Timezone
 	if in.zone == nil {
 		in.zone = time.UTC
@@ -114,10 +123,11 @@ func planComment(ctx context.Context, e *env, pl *planned, base, commit, preview
 			e.log.Warn("plan comment: cannot tell what the pull request changes", "error", in.diffErr.Error())
 		}
 	}
-	return in.build()
+	c, err := in.build(ctx)
+	return c, in.approvals, err
 }
 
-func (in *commentInput) build() (*ghub.Comment, error) {
+func (in *commentInput) build(ctx context.Context) (*ghub.Comment, error) {
 	p := in.pl.plan
 	c := &ghub.Comment{Commit: in.links.commit}
 	title := "### herald plan"
@@ -165,6 +175,14 @@ func (in *commentInput) build() (*ghub.Comment, error) {
 		c.Lead = append(c.Lead, "No base branch to compare with (run in a pull_request workflow, or pass --base): every post with something to do is shown.")
 	case len(posts) == 0:
 		c.Lead = append(c.Lead, "This pull request changes no post.")
+	}
+	if in.reviews != nil {
+		aps, err := approvalsFor(ctx, in.pl, mine, in.reviews, in.pr)
+		if err != nil {
+			return nil, fmt.Errorf("read the pull request's approvals: %w", err)
+		}
+		in.approvals = aps
+		c.Approvals = approvalLines(aps)
 	}
 	if in.diff != nil && in.diff.config {
 		c.Lead = append(c.Lead, "**Changes herald's configuration**: the plan of any post may change; everything the repository would do is listed below.")

@@ -51,6 +51,8 @@ type Fake struct {
 
 	mu       sync.Mutex
 	comments []FakeComment
+	reviews  []FakeReview
+	teams    map[string][]string // "org/slug": members
 	next     int64
 	readOnly bool
 	checks   []FakeCheck
@@ -117,11 +119,77 @@ func NewFake(r platformtest.Reporter, owner, name string) *Fake {
 	check.Limits = []platformtest.Limit{{Path: "output.summary", Max: 65535}, {Path: "output.title", Max: 1000}}
 	f.Handle("POST /repos/{owner}/{repo}/check-runs", check, f.check)
 	f.Handle("GET /user", c, f.user)
+	f.Handle("GET /repos/{owner}/{repo}/pulls/{number}/reviews", c, f.listReviews)
+	f.Handle("GET /orgs/{org}/teams/{slug}/members", c, f.teamMembers)
 	gql := c
 	gql.ContentType = "application/json"
 	gql.Required = []string{"query"}
 	f.HandleRoot("POST /api/graphql", gql, f.graphql)
 	return f
+}
+
+// FakeReview is a pull request review Fake holds.
+type FakeReview struct {
+	PR    int
+	Login string
+	State string // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
+}
+
+// Review adds a review of pr by login, as GitHub lists them: in the
+// order they were made.
+func (f *Fake) Review(pr int, login, state string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reviews = append(f.reviews, FakeReview{PR: pr, Login: login, State: state})
+}
+
+// Team makes org/slug a team with members, which the installation token
+// (FakeToken) may not read, as the workflow's GITHUB_TOKEN may not.
+func (f *Fake) Team(org, slug string, members ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.teams == nil {
+		f.teams = map[string][]string{}
+	}
+	f.teams[org+"/"+slug] = members
+}
+
+func (f *Fake) listReviews(c *platformtest.Call) {
+	if !f.repoOK(c) {
+		return
+	}
+	pr, ok := f.number(c, "number")
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	out := []map[string]any{}
+	for i, r := range f.reviews {
+		if r.PR == int(pr) {
+			out = append(out, map[string]any{"id": i + 1, "state": r.State, "user": map[string]any{"login": r.Login, "type": userType(r.Login)}})
+		}
+	}
+	f.mu.Unlock()
+	c.Reply(http.StatusOK, out)
+}
+
+func (f *Fake) teamMembers(c *platformtest.Call) {
+	if login(c) == FakeLogin {
+		c.Error(http.StatusForbidden, "forbidden", "Resource not accessible by integration")
+		return
+	}
+	f.mu.Lock()
+	members, ok := f.teams[c.R.PathValue("org")+"/"+c.R.PathValue("slug")]
+	f.mu.Unlock()
+	if !ok {
+		c.Error(http.StatusNotFound, "not_found", "Not Found")
+		return
+	}
+	out := []map[string]any{}
+	for _, m := range members {
+		out = append(out, map[string]any{"login": m, "type": "User"})
+	}
+	c.Reply(http.StatusOK, out)
 }
 
 // login is the identity of the call's token.

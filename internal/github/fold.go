@@ -46,8 +46,11 @@ type Comment struct {
 	Title  string
 	// Lead is one sentence per post the pull request adds, edits,
 	// deletes or renames.
-	Lead   []string
-	Posts  []Post
+	Lead []string
+	// Approvals is a line per account that needs its approvers' approval
+	// for this pull request, and whether it has it.
+	Approvals []string
+	Posts     []Post
 	Others Others
 	Footer string
 }
@@ -148,6 +151,13 @@ func (c *Comment) render(r renderer) string {
 		b.WriteString("- " + l + "\n")
 	}
 	if len(c.Lead) > 0 {
+		b.WriteString("\n")
+	}
+	if len(c.Approvals) > 0 {
+		b.WriteString("**Approvals**\n\n")
+		for _, l := range c.Approvals {
+			b.WriteString("- " + l + "\n")
+		}
 		b.WriteString("\n")
 	}
 	for i, p := range c.Posts {
