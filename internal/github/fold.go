@@ -51,8 +51,8 @@ type Comment struct {
 	// for this pull request, and whether it has it.
 	Approvals []string
 	Posts     []Post
-	Others Others
-	Footer string
+	Others    Others
+	Footer    string
 }
 
 // commitLine is the hidden line that names the commit a comment's plan
