@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -64,27 +65,37 @@ engagement over time from the history of .herald/state/ in git.`,
 					fmt.Fprintf(e.stdout, "Wrote %s: %d %s.\n", icsFile, n, pluralS(n, "event"))
 				}
 				if htmlFile != "" {
-					keep := postFilter(posts)
-					history, err := calendar.History(ctx, repoDir, keep)
-					if err != nil {
-						return err
-					}
-					title := "Content calendar"
-					if campaign != "" {
-						title += ": " + campaign
-					}
+					var n int
 					if err := createFile(htmlFile, func(f *os.File) error {
-						return calendar.WritePage(f, posts, calendar.PageOptions{Title: title, Month: at, Location: loc, Now: e.now(), History: history})
+						var err error
+						n, err = writeCalendarPage(ctx, f, e, repoDir, campaign, posts, at, loc)
+						return err
 					}); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Wrote %s: %s, %d %s, %d %s of engagement.\n", htmlFile, at.Format("January 2006"),
-						len(posts), pluralS(len(posts), "post"), len(history), pluralS(len(history), "sync"))
+						len(posts), pluralS(len(posts), "post"), n, pluralS(n, "sync"))
 				}
 				return nil
 			}
 		},
 	}
+}
+
+// writeCalendarPage writes the calendar's HTML page for the month at:
+// the month, every target with its status and URLs, and engagement over
+// time from the history of .herald/state/. It returns how many syncs
+// the history holds.
+func writeCalendarPage(ctx context.Context, w io.Writer, e *env, repoDir, campaign string, posts []calendar.Post, at time.Time, loc *time.Location) (int, error) {
+	history, err := calendar.History(ctx, repoDir, postFilter(posts))
+	if err != nil {
+		return 0, err
+	}
+	title := "Content calendar"
+	if campaign != "" {
+		title += ": " + campaign
+	}
+	return len(history), calendar.WritePage(w, posts, calendar.PageOptions{Title: title, Month: at, Location: loc, Now: e.now(), History: history})
 }
 
 // loadCalendar joins the posts in the repository at dir with their state

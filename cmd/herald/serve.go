@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +34,8 @@ Reconciles never overlap; webhooks that arrive while one runs coalesce
 into one more run.
 
 It serves, on --listen:
+  /         the calendar page (as calendar --html writes it), read-only,
+            rebuilt after each reconcile
   /metrics  Prometheus metrics (herald_*, plus the Go runtime's)
   /healthz  200 while the controller runs
   /webhook  GitHub push events, when HERALD_WEBHOOK_SECRET is set: the
@@ -56,7 +60,7 @@ next run looks it up on the platform before sending anything.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var o serveOptions
 			o.apply.register(fs)
-			fs.StringVar(&o.listen, "listen", "", "serve /metrics, /healthz and /webhook on this `addr`ess (host:port)")
+			fs.StringVar(&o.listen, "listen", "", "serve /, /metrics, /healthz and /webhook on this `addr`ess (host:port)")
 			fs.DurationVar(&o.interval, "interval", 5*time.Minute, "reconcile every `d`uration")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -100,11 +104,19 @@ func serve(ctx context.Context, e *env, o *serveOptions) error {
 	if secret == "" {
 		e.log.Warn("HERALD_WEBHOOK_SECRET is not set: /webhook is disabled")
 	}
+	dash := &dashboard{}
 	c := newController(e.log, reg, []byte(secret), o.interval, func(ctx context.Context) error {
 		h := o.hooks
 		h.metrics, h.command = m, "serve"
-		return reconcileOnce(ctx, e, &o.apply, h)
+		err := reconcileOnce(ctx, e, &o.apply, h)
+		if ctx.Err() == nil {
+			if derr := dash.refresh(ctx, e, o.apply.plan.repo); derr != nil {
+				e.log.Warn("the dashboard page was not rebuilt", "error", derr.Error())
+			}
+		}
+		return err
 	})
+	c.dashboard = dash
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -137,6 +149,8 @@ type controller struct {
 	limits httpLimits
 	bodies chan struct{}
 	conns  connTracker
+	// dashboard is the page served at /, nil for none.
+	dashboard *dashboard
 }
 
 func newController(log *slog.Logger, reg *prometheus.Registry, secret []byte, interval time.Duration, rf reconcileFunc) *controller {
@@ -154,7 +168,58 @@ func (c *controller) handler() http.Handler {
 	if len(c.secret) > 0 {
 		mux.HandleFunc("POST /webhook", c.webhook)
 	}
+	if c.dashboard != nil {
+		mux.Handle("GET /{$}", c.dashboard)
+	}
 	return mux
+}
+
+// dashboard is the read-only page serve shows at /: the calendar page
+// (the same as calendar --html), rebuilt after each reconcile.
+type dashboard struct {
+	mu   sync.Mutex
+	page []byte
+}
+
+// refresh rebuilds the page from the repository at dir.
+func (d *dashboard) refresh(ctx context.Context, e *env, dir string) error {
+	repo, posts, err := loadCalendar(ctx, e, dir, "")
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	loc := zoneOf(repo.Config)
+	var b bytes.Buffer
+	if _, err := writeCalendarPage(ctx, &b, e, dir, "", posts, e.now().In(loc), loc); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.page = b.Bytes()
+	d.mu.Unlock()
+	return nil
+}
+
+// ServeHTTP serves the page; before the first reconcile has finished, a
+// 503 that says so.
+func (d *dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	page := d.page
+	d.mu.Unlock()
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-cache")
+	// The page is self-contained: its own styles and script, no other
+	// resource, no form.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	if page == nil {
+		h.Set("Retry-After", "5")
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "herald is reconciling for the first time; the page follows.\n")
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(page)
 }
 
 // maxWebhookBody is GitHub's largest webhook payload.

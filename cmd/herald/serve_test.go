@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/heraldhq/herald/internal/browsertest"
 	"github.com/heraldhq/herald/internal/gittest"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/reconcile"
@@ -355,5 +357,96 @@ func TestServeStopsAfterAnEvaluationPastItsLimit(t *testing.T) {
 	}
 	if calls != 2 {
 		t.Errorf("%d reconciles; want 2: the first failure is not fatal, the second is", calls)
+	}
+}
+
+// TestServeDashboard shows serve's page at /: the calendar page, rebuilt
+// after each reconcile, self-contained under a strict CSP, drawn in
+// headless Chromium without a console message.
+func TestServeDashboard(t *testing.T) {
+	_, dir := contentRepo(t)
+	now := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
+	var logs bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &syncWriter{w: &logs}, stderr: &syncWriter{w: &logs},
+		getenv: func(string) string { return "" }, now: func() time.Time { return now },
+		log: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)),
+	}
+	gate := &gatedPublisher{entered: make(chan struct{}), release: make(chan struct{})}
+	addr := make(chan string, 1)
+	o := &serveOptions{
+		listen: "127.0.0.1:0", interval: time.Hour,
+		hooks: reconcileHooks{providers: func(*env, *reconcile.Repo, state.Store) reconcile.Providers {
+			return func(string) ([]platforms.Publisher, error) { return []platforms.Publisher{gate}, nil }
+		}},
+		listening: func(a string) { addr <- a },
+	}
+	o.apply.plan.repo = dir
+	o.apply.plan.noCache = true
+	o.apply.concurrency = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, e, o) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	base := "http://" + <-addr
+
+	// Before the first reconcile has finished: 503, with when to ask again.
+	<-gate.entered
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("/ before the first reconcile: %s, Retry-After %q; want 503 with Retry-After", resp.Status, resp.Header.Get("Retry-After"))
+	}
+	close(gate.release)
+
+	var page []byte
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("Content-Security-Policy %q", csp)
+			}
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range []string{"Content calendar", "First", "Later", `<table class="month">`, "published"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("the page lacks %q\nlogs:\n%s", want, logs.String())
+		}
+	}
+	if resp, err := http.Post(base+"/", "text/plain", nil); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("POST /: %s, want 405: the page is read-only", resp.Status)
+		}
+	}
+
+	browser := browsertest.Chromium(t)
+	file := filepath.Join(t.TempDir(), "dashboard.html")
+	write(t, file, page)
+	dom, images, broken, console := loadInChromium(t, browser, file)
+	if len(console) > 0 {
+		t.Errorf("console messages: %q", console)
+	}
+	if broken != "" {
+		t.Errorf("%d images, broken: %q", images, broken)
+	}
+	if !strings.Contains(dom, `<table class="month">`) {
+		t.Error("the month grid is not in the DOM Chromium drew")
 	}
 }
