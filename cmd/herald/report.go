@@ -18,13 +18,22 @@ func reportCommand() *command {
 (over its targets), per target (over posts) and per campaign. A metric no
 target gives is shown as "–" (empty in CSV, left out in JSON), never as 0.
 --since counts only targets first published on or after the date, in the
-repository's time zone.`,
+repository's time zone.
+
+--best-times shows, per account, engagement (likes, reposts, replies,
+quotes, saves) by the weekday and hour each post was published, in the
+repository's time zone, with the number of posts behind each hour, and
+suggests queue slots where the data supports it: an hour with at least
+3 posts whose engagement a post is above the account's mean. The HTML
+calendar (calendar --html, serve's page) draws the same as a heat map.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var repoDir, since, campaign, format string
+			var bestTimes bool
 			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
 			fs.StringVar(&since, "since", "", "count posts published on or after this `date` (2026-12-01)")
 			fs.StringVar(&campaign, "campaign", "", "report only posts of this `campaign`")
 			fs.StringVar(&format, "format", "table", "output `format`: table, csv or json")
+			fs.BoolVar(&bestTimes, "best-times", false, "show engagement by the weekday and hour of publishing, per account, and suggested slots")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("report takes no arguments, got %q", args[0])
@@ -45,6 +54,22 @@ repository's time zone.`,
 					if err != nil {
 						return usagef("--since: want a date like 2026-12-01, got %q", since)
 					}
+				}
+				if bestTimes {
+					var kept []calendar.Post
+					for _, p := range posts {
+						if from.IsZero() || !p.At.Before(from) {
+							kept = append(kept, p)
+						}
+					}
+					b := calendar.BuildBestTimes(kept, zoneOf(repo.Config))
+					switch format {
+					case "json":
+						return b.WriteJSON(e.stdout)
+					case "csv":
+						return usagef("--best-times: --format csv is not offered; use table or json")
+					}
+					return b.WriteTable(e.stdout)
 				}
 				r := calendar.BuildReport(posts, from)
 				switch format {

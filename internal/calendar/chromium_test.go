@@ -48,6 +48,14 @@ func TestPageInChromium(t *testing.T) {
 		if got := strings.Count(s, `<circle class="dot"`); got != 4 {
 			t.Errorf("the chart has %d points, want 4", got)
 		}
+		// The best times: a heat map per account with metrics, 7 days by
+		// 24 hours, its shaded cells drawn with their post counts.
+		if got := strings.Count(s, `<table class="heat"`); got != 3 {
+			t.Errorf("%d heat maps, want 3", got)
+		}
+		if !regexp.MustCompile(`<td class="h[1-4]" title="\d+ posts?, [0-9.]+ interactions a post">\d+</td>`).MatchString(s) {
+			t.Errorf("no shaded heat map cell with its count")
+		}
 		// The script ran: it counts the rows the filter shows.
 		if !strings.Contains(s, `<span id="shown" aria-live="polite">15 of 15 targets</span>`) {
 			t.Errorf("the list's filter script did not run")

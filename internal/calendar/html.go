@@ -45,6 +45,7 @@ func WritePage(w io.Writer, posts []Post, opt PageOptions) error {
 		Weeks:    monthWeeks(first, posts, loc),
 		Report:   BuildReport(posts, time.Time{}),
 		Chart:    chartOf(opt.History, loc),
+		Heat:     BuildBestTimes(posts, loc).heatMaps(),
 		Statuses: []string{StatusPublished, StatusScheduled, StatusFailed, StatusDraft, StatusPending},
 		Marks:    htmlMarks,
 	}
@@ -69,6 +70,7 @@ type pageData struct {
 	List                    []listRow
 	Report                  *Report
 	Chart                   chartData
+	Heat                    []heatAccount
 	Statuses                []string
 	Marks                   map[string]string
 }
@@ -272,13 +274,20 @@ svg .line { fill: none; stroke: var(--chart); stroke-width: 3; }
 svg .dot { fill: var(--chart); }
 svg text { font-size: 12px; fill: var(--muted); }
 label { margin-right: .5rem; }
+table.heat { table-layout: fixed; font-size: 11px; }
+table.heat td { width: 2.2em; height: 1.8em; text-align: center; padding: 0; }
+table.heat .h0 { background: #f6f8fa; }
+table.heat .h1 { background: #dbe9f7; }
+table.heat .h2 { background: #9cc3ea; }
+table.heat .h3 { background: #4f94d4; color: #fff; }
+table.heat .h4 { background: #0b5cad; color: #fff; }
 </style>
 </head>
 <body>
 <header>
 <h1>{{.Title}}</h1>
 <p class="meta">Written {{.Now}}. Times in {{.Zone}}.</p>
-<nav aria-label="Sections"><a href="#month">Month</a><a href="#chart">Over time</a><a href="#list">List</a><a href="#engagement">Engagement</a></nav>
+<nav aria-label="Sections"><a href="#month">Month</a><a href="#chart">Over time</a><a href="#list">List</a><a href="#engagement">Engagement</a><a href="#best-times">Best times</a></nav>
 </header>
 <main>
 <section id="month" aria-labelledby="month-h">
@@ -334,6 +343,17 @@ label { margin-right: .5rem; }
 {{range .Report.Posts}}<tr><th scope="row">{{.Title}}</th><td class="num">{{.Targets}}</td><td class="num">{{metric .Likes}}</td><td class="num">{{metric .Reposts}}</td><td class="num">{{metric .Replies}}</td><td class="num">{{metric .Quotes}}</td><td class="num">{{metric .Impressions}}</td><td class="num">{{metric .Clicks}}</td><td class="num">{{metric .Saves}}</td></tr>
 {{end}}</tbody>
 </table>{{else}}<p>No post has been published yet.</p>{{end}}
+</section>
+<section id="best-times" aria-labelledby="best-h">
+<h2 id="best-h">Best times</h2>
+{{range .Heat}}<table class="heat" data-account="{{.Account}}">
+<caption>{{.Account}}: interactions a post by the weekday and hour it was published ({{.Posts}}); a cell shows its posts, darker is better. {{.Suggest}}</caption>
+<thead><tr><th scope="col"></th>{{range $h, $c := (index .Rows 0).Cells}}<th scope="col">{{$h}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr><th scope="row">{{.Day}}</th>{{range .Cells}}<td class="h{{.Shade}}"{{if .Posts}} title="{{.Posts}} posts, {{.Mean}} interactions a post"{{end}}>{{if .Posts}}{{.Posts}}{{end}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+{{else}}<p>No published post has metrics yet: run herald sync.</p>{{end}}
 </section>
 </main>
 <script>
