@@ -127,13 +127,3 @@ func missingApprovals(aps []approval) string {
 	}
 	return "Waiting for approval: " + strings.Join(parts, "; ")
 }
-
-func orList(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
-}

@@ -774,14 +774,20 @@ var tokenRE = regexp.MustCompile(`\s+|[\p{L}\p{N}_'’@#-]+|.`)
 
 func tokens(s string) []string { return tokenRE.FindAllString(s, -1) }
 
-func andList(items []string) string {
+// andList is "a, b and c".
+func andList(items []string) string { return joinList(items, "and") }
+
+// orList is "a, b or c".
+func orList(items []string) string { return joinList(items, "or") }
+
+func joinList(items []string, conj string) string {
 	switch len(items) {
 	case 0:
 		return ""
 	case 1:
 		return items[0]
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
 }
 
 func quoteAll(list []string) []string {

@@ -155,19 +155,14 @@ func contentRepo(t *testing.T) (remote, dir string) {
 	return remote, gittest.Clone(t, remote, nil)
 }
 
-func TestServeShutsDownCleanlyMidReconcile(t *testing.T) {
-	remote, dir := contentRepo(t)
+// gatedServe is serve's environment and options for the repository at
+// dir, at a fixed clock, logging to logs, publishing through a gated
+// publisher, and telling the address it listens on.
+func gatedServe(dir string, logs *bytes.Buffer, vars map[string]string) (*env, *gatedPublisher, *serveOptions, chan string) {
 	now := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
-	var logs bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &syncWriter{w: &logs}, stderr: &syncWriter{w: &logs},
-		getenv: func(k string) string {
-			if k == "HERALD_WEBHOOK_SECRET" {
-				return testSecret
-			}
-			return ""
-		},
-		now: func() time.Time { return now },
-		log: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)),
+	e := &env{stdin: strings.NewReader(""), stdout: &syncWriter{w: logs}, stderr: &syncWriter{w: logs},
+		getenv: func(k string) string { return vars[k] }, now: func() time.Time { return now },
+		log: slog.New(slog.NewTextHandler(&syncWriter{w: logs}, nil)),
 	}
 	gate := &gatedPublisher{entered: make(chan struct{}), release: make(chan struct{})}
 	addr := make(chan string, 1)
@@ -181,6 +176,13 @@ func TestServeShutsDownCleanlyMidReconcile(t *testing.T) {
 	o.apply.plan.repo = dir
 	o.apply.plan.noCache = true
 	o.apply.concurrency = 1
+	return e, gate, o, addr
+}
+
+func TestServeShutsDownCleanlyMidReconcile(t *testing.T) {
+	remote, dir := contentRepo(t)
+	var logs bytes.Buffer
+	e, gate, o, addr := gatedServe(dir, &logs, map[string]string{"HERALD_WEBHOOK_SECRET": testSecret})
 	o.apply.push = true
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -258,7 +260,7 @@ func TestServeShutsDownCleanlyMidReconcile(t *testing.T) {
 	}
 	want := map[string]target{
 		"first": {Status: "published", IDs: []string{"first"}},
-		"later": {Status: "failed", ErrorKind: string(state.KindDeferred), NextRetryAt: now},
+		"later": {Status: "failed", ErrorKind: string(state.KindDeferred), NextRetryAt: e.now()},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("state after shutdown (-want +got):\n%s", diff)
@@ -365,24 +367,8 @@ func TestServeStopsAfterAnEvaluationPastItsLimit(t *testing.T) {
 // headless Chromium without a console message.
 func TestServeDashboard(t *testing.T) {
 	_, dir := contentRepo(t)
-	now := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
 	var logs bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &syncWriter{w: &logs}, stderr: &syncWriter{w: &logs},
-		getenv: func(string) string { return "" }, now: func() time.Time { return now },
-		log: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)),
-	}
-	gate := &gatedPublisher{entered: make(chan struct{}), release: make(chan struct{})}
-	addr := make(chan string, 1)
-	o := &serveOptions{
-		listen: "127.0.0.1:0", interval: time.Hour,
-		hooks: reconcileHooks{providers: func(*env, *reconcile.Repo, state.Store) reconcile.Providers {
-			return func(string) ([]platforms.Publisher, error) { return []platforms.Publisher{gate}, nil }
-		}},
-		listening: func(a string) { addr <- a },
-	}
-	o.apply.plan.repo = dir
-	o.apply.plan.noCache = true
-	o.apply.concurrency = 1
+	e, gate, o, addr := gatedServe(dir, &logs, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, e, o) }()
