@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -68,10 +67,22 @@ func TestRenderGolden(t *testing.T) {
 func TestRenderRefuses(t *testing.T) {
 	s := newSetup(t, youtube.FakeOptions{}, nil)
 	for name, p := range map[string]*platforms.Payload{
-		"long title":       func() *platforms.Payload { p := platformtest.Payload("a", "x"); p.Title = strings.Repeat("t", 101); return p }(),
+		"long title": func() *platforms.Payload {
+			p := platformtest.Payload("a", "x")
+			p.Title = strings.Repeat("t", 101)
+			return p
+		}(),
 		"long description": platformtest.Payload("b", strings.Repeat("é", 2501)),
-		"bad privacy":      func() *platforms.Payload { p := platformtest.Payload("c", "x"); p.Options = map[string]any{"privacy": "friends"}; return p }(),
-		"long tags":        func() *platforms.Payload { p := platformtest.Payload("d", "x"); p.Tags = []string{strings.Repeat("a", 300), strings.Repeat("b", 200)}; return p }(),
+		"bad privacy": func() *platforms.Payload {
+			p := platformtest.Payload("c", "x")
+			p.Options = map[string]any{"privacy": "friends"}
+			return p
+		}(),
+		"long tags": func() *platforms.Payload {
+			p := platformtest.Payload("d", "x")
+			p.Tags = []string{strings.Repeat("a", 300), strings.Repeat("b", 200)}
+			return p
+		}(),
 	} {
 		if _, err := s.yt.Render(p); err == nil {
 			t.Errorf("%s: rendered, want an error", name)
@@ -293,4 +304,3 @@ func onlyPost(t *testing.T, f *youtube.Fake) platformtest.Post {
 	return posts[0]
 }
 
-var _ = io.EOF
