@@ -303,4 +303,3 @@ func onlyPost(t *testing.T, f *youtube.Fake) platformtest.Post {
 	}
 	return posts[0]
 }
-
