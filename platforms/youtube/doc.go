@@ -65,9 +65,13 @@
 //     videos.list, channels.list and playlistItems.list cost 1,
 //     videos.update, videos.delete and thumbnails.set 50. Quotas reset
 //     at midnight Pacific time. Google's answers carry no usage headers,
-//     so the adapter counts what it spent this run (another program on
-//     the same project is unseen) and treats a 403 quotaExceeded as the
-//     day spent. Before an upload it checks that one more insert and the
+//     so the adapter counts what it spends, every call (failed ones too)
+//     at its cost, and keeps the day's count in the stored token's Extra
+//     (youtube_quota_day, _units, _uploads), so that the next run on the
+//     same quota day starts from it; a token from the environment is not
+//     written for it, and then each run counts from zero. Another program
+//     on the same project is unseen; a 403 quotaExceeded marks the day
+//     spent. Before an upload it checks that one more insert and the
 //     upload's units and its thumbnail's fit; if not, the error is a 429
 //     NotCreated with RetryAfter until the reset, and RateLimit reports
 //     how many uploads are left, so the reconciler holds the account. A

@@ -56,6 +56,7 @@ func (y *YouTube) Publish(ctx context.Context, p *platforms.Payload, _ platforms
 		}
 		extra = CostThumbnail
 	}
+	y.restoreQuota(ctx)
 	if err := y.quota.reserve(y.now(), extra); err != nil {
 		return nil, err
 	}
@@ -87,6 +88,7 @@ func (y *YouTube) Publish(ctx context.Context, p *platforms.Payload, _ platforms
 // the session's bytes arrive, so every failure here is NotCreated.
 func (y *YouTube) startUpload(ctx context.Context, v *Video, media platforms.Media) (string, error) {
 	y.quota.spend(y.now(), y.quota.uploadUnits, 1)
+	defer y.keepQuota(ctx)
 	h := http.Header{"X-Upload-Content-Length": {strconv.FormatInt(media.Size, 10)}, "X-Upload-Content-Type": {media.Type}}
 	resp, err := y.do(ctx, y.base+"/upload/youtube/v3", httpx.Request{Method: http.MethodPost, Path: "videos",
 		Query: url.Values{"uploadType": {"resumable"}, "part": {"snippet,status"}}, Header: h, JSON: v}, nil)
@@ -268,6 +270,7 @@ func (y *YouTube) setThumbnail(ctx context.Context, id string, thumb platforms.M
 		return err
 	}
 	y.quota.spend(y.now(), CostThumbnail, 0)
+	defer y.keepQuota(ctx)
 	_, err = y.do(ctx, y.base+"/upload/youtube/v3", httpx.Request{Method: http.MethodPost, Path: "thumbnails/set",
 		Query: url.Values{"videoId": {id}}, Body: bytes.Clone(data), ContentType: thumb.Type}, nil)
 	return y.apiError("set thumbnail", err)

@@ -258,8 +258,10 @@ func TestRefreshBeforeUse(t *testing.T) {
 	if _, err := s.yt.Publish(t.Context(), withVideo(platformtest.Payload("r", "x"), videoBytes(10)), "k"); err != nil {
 		t.Fatal(err)
 	}
-	if s.fake.Refreshes() != 1 || s.tokens.Saves != saves+1 {
-		t.Errorf("refreshes %d, saves %d; want one of each", s.fake.Refreshes(), s.tokens.Saves-saves)
+	// One save for the refreshed token, before its first use, then
+	// the day's quota count kept with it.
+	if s.fake.Refreshes() != 1 || s.tokens.Saves < saves+1 {
+		t.Errorf("refreshes %d, saves %d; want one refresh, saved", s.fake.Refreshes(), s.tokens.Saves-saves)
 	}
 	tok, _ := s.tokens.Load(t.Context(), "channel")
 	if tok.RefreshToken != s.fake.RefreshToken() || !tok.Expiry.Equal(clock.Add(time.Hour)) {
@@ -302,4 +304,50 @@ func onlyPost(t *testing.T, f *youtube.Fake) platformtest.Post {
 		t.Fatalf("fake holds %d videos, want 1", len(posts))
 	}
 	return posts[0]
+}
+
+// TestQuotaKeptBetweenRuns: the day's count is kept with the stored
+// token, so the next run on the same quota day starts from it; a new
+// quota day starts from zero.
+func TestQuotaKeptBetweenRuns(t *testing.T) {
+	now := clock
+	opts := youtube.FakeOptions{Now: func() time.Time { return now }, QuotaUnits: 5000}
+	vals := map[string]any{"quota_units": 5000, "upload_units": 1600}
+	s := newSetup(t, opts, vals)
+	s.tokens.Save(t.Context(), "channel", &platforms.Token{AccessToken: s.fake.AccessToken(), RefreshToken: s.fake.RefreshToken(), Expiry: clock.Add(time.Hour)})
+	for i, key := range []platforms.AttemptKey{"k1", "k2", "k3"} {
+		if _, err := s.yt.Publish(t.Context(), withVideo(platformtest.Payload(string(key), "video "+string(key)), videoBytes(100)), key); err != nil {
+			t.Fatalf("upload %d: %v", i+1, err)
+		}
+	}
+	// A second run, the same day, with the same stored token: 4,800 of
+	// 5,000 units are spent, so a fourth upload is refused unsent.
+	y2, err := youtube.NewYouTube(platforms.Settings{Account: "channel", Platform: youtube.Name, BaseURL: s.fake.URL(),
+		Values: map[string]any{"quota_units": 5000, "upload_units": 1600, "access_token_env": "NONE"},
+		Getenv: func(string) string { return "" }, HTTPClient: s.fake.Client(), Now: opts.Now, Tokens: s.tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = y2.Publish(t.Context(), withVideo(platformtest.Payload("k4", "video k4"), videoBytes(100)), "k4")
+	if platforms.OutcomeOf(err) != platforms.NotCreated || !strings.Contains(err.Error(), "needs 1600 units and 200 of the day's 5000 are left") {
+		t.Fatalf("fourth upload in a second run = %v", err)
+	}
+	if _, n := s.fake.UnitsSpent(); n != 3 {
+		t.Errorf("fake saw %d uploads, want 3", n)
+	}
+	// The next quota day (midnight Pacific is 08:00 UTC in March).
+	now = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	// The token has lapsed overnight: it is refreshed, and the count
+	// it carries is of another day.
+	tok, _ := s.tokens.Load(t.Context(), "channel")
+	if tok.Extra["youtube_quota_units"] != "4800" {
+		t.Errorf("stored count %v, want 4800 units", tok.Extra)
+	}
+	env := map[string]string{"ID": "herald-client", "SECRET": "herald-client-secret"}
+	y3, _ := youtube.NewYouTube(platforms.Settings{Account: "channel", Platform: youtube.Name, BaseURL: s.fake.URL(),
+		Values: map[string]any{"quota_units": 5000, "upload_units": 1600, "client_id_env": "ID", "client_secret_env": "SECRET", "token_url": s.fake.TokenURL()},
+		Getenv: func(k string) string { return env[k] }, HTTPClient: s.fake.Client(), Now: opts.Now, Tokens: s.tokens})
+	if _, err := y3.Publish(t.Context(), withVideo(platformtest.Payload("k4", "video k4"), videoBytes(100)), "k4"); err != nil {
+		t.Fatalf("upload on the next quota day: %v", err)
+	}
 }

@@ -1,7 +1,10 @@
 package youtube
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"strconv"
 	"net/http"
 	"sync"
 	"time"
@@ -40,6 +43,7 @@ type quota struct {
 	units, uploads, uploadUnits int // the day's allowances; upload's cost in units
 
 	mu        sync.Mutex
+	restored  bool // read from the stored token
 	day       string
 	spent     int // units
 	uploaded  int // videos.insert calls
@@ -108,6 +112,74 @@ func (q *quota) left(now time.Time, extra int) int {
 		n = min(n, (q.units-q.spent)/per)
 	}
 	return max(n, 0)
+}
+
+// Token.Extra keys that carry the day's count from one run to the next.
+const (
+	extraQuotaDay     = "youtube_quota_day"
+	extraQuotaUnits   = "youtube_quota_units"
+	extraQuotaUploads = "youtube_quota_uploads"
+)
+
+// restore reads what earlier runs of the same quota day spent, kept with
+// the stored token, once.
+func (q *quota) restore(now time.Time, extra map[string]string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.restored {
+		return
+	}
+	q.restored = true
+	q.roll(now)
+	if extra[extraQuotaDay] != q.day {
+		return
+	}
+	units, err1 := strconv.Atoi(extra[extraQuotaUnits])
+	uploads, err2 := strconv.Atoi(extra[extraQuotaUploads])
+	if err1 == nil && err2 == nil {
+		q.spent, q.uploaded = max(q.spent, units), max(q.uploaded, uploads)
+	}
+}
+
+// record returns the count as Token.Extra entries.
+func (q *quota) record(now time.Time) map[string]string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.roll(now)
+	return map[string]string{extraQuotaDay: q.day, extraQuotaUnits: strconv.Itoa(q.spent), extraQuotaUploads: strconv.Itoa(q.uploaded)}
+}
+
+// restoreQuota reads the day's count kept with the account's token, so
+// that a second run on the same day starts from what the first spent.
+func (y *YouTube) restoreQuota(ctx context.Context) {
+	if t, err := y.tokens.Load(ctx); err == nil && t != nil {
+		y.quota.restore(y.now(), t.Extra)
+	}
+}
+
+// keepQuota saves the day's count with a stored token (one herald auth
+// or a refresh wrote), so that the next run knows it. A token from the
+// environment is not written to the store for it. A failure to save is
+// logged: the count is a guard, and Google's quotaExceeded still stops
+// an upload it would refuse.
+func (y *YouTube) keepQuota(ctx context.Context) {
+	cur := y.tokens.Token()
+	if cur == nil || cur.Expiry.IsZero() {
+		return
+	}
+	rec := y.quota.record(y.now())
+	nt := y.tokens.Update(func(t *platforms.Token) *platforms.Token {
+		c := *t
+		c.Extra = maps.Clone(t.Extra)
+		if c.Extra == nil {
+			c.Extra = map[string]string{}
+		}
+		maps.Copy(c.Extra, rec)
+		return &c
+	})
+	if err := y.s.Tokens.Save(ctx, y.s.Account, nt); err != nil {
+		y.log.Warn("could not keep the day's YouTube quota count with the token", "error", err.Error())
+	}
 }
 
 // Quota says what is left of the day's quota as herald counted it, for

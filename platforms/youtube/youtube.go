@@ -220,7 +220,9 @@ func (y *YouTube) do(ctx context.Context, base string, r httpx.Request, out any)
 
 // api is do on the Data API, spending cost units of the day's quota.
 func (y *YouTube) api(ctx context.Context, cost int, r httpx.Request, out any) (*httpx.Response, error) {
+	y.restoreQuota(ctx)
 	y.quota.spend(y.now(), cost, 0)
+	defer y.keepQuota(ctx)
 	return y.do(ctx, y.base+"/youtube/v3", r, out)
 }
 
