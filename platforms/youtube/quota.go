@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"strconv"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 	// Google's quota day ends at midnight Pacific time: the zone must be
