@@ -19,7 +19,8 @@ var clip = videoBytes(64 << 10)
 
 func (w withClip) add(p *platforms.Payload) *platforms.Payload { return withVideo(p.Clone(), clip) }
 
-func (w withClip) Name() string { return w.t.Name() }
+func (w withClip) Prepare(p *platforms.Payload) (*platforms.Payload, error) { return w.t.Prepare(p) }
+func (w withClip) Name() string                                             { return w.t.Name() }
 func (w withClip) Publish(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
 	return w.t.Publish(ctx, w.add(p), key)
 }
@@ -30,7 +31,7 @@ func (w withClip) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms
 	return w.t.Metrics(ctx, r)
 }
 
-const caps = platforms.CapFind | platforms.CapMetrics
+const caps = platforms.CapPrepare | platforms.CapFind | platforms.CapMetrics
 
 func TestConformance(t *testing.T) {
 	s := newSetup(t, tiktok.FakeOptions{}, nil)

@@ -324,3 +324,16 @@ func videoOf(p *platforms.Payload) (platforms.Media, bool) {
 	}
 	return platforms.Media{}, false
 }
+
+// Prepare implements platforms.Preparer: the parts become the one caption
+// Render makes (the tags added as hashtags), so that the plan and the
+// preview show and count what TikTok receives, and a caption over the
+// limit is refused before the plan shows it.
+func (t *TikTok) Prepare(p *platforms.Payload) (*platforms.Payload, error) {
+	info, err := t.Render(p)
+	if err != nil {
+		return nil, err
+	}
+	p.Parts = []platforms.Part{{Text: info.Title}}
+	return p, nil
+}

@@ -94,6 +94,7 @@ type TikTok struct {
 }
 
 var (
+	_ platforms.Preparer          = (*TikTok)(nil)
 	_ platforms.Publisher         = (*TikTok)(nil)
 	_ platforms.Finder            = (*TikTok)(nil)
 	_ platforms.MetricsReader     = (*TikTok)(nil)

@@ -25,7 +25,8 @@ func (w withClip) add(p *platforms.Payload) *platforms.Payload {
 	return withVideo(c, clip)
 }
 
-func (w withClip) Name() string { return w.y.Name() }
+func (w withClip) Prepare(p *platforms.Payload) (*platforms.Payload, error) { return w.y.Prepare(p) }
+func (w withClip) Name() string                                             { return w.y.Name() }
 func (w withClip) Publish(ctx context.Context, p *platforms.Payload, key platforms.AttemptKey) (*platforms.Receipt, error) {
 	return w.y.Publish(ctx, w.add(p), key)
 }
@@ -40,7 +41,7 @@ func (w withClip) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms
 	return w.y.Metrics(ctx, r)
 }
 
-const caps = platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics
+const caps = platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics
 
 func TestConformance(t *testing.T) {
 	// The wrapper forwards exactly the adapter's abilities: hold the

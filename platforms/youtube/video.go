@@ -146,3 +146,16 @@ func thumbnailOf(p *platforms.Payload) (platforms.Media, bool) {
 	}
 	return platforms.Media{}, false
 }
+
+// Prepare implements platforms.Preparer: a video has one description, so
+// the parts become one, as Render makes it (angle brackets replaced), and
+// a post Render refuses (a title or description too long) is refused
+// before the plan shows it.
+func (y *YouTube) Prepare(p *platforms.Payload) (*platforms.Payload, error) {
+	v, err := y.Render(p)
+	if err != nil {
+		return nil, err
+	}
+	p.Parts = []platforms.Part{{Text: v.Snippet.Description}}
+	return p, nil
+}

@@ -97,6 +97,7 @@ type YouTube struct {
 }
 
 var (
+	_ platforms.Preparer          = (*YouTube)(nil)
 	_ platforms.Publisher         = (*YouTube)(nil)
 	_ platforms.Updater           = (*YouTube)(nil)
 	_ platforms.Deleter           = (*YouTube)(nil)
