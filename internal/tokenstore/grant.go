@@ -181,10 +181,10 @@ type tokenJSON struct {
 	RefreshToken          string      `json:"refresh_token"`
 	ExpiresIn             json.Number `json:"expires_in"`
 	RefreshTokenExpiresIn json.Number `json:"refresh_token_expires_in"`
+	Scope                 string      `json:"scope"`
+	UserID                json.Number `json:"user_id"`
 	// RefreshExpiresIn is TikTok's name for refresh_token_expires_in.
 	RefreshExpiresIn json.Number `json:"refresh_expires_in"`
-	Scope            string      `json:"scope"`
-	UserID           json.Number `json:"user_id"`
 }
 
 // exchange trades the code for tokens (RFC 6749 §4.1.3, RFC 7636 §4.5).
