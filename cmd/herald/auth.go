@@ -53,6 +53,18 @@ import (
 //     answers access_token, token_type, expires_in). Scopes are
 //     comma-separated. Whether Meta accepts an http loopback redirect URI
 //     is not documented (❓).
+//   - YouTube: Google's https://accounts.google.com/o/oauth2/v2/auth and
+//     https://oauth2.googleapis.com/token ("Using OAuth 2.0 for Mobile &
+//     Desktop Apps": loopback redirects on 127.0.0.1 are allowed for
+//     desktop clients, PKCE is supported); access_type=offline brings the
+//     refresh token and prompt=consent makes Google send it again on a
+//     second connection. Scopes youtube.upload (videos.insert) and youtube
+//     (update, delete, list).
+//   - TikTok: https://www.tiktok.com/v2/auth/authorize/ and
+//     https://open.tiktokapis.com/v2/oauth/token/ ("Login Kit for
+//     Desktop", "Get a User Access Token"): the client is named client_key
+//     in both, scopes are comma-separated, PKCE's code_verifier is
+//     required for desktop apps, and the answer gives refresh_expires_in.
 type oauthPlatform struct {
 	authURL, tokenURL string
 	// tokenPath, when set, is joined to the account's base_url to make
@@ -63,6 +75,12 @@ type oauthPlatform struct {
 	secretRequired, secretInBody bool
 	// finish turns the grant's token into the one to keep.
 	finish func(ctx context.Context, g *tokenstore.Grant, a *schema.Account, t *platforms.Token) (*platforms.Token, error)
+	// authParams are added to the authorization URL.
+	authParams func(clientID string) url.Values
+	// clientIDKey is the setting naming the client ID's variable
+	// (default client_id_env); clientIDParam its name in the token
+	// request (default client_id).
+	clientIDKey, clientIDParam string
 }
 
 var oauthPlatforms = map[string]oauthPlatform{
@@ -88,6 +106,22 @@ var oauthPlatforms = map[string]oauthPlatform{
 		scopes: func(*schema.Account) []string { return []string{"threads_basic,threads_content_publish"} },
 		finish: threadsLongLived,
 	},
+	"youtube": {
+		authURL: "https://accounts.google.com/o/oauth2/v2/auth", tokenURL: "https://oauth2.googleapis.com/token",
+		secretRequired: true, secretInBody: true,
+		scopes: func(*schema.Account) []string {
+			return []string{"https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube"}
+		},
+		authParams: func(string) url.Values { return url.Values{"access_type": {"offline"}, "prompt": {"consent"}} },
+	},
+	"tiktok": {
+		authURL: "https://www.tiktok.com/v2/auth/authorize/", tokenURL: "https://open.tiktokapis.com/v2/oauth/token/", tokenPath: "v2/oauth/token/",
+		secretRequired: true, secretInBody: true, clientIDKey: "client_key_env", clientIDParam: "client_key",
+		scopes: func(*schema.Account) []string {
+			return []string{"user.info.basic,video.publish,video.upload,video.list"}
+		},
+		authParams: func(clientKey string) url.Values { return url.Values{"client_key": {clientKey}} },
+	},
 }
 
 // threadsLongLived trades Threads' one-hour token for a 60-day one.
@@ -111,7 +145,8 @@ func authCommand() *command {
 		summary: "connect an account and keep its tokens encrypted in the repository",
 		help: `herald auth ACCOUNT connects one account of the configuration:
 
-  x, linkedin, threads   runs the OAuth 2.0 authorization code grant with
+  x, linkedin, threads,  runs the OAuth 2.0 authorization code grant with
+  youtube, tiktok
                          PKCE: herald listens on --listen, prints the
                          address to open in a browser (--open opens it),
                          waits for the platform to send the browser back to
@@ -120,8 +155,8 @@ func authCommand() *command {
                          code for tokens, and keeps them encrypted in
                          .herald/tokens/, committed (and pushed with --push).
                          The app's client ID and secret come from the
-                         variables named by client_id_env and
-                         client_secret_env.
+                         variables named by client_id_env (TikTok:
+                         client_key_env) and client_secret_env.
   bluesky                logs in with the app password (password_env),
                          prints the account, and keeps the session.
   mastodon               checks the token (token_env) with
@@ -219,7 +254,7 @@ func (r *authRun) connect(ctx context.Context, name string) error {
 		return fmt.Errorf("no account %q in %s (accounts: %s)", name, configName(repo.Config), strings.Join(names, ", "))
 	}
 	switch a.Platform {
-	case "x", "linkedin", "threads":
+	case "x", "linkedin", "threads", "youtube", "tiktok":
 		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
 	case "bluesky":
 		return r.bluesky(ctx, name, a)
@@ -296,7 +331,11 @@ func (r *authRun) settingsOf(name string, a *schema.Account) platforms.Settings 
 // oauth connects an OAuth 2.0 account through a browser.
 func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p oauthPlatform) error {
 	s := r.settingsOf(name, a)
-	clientID, err := s.Secret("client_id_env")
+	idKey := p.clientIDKey
+	if idKey == "" {
+		idKey = "client_id_env"
+	}
+	clientID, err := s.Secret(idKey)
 	if err != nil {
 		return err
 	}
@@ -321,7 +360,7 @@ func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p o
 	defer cancel()
 	g := &tokenstore.Grant{
 		AuthURL: setting(a, "auth_url", p.authURL), TokenURL: setting(a, "token_url", tokenURL),
-		ClientID: clientID, ClientSecret: clientSecret, SecretInBody: p.secretInBody, Scopes: scopes,
+		ClientID: clientID, ClientSecret: clientSecret, SecretInBody: p.secretInBody, Scopes: scopes, ClientIDParam: p.clientIDParam,
 		Listen: r.listen, HTTPClient: s.HTTPClient, Now: r.e.now, Logger: r.e.log,
 		Show: func(authURL string) {
 			fmt.Fprintf(r.e.stdout, "To connect %s, open this address in a browser and allow herald:\n\n  %s\n\n", name, authURL)
@@ -336,6 +375,9 @@ func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p o
 				}
 			}
 		},
+	}
+	if p.authParams != nil {
+		g.AuthParams = p.authParams(clientID)
 	}
 	t, err := g.Run(ctx)
 	if err != nil {

@@ -31,8 +31,10 @@ import (
 	"github.com/heraldhq/herald/platforms/platformtest"
 	"github.com/heraldhq/herald/platforms/postforme"
 	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/tiktok"
 	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
+	"github.com/heraldhq/herald/platforms/youtube"
 )
 
 // TestMain lets testscript run "herald" as this test binary, which then
@@ -249,12 +251,16 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	                  acc_bluesky
 //	fake ghost        GHOST_URL; GHOST_ADMIN_API_KEY set to its key
 //	fake wordpress    WORDPRESS_URL; user herald, WORDPRESS_APP_PASSWORD
+//	fake youtube      YOUTUBE_URL, YOUTUBE_TOKEN_URL; YOUTUBE_ACCESS_TOKEN,
+//	                  YOUTUBE_REFRESH_TOKEN and the client's ID and secret
+//	fake tiktok       TIKTOK_URL; TIKTOK_ACCESS_TOKEN, TIKTOK_REFRESH_TOKEN
+//	                  and the client's key and secret
 //
 // A second argument injects a fault into the fake's next create request:
 // unauthorized, rate_limited, server_error or accept_then_timeout.
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|devto|medium|ghost|wordpress|postforme|late [fault]")
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|youtube|tiktok|devto|medium|ghost|wordpress|postforme|late [fault]")
 	}
 	var backend interface {
 		Inject(platformtest.Fault)
@@ -315,6 +321,23 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("LINKEDIN_URL", f.URL())
 		ts.Setenv("LINKEDIN_TOKEN_URL", f.TokenURL())
 		setDefault("LINKEDIN_ACCESS_TOKEN", f.AccessToken())
+	case "youtube":
+		f := youtube.NewFake(rep, youtube.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("YOUTUBE_URL", f.URL())
+		ts.Setenv("YOUTUBE_TOKEN_URL", f.TokenURL())
+		setDefault("YOUTUBE_ACCESS_TOKEN", f.AccessToken())
+		setDefault("YOUTUBE_REFRESH_TOKEN", f.RefreshToken())
+		setDefault("YOUTUBE_CLIENT_ID", "herald-client")
+		setDefault("YOUTUBE_CLIENT_SECRET", "herald-client-secret")
+	case "tiktok":
+		f := tiktok.NewFake(rep, tiktok.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("TIKTOK_URL", f.URL())
+		setDefault("TIKTOK_ACCESS_TOKEN", f.AccessToken())
+		setDefault("TIKTOK_REFRESH_TOKEN", f.RefreshToken())
+		setDefault("TIKTOK_CLIENT_KEY", "herald-client-key")
+		setDefault("TIKTOK_CLIENT_SECRET", "herald-client-secret")
 	case "threads":
 		// Threads fetches images by URL: serve the script's files.
 		files := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs("."))))

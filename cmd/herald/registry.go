@@ -11,8 +11,10 @@ import (
 	"github.com/heraldhq/herald/platforms/medium"
 	"github.com/heraldhq/herald/platforms/substack"
 	"github.com/heraldhq/herald/platforms/threads"
+	"github.com/heraldhq/herald/platforms/tiktok"
 	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
+	"github.com/heraldhq/herald/platforms/youtube"
 )
 
 // registry lists every platform adapter herald has. root is the content
@@ -37,8 +39,10 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 		"medium":    medium.New,
 		"substack":  substackCtor,
 		"threads":   threads.New,
+		"tiktok":    tiktok.New,
 		"wordpress": wordpress.New,
 		"x":         x.New,
+		"youtube":   youtube.New,
 	})
 }
 

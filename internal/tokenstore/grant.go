@@ -52,6 +52,9 @@ type Grant struct {
 	Scopes       []string
 	// AuthParams are added to the authorization URL.
 	AuthParams url.Values
+	// ClientIDParam names the client's ID in the token request's form:
+	// "client_id" (RFC 6749) by default, "client_key" for TikTok.
+	ClientIDParam string
 	// Listen is the loopback host:port; default DefaultListen. Port 0
 	// picks a free port (tests).
 	Listen string
@@ -180,6 +183,8 @@ type tokenJSON struct {
 	RefreshTokenExpiresIn json.Number `json:"refresh_token_expires_in"`
 	Scope                 string      `json:"scope"`
 	UserID                json.Number `json:"user_id"`
+	// RefreshExpiresIn is TikTok's name for refresh_token_expires_in.
+	RefreshExpiresIn json.Number `json:"refresh_expires_in"`
 }
 
 // exchange trades the code for tokens (RFC 6749 §4.1.3, RFC 7636 §4.5).
@@ -189,8 +194,12 @@ func (g *Grant) exchange(ctx context.Context, code, verifier, redirect string) (
 		"code":          {code},
 		"redirect_uri":  {redirect},
 		"code_verifier": {verifier},
-		"client_id":     {g.ClientID},
 	}
+	idParam := g.ClientIDParam
+	if idParam == "" {
+		idParam = "client_id"
+	}
+	form.Set(idParam, g.ClientID)
 	c := g.client(g.TokenURL)
 	c.Redact.Add(code, verifier, g.ClientSecret)
 	req := httpx.Request{Method: http.MethodPost, Body: []byte(form.Encode()), ContentType: "application/x-www-form-urlencoded"}
@@ -222,6 +231,8 @@ func (g *Grant) token(tj tokenJSON, extra map[string]string) (*platforms.Token, 
 		t.Expiry = now.Add(time.Duration(s) * time.Second).UTC()
 	}
 	if s, err := tj.RefreshTokenExpiresIn.Int64(); err == nil && s > 0 {
+		t.RefreshExpiry = now.Add(time.Duration(s) * time.Second).UTC()
+	} else if s, err := tj.RefreshExpiresIn.Int64(); err == nil && s > 0 {
 		t.RefreshExpiry = now.Add(time.Duration(s) * time.Second).UTC()
 	}
 	if tj.UserID != "" {
