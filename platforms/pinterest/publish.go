@@ -81,6 +81,9 @@ func isVideo(m platforms.Media) bool { return strings.HasPrefix(m.Type, "video/"
 // spec reads what p asks for and checks it against Pinterest's limits.
 func (a *Pinterest) spec(p *platforms.Payload) (*spec, error) {
 	s := &spec{board: a.board, section: a.section, title: p.Title, description: p.Text(), imageURL: a.defImage}
+	if v, ok := p.Option("title"); ok {
+		s.title = v
+	}
 	if v, ok := p.Option(OptBoard); ok {
 		s.board = v
 		s.section = ""

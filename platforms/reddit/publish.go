@@ -75,6 +75,9 @@ func deriveTitle(text string) string {
 func (r *Reddit) submission(p *platforms.Payload) (*submission, error) {
 	s := &submission{sr: r.subreddit, kind: "self", title: strings.TrimSpace(p.Title), text: p.Text(),
 		nsfw: boolOpt(p, OptNSFW), spoiler: boolOpt(p, OptSpoiler)}
+	if v, ok := p.Option("title"); ok {
+		s.title = strings.TrimSpace(v)
+	}
 	if v, ok := p.Option(OptSubreddit); ok {
 		s.sr = cleanSub(v)
 	}
