@@ -19,6 +19,8 @@ import (
 	"github.com/heraldhq/herald/internal/tokenstore"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/pinterest"
+	"github.com/heraldhq/herald/platforms/reddit"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
@@ -53,6 +55,19 @@ import (
 //     answers access_token, token_type, expires_in). Scopes are
 //     comma-separated. Whether Meta accepts an http loopback redirect URI
 //     is not documented (❓).
+//   - Pinterest: https://www.pinterest.com/oauth/ and
+//     https://api.pinterest.com/v5/oauth/token with HTTP Basic client
+//     credentials; scopes comma-separated (developers.pinterest.com,
+//     "Authentication"). The answer carries refresh_token_expires_in (60
+//     days, continuous: renewed on every refresh).
+//   - Reddit: https://www.reddit.com/api/v1/authorize with
+//     duration=permanent for a refresh token, and
+//     https://www.reddit.com/api/v1/access_token with HTTP Basic, whose
+//     password is empty for an installed app (Reddit's OAuth2 wiki;
+//     Pyprohly/reddit-api-doc-notes). Every call, the token call too,
+//     needs a User-Agent of the form <platform>:<app ID>:<version> (by
+//     /u/<username>). A script app has no browser step: herald auth logs
+//     it in with its password to check it, and keeps nothing.
 type oauthPlatform struct {
 	authURL, tokenURL string
 	// tokenPath, when set, is joined to the account's base_url to make
@@ -61,6 +76,13 @@ type oauthPlatform struct {
 	scopes    func(a *schema.Account) []string
 	// secretRequired: the platform has only confidential clients.
 	secretRequired, secretInBody bool
+	// authParams are added to the authorization URL (Reddit's
+	// duration=permanent).
+	authParams url.Values
+	// basicWithoutSecret: a public client still sends HTTP Basic.
+	basicWithoutSecret bool
+	// userAgent, when set, is the token call's User-Agent.
+	userAgent func(a *schema.Account) string
 	// finish turns the grant's token into the one to keep.
 	finish func(ctx context.Context, g *tokenstore.Grant, a *schema.Account, t *platforms.Token) (*platforms.Token, error)
 }
@@ -88,6 +110,21 @@ var oauthPlatforms = map[string]oauthPlatform{
 		scopes: func(*schema.Account) []string { return []string{"threads_basic,threads_content_publish"} },
 		finish: threadsLongLived,
 	},
+	"pinterest": {
+		authURL: "https://www.pinterest.com/oauth/", tokenURL: pinterest.DefaultTokenURL,
+		secretRequired: true,
+		scopes:         func(*schema.Account) []string { return []string{"boards:read,pins:read,pins:write,user_accounts:read"} },
+	},
+	"reddit": {
+		authURL: "https://www.reddit.com/api/v1/authorize", tokenURL: reddit.DefaultTokenURL,
+		authParams: url.Values{"duration": {"permanent"}}, basicWithoutSecret: true,
+		scopes: func(*schema.Account) []string {
+			return []string{"identity", "submit", "edit", "read", "history", "flair"}
+		},
+		userAgent: func(a *schema.Account) string {
+			return setting(a, "user_agent", "herald:github.com/heraldhq/herald:"+reddit.Version+" (by /u/"+setting(a, "username", "unknown")+")")
+		},
+	},
 }
 
 // threadsLongLived trades Threads' one-hour token for a 60-day one.
@@ -111,7 +148,8 @@ func authCommand() *command {
 		summary: "connect an account and keep its tokens encrypted in the repository",
 		help: `herald auth ACCOUNT connects one account of the configuration:
 
-  x, linkedin, threads   runs the OAuth 2.0 authorization code grant with
+  x, linkedin, threads,  runs the OAuth 2.0 authorization code grant with
+  pinterest, reddit
                          PKCE: herald listens on --listen, prints the
                          address to open in a browser (--open opens it),
                          waits for the platform to send the browser back to
@@ -122,6 +160,11 @@ func authCommand() *command {
                          The app's client ID and secret come from the
                          variables named by client_id_env and
                          client_secret_env.
+                         A Reddit installed app has no secret: leave
+                         client_secret_env out.
+  reddit (script app)    with password_env set, logs in with the password
+                         grant and prints the account; it logs in again
+                         whenever its token lapses, so nothing is kept.
   bluesky                logs in with the app password (password_env),
                          prints the account, and keeps the session.
   mastodon               checks the token (token_env) with
@@ -219,7 +262,12 @@ func (r *authRun) connect(ctx context.Context, name string) error {
 		return fmt.Errorf("no account %q in %s (accounts: %s)", name, configName(repo.Config), strings.Join(names, ", "))
 	}
 	switch a.Platform {
-	case "x", "linkedin", "threads":
+	case "reddit":
+		if setting(a, "password_env", "") != "" {
+			return r.redditScript(ctx, name, a)
+		}
+		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
+	case "x", "linkedin", "threads", "pinterest":
 		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
 	case "bluesky":
 		return r.bluesky(ctx, name, a)
@@ -322,6 +370,7 @@ func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p o
 	g := &tokenstore.Grant{
 		AuthURL: setting(a, "auth_url", p.authURL), TokenURL: setting(a, "token_url", tokenURL),
 		ClientID: clientID, ClientSecret: clientSecret, SecretInBody: p.secretInBody, Scopes: scopes,
+		AuthParams: p.authParams, BasicWithoutSecret: p.basicWithoutSecret,
 		Listen: r.listen, HTTPClient: s.HTTPClient, Now: r.e.now, Logger: r.e.log,
 		Show: func(authURL string) {
 			fmt.Fprintf(r.e.stdout, "To connect %s, open this address in a browser and allow herald:\n\n  %s\n\n", name, authURL)
@@ -336,6 +385,9 @@ func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p o
 				}
 			}
 		},
+	}
+	if p.userAgent != nil {
+		g.UserAgent = p.userAgent(a)
 	}
 	t, err := g.Run(ctx)
 	if err != nil {
@@ -529,6 +581,8 @@ func authStatus(ctx context.Context, e *env, repoDir string) error {
 			what = tokenState(st, now, n)
 		case a.Platform == "mastodon":
 			what = "token in " + setting(a, "token_env", "(token_env unset)") + ", does not expire"
+		case a.Platform == "reddit" && setting(a, "password_env", "") != "":
+			what = "password in " + setting(a, "password_env", "") + " (script app), logs in each run"
 		case a.Platform == "bluesky":
 			what = "app password in " + setting(a, "password_env", "(password_env unset)") + ", no stored session"
 		case oauthPlatforms[a.Platform].authURL != "":
@@ -572,4 +626,22 @@ func tokenState(st tokenstore.Status, now time.Time, account string) string {
 		s += ", refresh expired: run herald auth " + account
 	}
 	return s
+}
+
+// redditScript checks a Reddit script app: it logs in with the password
+// grant, as apply does, and names the account. The token lasts a day at
+// most and the password renews it, so nothing is kept.
+func (r *authRun) redditScript(ctx context.Context, name string, a *schema.Account) error {
+	s := r.settingsOf(name, a)
+	s.Tokens = &platforms.MemTokens{}
+	rd, err := reddit.NewReddit(s)
+	if err != nil {
+		return fmt.Errorf("account %s: %w", name, err)
+	}
+	user, err := rd.Me(ctx)
+	if err != nil {
+		return fmt.Errorf("account %s: log in: %w", name, err)
+	}
+	fmt.Fprintf(r.e.stdout, "Verified u/%s (a script app logs in with its password at every run: nothing to keep).\n", user)
+	return nil
 }

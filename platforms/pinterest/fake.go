@@ -481,14 +481,18 @@ func (f *Fake) token(c *platformtest.Call) {
 		return
 	}
 	form, err := url.ParseQuery(string(c.Body))
-	if err != nil || form.Get("grant_type") != "refresh_token" {
-		c.Reply(http.StatusBadRequest, map[string]any{"error": "unsupported_grant_type", "error_description": "grant_type must be refresh_token"})
+	grant := form.Get("grant_type")
+	if err != nil || (grant != "refresh_token" && grant != "authorization_code") {
+		c.Reply(http.StatusBadRequest, map[string]any{"error": "unsupported_grant_type", "error_description": "grant_type must be authorization_code or refresh_token"})
 		return
 	}
 	now := f.opts.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	exp, known := f.refresh[form.Get("refresh_token")]
+	if grant == "authorization_code" {
+		exp, known = now.Add(time.Minute), form.Get("code") != "" && form.Get("redirect_uri") != ""
+	}
 	if !known || !now.Before(exp) {
 		c.Reply(http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "The refresh token is invalid or has expired."})
 		return

@@ -103,6 +103,9 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	f.Handle("GET /api/info", platformtest.Contract{}, f.authed(f.info))
 	f.Handle("GET /user/{name}/submitted", platformtest.Contract{}, f.authed(f.submitted))
 	f.Handle("GET /r/{sub}/about", platformtest.Contract{}, f.authed(f.about))
+	f.Handle("GET /api/v1/me", platformtest.Contract{}, f.authed(func(c *platformtest.Call) {
+		c.Reply(http.StatusOK, map[string]any{"name": f.opts.Username, "id": "abc12"})
+	}))
 	f.Handle("POST /api/v1/access_token", platformtest.Contract{ContentType: form}, f.token)
 	return f
 }
@@ -396,6 +399,11 @@ func (f *Fake) token(c *platformtest.Call) {
 			c.Reply(http.StatusBadRequest, map[string]any{"error": "invalid_grant"})
 			return
 		}
+	case "authorization_code":
+		if v.Get("code") == "" || v.Get("redirect_uri") == "" {
+			c.Reply(http.StatusBadRequest, map[string]any{"error": "invalid_request"})
+			return
+		}
 	case "password":
 		if f.opts.Password == "" || v.Get("username") != f.opts.Username || v.Get("password") != f.opts.Password {
 			// Reddit answers a wrong password with 200.
@@ -412,6 +420,11 @@ func (f *Fake) token(c *platformtest.Call) {
 	tok := "rd-access-" + strconv.Itoa(f.issued)
 	f.access[tok] = f.opts.Now().Add(f.opts.TokenTTL)
 	f.mu.Unlock()
-	c.Reply(http.StatusOK, map[string]any{"access_token": tok, "token_type": "bearer",
-		"expires_in": int(f.opts.TokenTTL / time.Second), "scope": "edit history identity read submit"})
+	answer := map[string]any{"access_token": tok, "token_type": "bearer",
+		"expires_in": int(f.opts.TokenTTL / time.Second), "scope": "edit history identity read submit"}
+	if v.Get("grant_type") == "authorization_code" {
+		// duration=permanent brings a refresh token.
+		answer["refresh_token"] = f.opts.RefreshToken
+	}
+	c.Reply(http.StatusOK, answer)
 }

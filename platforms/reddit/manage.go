@@ -213,3 +213,19 @@ func (r *Reddit) Metrics(ctx context.Context, rc *platforms.Receipt) (*platforms
 	}
 	return &platforms.Metrics{Likes: d.Score, Replies: d.NumComments, Reposts: d.NumCrossposts}, nil
 }
+
+// Me returns the name of the account the token belongs to (GET
+// /api/v1/me, scope identity): herald auth checks a script app's login
+// with it.
+func (r *Reddit) Me(ctx context.Context) (string, error) {
+	var out struct {
+		Name string `json:"name"`
+	}
+	if _, err := r.do(ctx, httpx.Request{Method: http.MethodGet, Path: "api/v1/me"}, &out); err != nil {
+		return "", r.apiErr("read the account", err)
+	}
+	if !strings.EqualFold(out.Name, r.username) {
+		return "", fmt.Errorf("the token belongs to u/%s, but the account's username is %s", out.Name, r.username)
+	}
+	return out.Name, nil
+}
