@@ -149,8 +149,7 @@ func authCommand() *command {
 		help: `herald auth ACCOUNT connects one account of the configuration:
 
   x, linkedin, threads,  runs the OAuth 2.0 authorization code grant with
-  pinterest, reddit
-                         PKCE: herald listens on --listen, prints the
+  pinterest, reddit      PKCE: herald listens on --listen, prints the
                          address to open in a browser (--open opens it),
                          waits for the platform to send the browser back to
                          http://127.0.0.1:8787/callback (register that
