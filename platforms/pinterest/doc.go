@@ -66,9 +66,11 @@
 // date, or 89 days back: analytics reach 90 days), end_date today,
 // metric_types IMPRESSION, SAVE, PIN_CLICK, OUTBOUND_CLICK,
 // TOTAL_COMMENTS, TOTAL_REACTIONS, app_types ALL and split_field
-// NO_SPLIT, and maps all.summary_metrics to impressions, saves, clicks
-// (outbound), replies (comments) and likes (reactions); reposts and
-// quotes are nil. A 404 wraps platforms.ErrDeletedRemotely.
+// NO_SPLIT, and maps all.summary_metrics to impressions, saves and
+// clicks (outbound), and all.lifetime_metrics to replies (TOTAL_COMMENTS)
+// and likes (TOTAL_REACTIONS), as the spec's PinAnalyticsMetricsResponse
+// places them; reposts and quotes are nil. A 404 wraps
+// platforms.ErrDeletedRemotely.
 //
 // # Tokens and errors
 //
@@ -89,10 +91,13 @@
 //
 // # What was verified, and against what
 //
-//   - Endpoints, fields, media_source types and the media upload flow:
-//     pinterest/api-description v5 openapi.json (PLATFORMS.md §8, ✅).
-//   - Limits: the same spec gives description 800, title 100, alt_text
-//     500, link 2048 (✅). Several third-party clients cut descriptions
+//   - Endpoints, fields, media_source types (video_id needs media_id;
+//     cover_image_key_frame_time is an integer of seconds), the media
+//     status enum, pin analytics' metric types and response, and the
+//     90-day start_date bound: pinterest/api-description v5 openapi.yaml
+//     at c05b189 (✅).
+//   - Limits: the same spec's PinCreate gives description 800, title
+//     100, alt_text 500, link 2048 (✅, re-read for this adapter). Several third-party clients cut descriptions
 //     at 500 (⚠️, an older limit); herald keeps the spec's 800, and the
 //     CUE limits table can lower it.
 //   - Continuous refresh tokens (60 days, renewed on every refresh; the
@@ -111,9 +116,12 @@
 //     not found) are modelled (❓); the adapter keys on the HTTP status.
 //   - That GET /boards/{id}/pins lists newest first (⚠️, observed by
 //     clients): Find stops at the first pin older than the attempt.
-//   - The video status values registered, processing, succeeded, failed
-//     are the spec's enum (✅); how long processing takes is not
-//     documented, hence the 10-minute bound.
+//   - How long video processing takes is not documented, hence the
+//     10-minute bound. Per-image alt text on multi-image pins is not in
+//     the spec's items (content_type, data, title, description, link):
+//     the pin's one alt_text is the first image's.
+//   - The spec names an x-ratelimit-category per endpoint, not response
+//     headers.
 //   - Whether the old refresh token still works after a refresh (❓):
 //     herald always keeps the newest.
 package pinterest

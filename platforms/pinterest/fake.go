@@ -341,21 +341,25 @@ func (f *Fake) analytics(c *platformtest.Call) {
 	if !ok {
 		return
 	}
-	sum := map[string]any{}
+	// As the spec's examples: window metrics in summary_metrics, the
+	// lifetime comment and reaction counts in lifetime_metrics.
+	sum, life := map[string]any{}, map[string]any{}
 	for _, m := range strings.Split(q.Get("metric_types"), ",") {
 		switch m {
 		case "IMPRESSION":
 			sum[m] = 40 + len(p.Text)
 		case "SAVE":
 			sum[m] = 3
-		case "PIN_CLICK", "OUTBOUND_CLICK", "TOTAL_COMMENTS", "TOTAL_REACTIONS":
+		case "PIN_CLICK", "OUTBOUND_CLICK":
 			sum[m] = 1
+		case "TOTAL_COMMENTS", "TOTAL_REACTIONS":
+			life[m] = 1
 		default:
 			c.Reply(http.StatusBadRequest, map[string]any{"code": 1, "message": "Invalid parameters: unknown metric type " + m + "."})
 			return
 		}
 	}
-	c.Reply(http.StatusOK, map[string]any{"all": map[string]any{"summary_metrics": sum, "daily_metrics": []any{}, "lifetime_metrics": sum}})
+	c.Reply(http.StatusOK, map[string]any{"all": map[string]any{"summary_metrics": sum, "daily_metrics": []any{}, "lifetime_metrics": life}})
 }
 
 func (f *Fake) boardPins(c *platformtest.Call) {

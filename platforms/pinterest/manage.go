@@ -149,8 +149,8 @@ const analyticsWindow = 89 * 24 * time.Hour
 
 // Metrics implements platforms.MetricsReader with GET /pins/{id}/analytics
 // over the last 90 days (Pinterest's window), summed: impressions, saves,
-// outbound clicks, comments (replies) and reactions (likes). Reposts and
-// quotes are nil. A 404 is drift.
+// outbound clicks; and the lifetime comments (replies) and reactions
+// (likes). Reposts and quotes are nil. A 404 is drift.
 func (a *Pinterest) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.Metrics, error) {
 	id, err := pinID(r)
 	if err != nil {
@@ -164,7 +164,8 @@ func (a *Pinterest) Metrics(ctx context.Context, r *platforms.Receipt) (*platfor
 	q := url.Values{"start_date": {start.Format(time.DateOnly)}, "end_date": {end.Format(time.DateOnly)},
 		"metric_types": {strings.Join(metricTypes, ",")}, "app_types": {"ALL"}, "split_field": {"NO_SPLIT"}}
 	var out map[string]struct {
-		Summary map[string]json.Number `json:"summary_metrics"`
+		Summary  map[string]json.Number `json:"summary_metrics"`
+		Lifetime map[string]json.Number `json:"lifetime_metrics"`
 	}
 	_, err = a.do(ctx, httpx.Request{Method: http.MethodGet, Path: "pins/" + url.PathEscape(id) + "/analytics", Query: q}, &out)
 	if statusOf(err) == http.StatusNotFound {
@@ -173,9 +174,14 @@ func (a *Pinterest) Metrics(ctx context.Context, r *platforms.Receipt) (*platfor
 	if err != nil {
 		return nil, a.apiErr("pin analytics "+id, err)
 	}
-	sum := out["all"].Summary
+	all := out["all"]
+	// Comments and reactions are lifetime counts; the rest are summed
+	// over the window.
 	count := func(k string) *int64 {
-		n, ok := sum[k]
+		n, ok := all.Lifetime[k]
+		if !ok {
+			n, ok = all.Summary[k]
+		}
 		if !ok {
 			return nil
 		}

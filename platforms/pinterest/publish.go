@@ -61,7 +61,7 @@ type mediaSource struct {
 	Items       []imageItem `json:"items,omitempty"`
 	MediaID     string      `json:"media_id,omitempty"`
 	// CoverKeyFrame is the video's cover, as a time into it in seconds.
-	CoverKeyFrame *float64 `json:"cover_image_key_frame_time,omitempty"`
+	CoverKeyFrame *int `json:"cover_image_key_frame_time,omitempty"`
 }
 
 type imageItem struct {
@@ -122,6 +122,8 @@ func (a *Pinterest) spec(p *platforms.Payload) (*spec, error) {
 	switch {
 	case s.board == "":
 		errs = append(errs, "no board: set board_id on the account or board: on the post (a board's ID, from its URL or GET /v5/boards)")
+	case !digits(s.board) || (s.section != "" && !digits(s.section)):
+		errs = append(errs, fmt.Sprintf("board %q, section %q: Pinterest takes IDs (digits, from GET /v5/boards), not names", s.board, s.section))
 	case len(s.videos) > 1:
 		errs = append(errs, fmt.Sprintf("%d videos: a pin carries one", len(s.videos)))
 	case len(s.videos) == 1 && len(s.images) > 0:
@@ -249,7 +251,7 @@ func (a *Pinterest) mediaSource(ctx context.Context, s *spec) (*mediaSource, err
 		if err != nil {
 			return nil, err
 		}
-		zero := 0.0
+		zero := 0
 		return &mediaSource{SourceType: "video_id", MediaID: id, CoverKeyFrame: &zero}, nil
 	case len(s.images) == 1:
 		b, err := readAll(s.images[0])
@@ -362,4 +364,14 @@ func asNotCreated(err error) error {
 		return err
 	}
 	return notCreated(err)
+}
+
+// digits reports whether s is a Pinterest ID: the spec's ^\d+$.
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
