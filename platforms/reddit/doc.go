@@ -14,8 +14,9 @@
 //	                   <platform>:<app ID>:<version> (by /u/<username>)
 //	                   and throttles default agents, so another is refused
 //	rules              per subreddit: {submission_type: any|link|self,
-//	                   max_title: n, flair_required: bool}, checked by
-//	                   Prepare, so the plan and herald validate show them
+//	                   max_title: n, flair_required: bool}; herald
+//	                   validate checks them at the post's keys
+//	                   (schema/subreddit.go), and Prepare again
 //	check_subreddit    read GET /r/{sub}/about before submitting and
 //	                   refuse a kind its submission_type excludes
 //	                   (default true)
