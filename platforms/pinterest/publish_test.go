@@ -212,3 +212,26 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("metrics %s, want %s", got, want)
 	}
 }
+
+func TestFindCannotTell(t *testing.T) {
+	s := newSetup(t, pinterest.FakeOptions{}, map[string]any{"find_page_size": 2, "find_max_pages": 2})
+	s.fake.Seed(5, start)
+	p, err := platforms.Prepare(s.pin, platformtest.Payload("x", "Never made"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.pin.Find(t.Context(), p, platforms.Attempt{Key: "k", Began: start})
+	if err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "cannot tell") {
+		t.Fatalf("find on a board busier than the scan = %v; want cannot tell", err)
+	}
+	// Two pins with the text since the attempt began: a person decides.
+	for _, k := range []platforms.AttemptKey{"k1", "k2"} {
+		if _, err := s.pin.Publish(t.Context(), p, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s.pin.Find(t.Context(), p, platforms.Attempt{Key: "k1", Began: start})
+	if err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "2 pins on board") {
+		t.Fatalf("find with two matching pins = %v", err)
+	}
+}

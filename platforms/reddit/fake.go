@@ -62,6 +62,26 @@ type Fake struct {
 	refreshes int
 	used      int
 	agents    []string
+	exhausted bool
+	pause     time.Duration
+}
+
+// PostingLimit makes the next submission meet the account's own posting
+// limit, which Reddit reports in the api_type=json errors, not as a 429:
+// RATELIMIT, "Take a break for N minutes".
+func (f *Fake) PostingLimit(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pause = d
+}
+
+// Exhaust makes the next API call answer as Reddit does when the
+// client's window is used up: 429 with X-Ratelimit-Remaining 0 and the
+// seconds to the reset, and no Retry-After.
+func (f *Fake) Exhaust() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.exhausted = true
 }
 
 // NewFake starts a Reddit fake that lives until r's cleanup. URL() is the
@@ -167,7 +187,17 @@ func (f *Fake) authed(h platformtest.Handler) platformtest.Handler {
 		f.agents = append(f.agents, ua)
 		tok, ok := strings.CutPrefix(c.R.Header.Get("Authorization"), "bearer ")
 		exp, known := f.access[tok]
+		exhausted := f.exhausted
+		f.exhausted = false
 		f.mu.Unlock()
+		if exhausted {
+			h := c.Header()
+			h.Set("X-Ratelimit-Remaining", "0.0")
+			h.Set("X-Ratelimit-Used", "1000")
+			h.Set("X-Ratelimit-Reset", "120")
+			c.Reply(http.StatusTooManyRequests, map[string]any{"message": "Too Many Requests", "error": 429})
+			return
+		}
 		if !userAgentRule.MatchString(ua) {
 			c.Reply(http.StatusTooManyRequests, map[string]any{"message": "Too Many Requests", "error": 429})
 			return
@@ -206,7 +236,13 @@ func (f *Fake) submit(c *platformtest.Call) {
 		}
 	}
 	title, text, link := v.Get("title"), v.Get("text"), v.Get("url")
+	f.mu.Lock()
+	pause := f.pause
+	f.pause = 0
+	f.mu.Unlock()
 	switch {
+	case pause > 0:
+		apiErrors(c, []any{"RATELIMIT", fmt.Sprintf("Looks like you've been doing that a lot. Take a break for %d minutes before trying again.", int(pause/time.Minute)), "ratelimit"})
 	case sr == "":
 		apiErrors(c, []any{"BAD_SR_NAME", "This community name isn't recognizable. Check the spelling and try again.", "sr"})
 	case kind == "":

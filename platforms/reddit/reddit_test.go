@@ -240,3 +240,29 @@ func TestSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimitWithoutRetryAfter(t *testing.T) {
+	s := newSetup(t, reddit.FakeOptions{}, true, nil, nil)
+	s.fake.Exhaust()
+	_, err := s.rd.Publish(t.Context(), post("a", "T", nil, "x"), "k")
+	var ae *platforms.APIError
+	if !errors.As(err, &ae) || ae.Status != 429 || ae.RetryAfter != 2*time.Minute || !platforms.IsRetryable(err) || ae.Outcome != platforms.NotCreated {
+		t.Fatalf("429 with the window used up = %v", err)
+	}
+	if rem, reset, ok := s.rd.RateLimit(); !ok || rem != 0 || !reset.Equal(start.Add(2*time.Minute)) {
+		t.Errorf("RateLimit() = %d, %v, %v", rem, reset, ok)
+	}
+	if n := len(s.fake.Posts()); n != 0 {
+		t.Errorf("%d posts", n)
+	}
+}
+
+func TestSubmitRateLimitError(t *testing.T) {
+	s := newSetup(t, reddit.FakeOptions{}, true, map[string]any{"check_subreddit": false}, nil)
+	s.fake.PostingLimit(3 * time.Minute)
+	_, err := s.rd.Publish(t.Context(), post("a", "T", nil, "x"), "k")
+	var ae *platforms.APIError
+	if !errors.As(err, &ae) || ae.Code != "RATELIMIT" || ae.RetryAfter != 3*time.Minute || !platforms.IsRetryable(err) || ae.Outcome != platforms.NotCreated {
+		t.Fatalf("RATELIMIT = %v", err)
+	}
+}
