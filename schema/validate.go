@@ -409,6 +409,10 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 		v.broken = gerr
 		return Errors{Errorf(p.PosOf(""), "", "%v", gerr)}
 	}
+	if more := subredditRules(v.cfg, p); len(more) > 0 {
+		errs = append(errs, more...)
+		errs.Sort()
+	}
 	return errs
 }
 

@@ -19,6 +19,8 @@ import (
 	"github.com/heraldhq/herald/internal/tokenstore"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/pinterest"
+	"github.com/heraldhq/herald/platforms/reddit"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
@@ -65,6 +67,19 @@ import (
 //     Desktop", "Get a User Access Token"): the client is named client_key
 //     in both, scopes are comma-separated, PKCE's code_verifier is
 //     required for desktop apps, and the answer gives refresh_expires_in.
+//   - Pinterest: https://www.pinterest.com/oauth/ and
+//     https://api.pinterest.com/v5/oauth/token with HTTP Basic client
+//     credentials; scopes comma-separated (developers.pinterest.com,
+//     "Authentication"). The answer carries refresh_token_expires_in (60
+//     days, continuous: renewed on every refresh).
+//   - Reddit: https://www.reddit.com/api/v1/authorize with
+//     duration=permanent for a refresh token, and
+//     https://www.reddit.com/api/v1/access_token with HTTP Basic, whose
+//     password is empty for an installed app (Reddit's OAuth2 wiki;
+//     Pyprohly/reddit-api-doc-notes). Every call, the token call too,
+//     needs a User-Agent of the form <platform>:<app ID>:<version> (by
+//     /u/<username>). A script app has no browser step: herald auth logs
+//     it in with its password to check it, and keeps nothing.
 type oauthPlatform struct {
 	authURL, tokenURL string
 	// tokenPath, when set, is joined to the account's base_url to make
@@ -73,6 +88,10 @@ type oauthPlatform struct {
 	scopes    func(a *schema.Account) []string
 	// secretRequired: the platform has only confidential clients.
 	secretRequired, secretInBody bool
+	// basicWithoutSecret: a public client still sends HTTP Basic.
+	basicWithoutSecret bool
+	// userAgent, when set, is the token call's User-Agent.
+	userAgent func(a *schema.Account) string
 	// finish turns the grant's token into the one to keep.
 	finish func(ctx context.Context, g *tokenstore.Grant, a *schema.Account, t *platforms.Token) (*platforms.Token, error)
 	// authParams are added to the authorization URL.
@@ -122,6 +141,21 @@ var oauthPlatforms = map[string]oauthPlatform{
 		},
 		authParams: func(clientKey string) url.Values { return url.Values{"client_key": {clientKey}} },
 	},
+	"pinterest": {
+		authURL: "https://www.pinterest.com/oauth/", tokenURL: pinterest.DefaultTokenURL,
+		secretRequired: true,
+		scopes:         func(*schema.Account) []string { return []string{"boards:read,pins:read,pins:write,user_accounts:read"} },
+	},
+	"reddit": {
+		authURL: "https://www.reddit.com/api/v1/authorize", tokenURL: reddit.DefaultTokenURL,
+		authParams: func(string) url.Values { return url.Values{"duration": {"permanent"}} }, basicWithoutSecret: true,
+		scopes: func(*schema.Account) []string {
+			return []string{"identity", "submit", "edit", "read", "history", "flair"}
+		},
+		userAgent: func(a *schema.Account) string {
+			return setting(a, "user_agent", "herald:github.com/heraldhq/herald:"+reddit.Version+" (by /u/"+setting(a, "username", "unknown")+")")
+		},
+	},
 }
 
 // threadsLongLived trades Threads' one-hour token for a 60-day one.
@@ -146,7 +180,8 @@ func authCommand() *command {
 		help: `herald auth ACCOUNT connects one account of the configuration:
 
   x, linkedin, threads,  runs the OAuth 2.0 authorization code grant with
-  youtube, tiktok
+  youtube, tiktok,
+  pinterest, reddit
                          PKCE: herald listens on --listen, prints the
                          address to open in a browser (--open opens it),
                          waits for the platform to send the browser back to
@@ -157,6 +192,11 @@ func authCommand() *command {
                          The app's client ID and secret come from the
                          variables named by client_id_env (TikTok:
                          client_key_env) and client_secret_env.
+                         A Reddit installed app has no secret: leave
+                         client_secret_env out.
+  reddit (script app)    with password_env set, logs in with the password
+                         grant and prints the account; it logs in again
+                         whenever its token lapses, so nothing is kept.
   bluesky                logs in with the app password (password_env),
                          prints the account, and keeps the session.
   mastodon               checks the token (token_env) with
@@ -254,7 +294,12 @@ func (r *authRun) connect(ctx context.Context, name string) error {
 		return fmt.Errorf("no account %q in %s (accounts: %s)", name, configName(repo.Config), strings.Join(names, ", "))
 	}
 	switch a.Platform {
-	case "x", "linkedin", "threads", "youtube", "tiktok":
+	case "reddit":
+		if setting(a, "password_env", "") != "" {
+			return r.redditScript(ctx, name, a)
+		}
+		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
+	case "x", "linkedin", "threads", "youtube", "tiktok", "pinterest":
 		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
 	case "bluesky":
 		return r.bluesky(ctx, name, a)
@@ -361,7 +406,8 @@ func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p o
 	g := &tokenstore.Grant{
 		AuthURL: setting(a, "auth_url", p.authURL), TokenURL: setting(a, "token_url", tokenURL),
 		ClientID: clientID, ClientSecret: clientSecret, SecretInBody: p.secretInBody, Scopes: scopes, ClientIDParam: p.clientIDParam,
-		Listen: r.listen, HTTPClient: s.HTTPClient, Now: r.e.now, Logger: r.e.log,
+		BasicWithoutSecret: p.basicWithoutSecret,
+		Listen:             r.listen, HTTPClient: s.HTTPClient, Now: r.e.now, Logger: r.e.log,
 		Show: func(authURL string) {
 			fmt.Fprintf(r.e.stdout, "To connect %s, open this address in a browser and allow herald:\n\n  %s\n\n", name, authURL)
 			redirect := "http://" + r.listen + tokenstore.CallbackPath
@@ -378,6 +424,9 @@ func (r *authRun) oauth(ctx context.Context, name string, a *schema.Account, p o
 	}
 	if p.authParams != nil {
 		g.AuthParams = p.authParams(clientID)
+	}
+	if p.userAgent != nil {
+		g.UserAgent = p.userAgent(a)
 	}
 	t, err := g.Run(ctx)
 	if err != nil {
@@ -571,6 +620,8 @@ func authStatus(ctx context.Context, e *env, repoDir string) error {
 			what = tokenState(st, now, n)
 		case a.Platform == "mastodon":
 			what = "token in " + setting(a, "token_env", "(token_env unset)") + ", does not expire"
+		case a.Platform == "reddit" && setting(a, "password_env", "") != "":
+			what = "password in " + setting(a, "password_env", "") + " (script app), logs in each run"
 		case a.Platform == "bluesky":
 			what = "app password in " + setting(a, "password_env", "(password_env unset)") + ", no stored session"
 		case oauthPlatforms[a.Platform].authURL != "":
@@ -614,4 +665,22 @@ func tokenState(st tokenstore.Status, now time.Time, account string) string {
 		s += ", refresh expired: run herald auth " + account
 	}
 	return s
+}
+
+// redditScript checks a Reddit script app: it logs in with the password
+// grant, as apply does, and names the account. The token lasts a day at
+// most and the password renews it, so nothing is kept.
+func (r *authRun) redditScript(ctx context.Context, name string, a *schema.Account) error {
+	s := r.settingsOf(name, a)
+	s.Tokens = &platforms.MemTokens{}
+	rd, err := reddit.NewReddit(s)
+	if err != nil {
+		return fmt.Errorf("account %s: %w", name, err)
+	}
+	user, err := rd.Me(ctx)
+	if err != nil {
+		return fmt.Errorf("account %s: log in: %w", name, err)
+	}
+	fmt.Fprintf(r.e.stdout, "Verified u/%s (a script app logs in with its password at every run: nothing to keep).\n", user)
+	return nil
 }

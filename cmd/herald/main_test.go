@@ -28,8 +28,10 @@ import (
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/medium"
+	"github.com/heraldhq/herald/platforms/pinterest"
 	"github.com/heraldhq/herald/platforms/platformtest"
 	"github.com/heraldhq/herald/platforms/postforme"
+	"github.com/heraldhq/herald/platforms/reddit"
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/tiktok"
 	"github.com/heraldhq/herald/platforms/wordpress"
@@ -255,12 +257,17 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	                  YOUTUBE_REFRESH_TOKEN and the client's ID and secret
 //	fake tiktok       TIKTOK_URL; TIKTOK_ACCESS_TOKEN, TIKTOK_REFRESH_TOKEN
 //	                  and the client's key and secret
+//	fake pinterest    PINTEREST_URL, PINTEREST_TOKEN_URL, PINTEREST_BOARD;
+//	                  PINTEREST_ACCESS_TOKEN, PINTEREST_REFRESH_TOKEN and
+//	                  the app's PINTEREST_CLIENT_ID/SECRET
+//	fake reddit       REDDIT_URL, REDDIT_TOKEN_URL; user heraldbot in
+//	                  r/heraldtest, REDDIT_CLIENT_ID, REDDIT_REFRESH_TOKEN
 //
 // A second argument injects a fault into the fake's next create request:
 // unauthorized, rate_limited, server_error or accept_then_timeout.
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|youtube|tiktok|devto|medium|ghost|wordpress|postforme|late [fault]")
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|youtube|tiktok|devto|medium|ghost|wordpress|postforme|late|pinterest|reddit [fault]")
 	}
 	var backend interface {
 		Inject(platformtest.Fault)
@@ -378,6 +385,23 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		backend = f
 		ts.Setenv("WORDPRESS_URL", f.SiteURL())
 		setDefault("WORDPRESS_APP_PASSWORD", wordpress.FakeAppPassword)
+	case "pinterest":
+		f := pinterest.NewFake(rep, pinterest.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("PINTEREST_URL", f.URL())
+		ts.Setenv("PINTEREST_TOKEN_URL", f.TokenURL())
+		ts.Setenv("PINTEREST_BOARD", f.Board())
+		setDefault("PINTEREST_ACCESS_TOKEN", f.AccessToken())
+		setDefault("PINTEREST_REFRESH_TOKEN", f.RefreshToken())
+		setDefault("PINTEREST_CLIENT_ID", f.ClientID())
+		setDefault("PINTEREST_CLIENT_SECRET", f.ClientSecret())
+	case "reddit":
+		f := reddit.NewFake(rep, reddit.FakeOptions{Now: clock})
+		backend = f
+		ts.Setenv("REDDIT_URL", f.URL())
+		ts.Setenv("REDDIT_TOKEN_URL", f.TokenURL())
+		setDefault("REDDIT_CLIENT_ID", f.ClientID())
+		setDefault("REDDIT_REFRESH_TOKEN", f.RefreshToken())
 	default:
 		ts.Fatalf("fake: no fake for %q", args[0])
 	}

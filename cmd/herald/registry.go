@@ -9,6 +9,8 @@ import (
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/medium"
+	"github.com/heraldhq/herald/platforms/pinterest"
+	"github.com/heraldhq/herald/platforms/reddit"
 	"github.com/heraldhq/herald/platforms/substack"
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/tiktok"
@@ -37,6 +39,8 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 		"linkedin":  linkedin.New,
 		"mastodon":  mastodon.New,
 		"medium":    medium.New,
+		"pinterest": pinterest.New,
+		"reddit":    reddit.New,
 		"substack":  substackCtor,
 		"threads":   threads.New,
 		"tiktok":    tiktok.New,

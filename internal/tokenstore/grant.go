@@ -65,6 +65,12 @@ type Grant struct {
 	HTTPClient *http.Client
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// BasicWithoutSecret sends HTTP Basic with an empty password for a
+	// public client (Reddit's installed apps authenticate as "id:").
+	BasicWithoutSecret bool
+	// UserAgent is the token call's User-Agent; default "herald".
+	// Reddit requires its own form and throttles others.
+	UserAgent string
 }
 
 // ErrStateMismatch is the redirect carrying another state than the one
@@ -203,7 +209,7 @@ func (g *Grant) exchange(ctx context.Context, code, verifier, redirect string) (
 	c := g.client(g.TokenURL)
 	c.Redact.Add(code, verifier, g.ClientSecret)
 	req := httpx.Request{Method: http.MethodPost, Body: []byte(form.Encode()), ContentType: "application/x-www-form-urlencoded"}
-	if g.ClientSecret != "" {
+	if g.ClientSecret != "" || g.BasicWithoutSecret {
 		if g.SecretInBody {
 			form.Set("client_secret", g.ClientSecret)
 			req.Body = []byte(form.Encode())
@@ -254,7 +260,11 @@ func (g *Grant) now() time.Time {
 // client is an httpx client for one OAuth endpoint, with the error
 // envelopes of RFC 6749 §5.2 and of Meta's Graph API.
 func (g *Grant) client(base string) *httpx.Client {
-	return &httpx.Client{BaseURL: base, HTTP: g.HTTPClient, UserAgent: "herald", Now: g.Now, Logger: g.Logger, ErrorMessage: oauthError}
+	ua := g.UserAgent
+	if ua == "" {
+		ua = "herald"
+	}
+	return &httpx.Client{BaseURL: base, HTTP: g.HTTPClient, UserAgent: ua, Now: g.Now, Logger: g.Logger, ErrorMessage: oauthError}
 }
 
 // oauthError reads {"error": code, "error_description": text} (RFC 6749

@@ -25,7 +25,7 @@ type Part struct {
 type Output struct {
 	Target   string
 	Platform string
-	Title    string // blogs
+	Title    string // blogs, and the social platforms that take a title (titled)
 	Parts    []Part
 	HTML     string // blogs
 	Limits   schema.Limits
@@ -141,6 +141,10 @@ func (ti *textInfo) segmentation() *segmentation {
 	return ti.seg
 }
 
+// titled are the social platforms whose posts carry the post's title
+// beside the text: a pin's title, a Reddit post's title.
+var titled = map[string]bool{"pinterest": true, "reddit": true}
+
 // Render is the package's Render, sharing segmentations with the other
 // targets this Renderer rendered.
 func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error) {
@@ -168,8 +172,10 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		}
 	}
 
-	if rl.blog {
+	if rl.blog || titled[t.Platform] {
 		out.Title = p.Title
+	}
+	if rl.blog {
 		out.HTML = HTML(body)
 		var blocks []schema.Block
 		line := 0
