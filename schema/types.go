@@ -166,7 +166,14 @@ type Media struct {
 	Type string // MIME type sniffed from the bytes, e.g. "image/png"
 	Size int64
 	Hash string // hex SHA-256 of the bytes, for change detection
-	Pos  Position
+	// Duration, Width and Height are a video's, read from its container
+	// (MP4, MOV or WebM headers) when the media is resolved; zero for an
+	// image. Width and Height are the size the video is shown at, after
+	// the rotation a phone records, so Width/Height is its aspect ratio.
+	// They follow from the bytes, so Hash covers them.
+	Duration      time.Duration
+	Width, Height int
+	Pos           Position
 }
 
 // Override is a per-target replacement or addition, from a front-matter key
