@@ -180,7 +180,16 @@ func Run(ctx context.Context, t Target, o Options) error {
 	if err != nil {
 		return fmt.Errorf("finish upload of %s: %w", o.Name, err)
 	}
-	return o.wait(ctx, t, st)
+	return o.wait(ctx, t.Poll, st)
+}
+
+// Await waits, as Run does after the last chunk, until poll says the
+// platform has processed the file o names, starting from st (what the
+// upload's answer said). It serves platforms that take a file in one
+// request and process it afterwards (Mastodon's 202).
+func Await(ctx context.Context, poll func(context.Context) (Status, error), st Status, o Options) error {
+	o.defaults()
+	return o.wait(ctx, poll, st)
 }
 
 func (o *Options) defaults() {
@@ -294,7 +303,7 @@ func retryable(err error) (time.Duration, bool) {
 }
 
 // wait polls until processing is done, failed, or out of time.
-func (o *Options) wait(ctx context.Context, t Target, st Status) error {
+func (o *Options) wait(ctx context.Context, poll func(context.Context) (Status, error), st Status) error {
 	var waited time.Duration
 	next := o.PollFirst
 	for {
@@ -315,7 +324,8 @@ func (o *Options) wait(ctx context.Context, t Target, st Status) error {
 		}
 		if waited+d > o.PollTotal {
 			return &platforms.APIError{Platform: o.Platform, Outcome: platforms.NotCreated,
-				Message: fmt.Sprintf("%s is still processing after %s: run apply again later (nothing was posted)", o.Name, waited.Round(time.Second))}
+				Message: fmt.Sprintf("%s is still processing after %s (the wait is bounded at %s): run apply again later (nothing was posted)",
+					o.Name, waited.Round(time.Millisecond), o.PollTotal)}
 		}
 		if o.Progress != nil {
 			o.Progress(Progress{Name: o.Name, Sent: o.Size, Size: o.Size, Processing: true, Percent: st.Percent})
@@ -327,7 +337,7 @@ func (o *Options) wait(ctx context.Context, t Target, st Status) error {
 		waited += d
 		next = min(next*2, o.PollMax)
 		var err error
-		if st, err = t.Poll(ctx); err != nil {
+		if st, err = poll(ctx); err != nil {
 			return fmt.Errorf("processing status of %s: %w", o.Name, err)
 		}
 	}
