@@ -3,6 +3,8 @@ package schema
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -101,5 +103,42 @@ func TestResolveVideo(t *testing.T) {
 	got, err := probeVideo("video/mp4", onlyReader{bytes.NewReader(big)})
 	if err != nil || got.Duration != 45*time.Second {
 		t.Errorf("probe of a plain reader = %+v, %v", got, err)
+	}
+}
+
+// TestResolveVideoFromCommit reads a video of a few MiB, its movie header
+// after the media data, from the work tree and from its commit
+// (internal/gitfs, which streams blobs over 1 MiB), with the same figures.
+func TestResolveVideoFromCommit(t *testing.T) {
+	dir := t.TempDir()
+	big := videotest.MP4(videotest.Spec{Duration: 75 * time.Second, Width: 1080, Height: 1920, Rotate90: true, MoovLast: true, Padding: 3 << 20})
+	webm := videotest.WebM(videotest.Spec{Duration: 8 * time.Second, Width: 640, Height: 480, Padding: 2 << 20})
+	for name, data := range map[string][]byte{"posts/big.mp4": big, "posts/clip.webm": webm, "posts/launch.md": []byte("x")} {
+		full := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, fsys := range repoFS(t, dir) {
+		t.Run(name, func(t *testing.T) {
+			p := mediaPost(t, testConfig(), "{file: big.mp4, alt: a}", "{file: clip.webm, alt: b}")
+			if errs := ResolveMedia(fsys, testConfig(), p); errs != nil {
+				t.Fatal(errs)
+			}
+			got := []Media{p.Media[0], p.Media[1]}
+			for i := range got {
+				got[i] = Media{Type: got[i].Type, Size: got[i].Size, Hash: got[i].Hash, Duration: got[i].Duration, Width: got[i].Width, Height: got[i].Height}
+			}
+			want := []Media{
+				{Type: "video/mp4", Size: int64(len(big)), Hash: sha(big), Duration: 75 * time.Second, Width: 1080, Height: 1920},
+				{Type: "video/webm", Size: int64(len(webm)), Hash: sha(webm), Duration: 8 * time.Second, Width: 640, Height: 480},
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("media (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
