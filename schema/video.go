@@ -91,8 +91,13 @@ func probeMP4(r io.Reader) (videoInfo, error) {
 		if body > maxMoovSize {
 			return videoInfo{}, fmt.Errorf("the movie header is larger than %d MiB", maxMoovSize>>20)
 		}
-		moov := make([]byte, body)
-		if _, err := io.ReadFull(r, moov); err != nil {
+		// Read as it comes rather than allocated from the size the box
+		// claims, which a broken file may overstate.
+		moov, err := io.ReadAll(io.LimitReader(r, int64(body)))
+		if err != nil {
+			return videoInfo{}, err
+		}
+		if uint64(len(moov)) != body {
 			return videoInfo{}, errors.New("the movie header (moov box) is cut short")
 		}
 		return decodeMoov(moov)

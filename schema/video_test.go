@@ -142,3 +142,19 @@ func TestResolveVideoFromCommit(t *testing.T) {
 		})
 	}
 }
+
+// FuzzProbeVideo feeds the readers broken containers: they return an
+// error or figures, never panic, and never read more than they were given.
+func FuzzProbeVideo(f *testing.F) {
+	for _, s := range []videotest.Spec{{Duration: time.Second, Width: 16, Height: 9}, {Duration: 2 * time.Second, Width: 9, Height: 16, Rotate90: true, MoovLast: true, Padding: 10}} {
+		f.Add("video/mp4", videotest.MP4(s))
+		f.Add("video/quicktime", videotest.MOV(s))
+		f.Add("video/webm", videotest.WebM(s))
+	}
+	f.Fuzz(func(t *testing.T, typ string, data []byte) {
+		info, err := probeVideo(typ, bytes.NewReader(data))
+		if err == nil && (info.Width <= 0 || info.Height <= 0) {
+			t.Errorf("no error, and a size of %dx%d", info.Width, info.Height)
+		}
+	})
+}
