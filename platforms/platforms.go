@@ -53,8 +53,13 @@ type Part struct {
 type Media struct {
 	Path string // relative to the repository root, slash-separated
 	Alt  string
-	Type string // MIME type, e.g. "image/png"
+	Type string // MIME type, e.g. "image/png"; a video's starts with "video/"
 	Size int64
+	// Duration, Width and Height are a video's, read from its container
+	// (schema.Media); zero for an image. Platforms that declare a video's
+	// length or aspect ratio at upload take them from here.
+	Duration      time.Duration
+	Width, Height int
 	// Open returns the file's bytes. The reconciler builds it over the
 	// repository's files, tests over memory.
 	Open func() (io.ReadCloser, error)

@@ -624,6 +624,7 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 	for _, m := range post.Media {
 		path := m.Path
 		pl.Media = append(pl.Media, platforms.Media{Path: path, Alt: m.Alt, Type: m.Type, Size: m.Size,
+			Duration: m.Duration, Width: m.Width, Height: m.Height,
 			Open: func() (io.ReadCloser, error) { return r.FS.Open(path) }})
 	}
 	if ov := post.Overrides[target]; ov != nil && len(ov.Extra) > 0 {

@@ -122,17 +122,29 @@ func resolveOne(fsys fs.FS, dir string, m *Media) string {
 	if !strings.HasPrefix(typ, "image/") && !strings.HasPrefix(typ, "video/") {
 		return fmt.Sprintf("%q is %s, not an image or a video", name, typ)
 	}
+	// One forward pass: the bytes stream into the hash, and a video's
+	// headers are read from the same stream on the way (the rest of the
+	// file, its media data, is only hashed).
 	h := sha256.New()
-	h.Write(head)
-	rest, err := io.Copy(h, io.LimitReader(f, MaxMediaSize+1-int64(n)))
-	if err != nil {
+	counted := &countingReader{r: io.MultiReader(bytes.NewReader(head), io.LimitReader(f, MaxMediaSize+1-int64(n)))}
+	stream := io.TeeReader(counted, h)
+	var video videoInfo
+	var probeErr error
+	if strings.HasPrefix(typ, "video/") {
+		video, probeErr = probeVideo(typ, stream)
+	}
+	if _, err := io.Copy(io.Discard, stream); err != nil {
 		return fmt.Sprintf("cannot read %q: %v", name, err)
 	}
-	size := int64(n) + rest
+	size := counted.n
 	if size > MaxMediaSize {
 		return fmt.Sprintf("%q is more than %s, the limit", name, limitString(MaxMediaSize))
 	}
 	m.Path, m.Type, m.Size, m.Hash = full, typ, size, hex.EncodeToString(h.Sum(nil))
+	if probeErr != nil {
+		return fmt.Sprintf("cannot read the length and size of the video %q: %v; export it again as MP4 (H.264)", name, probeErr)
+	}
+	m.Duration, m.Width, m.Height = video.Duration, video.Width, video.Height
 	return ""
 }
 
@@ -189,4 +201,16 @@ func sniff(head []byte) string {
 		typ = typ[:i]
 	}
 	return strings.TrimSpace(typ)
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldhq/herald/internal/videotest"
 )
 
 // Small files with real magic numbers, for sniffing.
@@ -17,8 +20,8 @@ var (
 	pngBytes  = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00")
 	jpegBytes = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
 	webpBytes = []byte("RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00")
-	mp4Bytes  = []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
-	movBytes  = []byte("\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  ")
+	mp4Bytes  = videotest.MP4(videotest.Spec{Duration: 2 * time.Second, Width: 64, Height: 36, Padding: 16})
+	movBytes  = videotest.MOV(videotest.Spec{Duration: 1500 * time.Millisecond, Width: 36, Height: 64, Rotate90: true})
 	avifBytes = []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf")
 )
 

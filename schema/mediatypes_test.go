@@ -29,7 +29,7 @@ func TestValidateMediaTypes(t *testing.T) {
 	}
 	v := newTestValidator(t, policyCUE)
 	want := Errors{{File: "posts/launch.md", Line: 8, Column: 5, Field: "media.1.file", Severity: SeverityError,
-		Message: "x does not take image/heic files (b.heic): it takes image/jpeg, image/png, image/webp, image/gif; convert the file"}}
+		Message: "x does not take image/heic files (b.heic): it takes image/jpeg, image/png, image/webp, image/gif, video/mp4, video/quicktime; convert the file"}}
 	if diff := cmp.Diff(want, v.Validate(post(), rendered())); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}

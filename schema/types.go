@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,7 +167,14 @@ type Media struct {
 	Type string // MIME type sniffed from the bytes, e.g. "image/png"
 	Size int64
 	Hash string // hex SHA-256 of the bytes, for change detection
-	Pos  Position
+	// Duration, Width and Height are a video's, read from its container
+	// (MP4, MOV or WebM headers) when the media is resolved; zero for an
+	// image. Width and Height are the size the video is shown at, after
+	// the rotation a phone records, so Width/Height is its aspect ratio.
+	// They follow from the bytes, so Hash covers them.
+	Duration      time.Duration
+	Width, Height int
+	Pos           Position
 }
 
 // Override is a per-target replacement or addition, from a front-matter key
@@ -266,6 +274,9 @@ type Rendered struct {
 	// MediaTypes is each media item's MIME type, in order, for the
 	// platforms that take only some (X: no HEIC or AVIF).
 	MediaTypes []string
+	// Videos are the videos among the media, measured, for the
+	// platforms' video limits.
+	Videos []RenderedVideo
 	// Source is where the text came from: the override's text key, or the
 	// body's first line, so length errors point at it.
 	Source Position
@@ -276,6 +287,25 @@ type Rendered struct {
 type RenderedImage struct {
 	Media int
 	Bytes int64
+}
+
+// RenderedVideo is one video a target receives: its place in the post's
+// media, its MIME type, size in bytes, length and shown width and height.
+type RenderedVideo struct {
+	Media         int
+	Type          string
+	Bytes         int64
+	Duration      time.Duration
+	Width, Height int
+}
+
+// Aspect is the video's shown width divided by its height, to three
+// decimals, as the limits table writes aspect ratios (1:3 is 0.333).
+func (v RenderedVideo) Aspect() float64 {
+	if v.Height <= 0 {
+		return 0
+	}
+	return math.Round(float64(v.Width)/float64(v.Height)*1000) / 1000
 }
 
 // RenderedPart is one part of a thread (a post on its own is one part).

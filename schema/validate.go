@@ -295,6 +295,74 @@ type platformLimit struct {
 	MaxImageBytes int `json:"max_image_bytes"`
 	// MediaTypes are the MIME types the platform takes; nil: any.
 	MediaTypes []string `json:"media_types"`
+
+	// MaxVideos is the most videos in a post; nil: no limit, 0: none.
+	MaxVideos *int `json:"max_videos"`
+	// VideoAlone: a video goes with no image beside it.
+	VideoAlone bool `json:"video_alone"`
+	// VideoTypes are the video MIME types the platform takes; nil: any.
+	VideoTypes      []string `json:"video_types"`
+	MaxVideoBytes   int      `json:"max_video_bytes"`
+	MinVideoSeconds float64  `json:"min_video_seconds"`
+	MaxVideoSeconds float64  `json:"max_video_seconds"`
+	MinAspect       float64  `json:"min_aspect"`
+	MaxAspect       float64  `json:"max_aspect"`
+}
+
+// videoBounds is what post.cue's rendered.<target>.limits receives about
+// videos, every "no limit" written as a bound no video reaches.
+type videoBounds struct {
+	MaxVideos, MaxImagesWithVideo, MaxVideoBytes int
+	MinSeconds, MaxSeconds, MinAspect, MaxAspect float64
+	Types                                        []string
+}
+
+// videoBounds returns the video limits of l as bounds.
+func (l platformLimit) videoBounds() videoBounds {
+	b := videoBounds{MaxVideos: math.MaxInt32, MaxImagesWithVideo: math.MaxInt32,
+		MaxVideoBytes: unlimited(l.MaxVideoBytes), MinSeconds: l.MinVideoSeconds, MaxSeconds: l.MaxVideoSeconds,
+		MinAspect: l.MinAspect, MaxAspect: l.MaxAspect, Types: l.VideoTypes}
+	if l.MaxVideos != nil {
+		b.MaxVideos = *l.MaxVideos
+	}
+	if l.VideoAlone {
+		b.MaxImagesWithVideo = 0
+	}
+	if l.MediaTypes != nil {
+		b.Types = nil // media_types judges every item's type already
+	}
+	if b.MaxSeconds <= 0 {
+		b.MaxSeconds = math.MaxInt32
+	}
+	if b.MaxAspect <= 0 {
+		b.MaxAspect = math.MaxInt32
+	}
+	return b
+}
+
+// videoFit reports whether r's videos are within b: the comparisons #Post
+// makes, in Go, for the fast check.
+func (b videoBounds) fit(r Rendered) bool {
+	if len(r.Videos) > b.MaxVideos || len(r.Videos) > 0 && len(r.Images) > b.MaxImagesWithVideo {
+		return false
+	}
+	for _, vid := range r.Videos {
+		secs, aspect := vid.Duration.Seconds(), vid.Aspect()
+		if vid.Bytes > int64(b.MaxVideoBytes) || secs < b.MinSeconds || secs > b.MaxSeconds ||
+			aspect < b.MinAspect || aspect > b.MaxAspect ||
+			b.Types != nil && !slices.Contains(b.Types, vid.Type) {
+			return false
+		}
+	}
+	return true
+}
+
+// imagesWithVideo is how many images go beside r's videos: 0 without one.
+func imagesWithVideo(r Rendered) int {
+	if len(r.Videos) == 0 {
+		return 0
+	}
+	return len(r.Images)
 }
 
 // platformLimits reads a platform's limits from the compiled table once
@@ -337,7 +405,10 @@ func (v *Validator) renderedLimits(r Rendered) platformLimit {
 	l.MaxImageBytes = v.maxImageBytes(r.Target, r.Platform)
 	return platformLimit{Length: unlimited(l.Length), Bytes: unlimited(l.Bytes),
 		MaxMedia: unlimited(l.MaxMedia), MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
-		MaxImageBytes: unlimited(l.MaxImageBytes), MediaTypes: l.MediaTypes}
+		MaxImageBytes: unlimited(l.MaxImageBytes), MediaTypes: l.MediaTypes,
+		MaxVideos: l.MaxVideos, VideoAlone: l.VideoAlone, VideoTypes: l.VideoTypes,
+		MaxVideoBytes: l.MaxVideoBytes, MinVideoSeconds: l.MinVideoSeconds, MaxVideoSeconds: l.MaxVideoSeconds,
+		MinAspect: l.MinAspect, MaxAspect: l.MaxAspect}
 }
 
 // maxImageBytes is the largest image an account takes, 0 for no limit:
@@ -375,6 +446,9 @@ func (v *Validator) renderedFit(rendered []Rendered, tags, title int) bool {
 			if l.MediaTypes != nil && !slices.Contains(l.MediaTypes, typ) {
 				return false
 			}
+		}
+		if !l.videoBounds().fit(r) {
+			return false
 		}
 	}
 	return true
@@ -461,6 +535,21 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 			if l.MediaTypes != nil {
 				limits["media_types"] = anyList(l.MediaTypes)
 				rm["media_types"] = anyList(r.MediaTypes)
+			}
+			vb := l.videoBounds()
+			limits["max_videos"], limits["max_images_with_video"], limits["max_video_bytes"] = vb.MaxVideos, vb.MaxImagesWithVideo, vb.MaxVideoBytes
+			limits["min_video_seconds"], limits["max_video_seconds"] = vb.MinSeconds, vb.MaxSeconds
+			limits["min_aspect"], limits["max_aspect"] = vb.MinAspect, vb.MaxAspect
+			videos := make([]any, len(r.Videos))
+			vtypes := make([]any, len(r.Videos))
+			for i, vid := range r.Videos {
+				videos[i] = map[string]any{"media": vid.Media, "bytes": vid.Bytes, "seconds": vid.Duration.Seconds(), "aspect": vid.Aspect()}
+				vtypes[i] = vid.Type
+			}
+			rm["videos"], rm["video_count"], rm["images_with_video"] = videos, len(r.Videos), imagesWithVideo(r)
+			if vb.Types != nil {
+				limits["video_types"] = anyList(vb.Types)
+				rm["video_types"] = vtypes
 			}
 			rmap[r.Target] = rm
 		}
@@ -683,6 +772,28 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 		field := joinPath(joinIndex("media", i), "file")
 		return Errorf(p.PosOf(field), field, "%s does not take %s files (%s): it takes %s; convert the file",
 			target, r.MediaTypes[i], p.Media[i].File, strings.Join(v.platformLimits(r.Platform).MediaTypes, ", "))
+	case part == nil && len(rest) == 3 && rest[0] == "videos":
+		if e := v.videoError(p, r, target, rest); e != nil {
+			return e
+		}
+	case part == nil && len(rest) == 2 && rest[0] == "video_types":
+		i, err := strconv.Atoi(rest[1])
+		if err != nil || i >= len(r.Videos) || r.Videos[i].Media >= len(p.Media) {
+			break
+		}
+		vid := r.Videos[i]
+		field := joinPath(joinIndex("media", vid.Media), "file")
+		return Errorf(p.PosOf(field), field, "%s does not take %s videos (%s): it takes %s; convert the file",
+			target, vid.Type, p.Media[vid.Media].File, strings.Join(v.platformLimits(r.Platform).VideoTypes, ", "))
+	case part == nil && len(rest) == 1 && rest[0] == "video_count":
+		n := v.platformLimits(r.Platform).videoBounds().MaxVideos
+		if n == 0 {
+			return Errorf(p.PosOf("media"), target, "%s takes no video: %d of the media are videos", target, len(r.Videos))
+		}
+		return Errorf(p.PosOf("media"), target, "%d videos, %s takes at most %d in a post", len(r.Videos), target, n)
+	case part == nil && len(rest) == 1 && rest[0] == "images_with_video":
+		return Errorf(p.PosOf("media"), target,
+			"%s takes a video on its own: this post has %d images beside it; post the images separately, or give %s only the video", target, len(r.Images), target)
 	case part == nil && len(rest) == 1 && rest[0] == "tags" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("tags"), "tags", "%s takes at most %d tags", target, v.platformLimits(r.Platform).MaxTags)
 	case part == nil && len(rest) == 1 && rest[0] == "title" && format == fmtOutOfBound:
@@ -693,6 +804,54 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 		return nil
 	}
 	return Errorf(pos, target, "%s%s", prefix, msg)
+}
+
+// videoError explains a video over one of its target's limits; rest is
+// videos.<i>.<bytes|seconds|aspect>. It points at the media item's file.
+func (v *Validator) videoError(p *Post, r *Rendered, target string, rest []string) *Error {
+	i, err := strconv.Atoi(rest[1])
+	if err != nil || i >= len(r.Videos) {
+		return nil
+	}
+	vid := r.Videos[i]
+	name := fmt.Sprintf("media %d", vid.Media+1)
+	if vid.Media < len(p.Media) {
+		name = strconv.Quote(p.Media[vid.Media].File)
+	}
+	field := joinPath(joinIndex("media", vid.Media), "file")
+	pos := p.PosOf(field)
+	l := v.platformLimits(r.Platform)
+	switch rest[2] {
+	case "bytes":
+		return Errorf(pos, field, "%s is %s bytes; %s takes videos of at most %s bytes: compress or shorten it",
+			name, groupDigits(vid.Bytes), target, groupDigits(int64(l.MaxVideoBytes)))
+	case "seconds":
+		return Errorf(pos, field, "%s plays %s; %s takes videos %s: trim it",
+			name, seconds(vid.Duration.Seconds()), target, between(l.MinVideoSeconds, l.MaxVideoSeconds, seconds))
+	case "aspect":
+		return Errorf(pos, field, "%s is %dx%d (width/height %s); %s takes videos whose width/height is %s: crop it",
+			name, vid.Width, vid.Height, ratio(vid.Aspect()), target, between(l.MinAspect, l.MaxAspect, ratio))
+	}
+	return nil
+}
+
+// seconds formats a video length for messages: "140 s", "0.5 s".
+func seconds(s float64) string {
+	return strconv.FormatFloat(math.Round(s*100)/100, 'f', -1, 64) + " s"
+}
+
+// ratio formats an aspect ratio for messages: "0.333", "3".
+func ratio(r float64) string { return strconv.FormatFloat(r, 'f', -1, 64) }
+
+// between words a range of which either end may be absent (0).
+func between(lo, hi float64, f func(float64) string) string {
+	switch {
+	case lo > 0 && hi > 0:
+		return "from " + f(lo) + " to " + f(hi)
+	case hi > 0:
+		return "of at most " + f(hi)
+	}
+	return "of at least " + f(lo)
 }
 
 // withoutPaths returns a copy of front without the keys at paths, copying

@@ -21,6 +21,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/heraldhq/herald/internal/videotest"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/devto"
 	"github.com/heraldhq/herald/platforms/ghost"
@@ -71,6 +72,7 @@ func TestScripts(t *testing.T) {
 			"fake":       startFake,
 			"fakes-ok":   fakesOK,
 			"fakeposts":  fakePosts,
+			"fakemedia":  fakeMedia,
 			"refuser":    startRefuser,
 			"expand":     expandFile,
 			"github":     githubCmd,
@@ -87,6 +89,9 @@ func TestScripts(t *testing.T) {
 //	writebytes FILE png [N]   a valid 1x1 PNG image, padded after its end to N bytes
 //	writebytes FILE binary    bytes with NULs, as an image or binary would be
 //	writebytes FILE heic      the start of a HEIC photo
+//	writebytes FILE mp4|mov|webm SECONDS WxH [N]
+//	                          a well-formed video container (internal/videotest)
+//	                          playing SECONDS, shown at W x H, with N bytes of media data
 //	writebytes FILE badutf8   a post with an invalid UTF-8 byte in its body
 //	writebytes FILE tomldeep N  TOML front-matter with an array nested N deep
 //	writebytes FILE tomlkeys N  TOML front-matter with N keys
@@ -115,6 +120,21 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 		// The start of a HEIC photo, as phones make: an ISO media ftyp box
 		// with the heic brand.
 		data = []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
+	case "mp4", "mov", "webm":
+		if len(args) < 4 {
+			ts.Fatalf("usage: writebytes FILE %s SECONDS WxH [N]", args[1])
+		}
+		secs, err := strconv.ParseFloat(args[2], 64)
+		ts.Check(err)
+		var spec videotest.Spec
+		_, err = fmt.Sscanf(args[3], "%dx%d", &spec.Width, &spec.Height)
+		ts.Check(err)
+		spec.Duration = time.Duration(secs * float64(time.Second))
+		if len(args) > 4 {
+			spec.Padding, err = strconv.Atoi(args[4])
+			ts.Check(err)
+		}
+		data = map[string]func(videotest.Spec) []byte{"mp4": videotest.MP4, "mov": videotest.MOV, "webm": videotest.WebM}[args[1]](spec)
 	case "badutf8":
 		data = []byte("---\ntitle: Caf\xe9\nto: [x]\n---\nBody.\n")
 	case "tomldeep", "tomlkeys": // a TOML array nested N deep, N keys
@@ -429,6 +449,33 @@ func fakePosts(ts *testscript.TestScript, neg bool, args []string) {
 			if v, ok := p.Fields[k].(string); ok && v != "" {
 				fmt.Fprintf(ts.Stdout(), "    %s: %s\n", k, v)
 			}
+		}
+	}
+}
+
+// fakeMedia prints the media of each post a fake holds: type, size, alt
+// text, and whether its bytes are those of FILE, as uploaded:
+//
+//	fakemedia NAME FILE
+func fakeMedia(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fakemedia NAME FILE")
+	}
+	fakeMu.Lock()
+	b := fakeBackends[ts][args[0]]
+	fakeMu.Unlock()
+	if b == nil {
+		ts.Fatalf("fakemedia: no fake %s was started", args[0])
+	}
+	want, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	for i, p := range b.Posts() {
+		for j, m := range p.Media {
+			same := "differs from " + args[1]
+			if bytes.Equal(m.Data, want) {
+				same = "same bytes as " + args[1]
+			}
+			fmt.Fprintf(ts.Stdout(), "%s post %d media %d: %s, %d bytes, %s, alt %q\n", args[0], i+1, j+1, m.Type, len(m.Data), same, m.Alt)
 		}
 	}
 }

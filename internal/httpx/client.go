@@ -121,6 +121,14 @@ type Request struct {
 	// Body and ContentType send raw bytes instead (uploads).
 	Body        []byte
 	ContentType string
+	// Stream, when not nil, is the body instead, read as it is sent, for
+	// files too large to hold (video); StreamLength is its size in bytes.
+	// A streamed request is sent once: its body cannot be read again.
+	Stream       io.Reader
+	StreamLength int64
+	// Timeout bounds this request instead of the client's Timeout (an
+	// upload of hundreds of MiB takes longer than an API call).
+	Timeout time.Duration
 }
 
 // Response is a successful (2xx) answer, read in full.
@@ -214,6 +222,9 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 
 	timeout := c.Timeout
+	if r.Timeout > 0 {
+		timeout = r.Timeout
+	}
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
@@ -228,9 +239,16 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			}
 		},
 	})
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
+	var reqBody io.Reader = bytes.NewReader(body)
+	if r.Stream != nil {
+		reqBody = r.Stream
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), reqBody)
 	if err != nil {
 		return nil, fmt.Errorf("new request %s %s: %s", r.Method, redact.URL(u), redact.String(err.Error()))
+	}
+	if r.Stream != nil {
+		req.ContentLength = r.StreamLength
 	}
 	for k, vs := range c.Header {
 		req.Header[k] = append([]string(nil), vs...)

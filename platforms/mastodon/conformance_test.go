@@ -51,5 +51,9 @@ func TestConformance(t *testing.T) {
 		FindPages:  mastodon.FindMaxPages,
 		MaxMedia:   mastodon.MaxMedia,
 		Idempotent: true,
+		// Video is uploaded whole and processed in the background (202,
+		// then 206 until it is ready); its description is kept.
+		Video:    true,
+		VideoAlt: true,
 	})
 }

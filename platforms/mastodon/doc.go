@@ -47,12 +47,21 @@
 // attempt up.
 //
 // Media go first: POST /api/v2/media, multipart, with file (its MIME type
-// set) and description (the alt text). A 200 is processed; a 202 has a
-// null url and is polled with GET /api/v1/media/:id (206 while
-// processing, 200 with a url when done), backing off from 500 ms to 5 s
-// and giving up after media_wait. At most 4 media (MaxMedia). Any failure
-// before the first status is NotCreated: uploads post nothing, and
-// the server's media cleanup removes unattached uploads.
+// set) and description (the alt text, kept for videos too). The form is
+// streamed from the file with its length known, so a video is never held
+// whole. A 200 is processed; a 202 (always, for a video, which the server
+// transcodes in the background) has a null url and is polled with GET
+// /api/v1/media/:id (206 while processing, 200 with a url when done, 422
+// when processing failed: Api::V1::MediaController#check_processing),
+// with the shared back-off of platforms/internal/upload from 500 ms to
+// 5 s, giving up after media_wait. At most 4 media (MaxMedia), and a
+// video or audio file alone (PostStatusService#validate_media!: "Cannot
+// attach a video to a post that already contains images"), checked
+// before anything is sent. A stock server takes videos up to 99 MiB
+// (video_size_limit of GET /api/v2/instance; herald validate holds the
+// limits table to that default). Any failure before the first status is
+// NotCreated: uploads post nothing, and the server's media cleanup
+// removes unattached uploads.
 //
 // A failure after some parts were created returns their receipt with the
 // error. The receipt's URLs are each status's url.

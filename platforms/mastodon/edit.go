@@ -63,6 +63,9 @@ func (m *Mastodon) Update(ctx context.Context, r *platforms.Receipt, p *platform
 	if len(p.Media) > MaxMedia {
 		return nil, notCreated("update: %d media attached; a status takes at most %d", len(p.Media), MaxMedia)
 	}
+	if err := checkVideo(p.Media); err != nil {
+		return nil, notCreated("update: %v", err)
+	}
 	files, err := readFiles(p.Media)
 	if err != nil {
 		return nil, notCreated("update: %v", err)

@@ -39,8 +39,19 @@ type FakeOptions struct {
 	DescriptionLimit int
 	// ProcessingPolls makes uploads asynchronous: POST /api/v2/media
 	// answers 202 and GET /api/v1/media/:id answers 206 this many times
-	// before the file is processed. 0 processes uploads at once (200).
+	// before the file is processed. 0 processes image uploads at once
+	// (200); a video is always processed in the background (202, then at
+	// least one 206), as Mastodon transcodes it.
 	ProcessingPolls int
+	// ImageSizeLimit and VideoSizeLimit are the server's
+	// image_size_limit and video_size_limit; defaults 16 MiB and 99 MiB,
+	// a stock server's.
+	ImageSizeLimit int
+	VideoSizeLimit int
+	// FailProcessing makes the background processing of every video
+	// fail: GET /api/v1/media/:id then answers 422, as Mastodon does for
+	// a file ffmpeg cannot read.
+	FailProcessing bool
 	// Server is the public address status URLs are built on; default
 	// https://social.example.
 	Server string
@@ -89,6 +100,7 @@ type Fake struct {
 	mu       sync.Mutex
 	keys     map[string]idempotent
 	pending  map[string]int    // media ID -> 206 answers left
+	failed   map[string]bool   // media ID -> its processing failed
 	attached map[string]string // media ID -> status ID
 	counts   map[string]Counts
 	dying    map[string]int // status ID -> reads before a background deletion is done
@@ -109,6 +121,12 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	if opts.MaxChars == 0 {
 		opts.MaxChars = 500
 	}
+	if opts.ImageSizeLimit == 0 {
+		opts.ImageSizeLimit = 16 << 20
+	}
+	if opts.VideoSizeLimit == 0 {
+		opts.VideoSizeLimit = 99 << 20
+	}
 	if opts.DescriptionLimit == 0 {
 		opts.DescriptionLimit = 1500
 	}
@@ -125,7 +143,7 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	f := &Fake{opts: opts, keys: map[string]idempotent{}, pending: map[string]int{},
+	f := &Fake{opts: opts, keys: map[string]idempotent{}, pending: map[string]int{}, failed: map[string]bool{},
 		attached: map[string]string{}, counts: map[string]Counts{}, dying: map[string]int{}}
 	f.Fake = platformtest.New(r, platformtest.Config{
 		Platform:  Name,
@@ -356,8 +374,14 @@ func (f *Fake) attachable(c *platformtest.Call, ids []string, status string) ([]
 		return nil, false
 	}
 	for _, m := range media {
-		if f.pending[m.ID] > 0 {
+		if f.pending[m.ID] > 0 || f.failed[m.ID] {
 			c.Error(http.StatusUnprocessableEntity, "validation", "Cannot attach files that have not finished processing. Try again in a moment!")
+			return nil, false
+		}
+		// PostStatusService#validate_media!
+		// (media_attachments.validations.images_and_video).
+		if len(media) > 1 && (strings.HasPrefix(m.Type, "video/") || strings.HasPrefix(m.Type, "audio/")) {
+			c.Error(http.StatusUnprocessableEntity, "validation", "Cannot attach a video to a post that already contains images")
 			return nil, false
 		}
 	}
@@ -539,10 +563,21 @@ func (f *Fake) upload(c *platformtest.Call) {
 			fmt.Sprintf("Validation failed: Description is too long (maximum is %d characters)", f.opts.DescriptionLimit))
 		return
 	}
+	video := strings.HasPrefix(fileType, "video/")
+	limit, unit := f.opts.ImageSizeLimit, "image"
+	if video {
+		limit, unit = f.opts.VideoSizeLimit, "video"
+	}
+	if len(data) > limit {
+		c.Error(http.StatusUnprocessableEntity, "validation",
+			fmt.Sprintf("Validation failed: File file size must be less than %d MB (the %s limit)", limit>>20, unit))
+		return
+	}
 	id := f.Store.AddMedia(platformtest.MediaItem{Type: fileType, Alt: description, Data: data})
-	if f.opts.ProcessingPolls > 0 {
+	if polls := f.opts.ProcessingPolls; polls > 0 || video {
 		f.mu.Lock()
-		f.pending[id] = f.opts.ProcessingPolls
+		f.pending[id] = max(polls, 1)
+		f.failed[id] = video && f.opts.FailProcessing
 		f.mu.Unlock()
 		c.Reply(http.StatusAccepted, f.mediaJSON(id, fileType, description, false))
 		return
@@ -562,9 +597,15 @@ func (f *Fake) media(c *platformtest.Call) {
 	if left > 0 {
 		f.pending[id] = left - 1
 	}
+	failed := f.failed[id]
 	f.mu.Unlock()
 	if left > 0 {
 		c.Reply(http.StatusPartialContent, nil)
+		return
+	}
+	if failed {
+		// Api::V1::MediaController#check_processing.
+		c.Error(http.StatusUnprocessableEntity, "processing", "Error processing thumbnail for uploaded media")
 		return
 	}
 	c.Reply(http.StatusOK, f.mediaJSON(id, m.Type, m.Alt, true))

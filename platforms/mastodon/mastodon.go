@@ -22,6 +22,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/internal/upload"
 )
 
 // Name is the platform's name in configuration and the registry.
@@ -328,6 +329,9 @@ func (m *Mastodon) Publish(ctx context.Context, p *platforms.Payload, key platfo
 	if len(p.Media) > MaxMedia {
 		return nil, notCreated("publish: %d media attached; a status takes at most %d", len(p.Media), MaxMedia)
 	}
+	if err := checkVideo(p.Media); err != nil {
+		return nil, notCreated("publish: %v", err)
+	}
 	api, err := m.client()
 	if err != nil {
 		return nil, notCreated("publish: %v", err)
@@ -434,8 +438,24 @@ type mediaAttachment struct {
 	URL *string `json:"url"`
 }
 
+// checkVideo refuses a video beside other media, which Mastodon refuses
+// ("Cannot attach a video to a post that already contains images").
+func checkVideo(media []platforms.Media) error {
+	for _, md := range media {
+		if len(media) > 1 && (strings.HasPrefix(md.Type, "video/") || strings.HasPrefix(md.Type, "audio/")) {
+			return fmt.Errorf("%s is a video beside %d other media; a Mastodon status takes a video alone", md.Path, len(media)-1)
+		}
+	}
+	return nil
+}
+
+// uploadTimeout bounds one upload request: a video of tens of MiB on a
+// slow link takes longer than an API call.
+const uploadTimeout = 15 * time.Minute
+
 // upload sends one file to POST /api/v2/media with its alt text as the
-// description, and waits for a 202 to finish processing.
+// description, streamed from the file (a video is never held whole), and
+// waits for a 202 to finish processing (see waitProcessed).
 func (m *Mastodon) upload(ctx context.Context, api *httpx.Client, md platforms.Media) (string, error) {
 	if md.Open == nil {
 		return "", notCreated("no way to read %s", md.Path)
@@ -444,25 +464,29 @@ func (m *Mastodon) upload(ctx context.Context, api *httpx.Client, md platforms.M
 	if err != nil {
 		return "", notCreated("open %s: %v", md.Path, err)
 	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		return "", notCreated("read %s: %v", md.Path, err)
-	}
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", multipart.FileContentDisposition("file", path.Base(md.Path)))
+	defer rc.Close()
+	var file io.Reader = rc
 	mimeType := md.Type
 	if mimeType == "" {
-		mimeType = http.DetectContentType(data)
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(rc, head)
+		mimeType = http.DetectContentType(head[:n])
+		file = io.MultiReader(bytes.NewReader(head[:n]), rc)
 	}
+	// The form is its head (the file part's headers), the file, and its
+	// tail (the description and the closing boundary), so that its length
+	// is known before the file is read.
+	var head, tail bytes.Buffer
+	sw := &switchWriter{w: &head}
+	w := multipart.NewWriter(sw)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", multipart.FileContentDisposition("file", path.Base(md.Path)))
 	h.Set("Content-Type", mimeType)
-	fw, err := w.CreatePart(h)
-	if err == nil {
-		_, err = fw.Write(data)
+	if _, err := w.CreatePart(h); err != nil {
+		return "", notCreated("encode %s: %v", md.Path, err)
 	}
-	if err == nil && md.Alt != "" {
+	sw.w = &tail
+	if md.Alt != "" {
 		err = w.WriteField("description", md.Alt)
 	}
 	if err == nil {
@@ -471,59 +495,90 @@ func (m *Mastodon) upload(ctx context.Context, api *httpx.Client, md platforms.M
 	if err != nil {
 		return "", notCreated("encode %s: %v", md.Path, err)
 	}
+	size := md.Size
+	if size <= 0 {
+		data, err := io.ReadAll(file)
+		if err != nil {
+			return "", notCreated("read %s: %v", md.Path, err)
+		}
+		file, size = bytes.NewReader(data), int64(len(data))
+	}
+	body := &countingReader{r: io.MultiReader(&head, io.LimitReader(file, size), &tail)}
+	length := int64(head.Len()) + size + int64(tail.Len())
+	m.logger.Info("upload", "file", md.Path, "size_bytes", size)
 	var att mediaAttachment
 	resp, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: "api/v2/media",
-		Body: buf.Bytes(), ContentType: w.FormDataContentType()}, &att)
+		Stream: body, StreamLength: length, ContentType: w.FormDataContentType(), Timeout: uploadTimeout}, &att)
 	if err != nil {
 		if !isHTTP(err) {
 			err = &platforms.APIError{Platform: Name, Message: err.Error(), Err: err}
 		}
 		return "", m.apiErr("upload", err)
 	}
+	if body.n != length {
+		return "", notCreated("upload %s: sent %d bytes of %d: the file changed while it was read", md.Path, body.n, length)
+	}
 	if att.ID == "" {
 		return "", notCreated("upload %s: the answer holds no media id", md.Path)
 	}
 	if resp.Status == http.StatusAccepted || att.URL == nil {
-		if err := m.waitProcessed(ctx, api, att.ID); err != nil {
+		if err := m.waitProcessed(ctx, api, md.Path, att.ID); err != nil {
 			return "", err
 		}
 	}
 	return att.ID, nil
 }
 
+// switchWriter writes to w, which may be changed between writes.
+type switchWriter struct{ w io.Writer }
+
+func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // waitProcessed polls GET /api/v1/media/:id until the server has processed
-// the file (200 with a url; 206 while processing), backing off up to
-// maxPollInterval and giving up after mediaWait.
-func (m *Mastodon) waitProcessed(ctx context.Context, api *httpx.Client, id string) error {
-	interval := max(m.pollEvery, time.Millisecond)
-	var waited time.Duration
-	for {
-		if waited >= m.mediaWait {
-			return notCreated("media %s still processing after %s (setting media_wait)", id, m.mediaWait)
-		}
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return &platforms.APIError{Platform: Name, Outcome: platforms.NotCreated, Message: "waiting for media " + id, Err: ctx.Err()}
-		case <-t.C:
-		}
-		waited += interval
-		interval = min(interval*2, maxPollInterval)
+// the file (200 with a url; 206, or a null url, while processing; 422
+// when it could not), with the shared back-off (platforms/internal/upload)
+// from pollEvery up to maxPollInterval, giving up after mediaWait.
+func (m *Mastodon) waitProcessed(ctx context.Context, api *httpx.Client, file, id string) error {
+	poll := func(ctx context.Context) (upload.Status, error) {
 		var att mediaAttachment
 		resp, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "api/v1/media/" + url.PathEscape(id)}, &att)
+		var se *httpx.StatusError
+		if errors.As(err, &se) && se.Status == http.StatusUnprocessableEntity {
+			msg := se.Message
+			if msg == "" {
+				msg = se.Code
+			}
+			return upload.Status{State: upload.Failed, Message: msg}, nil
+		}
 		if err != nil {
 			if !isHTTP(err) {
 				err = &platforms.APIError{Platform: Name, Message: err.Error(), Err: err}
 			}
-			return m.apiErr("media "+id, err)
+			return upload.Status{}, m.apiErr("media "+id, err)
 		}
 		if resp.Status == http.StatusPartialContent || att.URL == nil {
-			m.logger.Debug("media processing", "media_id", id, "waited", waited.String())
-			continue
+			return upload.Status{State: upload.Processing}, nil
 		}
-		return nil
+		return upload.Status{State: upload.Done}, nil
 	}
+	err := upload.Await(ctx, poll, upload.Status{State: upload.Processing}, upload.Options{Platform: Name, Name: file,
+		PollFirst: max(m.pollEvery, time.Millisecond), PollMax: maxPollInterval, PollTotal: m.mediaWait, Logger: m.logger})
+	if err != nil {
+		return asNotCreated(fmt.Errorf("media %s: %w (setting media_wait bounds the wait)", id, err))
+	}
+	return nil
 }
 
 // RateLimit reports what Mastodon's X-RateLimit headers said on the

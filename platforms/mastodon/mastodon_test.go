@@ -152,7 +152,7 @@ func TestMediaProcessingWaitIsBounded(t *testing.T) {
 	pub := newAdapter(t, f, testEnv(t), map[string]any{"media_wait": "20ms"})
 	p := &platforms.Payload{Parts: []platforms.Part{{Text: "A video"}}, Media: []platforms.Media{image("posts/v.png", "alt")}}
 	_, err := pub.Publish(t.Context(), p, "attempt")
-	if err == nil || !strings.Contains(err.Error(), "still processing after 20ms") {
+	if err == nil || !strings.Contains(err.Error(), "bounded at 20ms") {
 		t.Fatalf("err = %v, want a bounded wait", err)
 	}
 	if o := platforms.OutcomeOf(err); o != platforms.NotCreated {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/heraldhq/herald/internal/videotest"
 	"github.com/heraldhq/herald/platforms"
 )
 
@@ -63,6 +64,10 @@ type Harness struct {
 	MaxParts int
 	// MaxMedia is how many media items a post may carry; 0 means none.
 	MaxMedia int
+	// Video says the adapter publishes video (a schema.Media whose Type
+	// starts with video/); VideoAlt, that the platform keeps a video's
+	// alt text (X does not).
+	Video, VideoAlt bool
 	// Idempotent says that Publish with the same key never creates a
 	// second post (Mastodon's Idempotency-Key, Bluesky's record key).
 	Idempotent bool
@@ -143,6 +148,29 @@ func WithImage(p *platforms.Payload, alt string) *platforms.Payload {
 	return p
 }
 
+// VideoSpec is the video WithVideo attaches: 4 s of 320x180, with enough
+// media data (about 40 KiB) that an adapter with a small chunk size sends
+// it in several chunks.
+var VideoSpec = videotest.Spec{Duration: 4 * time.Second, Width: 320, Height: 180, Padding: 40_000}
+
+// videoBytes is WithVideo's file: a well-formed MP4 (internal/videotest).
+var videoBytes = videotest.MP4(VideoSpec)
+
+// WithVideo adds an MP4 video with alt text to p, as the reconciler
+// builds it: with its duration and shown size.
+func WithVideo(p *platforms.Payload, alt string) *platforms.Payload {
+	p.Media = append(p.Media, platforms.Media{
+		Path: "posts/clip.mp4", Alt: alt, Type: "video/mp4", Size: int64(len(videoBytes)),
+		Duration: VideoSpec.Duration, Width: VideoSpec.Width, Height: VideoSpec.Height,
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(videoBytes)), nil },
+	})
+	return p
+}
+
+// VideoBytes returns the bytes of WithVideo's file, for fakes and tests
+// that compare what arrived.
+func VideoBytes() []byte { return bytes.Clone(videoBytes) }
+
 // Run checks that an adapter keeps the contract every adapter keeps:
 // it publishes text exactly, threads in order, media with alt text; its
 // optional abilities work as declared; its errors say truthfully whether a
@@ -171,6 +199,7 @@ func Run(t *testing.T, h Harness) {
 		{"publish", s.publish, false},
 		{"thread", s.thread, false},
 		{"media", s.media, false},
+		{"video", s.video, false},
 		{"update", s.update, false},
 		{"edit_thread_with_image", s.editThreadWithImage, false},
 		{"delete", s.delete, false},
@@ -400,6 +429,35 @@ func (s *suite) media(t *testing.T) {
 		t.Log("the fake did not see the media bytes (fetched by URL)")
 	} else if !bytes.Equal(m.Data, pngBytes) {
 		t.Errorf("uploaded %d bytes that differ from the file's %d", len(m.Data), len(pngBytes))
+	}
+}
+
+// video publishes a post with an MP4 and reads it back: one video of the
+// file's type and bytes, with its alt text where the platform keeps it.
+// The upload is chunked or asynchronous on most platforms; whatever the
+// protocol, exactly one post exists afterwards.
+func (s *suite) video(t *testing.T) {
+	if !s.h.Video {
+		t.Skip("harness declares no video (Video false)")
+	}
+	pub, b := s.new(t)
+	const alt = "Four seconds of a test pattern, described for screen readers"
+	publish(t, pub, WithVideo(s.payload(t, "video", "With a video"), alt), s.key(t, "attempt-video"))
+	post := onlyPost(t, b)
+	if len(post.Media) != 1 {
+		t.Fatalf("post carries %d media, want 1", len(post.Media))
+	}
+	m := post.Media[0]
+	if m.Type != "video/mp4" {
+		t.Errorf("media type %q, want video/mp4", m.Type)
+	}
+	if s.h.VideoAlt && m.Alt != alt {
+		t.Errorf("alt text %q, want %q", m.Alt, alt)
+	}
+	if m.Data == nil {
+		t.Log("the fake did not see the video bytes (fetched by URL)")
+	} else if !bytes.Equal(m.Data, videoBytes) {
+		t.Errorf("uploaded %d bytes that differ from the file's %d", len(m.Data), len(videoBytes))
 	}
 }
 

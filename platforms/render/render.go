@@ -35,12 +35,15 @@ type Output struct {
 	Images []schema.RenderedImage
 	// MediaTypes is each media item's MIME type, in order.
 	MediaTypes []string
-	Source     schema.Position
+	// Videos are the videos among the media, measured, for the
+	// platforms' video limits.
+	Videos []schema.RenderedVideo
+	Source schema.Position
 }
 
 // Rendered is the measured view of the output that CUE validates.
 func (o *Output) Rendered() schema.Rendered {
-	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, MediaTypes: o.MediaTypes, Source: o.Source}
+	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, MediaTypes: o.MediaTypes, Videos: o.Videos, Source: o.Source}
 	for _, p := range o.Parts {
 		r.Parts = append(r.Parts, schema.RenderedPart{Text: p.Text, Length: p.Length, Bytes: p.Bytes, Line: p.Line})
 	}
@@ -169,6 +172,10 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		out.MediaTypes = append(out.MediaTypes, m.Type)
 		if strings.HasPrefix(m.Type, "image/") {
 			out.Images = append(out.Images, schema.RenderedImage{Media: i, Bytes: m.Size})
+		}
+		if strings.HasPrefix(m.Type, "video/") {
+			out.Videos = append(out.Videos, schema.RenderedVideo{Media: i, Type: m.Type, Bytes: m.Size,
+				Duration: m.Duration, Width: m.Width, Height: m.Height})
 		}
 	}
 

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
@@ -296,7 +297,8 @@ func TestSpoilerCountsOnEveryPart(t *testing.T) {
 // for the limits on one image: videos are not images.
 func TestRenderImages(t *testing.T) {
 	p := postFromMarkdown("Pictures.")
-	p.Media = []schema.Media{{File: "a.png", Type: "image/png", Size: 10}, {File: "b.mp4", Type: "video/mp4", Size: 5},
+	p.Media = []schema.Media{{File: "a.png", Type: "image/png", Size: 10},
+		{File: "b.mp4", Type: "video/mp4", Size: 5, Duration: 90 * time.Second, Width: 1080, Height: 1920},
 		{File: "c.webp", Type: "image/webp", Size: 7}}
 	o, err := Render(p, schema.Target{Name: "bluesky", Platform: PlatformBluesky}, schema.Limits{})
 	if err != nil {
@@ -308,5 +310,13 @@ func TestRenderImages(t *testing.T) {
 	}
 	if r := o.Rendered(); r.Media != 3 {
 		t.Errorf("media = %d, want 3", r.Media)
+	}
+	// The video is measured for the video limits: 9:16 is 0.563 wide.
+	wantVideos := []schema.RenderedVideo{{Media: 1, Type: "video/mp4", Bytes: 5, Duration: 90 * time.Second, Width: 1080, Height: 1920}}
+	if diff := cmp.Diff(wantVideos, o.Rendered().Videos); diff != "" {
+		t.Errorf("videos (-want +got):\n%s", diff)
+	}
+	if a := o.Rendered().Videos[0].Aspect(); a != 0.563 {
+		t.Errorf("aspect = %v, want 0.563", a)
 	}
 }

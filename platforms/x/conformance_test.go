@@ -3,6 +3,7 @@ package x_test
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/platformtest"
@@ -12,11 +13,16 @@ import (
 func harness(auth string) platformtest.Harness {
 	return platformtest.Harness{
 		New: func(t *testing.T, e platformtest.Env) (platforms.Publisher, platformtest.Backend) {
+			var s *setup
 			if auth == x.AuthOAuth1 {
-				s := newOAuth1Setup(t)
-				return s.x, s.fake
+				s = newOAuth1Setup(t)
+			} else {
+				s = newSetup(t, x.FakeOptions{}, nil, nil)
 			}
-			s := newSetup(t, x.FakeOptions{}, nil, nil)
+			// Videos go in several segments, and X's processing polls
+			// do not wait.
+			x.SetChunkSize(s.x, 16<<10)
+			x.SetSleep(s.x, func(time.Duration) {})
 			return s.x, s.fake
 		},
 		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
@@ -24,6 +30,9 @@ func harness(auth string) platformtest.Harness {
 		FindPage:     x.DefaultFindPage,
 		FindPages:    x.DefaultFindPages,
 		MaxMedia:     x.MaxImages,
+		Video:        true,
+		// X keeps no alt text for videos.
+		VideoAlt: false,
 		// X has no idempotency key: an unknown outcome is settled by Find.
 		Idempotent: false,
 	}

@@ -58,23 +58,38 @@
 // Each part is POST /2/tweets with text; later parts carry
 // reply.in_reply_to_tweet_id of the part before. Images go with the first
 // part: a still image is sent with the simple form of POST
-// /2/media/upload (base64 in JSON, media_category tweet_image), a GIF,
-// which the simple form does not take, with the chunked form (POST
-// /2/media/upload/initialize {media_type, total_bytes, media_category
-// tweet_gif}, POST /2/media/upload/:id/append, multipart segment_index
-// and media, 4 MiB a chunk, then POST /2/media/upload/:id/finalize); any
-// processing_info is polled (GET /2/media/upload?command=STATUS, at most
-// 60 s), and the alt text is set with POST /2/media/metadata. The reply_settings option (following,
-// mentionedUsers, subscribers, verified; everyone sends nothing) applies to
-// the first part. The shared rendering is sent as is: X links URLs,
-// mentions and hashtags itself, so the adapter has no Preparer.
+// /2/media/upload (base64 in JSON, media_category tweet_image); a GIF
+// (media_category tweet_gif) and a video (tweet_video), which the simple
+// form does not take, with the chunked form, run by the shared
+// platforms/internal/upload: POST /2/media/upload/initialize
+// {media_type, total_bytes, media_category}, POST
+// /2/media/upload/:id/append (multipart segment_index and media, 4 MiB a
+// segment, at most 5 MiB and 1000 segments), then POST
+// /2/media/upload/:id/finalize, and GET /2/media/upload?command=STATUS
+// while processing_info says pending or in_progress (check_after_secs,
+// progress_percent; succeeded or failed). A video is streamed from its
+// file, never held whole; a segment answered with a transport error, 429
+// or 5xx is sent again (X takes a segment_index again), and an upload X
+// no longer knows (404 on append) starts over. The upload precedes POST
+// /2/tweets, so a failed one is NotCreated. The alt text of an image or
+// GIF is set with POST /2/media/metadata; X keeps none for videos
+// ("currently only supported for images and GIFs", POST
+// media/metadata/create, developer.x.com), so a video's is not sent and
+// the log says so. Sources: docs.x.com/x-api/media/quickstart/media-upload-chunked,
+// the APPEND reference (segments <= 5 MB, segment_index 0-999). The
+// reply_settings option (following, mentionedUsers, subscribers,
+// verified; everyone sends nothing) applies to the first part. The
+// shared rendering is sent as is: X links URLs, mentions and hashtags
+// itself, so the adapter has no Preparer.
 //
 // Limits checked before anything is sent (the media types also by herald
-// validate, through the CUE limits table's media_types): only JPEG, PNG,
-// WebP and GIF
-// (MediaTypes; HEIC and AVIF, which phones make, are refused naming X,
-// and so is video), at most 4 images or one GIF alone, 5 MB an image and
-// 15 MB a GIF, alt text up to 1000 characters. Text
+// validate, through the CUE limits table): only JPEG, PNG, WebP and GIF
+// images and MP4 or MOV videos (MediaTypes; HEIC and AVIF, which phones
+// make, are refused naming X, and so is WebM), at most 4 images, or one
+// GIF alone, or one video alone, 5 MB an image, 15 MB a GIF, 512 MB a
+// video, alt text up to 1000 characters. herald validate also holds a
+// video to 0.5-140 s and an aspect ratio from 1:3 to 3:1 (X's media best
+// practices, via ayrshare.com/docs/media-guidelines/x-twitter). Text
 // length (280, weighted as twitter-text v3 counts, render.CountX) is
 // validated before publishing by the shared rendering; X's own 400 is
 // mapped if it disagrees.

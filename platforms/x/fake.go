@@ -49,7 +49,18 @@ type FakeOptions struct {
 	OAuth1 *OAuth1
 	// ProcessingPolls is how many status checks an uploaded image stays
 	// in_progress for (default 0: ready at once, as images usually are).
+	// A video always needs at least one.
 	ProcessingPolls int
+	// FailAppends makes the first that many APPENDs answer 503 and keep
+	// nothing, as a dropped connection would.
+	FailAppends int
+	// ExpireUploadAfter makes X forget the first chunked upload after it
+	// has accepted that many segments, as it forgets an expired one: its
+	// next APPEND answers 404.
+	ExpireUploadAfter int
+	// FailVideoProcessing makes every video's processing end failed
+	// (InvalidMedia), as X answers for a file it cannot transcode.
+	FailVideoProcessing bool
 	// DeclineDeletes makes DELETE /2/tweets/:id answer
 	// {"data":{"deleted":false}} and keep the post.
 	DeclineDeletes bool
@@ -68,8 +79,14 @@ type FakeOptions struct {
 // Fake is a contract fake of X's API v2 for the endpoints herald uses:
 // POST /2/tweets (create, reply, edit), DELETE /2/tweets/:id, GET
 // /2/tweets?ids=, GET /2/users/me, GET /2/users/:id/tweets, POST
-// /2/media/upload (simple form) and its status check, POST
-// /2/media/metadata and POST /2/oauth2/token. It checks OAuth 2.0 bearer
+// /2/media/upload (simple form), the chunked upload (initialize, append,
+// finalize) with its status check, POST /2/media/metadata and POST
+// /2/oauth2/token. Chunked uploads keep X's contract: media_category by
+// type, total_bytes within the type's limit, segments of at most 5 MiB
+// with segment_index 0 to 999 in sequence (a segment sent again replaces
+// itself), FINALIZE only once every byte came, and a video processed
+// (pending, in_progress, succeeded or failed) before a post may use it,
+// alone, without alt text. It checks OAuth 2.0 bearer
 // tokens (with expiry and refresh-token rotation) or OAuth 1.0a
 // signatures, counts text with render.CountX against 280, refuses
 // duplicates with 403, enforces 4 images, 1000 characters of alt text and
@@ -89,6 +106,18 @@ type Fake struct {
 	refreshN int
 	creates  int       // POST /2/tweets accepted in the 24-hour window
 	dayStart time.Time // when that window began
+	appends  int       // APPENDs received, for FailAppends
+	expired  bool      // ExpireUploadAfter has been applied
+	// Uploads counts the chunked uploads initialized, so that tests can
+	// tell a restart from a resume.
+	uploads int
+}
+
+// Uploads returns how many chunked uploads were initialized.
+func (f *Fake) Uploads() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.uploads
 }
 
 type fakeMedia struct {
@@ -96,12 +125,18 @@ type fakeMedia struct {
 	data  []byte
 	alt   string
 	polls int
-	// chunked uploads: the declared size and category, and whether
-	// FINALIZE came.
+	// chunked uploads: the declared size and category, whether FINALIZE
+	// came, the next segment_index expected and the last segment's size.
 	total     int
 	category  string
 	finalized bool
+	next      int
+	lastLen   int
+	failed    bool // processing ended failed
 }
+
+// video reports whether the media is a video.
+func (m *fakeMedia) video() bool { return strings.HasPrefix(m.typ, "video/") }
 
 // fakeUploadTypes are the media_type values of the simple upload
 // (MediaUploadRequestOneShot); fakeChunkedTypes those of initialize
@@ -398,7 +433,7 @@ func (f *Fake) createTweet(c *platformtest.Call) {
 	f.mu.Lock()
 	for _, id := range mediaIDs {
 		m, ok := f.media[id]
-		if !ok || m.polls > 0 || m.total > 0 && !m.finalized {
+		if !ok || m.polls > 0 || m.failed || m.total > 0 && !m.finalized || m.video() && len(mediaIDs) > 1 {
 			f.mu.Unlock()
 			c.Reply(http.StatusBadRequest, invalidRequest("Your media IDs are invalid."))
 			return
@@ -705,13 +740,17 @@ func (f *Fake) initialize(c *platformtest.Call) {
 	case typ == "image/gif" && cat != "tweet_gif":
 		c.Reply(http.StatusBadRequest, invalidRequest("a GIF is uploaded with media_category tweet_gif"))
 		return
-	case total <= 0 || typ == "image/gif" && total > MaxGIFBytes:
+	case strings.HasPrefix(typ, "video/") && cat != "tweet_video" && cat != "amplify_video":
+		c.Reply(http.StatusBadRequest, invalidRequest("a video is uploaded with media_category tweet_video or amplify_video"))
+		return
+	case total <= 0 || typ == "image/gif" && total > MaxGIFBytes || strings.HasPrefix(typ, "video/") && total > MaxVideoBytes:
 		c.Reply(http.StatusBadRequest, invalidRequest(fmt.Sprintf("total_bytes %d is out of range", int(total))))
 		return
 	}
 	id := f.newID()
 	f.mu.Lock()
 	f.media[id] = &fakeMedia{typ: typ, total: int(total), category: cat}
+	f.uploads++
 	f.mu.Unlock()
 	c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"id": id, "media_key": "16_" + id, "expires_after_secs": 86400}})
 }
@@ -739,16 +778,40 @@ func (f *Fake) appendChunk(c *platformtest.Call) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.appends++
+	if f.appends <= f.opts.FailAppends {
+		c.Reply(http.StatusServiceUnavailable, problemBody(http.StatusServiceUnavailable, "Service Unavailable", "Service Unavailable", "about:blank"))
+		return
+	}
 	m, ok := f.media[id]
+	index, err := strconv.Atoi(seg)
 	switch {
-	case !ok || m.total == 0 || m.finalized:
+	case !ok:
+		c.Reply(http.StatusNotFound, problemBody(http.StatusNotFound, "Not Found Error", "media id "+id+" was not found", "https://api.twitter.com/2/problems/resource-not-found"))
+	case m.total == 0 || m.finalized:
 		c.Reply(http.StatusBadRequest, invalidRequest("media id "+id+" is not an upload in progress"))
 	case seg == "" || chunk == nil:
 		c.Reply(http.StatusBadRequest, invalidRequest("segment_index and media are required"))
+	case err != nil || index < 0 || index >= 1000:
+		c.Reply(http.StatusBadRequest, invalidRequest("segment_index must be an integer from 0 to 999"))
+	case len(chunk) > MaxSegmentBytes:
+		c.Reply(http.StatusBadRequest, invalidRequest(fmt.Sprintf("segment %d is %d bytes; a segment is at most %d", index, len(chunk), MaxSegmentBytes)))
+	case index == m.next-1 && m.next > 0:
+		// The same segment again (a retry): it replaces the last one.
+		m.data = append(m.data[:len(m.data)-m.lastLen], chunk...)
+		m.lastLen = len(chunk)
+		c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"expires_at": f.opts.Now().Add(24 * time.Hour).Unix()}})
+	case index != m.next:
+		c.Reply(http.StatusBadRequest, invalidRequest(fmt.Sprintf("segment_index %d is out of sequence: expected %d", index, m.next)))
 	case len(m.data)+len(chunk) > m.total:
 		c.Reply(http.StatusBadRequest, invalidRequest("more bytes than total_bytes"))
 	default:
 		m.data = append(m.data, chunk...)
+		m.next, m.lastLen = m.next+1, len(chunk)
+		if f.opts.ExpireUploadAfter > 0 && m.next >= f.opts.ExpireUploadAfter && !f.expired {
+			f.expired = true
+			delete(f.media, id)
+		}
 		c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"expires_at": f.opts.Now().Add(24 * time.Hour).Unix()}})
 	}
 }
@@ -768,6 +831,10 @@ func (f *Fake) finalize(c *platformtest.Call) {
 		return
 	}
 	m.finalized, m.polls = true, f.opts.ProcessingPolls
+	if m.video() {
+		m.polls = max(m.polls, 1)
+		m.failed = f.opts.FailVideoProcessing
+	}
 	out := map[string]any{"id": id, "media_key": "16_" + id, "size": len(m.data), "expires_after_secs": 86400}
 	if m.polls > 0 {
 		out["processing_info"] = map[string]any{"state": "pending", "check_after_secs": 1}
@@ -781,11 +848,14 @@ func (f *Fake) uploadStatus(c *platformtest.Call) {
 	id := q.Get("media_id")
 	f.mu.Lock()
 	m, ok := f.media[id]
-	state := "succeeded"
+	state, percent := "succeeded", 100
 	if ok && m.polls > 0 {
 		m.polls--
-		if m.polls > 0 {
-			state = "in_progress"
+		switch {
+		case m.polls > 0:
+			state, percent = "in_progress", 50
+		case m.failed:
+			state, percent = "failed", 100
 		}
 	}
 	f.mu.Unlock()
@@ -793,9 +863,12 @@ func (f *Fake) uploadStatus(c *platformtest.Call) {
 		c.Reply(http.StatusBadRequest, invalidRequest("unknown media_id or command"))
 		return
 	}
-	pi := map[string]any{"state": state}
-	if state != "succeeded" {
+	pi := map[string]any{"state": state, "progress_percent": percent}
+	switch state {
+	case "in_progress":
 		pi["check_after_secs"] = 1
+	case "failed":
+		pi["error"] = map[string]any{"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}
 	}
 	c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"id": id, "media_key": "3_" + id, "processing_info": pi}})
 }
@@ -809,12 +882,17 @@ func (f *Fake) metadata(c *platformtest.Call) {
 	}
 	f.mu.Lock()
 	m, ok := f.media[id]
-	if ok {
+	video := ok && m.video()
+	if ok && !video {
 		m.alt = alt
 	}
 	f.mu.Unlock()
 	if !ok {
 		c.Reply(http.StatusBadRequest, invalidRequest("media id "+id+" is invalid"))
+		return
+	}
+	if video {
+		c.Reply(http.StatusBadRequest, invalidRequest("alt text is supported for images and GIFs only"))
 		return
 	}
 	c.Reply(http.StatusOK, map[string]any{"data": map[string]any{"id": id, "associated_metadata": map[string]any{"alt_text": map[string]string{"text": alt}}}})

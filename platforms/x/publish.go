@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,9 +31,9 @@ const (
 )
 
 // MediaTypes are the files X takes (media_type of POST /2/media/upload):
-// still images by the simple upload, GIFs by the chunked one. HEIC and
-// AVIF, which phones make, are not among them.
-var MediaTypes = []string{"image/jpeg", "image/png", "image/webp", "image/gif"}
+// still images by the simple upload, GIFs and MP4 or MOV videos by the
+// chunked one. HEIC and AVIF, which phones make, are not among them.
+var MediaTypes = []string{"image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"}
 
 // replySettings are the values X's reply_settings takes; "everyone" is
 // X's default and is sent as no setting.
@@ -82,15 +81,19 @@ func checkPayload(p *platforms.Payload) (string, error) {
 	if len(p.Media) > MaxImages {
 		return "", notCreated(fmt.Errorf("the post has %d images; X takes at most %d", len(p.Media), MaxImages))
 	}
-	gifs := 0
+	gifs, videos := 0, 0
 	for _, m := range p.Media {
 		if !slices.Contains(MediaTypes, m.Type) {
-			return "", notCreated(fmt.Errorf("%s: X does not take %s files; it takes JPEG, PNG, WebP and GIF images: convert it", m.Path, m.Type))
+			return "", notCreated(fmt.Errorf("%s: X does not take %s files; it takes JPEG, PNG, WebP and GIF images and MP4 or MOV videos: convert it", m.Path, m.Type))
 		}
 		limit := MaxImageBytes
-		if m.Type == "image/gif" {
+		switch {
+		case m.Type == "image/gif":
 			gifs++
 			limit = MaxGIFBytes
+		case isVideo(m):
+			videos++
+			limit = MaxVideoBytes
 		}
 		if m.Size > int64(limit) {
 			return "", notCreated(fmt.Errorf("%s: %d bytes; X takes %s files up to %d", m.Path, m.Size, m.Type, limit))
@@ -98,6 +101,9 @@ func checkPayload(p *platforms.Payload) (string, error) {
 		if n := utf8.RuneCountInString(m.Alt); n > MaxAltText {
 			return "", notCreated(fmt.Errorf("%s: alt text is %d characters; X takes at most %d", m.Path, n, MaxAltText))
 		}
+	}
+	if videos > 0 && len(p.Media) > 1 {
+		return "", notCreated(fmt.Errorf("the post has a video and %d other media; an X post takes one video alone", len(p.Media)-1))
 	}
 	if gifs > 0 && len(p.Media) > 1 {
 		return "", notCreated(fmt.Errorf("the post has a GIF and %d other media; an X post takes one GIF alone, or up to %d images", len(p.Media)-1, MaxImages))
@@ -218,9 +224,10 @@ type mediaResponse struct {
 		ID             string `json:"id"`
 		MediaKey       string `json:"media_key"`
 		ProcessingInfo *struct {
-			State          string `json:"state"`
-			CheckAfterSecs int    `json:"check_after_secs"`
-			Error          *struct {
+			State           string `json:"state"`
+			CheckAfterSecs  int    `json:"check_after_secs"`
+			ProgressPercent int    `json:"progress_percent"`
+			Error           *struct {
 				Message string `json:"message"`
 			} `json:"error"`
 		} `json:"processing_info"`
@@ -232,6 +239,20 @@ type mediaResponse struct {
 // uploaded: it reuses keepIDs' ID, already on X.
 func (a *X) uploadAll(ctx context.Context, media []platforms.Media, keepIDs, keep []string) (ids, fps []string, err error) {
 	for i, m := range media {
+		if isVideo(m) {
+			fp, err := videoFP(m, m.Alt)
+			if err != nil {
+				return nil, nil, fmt.Errorf("upload %s: %w", m.Path, err)
+			}
+			id := ""
+			if i < len(keep) && i < len(keepIDs) && keep[i] == fp {
+				id = keepIDs[i]
+			} else if id, err = a.uploadVideo(ctx, m); err != nil {
+				return nil, nil, fmt.Errorf("upload %s: %w", m.Path, err)
+			}
+			ids, fps = append(ids, id), append(fps, fp)
+			continue
+		}
 		data, err := readMedia(m)
 		if err != nil {
 			return nil, nil, fmt.Errorf("upload %s: %w", m.Path, err)
@@ -295,31 +316,36 @@ func setMediaExtra(extra map[string]string, ids, fps []string) {
 	}
 }
 
-// upload sends one file, waits for any processing X reports, and sets
+// upload sends one image, waits for any processing X reports, and sets
 // its alt text with POST /2/media/metadata. A still image goes by the
 // simple form of POST /2/media/upload (base64 in JSON, media_category
 // tweet_image); a GIF, which the simple form does not take, by the
-// chunked form (uploadChunked). Nothing is posted yet, so every failure
+// chunked form (see video.go). Nothing is posted yet, so every failure
 // here is NotCreated.
 func (a *X) upload(ctx context.Context, m platforms.Media, data []byte) (string, error) {
-	var out mediaResponse
-	var err error
+	var id string
 	if m.Type == "image/gif" {
-		out, err = a.uploadChunked(ctx, m.Type, "tweet_gif", data)
+		t := &chunked{a: a, mediaType: m.Type, category: "tweet_gif"}
+		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		if err := a.runUpload(ctx, t, m.Path, int64(len(data)), open); err != nil {
+			return "", err
+		}
+		id = t.id
 	} else {
-		_, err = a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload", JSON: map[string]string{
+		var out mediaResponse
+		_, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload", JSON: map[string]string{
 			"media": base64.StdEncoding.EncodeToString(data), "media_category": "tweet_image", "media_type": m.Type,
 		}}, &out)
-	}
-	if err != nil {
-		return "", notCreatedUpload(a.apiError("media upload", err, false))
-	}
-	id := out.Data.ID
-	if id == "" {
-		return "", notCreated(errors.New("media upload: X answered without a media id"))
-	}
-	if err := a.waitProcessed(ctx, id, out); err != nil {
-		return "", notCreatedUpload(err)
+		if err != nil {
+			return "", notCreatedUpload(a.apiError("media upload", err, false))
+		}
+		id = out.Data.ID
+		if id == "" {
+			return "", notCreated(errors.New("media upload: X answered without a media id"))
+		}
+		if err := a.waitProcessed(ctx, id, out); err != nil {
+			return "", notCreatedUpload(err)
+		}
 	}
 	if m.Alt != "" {
 		body := map[string]any{"id": id, "metadata": map[string]any{"alt_text": map[string]string{"text": m.Alt}}}
@@ -340,54 +366,12 @@ func notCreatedUpload(err error) error {
 	return err
 }
 
-// chunkSize is how many bytes one APPEND carries.
+// chunkSize is how many bytes one APPEND carries by default, below X's
+// 5 MiB per segment.
 const chunkSize = 4 << 20
 
-// uploadChunked sends data with the chunked form of the media upload:
-// POST /2/media/upload/initialize {media_type, total_bytes,
-// media_category}, POST /2/media/upload/:id/append (multipart
-// segment_index and media) for each chunk, then POST
-// /2/media/upload/:id/finalize, whose answer may carry processing_info.
-func (a *X) uploadChunked(ctx context.Context, mediaType, category string, data []byte) (mediaResponse, error) {
-	var init mediaResponse
-	_, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload/initialize", JSON: map[string]any{
-		"media_type": mediaType, "total_bytes": len(data), "media_category": category}}, &init)
-	if err != nil {
-		return mediaResponse{}, err
-	}
-	id := init.Data.ID
-	if id == "" {
-		return mediaResponse{}, notCreated(errors.New("media upload: X's initialize answered without a media id"))
-	}
-	for seg, off := 0, 0; off < len(data); seg, off = seg+1, off+chunkSize {
-		chunk := data[off:min(off+chunkSize, len(data))]
-		var buf bytes.Buffer
-		w := multipart.NewWriter(&buf)
-		w.WriteField("segment_index", strconv.Itoa(seg))
-		fw, err := w.CreateFormFile("media", "chunk")
-		if err == nil {
-			_, err = fw.Write(chunk)
-		}
-		if err == nil {
-			err = w.Close()
-		}
-		if err != nil {
-			return mediaResponse{}, notCreated(fmt.Errorf("encode chunk %d: %w", seg, err))
-		}
-		if _, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload/" + url.PathEscape(id) + "/append",
-			Body: buf.Bytes(), ContentType: w.FormDataContentType()}, nil); err != nil {
-			return mediaResponse{}, err
-		}
-	}
-	var fin mediaResponse
-	if _, err := a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "media/upload/" + url.PathEscape(id) + "/finalize"}, &fin); err != nil {
-		return mediaResponse{}, err
-	}
-	if fin.Data.ID == "" {
-		fin.Data.ID = id
-	}
-	return fin, nil
-}
+// secs is n seconds, at least one.
+func secs(n int) time.Duration { return time.Duration(max(n, 1)) * time.Second }
 
 // waitProcessed polls GET /2/media/upload?command=STATUS while X reports
 // the file pending or in progress, for at most maxProcessingWait.

@@ -77,6 +77,9 @@ type X struct {
 	now        func() time.Time
 	// sleep waits between media status polls; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// chunkSize is the bytes one APPEND of a chunked upload carries;
+	// tests make it small.
+	chunkSize int
 
 	tokens *oauthtoken.Source // OAuth 2.0: the token in use
 
