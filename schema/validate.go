@@ -289,6 +289,8 @@ type platformLimit struct {
 	Unit     string `json:"unit"`
 	Note     string `json:"note"`
 	MaxMedia int    `json:"max_media"`
+	// MinMedia is the fewest media items a post carries (Instagram: 1).
+	MinMedia int `json:"min_media"`
 	MaxTags  int    `json:"max_tags"`
 	MaxTitle int    `json:"max_title"`
 	// MaxImageBytes is the largest image file, in bytes.
@@ -336,7 +338,7 @@ func (v *Validator) renderedLimits(r Rendered) platformLimit {
 	}
 	l.MaxImageBytes = v.maxImageBytes(r.Target, r.Platform)
 	return platformLimit{Length: unlimited(l.Length), Bytes: unlimited(l.Bytes),
-		MaxMedia: unlimited(l.MaxMedia), MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
+		MaxMedia: unlimited(l.MaxMedia), MinMedia: l.MinMedia, MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
 		MaxImageBytes: unlimited(l.MaxImageBytes), MediaTypes: l.MediaTypes}
 }
 
@@ -363,7 +365,7 @@ func (v *Validator) renderedFit(rendered []Rendered, tags, title int) bool {
 				return false
 			}
 		}
-		if r.Media > l.MaxMedia || tags > l.MaxTags || title > l.MaxTitle {
+		if r.Media > l.MaxMedia || r.Media < l.MinMedia || tags > l.MaxTags || title > l.MaxTitle {
 			return false
 		}
 		for _, img := range r.Images {
@@ -451,7 +453,7 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 			}
 			l := v.renderedLimits(r)
 			limits := map[string]any{"length": l.Length, "bytes": l.Bytes,
-				"max_media": l.MaxMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes}
+				"max_media": l.MaxMedia, "min_media": l.MinMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes}
 			rm := map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
 				"images": images, "media": r.Media, "tags": len(tags), "title": title}
 			if l.MediaTypes != nil {
@@ -670,6 +672,9 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 			"%s is %s bytes; %s takes images of at most %s bytes: resize or compress it",
 			name, groupDigits(img.Bytes), target, groupDigits(int64(v.maxImageBytes(target, r.Platform))))
 	case part == nil && len(rest) == 1 && rest[0] == "media" && format == fmtOutOfBound:
+		if min := v.platformLimits(r.Platform).MinMedia; r.Media < min {
+			return Errorf(p.PosOf("to"), target, "%s takes no post without media: add an image or a video, or leave %s out of to:", r.Platform, target)
+		}
 		return Errorf(p.PosOf("media"), target, "%d media items, %s takes at most %d", r.Media, r.Platform, v.maxMedia(r.Platform))
 	case part == nil && len(rest) == 2 && rest[0] == "media_types":
 		i, err := strconv.Atoi(rest[1])

@@ -92,10 +92,14 @@ func NewFacebook(s platforms.Settings) (*Facebook, error) {
 	if s.Now == nil {
 		return nil, errors.New("settings lack Now")
 	}
-	a := &Facebook{s: s, base: strings.TrimSuffix(s.BaseURL, "/"), log: s.Logger, now: s.Now, pageID: s.String("page_id"),
+	a := &Facebook{s: s, base: strings.TrimSuffix(s.BaseURL, "/"), log: s.Logger, now: s.Now,
 		findMax: DefaultFindPage, findPages: DefaultFindPages, sleep: httpx.Sleep}
 	if a.base == "" {
 		a.base = DefaultBaseURL
+	}
+	var err error
+	if a.pageID, err = metagraph.IDSetting(s, "page_id"); err != nil {
+		return nil, err
 	}
 	if err := checkURL(a.base); err != nil {
 		return nil, fmt.Errorf("base URL: %w", err)
@@ -112,7 +116,6 @@ func NewFacebook(s platforms.Settings) (*Facebook, error) {
 	if a.s.Tokens == nil {
 		a.s.Tokens = &platforms.MemTokens{}
 	}
-	var err error
 	if a.findMax, err = s.IntIn("find_limit", 1, 100, a.findMax); err != nil {
 		return nil, err
 	}

@@ -110,9 +110,13 @@ func NewInstagram(s platforms.Settings) (*Instagram, error) {
 		return nil, errors.New("settings lack Now")
 	}
 	a := &Instagram{s: s, base: strings.TrimSuffix(s.BaseURL, "/"), authBase: strings.TrimSuffix(s.String("auth_base_url"), "/"),
-		log: s.Logger, now: s.Now, userID: s.String("user_id"), findMax: DefaultFindPage, findPages: DefaultFindPages, sleep: httpx.Sleep}
+		log: s.Logger, now: s.Now, findMax: DefaultFindPage, findPages: DefaultFindPages, sleep: httpx.Sleep}
 	if a.base == "" {
 		a.base = DefaultBaseURL
+	}
+	var err error
+	if a.userID, err = metagraph.IDSetting(s, "user_id"); err != nil {
+		return nil, err
 	}
 	if a.authBase == "" {
 		a.authBase = DefaultAuthBaseURL
@@ -134,7 +138,6 @@ func NewInstagram(s platforms.Settings) (*Instagram, error) {
 	if a.s.Tokens == nil {
 		a.s.Tokens = &platforms.MemTokens{}
 	}
-	var err error
 	if a.findMax, err = s.IntIn("find_limit", 1, 100, a.findMax); err != nil {
 		return nil, err
 	}

@@ -318,3 +318,24 @@ func DecodeCursor(s string) (int, bool) {
 	n, err := strconv.Atoi(strings.TrimPrefix(string(b), "pos:"))
 	return n, err == nil && n >= 0
 }
+
+// IDSetting reads a Graph object ID setting (page_id, user_id), which YAML
+// gives as a number when it is written without quotes. An ID read as a
+// fraction cannot be trusted (float64 loses digits past 2^53): the
+// setting must then be quoted.
+func IDSetting(s platforms.Settings, key string) (string, error) {
+	switch v := s.Values[key].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case int:
+		return strconv.Itoa(v), nil
+	case int64:
+		return strconv.FormatInt(v, 10), nil
+	case uint64:
+		return strconv.FormatUint(v, 10), nil
+	default:
+		return "", fmt.Errorf("setting %s: %v: write the ID in quotes, as a string (a number this long loses digits)", key, v)
+	}
+}
