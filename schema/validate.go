@@ -291,8 +291,8 @@ type platformLimit struct {
 	MaxMedia int    `json:"max_media"`
 	// MinMedia is the fewest media items a post carries (Instagram: 1).
 	MinMedia int `json:"min_media"`
-	MaxTags  int    `json:"max_tags"`
-	MaxTitle int    `json:"max_title"`
+	MaxTags  int `json:"max_tags"`
+	MaxTitle int `json:"max_title"`
 	// MaxImageBytes is the largest image file, in bytes.
 	MaxImageBytes int `json:"max_image_bytes"`
 	// MediaTypes are the MIME types the platform takes; nil: any.
