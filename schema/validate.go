@@ -289,14 +289,14 @@ type platformLimit struct {
 	Unit     string `json:"unit"`
 	Note     string `json:"note"`
 	MaxMedia int    `json:"max_media"`
-	// MinMedia is the fewest media items a post carries (Instagram: 1).
-	MinMedia int `json:"min_media"`
-	MaxTags  int `json:"max_tags"`
-	MaxTitle int `json:"max_title"`
+	MaxTags  int    `json:"max_tags"`
+	MaxTitle int    `json:"max_title"`
 	// MaxImageBytes is the largest image file, in bytes.
 	MaxImageBytes int `json:"max_image_bytes"`
 	// MediaTypes are the MIME types the platform takes; nil: any.
 	MediaTypes []string `json:"media_types"`
+	// MinMedia is the fewest media items a post carries (Instagram: 1).
+	MinMedia int `json:"min_media"`
 }
 
 // platformLimits reads a platform's limits from the compiled table once
