@@ -121,6 +121,7 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	create := platformtest.Contract{ContentType: form.ContentType, Create: true}
 	v := fakeVersion + "/"
 	f.Handle("GET "+v+"oauth/access_token", platformtest.Contract{}, f.exchange)
+	f.Handle("POST "+v+"oauth/access_token", form, f.codeGrant)
 	f.Handle("GET "+v+"me/accounts", platformtest.Contract{}, f.accounts)
 	f.Handle("POST "+v+"{page}/photos", platformtest.Contract{ContentType: "multipart/form-data"}, f.authed(f.uploadPhoto))
 	f.Handle("POST "+v+"{page}/feed", create, f.authed(f.createPost))
@@ -197,6 +198,27 @@ func (f *Fake) exchange(c *platformtest.Call) {
 		c.Reply(http.StatusBadRequest, metagraph.Error("OAuthException", 190, 0, "Invalid OAuth access token - Cannot parse access token"))
 	default:
 		c.Reply(http.StatusOK, map[string]any{"access_token": "user-token-long", "token_type": "bearer", "expires_in": 5183944})
+	}
+}
+
+// FakeCode is the authorization code the fake's token endpoint accepts
+// (herald auth's code exchange).
+const FakeCode = "facebook-code"
+
+// codeGrant is POST /oauth/access_token with an authorization code: it
+// answers the short-lived user token.
+func (f *Fake) codeGrant(c *platformtest.Call) {
+	form, ok := f.form(c)
+	if !ok {
+		return
+	}
+	switch {
+	case form.Get("client_id") == "" || form.Get("client_secret") == "" || form.Get("redirect_uri") == "":
+		param(c, "Missing client_id, client_secret or redirect_uri")
+	case form.Get("code") != FakeCode:
+		c.Reply(http.StatusBadRequest, metagraph.Error("OAuthException", 100, 36007, "Invalid verification code format."))
+	default:
+		c.Reply(http.StatusOK, map[string]any{"access_token": f.opts.UserToken, "token_type": "bearer", "expires_in": 5183})
 	}
 }
 
