@@ -297,6 +297,9 @@ type platformLimit struct {
 	MediaTypes []string `json:"media_types"`
 	// MinMedia is the fewest media items a post carries (Instagram: 1).
 	MinMedia int `json:"min_media"`
+	// MaxHashtags and MaxMentions cap the tags and @-mentions of a post.
+	MaxHashtags int `json:"max_hashtags"`
+	MaxMentions int `json:"max_mentions"`
 }
 
 // platformLimits reads a platform's limits from the compiled table once
@@ -339,7 +342,8 @@ func (v *Validator) renderedLimits(r Rendered) platformLimit {
 	l.MaxImageBytes = v.maxImageBytes(r.Target, r.Platform)
 	return platformLimit{Length: unlimited(l.Length), Bytes: unlimited(l.Bytes),
 		MaxMedia: unlimited(l.MaxMedia), MinMedia: l.MinMedia, MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
-		MaxImageBytes: unlimited(l.MaxImageBytes), MediaTypes: l.MediaTypes}
+		MaxImageBytes: unlimited(l.MaxImageBytes), MediaTypes: l.MediaTypes,
+		MaxHashtags: unlimited(l.MaxHashtags), MaxMentions: unlimited(l.MaxMentions)}
 }
 
 // maxImageBytes is the largest image an account takes, 0 for no limit:
@@ -364,6 +368,9 @@ func (v *Validator) renderedFit(rendered []Rendered, tags, title int) bool {
 			if pt.Length > l.Length || pt.Bytes > l.Bytes {
 				return false
 			}
+		}
+		if r.Hashtags > l.MaxHashtags || r.Mentions > l.MaxMentions {
+			return false
 		}
 		if r.Media > l.MaxMedia || r.Media < l.MinMedia || tags > l.MaxTags || title > l.MaxTitle {
 			return false
@@ -453,9 +460,11 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 			}
 			l := v.renderedLimits(r)
 			limits := map[string]any{"length": l.Length, "bytes": l.Bytes,
-				"max_media": l.MaxMedia, "min_media": l.MinMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes}
+				"max_media": l.MaxMedia, "min_media": l.MinMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes,
+				"max_hashtags": l.MaxHashtags, "max_mentions": l.MaxMentions}
 			rm := map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
-				"images": images, "media": r.Media, "tags": len(tags), "title": title}
+				"images": images, "media": r.Media, "tags": len(tags), "title": title,
+				"hashtags": r.Hashtags, "mentions": r.Mentions}
 			if l.MediaTypes != nil {
 				limits["media_types"] = anyList(l.MediaTypes)
 				rm["media_types"] = anyList(r.MediaTypes)
@@ -684,6 +693,12 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 		field := joinPath(joinIndex("media", i), "file")
 		return Errorf(p.PosOf(field), field, "%s does not take %s files (%s): it takes %s; convert the file",
 			target, r.MediaTypes[i], p.Media[i].File, strings.Join(v.platformLimits(r.Platform).MediaTypes, ", "))
+	case part == nil && len(rest) == 1 && (rest[0] == "hashtags" || rest[0] == "mentions") && format == fmtOutOfBound:
+		n, most, what := r.Hashtags, v.platformLimits(r.Platform).MaxHashtags, "hashtags"
+		if rest[0] == "mentions" {
+			n, most, what = r.Mentions, v.platformLimits(r.Platform).MaxMentions, "@-mentions"
+		}
+		return Errorf(pos, target, "%d %s; %s takes at most %d in a post", n, what, r.Platform, most)
 	case part == nil && len(rest) == 1 && rest[0] == "tags" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("tags"), "tags", "%s takes at most %d tags", target, v.platformLimits(r.Platform).MaxTags)
 	case part == nil && len(rest) == 1 && rest[0] == "title" && format == fmtOutOfBound:
