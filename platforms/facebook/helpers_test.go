@@ -2,7 +2,6 @@ package facebook_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"sync"
@@ -84,5 +83,3 @@ func media(path, typ, alt string, data []byte) platforms.Media {
 	return platforms.Media{Path: path, Type: typ, Alt: alt, Size: int64(len(data)),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
 }
-
-var _ = context.Background

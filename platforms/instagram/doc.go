@@ -46,7 +46,10 @@
 // takes no text-only post), JPEG images of at most 8 MB, MP4 or MOV
 // videos, a caption (the parts joined by a blank line) of at most 2,200
 // characters, 30 hashtags and 20 @-mentions, alt text of at most 1,000
-// characters. Then the account's publishing limit is read (GET
+// characters. herald validate checks the same caps earlier, from the
+// limits in the schema (min_media, max_hashtags, max_mentions,
+// media_types), so that a pull request shows them. Then the account's
+// publishing limit is read (GET
 // /{ig-user-id}/content_publishing_limit?fields=quota_usage,config): a
 // post the limit cannot take is deferred with a 429 (code
 // publishing-limit, NotCreated, RetryAfter the limit's window of 24
