@@ -280,6 +280,9 @@ type Rendered struct {
 	// Source is where the text came from: the override's text key, or the
 	// body's first line, so length errors point at it.
 	Source Position
+	// Hashtags and Mentions count the tags and @-mentions the renderer
+	// found in every part, for the platforms that cap them (Instagram).
+	Hashtags, Mentions int
 }
 
 // RenderedImage is one image a target receives: its place in the post's

@@ -295,6 +295,11 @@ type platformLimit struct {
 	MaxImageBytes int `json:"max_image_bytes"`
 	// MediaTypes are the MIME types the platform takes; nil: any.
 	MediaTypes []string `json:"media_types"`
+	// MinMedia is the fewest media items a post carries (Instagram: 1).
+	MinMedia int `json:"min_media"`
+	// MaxHashtags and MaxMentions cap the tags and @-mentions of a post.
+	MaxHashtags int `json:"max_hashtags"`
+	MaxMentions int `json:"max_mentions"`
 
 	// MaxVideos is the most videos in a post; nil: no limit, 0: none.
 	MaxVideos *int `json:"max_videos"`
@@ -404,8 +409,9 @@ func (v *Validator) renderedLimits(r Rendered) platformLimit {
 	}
 	l.MaxImageBytes = v.maxImageBytes(r.Target, r.Platform)
 	return platformLimit{Length: unlimited(l.Length), Bytes: unlimited(l.Bytes),
-		MaxMedia: unlimited(l.MaxMedia), MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
+		MaxMedia: unlimited(l.MaxMedia), MinMedia: l.MinMedia, MaxTags: unlimited(l.MaxTags), MaxTitle: unlimited(l.MaxTitle),
 		MaxImageBytes: unlimited(l.MaxImageBytes), MediaTypes: l.MediaTypes,
+		MaxHashtags: unlimited(l.MaxHashtags), MaxMentions: unlimited(l.MaxMentions),
 		MaxVideos: l.MaxVideos, VideoAlone: l.VideoAlone, VideoTypes: l.VideoTypes,
 		MaxVideoBytes: l.MaxVideoBytes, MinVideoSeconds: l.MinVideoSeconds, MaxVideoSeconds: l.MaxVideoSeconds,
 		MinAspect: l.MinAspect, MaxAspect: l.MaxAspect}
@@ -434,7 +440,10 @@ func (v *Validator) renderedFit(rendered []Rendered, tags, title int) bool {
 				return false
 			}
 		}
-		if r.Media > l.MaxMedia || tags > l.MaxTags || title > l.MaxTitle {
+		if r.Hashtags > l.MaxHashtags || r.Mentions > l.MaxMentions {
+			return false
+		}
+		if r.Media > l.MaxMedia || r.Media < l.MinMedia || tags > l.MaxTags || title > l.MaxTitle {
 			return false
 		}
 		for _, img := range r.Images {
@@ -529,9 +538,11 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 			}
 			l := v.renderedLimits(r)
 			limits := map[string]any{"length": l.Length, "bytes": l.Bytes,
-				"max_media": l.MaxMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes}
+				"max_media": l.MaxMedia, "min_media": l.MinMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes,
+				"max_hashtags": l.MaxHashtags, "max_mentions": l.MaxMentions}
 			rm := map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
-				"images": images, "media": r.Media, "tags": len(tags), "title": title}
+				"images": images, "media": r.Media, "tags": len(tags), "title": title,
+				"hashtags": r.Hashtags, "mentions": r.Mentions}
 			if l.MediaTypes != nil {
 				limits["media_types"] = anyList(l.MediaTypes)
 				rm["media_types"] = anyList(r.MediaTypes)
@@ -763,6 +774,9 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 			"%s is %s bytes; %s takes images of at most %s bytes: resize or compress it",
 			name, groupDigits(img.Bytes), target, groupDigits(int64(v.maxImageBytes(target, r.Platform))))
 	case part == nil && len(rest) == 1 && rest[0] == "media" && format == fmtOutOfBound:
+		if min := v.platformLimits(r.Platform).MinMedia; r.Media < min {
+			return Errorf(p.PosOf("to"), target, "%s takes no post without media: add an image or a video, or leave %s out of to:", r.Platform, target)
+		}
 		return Errorf(p.PosOf("media"), target, "%d media items, %s takes at most %d", r.Media, r.Platform, v.maxMedia(r.Platform))
 	case part == nil && len(rest) == 2 && rest[0] == "media_types":
 		i, err := strconv.Atoi(rest[1])
@@ -794,6 +808,12 @@ func (v *Validator) renderedError(p *Post, rendered []Rendered, labels []string,
 	case part == nil && len(rest) == 1 && rest[0] == "images_with_video":
 		return Errorf(p.PosOf("media"), target,
 			"%s takes a video on its own: this post has %d images beside it; post the images separately, or give %s only the video", target, len(r.Images), target)
+	case part == nil && len(rest) == 1 && (rest[0] == "hashtags" || rest[0] == "mentions") && format == fmtOutOfBound:
+		n, most, what := r.Hashtags, v.platformLimits(r.Platform).MaxHashtags, "hashtags"
+		if rest[0] == "mentions" {
+			n, most, what = r.Mentions, v.platformLimits(r.Platform).MaxMentions, "@-mentions"
+		}
+		return Errorf(pos, target, "%d %s; %s takes at most %d in a post", n, what, r.Platform, most)
 	case part == nil && len(rest) == 1 && rest[0] == "tags" && format == fmtOutOfBound:
 		return Errorf(p.PosOf("tags"), "tags", "%s takes at most %d tags", target, v.platformLimits(r.Platform).MaxTags)
 	case part == nil && len(rest) == 1 && rest[0] == "title" && format == fmtOutOfBound:

@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/internal/tokenstore"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/facebook"
 	"github.com/heraldhq/herald/platforms/pinterest"
 	"github.com/heraldhq/herald/platforms/reddit"
 	"github.com/heraldhq/herald/reconcile"
@@ -80,6 +81,23 @@ import (
 //     needs a User-Agent of the form <platform>:<app ID>:<version> (by
 //     /u/<username>). A script app has no browser step: herald auth logs
 //     it in with its password to check it, and keeps nothing.
+//   - Facebook Pages: Facebook Login's dialog at
+//     https://www.facebook.com/v25.0/dialog/oauth, the code exchanged at
+//     https://graph.facebook.com/v25.0/oauth/access_token (client_id,
+//     client_secret, code, redirect_uri), then the short-lived user token
+//     traded for a long-lived one (same endpoint, GET,
+//     grant_type=fb_exchange_token), and the Pages the person manages read
+//     with GET /me/accounts, each with its Page token ("Get a Page Access
+//     Token"): herald lists them and keeps the one page_id names, or the
+//     only one. A Page token made from a long-lived user token does not
+//     expire (⚠️, community guides).
+//   - Instagram: Business Login for Instagram at
+//     https://www.instagram.com/oauth/authorize, the code exchanged at
+//     https://api.instagram.com/oauth/access_token, then the one-hour
+//     token traded for a 60-day one with GET
+//     https://graph.instagram.com/access_token?grant_type=ig_exchange_token
+//     ("Business Login for Instagram"; the adapter refreshes it with
+//     ig_refresh_token).
 type oauthPlatform struct {
 	authURL, tokenURL string
 	// tokenPath, when set, is joined to the account's base_url to make
@@ -156,6 +174,91 @@ var oauthPlatforms = map[string]oauthPlatform{
 			return setting(a, "user_agent", "herald:github.com/heraldhq/herald:"+reddit.Version+" (by /u/"+setting(a, "username", "unknown")+")")
 		},
 	},
+	"facebook": {
+		authURL: "https://www.facebook.com/v25.0/dialog/oauth", tokenURL: "https://graph.facebook.com/v25.0/oauth/access_token",
+		tokenPath: "oauth/access_token", secretRequired: true, secretInBody: true,
+		scopes: func(*schema.Account) []string {
+			return []string{"pages_show_list,pages_read_engagement,pages_manage_posts,read_insights"}
+		},
+	},
+	"instagram": {
+		authURL: "https://www.instagram.com/oauth/authorize", tokenURL: "https://api.instagram.com/oauth/access_token",
+		secretRequired: true, secretInBody: true,
+		scopes: func(*schema.Account) []string {
+			return []string{"instagram_business_basic,instagram_business_content_publish,instagram_business_manage_insights"}
+		},
+		finish: instagramLongLived,
+	},
+}
+
+// instagramLongLived trades Instagram's one-hour token for a 60-day one,
+// keeping the account's user ID the code exchange answered.
+func instagramLongLived(ctx context.Context, g *tokenstore.Grant, a *schema.Account, t *platforms.Token) (*platforms.Token, error) {
+	base := strings.TrimSuffix(setting(a, "auth_base_url", "https://graph.instagram.com"), "/")
+	q := url.Values{"grant_type": {"ig_exchange_token"}, "client_secret": {g.ClientSecret}, "access_token": {t.AccessToken}}
+	return g.Exchange(ctx, base+"/access_token", q, t)
+}
+
+// facebookPage trades Facebook Login's short-lived user token for a
+// long-lived one, lists the Pages the person manages (GET /me/accounts),
+// and keeps the Page token of the one the account's page_id names, or of
+// the only one; with several and no page_id it lists them and asks for
+// one. The kept token holds no user token: only the Page's, its ID and
+// name.
+func (r *authRun) facebookPage(ctx context.Context, g *tokenstore.Grant, a *schema.Account, t *platforms.Token) (*platforms.Token, error) {
+	base := strings.TrimSuffix(a.BaseURL, "/")
+	if base == "" {
+		base = facebook.DefaultBaseURL
+	}
+	q := url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {g.ClientID}, "client_secret": {g.ClientSecret}, "fb_exchange_token": {t.AccessToken}}
+	long, err := g.Exchange(ctx, base+"/oauth/access_token", q, t)
+	if err != nil {
+		return nil, err
+	}
+	c := &httpx.Client{BaseURL: base, HTTP: g.HTTPClient, UserAgent: "herald", Now: r.e.now, ErrorMessage: errorEnvelope}
+	c.Redact.Add(t.AccessToken, long.AccessToken, g.ClientSecret)
+	var pages struct {
+		Data []struct {
+			ID          string `json:"id"`
+			Name        string `json:"name"`
+			AccessToken string `json:"access_token"`
+		} `json:"data"`
+	}
+	if _, err := c.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "me/accounts",
+		Query: url.Values{"fields": {"id,name,access_token,tasks"}, "limit": {"100"}, "access_token": {long.AccessToken}}}, &pages); err != nil {
+		return nil, fmt.Errorf("list the Pages you manage (GET /me/accounts): %w", err)
+	}
+	for _, p := range pages.Data {
+		c.Redact.Add(p.AccessToken)
+	}
+	if len(pages.Data) == 0 {
+		return nil, errors.New("the Facebook user manages no Page this app may publish to: grant the app a Page when Facebook asks which ones")
+	}
+	want := setting(a, "page_id", "")
+	if n, ok := a.Settings["page_id"]; ok && want == "" {
+		want = fmt.Sprint(n)
+	}
+	fmt.Fprintln(r.e.stdout, "Pages you manage:")
+	for _, p := range pages.Data {
+		mark := " "
+		if p.ID == want || (want == "" && len(pages.Data) == 1) {
+			mark = "*"
+		}
+		fmt.Fprintf(r.e.stdout, "  %s %s  %s\n", mark, p.ID, p.Name)
+	}
+	for _, p := range pages.Data {
+		if p.ID == want || (want == "" && len(pages.Data) == 1) {
+			if p.AccessToken == "" {
+				return nil, fmt.Errorf("Facebook gave no Page token for %s (%s): the person needs a task on the Page that allows publishing", p.Name, p.ID)
+			}
+			return &platforms.Token{AccessToken: p.AccessToken, Scope: t.Scope,
+				Extra: map[string]string{facebook.ExtraPageID: p.ID, facebook.ExtraPageName: p.Name}}, nil
+		}
+	}
+	if want != "" {
+		return nil, fmt.Errorf("page_id %s is not among the Pages you manage (listed above)", want)
+	}
+	return nil, errors.New("you manage several Pages: set page_id on the account to one of the IDs listed above, then run herald auth again")
 }
 
 // threadsLongLived trades Threads' one-hour token for a 60-day one.
@@ -181,7 +284,8 @@ func authCommand() *command {
 
   x, linkedin, threads,  runs the OAuth 2.0 authorization code grant with
   youtube, tiktok,
-  pinterest, reddit
+  pinterest, reddit,
+  facebook, instagram
                          PKCE: herald listens on --listen, prints the
                          address to open in a browser (--open opens it),
                          waits for the platform to send the browser back to
@@ -191,9 +295,12 @@ func authCommand() *command {
                          .herald/tokens/, committed (and pushed with --push).
                          The app's client ID and secret come from the
                          variables named by client_id_env (TikTok:
-                         client_key_env) and client_secret_env.
-                         A Reddit installed app has no secret: leave
-                         client_secret_env out.
+                         client_key_env) and client_secret_env. Facebook
+                         then lists the Pages the person manages and keeps
+                         the Page token of the one page_id names (or the
+                         only one); Threads and Instagram keep a 60-day
+                         token. A Reddit installed app has no secret:
+                         leave client_secret_env out.
   reddit (script app)    with password_env set, logs in with the password
                          grant and prints the account; it logs in again
                          whenever its token lapses, so nothing is kept.
@@ -299,8 +406,12 @@ func (r *authRun) connect(ctx context.Context, name string) error {
 			return r.redditScript(ctx, name, a)
 		}
 		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
-	case "x", "linkedin", "threads", "youtube", "tiktok", "pinterest":
+	case "x", "linkedin", "threads", "youtube", "tiktok", "pinterest", "instagram":
 		return r.oauth(ctx, name, a, oauthPlatforms[a.Platform])
+	case "facebook":
+		p := oauthPlatforms["facebook"]
+		p.finish = r.facebookPage
+		return r.oauth(ctx, name, a, p)
 	case "bluesky":
 		return r.bluesky(ctx, name, a)
 	case "mastodon":

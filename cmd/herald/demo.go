@@ -23,6 +23,7 @@ import (
 
 	"github.com/heraldhq/herald/examples"
 	"github.com/heraldhq/herald/platforms/bluesky"
+	"github.com/heraldhq/herald/platforms/facebook"
 	"github.com/heraldhq/herald/platforms/ghost"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
@@ -101,12 +102,14 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 	files := httptest.NewServer(http.FileServer(http.Dir(site)))
 	defer files.Close()
 	th := threads.NewFake(reporter, threads.FakeOptions{Username: "sluicehq", Now: clock, Fetch: fetch})
+	fb := facebook.NewFake(reporter, facebook.FakeOptions{PageID: "104000000000001", PageName: "Sluice", Now: clock, Fetch: fetch})
 	settings := map[string]map[string]string{
 		"bluesky":  {"base_url": bsky.URL(), "appview_url": bsky.AppViewURL()},
 		"mastodon": {"base_url": masto.URL()},
 		"x":        {"base_url": xf.URL()},
 		"linkedin": {"base_url": li.URL(), "token_url": li.TokenURL()},
 		"threads":  {"base_url": th.APIURL(), "auth_base_url": th.AuthURL(), "media_base_url": files.URL + "/"},
+		"facebook": {"base_url": fb.APIURL(), "media_base_url": files.URL + "/"},
 	}
 	secrets := map[string]string{
 		"BLUESKY_APP_PASSWORD":  blueskyPassword,
@@ -116,6 +119,7 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		"X_REFRESH_TOKEN":       xf.RefreshToken(),
 		"LINKEDIN_ACCESS_TOKEN": li.AccessToken(),
 		"THREADS_ACCESS_TOKEN":  th.AccessToken(),
+		"FACEBOOK_PAGE_TOKEN":   fb.PageToken(),
 		"HERALD_NOW":            now.Format(time.RFC3339),
 	}
 	blogs, blogSecrets, err := blogFakes(filepath.Join(site, "herald.yaml"), reporter, clock)

@@ -29,14 +29,15 @@ func TestDemo(t *testing.T) {
 	got := out.String()
 	for _, want := range []string{
 		`(?m)^14 posts valid$`,
-		`(?m)^Applied: 13 published\.$`,
-		`(?m)^No changes\. 16 scheduled, 10 late, 2 draft, 13 unchanged\.$`,
+		`(?m)^Applied: 14 published\.$`,
+		`(?m)^No changes\. 16 scheduled, 10 late, 2 draft, 14 unchanged\.$`,
 		`published sluice-2-launch -> bluesky  https://bsky\.app/profile/sluice\.example\.com/post/`,
 		`published sluice-2-launch -> mastodon  https://`,
 		`published sluice-2-launch -> x  https://x\.com/sluicehq/status/`,
 		`published sluice-2-launch -> linkedin  https://www\.linkedin\.com/feed/update/urn:li:share:`,
 		`published sluice-2-launch -> threads  https://`,
-		`herald: 11 published \[skip ci\]`,
+		`published sluice-2-launch -> facebook  https://www\.facebook\.com/104000000000001/posts/`,
+		`herald: 12 published \[skip ci\]`,
 		// The blog post goes to the Ghost fake first, then its announcements,
 		// with its URL, in a second wave of the same run.
 		`(?m)^  \+ create    mastodon  due since 2026-12-01 10:00 EST; waits for blog$`,
@@ -51,8 +52,9 @@ func TestDemo(t *testing.T) {
 		`(?m)^  synced +sluice-2-launch -> x: likes 7, reposts 2, replies 1, quotes 0, impressions 120, saves 3$`,
 		`(?m)^  synced +sluice-2-launch -> linkedin: likes \d+, reposts \d+, replies \d+, impressions \d+, clicks \d+$`,
 		`(?m)^  synced +sluice-2-launch -> threads: likes \d+, `,
-		`(?m)^Synced: 12 synced, 1 unsupported\.$`,
-		`(?m)^[0-9a-f]{8} herald: sync metrics of 12 targets \[skip ci\] \(herald\)$`,
+		`(?m)^  synced +sluice-2-launch -> facebook: likes 12, reposts 2, replies 3, impressions 340, clicks 17$`,
+		`(?m)^Synced: 13 synced, 1 unsupported\.$`,
+		`(?m)^[0-9a-f]{8} herald: sync metrics of 13 targets \[skip ci\] \(herald\)$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(got) {
 			t.Errorf("demo output lacks %q\n%s", want, got)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -24,7 +26,9 @@ import (
 	"github.com/heraldhq/herald/internal/videotest"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/devto"
+	"github.com/heraldhq/herald/platforms/facebook"
 	"github.com/heraldhq/herald/platforms/ghost"
+	"github.com/heraldhq/herald/platforms/instagram"
 	"github.com/heraldhq/herald/platforms/late"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
@@ -87,6 +91,7 @@ func TestScripts(t *testing.T) {
 //
 //	writebytes FILE big N     a post with valid front-matter, N bytes long
 //	writebytes FILE png [N]   a valid 1x1 PNG image, padded after its end to N bytes
+//	writebytes FILE jpeg      a valid 1x1 JPEG image
 //	writebytes FILE binary    bytes with NULs, as an image or binary would be
 //	writebytes FILE heic      the start of a HEIC photo
 //	writebytes FILE mp4|mov|webm SECONDS WxH [N]
@@ -114,6 +119,11 @@ func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(err)
 			data = append(data, make([]byte, max(0, n-len(data)))...)
 		}
+	case "jpeg":
+		// A valid 1x1 JPEG, as Instagram requires.
+		var b bytes.Buffer
+		ts.Check(jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1)), nil))
+		data = b.Bytes()
 	case "binary":
 		data = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
 	case "heic":
@@ -265,6 +275,10 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 //	fake mastodon     MASTODON_URL; accepts the token mastodon-fake-token
 //	fake bluesky      BLUESKY_URL; handle herald.test, app password
 //	                  fake-app-pass-word, its clock at HERALD_NOW
+//	fake facebook     FACEBOOK_URL, FACEBOOK_PAGE_ID, FACEBOOK_MEDIA_URL (the
+//	                  script's files); FACEBOOK_PAGE_TOKEN its Page token
+//	fake instagram    INSTAGRAM_URL, INSTAGRAM_AUTH_URL, INSTAGRAM_MEDIA_URL
+//	                  (the script's files); INSTAGRAM_ACCESS_TOKEN its token
 //	fake devto        DEVTO_URL; DEVTO_API_KEY set to the key it accepts
 //	fake medium       MEDIUM_URL; MEDIUM_TOKEN set to the token it accepts
 //	fake postforme    POSTFORME_URL, POSTFORME_API_KEY; accounts spc_x
@@ -287,7 +301,7 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 // unauthorized, rate_limited, server_error or accept_then_timeout.
 func startFake(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|youtube|tiktok|devto|medium|ghost|wordpress|postforme|late|pinterest|reddit [fault]")
+		ts.Fatalf("usage: fake bluesky|mastodon|x|linkedin|threads|facebook|instagram|youtube|tiktok|pinterest|reddit|devto|medium|ghost|wordpress|postforme|late [fault]")
 	}
 	var backend interface {
 		Inject(platformtest.Fault)
@@ -375,6 +389,26 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("THREADS_AUTH_URL", f.AuthURL())
 		ts.Setenv("THREADS_MEDIA_URL", files.URL+"/")
 		setDefault("THREADS_ACCESS_TOKEN", f.AccessToken())
+	case "facebook":
+		// Facebook fetches a video from file_url: serve the script's files.
+		files := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs("."))))
+		ts.Defer(files.Close)
+		f := facebook.NewFake(rep, facebook.FakeOptions{Now: clock, Fetch: fetch})
+		backend = f
+		ts.Setenv("FACEBOOK_URL", f.APIURL())
+		ts.Setenv("FACEBOOK_PAGE_ID", f.PageID())
+		ts.Setenv("FACEBOOK_MEDIA_URL", files.URL+"/")
+		setDefault("FACEBOOK_PAGE_TOKEN", f.PageToken())
+	case "instagram":
+		// Instagram fetches every file by URL: serve the script's files.
+		files := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs("."))))
+		ts.Defer(files.Close)
+		f := instagram.NewFake(rep, instagram.FakeOptions{Now: clock, Fetch: fetch})
+		backend = f
+		ts.Setenv("INSTAGRAM_URL", f.APIURL())
+		ts.Setenv("INSTAGRAM_AUTH_URL", f.AuthURL())
+		ts.Setenv("INSTAGRAM_MEDIA_URL", files.URL+"/")
+		setDefault("INSTAGRAM_ACCESS_TOKEN", f.AccessToken())
 	case "devto":
 		f := devto.NewFake(rep, devto.FakeOptions{Now: clock})
 		backend = f

@@ -808,7 +808,7 @@ func shortSHA(sha string) string {
 // platformName is how a platform is written in a sentence.
 func platformName(p string) string {
 	names := map[string]string{"bluesky": "Bluesky", "mastodon": "Mastodon", "x": "X", "linkedin": "LinkedIn",
-		"threads": "Threads", "feed": "the feed"}
+		"threads": "Threads", "facebook": "Facebook", "instagram": "Instagram", "feed": "the feed"}
 	if n, ok := names[p]; ok {
 		return n
 	}

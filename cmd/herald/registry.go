@@ -4,8 +4,10 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/devto"
+	"github.com/heraldhq/herald/platforms/facebook"
 	"github.com/heraldhq/herald/platforms/feed"
 	"github.com/heraldhq/herald/platforms/ghost"
+	"github.com/heraldhq/herald/platforms/instagram"
 	"github.com/heraldhq/herald/platforms/linkedin"
 	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/platforms/medium"
@@ -34,8 +36,10 @@ func registry(root feed.WriteFS, stage feed.StageFunc) *platforms.Registry {
 	return platforms.NewRegistry(map[string]platforms.Constructor{
 		"bluesky":   bluesky.New,
 		"devto":     devto.New,
+		"facebook":  facebook.New,
 		"feed":      feedCtor,
 		"ghost":     ghost.New,
+		"instagram": instagram.New,
 		"linkedin":  linkedin.New,
 		"mastodon":  mastodon.New,
 		"medium":    medium.New,

@@ -68,6 +68,10 @@
 //     one post. After every fault, an error claiming NotCreated while the
 //     platform holds a post fails the check.
 //
+// Harness.MediaRequired is for a platform that takes no post without
+// media (Instagram): every payload the suite builds carries its image, and
+// Harness.JPEG makes that image a JPEG for a platform that takes no other.
+//
 // Harness.Skip names checks a platform cannot fail in (a file feed has no
 // rate limit), with the reason, which the suite logs.
 //

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"image"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"os"
@@ -88,6 +90,14 @@ type Harness struct {
 	// them must fail with an error wrapping platforms.ErrNotEditable and
 	// leave the media as they were.
 	FixedMedia string
+	// MediaRequired says the platform takes no post without media
+	// (Instagram): every payload the suite builds carries the suite's PNG
+	// (without alt text), which a check that brings its own image
+	// replaces.
+	MediaRequired bool
+	// JPEG says the platform takes JPEG images only (Instagram): the
+	// suite's image is then a 1x1 JPEG instead of its PNG.
+	JPEG bool
 	// Live marks a harness whose New builds the adapter on a real server
 	// and a Backend that reads that server back (see LiveEnv). The suite
 	// then runs only the checks that need no injected fault, reads the
@@ -270,8 +280,46 @@ func (s *suite) payload(t *testing.T, postID string, parts ...string) *platforms
 			parts[i] += " " + tag
 		}
 	}
-	return Payload(postID, parts...)
+	p := Payload(postID, parts...)
+	if s.h.MediaRequired {
+		s.withImage(p, "")
+	}
+	return p
 }
+
+// withImage gives p the suite's image (a PNG, or a JPEG with
+// Harness.JPEG) with alt text, in place of the one payload gave a
+// platform that requires media.
+func (s *suite) withImage(p *platforms.Payload, alt string) *platforms.Payload {
+	p.Media = nil
+	if !s.h.JPEG {
+		return WithImage(p, alt)
+	}
+	p.Media = append(p.Media, platforms.Media{
+		Path: "posts/pixel.jpg", Alt: alt, Type: "image/jpeg", Size: int64(len(jpegBytes)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(jpegBytes)), nil },
+	})
+	return p
+}
+
+func (s *suite) imageType() string { t, _ := s.image(); return t }
+
+// image is the type and bytes of the suite's image.
+func (s *suite) image() (string, []byte) {
+	if s.h.JPEG {
+		return "image/jpeg", jpegBytes
+	}
+	return "image/png", pngBytes
+}
+
+// jpegBytes is a 1x1 JPEG.
+var jpegBytes = func() []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1)), nil); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}()
 
 // settle bounds how long a live check waits for a server that deletes in
 // the background (GoToSocial queues a status's deletion, so it is still
@@ -413,7 +461,7 @@ func (s *suite) media(t *testing.T) {
 	}
 	pub, b := s.new(t)
 	const alt = "A single pixel, described for screen readers"
-	publish(t, pub, WithImage(s.payload(t, "media", "With a picture"), alt), s.key(t, "attempt-media"))
+	publish(t, pub, s.withImage(s.payload(t, "media", "With a picture"), alt), s.key(t, "attempt-media"))
 	post := onlyPost(t, b)
 	if len(post.Media) != 1 {
 		t.Fatalf("post carries %d media, want 1", len(post.Media))
@@ -422,13 +470,14 @@ func (s *suite) media(t *testing.T) {
 	if m.Alt != alt {
 		t.Errorf("alt text %q, want %q", m.Alt, alt)
 	}
-	if m.Type != "image/png" {
-		t.Errorf("media type %q, want image/png", m.Type)
+	typ, data := s.image()
+	if m.Type != typ {
+		t.Errorf("media type %q, want %s", m.Type, typ)
 	}
 	if m.Data == nil {
 		t.Log("the fake did not see the media bytes (fetched by URL)")
-	} else if !bytes.Equal(m.Data, pngBytes) {
-		t.Errorf("uploaded %d bytes that differ from the file's %d", len(m.Data), len(pngBytes))
+	} else if !bytes.Equal(m.Data, data) {
+		t.Errorf("uploaded %d bytes that differ from the file's %d", len(m.Data), len(data))
 	}
 }
 
@@ -499,7 +548,7 @@ func (s *suite) editThreadWithImage(t *testing.T) {
 		if s.h.MaxParts < 2 {
 			texts = texts[:1]
 		}
-		return WithImage(s.payload(t, "edited", texts...), alt)
+		return s.withImage(s.payload(t, "edited", texts...), alt)
 	}
 	_, r := publish(t, pub, build(alt1, "Part one, as first published", "Part two, as first published"), s.key(t, "attempt-edited"))
 	s.checkEdit(t, b, r, build(alt1, "Part one, as first published", "Part two, as first published"), pub, alt1, nil)
@@ -593,8 +642,8 @@ func (s *suite) checkEdit(t *testing.T, b Backend, r *platforms.Receipt, want *p
 				t.Errorf("part 1 carries %d media, want its 1 image", len(p.Media))
 			case p.Media[0].Alt != alt:
 				t.Errorf("part 1's image has alt text %q, want %q", p.Media[0].Alt, alt)
-			case p.Media[0].Type != "image/png":
-				t.Errorf("part 1's image is %q, want image/png", p.Media[0].Type)
+			case p.Media[0].Type != s.imageType():
+				t.Errorf("part 1's image is %q, want %s", p.Media[0].Type, s.imageType())
 			}
 		} else if len(p.Media) != 0 {
 			t.Errorf("part %d carries %d media, want none", i+1, len(p.Media))
@@ -673,7 +722,7 @@ func (s *suite) findBusy(t *testing.T) {
 	began := clock
 	seeder.Seed(page*pages+1, began.Add(-2*time.Hour))
 	seeder.Seed(page+1, began)
-	never, err := platforms.Prepare(pub, Payload("busy-never", "Never published on a busy account"))
+	never, err := platforms.Prepare(pub, s.payload(t, "busy-never", "Never published on a busy account"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -681,7 +730,7 @@ func (s *suite) findBusy(t *testing.T) {
 		t.Errorf("find of an attempt that never landed, on an account with %d posts since it began and %d before = %+v, %v; want ErrNotFound",
 			page+1, page*pages+1, r, err)
 	}
-	p, r := publish(t, pub, Payload("busy-found", "Published on a busy account"), "attempt-busy-found")
+	p, r := publish(t, pub, s.payload(t, "busy-found", "Published on a busy account"), "attempt-busy-found")
 	seeder.Seed(page+1, began)
 	before := len(b.Posts())
 	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "attempt-busy-found", Began: began})
@@ -708,7 +757,7 @@ func (s *suite) threadResume(t *testing.T) {
 	s.needs(t, pub, platforms.CapFind|platforms.CapResume)
 	in := s.payload(t, "resumed", "1/2 The first part lands", "2/2 The second part waits for a resume")
 	if s.h.MaxMedia > 0 {
-		WithImage(in, "A pixel that goes with the first part only")
+		s.withImage(in, "A pixel that goes with the first part only")
 	}
 	p, err := platforms.Prepare(pub, in)
 	if err != nil {
@@ -816,7 +865,7 @@ func failOnce(t *testing.T, pub platforms.Publisher, b Backend, fault Fault, p *
 
 func (s *suite) rateLimited(t *testing.T) {
 	pub, b := s.new(t)
-	p, err := platforms.Prepare(pub, Payload("limited", "Slow down"))
+	p, err := platforms.Prepare(pub, s.payload(t, "limited", "Slow down"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -841,7 +890,7 @@ func (s *suite) rateLimited(t *testing.T) {
 
 func (s *suite) authRejected(t *testing.T) {
 	pub, b := s.new(t)
-	p, err := platforms.Prepare(pub, Payload("denied", "Not allowed"))
+	p, err := platforms.Prepare(pub, s.payload(t, "denied", "Not allowed"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -860,7 +909,7 @@ func (s *suite) authRejected(t *testing.T) {
 
 func (s *suite) acceptThenTimeout(t *testing.T) {
 	pub, b := s.new(t)
-	p, err := platforms.Prepare(pub, Payload("slow", "Accepted, then silence"))
+	p, err := platforms.Prepare(pub, s.payload(t, "slow", "Accepted, then silence"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -903,7 +952,7 @@ func (s *suite) noDuplicate(t *testing.T) {
 	for _, kind := range []FaultKind{RateLimited, Unauthorized, ServerError, AcceptThenTimeout} {
 		t.Run(kind.String(), func(t *testing.T) {
 			pub, b := s.new(t)
-			p, err := platforms.Prepare(pub, Payload("once-"+kind.String(), "Exactly once after "+kind.String()))
+			p, err := platforms.Prepare(pub, s.payload(t, "once-"+kind.String(), "Exactly once after "+kind.String()))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -46,6 +46,14 @@ func (o *Output) Rendered() schema.Rendered {
 	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, MediaTypes: o.MediaTypes, Videos: o.Videos, Source: o.Source}
 	for _, p := range o.Parts {
 		r.Parts = append(r.Parts, schema.RenderedPart{Text: p.Text, Length: p.Length, Bytes: p.Bytes, Line: p.Line})
+		for _, f := range p.Facets {
+			switch f.Type {
+			case FacetTag:
+				r.Hashtags++
+			case FacetMention:
+				r.Mentions++
+			}
+		}
 	}
 	return r
 }
