@@ -47,6 +47,7 @@ func TestValidateVideo(t *testing.T) {
 		return p, r
 	}
 	pic := Media{File: "pic.png", Type: "image/png", Size: 100}
+	photo := Media{File: "photo.jpg", Type: "image/jpeg", Size: 100} // Instagram takes JPEG only
 	clip := func(name, typ string, secs float64, w, h int, size int64) Media {
 		return Media{File: name, Type: typ, Size: size, Duration: time.Duration(secs * float64(time.Second)), Width: w, Height: h}
 	}
@@ -96,11 +97,11 @@ func TestValidateVideo(t *testing.T) {
 		return (post("mastodon", clip("a.webm", "video/webm", 3600, 640, 360, 90<<20)))
 	})
 	add("instagram: a reel of 2 s, and a carousel mixing images and video", "", func() (*Post, Rendered) {
-		return post("instagram", pic, clip("short.mov", "video/quicktime", 2, 1080, 1920, 1<<20))
+		return post("instagram", photo, clip("short.mov", "video/quicktime", 2, 1080, 1920, 1<<20))
 	}, at(1, `"short.mov" plays 2 s; instagram takes videos from 3 s to 900 s: trim it`))
 	add("instagram: a WebM", "", func() (*Post, Rendered) {
 		return (post("instagram", clip("a.webm", "video/webm", 10, 1080, 1920, 1<<20)))
-	}, at(0, "instagram does not take video/webm videos (a.webm): it takes video/mp4, video/quicktime; convert the file"))
+	}, at(0, "instagram does not take video/webm files (a.webm): it takes image/jpeg, video/mp4, video/quicktime; convert the file"))
 	add("ghost takes no video", "", func() (*Post, Rendered) {
 		return (post("ghost", clip("a.mp4", "video/mp4", 10, 640, 360, 1<<20)))
 	}, atMedia("ghost", "ghost takes no video: 1 of the media are videos"))
