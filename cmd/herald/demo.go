@@ -31,6 +31,7 @@ import (
 	"github.com/heraldhq/herald/platforms/threads"
 	"github.com/heraldhq/herald/platforms/wordpress"
 	"github.com/heraldhq/herald/platforms/x"
+	"github.com/heraldhq/herald/platforms/youtube"
 	"github.com/heraldhq/herald/state"
 )
 
@@ -103,6 +104,7 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 	defer files.Close()
 	th := threads.NewFake(reporter, threads.FakeOptions{Username: "sluicehq", Now: clock, Fetch: fetch})
 	fb := facebook.NewFake(reporter, facebook.FakeOptions{PageID: "104000000000001", PageName: "Sluice", Now: clock, Fetch: fetch})
+	yt := youtube.NewFake(reporter, youtube.FakeOptions{Now: clock})
 	settings := map[string]map[string]string{
 		"bluesky":  {"base_url": bsky.URL(), "appview_url": bsky.AppViewURL()},
 		"mastodon": {"base_url": masto.URL()},
@@ -110,6 +112,7 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		"linkedin": {"base_url": li.URL(), "token_url": li.TokenURL()},
 		"threads":  {"base_url": th.APIURL(), "auth_base_url": th.AuthURL(), "media_base_url": files.URL + "/"},
 		"facebook": {"base_url": fb.APIURL(), "media_base_url": files.URL + "/"},
+		"youtube":  {"base_url": yt.URL(), "token_url": yt.TokenURL()},
 	}
 	secrets := map[string]string{
 		"BLUESKY_APP_PASSWORD":  blueskyPassword,
@@ -120,6 +123,10 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 		"LINKEDIN_ACCESS_TOKEN": li.AccessToken(),
 		"THREADS_ACCESS_TOKEN":  th.AccessToken(),
 		"FACEBOOK_PAGE_TOKEN":   fb.PageToken(),
+		"YOUTUBE_ACCESS_TOKEN":  yt.AccessToken(),
+		"YOUTUBE_REFRESH_TOKEN": yt.RefreshToken(),
+		"YOUTUBE_CLIENT_ID":     "herald-client",
+		"YOUTUBE_CLIENT_SECRET": "herald-client-secret",
 		"HERALD_NOW":            now.Format(time.RFC3339),
 	}
 	blogs, blogSecrets, err := blogFakes(filepath.Join(site, "herald.yaml"), reporter, clock)

@@ -28,16 +28,20 @@ func TestDemo(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{
-		`(?m)^14 posts valid$`,
-		`(?m)^Applied: 14 published\.$`,
-		`(?m)^No changes\. 16 scheduled, 10 late, 2 draft, 14 unchanged\.$`,
+		`(?m)^15 posts valid$`,
+		`(?m)^Applied: 16 published\.$`,
+		`(?m)^No changes\. 16 scheduled, 10 late, 2 draft, 16 unchanged\.$`,
 		`published sluice-2-launch -> bluesky  https://bsky\.app/profile/sluice\.example\.com/post/`,
 		`published sluice-2-launch -> mastodon  https://`,
 		`published sluice-2-launch -> x  https://x\.com/sluicehq/status/`,
 		`published sluice-2-launch -> linkedin  https://www\.linkedin\.com/feed/update/urn:li:share:`,
 		`published sluice-2-launch -> threads  https://`,
 		`published sluice-2-launch -> facebook  https://www\.facebook\.com/104000000000001/posts/`,
-		`herald: 12 published \[skip ci\]`,
+		// A video post: uploaded resumably to the YouTube fake, and to
+		// Mastodon, which processes it in the background.
+		`(?m)^  published sluice-2-tour -> youtube  https://www\.youtube\.com/watch\?v=`,
+		`(?m)^  published sluice-2-tour -> mastodon  https://`,
+		`herald: 14 published \[skip ci\]`,
 		// The blog post goes to the Ghost fake first, then its announcements,
 		// with its URL, in a second wave of the same run.
 		`(?m)^  \+ create    mastodon  due since 2026-12-01 10:00 EST; waits for blog$`,
@@ -47,14 +51,14 @@ func TestDemo(t *testing.T) {
 		// The counts the demo set on the Mastodon and Bluesky fakes, and
 		// those the other fakes report; what a platform does not give
 		// (impressions on Mastodon and Bluesky) is not shown as 0.
-		`(?m)^  synced +sluice-2-launch -> mastodon: likes 15, reposts 4, replies 2, quotes 1$`,
+		`(?m)^  synced +sluice-2-launch -> mastodon: likes 18, reposts 5, replies 3, quotes 0$`,
 		`(?m)^  synced +sluice-2-launch -> bluesky: likes 45, reposts 7, replies 3, quotes 2$`,
 		`(?m)^  synced +sluice-2-launch -> x: likes 7, reposts 2, replies 1, quotes 0, impressions 120, saves 3$`,
 		`(?m)^  synced +sluice-2-launch -> linkedin: likes \d+, reposts \d+, replies \d+, impressions \d+, clicks \d+$`,
 		`(?m)^  synced +sluice-2-launch -> threads: likes \d+, `,
 		`(?m)^  synced +sluice-2-launch -> facebook: likes 12, reposts 2, replies 3, impressions 340, clicks 17$`,
-		`(?m)^Synced: 13 synced, 1 unsupported\.$`,
-		`(?m)^[0-9a-f]{8} herald: sync metrics of 13 targets \[skip ci\] \(herald\)$`,
+		`(?m)^Synced: 15 synced, 1 unsupported\.$`,
+		`(?m)^[0-9a-f]{8} herald: sync metrics of 15 targets \[skip ci\] \(herald\)$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(got) {
 			t.Errorf("demo output lacks %q\n%s", want, got)
