@@ -249,7 +249,7 @@ func (r *authRun) facebookPage(ctx context.Context, g *tokenstore.Grant, a *sche
 	for _, p := range pages.Data {
 		if p.ID == want || (want == "" && len(pages.Data) == 1) {
 			if p.AccessToken == "" {
-				return nil, fmt.Errorf("Facebook gave no Page token for %s (%s): the person needs a task on the Page that allows publishing", p.Name, p.ID)
+				return nil, fmt.Errorf("no Page token from Facebook for %s (%s): the person needs a task on the Page that allows publishing", p.Name, p.ID)
 			}
 			return &platforms.Token{AccessToken: p.AccessToken, Scope: t.Scope,
 				Extra: map[string]string{facebook.ExtraPageID: p.ID, facebook.ExtraPageName: p.Name}}, nil

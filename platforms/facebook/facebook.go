@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/internal/httpx"
@@ -70,8 +69,6 @@ type Facebook struct {
 	tokens *oauthtoken.Source
 	usage  *metagraph.Usage
 	errs   metagraph.Errors
-
-	mu sync.Mutex
 }
 
 var (

@@ -110,7 +110,7 @@ func (c *chunked) Begin(ctx context.Context, size int64) error {
 		return c.a.apiError("initialize", err, false)
 	}
 	if out.Data.ID == "" {
-		return notCreated(errors.New("X's initialize answered without a media id"))
+		return notCreated(errors.New("the initialize step of X answered without a media id"))
 	}
 	c.id = out.Data.ID
 	return nil
