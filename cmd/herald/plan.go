@@ -264,13 +264,14 @@ func readState(ctx context.Context, e *env, cached bool) func(*reconcile.Repo) (
 }
 
 // walkState calls fn for every record in the work tree. With cached, a
-// record file whose bytes were decoded before is not decoded again.
+// record file whose stat shows it unchanged since it was decoded is not
+// read, and one whose bytes were decoded before is not decoded again.
 func walkState(ctx context.Context, e *env, repo *reconcile.Repo, cached bool, fn func(*state.Record) error) error {
 	if !cached {
 		return state.WalkRoot(ctx, repo.Root(), nil, fn)
 	}
 	rc := vcache.OpenRecords(repo.Root())
-	if err := state.WalkRoot(ctx, repo.Root(), rc.Decode, fn); err != nil {
+	if err := state.WalkRoot(ctx, repo.Root(), rc, fn); err != nil {
 		return err
 	}
 	if err := rc.Save(); err != nil {
