@@ -220,6 +220,7 @@ func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*
 	}()
 	rep, err := repo.Check(ctx, reconcile.CheckOptions{CacheKey: key})
 	<-loaded
+	src.note.print(e.stderr)
 	if err != nil {
 		repo.Close()
 		return nil, err
@@ -377,7 +378,7 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 				if args = f.args(args); len(args) > 0 {
 					return usagef("plan takes no arguments, got %q", args[0])
 				}
-				pl, err := makePlan(ctx, e, &f, source{command: "plan", worktree: f.worktree}, readState(ctx, e, !f.noCache))
+				pl, err := makePlan(ctx, e, &f, source{command: "plan", worktree: f.worktree, note: &laterNote{}}, readState(ctx, e, !f.noCache))
 				var invalid *invalidTree
 				if comment && errors.As(err, &invalid) {
 					// The comment must not go on showing the last valid

@@ -124,7 +124,10 @@ func encodeRecords(entries map[string]cachedRecord) []byte {
 }
 
 type recReader struct {
-	b   []byte
+	b []byte
+	// s holds the same bytes as the whole file b is the rest of: the
+	// strings read are slices of it, not an allocation each.
+	s   string
 	err error
 	// common holds the strings many records repeat (statuses, providers,
 	// target names), so that each is allocated once.
@@ -165,11 +168,14 @@ func (r *recReader) bytes() []byte {
 }
 
 func (r *recReader) str() string {
-	b := r.bytes()
-	if len(b) == 0 {
+	n := r.uint()
+	if n > uint64(len(r.b)) {
+		r.fail()
 		return ""
 	}
-	return string(b)
+	off := len(r.s) - len(r.b)
+	r.b = r.b[n:]
+	return r.s[off : off+int(n)]
 }
 
 // short reads a string that many records repeat.
@@ -288,13 +294,17 @@ func (r *recReader) record() *state.Record {
 	return rec
 }
 
+func newReader(data []byte) *recReader {
+	return &recReader{b: data, s: string(data), common: map[string]string{}}
+}
+
 // decodeRecords reads a file encodeRecords wrote; false when data is not
 // one, whole.
 func decodeRecords(data []byte) (map[string]cachedRecord, bool) {
 	if len(data) < len(recordsMagic) || string(data[:len(recordsMagic)]) != recordsMagic {
 		return nil, false
 	}
-	r := recReader{b: data[len(recordsMagic):], common: map[string]string{}}
+	r := newReader(data[len(recordsMagic):])
 	n := r.count(8)
 	entries := make(map[string]cachedRecord, n)
 	for range n {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
 )
 
@@ -95,5 +96,40 @@ func TestRecordCodecCorrupt(t *testing.T) {
 		bad := append([]byte(nil), data...)
 		bad[i] = 0xff
 		decodeRecords(bad) // must not panic
+	}
+}
+
+// TestEntryCodecEveryField: every field of a validation cache entry
+// survives the cache's file, so a field added to Entry or schema.Summary
+// must be added to the codec too.
+func TestEntryCodecEveryField(t *testing.T) {
+	var full Entry
+	n := 0
+	fill(t, reflect.ValueOf(&full).Elem(), &n)
+	entries := map[string]Entry{
+		"posts/a.md": full,
+		"posts/b.md": {Sum: "b", Summary: &schema.Summary{ID: "b", Targets: []schema.TargetSummary{{Name: "x"}}}},
+		"posts/c.md": {Sum: "c", Errors: schema.Errors{{File: "posts/c.md", Message: "bad", Severity: schema.SeverityError}}},
+	}
+	data := encodeEntries("k1", entries)
+	got, ok := decodeEntries(data, "k1")
+	if !ok {
+		t.Fatal("the codec could not read what it wrote")
+	}
+	if diff := cmp.Diff(entries, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if _, ok := decodeEntries(data, "k2"); ok {
+		t.Error("a cache made for another key was read")
+	}
+	for i := range len(data) {
+		if _, ok := decodeEntries(data[:i], "k1"); ok {
+			t.Errorf("a file cut at byte %d of %d was read", i, len(data))
+		}
+	}
+	for i := len(entriesMagic); i < len(data); i += 7 {
+		bad := append([]byte(nil), data...)
+		bad[i] ^= 0xff
+		decodeEntries(bad, "k1") // must not panic
 	}
 }

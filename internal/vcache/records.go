@@ -13,8 +13,6 @@ import (
 // recordsFile is the record cache (see recordcodec.go for its layout).
 const recordsFile = "state.bin"
 
-const oldRecordsFile = "state.gob"
-
 // racyMargin is how much older than the stat that saw it a file's
 // modification time must be for the stat to vouch for the file's bytes.
 // A file written within the margin may be written again with the same
@@ -193,7 +191,7 @@ func (c *Records) Save() error {
 	}
 	c.old, c.new, c.dirty = entries, map[string]cachedRecord{}, false
 	c.raw, c.lent, c.pristine = data, map[string]bool{}, nil
-	c.root.Remove(Dir + "/" + oldRecordsFile) // the gob file of earlier versions
+	c.root.Remove(Dir + "/state.gob") // earlier versions' file
 
 	return nil
 }
