@@ -5,10 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// FuzzParsePost feeds ParsePost arbitrary bytes: it must never panic, and
-// every finding must name the file and have a sane position.
+// FuzzParsePost feeds ParsePost arbitrary bytes: it must never panic,
+// every finding must name the file and have a sane position, and the fast
+// front-matter path must give what yaml.v3's gives.
 func FuzzParsePost(f *testing.F) {
 	seeds := []string{
 		"---\ntitle: Hi\npublish_at: 2026-12-01T09:00:00\nto: [x, linkdin, x]\nmedia:\n  - {file: a.png}\nx:\n  text: |\n    a\n\n    ---\n\n    b\n---\nBody\n\n---\n\nMore\n",
@@ -46,6 +50,17 @@ func checkParse(t *testing.T, data []byte) {
 	cfg.Timezone = time.FixedZone("test", -5*3600)
 	const file = "posts/fuzz.md"
 	p, errs := ParsePost(cfg, file, data)
+	// The fast front-matter path gives what yaml.v3 gives, or stands
+	// aside (frontmatter_fast.go).
+	fastYAML = false
+	slowPost, slowErrs := ParsePost(cfg, file, data)
+	fastYAML = true
+	if diff := cmp.Diff(slowErrs, errs); diff != "" {
+		t.Fatalf("findings differ (-yaml.v3 +fast):\n%s", diff)
+	}
+	if diff := cmp.Diff(slowPost, p, cmpopts.EquateNaNs()); diff != "" {
+		t.Fatalf("posts differ (-yaml.v3 +fast):\n%s", diff)
+	}
 	// A lone CR ends a line too.
 	lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 2
 	for _, e := range errs {
