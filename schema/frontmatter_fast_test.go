@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/heraldhq/herald/internal/corpus"
 	"gopkg.in/yaml.v3"
 )
@@ -177,10 +176,10 @@ func TestFastYAMLMatches(t *testing.T) {
 		wantPost, wantErrs := ParsePost(cfg, "posts/a.md", data)
 		fastYAML = true
 		gotPost, gotErrs := ParsePost(cfg, "posts/a.md", data)
-		if diff := cmp.Diff(wantErrs, gotErrs); diff != "" {
+		if diff := diffDeep(wantErrs, gotErrs); diff != "" {
 			t.Errorf("%s: findings differ (-yaml.v3 +fast):\n%s", name, diff)
 		}
-		if diff := cmp.Diff(wantPost, gotPost, cmpopts.EquateNaNs()); diff != "" {
+		if diff := diffDeep(wantPost, gotPost); diff != "" {
 			t.Errorf("%s: posts differ (-yaml.v3 +fast):\n%s", name, diff)
 		}
 	}
