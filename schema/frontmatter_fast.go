@@ -30,7 +30,9 @@ const (
 // (comments, blank lines, anchors, other quoting, block scalars, numbers
 // and other plain words that may not be strings, ...), which yaml.v3
 // reads then. TestFastYAMLMatches holds the two to the same posts,
-// findings and positions.
+// findings and positions. Each value is a string of its own, as
+// yaml.v3's are: a title kept in a summary must not keep the whole
+// front-matter alive.
 func parseFastYAML(raw []byte) *yaml.Node {
 	if len(raw) == 0 || raw[len(raw)-1] != '\n' || !fastText(raw) {
 		return nil
@@ -189,7 +191,7 @@ func (p *fastParser) entry(line string, col, lineNo int) (k, v *yaml.Node) {
 	if n == 0 || n == len(rest) || rest[n] != ':' {
 		return nil, nil
 	}
-	k = &yaml.Node{Kind: yaml.ScalarNode, Value: rest[:n], Line: lineNo, Column: col + 1}
+	k = &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Clone(rest[:n]), Line: lineNo, Column: col + 1}
 	if isSpecialPlain(k.Value) {
 		return nil, nil
 	}
@@ -259,7 +261,7 @@ func scalarAt(line string, col, lineNo int) *yaml.Node {
 		return nil
 	}
 	// An untagged plain node: ShortTag resolves it as yaml.v3 does.
-	n := &yaml.Node{Kind: yaml.ScalarNode, Value: s, Line: lineNo, Column: col + 1}
+	n := &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Clone(s), Line: lineNo, Column: col + 1}
 	if tag := n.ShortTag(); tag != "!!str" && tag != "!!timestamp" {
 		return nil
 	}
@@ -311,7 +313,7 @@ func doubleQuoted(s string) (string, bool) {
 				return "", false
 			}
 			if plain {
-				return s[1:i], true
+				return strings.Clone(s[1:i]), true
 			}
 			return b.String(), true
 		case '\\':
@@ -359,7 +361,7 @@ func flowList(line string, col, lineNo int) *yaml.Node {
 		if !plainWord(word, true) || len(s.Content) == fastMaxItems {
 			return nil
 		}
-		n := &yaml.Node{Kind: yaml.ScalarNode, Value: word, Line: lineNo, Column: start + 1}
+		n := &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Clone(word), Line: lineNo, Column: start + 1}
 		if n.ShortTag() != "!!str" {
 			return nil
 		}

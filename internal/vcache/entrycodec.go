@@ -1,6 +1,7 @@
 package vcache
 
 import (
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/schema"
@@ -146,8 +147,8 @@ func (r *recReader) entry() Entry {
 
 // decodeEntries reads a file encodeEntries wrote for key; false when
 // data is not one, whole, or is another key's.
-func decodeEntries(data []byte, key string) (map[string]Entry, bool) {
-	if len(data) < len(entriesMagic) || string(data[:len(entriesMagic)]) != entriesMagic {
+func decodeEntries(data string, key string) (map[string]Entry, bool) {
+	if !strings.HasPrefix(data, entriesMagic) {
 		return nil, false
 	}
 	r := newReader(data[len(entriesMagic):])

@@ -3,6 +3,7 @@ package vcache
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/state"
@@ -124,70 +125,65 @@ func encodeRecords(entries map[string]cachedRecord) []byte {
 }
 
 type recReader struct {
-	b []byte
-	// s holds the same bytes as the whole file b is the rest of: the
-	// strings read are slices of it, not an allocation each.
-	s   string
-	err error
+	// s is the whole file and b the rest of it to read: the strings read
+	// are slices of s, not an allocation each.
+	s, b string
+	err  error
 	// common holds the strings many records repeat (statuses, providers,
 	// target names), so that each is allocated once.
 	common map[string]string
 }
 
-func (r *recReader) fail() { r.err = errCorrupt; r.b = nil }
+func (r *recReader) fail() { r.err = errCorrupt; r.b = "" }
 
 func (r *recReader) uint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
+	var v uint64
+	for i := 0; i < len(r.b) && i < binary.MaxVarintLen64; i++ {
+		c := r.b[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break // overflow
+			}
+			r.b = r.b[i+1:]
+			return v | uint64(c)<<(7*i)
+		}
+		v |= uint64(c&0x7f) << (7 * i)
 	}
-	r.b = r.b[n:]
-	return v
+	r.fail()
+	return 0
 }
 
 func (r *recReader) int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
+	u := r.uint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	r.b = r.b[n:]
 	return v
 }
 
-func (r *recReader) bytes() []byte {
+func (r *recReader) bytes() string {
 	n := r.uint()
 	if n > uint64(len(r.b)) {
 		r.fail()
-		return nil
+		return ""
 	}
 	v := r.b[:n]
 	r.b = r.b[n:]
 	return v
 }
 
-func (r *recReader) str() string {
-	n := r.uint()
-	if n > uint64(len(r.b)) {
-		r.fail()
-		return ""
-	}
-	off := len(r.s) - len(r.b)
-	r.b = r.b[n:]
-	return r.s[off : off+int(n)]
-}
+func (r *recReader) str() string { return r.bytes() }
 
-// short reads a string that many records repeat.
 func (r *recReader) short() string {
 	b := r.bytes()
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := r.common[string(b)]; ok {
+	if s, ok := r.common[b]; ok {
 		return s
 	}
-	s := string(b)
+	s := strings.Clone(b)
 	r.common[s] = s
 	return s
 }
@@ -208,7 +204,7 @@ func (r *recReader) bool() bool {
 func (r *recReader) time() time.Time {
 	b := r.bytes()
 	var t time.Time
-	if len(b) > 0 && t.UnmarshalBinary(b) != nil {
+	if len(b) > 0 && t.UnmarshalBinary([]byte(b)) != nil {
 		r.fail()
 	}
 	return t
@@ -294,14 +290,14 @@ func (r *recReader) record() *state.Record {
 	return rec
 }
 
-func newReader(data []byte) *recReader {
-	return &recReader{b: data, s: string(data), common: map[string]string{}}
+func newReader(data string) *recReader {
+	return &recReader{s: data, b: data, common: map[string]string{}}
 }
 
 // decodeRecords reads a file encodeRecords wrote; false when data is not
 // one, whole.
-func decodeRecords(data []byte) (map[string]cachedRecord, bool) {
-	if len(data) < len(recordsMagic) || string(data[:len(recordsMagic)]) != recordsMagic {
+func decodeRecords(data string) (map[string]cachedRecord, bool) {
+	if !strings.HasPrefix(data, recordsMagic) {
 		return nil, false
 	}
 	r := newReader(data[len(recordsMagic):])

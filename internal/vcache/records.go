@@ -57,7 +57,7 @@ type Records struct {
 	// raw is the cache file old was decoded from: records of old are
 	// handed out as they are, once (lent), and raw decoded again gives
 	// untouched copies when one is wanted again, or saved.
-	raw      []byte
+	raw      string
 	old      map[string]cachedRecord
 	new      map[string]cachedRecord
 	lent     map[string]bool
@@ -75,12 +75,13 @@ func OpenRecords(root *os.Root) *Records {
 	if err != nil {
 		return c
 	}
-	entries, ok := decodeRecords(data)
+	raw := string(data)
+	entries, ok := decodeRecords(raw)
 	if !ok {
 		c.dirty = true
 		return c
 	}
-	c.old, c.raw = entries, data
+	c.old, c.raw = entries, raw
 	return c
 }
 
@@ -190,7 +191,7 @@ func (c *Records) Save() error {
 		return fmt.Errorf("save state cache: %w", err)
 	}
 	c.old, c.new, c.dirty = entries, map[string]cachedRecord{}, false
-	c.raw, c.lent, c.pristine = data, map[string]bool{}, nil
+	c.raw, c.lent, c.pristine = string(data), map[string]bool{}, nil
 	c.root.Remove(Dir + "/state.gob") // earlier versions' file
 
 	return nil

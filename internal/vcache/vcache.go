@@ -138,7 +138,7 @@ func open(root *os.Root, key, name string) *Cache {
 	if err != nil {
 		return c
 	}
-	entries, ok := decodeEntries(data, key)
+	entries, ok := decodeEntries(string(data), key)
 	if !ok {
 		c.dirty = true
 		return c
