@@ -197,7 +197,7 @@ func benchPlan(b *testing.B, cached bool) {
 
 // commitAll makes dir a git repository with every file committed on
 // main: plan reads the posts of the commit.
-func commitAll(b *testing.B, dir string) {
+func commitAll(b testing.TB, dir string) {
 	b.Helper()
 	for _, args := range [][]string{
 		{"init", "-q", "-b", "main"},
@@ -218,7 +218,7 @@ func commitAll(b *testing.B, dir string) {
 // publishAll writes a state record for every post of the repository at
 // dir, each target published with the hash of what it would receive now:
 // the state after an apply that published everything.
-func publishAll(b *testing.B, dir string) {
+func publishAll(b testing.TB, dir string) {
 	b.Helper()
 	repo, err := reconcile.OpenRepo(dir)
 	if err != nil {

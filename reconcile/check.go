@@ -400,7 +400,7 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					*res = result{entry: vcache.Entry{Errors: rerrs}}
 					continue
 				}
-				if sum == "" {
+				if sum == "" && cache != nil { // without a cache, nothing needs the sum
 					sum = vcache.Sum(data)
 					if e, ok := lookup(file, sum); ok {
 						*res = result{entry: e, cached: true}

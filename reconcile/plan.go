@@ -162,6 +162,10 @@ func MakePlan(in PlanInput) *Plan {
 		zone = time.UTC
 	}
 	p := &Plan{Now: in.Now, Summary: map[Kind]int{}, Only: in.Only, zone: zone}
+	if len(in.Posts) > 0 {
+		// Most posts have a few targets: room for three actions each.
+		p.Actions = make([]Action, 0, 3*len(in.Posts))
+	}
 	for _, k := range Kinds {
 		p.Summary[k] = 0
 	}
@@ -357,7 +361,7 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 	named := map[string]bool{}
 	targets := append([]schema.TargetSummary(nil), s.Targets...)
 	sort.Slice(targets, func(i, j int) bool { return targets[i].Name < targets[j].Name })
-	urls := PublishedURLs(rec)
+	var urls map[string]string // the published URLs, for targets that show some
 	for _, t := range targets {
 		named[t.Name] = true
 		var ts *state.TargetState
@@ -368,6 +372,9 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 		}
 		// What a target with other targets' URLs publishes holds the
 		// URLs state records for them.
+		if len(t.URLs) > 0 && urls == nil {
+			urls = PublishedURLs(rec)
+		}
 		t.Hash = FilledHash(t.Hash, t.URLs, urls)
 		out = append(out, pl.target(s, t, ts))
 	}

@@ -544,13 +544,19 @@ func yamlError(err error, raw []byte) (int, string) {
 
 func (s *parseState) decodeYAML(raw []byte, base int) {
 	baseLine := s.lineOf(base)
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		line, msg := yamlError(err, raw)
-		s.failf(Position{Line: baseLine + line - 1}, "malformed YAML: %s", msg)
-		return
+	var root *yaml.Node
+	if fastYAML {
+		root = parseFastYAML(raw)
 	}
-	root := &doc
+	if root == nil {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			line, msg := yamlError(err, raw)
+			s.failf(Position{Line: baseLine + line - 1}, "malformed YAML: %s", msg)
+			return
+		}
+		root = &doc
+	}
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
 			return

@@ -2,13 +2,18 @@ package schema
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// FuzzParsePost feeds ParsePost arbitrary bytes: it must never panic, and
-// every finding must name the file and have a sane position.
+// FuzzParsePost feeds ParsePost arbitrary bytes: it must never panic,
+// every finding must name the file and have a sane position, and the fast
+// front-matter path must give what yaml.v3's gives.
 func FuzzParsePost(f *testing.F) {
 	seeds := []string{
 		"---\ntitle: Hi\npublish_at: 2026-12-01T09:00:00\nto: [x, linkdin, x]\nmedia:\n  - {file: a.png}\nx:\n  text: |\n    a\n\n    ---\n\n    b\n---\nBody\n\n---\n\nMore\n",
@@ -36,6 +41,16 @@ func FuzzParsePost(f *testing.F) {
 	})
 }
 
+// diffDeep is cmp.Diff (NaNs equal) for values that may nest deep:
+// cmp's diff of nested lists takes time exponential in their depth, so
+// equal values are told by reflect.DeepEqual first.
+func diffDeep(want, got any) string {
+	if reflect.DeepEqual(want, got) {
+		return ""
+	}
+	return cmp.Diff(want, got, cmpopts.EquateNaNs())
+}
+
 // checkParse parses data as a post file and checks what every parse must
 // give, whatever the input: no panic, findings that name the file at a
 // line of it, and, when there is a post, a hash and positions; the paths
@@ -46,6 +61,17 @@ func checkParse(t *testing.T, data []byte) {
 	cfg.Timezone = time.FixedZone("test", -5*3600)
 	const file = "posts/fuzz.md"
 	p, errs := ParsePost(cfg, file, data)
+	// The fast front-matter path gives what yaml.v3 gives, or stands
+	// aside (frontmatter_fast.go).
+	fastYAML = false
+	slowPost, slowErrs := ParsePost(cfg, file, data)
+	fastYAML = true
+	if diff := diffDeep(slowErrs, errs); diff != "" {
+		t.Fatalf("findings differ (-yaml.v3 +fast):\n%s", diff)
+	}
+	if diff := diffDeep(slowPost, p); diff != "" {
+		t.Fatalf("posts differ (-yaml.v3 +fast):\n%s", diff)
+	}
 	// A lone CR ends a line too.
 	lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 2
 	for _, e := range errs {

@@ -23,23 +23,39 @@ func WalkFS(ctx context.Context, fsys fs.FS, fn func(*Record) error) error {
 	if err != nil {
 		return err
 	}
-	return readAll(ctx, paths, func(path string) ([]byte, error) { return fs.ReadFile(fsys, path) }, Decode, fn)
+	return readAll(ctx, paths, func(p string) (*Record, error) {
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, &FileError{File: p, Err: err}
+		}
+		return Decode(p, data)
+	}, fn)
 }
 
-// DecodeFunc decodes a record file's bytes, as Decode does; a caller may
-// pass one that remembers records it decoded before.
-type DecodeFunc func(name string, data []byte) (*Record, error)
+// A RecordCache remembers records WalkRoot decoded before, so that a
+// record file that did not change is neither read nor decoded again.
+// Its methods must be safe for concurrent use, and each record they
+// return must be the caller's own (WalkRoot's callers may change it).
+type RecordCache interface {
+	// Lookup returns the record of the file at name, which fi describes
+	// (a stat taken now), when the cache can tell from fi alone that the
+	// file holds what it held when the record was cached.
+	Lookup(name string, fi fs.FileInfo) (*Record, bool)
+	// Decode decodes data, the bytes of the file at name read after fi
+	// was taken (fi is nil when the file could not be stat'ed), as
+	// Decode does.
+	Decode(name string, fi fs.FileInfo, data []byte) (*Record, error)
+}
 
 // WalkRoot is WalkFS over a repository opened as an os.Root. An os.Root
 // resolves a path one directory at a time, so each record's directory is
 // opened once and its files are read from there: one system call a file
 // instead of one per directory of its path.
 //
-// decode decodes each file; nil means Decode.
-func WalkRoot(ctx context.Context, root *os.Root, decode DecodeFunc, fn func(*Record) error) error {
-	if decode == nil {
-		decode = Decode
-	}
+// With a cache, each file is stat'ed first, and a file the cache knows
+// unchanged from its stat is not read at all; a nil cache reads and
+// decodes every file.
+func WalkRoot(ctx context.Context, root *os.Root, cache RecordCache, fn func(*Record) error) error {
 	paths, err := recordPaths(ctx, root.FS())
 	if err != nil {
 		return err
@@ -51,7 +67,7 @@ func WalkRoot(ctx context.Context, root *os.Root, decode DecodeFunc, fn func(*Re
 			d.Close()
 		}
 	}()
-	read := func(p string) ([]byte, error) {
+	load := func(p string) (*Record, error) {
 		dir, name := path.Split(p)
 		mu.Lock()
 		d, ok := dirs[dir]
@@ -59,14 +75,36 @@ func WalkRoot(ctx context.Context, root *os.Root, decode DecodeFunc, fn func(*Re
 			var err error
 			if d, err = root.OpenRoot(strings.TrimSuffix(dir, "/")); err != nil {
 				mu.Unlock()
-				return nil, err
+				return nil, &FileError{File: p, Err: err}
 			}
 			dirs[dir] = d
 		}
 		mu.Unlock()
-		return d.ReadFile(name)
+		if cache == nil {
+			data, err := d.ReadFile(name)
+			if err != nil {
+				return nil, &FileError{File: p, Err: err}
+			}
+			return Decode(p, data)
+		}
+		// The stat comes before the read: a file changed in between is
+		// cached with the stat of its older bytes, which its next stat
+		// does not match.
+		fi, err := d.Stat(name)
+		if err == nil && fi.Mode().IsRegular() {
+			if r, ok := cache.Lookup(p, fi); ok {
+				return r, nil
+			}
+		} else {
+			fi = nil
+		}
+		data, err := d.ReadFile(name)
+		if err != nil {
+			return nil, &FileError{File: p, Err: err}
+		}
+		return cache.Decode(p, fi, data)
 	}
-	return readAll(ctx, paths, read, decode, fn)
+	return readAll(ctx, paths, load, fn)
 }
 
 // recordPaths lists the record files under Dir, in ascending order.
@@ -90,7 +128,7 @@ func recordPaths(ctx context.Context, fsys fs.FS) ([]string, error) {
 // readAll reads and decodes the records at paths with a few workers at
 // once (opening files and decoding JSON cost more than the walk), then
 // calls fn for each in order, from one goroutine.
-func readAll(ctx context.Context, paths []string, read func(string) ([]byte, error), decode DecodeFunc, fn func(*Record) error) error {
+func readAll(ctx context.Context, paths []string, load func(string) (*Record, error), fn func(*Record) error) error {
 	// Decoding allocates much and keeps little: collect less often.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	type result struct {
@@ -105,7 +143,7 @@ func readAll(ctx context.Context, paths []string, read func(string) ([]byte, err
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i].rec, results[i].err = readRecord(read, decode, paths[i])
+				results[i].rec, results[i].err = readRecord(load, paths[i])
 			}
 		}()
 	}
@@ -131,18 +169,14 @@ func readAll(ctx context.Context, paths []string, read func(string) ([]byte, err
 	return nil
 }
 
-// readRecord reads and decodes one record file, checking that it belongs
-// to the post its path names.
-func readRecord(read func(string) ([]byte, error), decode DecodeFunc, path string) (*Record, error) {
+// readRecord reads and decodes one record file with load, checking that
+// it belongs to the post its path names.
+func readRecord(load func(string) (*Record, error), path string) (*Record, error) {
 	id, err := IDOf(path)
 	if err != nil {
 		return nil, &FileError{File: path, Err: err}
 	}
-	data, err := read(path)
-	if err != nil {
-		return nil, &FileError{File: path, Err: err}
-	}
-	r, err := decode(path, data)
+	r, err := load(path)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 
@@ -33,6 +34,35 @@ type source struct {
 	// silent lists no uncommitted files: the command reads one post for
 	// a detail (resolve).
 	silent bool
+	// note, when set, has the uncommitted files found while the command
+	// goes on reading the commit, for it to print (laterNote.print)
+	// before anything else it writes to stderr.
+	note *laterNote
+}
+
+// laterNote is the note on uncommitted files, made in the background.
+type laterNote struct {
+	done chan struct{}
+	text strings.Builder
+}
+
+// start makes the note with write, in the background.
+func (n *laterNote) start(write func(w io.Writer)) {
+	n.done = make(chan struct{})
+	go func() {
+		defer close(n.done)
+		write(&n.text)
+	}()
+}
+
+// print waits for the note and writes it to w, once.
+func (n *laterNote) print(w io.Writer) {
+	if n == nil || n.done == nil {
+		return
+	}
+	<-n.done
+	n.done = nil
+	io.WriteString(w, n.text.String())
 }
 
 // maxListed bounds the uncommitted files a note lists one by one.
@@ -86,7 +116,7 @@ func openSource(ctx context.Context, e *env, dir string, src source) (*reconcile
 		// The configuration is judged as committed; its findings
 		// print below any note on what is not committed.
 		cfg := &schema.Config{Content: schema.DefaultContent}
-		src.noteUncommitted(ctx, e, g, tree, head, cfg)
+		src.noteUncommitted(ctx, e.stderr, g, tree, head, cfg)
 		g.Close()
 		return nil, errs, nil
 	case err != nil:
@@ -94,7 +124,14 @@ func openSource(ctx context.Context, e *env, dir string, src source) (*reconcile
 		return nil, nil, err
 	}
 	repo.Commit = head.Commit
-	src.noteUncommitted(ctx, e, g, tree, head, repo.Config)
+	if src.note != nil {
+		// Listing the files costs a stat of each: the command reads the
+		// commit meanwhile, and prints the note before closing the
+		// repository (which closes g).
+		src.note.start(func(w io.Writer) { src.noteUncommitted(ctx, w, g, tree, head, repo.Config) })
+	} else {
+		src.noteUncommitted(ctx, e.stderr, g, tree, head, repo.Config)
+	}
 	return repo, nil, nil
 }
 
@@ -138,7 +175,7 @@ func (src source) otherSource() string {
 // trusts the index for files whose stat did not change, as git status
 // does. Not being able to tell is a warning: what is read is the commit
 // either way.
-func (src source) noteUncommitted(ctx context.Context, e *env, g *gitfs.Repo, tree *gitfs.FS, head gitfs.Head, cfg *schema.Config) {
+func (src source) noteUncommitted(ctx context.Context, stderr io.Writer, g *gitfs.Repo, tree *gitfs.FS, head gitfs.Head, cfg *schema.Config) {
 	if src.silent {
 		return
 	}
@@ -149,7 +186,7 @@ func (src source) noteUncommitted(ctx context.Context, e *env, g *gitfs.Repo, tr
 	paths := []string{schema.ConfigCUE, schema.ConfigYAML, schema.ConfigYML, content}
 	changes, err := g.Uncommitted(ctx, tree, paths, func(name string) bool { return strings.HasPrefix(name, ".") })
 	if err != nil {
-		fmt.Fprintf(e.stderr, "herald %s: reading commit %s; could not tell which files are uncommitted: %v\n", src.command, head.Short(), err)
+		fmt.Fprintf(stderr, "herald %s: reading commit %s; could not tell which files are uncommitted: %v\n", src.command, head.Short(), err)
 		return
 	}
 	if len(changes) == 0 {
@@ -169,5 +206,5 @@ func (src source) noteUncommitted(ctx context.Context, e *env, g *gitfs.Repo, tr
 		}
 		fmt.Fprintf(&b, "  %-9s %s\n", c.Kind, c.Path)
 	}
-	fmt.Fprint(e.stderr, b.String())
+	fmt.Fprint(stderr, b.String())
 }

@@ -220,6 +220,7 @@ func makePlan(ctx context.Context, e *env, f *planFlags, src source, load func(*
 	}()
 	rep, err := repo.Check(ctx, reconcile.CheckOptions{CacheKey: key})
 	<-loaded
+	src.note.print(e.stderr)
 	if err != nil {
 		repo.Close()
 		return nil, err
@@ -264,13 +265,14 @@ func readState(ctx context.Context, e *env, cached bool) func(*reconcile.Repo) (
 }
 
 // walkState calls fn for every record in the work tree. With cached, a
-// record file whose bytes were decoded before is not decoded again.
+// record file whose stat shows it unchanged since it was decoded is not
+// read, and one whose bytes were decoded before is not decoded again.
 func walkState(ctx context.Context, e *env, repo *reconcile.Repo, cached bool, fn func(*state.Record) error) error {
 	if !cached {
 		return state.WalkRoot(ctx, repo.Root(), nil, fn)
 	}
 	rc := vcache.OpenRecords(repo.Root())
-	if err := state.WalkRoot(ctx, repo.Root(), rc.Decode, fn); err != nil {
+	if err := state.WalkRoot(ctx, repo.Root(), rc, fn); err != nil {
 		return err
 	}
 	if err := rc.Save(); err != nil {
@@ -376,7 +378,7 @@ commit, neutral when it has warnings (the job needs checks: write).`,
 				if args = f.args(args); len(args) > 0 {
 					return usagef("plan takes no arguments, got %q", args[0])
 				}
-				pl, err := makePlan(ctx, e, &f, source{command: "plan", worktree: f.worktree}, readState(ctx, e, !f.noCache))
+				pl, err := makePlan(ctx, e, &f, source{command: "plan", worktree: f.worktree, note: &laterNote{}}, readState(ctx, e, !f.noCache))
 				var invalid *invalidTree
 				if comment && errors.As(err, &invalid) {
 					// The comment must not go on showing the last valid

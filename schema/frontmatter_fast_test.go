@@ -1,0 +1,209 @@
+package schema
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/heraldhq/herald/internal/corpus"
+	"gopkg.in/yaml.v3"
+)
+
+// fastInputs are post files for TestFastYAMLMatches: the fuzz corpus and
+// seeds, posts of the benchmark and long-form corpora, and variations of
+// those that sit on either side of what the fast path reads.
+func fastInputs(t *testing.T) map[string][]byte {
+	t.Helper()
+	in := map[string][]byte{}
+	fuzzDir := filepath.Join("testdata", "fuzz", "FuzzParsePost")
+	entries, err := os.ReadDir(fuzzDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(fuzzDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, lit, ok := strings.Cut(string(data), "[]byte(")
+		if !ok {
+			continue
+		}
+		s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimSpace(lit), ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		in["fuzz/"+e.Name()] = []byte(s)
+	}
+	for name, opts := range map[string]corpus.Options{"defaults": corpus.Defaults(300), "longform": corpus.LongForm(300)} {
+		dir := t.TempDir()
+		if err := corpus.Generate(dir, opts); err != nil {
+			t.Fatal(err)
+		}
+		err := filepath.WalkDir(filepath.Join(dir, "posts"), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".md") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			in[name+"/"+filepath.Base(path)] = data
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Variations on one line of the front-matter of some posts.
+	edits := []func(string) string{
+		func(l string) string { return l + " # a comment" },
+		func(l string) string { return l + " #launch" },
+		func(l string) string { return l + "  " },
+		func(l string) string { return l + "\t" },
+		func(l string) string { return "  " + l },
+		func(l string) string { return l + "\n" },
+		func(l string) string { return "# note\n" + l },
+		func(l string) string { return strings.Replace(l, ": ", ":  ", 1) },
+		func(l string) string { return strings.Replace(l, ": ", ":", 1) },
+		func(l string) string { return strings.Replace(l, ": ", " : ", 1) },
+		func(l string) string { return strings.Replace(l, "[", "[ ", 1) },
+		func(l string) string { return strings.Replace(l, "]", ",]", 1) },
+		func(l string) string { return strings.Replace(l, ", ", ",", -1) },
+		func(l string) string { return strings.Replace(l, "\"", "'", -1) },
+		func(l string) string { return strings.Replace(l, "\\n", "\\r", 1) },
+		func(l string) string { return strings.Replace(l, "\\n", "\\u00e9", 1) },
+		func(l string) string { return strings.Replace(l, "\"", "\"é\\\"", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "true", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "null", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "2026", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "0x1F", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "yes", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "a: b", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "a:b", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "~", 1) },
+		func(l string) string { return strings.Replace(l, "auto", ".inf", 1) },
+		func(l string) string { return strings.Replace(l, "auto", ".5", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "...", 1) },
+		func(l string) string { return strings.Replace(l, "auto", "/a b", 1) },
+		func(l string) string { return strings.Replace(l, "../", "-../", 1) },
+		func(l string) string { return strings.Replace(l, "x,", ".nan,", 1) },
+		func(l string) string { return strings.Replace(l, "T", " ", 1) },
+		func(l string) string { return strings.Replace(l, ":00-", ":00.5-", 1) },
+		func(l string) string { return strings.Replace(l, "-0", "+0", 1) },
+		func(l string) string { return strings.Replace(l, "-05:00", "", 1) },
+		func(l string) string { return strings.Replace(l, "-05:00", "Z", 1) },
+		func(l string) string { return strings.Replace(l, "x", "x, x", 1) },
+		func(l string) string { return strings.Replace(l, "title", "to", 1) },
+		func(l string) string { return strings.Replace(l, "  - ", "- ", 1) },
+		func(l string) string { return strings.Replace(l, "  - ", "  -  ", 1) },
+		func(l string) string { return strings.Replace(l, "    alt", "   alt", 1) },
+		func(l string) string { return strings.Replace(l, "    alt", "     alt", 1) },
+		func(l string) string { return strings.Replace(l, "  text", "   text", 1) },
+		func(l string) string { return strings.Replace(l, "  text: ", "  text:\n    ", 1) },
+		func(l string) string { return strings.Replace(l, "file: ", "file: &a ", 1) },
+		func(l string) string { return strings.Replace(l, ".png", ".png\u2028", 1) },
+		func(l string) string { return strings.Replace(l, "e", "\u0085", 1) },
+		func(l string) string { return strings.Replace(l, "e", "\x7f", 1) },
+	}
+	names := make([]string, 0, len(in))
+	for name := range in {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	n, per := 0, map[string]int{}
+	for _, name := range names {
+		data := in[name]
+		set := strings.SplitN(name, "/", 2)[0]
+		if per[set] >= 150 || !bytes.HasPrefix(data, []byte("---\n")) {
+			continue
+		}
+		per[set]++
+		n++
+		end := bytes.Index(data[4:], []byte("\n---\n"))
+		if end < 0 {
+			continue
+		}
+		lines := strings.Split(string(data[4:4+end]), "\n")
+		for i := range lines {
+			for j, edit := range edits {
+				if (i+j+n)%7 != 0 {
+					continue // a sample of the combinations
+				}
+				mod := append([]string(nil), lines...)
+				mod[i] = edit(mod[i])
+				in[fmt.Sprintf("%s/line%d/edit%d", name, i, j)] = []byte("---\n" + strings.Join(mod, "\n") + string(data[4+end:]))
+			}
+		}
+	}
+	return in
+}
+
+// TestFastYAMLMatches: the fast front-matter path gives what yaml.v3's
+// gives, node for node, and ParsePost the same post, findings and
+// positions, on every input; and it does read the corpora's posts.
+func TestFastYAMLMatches(t *testing.T) {
+	inputs := fastInputs(t)
+	cfg := testConfig()
+	cfg.Timezone = time.FixedZone("test", -5*3600)
+	for _, a := range []string{"threads"} {
+		cfg.Accounts[a] = &Account{Name: a, Platform: a}
+	}
+	fast := map[string]int{}
+	for name, data := range inputs {
+		s := newParseState("posts/a.md", data)
+		if sp, ok := s.splitFrontMatter(); ok && sp.format.lang == "yaml" {
+			if got := parseFastYAML(sp.raw); got != nil {
+				if strings.Count(name, "/") == 1 {
+					fast[strings.SplitN(name, "/", 2)[0]]++ // a post as generated
+				}
+				var want yaml.Node
+				if err := yaml.Unmarshal(sp.raw, &want); err != nil {
+					t.Errorf("%s: the fast path read what yaml.v3 refuses (%v):\n%s", name, err, sp.raw)
+					continue
+				}
+				if diff := cmp.Diff(nodeView(&want), nodeView(got)); diff != "" {
+					t.Errorf("%s: nodes differ (-yaml.v3 +fast):\n%s\n%s", name, diff, sp.raw)
+				}
+			}
+		}
+		fastYAML = false
+		wantPost, wantErrs := ParsePost(cfg, "posts/a.md", data)
+		fastYAML = true
+		gotPost, gotErrs := ParsePost(cfg, "posts/a.md", data)
+		if diff := diffDeep(wantErrs, gotErrs); diff != "" {
+			t.Errorf("%s: findings differ (-yaml.v3 +fast):\n%s", name, diff)
+		}
+		if diff := diffDeep(wantPost, gotPost); diff != "" {
+			t.Errorf("%s: posts differ (-yaml.v3 +fast):\n%s", name, diff)
+		}
+	}
+	t.Logf("%d inputs; posts as generated read by the fast path: %v", len(inputs), fast)
+	if fast["defaults"] < 290 || fast["longform"] < 290 {
+		t.Errorf("the fast path read %v of 300 posts of each corpus; want nearly all", fast)
+	}
+}
+
+// node is what yamlConv reads of a yaml.Node.
+type node struct {
+	Kind         yaml.Kind
+	Style        yaml.Style
+	Tag, Value   string
+	Line, Column int
+	LineComment  string
+	Content      []node
+}
+
+func nodeView(n *yaml.Node) node {
+	v := node{Kind: n.Kind, Style: n.Style & (yaml.LiteralStyle | yaml.FoldedStyle | yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle),
+		Tag: n.ShortTag(), Value: n.Value, Line: n.Line, Column: n.Column, LineComment: n.LineComment}
+	for _, c := range n.Content {
+		v.Content = append(v.Content, nodeView(c))
+	}
+	return v
+}
