@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"gopkg.in/yaml.v3"
 
 	"github.com/heraldhq/herald/examples"
 	ghub "github.com/heraldhq/herald/internal/github"
@@ -138,5 +139,39 @@ func TestQuickstartWorkflowNotEmbedded(t *testing.T) {
 				t.Errorf("%s is not in the repository: %v", tt.path, err)
 			}
 		})
+	}
+}
+
+// TestQuickstartPlanRunsAfterAnInvalidPush keeps the example workflow's
+// plan step running when validate fails: the comment must then show the
+// problems, not the last valid plan as if it were this commit's.
+func TestQuickstartPlanRunsAfterAnInvalidPush(t *testing.T) {
+	data, err := os.ReadFile("../../examples/quickstart/.github/workflows/herald.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string `yaml:"name"`
+				If   string `yaml:"if"`
+				With map[string]string
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range wf.Jobs["plan"].Steps {
+		if s.With["command"] == "plan" {
+			found = true
+			if s.If != "${{ !cancelled() }}" {
+				t.Errorf("the plan step runs only when validate passed (if: %q): an invalid push would leave a stale comment", s.If)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no plan step in the plan job")
 	}
 }
