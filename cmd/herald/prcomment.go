@@ -432,7 +432,7 @@ func (in *commentInput) block(pp prPost, v *schema.Validator, old *oldPosts) ghu
 		in.writeMedia(&b, prep.Post)
 		for _, a := range pp.actions {
 			o := prep.Output(a.Target)
-			if o == nil || !sends(pp.actions, o.Target) {
+			if o == nil || !sends(a.Kind) {
 				continue
 			}
 			out.Previews = append(out.Previews, ghub.Section{
@@ -445,28 +445,23 @@ func (in *commentInput) block(pp prPost, v *schema.Validator, old *oldPosts) ghu
 	return out
 }
 
-// drifts reports whether the target's action is drift.
-func drifts(actions []reconcile.Action, target string) bool {
+// kindOf is the kind of the target's action, "" when it has none.
+func kindOf(actions []reconcile.Action, target string) reconcile.Kind {
 	for _, a := range actions {
 		if a.Target == target {
-			return a.Kind == reconcile.Drift
+			return a.Kind
 		}
 	}
-	return false
+	return ""
 }
 
-// sends reports whether the target will be sent anything: its preview is
-// what the network receives.
-func sends(actions []reconcile.Action, target string) bool {
-	for _, a := range actions {
-		if a.Target == target {
-			switch a.Kind {
-			case reconcile.Create, reconcile.Retry, reconcile.Scheduled, reconcile.Update,
-				reconcile.Late, reconcile.Frozen, reconcile.Held, reconcile.Draft, reconcile.Resolve:
-				return true
-			}
-			return false
-		}
+// sends reports whether an action of kind k sends the target anything:
+// its preview is what the network receives.
+func sends(k reconcile.Kind) bool {
+	switch k {
+	case reconcile.Create, reconcile.Retry, reconcile.Scheduled, reconcile.Update,
+		reconcile.Late, reconcile.Frozen, reconcile.Held, reconcile.Draft, reconcile.Resolve:
+		return true
 	}
 	return false
 }
@@ -550,7 +545,8 @@ func (in *commentInput) writeTextDiff(b *strings.Builder, pp prPost, prep *recon
 	var sources []string
 	var unread []string
 	for _, o := range prep.Outputs {
-		label, sent := o.Target, sends(pp.actions, o.Target)
+		kind := kindOf(pp.actions, o.Target)
+		label, sent := o.Target, sends(kind)
 		if !sent {
 			// A published post the network cannot edit keeps its text:
 			// the reviewer sees what stays out of date.
@@ -558,7 +554,7 @@ func (in *commentInput) writeTextDiff(b *strings.Builder, pp prPost, prep *recon
 			if id == "" {
 				id = pp.change.id
 			}
-			if ts := in.target(id, o.Target); ts == nil || ts.Status != state.StatusPublished || !drifts(pp.actions, o.Target) {
+			if ts := in.target(id, o.Target); ts == nil || ts.Status != state.StatusPublished || kind != reconcile.Drift {
 				continue
 			}
 			label += " (not sent: the live post keeps the earlier text)"
@@ -807,15 +803,10 @@ func shortSHA(sha string) string {
 
 // platformName is how a platform is written in a sentence.
 func platformName(p string) string {
-	names := map[string]string{"bluesky": "Bluesky", "mastodon": "Mastodon", "x": "X", "linkedin": "LinkedIn",
-		"threads": "Threads", "facebook": "Facebook", "instagram": "Instagram", "feed": "the feed"}
-	if n, ok := names[p]; ok {
-		return n
-	}
 	if p == "" {
 		return "the platform"
 	}
-	return strings.ToUpper(p[:1]) + p[1:]
+	return render.PlatformName(p)
 }
 
 // warnings counts the actions a reviewer must not miss.

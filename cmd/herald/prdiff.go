@@ -135,9 +135,6 @@ func diffPull(ctx context.Context, repo *reconcile.Repo, rep *reconcile.Report, 
 			oldRepo.Close()
 		}
 	}()
-	isPost := func(cfg *schema.Config, name string) bool {
-		return isPostPath(cfg, name)
-	}
 	var media []string
 	for _, ch := range changes {
 		action, err := ch.Action()
@@ -149,8 +146,8 @@ func diffPull(ctx context.Context, repo *reconcile.Repo, rep *reconcile.Report, 
 			d.config = true
 			continue
 		}
-		newPost := newName != "" && isPost(repo.Config, newName)
-		oldIsPost := oldName != "" && isPost(repo.Config, oldName)
+		newPost := newName != "" && isPostPath(repo.Config, newName)
+		oldIsPost := oldName != "" && isPostPath(repo.Config, oldName)
 		switch {
 		case action == merkletrie.Insert && newPost:
 			c := postChange{kind: changeAdds, file: newName}

@@ -116,20 +116,7 @@ func (t *Target) Style() string {
 }
 
 // PlatformName is the network's name as written in prose.
-func (t *Target) PlatformName() string {
-	if n, ok := platformNames[t.Platform]; ok {
-		return n
-	}
-	return t.Platform
-}
-
-var platformNames = map[string]string{
-	"bluesky": "Bluesky", "mastodon": "Mastodon", "x": "X", "linkedin": "LinkedIn",
-	"threads": "Threads", "facebook": "Facebook", "instagram": "Instagram",
-	"pinterest": "Pinterest", "youtube": "YouTube", "tiktok": "TikTok", "reddit": "Reddit",
-	"medium": "Medium", "devto": "DEV", "ghost": "Ghost", "wordpress": "WordPress",
-	"substack": "Substack", "feed": "Feed",
-}
+func (t *Target) PlatformName() string { return render.PlatformName(t.Platform) }
 
 // Initial is the letter drawn in the author's avatar.
 func (t *Target) Initial() string {
