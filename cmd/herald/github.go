@@ -81,8 +81,8 @@ func headCommit(e *env, read string) string {
 }
 
 // pullReviews is how the comment reads the pull request's approvals:
-// nil, with no error, when no account names approvers or there is no
-// pull request to read.
+// nil, with no error, when no account names approvers or the run is not
+// a pull request's.
 func pullReviews(e *env, pl *planned, wanted bool, pr int) (reviewReader, int, error) {
 	if !wanted {
 		return nil, 0, nil
@@ -96,7 +96,10 @@ func pullReviews(e *env, pl *planned, wanted bool, pr int) (reviewReader, int, e
 	}
 	pr, err := commentPR(e, pr)
 	if err != nil {
-		return nil, 0, fmt.Errorf("approvers: %w", err)
+		// No pull request (a push's check run): no review to read, and
+		// nothing waits for one.
+		e.log.Info("approvers not checked: not a pull request", "reason", err.Error())
+		return nil, 0, nil
 	}
 	c, err := githubClient(e)
 	if err != nil {
