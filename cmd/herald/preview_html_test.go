@@ -177,10 +177,13 @@ func TestPreviewHTML(t *testing.T) {
 	golden.Check(t, "preview/media.txt", []byte(list.String()))
 
 	external := regexp.MustCompile(`(?i)<(?:img|video|script|link|iframe|source)\b[^>]*\b(?:src|href)="(?:[a-z]+:|//)`)
-	// Every page carries the same stylesheet inline: it is checked once,
-	// as its own golden file, and left out of the pages' goldens.
-	style := regexp.MustCompile(`(?s)<style>.*?</style>`)
-	var sheet []byte
+	// Every page carries the stylesheet inline, as it is in the source:
+	// checked against it, and left out of the pages' goldens.
+	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+	sheet, err := os.ReadFile("../../internal/preview/templates/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"index.html", "launch.html", "thread.html", "gone.html", "notes.html"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(out, name))
@@ -193,17 +196,14 @@ func TestPreviewHTML(t *testing.T) {
 			if bytes.Contains(data, []byte("<b>today")) || bytes.Contains(data, []byte("<b>escaped")) {
 				t.Errorf("text from a post or a linked page is not escaped")
 			}
-			css := style.Find(data)
+			css := style.FindSubmatch(data)
 			if css == nil {
 				t.Fatal("the page has no inline stylesheet")
 			}
-			if sheet == nil {
-				sheet = css
-				golden.Check(t, "preview/style.html", sheet)
-			} else if !bytes.Equal(css, sheet) {
-				t.Errorf("the page's stylesheet differs from index.html's")
+			if !bytes.Equal(bytes.TrimSpace(css[1]), bytes.TrimSpace(sheet)) {
+				t.Errorf("the page's stylesheet is not internal/preview/templates/style.css")
 			}
-			golden.Check(t, "preview/"+name, style.ReplaceAll(data, []byte("<style>(preview/style.html)</style>")))
+			golden.Check(t, "preview/"+name, style.ReplaceAll(data, []byte("<style>(internal/preview/templates/style.css)</style>")))
 		})
 	}
 }
