@@ -345,14 +345,8 @@ func (g *Ghost) article(p *platforms.Payload) (*article, error) {
 // sets none), and refuses what Ghost would refuse, before anything is
 // sent.
 func (g *Ghost) Prepare(p *platforms.Payload) (*platforms.Payload, error) {
-	if strings.TrimSpace(p.HTML) == "" {
-		p.HTML = blogtext.Paragraphs(p.Text())
-	}
-	if strings.TrimSpace(p.HTML) == "" {
-		return nil, errors.New("the post has no content")
-	}
-	if strings.TrimSpace(p.Title) == "" {
-		p.Title = blogtext.Title(p.Text(), p.PostID)
+	if err := blogtext.Fill(p); err != nil {
+		return nil, err
 	}
 	a, err := g.article(p)
 	if err != nil {

@@ -375,14 +375,8 @@ func (w *WordPress) article(p *platforms.Payload) (*article, error) {
 // sets none), and refuses what cannot be published, before anything is
 // sent.
 func (w *WordPress) Prepare(p *platforms.Payload) (*platforms.Payload, error) {
-	if strings.TrimSpace(p.HTML) == "" {
-		p.HTML = blogtext.Paragraphs(p.Text())
-	}
-	if strings.TrimSpace(p.HTML) == "" {
-		return nil, errors.New("the post has no content")
-	}
-	if strings.TrimSpace(p.Title) == "" {
-		p.Title = blogtext.Title(p.Text(), p.PostID)
+	if err := blogtext.Fill(p); err != nil {
+		return nil, err
 	}
 	a, err := w.article(p)
 	if err != nil {

@@ -5,12 +5,15 @@ package blogtext
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 	"html"
 	"strings"
 	"unicode"
 
 	xhtml "golang.org/x/net/html"
+
+	"github.com/heraldhq/herald/platforms"
 )
 
 // Slug turns a post's ID into a slug as Ghost and WordPress keep them:
@@ -133,4 +136,21 @@ func sum(s string) string {
 func Lost(curTitle, curBody, lastTitle, lastBody, title, body string) bool {
 	t, b := TitleHash(curTitle), BodyHash(curBody)
 	return (t != lastTitle && t != TitleHash(title)) || (b != lastBody && b != BodyHash(body))
+}
+
+// Fill gives a blog post what every blog needs before it is checked: its
+// HTML built from the text's paragraphs when the renderer gave none, and
+// a title (the text's first line, else the post's ID) when it has none.
+// A post with no content at all is refused.
+func Fill(p *platforms.Payload) error {
+	if strings.TrimSpace(p.HTML) == "" {
+		p.HTML = Paragraphs(p.Text())
+	}
+	if strings.TrimSpace(p.HTML) == "" {
+		return errors.New("the post has no content")
+	}
+	if strings.TrimSpace(p.Title) == "" {
+		p.Title = Title(p.Text(), p.PostID)
+	}
+	return nil
 }
