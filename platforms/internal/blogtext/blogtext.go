@@ -5,8 +5,8 @@ package blogtext
 
 import (
 	"crypto/sha256"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"html"
 	"strings"
 	"unicode"
