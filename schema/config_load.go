@@ -17,6 +17,8 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	cueyaml "cuelang.org/go/encoding/yaml"
+
+	"github.com/heraldhq/herald/state"
 )
 
 // cueFiles holds the built-in schemas: cue/post.cue for posts and
@@ -351,6 +353,11 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 			default:
 				a.Settings[k] = val
 			}
+		}
+		if strings.ContainsAny(name, state.OccurrenceSep+state.VariantSep) {
+			errs = append(errs, Errorf(a.Pos, "accounts."+name,
+				"account %q: a name cannot hold %q or %q, which mark a recurring post's occurrence and a variant in state", name, state.OccurrenceSep, state.VariantSep))
+			continue
 		}
 		if a.Platform == "" {
 			a.Platform = platformOfName(name)

@@ -159,6 +159,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		want: Errors{{File: "herald.yaml", Line: 2, Column: 3, Field: "accounts.work",
 			Message: `account "work" needs a platform: name it after a platform (` + strings.Join(Platforms, ", ") + "), as platform:name, or set platform"}},
 	}, {
+		name:  "account name with an instance separator",
+		files: map[string]string{"herald.yaml": "accounts:\n  x#2:\n    platform: x\n"},
+		want: Errors{{File: "herald.yaml", Line: 2, Column: 3, Field: "accounts.x#2",
+			Message: `account "x#2": a name cannot hold "#" or "~", which mark a recurring post's occurrence and a variant in state`}},
+	}, {
 		name:  "unknown timezone",
 		files: map[string]string{"herald.yaml": "content: posts\ntimezone: Mars/Olympus\n"},
 		want: Errors{{File: "herald.yaml", Line: 2, Column: 1, Field: "timezone",

@@ -72,8 +72,29 @@ type Record struct {
 	File string `json:"file,omitempty"`
 	// Hash is the post's content hash when herald last acted on it.
 	Hash string `json:"hash,omitempty"`
-	// Targets maps a target's name (as written in `to:`) to its state.
+	// Targets maps a target's key to its state. The key is the account's
+	// name as written in `to:`, or, for a post that goes to one account
+	// more than once, the account's name and the instance: "x#3" for the
+	// third occurrence of a recurring post, "x~b" for variant b sent at a
+	// time of its own. AccountOf gives the account back.
 	Targets map[string]TargetState `json:"targets,omitempty"`
+}
+
+// Separators of a target key's instance part: OccurrenceSep before a
+// recurring post's occurrence number, VariantSep before a variant's name.
+const (
+	OccurrenceSep = "#"
+	VariantSep    = "~"
+)
+
+// AccountOf is the account a target key publishes to: the key itself, or
+// the part before its instance ("x#3" and "x~b" are both x). Account
+// names never hold either separator, which the configuration checks.
+func AccountOf(key string) string {
+	if i := strings.IndexAny(key, OccurrenceSep+VariantSep); i >= 0 {
+		return key[:i]
+	}
+	return key
 }
 
 // TargetState is where one target of a post stands, with everything needed
