@@ -269,7 +269,7 @@ func TestLiveEditDrift(t *testing.T) {
 	// The post as herald renders Markdown, so that Ghost's rewriting of
 	// the HTML (Lexical) is what herald compares with.
 	rich := func(text string) *platforms.Payload {
-		p := payloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
+		p := platformtest.PayloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
 		p.PostID, p.Title, p.HTML = "drift-"+tag, "Drift "+tag, p.HTML+"<p>"+text+" "+tag+"</p>"
 		p.Options = nil
 		p, err := platforms.Prepare(pub, p)

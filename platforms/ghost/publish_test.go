@@ -46,9 +46,9 @@ Sluice 2 is out, with **retries per endpoint** and _replay_.
 // slug, tags, excerpt, canonical URL and feature image.
 func TestRenderGolden(t *testing.T) {
 	f := ghost.NewFake(t, ghost.FakeOptions{Now: testEnv(t).Now})
-	rec := &recorder{next: f.Client().Transport}
+	rec := &platformtest.RequestLog{Next: f.Client().Transport}
 	pub := newAdapterWith(t, f, &http.Client{Transport: rec}, nil)
-	p := payloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
+	p := platformtest.PayloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
 	platformtest.WithImage(p, "The Sluice 2 dashboard, with retries per endpoint")
 	p, err := platforms.Prepare(pub, p)
 	if err != nil {

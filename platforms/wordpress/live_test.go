@@ -228,7 +228,7 @@ func TestLiveEditDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	rich := func(text string) *platforms.Payload {
-		p := payloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
+		p := platformtest.PayloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
 		p.PostID, p.Title, p.HTML = "drift-"+tag, "Drift "+tag, p.HTML+"<p>"+text+" "+tag+"</p>"
 		p.Options, p.Tags = nil, nil
 		p, err := platforms.Prepare(pub, p)

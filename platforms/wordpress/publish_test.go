@@ -74,9 +74,9 @@ func prepared(t *testing.T, pub platforms.Publisher, p *platforms.Payload) *plat
 func TestRenderGolden(t *testing.T) {
 	f := wordpress.NewFake(t, wordpress.FakeOptions{Now: testEnv(t).Now})
 	f.AddTerm("tags", "Release")
-	rec := &recorder{next: f.Client().Transport}
+	rec := &platformtest.RequestLog{Next: f.Client().Transport}
 	pub := newAdapterWith(t, f, f.SiteURL(), &http.Client{Transport: rec}, nil)
-	p := payloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
+	p := platformtest.PayloadFromMarkdown(t, goldenConfig, goldenPost, "blog")
 	platformtest.WithImage(p, "The Sluice 2 dashboard, with retries per endpoint")
 	r, err := pub.Publish(t.Context(), prepared(t, pub, p), "attempt-golden")
 	if err != nil {
