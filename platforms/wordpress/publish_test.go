@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/golden"
 	"github.com/heraldhq/herald/platforms"
@@ -298,5 +299,35 @@ func TestEditAfterUndo(t *testing.T) {
 	}
 	if got := f.Posts()[0]; got.Text != "As herald rewrote it, twice" || got.Fields["title"] != "A better title" {
 		t.Errorf("after the update the post holds %q titled %v", got.Text, got.Fields["title"])
+	}
+}
+
+// A series whose posts share one title in wp-admin takes the slug and
+// -2 to -12 before herald's post of the same name arrives, which
+// WordPress then publishes as -13: Find must follow the slug family as
+// far as WordPress took it, and still prove an attempt absent.
+func TestFindBeyondTenSlugs(t *testing.T) {
+	f := wordpress.NewFake(t, wordpress.FakeOptions{Now: testEnv(t).Now})
+	for range 12 {
+		f.WriteInAdmin("Weekly roundup", "publish", wordpress.FakeEditorID, clock.Add(-30*24*time.Hour))
+	}
+	f.Seed(40, clock.Add(-time.Hour))
+	pub := newAdapterWith(t, f, f.SiteURL(), f.Client(), nil)
+	p := prepared(t, pub, platformtest.Payload("weekly-roundup", "Weekly roundup"))
+	finder := pub.(platforms.Finder)
+	if r, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "a1", Began: clock}); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find of an attempt that never landed = %+v, %v; want ErrNotFound", r, err)
+	}
+	r, err := pub.Publish(t.Context(), p, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(r.URLs[0], "/weekly-roundup-13/") {
+		t.Fatalf("published at %s, want the slug weekly-roundup-13", r.URLs[0])
+	}
+	f.Seed(40, clock)
+	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "a1", Began: clock})
+	if err != nil || got.IDs[0] != r.IDs[0] {
+		t.Errorf("find of the post at weekly-roundup-13 = %+v, %v; want %v", got, err, r.IDs)
 	}
 }
