@@ -1,11 +1,13 @@
 package wordpress_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -329,5 +331,52 @@ func TestFindBeyondTenSlugs(t *testing.T) {
 	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "a1", Began: clock})
 	if err != nil || got.IDs[0] != r.IDs[0] {
 		t.Errorf("find of the post at weekly-roundup-13 = %+v, %v; want %v", got, err, r.IDs)
+	}
+}
+
+// The fake lists posts as WordPress shows them to the user: every status
+// but trash with status=any, other users' unpublished posts only to a
+// user who may edit them (an Author may not), per_page at a time with
+// X-WP-Total and X-WP-TotalPages.
+func TestFakeListsAsTheUserMaySee(t *testing.T) {
+	for _, author := range []bool{false, true} {
+		f := wordpress.NewFake(t, wordpress.FakeOptions{Now: testEnv(t).Now, Author: author})
+		f.Seed(12, clock) // two of each: own and Editor's published, Editor's draft and scheduled, Contributor's pending, own private
+		get := func(query string) (int, http.Header, []map[string]any) {
+			req, _ := http.NewRequest(http.MethodGet, f.URL()+"/posts?"+query, nil)
+			req.SetBasicAuth(wordpress.FakeUser, wordpress.FakeAppPassword)
+			resp, err := f.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out []map[string]any
+			json.NewDecoder(resp.Body).Decode(&out)
+			return resp.StatusCode, resp.Header, out
+		}
+		_, h, published := get("")
+		if len(published) != 4 || h.Get("X-WP-Total") != "4" {
+			t.Errorf("author %v: default listing has %d posts (X-WP-Total %s), want the 4 published", author, len(published), h.Get("X-WP-Total"))
+		}
+		want := 12
+		if author {
+			want = 6 // 4 published, and the user's own 2 private posts
+		}
+		_, h, _ = get("status=any&per_page=5")
+		if h.Get("X-WP-Total") != strconv.Itoa(want) || h.Get("X-WP-TotalPages") != strconv.Itoa((want+4)/5) {
+			t.Errorf("author %v: status=any gives X-WP-Total %s, X-WP-TotalPages %s; want %d posts", author, h.Get("X-WP-Total"), h.Get("X-WP-TotalPages"), want)
+		}
+		_, _, last := get("status=any&per_page=5&page=" + strconv.Itoa((want+4)/5))
+		if len(last) != want-5*((want-1)/5) {
+			t.Errorf("author %v: the last page has %d posts", author, len(last))
+		}
+		for _, p := range last {
+			if p["status"] == "draft" && p["slug"] != "" {
+				t.Errorf("a draft written in wp-admin has the slug %v, want none until it is published", p["slug"])
+			}
+		}
+		if status, _, _ := get("status=any&per_page=5&page=9"); status != http.StatusBadRequest {
+			t.Errorf("author %v: a page past the last answers %d, want 400 rest_post_invalid_page_number", author, status)
+		}
 	}
 }
