@@ -438,30 +438,40 @@ var _ platformtest.Seeder = (*Fake)(nil)
 // video the fake holds, so that the uploads playlist lists them with
 // herald's, newest first. Each has a title and description of its own:
 // some keep the file's name as their title, as a Studio upload does until
-// it is retitled; they are public, unlisted or private in turn, as the
-// owner's uploads playlist lists all three.
+// it is retitled, some are Shorts; they are public, unlisted or private
+// in turn, as the owner's uploads playlist lists all three.
 func (f *Fake) Seed(n int, at time.Time) {
-	privacy := []string{"public", "unlisted", "private"}
 	for range n {
 		f.mu.Lock()
 		k := len(f.order) + 1
-		id := fmt.Sprintf("stud%07d", k)
-		v := &fakeVideo{title: fmt.Sprintf("Behind the scenes, part %d", k),
-			description: fmt.Sprintf("Filmed on the road, part %d.\n\nMusic licensed from the YouTube Audio Library.", k),
-			category:    "22", privacy: privacy[k%len(privacy)], published: at}
+		f.mu.Unlock()
+		title, desc := fmt.Sprintf("Behind the scenes, part %d", k), fmt.Sprintf("Filmed on the road, part %d.\n\nMusic licensed from the YouTube Audio Library.", k)
 		switch k % 4 {
 		case 1:
-			v.title, v.description = fmt.Sprintf("VID_%s_%04d", at.UTC().Format("20060102"), k), fmt.Sprintf("Uploaded from a phone (%d)", k)
+			title, desc = fmt.Sprintf("VID_%s_%04d", at.UTC().Format("20060102"), k), fmt.Sprintf("Uploaded from a phone (%d)", k)
 		case 2:
-			v.title, v.description, v.tags = fmt.Sprintf("Quick tip #%d #shorts", k), fmt.Sprintf("Tip %d in under a minute. #shorts", k), []string{"shorts"}
+			title, desc = fmt.Sprintf("Quick tip #%d #shorts", k), fmt.Sprintf("Tip %d in under a minute. #shorts", k)
 		}
-		f.videos[id] = v
-		f.order = append(f.order, id)
-		f.mu.Unlock()
-		f.Store.Add(platformtest.Post{ID: id, Text: v.description, URL: VideoURL(id), CreatedAt: at,
-			Media:  []platformtest.MediaItem{{ID: id, Type: "video/mp4"}},
-			Fields: map[string]any{"title": v.title, "categoryId": v.category, "privacyStatus": v.privacy, "tags": v.tags, "madeForKids": false}})
+		f.UploadInStudio(title, desc, at)
 	}
+}
+
+// UploadInStudio adds a video uploaded to the channel outside herald at
+// at, with title and description, and returns its ID. It is public,
+// unlisted or private in turn.
+func (f *Fake) UploadInStudio(title, description string, at time.Time) string {
+	privacy := []string{"public", "unlisted", "private"}
+	f.mu.Lock()
+	k := len(f.order) + 1
+	id := fmt.Sprintf("stud%07d", k)
+	v := &fakeVideo{title: title, description: description, category: "22", privacy: privacy[k%len(privacy)], published: at}
+	f.videos[id] = v
+	f.order = append(f.order, id)
+	f.mu.Unlock()
+	f.Store.Add(platformtest.Post{ID: id, Text: v.description, URL: VideoURL(id), CreatedAt: at,
+		Media:  []platformtest.MediaItem{{ID: id, Type: "video/mp4"}},
+		Fields: map[string]any{"title": v.title, "categoryId": v.category, "privacyStatus": v.privacy, "tags": v.tags, "madeForKids": false}})
+	return id
 }
 
 // live reports whether the video exists (not deleted on the fake).
