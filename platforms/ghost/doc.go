@@ -105,10 +105,14 @@
 // # Finding an attempt
 //
 // Ghost has no idempotency key. The slug is the attempt's mark: Find
-// reads GET /posts/?filter=slug:[s,s-2,...,s-10]&limit=all (NQL) and takes
-// the post with the payload's title created since the attempt began, less
-// platforms.ClockSkew (or within find_window). None is
-// platforms.ErrNotFound; two are reported for a person to resolve.
+// reads GET /posts/?filter=slug:[s,s-2,...,s-10]&limit=all (NQL), then
+// s-11 to s-20 and on while a batch holds a post (Ghost gives a post the
+// first free suffix, so a series sharing one slug can push herald's post
+// past -10), at most 100 slugs, and takes the post with the payload's
+// title created since the attempt began, less platforms.ClockSkew (or
+// within find_window). None is platforms.ErrNotFound; two are reported
+// for a person to resolve, and so is a family that goes on past 100
+// slugs.
 //
 // # Limits and errors
 //

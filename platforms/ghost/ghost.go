@@ -45,10 +45,15 @@ const (
 	MaxMedia = 1
 )
 
-// findSuffixes is how many de-duplicated slugs (slug-2 ... slug-N) Find
-// reads besides the slug itself: Ghost appends -2, -3, ... when a slug is
-// taken.
-const findSuffixes = 9
+// Find reads a slug's family (the slug, then slug-2, slug-3, ... which
+// Ghost gives a post whose slug is taken) findBatch slugs a request, and
+// goes on while a batch holds a post, at most findBatches requests: Ghost
+// gives a post the first free suffix, so a post at slug-N means every
+// slug before it was taken when it was made.
+const (
+	findBatch   = 10
+	findBatches = 10
+)
 
 // statuses are the post statuses herald publishes with.
 var statuses = map[string]bool{"published": true, "draft": true}
@@ -750,8 +755,9 @@ func (g *Ghost) Delete(ctx context.Context, r *platforms.Receipt) error {
 }
 
 // Find looks the attempt up by its slug. Ghost keeps slugs unique by
-// appending -2, -3, ..., so Find reads the posts whose slug is the
-// payload's or one of its first de-duplicated forms, and takes the one
+// giving a post whose slug is taken the first free one of -2, -3, ...,
+// so Find reads the posts whose slug is the payload's or one of its
+// de-duplicated forms, as far as the family goes, and takes the one
 // with the payload's title created since the attempt began (less
 // platforms.ClockSkew). None is platforms.ErrNotFound; more than one
 // cannot be told apart and is an error for a person.
@@ -764,18 +770,35 @@ func (g *Ghost) Find(ctx context.Context, p *platforms.Payload, at platforms.Att
 	if err != nil {
 		return nil, err
 	}
-	slugs := []string{a.slug}
-	for i := 2; i <= findSuffixes+1; i++ {
-		slugs = append(slugs, fmt.Sprintf("%s-%d", a.slug, i))
-	}
-	q := url.Values{"filter": {"slug:[" + strings.Join(slugs, ",") + "]"}, "limit": {"all"}, "include": {"email"}}
-	var out postsEnvelope
-	if _, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/posts/", Query: q}, &out); err != nil {
-		return nil, g.apiErr("find post by slug "+a.slug, err)
+	var posts []post
+	last := 0 // the last suffix read; the slug itself is 1
+	for batch := 0; ; batch++ {
+		if batch == findBatches {
+			return nil, fmt.Errorf("find: Ghost holds posts at every slug from %s to %s-%d; cannot tell whether the attempt landed past them: look for a post titled %q in Ghost Admin, then resolve the post",
+				a.slug, a.slug, last, a.title)
+		}
+		var slugs []string
+		for i := last + 1; i <= last+findBatch; i++ {
+			if i == 1 {
+				slugs = append(slugs, a.slug)
+			} else {
+				slugs = append(slugs, fmt.Sprintf("%s-%d", a.slug, i))
+			}
+		}
+		last += findBatch
+		q := url.Values{"filter": {"slug:[" + strings.Join(slugs, ",") + "]"}, "limit": {"all"}, "include": {"email"}}
+		var out postsEnvelope
+		if _, err := api.DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: "/posts/", Query: q}, &out); err != nil {
+			return nil, g.apiErr("find post by slug "+a.slug, err)
+		}
+		if len(out.Posts) == 0 {
+			break
+		}
+		posts = append(posts, out.Posts...)
 	}
 	since := at.Since(g.now(), g.findWindow)
 	var found []post
-	for _, c := range out.Posts {
+	for _, c := range posts {
 		created, err := time.Parse(time.RFC3339Nano, c.CreatedAt)
 		if err != nil || created.Before(since) || c.Title != a.title {
 			continue
@@ -785,7 +808,7 @@ func (g *Ghost) Find(ctx context.Context, p *platforms.Payload, at platforms.Att
 	switch len(found) {
 	case 0:
 		return nil, fmt.Errorf("no post titled %q with slug %s (or %s-2 to -%d) created since %s: %w",
-			a.title, a.slug, a.slug, findSuffixes+1, at.DescribeSince(since, "the find_window"), platforms.ErrNotFound)
+			a.title, a.slug, a.slug, last, at.DescribeSince(since, "the find_window"), platforms.ErrNotFound)
 	case 1:
 		f := found[0]
 		if f.Status == "draft" && f.Email == nil && a.status == "published" && a.newsletter != "" {

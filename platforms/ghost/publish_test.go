@@ -2,6 +2,7 @@ package ghost_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -348,5 +349,41 @@ func TestEditAfterUndo(t *testing.T) {
 	}
 	if got := f.Posts()[0]; got.Text != "As herald rewrote it, twice" || got.Fields["title"] != "A better title" {
 		t.Errorf("after the update the post holds %q titled %v", got.Text, got.Fields["title"])
+	}
+}
+
+// A series of posts that share one slug takes the slug and -2 to -12
+// before herald's post of that slug arrives, which Ghost then publishes
+// as -13: Find must follow the slug family as far as Ghost took it, and
+// still prove an attempt absent.
+func TestFindBeyondTenSlugs(t *testing.T) {
+	f := ghost.NewFake(t, ghost.FakeOptions{Now: testEnv(t).Now})
+	pub := newAdapter(t, f, testEnv(t), nil)
+	series := func(title string) *platforms.Payload {
+		p := platformtest.Payload("roundup", title)
+		p.Options = map[string]any{"slug": "weekly-roundup"}
+		return prepared(t, pub, p)
+	}
+	for i := range 12 {
+		if _, err := pub.Publish(t.Context(), series(fmt.Sprintf("Weekly roundup, week %d", i+1)), "earlier"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := series("Weekly roundup")
+	finder := pub.(platforms.Finder)
+	if r, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "a1", Began: clock}); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find of an attempt that never landed = %+v, %v; want ErrNotFound", r, err)
+	}
+	r, err := pub.Publish(t.Context(), p, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(r.URLs[0], "/weekly-roundup-13/") {
+		t.Fatalf("published at %s, want the slug weekly-roundup-13", r.URLs[0])
+	}
+	f.Seed(40, clock)
+	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "a1", Began: clock})
+	if err != nil || got.IDs[0] != r.IDs[0] {
+		t.Errorf("find of the post at weekly-roundup-13 = %+v, %v; want %v", got, err, r.IDs)
 	}
 }

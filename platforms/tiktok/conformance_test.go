@@ -48,5 +48,9 @@ func TestConformance(t *testing.T) {
 		MaxParts:     1,
 		MaxMedia:     0,
 		Idempotent:   false,
+		// find_busy fills the account with videos posted in the app
+		// (Fake.Seed), more than Find's pages of video/list.
+		FindPage:  tiktok.FindPage,
+		FindPages: tiktok.DefaultFindPages,
 	})
 }

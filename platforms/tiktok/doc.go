@@ -70,8 +70,15 @@
 //     with {"filters":{"video_ids":[...]}} (scope video.list).
 //   - Find ⚠️: POST /v2/video/list/?fields=... with max_count (at most 20)
 //     and cursor, newest first; a video whose title or
-//     video_description is the caption is the attempt. An inbox upload
-//     is no post until the creator finishes it, so Find cannot tell.
+//     video_description is the caption is the attempt. The scan reads
+//     back to the attempt's beginning: two videos with the caption
+//     since then, or any when the post has no caption (the creator's
+//     captionless videos look the same), cannot be told apart and are
+//     left to a person. The video object's page gives title and
+//     video_description a "max length" of 150 ❓ while captions run to
+//     2,200: if TikTok cuts longer captions in video/list, Find of such
+//     a post would miss it. An inbox upload is no post until the
+//     creator finishes it, so Find cannot tell.
 //   - Errors ⚠️: {"data":{},"error":{"code","message","log_id"}}, code
 //     "ok" on success; 429 rate_limit_exceeded (herald waits a minute
 //     when no Retry-After comes), 401 access_token_invalid.

@@ -56,7 +56,8 @@ type FakeOptions struct {
 // token (429 rate_limit_exceeded); errors come in TikTok's envelope
 // {"data":{},"error":{"code","message","log_id"}}. A direct post exists
 // from its last chunk; an inbox upload never becomes a post here (the
-// creator finishes it in the app). It imports no testing package, so
+// creator finishes it in the app). Seed fills the account with videos
+// posted in the app. It imports no testing package, so
 // herald demo can run it.
 type Fake struct {
 	*platformtest.Fake
@@ -358,6 +359,40 @@ func (f *Fake) publish(u *upload) {
 	f.Store.Add(platformtest.Post{ID: id, Text: info.String("post_info.title"), URL: VideoURL(f.opts.Username, id), CreatedAt: f.opts.Now(),
 		Media:  []platformtest.MediaItem{{ID: id, Type: u.typ, Data: u.data}},
 		Fields: map[string]any{"privacy_level": info.String("post_info.privacy_level"), "post_info": u.info["post_info"]}})
+}
+
+var _ platformtest.Seeder = (*Fake)(nil)
+
+// seedCaptions are captions as creators write them in the app: a line
+// and hashtags, or hashtags alone.
+var seedCaptions = []string{"day %d of learning to cook 🍳 #cooking #fyp", "#fyp #foryou #dance (%d)",
+	"POV: it's Monday again, part %d #relatable", "replying to comments, round %d 💬"}
+
+// Seed implements platformtest.Seeder: n videos the creator posted in
+// TikTok's app, at at, after every post the fake holds, so that
+// video/list gives them with herald's, newest first. Each has a caption
+// of its own in the app's style: emoji and hashtags, some of hashtags
+// alone.
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		f.mu.Lock()
+		k := f.seq + 1
+		f.mu.Unlock()
+		f.PostInApp(fmt.Sprintf(seedCaptions[k%len(seedCaptions)], k), at)
+	}
+}
+
+// PostInApp adds a public video the creator posted in TikTok's app at
+// at, with caption ("" for none), and returns its ID.
+func (f *Fake) PostInApp(caption string, at time.Time) string {
+	f.mu.Lock()
+	f.seq++
+	id := strconv.FormatInt(7400000000000000000+int64(f.seq), 10)
+	f.mu.Unlock()
+	f.Store.Add(platformtest.Post{ID: id, Text: caption, URL: VideoURL(f.opts.Username, id), CreatedAt: at,
+		Media:  []platformtest.MediaItem{{ID: id, Type: "video/mp4"}},
+		Fields: map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE"}})
+	return id
 }
 
 func (f *Fake) status(c *platformtest.Call) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/platforms"
@@ -46,9 +47,12 @@ func (t *TikTok) Metrics(ctx context.Context, r *platforms.Receipt) (*platforms.
 }
 
 // Find implements platforms.Finder: it reads the creator's videos
-// (video/list, newest first, 20 a page) and returns the one whose title
-// or description is the attempt's caption. Reaching a video older than
-// the attempt's beginning proves the attempt absent. An inbox upload
+// (video/list, newest first, 20 a page) back to the attempt's beginning
+// and returns the one whose title or description is the attempt's
+// caption. Reaching a video older than the attempt's beginning with none
+// proves the attempt absent. Two or more since then (a captionless
+// video, or a caption the creator also used in the app) cannot be told
+// apart: that is an error for a person, not a guess. An inbox upload
 // cannot be found (the creator has not posted it yet), so for an inbox
 // account Find cannot tell.
 func (t *TikTok) Find(ctx context.Context, p *platforms.Payload, at platforms.Attempt) (*platforms.Receipt, error) {
@@ -62,6 +66,7 @@ func (t *TikTok) Find(ctx context.Context, p *platforms.Payload, at platforms.At
 	since := at.Since(t.now(), defaultFindWindow)
 	var cursor int64
 	read := 0
+	var found []video
 	for page := 0; page < t.findPages; page++ {
 		body := map[string]any{"max_count": findPage}
 		if cursor != 0 {
@@ -77,22 +82,53 @@ func (t *TikTok) Find(ctx context.Context, p *platforms.Payload, at platforms.At
 			return nil, t.apiError("find: list videos", err)
 		}
 		for _, v := range out.Videos {
+			if v.CreateTime != 0 && time.Unix(v.CreateTime, 0).Before(since) {
+				return t.found(info.Title, found, read, at.DescribeSince(since, "a week back"))
+			}
 			read++
 			if v.Title == info.Title || v.Description == info.Title {
-				r := &platforms.Receipt{Provider: Name, IDs: []string{v.ID}, PublishedAt: time.Unix(v.CreateTime, 0).UTC()}
-				if v.ShareURL != "" {
-					r.URLs = []string{v.ShareURL}
-				}
-				return r, nil
-			}
-			if v.CreateTime != 0 && time.Unix(v.CreateTime, 0).Before(since) {
-				return nil, fmt.Errorf("find: none of the creator's %d videos since %s has this caption: %w", read, at.DescribeSince(since, "a week back"), platforms.ErrNotFound)
+				found = append(found, v)
 			}
 		}
 		if !out.HasMore {
-			return nil, fmt.Errorf("find: none of the creator's %d videos has this caption: %w", read, platforms.ErrNotFound)
+			return t.found(info.Title, found, read, at.DescribeSince(since, "a week back"))
 		}
 		cursor = out.Cursor
 	}
+	if len(found) == 1 {
+		// The scan stopped short of the attempt's beginning with one
+		// match and no second to doubt it: it is taken, though a twin
+		// beyond find_max_pages would go unseen.
+		return t.found(info.Title, found, read, at.DescribeSince(since, "a week back"))
+	}
 	return nil, fmt.Errorf("find: read %d videos (find_max_pages) without reaching %s; cannot tell whether the post landed: look at the creator's profile", read, at.DescribeSince(since, "a week back"))
+}
+
+// found settles a look-up from the videos since the attempt began whose
+// caption is the attempt's: none is ErrNotFound, one is the attempt's
+// receipt, more cannot be told apart. An empty caption names no video:
+// a captionless one may be the creator's, so any match cannot be told
+// from the attempt.
+func (t *TikTok) found(caption string, found []video, read int, since string) (*platforms.Receipt, error) {
+	switch {
+	case len(found) == 0:
+		return nil, fmt.Errorf("find: none of the creator's %d videos since %s has this caption: %w", read, since, platforms.ErrNotFound)
+	case len(found) == 1 && caption != "":
+		v := found[0]
+		r := &platforms.Receipt{Provider: Name, IDs: []string{v.ID}, PublishedAt: time.Unix(v.CreateTime, 0).UTC()}
+		if v.ShareURL != "" {
+			r.URLs = []string{v.ShareURL}
+		}
+		return r, nil
+	}
+	ids := make([]string, len(found))
+	for i, v := range found {
+		ids[i] = v.ID
+	}
+	what := fmt.Sprintf("%d of the creator's videos since %s have this caption", len(found), since)
+	if caption == "" {
+		what = fmt.Sprintf("the post has no caption, and %d of the creator's videos since %s have none", len(found), since)
+	}
+	return nil, fmt.Errorf("find: %s (%s): herald cannot tell its own from one posted in the app: look at the creator's profile, then resolve the post",
+		what, strings.Join(ids, ", "))
 }

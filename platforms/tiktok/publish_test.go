@@ -223,3 +223,44 @@ func TestMetricsAndRateLimit(t *testing.T) {
 		t.Errorf("seventh init in a minute = %v, want a 429 before sending", err)
 	}
 }
+
+// A caption does not name a video alone: a captionless post, or a
+// caption the creator also used in the app, may match a video herald
+// did not post. Find must neither take the creator's video for the
+// attempt nor pick one of two.
+func TestFindCaptionShared(t *testing.T) {
+	s := newSetup(t, tiktok.FakeOptions{}, nil)
+	bare, err := platforms.Prepare(s.tt, withVideo(platformtest.Payload("bare", ""), videoBytes(1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fake.Seed(30, clock.Add(-time.Hour))
+	s.fake.PostInApp("", clock.Add(-time.Hour)) // before the attempt: not it
+	began := clock
+	if _, err := s.tt.Find(t.Context(), bare, platforms.Attempt{Began: began}); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find of a captionless attempt that never landed, with a captionless video before it = %v, want ErrNotFound", err)
+	}
+	app := s.fake.PostInApp("", began) // since the attempt began, from the app
+	s.fake.Seed(25, began)
+	if r, err := s.tt.Find(t.Context(), bare, platforms.Attempt{Began: began}); err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), app) {
+		t.Errorf("find of a captionless attempt with a captionless app video since it began = %+v, %v; want cannot tell, naming %s", r, err, app)
+	}
+
+	s = newSetup(t, tiktok.FakeOptions{}, nil)
+	p, err := platforms.Prepare(s.tt, withVideo(platformtest.Payload("twice", "new drop, link in bio"), videoBytes(1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.tt.Publish(t.Context(), p, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fake.Seed(25, began)
+	if got, err := s.tt.Find(t.Context(), p, platforms.Attempt{Began: began}); err != nil || got.IDs[0] != r.IDs[0] {
+		t.Fatalf("find of the only video with its caption, 25 videos back = %+v, %v; want %v", got, err, r.IDs)
+	}
+	twin := s.fake.PostInApp("new drop, link in bio", began)
+	if got, err := s.tt.Find(t.Context(), p, platforms.Attempt{Began: began}); err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), twin) || !strings.Contains(err.Error(), r.IDs[0]) {
+		t.Errorf("find with the caption posted again in the app = %+v, %v; want cannot tell, naming both", got, err)
+	}
+}

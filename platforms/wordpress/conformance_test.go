@@ -49,6 +49,9 @@ func harness(values map[string]any) platformtest.Harness {
 		Capabilities: platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
 		// A blog post is one article: no replies.
 		MaxParts: 1,
+		// Find reads by slug, not by pages: find_busy's account (the
+		// suite's default 20 × 5 and more) holds posts of every status
+		// and of other authors, written in wp-admin (Fake.Seed).
 		MaxMedia: wordpress.MaxMedia,
 	}
 }

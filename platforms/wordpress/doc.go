@@ -108,10 +108,16 @@
 //
 // WordPress has no idempotency key. The slug is the attempt's mark: Find
 // reads GET /posts?slug=s,s-2,...,s-10&status=any&context=edit (any
-// status but trash) and takes the post with the payload's title dated
-// since the attempt began, less platforms.ClockSkew (or within
-// find_window). None is platforms.ErrNotFound; two are reported for a
-// person to resolve.
+// status but trash), then s-11 to s-20 and on while a batch holds a
+// post (wp_unique_post_slug gives a published post the first free
+// suffix, so a series sharing one title in wp-admin can push herald's
+// post past -10), at most 100 slugs, and takes the post with the
+// payload's title dated since the attempt began, less
+// platforms.ClockSkew (or within find_window). None is
+// platforms.ErrNotFound; two are reported for a person to resolve, and
+// so is a family that goes on past 100 slugs. The posts listed are the
+// ones the user may read: an Author does not see other users' drafts,
+// pending, scheduled or private posts, none of which can be herald's.
 //
 // # Metrics and errors
 //

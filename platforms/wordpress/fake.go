@@ -23,6 +23,14 @@ const (
 	FakeAppPassword = "abcd EFGH 1234 ijkl MNOP 5678"
 )
 
+// User IDs of a Fake's site: herald's user, and two people who write on
+// the same site in wp-admin, an Editor and a Contributor.
+const (
+	FakeUserID        = 1
+	FakeEditorID      = 2
+	FakeContributorID = 3
+)
+
 // FakeOptions configure a Fake. Zero values get the defaults named.
 type FakeOptions struct {
 	// Now is the fake's clock, for dates. Default: a fixed time.
@@ -51,7 +59,9 @@ type FakeOptions struct {
 // trash (a second delete is 410 rest_already_trashed) unless force=true.
 // A post's Text is the PlainText of its content; its Media is its
 // featured image with the media item's current alt text; Fields hold
-// title, slug, status, excerpt, tags and categories (as names).
+// title, slug, status, excerpt, tags and categories (as names) and the
+// author's user ID. Seed and WriteInAdmin add posts written in wp-admin,
+// by herald's user or by others.
 // It imports no testing package, so herald demo can run it.
 type Fake struct {
 	*platformtest.Fake
@@ -64,6 +74,7 @@ type Fake struct {
 	terms    map[string][]wpTerm // taxonomy -> terms
 	comments map[string]int
 	trashed  map[string]bool
+	seeded   int
 }
 
 type wpTerm struct {
@@ -141,6 +152,66 @@ func (f *Fake) Posts() []platformtest.Post {
 		}
 	}
 	return posts
+}
+
+var _ platformtest.Seeder = (*Fake)(nil)
+
+// Seed implements platformtest.Seeder: n posts written on the site in
+// wp-admin at at, after every post the fake holds, each with a title and
+// content of its own. They are what a busy blog holds besides herald's:
+// posts published by herald's user and by an Editor, an Editor's draft
+// and a Contributor's post pending review (both without a slug or a GMT
+// date yet, as wp-admin leaves them until they are published), a post
+// scheduled a week ahead and a private one.
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		f.mu.Lock()
+		f.seeded++
+		k := f.seeded
+		f.mu.Unlock()
+		title := fmt.Sprintf("Notes from the road, part %d", k)
+		switch k % 6 {
+		case 0:
+			f.WriteInAdmin(title, "publish", FakeUserID, at)
+		case 1:
+			f.WriteInAdmin(fmt.Sprintf("Guest column %d", k), "publish", FakeEditorID, at)
+		case 2:
+			f.WriteInAdmin(fmt.Sprintf("Draft: ideas for issue %d", k), "draft", FakeEditorID, at)
+		case 3:
+			f.WriteInAdmin(fmt.Sprintf("Reader question %d", k), "pending", FakeContributorID, at)
+		case 4:
+			f.WriteInAdmin(fmt.Sprintf("Coming up next week (%d)", k), "future", FakeEditorID, at)
+		default:
+			f.WriteInAdmin(fmt.Sprintf("Team notes %d", k), "private", FakeUserID, at)
+		}
+	}
+}
+
+// WriteInAdmin adds a post as written and saved in wp-admin at at by the
+// user author, with status, and returns its ID. A published, scheduled
+// or private post gets a slug from its title, made unique as WordPress
+// does; a draft or a post pending review has none and no GMT date until
+// it is published; a scheduled post is dated a week after at.
+func (f *Fake) WriteInAdmin(title, status string, author int, at time.Time) string {
+	id := f.Store.NextID()
+	content := "<p>" + title + ", as written in wp-admin (post " + id + ").</p>"
+	p := platformtest.Post{ID: id, Text: blogtext.PlainText(content), CreatedAt: at,
+		Fields: map[string]any{"title": title, "content": content, "excerpt": "", "status": status, "slug": "",
+			"featured_media": "", "tags": []string{}, "categories": []string{"Uncategorized"}, "author": author,
+			"date_gmt": nil, "modified_gmt": at.UTC().Format("2006-01-02T15:04:05")}}
+	if status != "draft" && status != "pending" {
+		date := at
+		if status == "future" {
+			date = at.Add(7 * 24 * time.Hour)
+		}
+		p.Fields["date_gmt"] = date.UTC().Format("2006-01-02T15:04:05")
+		p.Fields["slug"] = f.uniqueSlug(blogtext.Slug(title, MaxSlug), status, "")
+		p.URL = f.SiteURL() + "/" + p.Fields["slug"].(string) + "/"
+	} else {
+		p.URL = f.SiteURL() + "/?p=" + id
+	}
+	f.Store.Add(p)
+	return id
 }
 
 // SetComments sets the approved comment count of the post id.
@@ -294,7 +365,7 @@ func (f *Fake) resource(p platformtest.Post, context string) map[string]any {
 	if f.isTrashed(p.ID) {
 		status = "trash"
 	}
-	return map[string]any{"id": mustAtoi(p.ID), "link": p.URL, "slug": p.Fields["slug"], "status": status,
+	return map[string]any{"id": mustAtoi(p.ID), "link": p.URL, "slug": p.Fields["slug"], "status": status, "author": p.Fields["author"],
 		"date_gmt": p.Fields["date_gmt"], "modified_gmt": p.Fields["modified_gmt"],
 		"title": field("title"), "content": field("content"), "excerpt": field("excerpt"), "featured_media": media,
 		"tags": f.termIDs("tags", asStrings(p.Fields["tags"])), "categories": f.termIDs("categories", asStrings(p.Fields["categories"]))}
@@ -313,7 +384,7 @@ func (f *Fake) isTrashed(id string) bool {
 
 func (f *Fake) create(c *platformtest.Call) {
 	p := platformtest.Post{Fields: map[string]any{"title": "", "content": "", "excerpt": "", "status": "draft", "slug": "",
-		"featured_media": "", "tags": []string{}, "categories": []string{"Uncategorized"}}}
+		"featured_media": "", "tags": []string{}, "categories": []string{"Uncategorized"}, "author": FakeUserID}}
 	if !f.apply(c, &p) {
 		return
 	}
@@ -369,7 +440,11 @@ func (f *Fake) read(c *platformtest.Call) {
 
 // list answers GET /posts, newest first, filtered by slug (a comma-
 // separated list) and status (a list, or "any": every status but trash;
-// the default is publish).
+// the default is publish), per_page posts (default 10, at most 100) a
+// page. An Author sees other users' posts only once published: their
+// drafts, pending, scheduled and private posts need edit_others_posts or
+// read_private_posts, which an Author lacks
+// (WP_REST_Posts_Controller::check_read_permission).
 func (f *Fake) list(c *platformtest.Call) {
 	q := c.R.URL.Query()
 	statuses := []string{"publish"}
@@ -384,12 +459,16 @@ func (f *Fake) list(c *platformtest.Call) {
 	}
 	out := []any{}
 	for _, p := range slices.Backward(f.Store.Posts()) {
-		if !slices.Contains(statuses, p.Fields["status"].(string)) || (slugs != nil && !slices.Contains(slugs, p.Fields["slug"].(string))) {
+		status := p.Fields["status"].(string)
+		if !slices.Contains(statuses, status) || (slugs != nil && !slices.Contains(slugs, p.Fields["slug"].(string))) {
+			continue
+		}
+		if f.author && status != "publish" && p.Fields["author"] != FakeUserID {
 			continue
 		}
 		out = append(out, f.resource(p, q.Get("context")))
 	}
-	per := 10
+	per, page := 10, 1
 	if n, err := strconv.Atoi(q.Get("per_page")); err == nil {
 		if n < 1 || n > 100 {
 			c.Error(http.StatusBadRequest, "rest_invalid_param", "Invalid parameter(s): per_page (per_page must be between 1 (inclusive) and 100 (inclusive))")
@@ -397,10 +476,21 @@ func (f *Fake) list(c *platformtest.Call) {
 		}
 		per = n
 	}
-	c.Header().Set("X-WP-Total", strconv.Itoa(len(out)))
-	if len(out) > per {
-		out = out[:per]
+	if n, err := strconv.Atoi(q.Get("page")); err == nil {
+		if n < 1 {
+			c.Error(http.StatusBadRequest, "rest_invalid_param", "Invalid parameter(s): page (page must be greater than or equal to 1)")
+			return
+		}
+		page = n
 	}
+	pages := (len(out) + per - 1) / per
+	if page > 1 && page > pages {
+		c.Error(http.StatusBadRequest, "rest_post_invalid_page_number", "The page number requested is larger than the number of pages available.")
+		return
+	}
+	c.Header().Set("X-WP-Total", strconv.Itoa(len(out)))
+	c.Header().Set("X-WP-TotalPages", strconv.Itoa(pages))
+	out = out[min((page-1)*per, len(out)):min(page*per, len(out))]
 	c.Reply(http.StatusOK, out)
 }
 

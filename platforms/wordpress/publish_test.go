@@ -1,13 +1,16 @@
 package wordpress_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/golden"
 	"github.com/heraldhq/herald/platforms"
@@ -298,5 +301,82 @@ func TestEditAfterUndo(t *testing.T) {
 	}
 	if got := f.Posts()[0]; got.Text != "As herald rewrote it, twice" || got.Fields["title"] != "A better title" {
 		t.Errorf("after the update the post holds %q titled %v", got.Text, got.Fields["title"])
+	}
+}
+
+// A series whose posts share one title in wp-admin takes the slug and
+// -2 to -12 before herald's post of the same name arrives, which
+// WordPress then publishes as -13: Find must follow the slug family as
+// far as WordPress took it, and still prove an attempt absent.
+func TestFindBeyondTenSlugs(t *testing.T) {
+	f := wordpress.NewFake(t, wordpress.FakeOptions{Now: testEnv(t).Now})
+	for range 12 {
+		f.WriteInAdmin("Weekly roundup", "publish", wordpress.FakeEditorID, clock.Add(-30*24*time.Hour))
+	}
+	f.Seed(40, clock.Add(-time.Hour))
+	pub := newAdapterWith(t, f, f.SiteURL(), f.Client(), nil)
+	p := prepared(t, pub, platformtest.Payload("weekly-roundup", "Weekly roundup"))
+	finder := pub.(platforms.Finder)
+	if r, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "a1", Began: clock}); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find of an attempt that never landed = %+v, %v; want ErrNotFound", r, err)
+	}
+	r, err := pub.Publish(t.Context(), p, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(r.URLs[0], "/weekly-roundup-13/") {
+		t.Fatalf("published at %s, want the slug weekly-roundup-13", r.URLs[0])
+	}
+	f.Seed(40, clock)
+	got, err := finder.Find(t.Context(), p, platforms.Attempt{Key: "a1", Began: clock})
+	if err != nil || got.IDs[0] != r.IDs[0] {
+		t.Errorf("find of the post at weekly-roundup-13 = %+v, %v; want %v", got, err, r.IDs)
+	}
+}
+
+// The fake lists posts as WordPress shows them to the user: every status
+// but trash with status=any, other users' unpublished posts only to a
+// user who may edit them (an Author may not), per_page at a time with
+// X-WP-Total and X-WP-TotalPages.
+func TestFakeListsAsTheUserMaySee(t *testing.T) {
+	for _, author := range []bool{false, true} {
+		f := wordpress.NewFake(t, wordpress.FakeOptions{Now: testEnv(t).Now, Author: author})
+		f.Seed(12, clock) // two of each: own and Editor's published, Editor's draft and scheduled, Contributor's pending, own private
+		get := func(query string) (int, http.Header, []map[string]any) {
+			req, _ := http.NewRequest(http.MethodGet, f.URL()+"/posts?"+query, nil)
+			req.SetBasicAuth(wordpress.FakeUser, wordpress.FakeAppPassword)
+			resp, err := f.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out []map[string]any
+			json.NewDecoder(resp.Body).Decode(&out)
+			return resp.StatusCode, resp.Header, out
+		}
+		_, h, published := get("")
+		if len(published) != 4 || h.Get("X-WP-Total") != "4" {
+			t.Errorf("author %v: default listing has %d posts (X-WP-Total %s), want the 4 published", author, len(published), h.Get("X-WP-Total"))
+		}
+		want := 12
+		if author {
+			want = 6 // 4 published, and the user's own 2 private posts
+		}
+		_, h, _ = get("status=any&per_page=5")
+		if h.Get("X-WP-Total") != strconv.Itoa(want) || h.Get("X-WP-TotalPages") != strconv.Itoa((want+4)/5) {
+			t.Errorf("author %v: status=any gives X-WP-Total %s, X-WP-TotalPages %s; want %d posts", author, h.Get("X-WP-Total"), h.Get("X-WP-TotalPages"), want)
+		}
+		_, _, last := get("status=any&per_page=5&page=" + strconv.Itoa((want+4)/5))
+		if len(last) != want-5*((want-1)/5) {
+			t.Errorf("author %v: the last page has %d posts", author, len(last))
+		}
+		for _, p := range last {
+			if p["status"] == "draft" && p["slug"] != "" {
+				t.Errorf("a draft written in wp-admin has the slug %v, want none until it is published", p["slug"])
+			}
+		}
+		if status, _, _ := get("status=any&per_page=5&page=9"); status != http.StatusBadRequest {
+			t.Errorf("author %v: a page past the last answers %d, want 400 rest_post_invalid_page_number", author, status)
+		}
 	}
 }

@@ -39,10 +39,16 @@ const (
 	MaxMedia = 1
 )
 
-// findSuffixes is how many de-duplicated slugs (slug-2 ... slug-N) Find
-// reads besides the slug itself: WordPress appends -2, -3, ... when a
-// published post's slug is taken.
-const findSuffixes = 9
+// Find reads a slug's family (the slug, then slug-2, slug-3, ... which
+// WordPress gives a published post whose slug is taken) findBatch slugs
+// a request, and goes on while a batch holds a post, at most
+// findBatches requests: WordPress gives a post the first free suffix, so
+// a post at slug-N means every slug before it was taken when it was
+// published.
+const (
+	findBatch   = 10
+	findBatches = 10
+)
 
 // statuses are the post statuses herald publishes with (future is
 // WordPress's own, for a date ahead; herald schedules itself).
@@ -788,10 +794,11 @@ func (w *WordPress) Delete(ctx context.Context, r *platforms.Receipt) error {
 }
 
 // Find looks the attempt up by its slug. WordPress keeps published slugs
-// unique by appending -2, -3, ..., so Find reads the posts (of any status
-// but trash) whose slug is the payload's or one of its first
-// de-duplicated forms, and takes the one with the payload's title dated
-// since the attempt began (less platforms.ClockSkew). None is
+// unique by giving a post whose slug is taken the first free one of -2,
+// -3, ..., so Find reads the posts (of any status but trash) whose slug
+// is the payload's or one of its de-duplicated forms, as far as the
+// family goes, and takes the one with the payload's title dated since
+// the attempt began (less platforms.ClockSkew). None is
 // platforms.ErrNotFound; more than one is an error for a person.
 func (w *WordPress) Find(ctx context.Context, p *platforms.Payload, at platforms.Attempt) (*platforms.Receipt, error) {
 	a, err := w.article(p)
@@ -802,14 +809,31 @@ func (w *WordPress) Find(ctx context.Context, p *platforms.Payload, at platforms
 	if err != nil {
 		return nil, err
 	}
-	slugs := []string{a.slug}
-	for i := 2; i <= findSuffixes+1; i++ {
-		slugs = append(slugs, fmt.Sprintf("%s-%d", a.slug, i))
-	}
-	q := url.Values{"slug": {strings.Join(slugs, ",")}, "status": {"any"}, "context": {"edit"}, "per_page": {"100"}}
 	var posts []wpPost
-	if _, err := api.DoJSON(ctx, w.req(http.MethodGet, "posts", q), &posts); err != nil {
-		return nil, w.apiErr("find post by slug "+a.slug, err)
+	last := 0 // the last suffix read; the slug itself is 1
+	for batch := 0; ; batch++ {
+		if batch == findBatches {
+			return nil, fmt.Errorf("find: WordPress holds posts at every slug from %s to %s-%d; cannot tell whether the attempt landed past them: look for a post titled %q in wp-admin, then resolve the post",
+				a.slug, a.slug, last, a.title)
+		}
+		var slugs []string
+		for i := last + 1; i <= last+findBatch; i++ {
+			if i == 1 {
+				slugs = append(slugs, a.slug)
+			} else {
+				slugs = append(slugs, fmt.Sprintf("%s-%d", a.slug, i))
+			}
+		}
+		last += findBatch
+		q := url.Values{"slug": {strings.Join(slugs, ",")}, "status": {"any"}, "context": {"edit"}, "per_page": {"100"}}
+		var page []wpPost
+		if _, err := api.DoJSON(ctx, w.req(http.MethodGet, "posts", q), &page); err != nil {
+			return nil, w.apiErr("find post by slug "+a.slug, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		posts = append(posts, page...)
 	}
 	since := at.Since(w.now(), w.findWindow)
 	var found []wpPost
@@ -827,7 +851,7 @@ func (w *WordPress) Find(ctx context.Context, p *platforms.Payload, at platforms
 	switch len(found) {
 	case 0:
 		return nil, fmt.Errorf("no post titled %q with slug %s (or %s-2 to -%d) dated since %s: %w",
-			a.title, a.slug, a.slug, findSuffixes+1, at.DescribeSince(since, "the find_window"), platforms.ErrNotFound)
+			a.title, a.slug, a.slug, last, at.DescribeSince(since, "the find_window"), platforms.ErrNotFound)
 	case 1:
 		extra := map[string]string{}
 		if found[0].FeaturedMedia != 0 {

@@ -64,5 +64,9 @@ func TestConformance(t *testing.T) {
 		// their own.
 		MaxMedia:   0,
 		Idempotent: false,
+		// find_busy fills the channel with uploads made in YouTube
+		// Studio (Fake.Seed), more than Find's pages of the playlist.
+		FindPage:  youtube.DefaultFindPage,
+		FindPages: youtube.DefaultFindPages,
 	})
 }

@@ -95,7 +95,9 @@
 //     playlist; playlistItems.list lists it newest first with each
 //     video's publishedAt, title and description. A video whose title and
 //     description are the attempt's is the attempt; an upload older than
-//     the attempt's beginning proves it absent.
+//     the attempt's beginning proves it absent. Find reads back to that
+//     point: two such videos since then (the file uploaded again in
+//     Studio) cannot be told apart and are left to a person.
 //   - Errors ✅: {"error":{"code","message","errors":[{"reason","domain",
 //     "message"}]}}; the reason is APIError.Code.
 //   - Video URL ❓: https://www.youtube.com/watch?v={id}.

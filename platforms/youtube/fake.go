@@ -56,7 +56,8 @@ type FakeOptions struct {
 // the session holds, the video resource's limits (title 100 characters,
 // description 5000 bytes, no angle brackets, tags 500 characters), the
 // daily quota in units with Google's 403 quotaExceeded, and answers in
-// Google's error envelope. A video exists from its last byte. It imports
+// Google's error envelope. A video exists from its last byte. Seed fills
+// the channel with videos uploaded outside herald. It imports
 // no testing package, so herald demo can run it.
 type Fake struct {
 	*platformtest.Fake
@@ -428,6 +429,49 @@ func (f *Fake) resource(id string) map[string]any {
 		"snippet": map[string]any{"publishedAt": v.published.UTC().Format(time.RFC3339), "channelId": f.opts.Channel,
 			"title": v.title, "description": v.description, "tags": v.tags, "categoryId": v.category},
 		"status": map[string]any{"uploadStatus": "uploaded", "privacyStatus": v.privacy, "selfDeclaredMadeForKids": v.kids}}
+}
+
+var _ platformtest.Seeder = (*Fake)(nil)
+
+// Seed implements platformtest.Seeder: n videos uploaded to the channel
+// outside herald (YouTube Studio, the app), published at at, after every
+// video the fake holds, so that the uploads playlist lists them with
+// herald's, newest first. Each has a title and description of its own:
+// some keep the file's name as their title, as a Studio upload does until
+// it is retitled, some are Shorts; they are public, unlisted or private
+// in turn, as the owner's uploads playlist lists all three.
+func (f *Fake) Seed(n int, at time.Time) {
+	for range n {
+		f.mu.Lock()
+		k := len(f.order) + 1
+		f.mu.Unlock()
+		title, desc := fmt.Sprintf("Behind the scenes, part %d", k), fmt.Sprintf("Filmed on the road, part %d.\n\nMusic licensed from the YouTube Audio Library.", k)
+		switch k % 4 {
+		case 1:
+			title, desc = fmt.Sprintf("VID_%s_%04d", at.UTC().Format("20060102"), k), fmt.Sprintf("Uploaded from a phone (%d)", k)
+		case 2:
+			title, desc = fmt.Sprintf("Quick tip #%d #shorts", k), fmt.Sprintf("Tip %d in under a minute. #shorts", k)
+		}
+		f.UploadInStudio(title, desc, at)
+	}
+}
+
+// UploadInStudio adds a video uploaded to the channel outside herald at
+// at, with title and description, and returns its ID. It is public,
+// unlisted or private in turn.
+func (f *Fake) UploadInStudio(title, description string, at time.Time) string {
+	privacy := []string{"public", "unlisted", "private"}
+	f.mu.Lock()
+	k := len(f.order) + 1
+	id := fmt.Sprintf("stud%07d", k)
+	v := &fakeVideo{title: title, description: description, category: "22", privacy: privacy[k%len(privacy)], published: at}
+	f.videos[id] = v
+	f.order = append(f.order, id)
+	f.mu.Unlock()
+	f.Store.Add(platformtest.Post{ID: id, Text: v.description, URL: VideoURL(id), CreatedAt: at,
+		Media:  []platformtest.MediaItem{{ID: id, Type: "video/mp4"}},
+		Fields: map[string]any{"title": v.title, "categoryId": v.category, "privacyStatus": v.privacy, "tags": v.tags, "madeForKids": false}})
+	return id
 }
 
 // live reports whether the video exists (not deleted on the fake).

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/httpx"
@@ -108,10 +109,12 @@ type playlistItem struct {
 
 // Find implements platforms.Finder: it reads the channel's uploads
 // playlist (channels.list mine=true for its ID, then playlistItems.list,
-// 1 unit a page), newest first, and returns the video whose title and
-// description are the attempt's. Reaching an upload older than the
-// attempt's beginning proves the attempt absent; running out of pages
-// before that cannot tell.
+// 1 unit a page), newest first, back to the attempt's beginning, and
+// returns the video whose title and description are the attempt's.
+// Reaching an upload older than the attempt's beginning with none proves
+// the attempt absent; running out of pages before that cannot tell. Two
+// such videos since then (the same video uploaded again in YouTube
+// Studio) cannot be told apart and are left to a person.
 func (y *YouTube) Find(ctx context.Context, p *platforms.Payload, at platforms.Attempt) (*platforms.Receipt, error) {
 	v, err := y.Render(p)
 	if err != nil {
@@ -123,6 +126,7 @@ func (y *YouTube) Find(ctx context.Context, p *platforms.Payload, at platforms.A
 	}
 	since := at.Since(y.now(), defaultFindWindow)
 	token, read := "", 0
+	var found []playlistItem
 	for page := 0; page < y.findPages; page++ {
 		q := url.Values{"part": {"snippet"}, "playlistId": {uploads}, "maxResults": {strconv.Itoa(DefaultFindPage)}}
 		if token != "" {
@@ -136,21 +140,44 @@ func (y *YouTube) Find(ctx context.Context, p *platforms.Payload, at platforms.A
 			return nil, y.apiError("find: list uploads", err)
 		}
 		for _, it := range out.Items {
+			if !it.Snippet.PublishedAt.IsZero() && it.Snippet.PublishedAt.Before(since) {
+				return settleFind(found, read, at.DescribeSince(since, "a week back"))
+			}
 			read++
 			if it.Snippet.Title == v.Snippet.Title && it.Snippet.Description == v.Snippet.Description {
-				id := it.Snippet.ResourceID.VideoID
-				return &platforms.Receipt{Provider: Name, IDs: []string{id}, URLs: []string{VideoURL(id)}, PublishedAt: it.Snippet.PublishedAt}, nil
-			}
-			if !it.Snippet.PublishedAt.IsZero() && it.Snippet.PublishedAt.Before(since) {
-				return nil, fmt.Errorf("find: none of the channel's %d uploads since %s has this title and description: %w", read, at.DescribeSince(since, "a week back"), platforms.ErrNotFound)
+				found = append(found, it)
 			}
 		}
 		if out.NextPageToken == "" {
-			return nil, fmt.Errorf("find: none of the channel's %d uploads has this title and description: %w", read, platforms.ErrNotFound)
+			return settleFind(found, read, at.DescribeSince(since, "a week back"))
 		}
 		token = out.NextPageToken
 	}
+	if len(found) == 1 {
+		// One match and no second to doubt it: it is taken, though a
+		// twin beyond find_max_pages would go unseen.
+		return settleFind(found, read, at.DescribeSince(since, "a week back"))
+	}
 	return nil, fmt.Errorf("find: read %d uploads (find_max_pages) without reaching %s; cannot tell whether the upload landed: look at the channel in YouTube Studio", read, at.DescribeSince(since, "a week back"))
+}
+
+// settleFind settles a look-up from the uploads since the attempt began with
+// the attempt's title and description: none is ErrNotFound, one is the
+// attempt's receipt, more cannot be told apart.
+func settleFind(found []playlistItem, read int, since string) (*platforms.Receipt, error) {
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("find: none of the channel's %d uploads since %s has this title and description: %w", read, since, platforms.ErrNotFound)
+	case 1:
+		id := found[0].Snippet.ResourceID.VideoID
+		return &platforms.Receipt{Provider: Name, IDs: []string{id}, URLs: []string{VideoURL(id)}, PublishedAt: found[0].Snippet.PublishedAt}, nil
+	}
+	ids := make([]string, len(found))
+	for i, it := range found {
+		ids[i] = it.Snippet.ResourceID.VideoID
+	}
+	return nil, fmt.Errorf("find: %d of the channel's uploads since %s have this title and description (%s): herald cannot tell its own from one uploaded in YouTube Studio: look at the channel, then resolve the post",
+		len(found), since, strings.Join(ids, ", "))
 }
 
 // uploadsPlaylist is the ID of the channel's uploads playlist.

@@ -351,3 +351,36 @@ func TestQuotaKeptBetweenRuns(t *testing.T) {
 		t.Fatalf("upload on the next quota day: %v", err)
 	}
 }
+
+// A title and description name a video only among the uploads since the
+// attempt began: the same video uploaded before it in YouTube Studio is
+// not the attempt, and one uploaded again since cannot be told from it.
+func TestFindTwinUploads(t *testing.T) {
+	s := newSetup(t, youtube.FakeOptions{}, nil)
+	p, err := platforms.Prepare(s.yt, withVideo(platformtest.Payload("tour", "Studio tour"), videoBytes(1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.yt.Render(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fake.UploadInStudio(v.Snippet.Title, v.Snippet.Description, clock.Add(-time.Hour))
+	s.fake.Seed(60, clock.Add(-time.Hour))
+	began := clock
+	if r, err := s.yt.Find(t.Context(), p, platforms.Attempt{Began: began}); !errors.Is(err, platforms.ErrNotFound) {
+		t.Errorf("find with the same video uploaded in Studio before the attempt = %+v, %v; want ErrNotFound", r, err)
+	}
+	r, err := s.yt.Publish(t.Context(), p, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fake.Seed(60, began)
+	if got, err := s.yt.Find(t.Context(), p, platforms.Attempt{Began: began}); err != nil || got.IDs[0] != r.IDs[0] {
+		t.Fatalf("find of the upload, 60 uploads back = %+v, %v; want %v", got, err, r.IDs)
+	}
+	twin := s.fake.UploadInStudio(v.Snippet.Title, v.Snippet.Description, began)
+	if got, err := s.yt.Find(t.Context(), p, platforms.Attempt{Began: began}); err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), twin) || !strings.Contains(err.Error(), r.IDs[0]) {
+		t.Errorf("find with the video uploaded again in Studio = %+v, %v; want cannot tell, naming both", got, err)
+	}
+}
