@@ -16,6 +16,7 @@ func TestConformance(t *testing.T) {
 		},
 		// No Updater and no Deleter: the API edits and deletes nothing.
 		Capabilities: platforms.CapFind | platforms.CapMetrics,
+		Video:        true,
 		MaxParts:     1,
 		MaxMedia:     instagram.MaxCarousel,
 		FindPage:     instagram.DefaultFindPage,

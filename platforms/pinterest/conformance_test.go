@@ -15,6 +15,7 @@ func TestConformance(t *testing.T) {
 			return s.pin, s.fake
 		},
 		Capabilities: platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
+		Video:        true,
 		// A pin is one post: Prepare joins a thread's parts.
 		MaxParts:  1,
 		MaxMedia:  pinterest.MaxImages,

@@ -16,6 +16,7 @@ func TestConformance(t *testing.T) {
 		},
 		// No Updater: Threads has no edit.
 		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
+		Video:        true,
 		MaxParts:     25,
 		FindPage:     threads.DefaultFindPage,
 		FindPages:    threads.DefaultFindPages,

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,4 +93,14 @@ func withVideo(p *platforms.Payload, data []byte) *platforms.Payload {
 	p.Media = append(p.Media, platforms.Media{Path: "posts/clip.mp4", Type: "video/mp4", Size: int64(len(data)),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
 	return p
+}
+
+// hasVideo reports whether p carries a video already.
+func hasVideo(p *platforms.Payload) bool {
+	for _, m := range p.Media {
+		if strings.HasPrefix(m.Type, "video/") {
+			return true
+		}
+	}
+	return false
 }
