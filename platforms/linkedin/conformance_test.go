@@ -23,6 +23,9 @@ func harness(author string) platformtest.Harness {
 		FindPages: linkedin.DefaultFindPages,
 		// A partial update sets the commentary, never the content.
 		FixedMedia: "LinkedIn's Posts API cannot change a published post's images",
+		// Videos go through the Videos API; LinkedIn keeps no alt text
+		// for a video (content.media takes its title).
+		Video: true,
 		// LinkedIn has no idempotency key: an unknown outcome is settled
 		// by Find.
 		Idempotent: false,
