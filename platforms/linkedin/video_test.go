@@ -315,7 +315,7 @@ func TestFakeVideosContract(t *testing.T) {
 	}
 	post := func() int {
 		st, _, _ := call("POST", s.fake.URL()+"/posts", map[string]any{"author": s.fake.Author(), "commentary": "x", "visibility": "PUBLIC",
-			"distribution": map[string]any{"feedDistribution": "MAIN_FEED", "targetEntities": []string{}, "thirdPartyDistributionChannels": []string{}},
+			"distribution":   map[string]any{"feedDistribution": "MAIN_FEED", "targetEntities": []string{}, "thirdPartyDistributionChannels": []string{}},
 			"lifecycleState": "PUBLISHED", "isReshareDisabledByAuthor": false, "content": map[string]any{"media": map[string]any{"id": urn}}}, api)
 		return st
 	}
