@@ -145,7 +145,13 @@ func (t *videoUpload) initialize(ctx context.Context, size int64) error {
 		"owner": t.a.author, "fileSizeBytes": size, "uploadCaptions": false, "uploadThumbnail": false}}
 	var out initializeVideoResponse
 	if _, err := t.a.do(ctx, httpx.Request{Method: http.MethodPost, Path: "videos?action=initializeUpload", JSON: body}, &out); err != nil {
-		return t.a.apiError("initialize video upload", err)
+		op := "initialize video upload"
+		if statusOf(err) == http.StatusForbidden && t.a.isOrganization() {
+			// The Videos API lets a page's ADMINISTRATOR or
+			// DIRECT_SPONSORED_CONTENT_POSTER upload, not its CONTENT_ADMIN.
+			op += " (a page's video needs the ADMINISTRATOR or DIRECT_SPONSORED_CONTENT_POSTER role; CONTENT_ADMIN is not enough)"
+		}
+		return t.a.apiError(op, err)
 	}
 	v := out.Value
 	if v.Video == "" || len(v.UploadInstructions) == 0 {

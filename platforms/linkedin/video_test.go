@@ -360,3 +360,15 @@ func TestFakeVideosContract(t *testing.T) {
 		t.Errorf("initialize for another owner: %d %v, want 403", st, out)
 	}
 }
+
+func TestVideoForbiddenSaysWhichRole(t *testing.T) {
+	s, _ := videoSetup(t, linkedin.FakeOptions{Author: "urn:li:organization:2414183"}, nil)
+	s.li = newAdapter(t, s.fake, s.clock.Now, s.tokens, values(s.fake, map[string]any{"author": "urn:li:organization:99"}), partnerEnv, s.logs)
+	_, err := s.li.Publish(t.Context(), post(t, s, "Not ours", "", video("clip.mp4", videoData, "", 5*time.Second)), "k")
+	if err == nil || !strings.Contains(err.Error(), "CONTENT_ADMIN is not enough") || platforms.OutcomeOf(err) != platforms.NotCreated {
+		t.Fatalf("err = %v, want a NotCreated 403 naming the roles", err)
+	}
+	if len(s.fake.Posts()) != 0 {
+		t.Error("a post exists")
+	}
+}
