@@ -11,7 +11,8 @@ import (
 func harness(author string) platformtest.Harness {
 	return platformtest.Harness{
 		New: func(t *testing.T, e platformtest.Env) (platforms.Publisher, platformtest.Backend) {
-			s := newSetup(t, linkedin.FakeOptions{Author: author, Now: e.Now})
+			// Parts of 16 KiB, so that the suite's video goes in several.
+			s := newSetup(t, linkedin.FakeOptions{Author: author, Now: e.Now, VideoPartSize: 16 << 10})
 			return s.li, s.fake
 		},
 		Capabilities: platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,

@@ -173,6 +173,9 @@ func TestVideoNotPosted(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to say %q", err, tc.want)
 			}
+			if strings.Contains(err.Error(), "sig") || strings.Contains(err.Error(), s.fake.AccessToken()) {
+				t.Errorf("the error shows the upload URL's signature or the token: %v", err)
+			}
 			if o := platforms.OutcomeOf(err); o != platforms.NotCreated {
 				t.Errorf("outcome %v, want NotCreated", o)
 			}
