@@ -11,7 +11,8 @@ import (
 func harness(author string) platformtest.Harness {
 	return platformtest.Harness{
 		New: func(t *testing.T, e platformtest.Env) (platforms.Publisher, platformtest.Backend) {
-			s := newSetup(t, linkedin.FakeOptions{Author: author, Now: e.Now})
+			// Parts of 16 KiB, so that the suite's video goes in several.
+			s := newSetup(t, linkedin.FakeOptions{Author: author, Now: e.Now, VideoPartSize: 16 << 10})
 			return s.li, s.fake
 		},
 		Capabilities: platforms.CapPrepare | platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
@@ -23,6 +24,9 @@ func harness(author string) platformtest.Harness {
 		FindPages: linkedin.DefaultFindPages,
 		// A partial update sets the commentary, never the content.
 		FixedMedia: "LinkedIn's Posts API cannot change a published post's images",
+		// Videos go through the Videos API; LinkedIn keeps no alt text
+		// for a video (content.media takes its title).
+		Video: true,
 		// LinkedIn has no idempotency key: an unknown outcome is settled
 		// by Find.
 		Idempotent: false,

@@ -1,5 +1,6 @@
 // Package linkedin is the LinkedIn adapter, over the versioned REST Posts
-// API: it publishes a post with images and alt text and a first comment,
+// API: it publishes a post with images and alt text, or with a video, and
+// a first comment,
 // edits its text, deletes it, reads its statistics, and looks up an
 // attempt whose outcome is unknown among the author's recent posts. Fake
 // is its contract fake, which herald demo can run outside tests.
@@ -24,6 +25,10 @@
 //	                   (default 50)
 //	find_max_pages     how many pages Find reads at most when the author
 //	                   posted more since the attempt began (default 10)
+//	video_wait         how long Publish waits for LinkedIn to process an
+//	                   uploaded video, a duration (default 10m); a video
+//	                   still processing then is not posted, and the next
+//	                   apply uploads it again
 //	access_token_env   the access token, when the token store has none
 //	refresh_token_env  the refresh token (approved partners only)
 //	client_id_env      the app's client ID, for refreshing
@@ -82,6 +87,51 @@
 // published: Publish returns the receipt, logs a warning, and sets
 // Receipt.Extra["first_comment"] to "failed" (else to the comment's URN).
 // URNs in paths are URL-encoded.
+//
+// # Video
+//
+// A post may carry one video (MP4, 3 s to 30 minutes, at most 500 MB) and
+// nothing beside it; Publish refuses anything else before sending a byte
+// (the same limits are in the CUE schema, so validate says so first). The
+// video goes through the Videos API, by the shared upload machinery
+// (platforms/internal/upload), before the post is created, so an upload
+// that fails in any way leaves nothing posted (Outcome NotCreated):
+//
+//  1. POST /rest/videos?action=initializeUpload {"initializeUploadRequest":
+//     {owner: the author, fileSizeBytes, uploadCaptions: false,
+//     uploadThumbnail: false}} answers {value: {video: urn:li:video:...,
+//     uploadToken, uploadUrlsExpireAt, uploadInstructions: [{uploadUrl,
+//     firstByte, lastByte}]}}: one instruction per 4 MiB part, the last
+//     shorter. The instructions must cover the file from byte 0 without
+//     gaps; the file is read once, forward, one part at a time.
+//  2. Each part's bytes are PUT to its uploadUrl (Content-Type
+//     application/octet-stream), exactly as given: it is signed, so no
+//     bearer token is sent to it, and only its host and path appear in
+//     errors. The answer's ETag header is kept. A part that fails for a
+//     reason that may pass (no answer, 429 with its Retry-After, 5xx) is
+//     sent again, alone, up to three times with back-off; an uploadUrl
+//     that answers 404 or 410 means the session is gone, and the upload
+//     starts over once with a new initializeUpload.
+//  3. POST /rest/videos?action=finalizeUpload {"finalizeUploadRequest":
+//     {video, uploadToken, uploadedPartIds: the ETags in the order of the
+//     instructions}}.
+//  4. GET /rest/videos/{urn} until status is AVAILABLE (PROCESSING and
+//     WAITING_UPLOAD mean not yet; PROCESSING_FAILED fails the publish
+//     with its processingFailureReason), first after 1 s, the wait doubling
+//     up to 30 s, for at most video_wait in all.
+//  5. POST /rest/posts with content.media {id: the video URN, title: the
+//     post's title when it has one}.
+//
+// Progress is logged (upload_progress per part, upload processing per
+// poll). LinkedIn keeps no alt text for a video, so a video's alt text is
+// not sent (the log says so) and is not part of its fingerprint: changing
+// it is not an edit. Captions (an SRT file, uploadCaptions) and a
+// thumbnail (uploadThumbnail) are supported by the Videos API, each through
+// an upload URL initializeUpload returns, but herald's posts carry
+// neither, so both are requested false. Editing a video post changes its
+// commentary only (PARTIAL_UPDATE sets commentary; the video stays);
+// another video is drift (ErrNotEditable). Delete and Find work on video
+// posts as on any other.
 //
 // # Errors
 //
@@ -184,6 +234,40 @@
 //     field names come from clients (⚠️).
 //   - Comments API body {actor, object, message.text}: several clients
 //     (⚠️).
+//   - Videos API: Microsoft Learn, LinkedIn Marketing, Community
+//     Management, "Videos API"
+//     (learn.microsoft.com/en-us/linkedin/marketing/community-management/
+//     shares/videos-api, the li-lms-2024-05 to li-lms-2026-05 views):
+//     the API uploads a video and optionally a captions file and a
+//     thumbnail; permissions w_member_social and w_organization_social,
+//     and "for videos with company URN owners, the caller needs to have
+//     ADMIN or DSC permissions for the company page; for videos with
+//     member URN owners, the caller needs to match the video owner"; a
+//     refused caller gets 403 "Accessing this video resource is forbidden.
+//     Please check your permissions for this resource". Its "Video File
+//     Size Specifications" give 75 KB to 500 MB and 3 s to 30 minutes, MP4,
+//     captions in SRT; the schema's fileSizeBytes says 5 GB at most (the
+//     same page, as quoted by two independent projects that cite it: the
+//     adapter holds posts to 500 MB, the fake's initializeUpload to 5 GB).
+//     Parts of 4 MiB (4194304 bytes, the sample's lastByte 4194303) and
+//     upload URLs that expire are from the page as those projects quote it
+//     (⚠️: the page's body beyond its permissions was not readable here).
+//   - The shapes of the Videos API calls (⚠️, several independent clients
+//     agree): initializeUpload's {value: {video, uploadToken,
+//     uploadInstructions[{uploadUrl, firstByte, lastByte}]}};
+//     finalizeUpload's body wrapped in finalizeUploadRequest (not bare
+//     {video, uploadToken, uploadedPartIds}); uploadedPartIds the ETag
+//     response headers of the part PUTs, in order; the part PUTs sent
+//     without Authorization (two clients' tests assert it); status values
+//     AVAILABLE, PROCESSING, WAITING_UPLOAD, PROCESSING_FAILED, and
+//     processingFailureReason beside the last (Odoo's LinkedIn module and
+//     a Swift client, ⚠️).
+//   - A video post's content.media {id: urn:li:video:..., title}: the
+//     Posts API's video sample and clients (⚠️); altText is documented for
+//     images, so it is not sent for a video (❓ whether LinkedIn would keep
+//     it).
+//   - Video processing takes "several minutes" (Ayrshare's LinkedIn notes),
+//     hence video_wait's 10 minutes.
 //   - Images initializeUpload {"initializeUploadRequest":{"owner"}} ->
 //     {value:{uploadUrl, image, uploadUrlExpiresAt}}: an OpenAPI schema and
 //     several clients (⚠️, as PLATFORMS.md).
@@ -216,6 +300,13 @@
 //     never the content's images (⚠️). Editing or
 //     deleting a comment was not found documented for the REST Comments
 //     API version herald uses (❓), so herald does not do it.
+//   - Whether LinkedIn refuses a video under 75 KB at initializeUpload or
+//     only at processing (❓): the adapter does not check the minimum (the
+//     CUE schema has no minimum size), and neither does the fake.
+//   - A company page's CONTENT_ADMIN can post text and images, but the
+//     Videos API names only ADMIN and DSC for a company-owned video
+//     (Ayrshare agrees: content administrators cannot publish videos); an
+//     upload refused so is a 403 before anything is posted.
 //   - The fake's 429 daily-quota body is modelled on reports, not docs.
 //     The conformance suite's injected 429 carries Retry-After 30, which
 //     LinkedIn never sends; Fake.ExhaustQuota answers as LinkedIn does.

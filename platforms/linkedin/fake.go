@@ -46,6 +46,12 @@ type FakeOptions struct {
 	// ProcessingPolls is how many status reads an uploaded image stays
 	// PROCESSING for (default 0).
 	ProcessingPolls int
+	// VideoPartSize is the size of each part of a video upload but the
+	// last (default VideoPartSize, 4 MiB).
+	VideoPartSize int64
+	// VideoPolls is how many status reads a finalized video stays
+	// PROCESSING for: 0 means 1, a negative number none.
+	VideoPolls int
 	// FailComments makes the Comments API answer 500.
 	FailComments bool
 	// IgnoreUpdates makes PARTIAL_UPDATE answer 204 and keep the old
@@ -56,6 +62,8 @@ type FakeOptions struct {
 // Fake is a contract fake of the LinkedIn REST API for the endpoints herald
 // uses: POST/GET/DELETE /rest/posts, PARTIAL_UPDATE, the posts finder
 // q=author, the Images API (initializeUpload, the upload URL, status),
+// the Videos API (initializeUpload, the parts' upload URLs and their
+// ETags, finalizeUpload, status; see fakevideo.go),
 // the Comments API, organizationalEntityShareStatistics,
 // memberCreatorPostAnalytics and the OAuth token endpoint. Every /rest
 // call must carry the exact LinkedIn-Version and
@@ -92,6 +100,12 @@ type Fake struct {
 	images    map[string]*fakeImage
 	comments  map[string][]string // post URN -> comment texts, as shown
 	exhausted bool
+
+	videos       map[string]*fakeVideo
+	videoOrder   []string
+	partFaults   [][2]int // {part, status} for the next PUTs of that part
+	videoFailure string   // processingFailureReason of the next video finalized
+	partTokens   int      // part PUTs that carried an Authorization header
 }
 
 type fakeImage struct {
@@ -123,13 +137,19 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 60 * 24 * time.Hour
 	}
+	if opts.VideoPartSize <= 0 {
+		opts.VideoPartSize = VideoPartSize
+	}
+	if opts.VideoPolls == 0 {
+		opts.VideoPolls = 1
+	}
 	if opts.RefreshTTL == 0 {
 		opts.RefreshTTL = 365 * 24 * time.Hour
 	}
 	start := opts.Now()
 	f := &Fake{r: r, opts: opts, access: map[string]time.Time{opts.AccessToken: start.Add(opts.TokenTTL)},
 		refresh: opts.RefreshToken, refreshAt: start.Add(opts.RefreshTTL),
-		images: map[string]*fakeImage{}, comments: map[string][]string{}}
+		images: map[string]*fakeImage{}, comments: map[string][]string{}, videos: map[string]*fakeVideo{}}
 	f.Fake = platformtest.New(r, platformtest.Config{
 		Platform: Name, BasePath: "/rest/", Now: opts.Now,
 		ErrorBody: func(status int, code, message string) any { return errorBody(status, 0, message) },
@@ -153,6 +173,7 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		f.authed(f.initializeUpload))
 	f.Handle("GET /images/{urn}", platformtest.Contract{Header: versioned}, f.authed(f.keyed(f.imageStatus)))
 	f.Handle("PUT /dms-uploads/{id}", platformtest.Contract{}, f.authed(f.uploadBytes))
+	f.registerVideos(versioned)
 	f.Handle("POST /socialActions/{urn}/comments", platformtest.Contract{Header: versioned, ContentType: jsonBody,
 		Required: []string{"actor", "object", "message.text"}}, f.authed(f.keyed(f.comment)))
 	f.Handle("GET /organizationalEntityShareStatistics", platformtest.Contract{Header: versioned}, f.authed(f.orgStats))
@@ -383,8 +404,20 @@ func (f *Fake) createPost(c *platformtest.Call) {
 		}
 	}
 	var media []platformtest.MediaItem
+	videoTitle := ""
 	for _, ref := range refs {
 		id, alt := str(ref["id"]), str(ref["altText"])
+		if strings.HasPrefix(id, "urn:li:video:") {
+			data, ok := f.availableVideo(id)
+			if !ok || len(refs) > 1 {
+				c.Reply(http.StatusBadRequest, errorBody(400, 0, "Invalid or unavailable media "+id))
+				return
+			}
+			// LinkedIn shows a video with its title, and no alt text.
+			videoTitle = str(ref["title"])
+			media = append(media, platformtest.MediaItem{ID: id, Type: "video/mp4", Data: data})
+			continue
+		}
 		if utf8.RuneCountInString(alt) > MaxAltText {
 			c.Reply(http.StatusUnprocessableEntity, errorBody(422, 0, fmt.Sprintf("ERROR :: altText :: length exceeds %d", MaxAltText)))
 			return
@@ -402,7 +435,7 @@ func (f *Fake) createPost(c *platformtest.Call) {
 	shown, truncated := littleShown(raw)
 	urn := "urn:li:share:" + strconv.Itoa(7100000000000000000+atoi(f.Store.NextID()))
 	f.Store.Add(platformtest.Post{ID: urn, Text: shown, Media: media, URL: PostURL(urn), CreatedAt: f.opts.Now(),
-		Fields: map[string]any{"commentary": raw, "truncated": truncated, "visibility": c.String("visibility")}})
+		Fields: map[string]any{"commentary": raw, "truncated": truncated, "visibility": c.String("visibility"), "video_title": videoTitle}})
 	c.Reply(http.StatusCreated, map[string]any{restliIDKey: urn})
 }
 
@@ -416,6 +449,10 @@ func postJSON(p platformtest.Post, author string) map[string]any {
 		"lifecycleState": "PUBLISHED", "createdAt": p.CreatedAt.UnixMilli(), "publishedAt": p.CreatedAt.UnixMilli()}
 	var images []map[string]any
 	for _, m := range p.Media {
+		if strings.HasPrefix(m.ID, "urn:li:video:") {
+			images = append(images, map[string]any{"id": m.ID, "title": p.Fields["video_title"]})
+			continue
+		}
 		images = append(images, map[string]any{"id": m.ID, "altText": m.Alt})
 	}
 	switch len(images) {

@@ -71,8 +71,9 @@ type LinkedIn struct {
 	tokenURL  string
 	version   string
 	author    string
-	findCount int // find_count: posts per page of Find's scan
-	findPages int // find_max_pages
+	findCount int           // find_count: posts per page of Find's scan
+	findPages int           // find_max_pages
+	videoWait time.Duration // video_wait: how long a video may take to process
 	log       *slog.Logger
 	now       func() time.Time
 	// sleep waits between image status checks; tests replace it.
@@ -103,7 +104,7 @@ func NewLinkedIn(s platforms.Settings) (*LinkedIn, error) {
 		return nil, errors.New("settings lack Now")
 	}
 	a := &LinkedIn{s: s, base: s.BaseURL, tokenURL: s.String("token_url"), version: s.String("version"),
-		author: s.String("author"), findCount: DefaultFindPage, findPages: DefaultFindPages, log: s.Logger, now: s.Now, sleep: httpx.Sleep}
+		author: s.String("author"), findCount: DefaultFindPage, findPages: DefaultFindPages, videoWait: DefaultVideoWait, log: s.Logger, now: s.Now, sleep: httpx.Sleep}
 	if a.base == "" {
 		a.base = DefaultBaseURL
 	}
@@ -134,6 +135,13 @@ func NewLinkedIn(s platforms.Settings) (*LinkedIn, error) {
 	a.findCount = find
 	if a.findPages, err = s.IntIn("find_max_pages", 1, 100, a.findPages); err != nil {
 		return nil, err
+	}
+	if v := s.String("video_wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("setting video_wait: %q is not a positive duration such as 15m", v)
+		}
+		a.videoWait = d
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

@@ -50,6 +50,14 @@ func fp(parts ...[]byte) string {
 func mediaFPs(media []platforms.Media) ([]string, error) {
 	out := make([]string, len(media))
 	for i, m := range media {
+		if isVideo(m) {
+			v, err := videoFP(m)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+			continue
+		}
 		if m.Open == nil {
 			return nil, fmt.Errorf("no way to read %s", m.Path)
 		}
@@ -115,9 +123,13 @@ type postContent struct {
 	MultiImage *multiImage `json:"multiImage,omitempty"`
 }
 
+// mediaRef is content.media, or one of content.multiImage.images: an
+// image with its alt text, or a video with its title (LinkedIn takes no
+// alt text for a video).
 type mediaRef struct {
 	ID      string `json:"id"`
 	AltText string `json:"altText,omitempty"`
+	Title   string `json:"title,omitempty"`
 }
 
 type multiImage struct {
@@ -143,11 +155,16 @@ func checkPayload(p *platforms.Payload) (string, error) {
 	if len(p.Media) > MaxImages {
 		return "", notCreated(fmt.Errorf("the post has %d images; LinkedIn takes at most %d", len(p.Media), MaxImages))
 	}
+	if err := checkVideo(p.Media); err != nil {
+		return "", notCreated(err)
+	}
 	for _, m := range p.Media {
-		switch m.Type {
-		case "image/jpeg", "image/png", "image/gif":
+		switch {
+		case m.Type == "image/jpeg", m.Type == "image/png", m.Type == "image/gif":
+		case isVideo(m):
+			continue
 		default:
-			return "", notCreated(fmt.Errorf("%s: %s is not supported; herald posts JPEG, PNG and GIF images to LinkedIn", m.Path, m.Type))
+			return "", notCreated(fmt.Errorf("%s: %s is not supported; herald posts JPEG, PNG and GIF images and MP4 videos to LinkedIn", m.Path, m.Type))
 		}
 		if n := utf8.RuneCountInString(m.Alt); n > MaxAltText {
 			return "", notCreated(fmt.Errorf("%s: alt text is %d characters; LinkedIn takes at most %d", m.Path, n, MaxAltText))
@@ -169,8 +186,15 @@ func (a *LinkedIn) Publish(ctx context.Context, p *platforms.Payload, _ platform
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	images, err := a.uploadAll(ctx, p.Media)
-	if err != nil {
+	var images []mediaRef
+	var video *mediaRef
+	if len(p.Media) == 1 && isVideo(p.Media[0]) {
+		urn, err := a.uploadVideo(ctx, p.Media[0])
+		if err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+		video = &mediaRef{ID: urn, Title: p.Title}
+	} else if images, err = a.uploadAll(ctx, p.Media); err != nil {
 		return nil, err
 	}
 	req := postRequest{
@@ -180,6 +204,9 @@ func (a *LinkedIn) Publish(ctx context.Context, p *platforms.Payload, _ platform
 	}
 	switch len(images) {
 	case 0:
+		if video != nil {
+			req.Content = &postContent{Media: video}
+		}
 	case 1:
 		req.Content = &postContent{Media: &images[0]}
 	default:
@@ -436,7 +463,7 @@ func (a *LinkedIn) setCommentary(ctx context.Context, urn, text string) error {
 // from the receipt's fingerprints, or, without them, from the post's
 // image count and alt texts as LinkedIn shows them.
 func (a *LinkedIn) sameMedia(ctx context.Context, urn string, extra map[string]string, media []platforms.Media, fps []string) error {
-	const why = "LinkedIn cannot change a published post's images or their alt text; the post keeps those it was published with: delete and publish again to change them"
+	const why = "LinkedIn cannot change a published post's images or their alt text, or its video; the post keeps those it was published with: delete and publish again to change them"
 	if rec, ok := extra[extraMediaFPs]; ok || extra[extraTextFP] != "" {
 		if rec != strings.Join(fps, ",") {
 			return notEditable(why)
@@ -464,7 +491,10 @@ func (a *LinkedIn) sameMedia(ctx context.Context, urn string, extra map[string]s
 	}
 	want := make([]string, len(media))
 	for i, m := range media {
-		want[i] = m.Alt
+		if !isVideo(m) {
+			// A video keeps no alt text on LinkedIn: "" is what it shows.
+			want[i] = m.Alt
+		}
 	}
 	if !slices.Equal(alts, want) {
 		return notEditable(why)
