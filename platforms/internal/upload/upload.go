@@ -373,3 +373,28 @@ func sleep(ctx context.Context, d time.Duration) error {
 func Report(ctx context.Context, platform, file string, sent, size int64) {
 	progress.Report(ctx, progress.Update{Platform: platform, File: file, Sent: sent, Size: size})
 }
+
+// ProgressReader reads r, the size bytes of file, reporting to the
+// context's progress.Func as the bytes go (the Printer decides what to
+// show), for platforms that take a file in one streamed request
+// (Mastodon, Pinterest's signed form).
+func ProgressReader(ctx context.Context, platform, file string, r io.Reader, size int64) io.Reader {
+	Report(ctx, platform, file, 0, size)
+	return &progressReader{ctx: ctx, platform: platform, file: file, r: r, size: size}
+}
+
+type progressReader struct {
+	ctx            context.Context
+	platform, file string
+	r              io.Reader
+	n, size        int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.n += int64(n)
+		Report(p.ctx, p.platform, p.file, min(p.n, p.size), p.size)
+	}
+	return n, err
+}
