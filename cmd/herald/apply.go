@@ -56,6 +56,10 @@ user x-access-token; HERALD_GIT_SSH_KEY names a private key file for SSH
 remotes. Pushes are never forced: a rejected push fetches, merges the
 state records and pushes again.
 
+A long media upload (8 MiB or more, or longer than two seconds) shows
+its progress while it runs: a line per tenth of the file or every five
+seconds, by platform and file, rewritten in place on a terminal.
+
 With --metrics-file, the run's metrics are written for node_exporter's
 textfile collector; with --pushgateway, pushed to a Pushgateway under the
 job herald_apply. Neither can fail the run: a failure is a warning.
