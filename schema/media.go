@@ -13,9 +13,18 @@ import (
 	"strings"
 )
 
-// MaxMediaSize is the largest media file herald reads: platforms take
-// nothing bigger, and a file is hashed as it streams, never held whole.
-const MaxMediaSize = 512 << 20
+// MaxMediaSize is the largest media file herald reads: 256 GiB, what
+// YouTube takes (the most of any platform). A media file is hashed and
+// its video headers read as it streams, and uploads read it a chunk at a
+// time, so a video's size costs time, never memory. What each platform
+// takes is its own limit (max_video_bytes in the CUE limits), checked
+// with positioned errors before anything is uploaded.
+const MaxMediaSize = 256 << 30
+
+// MaxImageSize is the largest image herald reads: adapters read an image
+// whole to send it in one request (and Bluesky decodes it), so images
+// keep a bound far below MaxMediaSize. No platform takes images near it.
+const MaxImageSize = 512 << 20
 
 // sniffLen is how much of a file content sniffing looks at.
 const sniffLen = 512
@@ -122,11 +131,18 @@ func resolveOne(fsys fs.FS, dir string, m *Media) string {
 	if !strings.HasPrefix(typ, "image/") && !strings.HasPrefix(typ, "video/") {
 		return fmt.Sprintf("%q is %s, not an image or a video", name, typ)
 	}
+	limit := int64(MaxMediaSize)
+	if strings.HasPrefix(typ, "image/") {
+		limit = MaxImageSize
+		if info.Size() > limit {
+			return fmt.Sprintf("%q is %s; the limit for an image is %s", name, sizeString(info.Size()), limitString(limit))
+		}
+	}
 	// One forward pass: the bytes stream into the hash, and a video's
 	// headers are read from the same stream on the way (the rest of the
 	// file, its media data, is only hashed).
 	h := sha256.New()
-	counted := &countingReader{r: io.MultiReader(bytes.NewReader(head), io.LimitReader(f, MaxMediaSize+1-int64(n)))}
+	counted := &countingReader{r: io.MultiReader(bytes.NewReader(head), io.LimitReader(f, limit+1-int64(n)))}
 	stream := io.TeeReader(counted, h)
 	var video videoInfo
 	var probeErr error
@@ -137,8 +153,8 @@ func resolveOne(fsys fs.FS, dir string, m *Media) string {
 		return fmt.Sprintf("cannot read %q: %v", name, err)
 	}
 	size := counted.n
-	if size > MaxMediaSize {
-		return fmt.Sprintf("%q is more than %s, the limit", name, limitString(MaxMediaSize))
+	if size > limit {
+		return fmt.Sprintf("%q is more than %s, the limit", name, limitString(limit))
 	}
 	m.Path, m.Type, m.Size, m.Hash = full, typ, size, hex.EncodeToString(h.Sum(nil))
 	if probeErr != nil {
@@ -175,8 +191,11 @@ func sizeString(n int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
-// limitString formats a size limit for messages: "512 MiB".
+// limitString formats a size limit for messages: "512 MiB", "256 GiB".
 func limitString(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
 	return fmt.Sprintf("%d MiB", n>>20)
 }
 

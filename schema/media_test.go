@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -271,7 +272,74 @@ func TestSizeString(t *testing.T) {
 			t.Errorf("sizeString(%d) = %q, want %q", n, got, want)
 		}
 	}
-	if got := limitString(MaxMediaSize); got != "512 MiB" {
+	if got := limitString(MaxMediaSize); got != "256 GiB" {
 		t.Errorf("limitString(MaxMediaSize) = %q", got)
+	}
+	if got := limitString(MaxImageSize); got != "512 MiB" {
+		t.Errorf("limitString(MaxImageSize) = %q", got)
+	}
+}
+
+// TestResolveMediaLargeVideo resolves a 640 MiB video, above the old cap,
+// from a sparse file: it streams (the heap stays small) and its size,
+// hash and headers are read; an image over MaxImageSize is refused from
+// its size, before it is read.
+func TestResolveMediaLargeVideo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hashes 640 MiB (sparse on disk)")
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "posts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sparse := func(name string, head []byte, size int64) {
+		f, err := os.Create(filepath.Join(dir, "posts", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Write(head); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The moov box first, then an mdat box that runs to the end of the
+	// file: what a camera's long recording looks like to the reader.
+	head := videotest.MP4(videotest.Spec{Duration: 45 * time.Minute, Width: 1920, Height: 1080})
+	const size = 640 << 20 // above the 512 MiB cap herald had
+	mdat := []byte{0, 0, 0, 0, 'm', 'd', 'a', 't'}
+	n := uint32(size - len(head))
+	mdat[0], mdat[1], mdat[2], mdat[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	sparse("long.mp4", append(head, mdat...), size)
+	sparse("huge.png", pngBytes, MaxImageSize+1)
+
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	p := mediaPost(t, &Config{}, "{file: long.mp4}")
+	if errs := ResolveMedia(root.FS(), &Config{}, p); len(errs) != 0 {
+		t.Fatalf("ResolveMedia: %v", errs)
+	}
+	runtime.ReadMemStats(&after)
+	m := p.Media[0]
+	if m.Size != size || m.Type != "video/mp4" || m.Duration != 45*time.Minute || m.Width != 1920 {
+		t.Errorf("got %s, %d bytes, %s, %dx%d", m.Type, m.Size, m.Duration, m.Width, m.Height)
+	}
+	if grew := int64(after.HeapInuse) - int64(before.HeapInuse); grew > 32<<20 {
+		t.Errorf("the heap grew by %d MiB resolving a 640 MiB video: it is held, not streamed", grew>>20)
+	}
+
+	p = mediaPost(t, &Config{}, "{file: huge.png}")
+	errs := ResolveMedia(root.FS(), &Config{}, p)
+	want := `"huge.png" is 512.0 MiB; the limit for an image is 512 MiB`
+	if len(errs) != 1 || errs[0].Message != want {
+		t.Errorf("got %v, want %q", errs, want)
 	}
 }

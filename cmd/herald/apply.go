@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/internal/tokenstore"
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/feed"
+	"github.com/heraldhq/herald/platforms/progress"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
@@ -53,6 +55,10 @@ HERALD_GIT_TOKEN (or GITHUB_TOKEN) is sent as HTTP basic auth with the
 user x-access-token; HERALD_GIT_SSH_KEY names a private key file for SSH
 remotes. Pushes are never forced: a rejected push fetches, merges the
 state records and pushes again.
+
+A long media upload (8 MiB or more, or longer than two seconds) shows
+its progress while it runs: a line per tenth of the file or every five
+seconds, by platform and file, rewritten in place on a terminal.
 
 With --metrics-file, the run's metrics are written for node_exporter's
 textfile collector; with --pushgateway, pushed to a Pushgateway under the
@@ -229,7 +235,9 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 		Limit:       accountLimits(pl.repo.Config),
 		Hurry:       hurryOf(ctx),
 	}
-	res, err := ap.Apply(ctx, pl.plan)
+	pr := uploadProgress(e)
+	res, err := ap.Apply(progress.With(ctx, pr.Report), pl.plan)
+	pr.Close()
 	writeResult(e, res)
 	writeReconnects(context.WithoutCancel(ctx), e, store, res)
 	if rerr := reportGitHub(e, f.plan.planFile, applySummary(pl.plan, res), pl.plan, res); rerr != nil && err == nil {
@@ -442,4 +450,18 @@ func writeResult(e *env, res *reconcile.Result) {
 	}
 	fmt.Fprintf(&b, "\nApplied: %s.\n", strings.Join(parts, ", "))
 	fmt.Fprint(e.stdout, b.String())
+}
+
+// uploadProgress is where apply shows long uploads' progress while they
+// run: its output, one line rewritten on a terminal, plain lines
+// elsewhere (CI logs). Only file paths and sizes are printed, never an
+// upload URL.
+func uploadProgress(e *env) *progress.Printer {
+	tty := false
+	if f, ok := e.stdout.(*os.File); ok && e.getenv("TERM") != "dumb" {
+		if fi, err := f.Stat(); err == nil {
+			tty = fi.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progress.Printer{W: e.stdout, TTY: tty, Now: e.now}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -126,19 +127,84 @@ func (w *writer) media(m *Media) error {
 		}
 		return nil
 	}
-	data, err := fs.ReadFile(w.opt.Files, m.Path)
+	name, err := w.copyMedia(m.Path)
 	if err != nil {
+		return err
+	}
+	if name == "" {
 		w.copied[m.Path] = ""
 		m.Missing = "could not read " + m.Path
 		return nil
 	}
-	name := "media/" + hashPrefix(data) + "-" + safeName(path.Base(m.Path))
-	if err := w.write(name, data); err != nil {
-		return err
-	}
 	w.copied[m.Path] = name
 	m.Src = name
 	return nil
+}
+
+// copyMedia copies the repository file p into media/, named by a prefix
+// of its hash, streaming it (a video of gigabytes is never held whole):
+// into a temporary file, renamed once the hash is known. "" with no
+// error: p cannot be read.
+func (w *writer) copyMedia(p string) (string, error) {
+	src, err := w.opt.Files.Open(p)
+	if err != nil {
+		return "", nil
+	}
+	defer src.Close()
+	dir := filepath.Join(w.opt.Dir, "media")
+	tmp, err := os.CreateTemp(dir, ".copy-*")
+	if err != nil {
+		return "", fmt.Errorf("preview: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	r := &readErr{r: src}
+	_, cerr := io.Copy(io.MultiWriter(tmp, h), r)
+	if err := tmp.Close(); err != nil && cerr == nil {
+		cerr = err
+	}
+	switch {
+	case r.err != nil:
+		return "", nil // the file cannot be read
+	case cerr != nil:
+		return "", fmt.Errorf("preview: %w", cerr)
+	}
+	name := "media/" + hex.EncodeToString(h.Sum(nil)[:6]) + "-" + safeName(path.Base(p))
+	if err := os.Rename(tmp.Name(), filepath.Join(w.opt.Dir, filepath.FromSlash(name))); err != nil {
+		return "", fmt.Errorf("preview: %w", err)
+	}
+	return name, nil
+}
+
+// head reads the first 512 bytes of the repository file p, what content
+// sniffing looks at.
+func (w *writer) head(p string) ([]byte, error) {
+	f, err := w.opt.Files.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return buf[:n], err
+}
+
+// readErr keeps its reader's error other than io.EOF, so that a copy's
+// read and write failures are told apart.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 // cardReaders is how many linked pages are read at once.
@@ -258,9 +324,8 @@ func (w *writer) articleImage(img *html.Node, postFile string) error {
 		}
 		// Only an image is copied: a path to any other file of the
 		// repository (a key, the configuration) stays out of the preview.
-		data, err := fs.ReadFile(w.opt.Files, p)
 		m := &Media{Path: p}
-		if err == nil && strings.HasPrefix(http.DetectContentType(data), "image/") {
+		if head, err := w.head(p); err == nil && strings.HasPrefix(http.DetectContentType(head), "image/") {
 			if err := w.media(m); err != nil {
 				return err
 			}

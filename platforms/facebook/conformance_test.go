@@ -11,7 +11,9 @@ import (
 func TestConformance(t *testing.T) {
 	platformtest.Run(t, platformtest.Harness{
 		New: func(t *testing.T, e platformtest.Env) (platforms.Publisher, platformtest.Backend) {
-			s := newSetup(t, config{})
+			// No media_base_url: videos are uploaded, so the fake holds
+			// their bytes.
+			s := newSetup(t, config{values: map[string]any{"media_base_url": ""}})
 			return s.a, s.fake
 		},
 		Capabilities: platforms.CapUpdate | platforms.CapDelete | platforms.CapFind | platforms.CapMetrics,
@@ -22,5 +24,6 @@ func TestConformance(t *testing.T) {
 		FindPages:  facebook.DefaultFindPages,
 		FixedMedia: "Facebook cannot change a published post's photos or their alt text",
 		Idempotent: false,
+		Video:      true,
 	})
 }

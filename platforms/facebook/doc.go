@@ -11,8 +11,9 @@
 //	access_token_env  the variable holding a Page access token, used when
 //	                  the token store (herald auth) has none
 //	media_base_url    the URL prefix where the repository's files are
-//	                  served publicly; needed for videos only (Facebook
-//	                  fetches a video from file_url; photos are uploaded)
+//	                  served publicly; when set, Facebook fetches a video
+//	                  from it (file_url); without it, herald uploads the
+//	                  video (see Video upload). Photos are always uploaded
 //	find_limit        posts per page of Find's scan, 1-100 (default 100)
 //	find_max_pages    pages Find reads at most (default 10)
 //
@@ -42,8 +43,9 @@
 // uploaded unpublished with POST /{page-id}/photos (multipart source,
 // published=false, alt_text_custom), then attached to one feed post with
 // attached_media[i]={"media_fbid":...}: one to MaxPhotos photos make one
-// post. A video: POST /{page-id}/videos (file_url, description, title),
-// then GET /{video-id}?fields=status until status.video_status is ready
+// post. A video: uploaded with the resumable protocol below (or, with
+// media_base_url, POST /{page-id}/videos with file_url, description and
+// title), then GET /{video-id}?fields=status until status.video_status is ready
 // (2 s, doubling to a minute, at most 10 minutes; a video still
 // processing after that is posted and appears when Facebook is done); a
 // video Facebook could not process is deleted and the publish is
@@ -60,6 +62,49 @@
 // The receipt's URL is the post's permalink_url (a video's is relative
 // to facebook.com and made absolute), and Receipt.Extra keeps whether it
 // is a feed post or a video and a digest of its media, alt text and link.
+//
+// # Video upload
+//
+// Without media_base_url a video is uploaded in ranges Facebook chooses,
+// on graph-video.facebook.com (the same versioned path; another base URL
+// takes the uploads itself), each call with the Page token:
+//
+//   - POST /{page-id}/videos upload_phase=start, file_size (form) answers
+//     video_id, upload_session_id, and start_offset/end_offset (strings):
+//     the first range to send;
+//   - POST /{page-id}/videos upload_phase=transfer, upload_session_id,
+//     start_offset and the range's bytes as the file part
+//     video_file_chunk (multipart) answers the next range; equal offsets
+//     (the file's size) mean Facebook has it all;
+//   - POST /{page-id}/videos upload_phase=finish, upload_session_id,
+//     description, title, published=true (form) answers {"success":true}
+//     and publishes the video whose ID start gave.
+//
+// The file is read a range at a time (platforms/internal/upload.Source),
+// so a video of gigabytes costs one range of memory; progress goes to the
+// log and to herald apply's output. A transfer that gets no answer, a
+// 429 (or a rate-limit code) or a 5xx is sent again after a wait
+// (Retry-After, else 1 s doubling); a transfer Facebook refuses with code
+// 6001 subcode 1363037 carries error_data {start_offset, end_offset}, the
+// range it wants, and the upload goes on from there: a range that arrived
+// although its answer was lost is not sent twice, and a lost one is sent
+// again. At most 8 such retries in all. Nothing is published before
+// finish, so every failure until then is NotCreated; a timeout or 5xx on
+// finish is Unknown, settled by Find among the Page's videos. Page videos
+// are at most 10 GB (MaxVideoBytes, as the CUE limits say).
+//
+// Why this protocol and not the Resumable Upload API (POST
+// /{app-id}/uploads, then POST /upload:{session} with file_offset, then
+// /{page-id}/videos with fbuploader_video_file_chunk={handle}), which
+// Meta's current Video API guide ("Publish with the Video API",
+// developers.facebook.com/docs/video-api/guides/publishing) shows: that
+// API needs the app's ID and a User access token ("Upload a file",
+// developers.facebook.com/docs/graph-api/guides/upload), and a Page
+// account in herald holds a Page token only. The upload_phase protocol
+// takes the Page token herald already has, and resumes from offsets the
+// server gives. Should Meta retire it, the Resumable Upload API is the
+// replacement, with an app_id setting and the user token herald auth
+// obtains.
 //
 // # Edit, delete, find, metrics
 //
@@ -112,7 +157,16 @@
 // Secondary sources only (⚠️): multi-photo posts by unpublished photos and
 // attached_media (client libraries and guides); file_url on
 // /{page-id}/videos (the documented flow uploads through the Resumable
-// Upload API and fbuploader_video_file_chunk); alt_text_custom on photo
+// Upload API and fbuploader_video_file_chunk); the upload_phase
+// start/transfer/finish protocol on graph-video.facebook.com (Meta's
+// older "Video Uploads" guide, developers.facebook.com/docs/graph-api/
+// video-uploads, as cited in restfb/restfb#328; Facebook's own archived
+// PHP SDK, facebookarchive/php-graph-sdk FacebookResumableUploader; the
+// facebook-api-video-upload npm package); error 6001/1363037 with
+// error_data start_offset and end_offset naming the range to resume from
+// (facebookarchive/php-graph-sdk#821 and pull request #1001, which made
+// the SDK resume from them; restfb/restfb#737); the 10 GB limit (the
+// 1363023 error message, "under 10GB"); alt_text_custom on photo
 // upload; the video status object (video_status processing, ready,
 // error); permalink_url; the response {"id":"{page-id}_{post-id}"};
 // Page tokens from a long-lived user token without expiry (community
@@ -124,5 +178,9 @@
 // limits (herald attaches at most 10 photos of 10 MB each); post_clicks
 // after the November 2025 changes (kept; a refusal leaves clicks nil);
 // when exactly 506 fires (the fake refuses a message equal to the Page's
-// latest post's); the error for an unknown media_fbid (code 100).
+// latest post's); the error for an unknown media_fbid (code 100); the
+// range size Facebook asks for (observed 1 to 5 MiB; the fake asks 1 MiB,
+// FakeOptions.ChunkSize, and holds a transfer to exactly the range it
+// asked for); the errors for an expired session (the fake: 6000/1363030)
+// and a finish before every byte arrived (6000/1363041).
 package facebook

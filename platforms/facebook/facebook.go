@@ -189,6 +189,10 @@ type request struct {
 	query        url.Values
 	body         []byte
 	contentType  string
+	// base replaces the API base (video uploads go to their own host);
+	// timeout, the client's timeout (a transfer of megabytes).
+	base    string
+	timeout time.Duration
 }
 
 func (a *Facebook) call(ctx context.Context, r request, out any) error {
@@ -201,10 +205,14 @@ func (a *Facebook) call(ctx context.Context, r request, out any) error {
 		q[k] = vs
 	}
 	q.Set("access_token", t.AccessToken)
-	c := &httpx.Client{BaseURL: a.base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log,
+	base := a.base
+	if r.base != "" {
+		base = r.base
+	}
+	c := &httpx.Client{BaseURL: base, HTTP: a.s.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.log,
 		ErrorMessage: metagraph.ErrorMessage}
 	c.Redact.Add(t.AccessToken)
-	resp, err := c.DoJSON(ctx, httpx.Request{Method: r.method, Path: r.path, Query: q, Body: r.body, ContentType: r.contentType}, out)
+	resp, err := c.DoJSON(ctx, httpx.Request{Method: r.method, Path: r.path, Query: q, Body: r.body, ContentType: r.contentType, Timeout: r.timeout}, out)
 	a.usage.NoteResponse(resp, err)
 	return err
 }

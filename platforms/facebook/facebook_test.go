@@ -145,16 +145,6 @@ func TestVideoProcessingErrorDeletesIt(t *testing.T) {
 	}
 }
 
-func TestVideoNeedsMediaBaseURL(t *testing.T) {
-	s := newSetup(t, config{values: map[string]any{"media_base_url": ""}})
-	p := platformtest.Payload("clip", "A clip")
-	p.Media = []platforms.Media{media("posts/clip.mp4", "video/mp4", "", []byte("mp4"))}
-	_, err := s.a.Publish(t.Context(), p, "k")
-	if err == nil || !strings.Contains(err.Error(), "media_base_url") || platforms.OutcomeOf(err) != platforms.NotCreated {
-		t.Fatalf("publish = %v", err)
-	}
-}
-
 // TestDuplicateIsUnknownSettledByFind: Facebook's 506 may answer a retry
 // of this very attempt; it is Unknown, and Find settles it.
 func TestDuplicateIsUnknownSettledByFind(t *testing.T) {

@@ -42,6 +42,13 @@ type FakeOptions struct {
 	// takes the type from the URL's extension; an error makes the video's
 	// processing fail.
 	Fetch func(rawURL string) (data []byte, contentType string, err error)
+	// ChunkSize is the range the fake asks each resumable transfer for
+	// (default 1 MiB; Facebook chooses it, a few MiB at most).
+	ChunkSize int64
+	// DropTransfer makes the Nth transfer of the fake's life (from 1)
+	// arrive, then the connection break before its answer: the adapter
+	// must resume from the offset the fake then names (error 1363037).
+	DropTransfer int
 	// Usage is the percentage the usage headers report (default 5).
 	Usage int
 	// NoInsights answers insights as for a Page with fewer than 100 likes.
@@ -66,10 +73,21 @@ type Fake struct {
 	r    platformtest.Reporter
 	opts FakeOptions
 
-	mu      sync.Mutex
-	revoked bool
-	photos  map[string]*fakePhoto
-	videos  map[string]*fakeVideo
+	mu        sync.Mutex
+	revoked   bool
+	photos    map[string]*fakePhoto
+	videos    map[string]*fakeVideo
+	sessions  map[string]*fakeSession
+	transfers int
+}
+
+// fakeSession is one resumable video upload: the bytes it holds, and
+// whether finish published it.
+type fakeSession struct {
+	videoID  string
+	size     int64
+	data     []byte
+	finished bool
 }
 
 type fakePhoto struct {
@@ -104,7 +122,10 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	if opts.Usage == 0 {
 		opts.Usage = 5
 	}
-	f := &Fake{r: r, opts: opts, photos: map[string]*fakePhoto{}, videos: map[string]*fakeVideo{}}
+	if opts.ChunkSize <= 0 {
+		opts.ChunkSize = 1 << 20
+	}
+	f := &Fake{r: r, opts: opts, photos: map[string]*fakePhoto{}, videos: map[string]*fakeVideo{}, sessions: map[string]*fakeSession{}}
 	pageID := opts.PageID
 	f.Fake = platformtest.New(r, platformtest.Config{
 		Platform: Name, BasePath: fakeBase, Now: opts.Now, ErrorBody: metagraph.FaultBody,
@@ -125,7 +146,9 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	f.Handle("GET "+v+"me/accounts", platformtest.Contract{}, f.accounts)
 	f.Handle("POST "+v+"{page}/photos", platformtest.Contract{ContentType: "multipart/form-data"}, f.authed(f.uploadPhoto))
 	f.Handle("POST "+v+"{page}/feed", create, f.authed(f.createPost))
-	f.Handle("POST "+v+"{page}/videos", create, f.authed(f.createVideo))
+	// The video edge takes a form (file_url, and the resumable upload's
+	// start and finish) or multipart (its transfers): createVideo checks.
+	f.Handle("POST "+v+"{page}/videos", platformtest.Contract{Create: true}, f.authed(f.createVideo))
 	f.Handle("GET "+v+"{page}/published_posts", platformtest.Contract{}, f.authed(f.list(false)))
 	f.Handle("GET "+v+"{page}/videos", platformtest.Contract{}, f.authed(f.list(true)))
 	f.Handle("GET "+v+"{id}", platformtest.Contract{}, f.authed(f.getObject))
@@ -391,13 +414,40 @@ func (f *Fake) createPost(c *platformtest.Call) {
 	c.Reply(http.StatusOK, map[string]string{"id": id})
 }
 
-// createVideo is POST /{page-id}/videos with file_url.
+// createVideo is POST /{page-id}/videos: with file_url, or one phase of
+// the resumable upload (upload_phase start, transfer or finish).
 func (f *Fake) createVideo(c *platformtest.Call) {
 	if !f.ownPage(c) {
 		return
 	}
+	mt, params, _ := mime.ParseMediaType(c.R.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		f.transferVideo(c, params["boundary"])
+		return
+	}
+	if mt != "application/x-www-form-urlencoded" {
+		f.r.Errorf("facebook fake: contract violation: POST /{page-id}/videos with Content-Type %q: a form, or multipart for a transfer", mt)
+		param(c, "The request body is not a form")
+		return
+	}
 	form, ok := f.form(c)
 	if !ok {
+		return
+	}
+	switch form.Get("upload_phase") {
+	case "":
+	case "start":
+		f.startVideo(c, form)
+		return
+	case "finish":
+		f.finishVideo(c, form)
+		return
+	case "transfer":
+		f.r.Errorf("facebook fake: contract violation: upload_phase=transfer must be multipart with video_file_chunk")
+		param(c, "video_file_chunk is required for the transfer phase")
+		return
+	default:
+		param(c, "Param upload_phase must be one of {start, transfer, finish, cancel}")
 		return
 	}
 	fileURL := form.Get("file_url")
@@ -651,4 +701,163 @@ func (f *Fake) insights(c *platformtest.Call) {
 			"id": p.ID + "/insights/" + m + "/lifetime"})
 	}
 	c.Reply(http.StatusOK, map[string]any{"data": data})
+}
+
+// uploadError is Meta's error for a resumable upload (code 6000 or 6001,
+// with a subcode), with error_data when it names the range to send.
+func uploadError(code, sub int, message string, data map[string]any) map[string]any {
+	e := metagraph.Error("OAuthException", code, sub, message)
+	inner := e["error"].(map[string]any)
+	inner["is_transient"] = false
+	inner["error_user_title"] = "Error Uploading Video"
+	if data != nil {
+		inner["error_data"] = data
+	}
+	return e
+}
+
+// nextRange is the range a session asks for next, as Facebook writes it
+// (strings); equal offsets say it has the whole file.
+func (f *Fake) nextRange(s *fakeSession) map[string]any {
+	have := int64(len(s.data))
+	return map[string]any{"start_offset": strconv.FormatInt(have, 10), "end_offset": strconv.FormatInt(min(have+f.opts.ChunkSize, s.size), 10)}
+}
+
+// startVideo is upload_phase=start: file_size opens a session.
+func (f *Fake) startVideo(c *platformtest.Call, form url.Values) {
+	size, err := strconv.ParseInt(form.Get("file_size"), 10, 64)
+	switch {
+	case err != nil || size <= 0:
+		param(c, "Param file_size must be a positive integer")
+		return
+	case size > MaxVideoBytes:
+		c.Reply(http.StatusBadRequest, uploadError(6000, 1363023, "The video file you tried to upload is too large. Please try again with a file that is under 10GB.", nil))
+		return
+	}
+	f.mu.Lock()
+	sid := "upload-session-" + f.newID()
+	s := &fakeSession{videoID: f.newID(), size: size}
+	f.sessions[sid] = s
+	out := f.nextRange(s)
+	f.mu.Unlock()
+	out["video_id"], out["upload_session_id"] = s.videoID, sid
+	c.Reply(http.StatusOK, out)
+}
+
+// transferVideo is upload_phase=transfer: the range the session asked
+// for, exactly, at the offset it holds up to. A transfer at another
+// offset is answered 1363037 with the range to send.
+func (f *Fake) transferVideo(c *platformtest.Call, boundary string) {
+	mr := multipart.NewReader(strings.NewReader(string(c.Body)), boundary)
+	fields := map[string]string{}
+	var chunk []byte
+	hasChunk := false
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			param(c, "The multipart body cannot be read")
+			return
+		}
+		data, _ := io.ReadAll(p)
+		if p.FormName() == "video_file_chunk" {
+			if p.FileName() == "" {
+				f.r.Errorf("facebook fake: contract violation: video_file_chunk must be a file part")
+			}
+			chunk, hasChunk = data, true
+			continue
+		}
+		fields[p.FormName()] = string(data)
+	}
+	if fields["upload_phase"] != "transfer" {
+		f.r.Errorf("facebook fake: contract violation: a multipart POST /{page-id}/videos is upload_phase=transfer, got %q", fields["upload_phase"])
+		param(c, "Param upload_phase must be transfer for a file chunk")
+		return
+	}
+	if !hasChunk {
+		c.Reply(http.StatusBadRequest, metagraph.Error("OAuthException", 100, 0, "(#100) video_file_chunk is required for the transfer phase"))
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.sessions[fields["upload_session_id"]]
+	if s == nil {
+		c.Reply(http.StatusBadRequest, uploadError(6000, 1363030, "Your video upload session has expired or is invalid. Please start the upload again.", nil))
+		return
+	}
+	if s.finished {
+		param(c, "The upload session is finished")
+		return
+	}
+	at, err := strconv.ParseInt(fields["start_offset"], 10, 64)
+	if err != nil {
+		param(c, "Param start_offset must be an integer")
+		return
+	}
+	want := f.nextRange(s)
+	have := int64(len(s.data))
+	if at != have {
+		c.Reply(http.StatusBadRequest, uploadError(6001, 1363037, "There was a problem uploading your video. Please try again.",
+			map[string]any{"start_offset": have, "end_offset": min(have+f.opts.ChunkSize, s.size)}))
+		return
+	}
+	if n := min(have+f.opts.ChunkSize, s.size) - have; int64(len(chunk)) != n {
+		f.r.Errorf("facebook fake: contract violation: transfer at %d sent %d bytes; the session asked for %d (start_offset %v to end_offset %v)", at, len(chunk), n, want["start_offset"], want["end_offset"])
+		c.Reply(http.StatusBadRequest, uploadError(6001, 1363037, "There was a problem uploading your video. Please try again.",
+			map[string]any{"start_offset": have, "end_offset": have + n}))
+		return
+	}
+	s.data = append(s.data, chunk...)
+	f.transfers++
+	if f.transfers == f.opts.DropTransfer {
+		// The chunk arrived; its answer never does.
+		panic(http.ErrAbortHandler)
+	}
+	c.Reply(http.StatusOK, f.nextRange(s))
+}
+
+// finishVideo is upload_phase=finish: a session that holds the whole
+// file publishes its video, once.
+func (f *Fake) finishVideo(c *platformtest.Call, form url.Values) {
+	f.mu.Lock()
+	s := f.sessions[form.Get("upload_session_id")]
+	switch {
+	case s == nil:
+		f.mu.Unlock()
+		c.Reply(http.StatusBadRequest, uploadError(6000, 1363030, "Your video upload session has expired or is invalid. Please start the upload again.", nil))
+		return
+	case s.finished:
+		f.mu.Unlock()
+		f.r.Errorf("facebook fake: contract violation: upload session finished twice (video %s would be posted twice)", s.videoID)
+		param(c, "The upload session is already finished")
+		return
+	case int64(len(s.data)) != s.size:
+		f.mu.Unlock()
+		c.Reply(http.StatusBadRequest, uploadError(6000, 1363041, fmt.Sprintf("Video upload is missing bytes: %d of %d arrived", len(s.data), s.size), nil))
+		return
+	}
+	if form.Get("published") == "false" {
+		f.r.Errorf("facebook fake: contract violation: herald publishes a video when it finishes (published=false leaves it unpublished)")
+	}
+	s.finished = true
+	fv := &fakeVideo{status: VideoReady, polls: f.opts.VideoPolls}
+	typ := http.DetectContentType(s.data)
+	if len(s.data) >= 12 && string(s.data[4:8]) == "ftyp" {
+		typ = "video/mp4"
+	}
+	if !strings.HasPrefix(typ, "video/") {
+		fv.status, fv.reason = VideoError, "The uploaded file is not a video"
+	} else if fv.polls > 0 {
+		fv.status = VideoProcessing
+	}
+	f.videos[s.videoID] = fv
+	data := s.data
+	f.mu.Unlock()
+	f.Store.Add(platformtest.Post{ID: s.videoID, Text: form.Get("description"), CreatedAt: f.opts.Now(),
+		Media:  []platformtest.MediaItem{{ID: s.videoID, Type: typ, Data: data}},
+		URL:    "/" + f.opts.PageID + "/videos/" + s.videoID + "/",
+		Fields: map[string]any{"kind": "video", "title": form.Get("title")}})
+	c.Reply(http.StatusOK, map[string]bool{"success": true})
 }

@@ -93,6 +93,9 @@ func (a *Facebook) check(p *platforms.Payload) error {
 		switch {
 		case isVideo(m):
 			videos++
+			if m.Size > MaxVideoBytes {
+				return notCreated(fmt.Errorf("%s: %d bytes; a Facebook Page video is at most %d", m.Path, m.Size, int64(MaxVideoBytes)))
+			}
 		case !photoTypes[m.Type]:
 			return notCreated(fmt.Errorf("%s: %s is not supported; Facebook takes JPEG, PNG, GIF, WebP, BMP, TIFF and HEIC photos and videos", m.Path, m.Type))
 		case m.Size > MaxImageBytes:
@@ -105,8 +108,6 @@ func (a *Facebook) check(p *platforms.Payload) error {
 	switch {
 	case videos > 0 && len(p.Media) > 1:
 		return notCreated(errors.New("a Facebook post carries one video or up to 10 photos, not both: split the media into two posts"))
-	case videos == 1 && a.mediaBase == "":
-		return notCreated(errors.New("Facebook fetches a video from a public URL (file_url): set media_base_url on the account to the URL prefix where the repository's files are served, so that herald sends that prefix followed by the file's repository path"))
 	case len(p.Media) > MaxPhotos:
 		return notCreated(fmt.Errorf("the post has %d photos; herald attaches at most %d to a Facebook post", len(p.Media), MaxPhotos))
 	}
@@ -116,8 +117,9 @@ func (a *Facebook) check(p *platforms.Payload) error {
 // Publish creates the post. Text and links go to POST /{page-id}/feed;
 // photos are uploaded unpublished (POST /{page-id}/photos, published=false)
 // and attached to the feed post with attached_media, so that one or ten
-// photos make one post; a video goes to POST /{page-id}/videos by its
-// public URL and is waited for until Facebook has processed it. Facebook
+// photos make one post; a video is uploaded (or, with media_base_url,
+// fetched by Facebook from its public URL) to POST /{page-id}/videos and
+// is waited for until Facebook has processed it. Facebook
 // has no idempotency key, so the key is not sent: an unknown outcome (a
 // timeout, a 5xx, or Facebook's 506 "duplicate post", which means the same
 // post was just made, perhaps by this attempt) is settled by Find.
@@ -212,33 +214,45 @@ func (a *Facebook) uploadPhoto(ctx context.Context, page string, m platforms.Med
 	return out.ID, nil
 }
 
-// publishVideo posts a video with POST /{page-id}/videos (file_url,
-// description) and waits until Facebook has processed it (GET
-// /{video-id}?fields=status: video_status ready). A video Facebook could
-// not process is deleted, so that nothing half-made stays on the Page,
-// and the error is NotCreated.
+// publishVideo posts a video and waits until Facebook has processed it
+// (GET /{video-id}?fields=status: video_status ready). With
+// media_base_url, Facebook fetches the file from its public URL (POST
+// /{page-id}/videos with file_url, one call); without, herald uploads it
+// with the resumable protocol (uploadVideo). A video Facebook could not
+// process is deleted, so that nothing half-made stays on the Page, and
+// the error is NotCreated.
 func (a *Facebook) publishVideo(ctx context.Context, page string, p *platforms.Payload) (*platforms.Receipt, error) {
-	form := url.Values{"file_url": {a.MediaURL(p.Media[0].Path)}}
+	form := url.Values{}
 	if msg := Message(p); msg != "" {
 		form.Set("description", msg)
 	}
 	if p.Title != "" {
 		form.Set("title", p.Title)
 	}
-	var out struct {
-		ID string `json:"id"`
+	var id string
+	if a.mediaBase == "" {
+		var err error
+		if id, err = a.uploadVideo(ctx, page, p.Media[0], form); err != nil {
+			return nil, fmt.Errorf("publish video: %w", err)
+		}
+	} else {
+		form.Set("file_url", a.MediaURL(p.Media[0].Path))
+		var out struct {
+			ID string `json:"id"`
+		}
+		if err := a.post(ctx, page+"/videos", form, &out); err != nil {
+			return nil, fmt.Errorf("publish video: %w", a.createError(err))
+		}
+		if out.ID == "" {
+			return nil, &platforms.APIError{Platform: Name, Status: http.StatusOK, Outcome: platforms.Unknown, Message: "Facebook answered the video without an id"}
+		}
+		id = out.ID
 	}
-	if err := a.post(ctx, page+"/videos", form, &out); err != nil {
-		return nil, fmt.Errorf("publish video: %w", a.createError(err))
-	}
-	if out.ID == "" {
-		return nil, &platforms.APIError{Platform: Name, Status: http.StatusOK, Outcome: platforms.Unknown, Message: "Facebook answered the video without an id"}
-	}
-	if err := a.waitVideo(ctx, out.ID); err != nil {
+	if err := a.waitVideo(ctx, id); err != nil {
 		return nil, fmt.Errorf("publish video: %w", err)
 	}
-	at, link := a.permalink(ctx, out.ID)
-	return &platforms.Receipt{Provider: Name, IDs: []string{out.ID}, URLs: []string{link}, PublishedAt: at,
+	at, link := a.permalink(ctx, id)
+	return &platforms.Receipt{Provider: Name, IDs: []string{id}, URLs: []string{link}, PublishedAt: at,
 		Extra: map[string]string{extraKind: "video", extraMedia: mediaDigest(p)}}, nil
 }
 

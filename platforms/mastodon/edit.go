@@ -222,40 +222,36 @@ type file struct {
 	sha string
 }
 
-// fileSHA names a file's bytes in Receipt.Extra: the first 16 bytes
-// of their SHA-256, in hex.
-func fileSHA(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:16])
-}
-
-// readFiles reads every media file for its fingerprint.
+// readFiles reads every media file for its fingerprint, streaming it
+// into the hash: a video is never held whole.
 func readFiles(media []platforms.Media) ([]file, error) {
 	out := make([]file, len(media))
 	for i, md := range media {
-		data, err := readMedia(md)
+		sha, err := mediaSHA(md)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = file{Media: md, sha: fileSHA(data)}
+		out[i] = file{Media: md, sha: sha}
 	}
 	return out, nil
 }
 
-func readMedia(md platforms.Media) ([]byte, error) {
+// mediaSHA names a media file's bytes in Receipt.Extra: the first 16
+// bytes of their SHA-256, in hex, read as a stream.
+func mediaSHA(md platforms.Media) (string, error) {
 	if md.Open == nil {
-		return nil, fmt.Errorf("no way to read %s", md.Path)
+		return "", fmt.Errorf("no way to read %s", md.Path)
 	}
 	rc, err := md.Open()
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %v", md.Path, err)
+		return "", fmt.Errorf("open %s: %v", md.Path, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %v", md.Path, err)
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return "", fmt.Errorf("read %s: %v", md.Path, err)
 	}
-	return data, nil
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
 // planMedia decides the media_ids of an edit that gives a status the

@@ -503,7 +503,7 @@ func (m *Mastodon) upload(ctx context.Context, api *httpx.Client, md platforms.M
 		}
 		file, size = bytes.NewReader(data), int64(len(data))
 	}
-	body := &countingReader{r: io.MultiReader(&head, io.LimitReader(file, size), &tail)}
+	body := &countingReader{r: io.MultiReader(&head, upload.ProgressReader(ctx, Name, md.Path, io.LimitReader(file, size), size), &tail)}
 	length := int64(head.Len()) + size + int64(tail.Len())
 	m.logger.Info("upload", "file", md.Path, "size_bytes", size)
 	var att mediaAttachment

@@ -3,7 +3,9 @@ package pinterest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/internal/upload"
 )
 
 // Target options (front-matter keys under the account) the adapter reads.
@@ -176,23 +179,43 @@ func readAll(m platforms.Media) ([]byte, error) {
 
 // fingerprints are a spec's Receipt.Extra fingerprints.
 func fingerprints(s *spec) (map[string]string, error) {
-	media := [][]byte{[]byte(s.imageURL)}
-	if len(s.images)+len(s.videos) > 0 {
-		media = media[:0]
+	// fp of the image URL, or of each medium's type and bytes, with the
+	// files streamed into the hash: a video is never held whole.
+	h := sha256.New()
+	if len(s.images)+len(s.videos) == 0 {
+		h.Write([]byte(s.imageURL))
+		h.Write([]byte{0})
 	}
 	for _, m := range append(append([]platforms.Media{}, s.images...), s.videos...) {
-		b, err := readAll(m)
-		if err != nil {
+		h.Write([]byte(m.Type))
+		h.Write([]byte{0})
+		if err := hashFile(h, m); err != nil {
 			return nil, err
 		}
-		media = append(media, []byte(m.Type), b)
+		h.Write([]byte{0})
 	}
 	return map[string]string{
 		extraBoard:   s.board,
 		extraTextFP:  fp([]byte(s.title), []byte(s.description), []byte(s.link), []byte(s.board), []byte(s.section)),
 		extraAltFP:   fp([]byte(s.alt)),
-		extraMediaFP: fp(media...),
+		extraMediaFP: hex.EncodeToString(h.Sum(nil)[:8]),
 	}, nil
+}
+
+// hashFile streams one media file into w.
+func hashFile(w io.Writer, m platforms.Media) error {
+	if m.Open == nil {
+		return fmt.Errorf("no way to read %s", m.Path)
+	}
+	rc, err := m.Open()
+	if err != nil {
+		return fmt.Errorf("open %s: %w", m.Path, err)
+	}
+	defer rc.Close()
+	if _, err := io.Copy(w, rc); err != nil {
+		return fmt.Errorf("read %s: %w", m.Path, err)
+	}
+	return nil
 }
 
 // Publish implements platforms.Publisher: it uploads a video first when
@@ -295,12 +318,15 @@ func (a *Pinterest) uploadVideo(ctx context.Context, m platforms.Media) (string,
 	if reg.MediaID == "" || reg.UploadURL == "" {
 		return "", notCreated(errors.New("register video upload: Pinterest answered without media_id or upload_url"))
 	}
-	data, err := readAll(m)
-	if err != nil {
-		return "", notCreated(err)
+	if m.Open == nil {
+		return "", notCreated(fmt.Errorf("no way to read %s", m.Path))
 	}
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
+	// The form is its head (the upload parameters and the file part's
+	// headers), the file, streamed, and its closing boundary, so that
+	// its length is known before the file is read.
+	var head, tail bytes.Buffer
+	sw := &switchWriter{w: &head}
+	w := multipart.NewWriter(sw)
 	keys := make([]string, 0, len(reg.UploadParameters))
 	for k := range reg.UploadParameters {
 		keys = append(keys, k)
@@ -312,11 +338,10 @@ func (a *Pinterest) uploadVideo(ctx context.Context, m platforms.Media) (string,
 	ph := textproto.MIMEHeader{}
 	ph.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, m.Path[strings.LastIndex(m.Path, "/")+1:]))
 	ph.Set("Content-Type", m.Type)
-	fw, err := w.CreatePart(ph)
-	if err != nil {
+	if _, err := w.CreatePart(ph); err != nil {
 		return "", notCreated(err)
 	}
-	fw.Write(data)
+	sw.w = &tail
 	if err := w.Close(); err != nil {
 		return "", notCreated(err)
 	}
@@ -329,8 +354,16 @@ func (a *Pinterest) uploadVideo(ctx context.Context, m platforms.Media) (string,
 	for _, v := range reg.UploadParameters {
 		c.Redact.Add(v)
 	}
-	a.log.Info("uploading video", "file", m.Path, "bytes", len(data), "media_id", reg.MediaID)
-	if _, err := c.Do(ctx, httpx.Request{Method: http.MethodPost, Body: buf.Bytes(), ContentType: w.FormDataContentType()}); err != nil {
+	rc, err := m.Open()
+	if err != nil {
+		return "", notCreated(fmt.Errorf("open %s: %w", m.Path, err))
+	}
+	defer rc.Close()
+	a.log.Info("uploading video", "file", m.Path, "bytes", m.Size, "media_id", reg.MediaID)
+	file := upload.ProgressReader(ctx, Name, m.Path, io.LimitReader(rc, m.Size), m.Size)
+	body := io.MultiReader(&head, file, &tail)
+	length := int64(head.Len()) + m.Size + int64(tail.Len())
+	if _, err := c.Do(ctx, httpx.Request{Method: http.MethodPost, Stream: body, StreamLength: length, ContentType: w.FormDataContentType()}); err != nil {
 		return "", asNotCreated(fmt.Errorf("upload video %s to %s%s: %w", m.Path, up.Host, up.Path, platforms.FromHTTP(Name, err)))
 	}
 	deadline := a.now().Add(maxProcessingWait)
@@ -375,3 +408,9 @@ func digits(s string) bool {
 	}
 	return s != ""
 }
+
+// switchWriter writes to w, which can be changed between writes: the
+// multipart form's head and tail go to separate buffers.
+type switchWriter struct{ w io.Writer }
+
+func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }

@@ -264,15 +264,21 @@ func (a *PostForMe) upload(ctx context.Context, api *httpx.Client, m platforms.M
 	if err != nil {
 		return "", err
 	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		return "", err
+	defer rc.Close()
+	// The file is streamed (a video is never held whole) when its size is
+	// known, as the reconciler's media always have.
+	put := httpx.Request{Method: http.MethodPut, Stream: io.LimitReader(rc, m.Size), StreamLength: m.Size, ContentType: m.Type}
+	if m.Size <= 0 {
+		data, err := io.ReadAll(rc)
+		if err != nil {
+			return "", err
+		}
+		put = httpx.Request{Method: http.MethodPut, Body: data, ContentType: m.Type}
 	}
 	// The signed URL carries its own authorization: the API key is not
 	// sent to the storage host.
 	signed := &httpx.Client{BaseURL: out.UploadURL, HTTP: a.settings.HTTPClient, UserAgent: "herald", Now: a.now, Logger: a.logger}
-	if _, err := signed.Do(ctx, httpx.Request{Method: http.MethodPut, Body: data, ContentType: m.Type}); err != nil {
+	if _, err := signed.Do(ctx, put); err != nil {
 		return "", platforms.FromHTTP(Name, err)
 	}
 	return out.MediaURL, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/progress"
 )
 
 // PostInfo is the post_info of a direct post: what a post becomes on
@@ -242,6 +243,9 @@ func (t *TikTok) upload(ctx context.Context, uploadURL string, media platforms.M
 	defer rc.Close()
 	c := t.client(uploadURL)
 	c.Redact.Add(uploadURL)
+	// Progress names the file, never the upload URL (it carries its own
+	// authorization).
+	progress.Report(ctx, progress.Update{Platform: Name, File: media.Path, Size: src.VideoSize})
 	for i := int64(0); i < src.TotalChunkCount; i++ {
 		from := i * src.ChunkSize
 		to := from + src.ChunkSize
@@ -273,6 +277,7 @@ func (t *TikTok) upload(ctx context.Context, uploadURL string, media platforms.M
 		if src.TotalChunkCount > 1 {
 			t.log.Info("upload progress", "path", media.Path, "bytes", to, "of", src.VideoSize, "percent", to*100/src.VideoSize)
 		}
+		progress.Report(ctx, progress.Update{Platform: Name, File: media.Path, Sent: to, Size: src.VideoSize})
 	}
 	return nil
 }

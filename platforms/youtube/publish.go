@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/internal/upload"
 )
 
 // videoResponse is the part of a video resource herald reads back.
@@ -108,23 +109,33 @@ func (y *YouTube) startUpload(ctx context.Context, v *Video, media platforms.Med
 }
 
 // upload sends media to the session in chunks of y.chunk bytes and
-// returns the video resource YouTube answers the last one with.
+// returns the video resource YouTube answers the last one with. The
+// file is read through an upload.Source, one chunk at a time from where
+// YouTube says it holds the bytes to, so memory stays at one chunk
+// whatever the video's size; progress goes to the log and to the
+// context's progress reporter (herald apply's output).
 func (y *YouTube) upload(ctx context.Context, session string, media platforms.Media) (*videoResponse, error) {
 	size := media.Size
+	src := upload.NewSource(media.Open, size)
+	defer src.Close()
+	var buf []byte
 	var offset int64
 	resumes := 0
+	upload.Report(ctx, Name, media.Path, 0, size)
 	for {
 		end := min(offset+y.chunk, size)
-		data, err := readRange(media, offset, end)
+		data, err := src.Chunk(buf, offset, end)
 		if err != nil {
-			return nil, notCreated(fmt.Errorf("upload %s: %w", media.Path, err))
+			return nil, notCreated(fmt.Errorf("upload %s (the file is shorter than its recorded size %d?): %w", media.Path, size, err))
 		}
+		buf = data
 		last := end == size
 		y.log.Debug("uploading chunk", "path", media.Path, "from", offset, "to", end, "of", size)
 		h := http.Header{"Content-Range": {fmt.Sprintf("bytes %d-%d/%d", offset, end-1, size)}}
 		var got videoResponse
 		_, err = y.do(ctx, session, httpx.Request{Method: http.MethodPut, Header: h, Body: data, ContentType: media.Type}, &got)
 		if err == nil {
+			upload.Report(ctx, Name, media.Path, size, size)
 			return &got, nil
 		}
 		next, done, err := y.afterChunk(ctx, session, media, err, last, &resumes)
@@ -132,10 +143,12 @@ func (y *YouTube) upload(ctx context.Context, session string, media platforms.Me
 			return nil, err
 		}
 		if done != nil {
+			upload.Report(ctx, Name, media.Path, size, size)
 			return done, nil
 		}
 		if next > offset {
 			y.log.Info("upload progress", "path", media.Path, "bytes", next, "of", size, "percent", next*100/size)
+			upload.Report(ctx, Name, media.Path, next, size)
 		}
 		offset = next
 	}
@@ -233,28 +246,6 @@ func rangeEnd(h http.Header) (int64, error) {
 		return 0, fmt.Errorf("YouTube answered 308 with a Range header %q that is not bytes=0-N", r)
 	}
 	return n + 1, nil
-}
-
-// readRange reads bytes [from, to) of media, opening it afresh so that a
-// resumed upload rereads only what it sends.
-func readRange(m platforms.Media, from, to int64) ([]byte, error) {
-	rc, err := m.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	if s, ok := rc.(io.Seeker); ok {
-		if _, err := s.Seek(from, io.SeekStart); err != nil {
-			return nil, err
-		}
-	} else if _, err := io.CopyN(io.Discard, rc, from); err != nil {
-		return nil, fmt.Errorf("skip to byte %d: %w", from, err)
-	}
-	buf := make([]byte, to-from)
-	if _, err := io.ReadFull(rc, buf); err != nil {
-		return nil, fmt.Errorf("read bytes %d to %d (the file is shorter than its recorded size %d?): %w", from, to, m.Size, err)
-	}
-	return buf, nil
 }
 
 // setThumbnail uploads thumb as the video's custom thumbnail

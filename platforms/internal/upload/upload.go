@@ -13,7 +13,14 @@
 //     first byte, a bounded number of times;
 //   - processing is polled with back-off (the platform's check-after when
 //     it gives one) within an overall bound;
-//   - progress goes to the logger, and to a callback for long uploads.
+//   - progress goes to the logger, to Options.Progress, and to the
+//     progress.Func of the context (herald apply prints long uploads'
+//     progress from it: see platforms/progress), so every adapter that
+//     runs its upload here shows it without code of its own.
+//
+// Adapters whose platform says where to go on from (YouTube's Range,
+// Facebook's start_offset) read the file through a Source, which reads
+// any range without holding the file, and report with Report.
 //
 // An upload is a step before the post is created: whatever Run returns,
 // no post exists yet, so a failed upload is always safe to run again. It
@@ -29,6 +36,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/progress"
 )
 
 // ErrRestart, wrapped in an error from Put, says the platform lost the
@@ -230,6 +238,7 @@ func (o *Options) send(ctx context.Context, t Target) error {
 	if err := t.Begin(ctx, o.Size); err != nil {
 		return fmt.Errorf("begin upload of %s: %w", o.Name, err)
 	}
+	Report(ctx, o.Platform, o.Name, 0, o.Size)
 	sizes := Chunks(o.Size, o.ChunkSize, o.MergeTail)
 	buf := make([]byte, 0, sizes[0])
 	var off int64
@@ -251,6 +260,7 @@ func (o *Options) send(ctx context.Context, t Target) error {
 		if o.Progress != nil {
 			o.Progress(Progress{Name: o.Name, Sent: off, Size: o.Size})
 		}
+		Report(ctx, o.Platform, o.Name, off, o.Size)
 	}
 	// A file that grew since it was measured would be sent cut short.
 	var one [1]byte
@@ -330,6 +340,7 @@ func (o *Options) wait(ctx context.Context, poll func(context.Context) (Status, 
 		if o.Progress != nil {
 			o.Progress(Progress{Name: o.Name, Sent: o.Size, Size: o.Size, Processing: true, Percent: st.Percent})
 		}
+		progress.Report(ctx, progress.Update{Platform: o.Platform, File: o.Name, Sent: o.Size, Size: o.Size, Processing: true, Percent: st.Percent})
 		o.Logger.Info("upload processing", "file", o.Name, "percent", st.Percent, "wait", d.String())
 		if err := o.Sleep(ctx, d); err != nil {
 			return fmt.Errorf("wait for %s: %w", o.Name, err)
@@ -352,4 +363,38 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Report tells the context's progress.Func (herald apply's output) that
+// sent of the size bytes of file have reached platform; sent 0 marks the
+// start. Run reports by itself; adapters with an upload loop of their own
+// call it at the start and after each chunk. file is the repository
+// path: never pass an upload URL, which can carry a token.
+func Report(ctx context.Context, platform, file string, sent, size int64) {
+	progress.Report(ctx, progress.Update{Platform: platform, File: file, Sent: sent, Size: size})
+}
+
+// ProgressReader reads r, the size bytes of file, reporting to the
+// context's progress.Func as the bytes go (the Printer decides what to
+// show), for platforms that take a file in one streamed request
+// (Mastodon, Pinterest's signed form).
+func ProgressReader(ctx context.Context, platform, file string, r io.Reader, size int64) io.Reader {
+	Report(ctx, platform, file, 0, size)
+	return &progressReader{ctx: ctx, platform: platform, file: file, r: r, size: size}
+}
+
+type progressReader struct {
+	ctx            context.Context
+	platform, file string
+	r              io.Reader
+	n, size        int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.n += int64(n)
+		Report(p.ctx, p.platform, p.file, min(p.n, p.size), p.size)
+	}
+	return n, err
 }
