@@ -67,10 +67,10 @@ type Bluesky struct {
 	videoPoll time.Duration
 	sleep     func(ctx context.Context, d time.Duration) error
 	settings  platforms.Settings
-	tokens        platforms.TokenStore
-	http          *http.Client
-	log           *slog.Logger
-	now           func() time.Time
+	tokens    platforms.TokenStore
+	http      *http.Client
+	log       *slog.Logger
+	now       func() time.Time
 
 	mu      sync.Mutex
 	sess    *session

@@ -327,7 +327,7 @@ func (f *Fake) issue(c *platformtest.Call) {
 		"did": f.opts.DID, "active": true, "didDoc": map[string]any{
 			"@context": []string{"https://www.w3.org/ns/did/v1"}, "id": f.opts.DID,
 			"alsoKnownAs": []string{"at://" + f.opts.Handle},
-			"service": []map[string]string{{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": f.PDSEndpoint()}},
+			"service":     []map[string]string{{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": f.PDSEndpoint()}},
 		}})
 }
 

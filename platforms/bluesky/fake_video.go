@@ -359,4 +359,3 @@ func (f *Fake) videoMedia(embed map[string]any) ([]platformtest.MediaItem, strin
 	}
 	return []platformtest.MediaItem{{ID: cid, Type: b.mime, Alt: alt, Data: b.data}}, ""
 }
-
