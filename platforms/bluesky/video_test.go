@@ -286,4 +286,3 @@ func TestVideoSettings(t *testing.T) {
 		}
 	}
 }
-
