@@ -60,6 +60,7 @@ type Bluesky struct {
 	videoService    string
 	videoServiceDID string
 	pdsDIDSetting   string
+	pdsDIDFound     string // what pdsDID found, kept; guarded by mu
 	// videoWait bounds the wait for a video's processing, videoPoll is
 	// the first wait between status reads, and sleep waits (tests make it
 	// instant).

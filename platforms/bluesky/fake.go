@@ -58,6 +58,9 @@ type FakeOptions struct {
 	// VideoPolls is how many status reads a job stays processing before
 	// it completes; default 1.
 	VideoPolls int
+	// NoDIDDoc leaves the DID document out of sessions, as the reference
+	// PDS does when its public URL is not the one the document names.
+	NoDIDDoc bool
 }
 
 // Counts are a post's engagement as the AppView reports it.
@@ -323,12 +326,15 @@ func (f *Fake) issue(c *platformtest.Call) {
 	refresh, rexp := f.token("com.atproto.refresh", f.opts.RefreshTTL)
 	f.access[access] = aexp
 	f.refresh[refresh] = rexp
-	c.Reply(http.StatusOK, map[string]any{"accessJwt": access, "refreshJwt": refresh, "handle": f.opts.Handle,
-		"did": f.opts.DID, "active": true, "didDoc": map[string]any{
+	out := map[string]any{"accessJwt": access, "refreshJwt": refresh, "handle": f.opts.Handle, "did": f.opts.DID, "active": true}
+	if !f.opts.NoDIDDoc {
+		out["didDoc"] = map[string]any{
 			"@context": []string{"https://www.w3.org/ns/did/v1"}, "id": f.opts.DID,
 			"alsoKnownAs": []string{"at://" + f.opts.Handle},
 			"service":     []map[string]string{{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": f.PDSEndpoint()}},
-		}})
+		}
+	}
+	c.Reply(http.StatusOK, out)
 }
 
 // bearer reads the Authorization header; it answers AuthMissing itself.

@@ -142,6 +142,11 @@ func (f *Fake) service(c *platformtest.Call, aud, lxm string) (serviceClaims, bo
 var videoTypes = map[string]bool{"video/mp4": true, "video/quicktime": true, "video/webm": true, "video/mpeg": true}
 
 func (f *Fake) videoRoutes() {
+	f.Handle("GET /xrpc/com.atproto.server.describeServer", platformtest.Contract{}, func(c *platformtest.Call) {
+		c.Reply(http.StatusOK, map[string]any{"did": f.PDSDID(), "availableUserDomains": []string{".test"},
+			"inviteCodeRequired": false, "blobUploadLimit": f.opts.BlobUploadLimit, "links": map[string]any{}, "contact": map[string]any{}})
+	})
+
 	// com.atproto.server.getServiceAuth as the reference PDS answers it.
 	f.Handle("GET /xrpc/com.atproto.server.getServiceAuth", platformtest.Contract{}, func(c *platformtest.Call) {
 		if !f.authorized(c) {

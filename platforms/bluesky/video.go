@@ -164,7 +164,10 @@ func (b *Bluesky) processVideo(ctx context.Context, m platforms.Media) (json.Raw
 	if err := b.checkVideoLimits(ctx, m); err != nil {
 		return nil, err
 	}
-	aud := b.pdsDID(s)
+	aud, err := b.pdsDID(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	job, err := b.sendVideo(ctx, s, aud, m)
 	if err != nil {
 		return nil, err
@@ -457,21 +460,48 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // pdsDID is the audience of the upload's service-auth token: the DID of
 // the account's PDS, which the video service presents the token to when
-// it stores the processed video. It is the pds_did setting, else
+// it stores the processed video, and which the PDS checks (401
+// BadJwtAudience otherwise). It is, in order: the pds_did setting;
 // did:web: and the host name of the PDS the session's DID document names
-// (what the Bluesky app sends), else of base_url.
-func (b *Bluesky) pdsDID(s *session) string {
-	if b.pdsDIDSetting != "" {
-		return b.pdsDIDSetting
+// (what the Bluesky app sends); the did com.atproto.server.describeServer
+// reports (a PDS that sends no DID document with its sessions, as the
+// reference PDS does when its public URL differs from the one in the
+// document); did:web: and the host name of base_url.
+func (b *Bluesky) pdsDID(ctx context.Context, s *session) (string, error) {
+	b.mu.Lock()
+	did := b.pdsDIDSetting
+	if did == "" {
+		did = b.pdsDIDFound
 	}
-	endpoint := s.pds
-	if endpoint == "" {
-		endpoint = b.pdsURL
+	b.mu.Unlock()
+	if did != "" {
+		return did, nil
 	}
-	return didWeb(endpoint)
+	if s.pds != "" {
+		did = didWeb(s.pds)
+	}
+	if did == "" {
+		var out struct {
+			DID string `json:"did"`
+		}
+		_, err := b.public(b.pdsURL).DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: xrpc("com.atproto.server.describeServer")}, &out)
+		switch {
+		case err == nil && strings.HasPrefix(out.DID, "did:"):
+			did = out.DID
+		case err != nil && ctx.Err() != nil:
+			return "", failNotCreated("describe the PDS", err)
+		default:
+			did = didWeb(b.pdsURL)
+			b.log.Warn("the PDS does not say its DID; assuming it from base_url (set pds_did if uploads are refused)", "pds_did", did)
+		}
+	}
+	b.mu.Lock()
+	b.pdsDIDFound = did
+	b.mu.Unlock()
+	return did, nil
 }
 
-// didWeb is did:web: and the host name of an https URL (no port: the
+// didWeb is did:web: and the host name of an http(s) URL (no port: the
 // Bluesky app's getServiceAuthAudFromUrl drops it, and a PDS's own DID is
 // did:web: and its PDS_HOSTNAME).
 func didWeb(endpoint string) string {

@@ -286,3 +286,36 @@ func TestVideoSettings(t *testing.T) {
 		}
 	}
 }
+
+// The upload's service-auth token names the PDS's DID: from the
+// session's DID document, else (a PDS that sends none, as the reference
+// PDS 0.5 does behind another public URL) from describeServer, or the
+// pds_did setting. The fake's PDS is did:web:localhost while base_url's
+// host is 127.0.0.1, so a token for base_url's host is refused.
+func TestVideoServiceAuthAudience(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		opts  bluesky.FakeOptions
+		extra map[string]any
+	}{
+		{"from the DID document", bluesky.FakeOptions{}, nil},
+		{"from describeServer", bluesky.FakeOptions{NoDIDDoc: true}, nil},
+		{"from pds_did", bluesky.FakeOptions{NoDIDDoc: true}, map[string]any{"pds_did": "did:web:localhost"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := bluesky.NewFake(t, tt.opts)
+			if f.PDSDID() != "did:web:localhost" {
+				t.Fatalf("fake PDS DID %s", f.PDSDID())
+			}
+			b := videoAdapter(t, f, nil, nil, tt.extra)
+			for _, key := range []string{"one", "two"} {
+				if _, err := b.Publish(t.Context(), videoPayload(key), platforms.AttemptKey("attempt-"+key)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(f.Posts()) != 2 {
+				t.Errorf("%d posts, want 2", len(f.Posts()))
+			}
+		})
+	}
+}
