@@ -341,7 +341,8 @@ func (f *Fake) videoMedia(embed map[string]any) ([]platformtest.MediaItem, strin
 		return nil, fmt.Sprintf("Could not find blob: %s", cid)
 	}
 	if b.mime != "video/mp4" {
-		return nil, fmt.Sprintf("Invalid app.bsky.feed.post record: Wrong type of file. It is %s but it must match video/mp4 at $.record.embed.video", b.mime)
+		// The reference PDS 0.5.35's wording, seen live.
+		return nil, fmt.Sprintf(`Invalid app.bsky.feed.post record: Expected "video/mp4" (got %q) at $.record.embed.video.mimeType`, b.mime)
 	}
 	if int64(len(b.data)) > MaxVideoBytes {
 		return nil, fmt.Sprintf("Invalid app.bsky.feed.post record: blob too big (maximum %d, got %d) at $.record.embed.video", MaxVideoBytes, len(b.data))
@@ -353,10 +354,10 @@ func (f *Fake) videoMedia(embed map[string]any) ([]platformtest.MediaItem, strin
 		}
 	}
 	if ar, ok := embed["aspectRatio"].(map[string]any); ok {
-		w, _ := ar["width"].(float64)
-		h, _ := ar["height"].(float64)
-		if w < 1 || h < 1 {
-			return nil, "Invalid app.bsky.feed.post record: Record/embed/aspectRatio/width and height must be at least 1"
+		for _, k := range []string{"width", "height"} {
+			if n, _ := ar[k].(float64); n < 1 {
+				return nil, fmt.Sprintf("Invalid app.bsky.feed.post record: integer too small (minimum 1, got %v) at $.record.embed.aspectRatio.%s", n, k)
+			}
 		}
 	}
 	if caps, _ := embed["captions"].([]any); len(caps) > maxCaptions {
