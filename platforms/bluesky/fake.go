@@ -56,7 +56,7 @@ type FakeOptions struct {
 	// MaxVideoBytes, the embed lexicon's.
 	MaxVideoBytes int64
 	// VideoPolls is how many status reads a job stays processing before
-	// it completes; default 1.
+	// it completes; default 1, and a negative number none.
 	VideoPolls int
 	// NoDIDDoc leaves the DID document out of sessions, as the reference
 	// PDS does when its public URL is not the one the document names.

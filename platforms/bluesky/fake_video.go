@@ -291,7 +291,7 @@ func (f *Fake) uploadVideo(c *platformtest.Call) {
 	f.bytesLeft -= int64(len(c.Body))
 	f.seq++
 	j := &fakeJob{id: fmt.Sprintf("fakejob%06d", f.seq), mime: mime, data: append([]byte(nil), c.Body...),
-		polls: f.opts.VideoPolls, fail: f.failJobs, stall: f.stallJobs}
+		polls: max(f.opts.VideoPolls, 0), fail: f.failJobs, stall: f.stallJobs}
 	f.jobs[j.id] = j
 	f.jobOf[key] = j.id
 	c.Reply(http.StatusOK, map[string]any{"jobId": j.id, "did": f.opts.DID, "state": "JOB_STATE_CREATED"})
