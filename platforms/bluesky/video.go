@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -280,7 +281,7 @@ func (b *Bluesky) postVideo(ctx context.Context, token, did string, m platforms.
 		return jobStatus{}, notCreated("open %s: %w", m.Path, err)
 	}
 	defer rc.Close()
-	body := &countingReader{r: io.LimitReader(rc, m.Size)}
+	body := &countingReader{r: io.LimitReader(rc, m.Size), log: b.log, file: m.Path, size: m.Size}
 	b.log.Info("upload", "file", m.Path, "size_bytes", m.Size, "to", b.videoService)
 	var ans jobAnswer
 	_, err = b.videoClient(token).DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: xrpc("app.bsky.video.uploadVideo"),
@@ -297,7 +298,7 @@ func (b *Bluesky) postVideo(ctx context.Context, token, did string, m platforms.
 	if err != nil {
 		return jobStatus{}, failNotCreated("upload "+m.Path+" to the video service", err)
 	}
-	b.log.Info("upload progress", "file", m.Path, "chunk", 1, "chunks", 1, "sent_bytes", body.n, "size_bytes", m.Size)
+	body.done()
 	if body.n != m.Size {
 		return jobStatus{}, notCreated("upload %s: sent %d bytes of %d: the file changed while it was read", m.Path, body.n, m.Size)
 	}
@@ -411,7 +412,7 @@ func (b *Bluesky) putBlob(ctx context.Context, s *session, m platforms.Media) (j
 		return nil, notCreated("open %s: %w", m.Path, err)
 	}
 	defer rc.Close()
-	body := &countingReader{r: io.LimitReader(rc, m.Size)}
+	body := &countingReader{r: io.LimitReader(rc, m.Size), log: b.log, file: m.Path, size: m.Size}
 	b.log.Info("upload", "file", m.Path, "size_bytes", m.Size, "to", b.pdsURL)
 	var out struct {
 		Blob json.RawMessage `json:"blob"`
@@ -420,7 +421,7 @@ func (b *Bluesky) putBlob(ctx context.Context, s *session, m platforms.Media) (j
 		Stream: body, StreamLength: m.Size, ContentType: m.Type, Timeout: videoTimeout}, &out); err != nil {
 		return nil, err
 	}
-	b.log.Info("upload progress", "file", m.Path, "chunk", 1, "chunks", 1, "sent_bytes", body.n, "size_bytes", m.Size)
+	body.done()
 	if body.n != m.Size {
 		return nil, notCreated("upload %s: sent %d bytes of %d: the file changed while it was read", m.Path, body.n, m.Size)
 	}
@@ -446,16 +447,37 @@ func mayPass(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-// countingReader counts the bytes read through it.
+// progressStep is how many bytes of a streamed upload pass between two
+// progress lines in the log.
+const progressStep = 8 << 20
+
+// countingReader counts the bytes read through it and, when it has a
+// logger, logs progress each progressStep bytes, in the shared upload
+// machinery's words (a step is a "chunk"), so that a long upload shows
+// it is moving. done logs the last line.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	log  *slog.Logger
+	file string
+	size int64
 }
+
+func (c *countingReader) chunks() int64 { return max(1, (c.size+progressStep-1)/progressStep) }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	before := c.n / progressStep
 	c.n += int64(n)
+	if k := c.n / progressStep; c.log != nil && k > before && k < c.chunks() {
+		c.log.Info("upload progress", "file", c.file, "chunk", k, "chunks", c.chunks(), "sent_bytes", c.n, "size_bytes", c.size)
+	}
 	return n, err
+}
+
+// done logs the upload's last progress line.
+func (c *countingReader) done() {
+	c.log.Info("upload progress", "file", c.file, "chunk", c.chunks(), "chunks", c.chunks(), "sent_bytes", c.n, "size_bytes", c.size)
 }
 
 // pdsDID is the audience of the upload's service-auth token: the DID of

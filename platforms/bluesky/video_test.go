@@ -2,6 +2,7 @@ package bluesky_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -317,5 +318,31 @@ func TestVideoServiceAuthAudience(t *testing.T) {
 				t.Errorf("%d posts, want 2", len(f.Posts()))
 			}
 		})
+	}
+}
+
+// A long upload logs its progress as it streams, every 8 MiB.
+func TestVideoUploadProgress(t *testing.T) {
+	f := bluesky.NewFake(t, bluesky.FakeOptions{})
+	var logs bytes.Buffer
+	b := videoAdapter(t, f, logTo(&logs), nil, nil)
+	data := append(platformtest.VideoBytes(), make([]byte, 20<<20)...)
+	p := platformtest.Payload("big", "A big clip")
+	p.Media = []platforms.Media{{Path: "posts/big.mp4", Type: "video/mp4", Size: int64(len(data)), Width: 320, Height: 180,
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}}
+	if _, err := b.Publish(t.Context(), p, "attempt-big"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, `msg="upload progress"`) {
+			_, rest, _ := strings.Cut(line, "chunk=")
+			got = append(got, strings.TrimSpace(rest))
+		}
+	}
+	want := []string{"1 chunks=3 sent_bytes=8388608 size_bytes=21012038", "2 chunks=3 sent_bytes=16777216 size_bytes=21012038",
+		"3 chunks=3 sent_bytes=21012038 size_bytes=21012038"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("progress lines (-want +got):\n%s", diff)
 	}
 }
