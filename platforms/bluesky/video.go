@@ -222,7 +222,15 @@ func (b *Bluesky) checkVideoLimits(ctx context.Context, m platforms.Media) error
 	}
 	var lim uploadLimits
 	if _, err := b.videoClient(token).DoJSON(ctx, httpx.Request{Method: http.MethodGet, Path: xrpc(lxmUploadLimits)}, &lim); err != nil {
-		return failNotCreated("video upload limits from "+b.videoService, err)
+		var se *httpx.StatusError
+		missing := !errors.As(err, &se) || se.Status == http.StatusNotFound || se.Status == http.StatusNotImplemented
+		err = failNotCreated("video upload limits", err)
+		if missing {
+			// No video service answers there: say what else there is.
+			err = fmt.Errorf("%w (no video service at %s? set video_service to one, or to %q to upload videos to the PDS itself)",
+				err, b.videoService, VideoServicePDS)
+		}
+		return err
 	}
 	why := lim.Message
 	if why == "" {

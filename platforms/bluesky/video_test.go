@@ -346,3 +346,11 @@ func TestVideoUploadProgress(t *testing.T) {
 		t.Errorf("progress lines (-want +got):\n%s", diff)
 	}
 }
+
+// A video service that is not there is named, with the way out.
+func TestVideoServiceMissing(t *testing.T) {
+	f := bluesky.NewFake(t, bluesky.FakeOptions{})
+	b := videoAdapter(t, f, nil, nil, map[string]any{"video_service": "http://127.0.0.1:1"})
+	_, err := b.Publish(t.Context(), videoPayload("clip"), "attempt-clip")
+	notPosted(t, f, err, `set video_service to one, or to "pds" to upload videos to the PDS itself`)
+}
