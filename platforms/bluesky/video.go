@@ -174,6 +174,12 @@ func (b *Bluesky) processVideo(ctx context.Context, m platforms.Media) (json.Raw
 		return nil, err
 	}
 	if job.JobID == "" {
+		// The service has been seen to refuse this way with a 200:
+		// {"jobStatus": {"error": "unconfirmed_email", "jobId": "", ...}}
+		// (atproto issue 3097).
+		if why := jobMessage(job); why != "" {
+			return nil, notCreated("Bluesky's video service refused %s: %s; nothing was posted (a Bluesky-hosted account must verify its email to upload video)", m.Path, why)
+		}
 		return nil, notCreated("upload %s: the video service answered without a job ID", m.Path)
 	}
 	if job.State == jobCompleted && len(job.Blob) > 0 {
