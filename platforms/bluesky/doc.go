@@ -121,9 +121,13 @@
 //     did:web: and the host name of the #atproto_pds endpoint in the
 //     session's DID document (what the app sends:
 //     getServiceAuthAudFromUrl); the did describeServer reports; did:web:
-//     and base_url's host. The reference PDS 0.5.35 sends no didDoc with
-//     its sessions when its public URL is not the one in the document
-//     (seen live), which is why describeServer comes next.
+//     and base_url's host. The reference PDS sends a didDoc with its
+//     sessions only when PDS_ENABLE_DID_DOC_WITH_SESSION is set, which it
+//     is not by default (packages/pds config.ts and api/com/atproto/
+//     server/util.ts didDocForSession; 0.5.35 sent none, seen live), so
+//     a self-hosted PDS is usually asked with describeServer, which
+//     answers its service DID (cfg.service.did: PDS_SERVICE_DID, or
+//     did:web: and PDS_HOSTNAME).
 //  3. POST {video_service}/xrpc/app.bsky.video.uploadVideo?did=&name=
 //     with the raw file streamed (Content-Type the file's, Content-Length
 //     its size) and the upload token as bearer → a jobStatus. The

@@ -59,7 +59,7 @@ type FakeOptions struct {
 	// it completes; default 1, and a negative number none.
 	VideoPolls int
 	// NoDIDDoc leaves the DID document out of sessions, as the reference
-	// PDS does when its public URL is not the one the document names.
+	// PDS does unless PDS_ENABLE_DID_DOC_WITH_SESSION is set.
 	NoDIDDoc bool
 }
 

@@ -501,8 +501,8 @@ func (c *countingReader) done() {
 // did:web: and the host name of the PDS the session's DID document names
 // (what the Bluesky app sends); the did com.atproto.server.describeServer
 // reports (a PDS that sends no DID document with its sessions, as the
-// reference PDS does when its public URL differs from the one in the
-// document); did:web: and the host name of base_url.
+// reference PDS does unless PDS_ENABLE_DID_DOC_WITH_SESSION is set);
+// did:web: and the host name of base_url.
 func (b *Bluesky) pdsDID(ctx context.Context, s *session) (string, error) {
 	b.mu.Lock()
 	did := b.pdsDIDSetting

@@ -290,7 +290,7 @@ func TestVideoSettings(t *testing.T) {
 
 // The upload's service-auth token names the PDS's DID: from the
 // session's DID document, else (a PDS that sends none, as the reference
-// PDS 0.5 does behind another public URL) from describeServer, or the
+// PDS does by default) from describeServer, or the
 // pds_did setting. The fake's PDS is did:web:localhost while base_url's
 // host is 127.0.0.1, so a token for base_url's host is refused.
 func TestVideoServiceAuthAudience(t *testing.T) {
