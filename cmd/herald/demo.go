@@ -93,7 +93,7 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 	defer reporter.Close()
 	clock := func() time.Time { return now }
 	const blueskyPassword, mastodonToken = "demo-app-password", "demo-mastodon-token"
-	bsky := bluesky.NewFake(reporter, bluesky.FakeOptions{Handle: "sluice.example.com", Password: blueskyPassword, Now: clock,
+	bsky := bluesky.NewFake(reporter, bluesky.FakeOptions{Handle: "sluice.example.com", Password: blueskyPassword, Now: clock, VideoPolls: -1,
 		Handles: map[string]string{"priyanair.bsky.social": "did:plc:priyanairdemo0000000000a"}})
 	masto := mastodon.NewFake(reporter, mastodon.FakeOptions{Token: mastodonToken, MaxChars: 500, Username: "sluice", Now: clock})
 	xf := x.NewFake(reporter, x.FakeOptions{Username: "sluicehq", Now: clock})
@@ -106,7 +106,7 @@ func runDemo(ctx context.Context, e *env, now time.Time, keep bool) error {
 	fb := facebook.NewFake(reporter, facebook.FakeOptions{PageID: "104000000000001", PageName: "Sluice", Now: clock, Fetch: fetch})
 	yt := youtube.NewFake(reporter, youtube.FakeOptions{Now: clock})
 	settings := map[string]map[string]string{
-		"bluesky":  {"base_url": bsky.URL(), "appview_url": bsky.AppViewURL()},
+		"bluesky":  {"base_url": bsky.URL(), "appview_url": bsky.AppViewURL(), "video_service": bsky.VideoServiceURL()},
 		"mastodon": {"base_url": masto.URL()},
 		"x":        {"base_url": xf.URL()},
 		"linkedin": {"base_url": li.URL(), "token_url": li.TokenURL()},

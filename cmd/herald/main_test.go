@@ -273,8 +273,10 @@ func gitClone(ts *testscript.TestScript, neg bool, args []string) {
 // write into the configuration:
 //
 //	fake mastodon     MASTODON_URL; accepts the token mastodon-fake-token
-//	fake bluesky      BLUESKY_URL; handle herald.test, app password
-//	                  fake-app-pass-word, its clock at HERALD_NOW
+//	fake bluesky      BLUESKY_URL, BLUESKY_APPVIEW_URL, BLUESKY_VIDEO_URL (its
+//	                  video service, jobs done at the first status read);
+//	                  handle herald.test, app password fake-app-pass-word,
+//	                  its clock at HERALD_NOW
 //	fake facebook     FACEBOOK_URL, FACEBOOK_PAGE_ID, FACEBOOK_MEDIA_URL (the
 //	                  script's files); FACEBOOK_PAGE_TOKEN its Page token
 //	fake instagram    INSTAGRAM_URL, INSTAGRAM_AUTH_URL, INSTAGRAM_MEDIA_URL
@@ -345,10 +347,11 @@ func startFake(ts *testscript.TestScript, neg bool, args []string) {
 		backend = f
 		ts.Setenv("MASTODON_URL", f.URL())
 	case "bluesky":
-		f := bluesky.NewFake(rep, bluesky.FakeOptions{Now: clock})
+		f := bluesky.NewFake(rep, bluesky.FakeOptions{Now: clock, VideoPolls: -1})
 		backend = f
 		ts.Setenv("BLUESKY_URL", f.URL())
 		ts.Setenv("BLUESKY_APPVIEW_URL", f.AppViewURL())
+		ts.Setenv("BLUESKY_VIDEO_URL", f.VideoServiceURL())
 	case "x":
 		f := x.NewFake(rep, x.FakeOptions{Now: clock})
 		backend = f

@@ -61,7 +61,8 @@ func TestSession(t *testing.T) {
 			t.Fatal(err)
 		}
 		tok := stored(t, tokens)
-		if diff := cmp.Diff(map[string]string{"did": f.DID(), "handle": f.AccountHandle(), "pds": f.URL()}, tok.Extra); diff != "" {
+		if diff := cmp.Diff(map[string]string{"did": f.DID(), "handle": f.AccountHandle(), "pds": f.URL(),
+			"pds_endpoint": f.PDSEndpoint()}, tok.Extra); diff != "" {
 			t.Errorf("token extra (-want +got):\n%s", diff)
 		}
 		if tok.AccessToken == "" || tok.RefreshToken == "" || !tok.Expiry.Equal(clock.Add(2*time.Hour)) || !tok.RefreshExpiry.Equal(clock.Add(90*24*time.Hour)) {

@@ -1,6 +1,7 @@
 package bluesky
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/httpx"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/internal/upload"
 )
 
 // Name is the platform's name in configuration and the registry.
@@ -52,11 +54,24 @@ type Bluesky struct {
 	pdsURL        string
 	appViewURL    string
 	maxImageBytes int64
-	settings      platforms.Settings
-	tokens        platforms.TokenStore
-	http          *http.Client
-	log           *slog.Logger
-	now           func() time.Time
+	// videoService is the video service's base URL, or VideoServicePDS;
+	// videoServiceDID its DID (the upload-limits token's audience), and
+	// pdsDIDSetting the pds_did setting.
+	videoService    string
+	videoServiceDID string
+	pdsDIDSetting   string
+	pdsDIDFound     string // what pdsDID found, kept; guarded by mu
+	// videoWait bounds the wait for a video's processing, videoPoll is
+	// the first wait between status reads, and sleep waits (tests make it
+	// instant).
+	videoWait time.Duration
+	videoPoll time.Duration
+	sleep     func(ctx context.Context, d time.Duration) error
+	settings  platforms.Settings
+	tokens    platforms.TokenStore
+	http      *http.Client
+	log       *slog.Logger
+	now       func() time.Time
 
 	mu      sync.Mutex
 	sess    *session
@@ -81,7 +96,8 @@ func New(s platforms.Settings) (platforms.Publisher, error) {
 // that need more than a Publisher.
 func NewBluesky(s platforms.Settings) (*Bluesky, error) {
 	b := &Bluesky{account: s.Account, handle: strings.TrimPrefix(s.String("handle"), "@"), settings: s,
-		tokens: s.Tokens, http: s.HTTPClient, log: s.Logger, now: s.Now, maxImageBytes: DefaultMaxImageBytes}
+		tokens: s.Tokens, http: s.HTTPClient, log: s.Logger, now: s.Now, maxImageBytes: DefaultMaxImageBytes,
+		videoWait: DefaultVideoWait, videoPoll: upload.DefaultPollFirst, sleep: httpx.Sleep}
 	if b.handle == "" {
 		return nil, errors.New("setting handle is required: the account's handle (or DID) to log in with")
 	}
@@ -94,6 +110,9 @@ func NewBluesky(s platforms.Settings) (*Bluesky, error) {
 	}
 	if b.appViewURL, err = baseURL(s.String("appview_url"), DefaultAppView); err != nil {
 		return nil, fmt.Errorf("setting appview_url: %w", err)
+	}
+	if err := b.videoSettings(s); err != nil {
+		return nil, err
 	}
 	if v, ok := s.Values["max_image_bytes"]; ok {
 		n, err := positive(v)
@@ -112,6 +131,38 @@ func NewBluesky(s platforms.Settings) (*Bluesky, error) {
 		b.tokens = &platforms.MemTokens{}
 	}
 	return b, nil
+}
+
+// videoSettings reads video_service, video_service_did, pds_did and
+// video_wait.
+func (b *Bluesky) videoSettings(s platforms.Settings) error {
+	b.videoService = DefaultVideoService
+	if v := s.String("video_service"); strings.EqualFold(v, VideoServicePDS) {
+		b.videoService = VideoServicePDS
+	} else {
+		var err error
+		if b.videoService, err = baseURL(v, DefaultVideoService); err != nil {
+			return fmt.Errorf("setting video_service: %w (or %q to upload videos to the PDS)", err, VideoServicePDS)
+		}
+	}
+	b.videoServiceDID = s.String("video_service_did")
+	if b.videoServiceDID == "" && b.videoService != VideoServicePDS {
+		b.videoServiceDID = didWeb(b.videoService)
+	}
+	for key, v := range map[string]string{"video_service_did": b.videoServiceDID, "pds_did": s.String("pds_did")} {
+		if v != "" && !strings.HasPrefix(v, "did:") {
+			return fmt.Errorf("setting %s: %q is not a DID (did:web:host or did:plc:...)", key, v)
+		}
+	}
+	b.pdsDIDSetting = s.String("pds_did")
+	if v := s.String("video_wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("setting video_wait %q is not a positive duration such as 10m", v)
+		}
+		b.videoWait = d
+	}
+	return nil
 }
 
 func baseURL(v, def string) (string, error) {

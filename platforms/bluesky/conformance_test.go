@@ -2,6 +2,7 @@ package bluesky_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
@@ -12,7 +13,9 @@ func TestConformance(t *testing.T) {
 	platformtest.Run(t, platformtest.Harness{
 		New: func(t *testing.T, env platformtest.Env) (platforms.Publisher, platformtest.Backend) {
 			f := bluesky.NewFake(t, bluesky.FakeOptions{Now: env.Now})
-			return newAdapter(t, f, env.Now, env.Logger, &platforms.MemTokens{}), f
+			b := newAdapter(t, f, env.Now, env.Logger, &platforms.MemTokens{})
+			bluesky.SetSleep(b, func(time.Duration) {})
+			return b, f
 		},
 		Capabilities: platforms.CapDelete | platforms.CapFind | platforms.CapMetrics | platforms.CapResume,
 		// A self-thread is a reply chain of any length.
@@ -21,5 +24,7 @@ func TestConformance(t *testing.T) {
 		// Record keys derive from the attempt key: the PDS refuses a
 		// second record under one.
 		Idempotent: true,
+		// Through the video service: its job's blob, with the alt text.
+		Video: true, VideoAlt: true,
 	})
 }

@@ -14,6 +14,16 @@
 //	                 https://public.api.bsky.app, unauthenticated)
 //	max_image_bytes  the largest image blob sent (default 2000000, the
 //	                 lexicon's); validation uses it for the account too
+//	video_service    where videos go (default https://video.bsky.app,
+//	                 Bluesky's video service), or "pds" to upload them to
+//	                 the PDS with uploadBlob (see Video)
+//	video_service_did  the video service's DID (default did:web: and its
+//	                 host), the audience of the upload-limits token
+//	pds_did          the PDS's service DID, the audience of the upload
+//	                 token, when neither the session nor describeServer
+//	                 tells it right (a PDS_SERVICE_DID of its own)
+//	video_wait       the longest wait for the video service's processing
+//	                 (default 10m)
 //
 // No scopes: an app password session may write the account's repository.
 // Nothing else is reached: no thumbnail is fetched for link cards.
@@ -61,7 +71,7 @@
 //     portrait photo from a phone is stored landscape with orientation 6
 //     or 8, and is shown, so measured, portrait. Images are uploaded and
 //     mentions resolved before any record is written, so a failure there
-//     posts nothing. Video is not supported.
+//     posts nothing. A video goes as Video says.
 //   - A post with a link and no images gets a link card on the part with
 //     its first link: app.bsky.embed.external with the URI, the post's
 //     title (else the link's host) and the first part's text cut to 160
@@ -70,6 +80,97 @@
 // The receipt's IDs are the at:// URIs, its URLs
 // https://bsky.app/profile/<handle>/post/<rkey>, Extra["cids"] the records'
 // CIDs, space-separated, and PublishedAt the first record's createdAt.
+//
+// # Video
+//
+// A post takes one video, alone (app.bsky.embed.video: no images beside
+// it), on its first part, embedded as {video: blob, alt, aspectRatio};
+// the aspect ratio is the width and height herald read from the
+// container (schema/video.go), as shown. Captions (VTT blobs) are not
+// sent: herald has no captions file in a post yet. The video is uploaded
+// before any record is written, so every failure on the way is NotCreated
+// and nothing was posted; a createRecord whose outcome is unknown is
+// settled by Find, as for any post, and a retry of the attempt uploads
+// the video again (the service answers 409, below) and writes the same
+// record key.
+//
+// Through the video service (the default, as docs.bsky.app's "Uploading
+// Video" recommends, https://docs.bsky.app/docs/tutorials/video):
+//
+//  1. com.atproto.server.getServiceAuth for aud = the video service's DID
+//     (did:web:video.bsky.app), lxm = app.bsky.video.getUploadLimits, then
+//     GET {video_service}/xrpc/app.bsky.video.getUploadLimits with it as
+//     bearer → {canUpload, remainingDailyVideos, remainingDailyBytes,
+//     message, error} (lexicons/app/bsky/video/getUploadLimits.json; the
+//     aud and lxm are the Bluesky app's, social-app
+//     src/state/queries/video/video-upload.shared.ts and its later
+//     getVideoUploadLimits). canUpload false, no videos left, or fewer
+//     bytes left than the file is NotCreated before a byte is sent,
+//     quoting the service's message ("User has exceeded daily upload
+//     videos limit", "User is not allowed to upload videos"; Bluesky-hosted
+//     accounts need a verified email).
+//  2. getServiceAuth for aud = the PDS's DID, lxm =
+//     com.atproto.repo.uploadBlob, exp = now + 30 minutes (the tutorial's
+//     figure; the reference PDS refuses more than an hour, 400
+//     BadExpiration, and more than 60 s without an lxm:
+//     packages/pds/src/api/com/atproto/server/getServiceAuth.ts). The
+//     video service presents this token to the PDS's uploadBlob to store
+//     the processed video, so the PDS must accept its aud: its own
+//     service DID or its entryway's, else 401 BadJwtAudience (PDS
+//     auth-verifier.ts verifyServiceJwt). The aud is, in order, pds_did;
+//     did:web: and the host name of the #atproto_pds endpoint in the
+//     session's DID document (what the app sends:
+//     getServiceAuthAudFromUrl); the did describeServer reports; did:web:
+//     and base_url's host. The reference PDS sends a didDoc with its
+//     sessions only when PDS_ENABLE_DID_DOC_WITH_SESSION is set, which it
+//     is not by default (packages/pds config.ts and api/com/atproto/
+//     server/util.ts didDocForSession; 0.5.35 sent none, seen live), so
+//     a self-hosted PDS is usually asked with describeServer, which
+//     answers its service DID (cfg.service.did: PDS_SERVICE_DID, or
+//     did:web: and PDS_HOSTNAME).
+//  3. POST {video_service}/xrpc/app.bsky.video.uploadVideo?did=&name=
+//     with the raw file streamed (Content-Type the file's, Content-Length
+//     its size) and the upload token as bearer → a jobStatus. The
+//     lexicon wraps it in {jobStatus}, but the service has been seen to
+//     answer with its fields at the top level (atproto issues 3026 and
+//     3097), so both are read. A video the service processed before is
+//     409 {error: "already_exists", message: "Video already processed",
+//     jobId, state: JOB_STATE_COMPLETED} (issue 3097; the tutorial's
+//     note): its job is used, so a retry after a lost answer or a timed
+//     out wait costs no second processing. No answer, 429 or 5xx is sent
+//     again, at most 3 times, after Retry-After or a doubling wait, with a
+//     fresh token, from the file's first byte.
+//  4. GET {video_service}/xrpc/app.bsky.video.getJobStatus?jobId= (no
+//     auth) with platforms/internal/upload's back-off (2 s doubling to
+//     30 s) within video_wait, until the status holds a blob (any state:
+//     an already_exists job carries it) or says JOB_STATE_FAILED (error,
+//     message; failureCode in the lexicon). Other states
+//     (JOB_STATE_CREATED, _ENCODING, _SCANNING, _UPLOADING, ...) are
+//     processing, with progress 0-100 in the log. Up to 5 status reads in
+//     a row may fail (no answer, 429, 5xx) before the wait gives up, as
+//     the app tolerates failed reads. Outlasting video_wait is NotCreated:
+//     the next apply uploads again and meets the 409.
+//
+// The service's newer multipart protocol (startUpload, uploadPart,
+// finishUpload, getUploadStatus, abortUpload: lexicons synced in August
+// 2026) is not used: uploadVideo takes a whole file, which herald streams
+// without holding it.
+//
+// With video_service: pds, the file is streamed to the PDS's uploadBlob
+// with the session's token and embedded the same way: the tutorial's
+// "simple method". It suits a PDS no video service reaches, or one that
+// is not on the Bluesky network at all. The AppView's video pipeline then
+// processes the blob only after the post appears in the firehose, so for
+// a few seconds the post shows no playable video, and the PDS caps the
+// upload at its PDS_BLOB_UPLOAD_LIMIT (5 MiB in the reference PDS's
+// config.ts; the bluesky-social/pds installer sets 100 MB), answered
+// 413 PayloadTooLarge, which herald names. The embed takes video/mp4
+// only (the lexicon's accept; the PDS answers 400 'Expected "video/mp4"
+// (got "video/webm") at $.record.embed.video.mimeType'), so other types
+// are refused before upload. herald never falls back from the service to
+// the PDS by itself: a service that refuses or fails is an error that
+// says why, and the fallback is the account's choice, made once in its
+// settings.
 //
 // # Exactly once
 //
@@ -111,7 +212,7 @@
 // is written under the resume's own key, which Find answers with
 // ErrNotFound: resuming again is then safe. Images belong to part 1 and
 // are not uploaded again; the receipt covers the whole thread.
-
+//
 // # Delete, edit, metrics
 //
 // Delete calls com.atproto.repo.deleteRecord for every part, replies
@@ -196,7 +297,32 @@
 //     a missing record: 200, a no-op (PDS source).
 //   - Expired access token: 400 ExpiredToken "Token has expired"; invalid:
 //     400 InvalidToken; missing: 401 AuthMissing (PDS auth verifier).
-//   - Alt text has no lexicon limit; the fake enforces none.
+//   - Alt text has no lexicon limit; the fake enforces none. A video's
+//     alt text had none either until August 2026 (commit 1f3f67c4, "Remove
+//     character limits from video alt text").
+//   - Video blob size (corrected): app.bsky.embed.video's blob is
+//     video/mp4 of at most 300,000,000 bytes since August 2026 (commit
+//     b2de0ee1, "Increase video embed size limit to 300mb"; 100 MB from
+//     March 2025, 50 MB before). herald refuses more before uploading.
+//   - The video service's refusals of a bad upload (too large, wrong
+//     type, over the day's allowance) are not documented; the fake
+//     answers them with the names of the multipart lexicons
+//     (VideoTooLarge 413, UnsupportedContentType, DailyLimitExceeded
+//     400, UploadForbidden 403) and the app's messages. Uncertain, and
+//     harmless: any 4xx there is NotCreated with the service's message.
+//   - The daily allowance (25 videos, 10 GB) is what Bluesky announced
+//     in September 2024; herald reads it from getUploadLimits, never
+//     assumes it.
+//   - Service auth, live (PDS 0.5.35): getServiceAuth from an app-password
+//     session issues an ES256K JWT {iss: the account's DID, aud, lxm, exp,
+//     iat, jti} with exactly the aud, lxm and exp asked; 2 h is 400
+//     BadExpiration, a method-less 30 min token too, an aud that is not a
+//     DID 400 InvalidRequest. uploadBlob with that token stores the blob
+//     when aud is the PDS's DID (did:web:localhost there) and answers 401
+//     BadJwtAudience for did:web:127.0.0.1, 401 BadJwtLexiconMethod for
+//     another lxm. (A PDS whose PLC directory is configured by IP address
+//     cannot resolve the issuer to check the signature: 500, "Invalid
+//     hostname" from @atproto-labs/fetch.)
 //
 // # The fake
 //
@@ -204,9 +330,24 @@
 // the AppView (AppViewURL): sessions with JWT-shaped tokens that expire on
 // its clock and rotate, the auth answers above, createRecord validated
 // against the lexicon's limits (300 graphemes, 3000 bytes, 3 langs, 4
-// images of at most 2,000,000 bytes, facet features, blob references)
-// with 400 InvalidRequest and the PDS's wording, uploads over 5 MiB with
-// 413 PayloadTooLarge, the 500 for a taken key, replies that must name
-// the account's records, and 429 with RateLimit-* headers on demand. Seed
+// images of at most 2,000,000 bytes, facet features, blob references,
+// a video embed's video/mp4 blob of at most 300 MB) with 400
+// InvalidRequest and the PDS's wording, uploads over 5 MiB with 413
+// PayloadTooLarge, the 500 for a taken key, replies that must name the
+// account's records, and 429 with RateLimit-* headers on demand. Seed
 // fills the account with posts made from the app (platformtest.Seeder).
+//
+// Beside the PDS it serves a video service (VideoServiceURL, DID
+// did:web:127.0.0.1; the PDS is did:web:localhost, the host its DID
+// document and describeServer name): getServiceAuth on the PDS with the
+// reference PDS's exp rules; getUploadLimits, which takes only a token
+// the PDS issued for the service's DID and its method; uploadVideo,
+// which takes only an unexpired token for the PDS's DID bound to
+// uploadBlob, the token's own did, a video type, at most MaxVideoBytes
+// and the day's allowance (SetVideoAllowance, DenyVideo), answers a video
+// it has seen with 409 already_exists, and 429 with Retry-After on
+// demand (ThrottleVideo); getJobStatus, whose job stays processing for
+// VideoPolls reads and then completes by storing the video on the PDS as
+// a blob (JobBlob), or fails (FailVideoJobs) or never ends
+// (StallVideoJobs). A post's video embed must name a blob the PDS holds.
 package bluesky

@@ -48,6 +48,19 @@ type FakeOptions struct {
 	// BlobUploadLimit is the largest body uploadBlob takes; default
 	// DefaultBlobUploadLimit, the reference PDS's.
 	BlobUploadLimit int64
+	// DailyVideos and DailyVideoBytes are the account's daily video
+	// allowance on the video service; defaults 25 videos and 10 GB, the
+	// figures Bluesky announced.
+	DailyVideos, DailyVideoBytes int64
+	// MaxVideoBytes is the largest video the video service takes; default
+	// MaxVideoBytes, the embed lexicon's.
+	MaxVideoBytes int64
+	// VideoPolls is how many status reads a job stays processing before
+	// it completes; default 1, and a negative number none.
+	VideoPolls int
+	// NoDIDDoc leaves the DID document out of sessions, as the reference
+	// PDS does unless PDS_ENABLE_DID_DOC_WITH_SESSION is set.
+	NoDIDDoc bool
 }
 
 // Counts are a post's engagement as the AppView reports it.
@@ -76,6 +89,42 @@ type Fake struct {
 	counts   map[string]Counts
 	sessions int
 	refreshs int
+
+	// The video service: service-auth tokens the PDS issued, jobs by ID,
+	// the job of each video's bytes, what is left of the day's allowance,
+	// and the modes tests set.
+	serviceTokens map[string]serviceClaims
+	jobs          map[string]*fakeJob
+	jobOf         map[string]string // sha256 of a video -> job ID
+	jobBlobs      map[string]bool   // blob CIDs jobs stored
+	videosLeft    int64
+	bytesLeft     int64
+	videoUploads  int
+	videoDenied   string
+	failJobs      string
+	stallJobs     bool
+	throttle      []time.Duration
+}
+
+// serviceClaims are a service-auth token's claims.
+type serviceClaims struct {
+	Iss string `json:"iss"`
+	Aud string `json:"aud"`
+	Lxm string `json:"lxm,omitempty"`
+	Exp int64  `json:"exp"`
+	Iat int64  `json:"iat"`
+	Jti string `json:"jti"`
+}
+
+// fakeJob is one processing job of the video service.
+type fakeJob struct {
+	id, mime  string
+	data      []byte
+	polls     int
+	fail      string
+	stall     bool
+	blob      map[string]any
+	completed bool
 }
 
 type fakeBlob struct {
@@ -111,8 +160,22 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 	if opts.BlobUploadLimit == 0 {
 		opts.BlobUploadLimit = DefaultBlobUploadLimit
 	}
+	if opts.DailyVideos == 0 {
+		opts.DailyVideos = 25
+	}
+	if opts.DailyVideoBytes == 0 {
+		opts.DailyVideoBytes = 10_000_000_000
+	}
+	if opts.MaxVideoBytes == 0 {
+		opts.MaxVideoBytes = MaxVideoBytes
+	}
+	if opts.VideoPolls == 0 {
+		opts.VideoPolls = 1
+	}
 	f := &Fake{r: r, opts: opts, access: map[string]time.Time{}, refresh: map[string]time.Time{},
-		blobs: map[string]fakeBlob{}, counts: map[string]Counts{}}
+		blobs: map[string]fakeBlob{}, counts: map[string]Counts{},
+		serviceTokens: map[string]serviceClaims{}, jobs: map[string]*fakeJob{}, jobOf: map[string]string{}, jobBlobs: map[string]bool{},
+		videosLeft: opts.DailyVideos, bytesLeft: opts.DailyVideoBytes}
 	f.Fake = platformtest.New(r, platformtest.Config{
 		Platform: Name,
 		BasePath: "/pds/",
@@ -139,6 +202,7 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		},
 	})
 	f.routes()
+	f.videoRoutes()
 	return f
 }
 
@@ -262,8 +326,15 @@ func (f *Fake) issue(c *platformtest.Call) {
 	refresh, rexp := f.token("com.atproto.refresh", f.opts.RefreshTTL)
 	f.access[access] = aexp
 	f.refresh[refresh] = rexp
-	c.Reply(http.StatusOK, map[string]any{"accessJwt": access, "refreshJwt": refresh, "handle": f.opts.Handle,
-		"did": f.opts.DID, "active": true})
+	out := map[string]any{"accessJwt": access, "refreshJwt": refresh, "handle": f.opts.Handle, "did": f.opts.DID, "active": true}
+	if !f.opts.NoDIDDoc {
+		out["didDoc"] = map[string]any{
+			"@context": []string{"https://www.w3.org/ns/did/v1"}, "id": f.opts.DID,
+			"alsoKnownAs": []string{"at://" + f.opts.Handle},
+			"service":     []map[string]string{{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": f.PDSEndpoint()}},
+		}
+	}
+	c.Reply(http.StatusOK, out)
 }
 
 // bearer reads the Authorization header; it answers AuthMissing itself.
@@ -608,6 +679,8 @@ func (f *Fake) media(rec map[string]any) ([]platformtest.MediaItem, string) {
 			}
 		}
 		return nil, ""
+	case "app.bsky.embed.video":
+		return f.videoMedia(embed)
 	case "app.bsky.embed.images":
 	default:
 		return nil, fmt.Sprintf("Invalid app.bsky.feed.post record: this fake does not take embeds of type %v", embed["$type"])

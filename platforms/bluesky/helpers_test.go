@@ -31,7 +31,8 @@ func newAdapterEnv(t *testing.T, f *bluesky.Fake, now func() time.Time, log *slo
 	reg := platforms.NewRegistry(map[string]platforms.Constructor{"bluesky": bluesky.New})
 	pub, err := reg.New(platforms.Settings{
 		Account: "sky", Platform: "bluesky", BaseURL: f.URL(),
-		Values: map[string]any{"handle": f.AccountHandle(), "password_env": passwordEnv, "appview_url": f.AppViewURL()},
+		Values: map[string]any{"handle": f.AccountHandle(), "password_env": passwordEnv, "appview_url": f.AppViewURL(),
+			"video_service": f.VideoServiceURL()},
 		Getenv: func(k string) string { return env[k] }, HTTPClient: f.Client(), Logger: log, Now: now, Tokens: tokens,
 	})
 	if err != nil {

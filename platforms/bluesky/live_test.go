@@ -3,6 +3,7 @@ package bluesky_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -29,7 +30,19 @@ const (
 	// liveAppViewEnv optionally names the AppView that serves metrics
 	// (app.bsky.feed.getPosts); a PDS alone has none.
 	liveAppViewEnv = "HERALD_LIVE_BLUESKY_APPVIEW"
+	// liveVideoEnv optionally names a video service for the video check;
+	// without it videos go to the PDS (video_service: pds), since a PDS
+	// alone has no video service.
+	liveVideoEnv = "HERALD_LIVE_BLUESKY_VIDEO_SERVICE"
 )
+
+// liveVideoService is the video_service setting of live runs.
+func liveVideoService() string {
+	if v := os.Getenv(liveVideoEnv); v != "" {
+		return v
+	}
+	return bluesky.VideoServicePDS
+}
 
 // TestLiveConformance runs the conformance suite against a real PDS when
 // HERALD_LIVE_BLUESKY_URL, _HANDLE and _PASSWORD are set, and skips,
@@ -51,7 +64,8 @@ func TestLiveConformance(t *testing.T) {
 			reg := platforms.NewRegistry(map[string]platforms.Constructor{"bluesky": bluesky.New})
 			pub, err := reg.New(platforms.Settings{
 				Account: "sky", Platform: "bluesky", BaseURL: pds,
-				Values: map[string]any{"handle": vars[liveHandleEnv], "password_env": livePasswordEnv, "appview_url": appview},
+				Values: map[string]any{"handle": vars[liveHandleEnv], "password_env": livePasswordEnv, "appview_url": appview,
+					"video_service": liveVideoService()},
 				Getenv: func(k string) string { return vars[k] }, HTTPClient: client,
 				Logger: env.Logger, Now: env.Now, Tokens: &platforms.MemTokens{},
 			})
@@ -64,6 +78,7 @@ func TestLiveConformance(t *testing.T) {
 		MaxParts:     25,
 		MaxMedia:     bluesky.MaxImages,
 		Idempotent:   true,
+		Video:        true, VideoAlt: true,
 	}
 	if os.Getenv(liveAppViewEnv) == "" {
 		h.Skip = map[string]string{"metrics": "a PDS alone serves no app.bsky.feed.getPosts: set " + liveAppViewEnv + " to an AppView to check metrics"}
@@ -137,6 +152,13 @@ func (r *liveRepo) login() {
 	})
 }
 
+type liveBlob struct {
+	Ref struct {
+		Link string `json:"$link"`
+	} `json:"ref"`
+	MimeType string `json:"mimeType"`
+}
+
 type liveRecord struct {
 	URI   string `json:"uri"`
 	Value struct {
@@ -150,14 +172,11 @@ type liveRecord struct {
 		Embed *struct {
 			Type   string `json:"$type"`
 			Images []struct {
-				Alt   string `json:"alt"`
-				Image struct {
-					Ref struct {
-						Link string `json:"$link"`
-					} `json:"ref"`
-					MimeType string `json:"mimeType"`
-				} `json:"image"`
+				Alt   string   `json:"alt"`
+				Image liveBlob `json:"image"`
 			} `json:"images"`
+			Video *liveBlob `json:"video"`
+			Alt   string    `json:"alt"`
 		} `json:"embed"`
 	} `json:"value"`
 }
@@ -199,15 +218,21 @@ func (r *liveRepo) Posts() []platformtest.Post {
 		if rec.Value.Reply != nil {
 			p.ReplyTo = rec.Value.Reply.Parent.URI
 		}
+		blob := func(b liveBlob, alt string) {
+			cid := b.Ref.Link
+			code, data := r.call("GET", "com.atproto.sync.getBlob", url.Values{"did": {r.did}, "cid": {cid}}, nil, nil)
+			if code != 200 {
+				r.t.Fatalf("getBlob %s: %d", cid, code)
+			}
+			p.Media = append(p.Media, platformtest.MediaItem{ID: cid, Type: b.MimeType, Alt: alt, Data: data})
+		}
 		if e := rec.Value.Embed; e != nil && e.Type == "app.bsky.embed.images" {
 			for _, im := range e.Images {
-				cid := im.Image.Ref.Link
-				code, data := r.call("GET", "com.atproto.sync.getBlob", url.Values{"did": {r.did}, "cid": {cid}}, nil, nil)
-				if code != 200 {
-					r.t.Fatalf("getBlob %s: %d", cid, code)
-				}
-				p.Media = append(p.Media, platformtest.MediaItem{ID: cid, Type: im.Image.MimeType, Alt: im.Alt, Data: data})
+				blob(im.Image, im.Alt)
 			}
+		}
+		if e := rec.Value.Embed; e != nil && e.Type == "app.bsky.embed.video" && e.Video != nil {
+			blob(*e.Video, e.Alt)
 		}
 		out = append(out, p)
 	}
@@ -248,5 +273,73 @@ func (r *liveRepo) RemoveRemotely(id string) {
 	if code, body := r.call("POST", "com.atproto.repo.deleteRecord", nil,
 		map[string]string{"repo": parts[0], "collection": parts[1], "rkey": parts[2]}, nil); code != 200 {
 		r.t.Errorf("deleteRecord %s: %d %s", id, code, body)
+	}
+}
+
+// TestLiveServiceAuth asks a real PDS for the token the video upload
+// sends (getServiceAuth, lxm uploadBlob, for the PDS's DID, 30 minutes),
+// checks the claims the PDS signed, and presents it to the PDS's
+// uploadBlob as the video service does when it stores a processed video.
+// A 401 there (BadJwtAudience, BadJwtLexiconMethod) is herald's fault and
+// fails; a 5xx is the PDS failing to resolve the account's DID document
+// to check the signature (a PDS whose PLC directory it reaches by IP
+// address refuses to fetch it: "Invalid hostname"), which is logged.
+func TestLiveServiceAuth(t *testing.T) {
+	vars := platformtest.LiveEnv(t, liveURLEnv, liveHandleEnv, livePasswordEnv)
+	client := &http.Client{Timeout: 30 * time.Second}
+	pds := strings.TrimRight(vars[liveURLEnv], "/")
+	pub, err := bluesky.New(platforms.Settings{Account: "sky", Platform: "bluesky", BaseURL: pds,
+		Values: map[string]any{"handle": vars[liveHandleEnv], "password_env": livePasswordEnv},
+		Getenv: func(k string) string { return vars[k] }, HTTPClient: client, Now: time.Now, Tokens: &platforms.MemTokens{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	did, aud, token, err := bluesky.UploadToken(t.Context(), pub.(*bluesky.Bluesky))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("the token is not a JWT")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Iss, Aud, Lxm string
+		Exp           int64
+	}
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("service-auth token: iss %s, aud %s, lxm %s, expires in %s", claims.Iss, claims.Aud, claims.Lxm,
+		time.Until(time.Unix(claims.Exp, 0)).Round(time.Second))
+	if claims.Iss != did || claims.Aud != aud || claims.Lxm != "com.atproto.repo.uploadBlob" {
+		t.Errorf("claims %+v, want iss %s, aud %s, lxm com.atproto.repo.uploadBlob", claims, did, aud)
+	}
+	if left := time.Until(time.Unix(claims.Exp, 0)); left < 25*time.Minute || left > 31*time.Minute {
+		t.Errorf("the token expires in %s, want about 30 minutes", left)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, pds+"/xrpc/com.atproto.repo.uploadBlob",
+		bytes.NewReader(platformtest.VideoBytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "video/mp4")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		t.Logf("the PDS took a blob with the token: %s", body)
+	case resp.StatusCode >= 500:
+		t.Logf("the PDS could not check the token's signature (%d %s): the audience and method were not refused", resp.StatusCode, body)
+	default:
+		t.Errorf("the PDS refused the upload token: %d %s", resp.StatusCode, body)
 	}
 }

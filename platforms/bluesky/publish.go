@@ -28,7 +28,11 @@ func (b *Bluesky) Publish(ctx context.Context, p *platforms.Payload, key platfor
 	if key == "" {
 		return nil, notCreated("publish: an attempt key is required to derive record keys")
 	}
-	if len(p.Media) > MaxImages {
+	video, err := splitMedia(p.Media)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	if video == nil && len(p.Media) > MaxImages {
 		return nil, notCreated("publish: %d images, Bluesky takes at most %d per post", len(p.Media), MaxImages)
 	}
 	langs, err := langsOption(p)
@@ -43,12 +47,16 @@ func (b *Bluesky) Publish(ctx context.Context, p *platforms.Payload, key platfor
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	images, err := b.uploadImages(ctx, p.Media)
+	t := thread{langs: langs, dids: dids}
+	if video != nil {
+		t.video, err = b.uploadVideo(ctx, *video)
+	} else {
+		t.images, err = b.uploadImages(ctx, p.Media)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	card, cardPart := linkCard(p)
-	t := thread{langs: langs, dids: dids, images: images, card: card, cardPart: cardPart}
+	t.card, t.cardPart = linkCard(p)
 	return b.post(ctx, s, p, key, t, nil, time.Time{})
 }
 
@@ -57,6 +65,7 @@ type thread struct {
 	langs    []string
 	dids     map[string]string
 	images   []imageItem // on part 1
+	video    *videoEmbed // on part 1
 	card     *external   // on part cardPart
 	cardPart int
 }
@@ -142,7 +151,7 @@ func (b *Bluesky) post(ctx context.Context, s *session, p *platforms.Payload, ke
 	for i := len(refs); i < len(p.Parts); i++ {
 		in := recordInput{Part: p.Parts[i], CreatedAt: now, Langs: t.langs, DIDs: t.dids}
 		if i == 0 {
-			in.Images = t.images
+			in.Images, in.Video = t.images, t.video
 		}
 		if i == t.cardPart {
 			in.Card = t.card

@@ -257,8 +257,14 @@ func TestPublishRefusesBeforeSending(t *testing.T) {
 			"at most 4"},
 		{"image over the blob limit", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}},
 			Media: []platforms.Media{media("big.png", "big", make([]byte, bluesky.DefaultMaxImageBytes+1))}}, "more than 2000000 bytes, the largest image Bluesky takes"},
-		{"video", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}},
-			Media: []platforms.Media{{Path: "v.mp4", Type: "video/mp4", Open: func() (io.ReadCloser, error) { return io.NopCloser(nil), nil }}}}, "images"},
+		{"video beside an image", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}},
+			Media: []platforms.Media{media("1.png", "", small), {Path: "v.mp4", Type: "video/mp4", Open: func() (io.ReadCloser, error) { return io.NopCloser(nil), nil }}}},
+			"a video on its own"},
+		{"two videos", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}},
+			Media: []platforms.Media{{Path: "v.mp4", Type: "video/mp4"}, {Path: "w.mp4", Type: "video/mp4"}}}, "takes one video"},
+		{"video over the lexicon's size", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}},
+			Media: []platforms.Media{{Path: "v.mp4", Type: "video/mp4", Size: bluesky.MaxVideoBytes + 1,
+				Open: func() (io.ReadCloser, error) { return io.NopCloser(nil), nil }}}}, "at most 300000000"},
 		{"four languages", &platforms.Payload{Parts: []platforms.Part{{Text: "x"}}, Options: map[string]any{"langs": "en,fr,de,es"}}, "at most 3"},
 	}
 	for _, tt := range tests {

@@ -120,6 +120,7 @@ type recordInput struct {
 	DIDs   map[string]string
 	Reply  *replyRef
 	Images []imageItem
+	Video  *videoEmbed
 	Card   *external
 }
 
@@ -150,6 +151,8 @@ func buildRecord(in recordInput) record {
 		r.Facets = append(r.Facets, facet{Index: byteSlice{f.Start, f.End}, Features: []feature{ft}})
 	}
 	switch {
+	case in.Video != nil:
+		r.Embed = *in.Video
 	case len(in.Images) > 0:
 		r.Embed = imagesEmbed{Type: "app.bsky.embed.images", Images: in.Images}
 	case in.Card != nil:

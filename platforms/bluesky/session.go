@@ -21,7 +21,10 @@ type session struct {
 	handle  string
 	access  string
 	refresh string
-	api     *httpx.Client
+	// pds is the account's PDS as its DID document names it (the
+	// #atproto_pds service); "" when the session came without one.
+	pds string
+	api *httpx.Client
 }
 
 // sessionJSON is what createSession and refreshSession answer.
@@ -30,6 +33,26 @@ type sessionJSON struct {
 	RefreshJwt string `json:"refreshJwt"`
 	Handle     string `json:"handle"`
 	DID        string `json:"did"`
+	DIDDoc     *struct {
+		Service []struct {
+			ID              string `json:"id"`
+			Type            string `json:"type"`
+			ServiceEndpoint string `json:"serviceEndpoint"`
+		} `json:"service"`
+	} `json:"didDoc"`
+}
+
+// pdsEndpoint is the #atproto_pds service of the session's DID document.
+func (s sessionJSON) pdsEndpoint() string {
+	if s.DIDDoc == nil {
+		return ""
+	}
+	for _, svc := range s.DIDDoc.Service {
+		if strings.HasSuffix(svc.ID, "#atproto_pds") || svc.Type == "AtprotoPersonalDataServer" {
+			return svc.ServiceEndpoint
+		}
+	}
+	return ""
 }
 
 // session returns the current session: the one in memory, else the one in
@@ -46,6 +69,7 @@ func (b *Bluesky) session(ctx context.Context) (*session, error) {
 	case err == nil && tok.Extra["did"] != "" && tok.Extra["pds"] == b.pdsURL:
 		if tok.Valid(b.now()) {
 			b.sess = b.newSession(tok.Extra["did"], tok.Extra["handle"], tok.AccessToken, tok.RefreshToken)
+			b.sess.pds = tok.Extra["pds_endpoint"]
 			return b.sess, nil
 		}
 		return b.refreshLocked(ctx, tok.RefreshToken, tok.RefreshExpiry)
@@ -133,10 +157,14 @@ func (b *Bluesky) adoptLocked(ctx context.Context, out sessionJSON) (*session, e
 		Expiry: jwtExpiry(out.AccessJwt), RefreshExpiry: jwtExpiry(out.RefreshJwt),
 		Extra: map[string]string{"did": out.DID, "handle": out.Handle, "pds": b.pdsURL},
 	}
+	if ep := out.pdsEndpoint(); ep != "" {
+		tok.Extra["pds_endpoint"] = ep
+	}
 	if err := b.tokens.Save(ctx, b.account, tok); err != nil {
 		return nil, authError(fmt.Errorf("save session: %w", err))
 	}
 	b.sess = b.newSession(out.DID, out.Handle, out.AccessJwt, out.RefreshJwt)
+	b.sess.pds = out.pdsEndpoint()
 	return b.sess, nil
 }
 
