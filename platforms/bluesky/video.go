@@ -295,7 +295,7 @@ func (b *Bluesky) postVideo(ctx context.Context, token, did string, m platforms.
 		return jobStatus{}, notCreated("open %s: %w", m.Path, err)
 	}
 	defer rc.Close()
-	body := &countingReader{r: io.LimitReader(rc, m.Size), log: b.log, file: m.Path, size: m.Size}
+	body := &countingReader{r: upload.ProgressReader(ctx, Name, m.Path, io.LimitReader(rc, m.Size), m.Size), log: b.log, file: m.Path, size: m.Size}
 	b.log.Info("upload", "file", m.Path, "size_bytes", m.Size, "to", b.videoService)
 	var ans jobAnswer
 	_, err = b.videoClient(token).DoJSON(ctx, httpx.Request{Method: http.MethodPost, Path: xrpc("app.bsky.video.uploadVideo"),
@@ -426,7 +426,7 @@ func (b *Bluesky) putBlob(ctx context.Context, s *session, m platforms.Media) (j
 		return nil, notCreated("open %s: %w", m.Path, err)
 	}
 	defer rc.Close()
-	body := &countingReader{r: io.LimitReader(rc, m.Size), log: b.log, file: m.Path, size: m.Size}
+	body := &countingReader{r: upload.ProgressReader(ctx, Name, m.Path, io.LimitReader(rc, m.Size), m.Size), log: b.log, file: m.Path, size: m.Size}
 	b.log.Info("upload", "file", m.Path, "size_bytes", m.Size, "to", b.pdsURL)
 	var out struct {
 		Blob json.RawMessage `json:"blob"`

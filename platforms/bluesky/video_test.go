@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/bluesky"
 	"github.com/heraldhq/herald/platforms/platformtest"
+	"github.com/heraldhq/herald/platforms/progress"
 )
 
 // videoAdapter builds the adapter for f with extra settings, its waits
@@ -330,8 +331,19 @@ func TestVideoUploadProgress(t *testing.T) {
 	p := platformtest.Payload("big", "A big clip")
 	p.Media = []platforms.Media{{Path: "posts/big.mp4", Type: "video/mp4", Size: int64(len(data)), Width: 320, Height: 180,
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}}
-	if _, err := b.Publish(t.Context(), p, "attempt-big"); err != nil {
+	var reported []progress.Update
+	ctx := progress.With(t.Context(), func(u progress.Update) { reported = append(reported, u) })
+	if _, err := b.Publish(ctx, p, "attempt-big"); err != nil {
 		t.Fatal(err)
+	}
+	// apply's output hears of the same bytes, by file, never by URL.
+	if len(reported) < 2 || reported[0].Sent != 0 || reported[len(reported)-1].Sent != int64(len(data)) {
+		t.Errorf("progress reported %d updates, first %+v", len(reported), reported[:min(1, len(reported))])
+	}
+	for _, u := range reported {
+		if u.Platform != "bluesky" || u.File != "posts/big.mp4" || u.Size != int64(len(data)) {
+			t.Fatalf("progress update %+v, want bluesky posts/big.mp4 of %d bytes", u, len(data))
+		}
 	}
 	var got []string
 	for line := range strings.Lines(logs.String()) {
