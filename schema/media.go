@@ -55,6 +55,15 @@ func ResolveMedia(fsys fs.FS, cfg *Config, p *Post) Errors {
 		}
 	}
 	p.Hash = FoldMediaHashes(p.Hash, p.Media)
+	for _, v := range p.Variants {
+		for i := range v.Media {
+			field := joinPath(joinIndex(v.Path()+".media", i), "file")
+			if err := resolveOne(fsys, dir, &v.Media[i]); err != "" {
+				errs = append(errs, Errorf(p.PosOf(field), field, "%s", err))
+			}
+		}
+		p.Hash = FoldMediaHashes(p.Hash, v.Media)
+	}
 	return errs
 }
 
