@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/state"
 )
 
 // each runs fn for every job, concurrently per account and in plan order
@@ -154,6 +155,7 @@ type limiter struct {
 // so a 429 from one provider does not hold the account's calls through
 // the next.
 func (ap *Applier) limiter(target, provider string) *limiter {
+	target = state.AccountOf(target) // every instance of a post on an account shares its bucket
 	key := target + "\x00" + provider
 	if l, ok := ap.limiters.Load(key); ok {
 		return l.(*limiter)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/render"
 	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
 )
 
 // Repo is a content repository opened for reading: its files, seen
@@ -173,18 +175,42 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 		p.FillURLs(standIns(r.Config, p, urls))
 	}
 	rendered := make([]schema.Rendered, 0, len(p.To))
-	var rr render.Renderer // shares a text's segmentation between targets
+	var byVariant map[*schema.Variant][]schema.Rendered // what each variant sends, for its own check
+	var rr render.Renderer                              // shares a text's segmentation between targets
 	defer rr.Release()
-	for _, t := range p.To {
-		o, err := rr.Render(p, t, v.Limits(t))
+	for _, in := range p.Instances() {
+		view := p.WithVariant(in.Variant)
+		o, err := rr.Render(view, in.Target, v.Limits(in.Target))
 		if err != nil {
-			out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
+			out.Errors = append(out.Errors, schema.Errorf(in.Target.Pos, "to", "%v", err))
 			continue
 		}
+		// Rendered for the account, the output is known by the
+		// instance's key.
+		r := o.Rendered()
+		o.Target = in.Key
 		out.Outputs = append(out.Outputs, o)
-		rendered = append(rendered, o.Rendered())
+		if in.Variant == nil {
+			rendered = append(rendered, r)
+			continue
+		}
+		if byVariant == nil {
+			byVariant = map[*schema.Variant][]schema.Rendered{}
+		}
+		byVariant[in.Variant] = append(byVariant[in.Variant], r)
 	}
-	out.Errors = append(out.Errors, covered(out.Errors, v.Validate(p, rendered))...)
+	base := v.Validate(p, rendered)
+	out.Errors = append(out.Errors, covered(out.Errors, base)...)
+	for _, va := range p.Variants {
+		// Each variant is checked as the post it sends, against the
+		// limits of each account it goes to; a finding the post as
+		// written has too is reported once, as the post's.
+		for _, e := range v.Validate(p.WithVariant(va), byVariant[va]) {
+			if !slices.ContainsFunc(base, func(b *schema.Error) bool { return *b == *e }) {
+				out.Errors = append(out.Errors, va.Explain(e))
+			}
+		}
+	}
 	out.Errors = dedupe(out.Errors)
 	out.Summary = summaryOf(p, out.Outputs)
 	return out
@@ -232,8 +258,14 @@ func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
 	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext, Queue: p.Queue,
 		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
 	for _, o := range outs {
-		s.Targets = append(s.Targets, schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
-			After: p.Waits[o.Target].After, URLs: urlRefs(p, o.Target, o.Platform)})
+		in, _ := p.Instance(o.Target)
+		acct := in.Target.Name
+		t := schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
+			After: p.Waits[acct].After, URLs: urlRefs(p, acct, o.Platform), Variant: in.VariantName(p)}
+		if in.Variant != nil && in.Variant.PublishAt != nil {
+			t.PublishAt = in.Variant.PublishAt
+		}
+		s.Targets = append(s.Targets, t)
 	}
 	return s
 }
@@ -242,7 +274,15 @@ func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
 // title, HTML, media (bytes and alt text) and options. Equal hashes mean a
 // platform would receive the same post, so a change to one target's
 // override changes that target's hash alone.
+//
+// o.Target is an instance's key (schema.Post.Instances): the hash is of
+// the post as that instance's variant sends it, with its account's
+// options.
 func TargetHash(p *schema.Post, o *render.Output) string {
+	if in, ok := p.Instance(o.Target); ok {
+		p = p.WithVariant(in.Variant)
+	}
+	account := state.AccountOf(o.Target)
 	type media struct{ Hash, Alt, Type string }
 	v := struct {
 		Platform string
@@ -260,7 +300,7 @@ func TargetHash(p *schema.Post, o *render.Output) string {
 	for _, m := range p.Media {
 		v.Media = append(v.Media, media{m.Hash, m.Alt, m.Type})
 	}
-	if ov := p.Overrides[o.Target]; ov != nil {
+	if ov := p.Overrides[account]; ov != nil {
 		v.Options = ov.Extra
 	}
 	data, _ := json.Marshal(v)
@@ -592,22 +632,24 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 	if o == nil {
 		return nil, fmt.Errorf("%s has no target %q", p.File, target)
 	}
-	post := p.Post
-	hash := TargetHash(post, o)
+	in, _ := p.Post.Instance(target)
+	post := p.Post.WithVariant(in.Variant)
+	hash := TargetHash(p.Post, o)
+	key, target := target, state.AccountOf(target)
 	var refs []string
 	if p.Summary != nil {
 		for _, t := range p.Summary.Targets {
-			if t.Name == target {
+			if t.Name == key {
 				hash, refs = t.Hash, t.URLs
 			}
 		}
 	}
 	for _, ref := range refs {
 		if p.URLs[ref] == "" {
-			return nil, fmt.Errorf("%s of %s needs the published URL of %s, which state does not record", target, p.File, ref)
+			return nil, fmt.Errorf("%s of %s needs the published URL of %s, which state does not record", key, p.File, ref)
 		}
 	}
-	pl := &platforms.Payload{PostID: post.ID, Target: target, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
+	pl := &platforms.Payload{PostID: post.ID, Target: key, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
 		Markdown: post.Markdown, Tags: post.Tags, Hash: FilledHash(hash, refs, p.URLs)}
 	if c := canonicalSource(post, target, o.Platform); c != "" {
 		pl.CanonicalURL = p.URLs[c]

@@ -1,0 +1,142 @@
+package reconcile
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/schema"
+)
+
+// variantsPost goes to x and mastodon: mastodon gets the question
+// variant instead of the post, and x gets the post again in the evening
+// (a time test), under x~evening.
+const variantsPost = `---
+title: Launch
+to: [x, mastodon]
+variants:
+  - name: question
+    text: Have you tried v2?
+    to: [mastodon]
+  - name: evening
+    publish_at: 2026-11-21T23:00:00Z
+    to: x
+---
+v2 is out.
+`
+
+// TestApplyVariants: each instance of a post with variants is planned
+// as its own action naming its variant, published once through the
+// intent protocol with what its variant sends, recorded with the
+// variant; a variant at its own time waits for it; a run after that
+// publishes nothing.
+func TestApplyVariants(t *testing.T) {
+	repo, v := writeRepo(t, t.TempDir(), map[string]string{
+		"herald.yaml": "accounts:\n  x: {}\n  mastodon: {}\n",
+		"posts/a.md":  variantsPost,
+	})
+	prep := repo.Prepare(v, "posts/a.md")
+	if !prep.Valid() {
+		t.Fatal(prep.Errors)
+	}
+	w := newWorld(t, nil)
+	w.posts = []schema.Summary{*prep.Summary}
+	x, masto := &fakePlatform{name: "x"}, &fakePlatform{name: "mastodon"}
+	w.providers["x"] = []platforms.Publisher{x}
+	w.providers["mastodon"] = []platforms.Publisher{masto}
+	ap := w.applier()
+	ap.Payload = func(ctx context.Context, a Action, urls map[string]string) (*platforms.Payload, error) {
+		return repo.Payload(repo.PrepareWith(v, a.File, urls), a.Target)
+	}
+	run := func() *Result {
+		t.Helper()
+		ctx := context.Background()
+		p := w.plan(ctx)
+		res, err := ap.Apply(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	lines := func(p *Plan) []string {
+		var out []string
+		for _, a := range p.Actions {
+			out = append(out, a.Target+" "+string(a.Kind)+" variant="+a.Variant)
+		}
+		return out
+	}
+
+	want := []string{"mastodon create variant=question", "x create variant=base", "x~evening scheduled variant=evening"}
+	if diff := cmp.Diff(want, lines(w.plan(context.Background()))); diff != "" {
+		t.Fatalf("first plan (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a/mastodon:published", "a/x:published"}, outcomes(run())); diff != "" {
+		t.Fatalf("first run (-want +got):\n%s", diff)
+	}
+	if got := texts(masto); !cmp.Equal(got, []string{"Have you tried v2?"}) {
+		t.Errorf("mastodon received %q", got)
+	}
+	if got := texts(x); !cmp.Equal(got, []string{"v2 is out."}) {
+		t.Errorf("x received %q", got)
+	}
+	if ts := w.status("a", "mastodon"); ts.Variant != "question" {
+		t.Errorf("mastodon's state records variant %q", ts.Variant)
+	}
+	if ts := w.status("a", "x"); ts.Variant != schema.BaseVariant {
+		t.Errorf("x's state records variant %q", ts.Variant)
+	}
+
+	// The evening comes: x~evening goes to x, once.
+	w.clock.t = time.Date(2026, 11, 21, 23, 5, 0, 0, time.UTC)
+	if diff := cmp.Diff([]string{"a/x~evening:published"}, outcomes(run())); diff != "" {
+		t.Fatalf("evening run (-want +got):\n%s", diff)
+	}
+	if got := texts(x); !cmp.Equal(got, []string{"v2 is out.", "v2 is out."}) {
+		t.Errorf("x received %q", got)
+	}
+	ts := w.status("a", "x~evening")
+	if ts.Variant != "evening" || ts.Status != "published" {
+		t.Errorf("x~evening state %+v", ts)
+	}
+	if res := run(); len(res.Items) != 0 || x.calls != 2 || masto.calls != 1 {
+		t.Errorf("a run after everything was published: %v; calls x %d, mastodon %d", outcomes(res), x.calls, masto.calls)
+	}
+	p := w.plan(context.Background())
+	if p.Changes() != 0 {
+		t.Errorf("plan after all: %v", lines(p))
+	}
+}
+
+// TestPrepareVariantLimits: a variant's text is held to the limits of
+// each account it goes to, and the finding points at the variant's text
+// and names it; the post as written is not blamed.
+func TestPrepareVariantLimits(t *testing.T) {
+	long := strings.Repeat("word ", 60) // 300 characters
+	repo, v := writeRepo(t, t.TempDir(), map[string]string{
+		"herald.yaml": "accounts:\n  x: {}\n  mastodon: {}\n",
+		"posts/a.md": "---\nto: [x, mastodon]\nvariants:\n  - name: long\n    publish_at: 2026-11-22T09:00:00Z\n    text: |\n      " +
+			long + "\n---\nShort.\n",
+	})
+	p := repo.Prepare(v, "posts/a.md")
+	var got []string
+	for _, e := range p.Errors {
+		got = append(got, e.Error())
+	}
+	want := []string{"posts/a.md:7:1: x: variant long: 299 of 280 characters (URLs count as 23; CJK and emoji count as 2)"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+func texts(f *fakePlatform) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, p := range f.posts {
+		out = append(out, p.text)
+	}
+	return out
+}
