@@ -199,6 +199,7 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 		}
 		byVariant[in.Variant] = append(byVariant[in.Variant], r)
 	}
+	out.Errors = append(out.Errors, duplicateInstances(p, out.Outputs)...)
 	base := v.Validate(p, rendered)
 	out.Errors = append(out.Errors, covered(out.Errors, base)...)
 	for _, va := range p.Variants {
@@ -214,6 +215,41 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 	out.Errors = dedupe(out.Errors)
 	out.Summary = summaryOf(p, out.Outputs)
 	return out
+}
+
+// refusesDuplicates are the platforms that refuse a post whose text the
+// account already posted: X answers 403 "You are not allowed to create a
+// Tweet with duplicate content" (platforms/x).
+var refusesDuplicates = map[string]bool{render.PlatformX: true}
+
+// duplicateInstances finds instances of a post (variants sent at their
+// own time) that would send one account of such a platform the text
+// another instance sends it: the platform would refuse the second.
+func duplicateInstances(p *schema.Post, outs []*render.Output) schema.Errors {
+	if len(p.Variants) == 0 {
+		return nil
+	}
+	var errs schema.Errors
+	first := map[string]string{} // account + text -> the key that sends it
+	for _, o := range outs {
+		if !refusesDuplicates[o.Platform] || len(o.Parts) == 0 {
+			continue
+		}
+		k := state.AccountOf(o.Target) + "\x00" + o.Parts[0].Text
+		other, dup := first[k]
+		if !dup {
+			first[k] = o.Target
+			continue
+		}
+		in, _ := p.Instance(o.Target)
+		if in.Variant == nil {
+			continue
+		}
+		errs = append(errs, schema.Errorf(p.PosOf(in.Variant.Path()), in.Variant.Path(),
+			"variant %s would send %s the text %s already sends it, and %s refuses a post it already has: give the variant a text of its own",
+			in.Variant.Name, state.AccountOf(o.Target), other, render.PlatformName(o.Platform)))
+	}
+	return errs
 }
 
 // covered returns the CUE findings that the parser's findings do not

@@ -13,7 +13,8 @@ import (
 
 // variantsPost goes to x and mastodon: mastodon gets the question
 // variant instead of the post, and x gets the post again in the evening
-// (a time test), under x~evening.
+// in the evening (a time test, with a text of its own: X refuses a text
+// it already has), under x~evening.
 const variantsPost = `---
 title: Launch
 to: [x, mastodon]
@@ -22,6 +23,7 @@ variants:
     text: Have you tried v2?
     to: [mastodon]
   - name: evening
+    text: Tonight, v2 is out.
     publish_at: 2026-11-21T23:00:00Z
     to: x
 ---
@@ -94,7 +96,7 @@ func TestApplyVariants(t *testing.T) {
 	if diff := cmp.Diff([]string{"a/x~evening:published"}, outcomes(run())); diff != "" {
 		t.Fatalf("evening run (-want +got):\n%s", diff)
 	}
-	if got := texts(x); !cmp.Equal(got, []string{"v2 is out.", "v2 is out."}) {
+	if got := texts(x); !cmp.Equal(got, []string{"v2 is out.", "Tonight, v2 is out."}) {
 		t.Errorf("x received %q", got)
 	}
 	ts := w.status("a", "x~evening")
@@ -126,6 +128,25 @@ func TestPrepareVariantLimits(t *testing.T) {
 		got = append(got, e.Error())
 	}
 	want := []string{"posts/a.md:7:1: x: variant long: 299 of 280 characters (URLs count as 23; CJK and emoji count as 2)"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestPrepareVariantDuplicate: a variant that would send an X account
+// the text the post already sends it is an error at the variant, since
+// X refuses it; on Mastodon it is not.
+func TestPrepareVariantDuplicate(t *testing.T) {
+	repo, v := writeRepo(t, t.TempDir(), map[string]string{
+		"herald.yaml": "accounts:\n  x: {}\n  mastodon: {}\n",
+		"posts/a.md":  "---\nto: [x, mastodon]\nvariants:\n  - name: later\n    publish_at: 2026-11-22T09:00:00Z\n---\nSame.\n",
+	})
+	p := repo.Prepare(v, "posts/a.md")
+	var got []string
+	for _, e := range p.Errors {
+		got = append(got, e.Error())
+	}
+	want := []string{"posts/a.md:4:5: variants.0: variant later would send x the text x already sends it, and X refuses a post it already has: give the variant a text of its own"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
