@@ -200,6 +200,7 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 		byVariant[in.Variant] = append(byVariant[in.Variant], r)
 	}
 	out.Errors = append(out.Errors, duplicateInstances(p, out.Outputs)...)
+	out.Errors = append(out.Errors, untitledVariants(p, out.Outputs)...)
 	base := v.Validate(p, rendered)
 	out.Errors = append(out.Errors, covered(out.Errors, base)...)
 	for _, va := range p.Variants {
@@ -248,6 +249,27 @@ func duplicateInstances(p *schema.Post, outs []*render.Output) schema.Errors {
 		errs = append(errs, schema.Errorf(p.PosOf(in.Variant.Path()), in.Variant.Path(),
 			"variant %s would send %s the text %s already sends it, and %s refuses a post it already has: give the variant a text of its own",
 			in.Variant.Name, state.AccountOf(o.Target), other, render.PlatformName(o.Platform)))
+	}
+	return errs
+}
+
+// untitledVariants finds variants that change only the title, given
+// instead of the post to an account whose platform shows no title (X,
+// Mastodon, LinkedIn...): they would send what the post sends, and the
+// test would compare a thing with itself. (A title-only variant at a
+// time of its own still tests the time.)
+func untitledVariants(p *schema.Post, outs []*render.Output) schema.Errors {
+	var errs schema.Errors
+	for _, o := range outs {
+		in, _ := p.Instance(o.Target)
+		v := in.Variant
+		if v == nil || v.Timed() || v.Title == nil || v.Text != nil || v.HasMedia || o.Title != "" {
+			continue
+		}
+		field := v.Path() + ".title"
+		errs = append(errs, schema.Errorf(p.PosOf(field), field,
+			"%s shows no title, so variant %s would send %s what the post sends: give the variant a text (its first line is the headline there), or leave %s out of its to:",
+			render.PlatformName(o.Platform), v.Name, in.Target.Name, in.Target.Name))
 	}
 	return errs
 }

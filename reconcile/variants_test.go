@@ -152,6 +152,31 @@ func TestPrepareVariantDuplicate(t *testing.T) {
 	}
 }
 
+// TestPrepareVariantTitle: a variant that changes only the title, given
+// to an account that shows none, is an error at its title; on a blog it
+// is the headline test it means to be.
+func TestPrepareVariantTitle(t *testing.T) {
+	repo, v := writeRepo(t, t.TempDir(), map[string]string{
+		"herald.yaml": "accounts:\n  x: {}\n  devto: {}\n  devto2: {platform: devto}\n",
+		"posts/a.md":  "---\ntitle: A\nto: [x, devto, devto2]\nvariants:\n  - name: b\n    title: B\n    to: [x, devto2]\n---\nBody.\n",
+	})
+	p := repo.Prepare(v, "posts/a.md")
+	var got []string
+	for _, e := range p.Errors {
+		got = append(got, e.Error())
+	}
+	want := []string{"posts/a.md:6:5: variants.0.title: X shows no title, so variant b would send x what the post sends: give the variant a text (its first line is the headline there), or leave x out of its to:"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if o := p.Output("devto2"); o == nil || o.Title != "B" {
+		t.Errorf("devto2 renders %+v, want the title B", o)
+	}
+	if o := p.Output("devto"); o == nil || o.Title != "A" {
+		t.Errorf("devto renders %+v, want the title A", o)
+	}
+}
+
 func texts(f *fakePlatform) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

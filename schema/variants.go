@@ -115,6 +115,15 @@ func (p *Post) Instances() []Instance {
 
 // Instance returns the instance with a state target key.
 func (p *Post) Instance(key string) (Instance, bool) {
+	if len(p.Variants) == 0 {
+		// Most posts: each account once, under its name.
+		for _, t := range p.To {
+			if t.Name == key {
+				return Instance{Key: key, Target: t}, true
+			}
+		}
+		return Instance{}, false
+	}
 	for _, in := range p.Instances() {
 		if in.Key == key {
 			return in, true
