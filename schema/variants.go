@@ -242,6 +242,9 @@ func (f *filler) variants() {
 				line = f.pos(path + ".text").Line
 			}
 			v.TextLine = line
+			if urlPlaceholder.MatchString(text) {
+				f.errorf(path+".text", "a variant's text cannot hold {{url}} placeholders yet: write the URL, or leave the text to the post")
+			}
 			if l, msg := markdownLimit([]byte(text)); l >= 0 {
 				f.s.errorf(Position{Line: line + l, Col: 1}, path+".text", "%s", msg)
 			} else {

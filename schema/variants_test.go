@@ -2,6 +2,7 @@ package schema
 
 import (
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,6 +106,8 @@ func TestVariantsErrors(t *testing.T) {
 		{"next", "  - name: a\n    publish_at: next\n",
 			Errors{e(7, 5, "variants.0.publish_at", "a variant's publish_at is a time: queue slots (next) go to the post as a whole"),
 				e(6, 5, "variants.0", "variant a says neither where nor when it goes: give it to: (the accounts that get it instead of the post) or publish_at: (sent in addition, at its own time)")}},
+		{"url placeholder", "  - name: a\n    text: 'Read {{url \"x\"}}'\n    to: [mastodon]\n",
+			Errors{e(7, 5, "variants.0.text", "a variant's text cannot hold {{url}} placeholders yet: write the URL, or leave the text to the post")}},
 		{"bad time", "  - name: a\n    publish_at: tomorrow\n",
 			Errors{e(7, 5, "variants.0.publish_at", `cannot read "tomorrow" as a time: write 2026-12-01T09:00:00-05:00, 2026-12-01T09:00:00, 2026-12-01 09:00 or 2026-12-01 (in the configured timezone), or next`)}},
 	}
@@ -151,5 +154,35 @@ func TestVariantsSchema(t *testing.T) {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestVariantsMedia checks that a variant's media are read like the
+// post's: resolved, hashed into the post's hash, alt text required, and
+// sent in place of the post's by WithVariant.
+func TestVariantsMedia(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\xdac\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+	fsys := fstest.MapFS{"posts/2026/shot.png": {Data: png}}
+	src := "---\nto: [x, mastodon]\nvariants:\n  - name: image\n    media:\n      - file: shot.png\n        alt: The dashboard\n    to: [mastodon]\n" +
+		"  - name: noalt\n    media: [{file: shot.png}]\n    publish_at: 2026-12-08T09:00:00Z\n    to: x\n---\nText.\n"
+	p, errs := ParsePost(testConfig(), testFile, []byte(src))
+	if errs.HasErrors() {
+		t.Fatal(errs)
+	}
+	before := p.Hash
+	errs = ResolveMedia(fsys, testConfig(), p)
+	want := Errors{e(10, 13, "variants.1.media.0.alt", "alt text is required: describe the media for people who cannot see it")}
+	if diff := cmp.Diff(want, errs); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if p.Hash == before {
+		t.Error("the variant's media are not in the post's hash")
+	}
+	view := p.WithVariant(p.Variants[0])
+	if len(view.Media) != 1 || view.Media[0].Path != "posts/2026/shot.png" || view.Media[0].Type != "image/png" || len(p.Media) != 0 {
+		t.Errorf("the image variant sends %+v; the post %+v", view.Media, p.Media)
+	}
+	if got := view.PosOf("media.0.file").Line; got != 6 {
+		t.Errorf("the variant's media.0.file is on line %d, want 6", got)
 	}
 }
