@@ -1585,7 +1585,7 @@ func (ap *Applier) observe(j *job) {
 	} else if strings.HasPrefix(j.result.Detail, "render: ") {
 		kind = state.KindRender
 	}
-	ap.Metrics.ObservePublish(j.Platform, j.Target, string(j.result.Outcome), string(kind))
+	ap.Metrics.ObservePublish(j.Platform, state.AccountOf(j.Target), string(j.result.Outcome), string(kind))
 }
 
 // PlanTargets is what the plan gauges show of p: due (create, retry and
