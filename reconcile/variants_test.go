@@ -186,3 +186,64 @@ func texts(f *fakePlatform) []string {
 	}
 	return out
 }
+
+// TestApplyVariantsCrash stops the run that publishes a variant at its
+// own time at each step of the protocol, then runs again until nothing
+// is left: the variant exists once on its account, beside the post.
+func TestApplyVariantsCrash(t *testing.T) {
+	for _, step := range []Step{StepAfterIntentCommit, StepAfterCall, StepBeforeResultCommit} {
+		t.Run(string(step), func(t *testing.T) {
+			repo, v := writeRepo(t, t.TempDir(), map[string]string{
+				"herald.yaml": "accounts:\n  x: {}\n  mastodon: {}\n",
+				"posts/a.md":  variantsPost,
+			})
+			prep := repo.Prepare(v, "posts/a.md")
+			if !prep.Valid() {
+				t.Fatal(prep.Errors)
+			}
+			w := newWorld(t, nil)
+			w.posts = []schema.Summary{*prep.Summary}
+			x := &fakePlatform{name: "x", now: w.clock.Now}
+			w.providers["x"] = []platforms.Publisher{finding{x}}
+			w.providers["mastodon"] = []platforms.Publisher{finding{&fakePlatform{name: "mastodon", now: w.clock.Now}}}
+			apply := func(hook func(Step, *Action) error) (*Result, error) {
+				ap := w.applier()
+				ap.Hook = hook
+				ap.Payload = func(ctx context.Context, a Action, urls map[string]string) (*platforms.Payload, error) {
+					return repo.Payload(repo.PrepareWith(v, a.File, urls), a.Target)
+				}
+				ctx := context.Background()
+				return ap.Apply(ctx, w.plan(ctx))
+			}
+			if _, err := apply(nil); err != nil {
+				t.Fatal(err)
+			}
+			w.clock.t = time.Date(2026, 11, 21, 23, 5, 0, 0, time.UTC)
+			crashed := false
+			if _, err := apply(func(s Step, a *Action) error {
+				if s == step && (a == nil || a.Target == "x~evening") {
+					crashed = true
+					return errCrash
+				}
+				return nil
+			}); err == nil || !crashed {
+				t.Fatalf("the run did not stop at %s: %v", step, err)
+			}
+			for i := 0; i < 3; i++ {
+				w.clock.t = w.clock.t.Add(time.Minute)
+				if _, err := apply(nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := texts(x); !cmp.Equal(got, []string{"v2 is out.", "Tonight, v2 is out."}) {
+				t.Errorf("x holds %q", got)
+			}
+			if ts := w.status("a", "x~evening"); ts.Status != "published" || ts.Variant != "evening" {
+				t.Errorf("x~evening: %+v", ts)
+			}
+			if p := w.plan(context.Background()); p.Changes() != 0 {
+				t.Errorf("a plan after settling acts: %+v", p.Actions)
+			}
+		})
+	}
+}
