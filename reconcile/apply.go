@@ -589,7 +589,7 @@ func (r *run) lookups() error {
 // that state records exist, the rest surely does not.
 func (r *run) resumeRetry(j *job) {
 	j.key = platforms.AttemptKey(j.prev.Attempt)
-	providers, err := r.ap.Providers(j.Target)
+	providers, err := r.ap.Providers(state.AccountOf(j.Target))
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
@@ -641,6 +641,7 @@ func (r *run) intents() error {
 		ts.NextRetryAt = time.Time{}
 		ts.LastError = nil
 		j.slot(&ts)
+		ts.Variant = j.Variant
 		// Which provider this attempt reaches is not known yet.
 		ts.Provider = ""
 		if j.resume != nil {
@@ -883,7 +884,7 @@ func (r *run) act(j *job) {
 		j.result = Item{Action: j.Action, Outcome: OutMoved, Detail: "state moved from " + j.From, URL: first(ts.URLs)}
 		return
 	}
-	providers, err := r.ap.Providers(j.Target)
+	providers, err := r.ap.Providers(state.AccountOf(j.Target))
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
@@ -1034,7 +1035,7 @@ func refusedToo(err error, refused []string) error {
 // lookup asks the platform about an attempt whose outcome is unknown.
 func (r *run) lookup(j *job) {
 	ap := r.ap
-	providers, err := ap.Providers(j.Target)
+	providers, err := ap.Providers(state.AccountOf(j.Target))
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
@@ -1302,6 +1303,7 @@ func (j *job) published(ap *Applier, pub platforms.Publisher, rc *platforms.Rece
 	ts := j.prev
 	ts.Status = state.StatusPublished
 	j.stamp(&ts)
+	ts.Variant = j.Variant
 	ts.Provider = pub.Name()
 	if j.payload != nil {
 		ts.Hash = j.payload.Hash
@@ -1583,7 +1585,7 @@ func (ap *Applier) observe(j *job) {
 	} else if strings.HasPrefix(j.result.Detail, "render: ") {
 		kind = state.KindRender
 	}
-	ap.Metrics.ObservePublish(j.Platform, j.Target, string(j.result.Outcome), string(kind))
+	ap.Metrics.ObservePublish(j.Platform, state.AccountOf(j.Target), string(j.result.Outcome), string(kind))
 }
 
 // PlanTargets is what the plan gauges show of p: due (create, retry and

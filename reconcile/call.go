@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/state"
 )
 
 // each runs fn for every job, concurrently per account and in plan order
@@ -102,7 +103,7 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 		began := ap.Now()
 		err := do(ctx)
 		<-r.slots
-		ap.Metrics.ObserveCall(j.Platform, j.Target, j.operation(), callOutcome(err), ap.Now().Sub(began))
+		ap.Metrics.ObserveCall(j.Platform, state.AccountOf(j.Target), j.operation(), callOutcome(err), ap.Now().Sub(began))
 		if rr, ok := pub.(platforms.RateLimitReporter); ok {
 			// The platform said, in its headers, that nothing is left
 			// until its reset: wait for it instead of meeting a 429.
@@ -134,7 +135,7 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 			return &errDeferred{until: ap.Now().Add(wait), why: fmt.Sprintf("%s; waiting %s would outlast the run's time budget", err, human(wait))}
 		}
 		ap.Logger.Info("retrying", "post_id", j.Post, "target", j.Target, "attempt", attempt+1, "wait", wait.String(), "error", err.Error())
-		ap.Metrics.ObserveRetry(j.Platform, j.Target)
+		ap.Metrics.ObserveRetry(j.Platform, state.AccountOf(j.Target))
 		if err := r.sleep(wait); err != nil {
 			return err
 		}
@@ -154,6 +155,7 @@ type limiter struct {
 // so a 429 from one provider does not hold the account's calls through
 // the next.
 func (ap *Applier) limiter(target, provider string) *limiter {
+	target = state.AccountOf(target) // every instance of a post on an account shares its bucket
 	key := target + "\x00" + provider
 	if l, ok := ap.limiters.Load(key); ok {
 		return l.(*limiter)
@@ -183,7 +185,7 @@ func (r *run) wait(j *job, l *limiter) error {
 		if !deadline.IsZero() && blocked.After(deadline) {
 			return &errDeferred{until: blocked, why: "rate-limited by the platform until " + blocked.UTC().Format(time.RFC3339) + ", after the run's time budget"}
 		}
-		ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, blocked.Sub(now))
+		ap.Metrics.ObserveRateLimitWait(j.Platform, state.AccountOf(j.Target), blocked.Sub(now))
 		if err := r.sleep(blocked.Sub(now)); err != nil {
 			return err
 		}
@@ -200,7 +202,7 @@ func (r *run) wait(j *job, l *limiter) error {
 		res.CancelAt(ap.Now())
 		return &errDeferred{until: ap.Now().Add(d), why: "the account's rate limit leaves no room before the run's time budget ends"}
 	}
-	ap.Metrics.ObserveRateLimitWait(j.Platform, j.Target, d)
+	ap.Metrics.ObserveRateLimitWait(j.Platform, state.AccountOf(j.Target), d)
 	if err := r.sleep(d); err != nil {
 		res.CancelAt(ap.Now())
 		return err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/render"
 	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
 )
 
 // Repo is a content repository opened for reading: its files, seen
@@ -173,21 +175,103 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 		p.FillURLs(standIns(r.Config, p, urls))
 	}
 	rendered := make([]schema.Rendered, 0, len(p.To))
-	var rr render.Renderer // shares a text's segmentation between targets
+	var byVariant map[*schema.Variant][]schema.Rendered // what each variant sends, for its own check
+	var rr render.Renderer                              // shares a text's segmentation between targets
 	defer rr.Release()
-	for _, t := range p.To {
-		o, err := rr.Render(p, t, v.Limits(t))
+	for _, in := range p.Instances() {
+		view := p.WithVariant(in.Variant)
+		o, err := rr.Render(view, in.Target, v.Limits(in.Target))
 		if err != nil {
-			out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
+			out.Errors = append(out.Errors, schema.Errorf(in.Target.Pos, "to", "%v", err))
 			continue
 		}
+		// Rendered for the account, the output is known by the
+		// instance's key.
+		r := o.Rendered()
+		o.Target = in.Key
 		out.Outputs = append(out.Outputs, o)
-		rendered = append(rendered, o.Rendered())
+		if in.Variant == nil {
+			rendered = append(rendered, r)
+			continue
+		}
+		if byVariant == nil {
+			byVariant = map[*schema.Variant][]schema.Rendered{}
+		}
+		byVariant[in.Variant] = append(byVariant[in.Variant], r)
 	}
-	out.Errors = append(out.Errors, covered(out.Errors, v.Validate(p, rendered))...)
+	out.Errors = append(out.Errors, duplicateInstances(p, out.Outputs)...)
+	out.Errors = append(out.Errors, untitledVariants(p, out.Outputs)...)
+	base := v.Validate(p, rendered)
+	out.Errors = append(out.Errors, covered(out.Errors, base)...)
+	for _, va := range p.Variants {
+		// Each variant is checked as the post it sends, against the
+		// limits of each account it goes to; a finding the post as
+		// written has too is reported once, as the post's.
+		for _, e := range v.Validate(p.WithVariant(va), byVariant[va]) {
+			if !slices.ContainsFunc(base, func(b *schema.Error) bool { return *b == *e }) {
+				out.Errors = append(out.Errors, va.Explain(e))
+			}
+		}
+	}
 	out.Errors = dedupe(out.Errors)
 	out.Summary = summaryOf(p, out.Outputs)
 	return out
+}
+
+// refusesDuplicates are the platforms that refuse a post whose text the
+// account already posted: X answers 403 "You are not allowed to create a
+// Tweet with duplicate content" (platforms/x).
+var refusesDuplicates = map[string]bool{render.PlatformX: true}
+
+// duplicateInstances finds instances of a post (variants sent at their
+// own time) that would send one account of such a platform the text
+// another instance sends it: the platform would refuse the second.
+func duplicateInstances(p *schema.Post, outs []*render.Output) schema.Errors {
+	if len(p.Variants) == 0 {
+		return nil
+	}
+	var errs schema.Errors
+	first := map[string]string{} // account + text -> the key that sends it
+	for _, o := range outs {
+		if !refusesDuplicates[o.Platform] || len(o.Parts) == 0 {
+			continue
+		}
+		k := state.AccountOf(o.Target) + "\x00" + o.Parts[0].Text
+		other, dup := first[k]
+		if !dup {
+			first[k] = o.Target
+			continue
+		}
+		in, _ := p.Instance(o.Target)
+		if in.Variant == nil {
+			continue
+		}
+		errs = append(errs, schema.Errorf(p.PosOf(in.Variant.Path()), in.Variant.Path(),
+			"variant %s would send %s the text %s already sends it, and %s refuses a post it already has: give the variant a text of its own",
+			in.Variant.Name, state.AccountOf(o.Target), other, render.PlatformName(o.Platform)))
+	}
+	return errs
+}
+
+// untitledVariants finds variants that change only the title, given
+// instead of the post to an account whose platform shows no title (X,
+// Mastodon, LinkedIn...): they would send what the post sends, and the
+// test would compare a thing with itself. (A title-only variant at a
+// time of its own still tests the time.)
+func untitledVariants(p *schema.Post, outs []*render.Output) schema.Errors {
+	var errs schema.Errors
+	for _, o := range outs {
+		in, _ := p.Instance(o.Target)
+		v := in.Variant
+		if v == nil || v.Timed() || v.Title == nil || v.Text != nil || v.HasMedia || o.Title != "" {
+			continue
+		}
+		field := v.Path() + ".title"
+		errs = append(errs, schema.Errorf(p.PosOf(field), field,
+			"%s shows no title, so variant %s would send %s what the post sends: give the variant a text (its first line is the headline there), or leave %s out of its to:",
+			render.PlatformName(o.Platform), v.Name, in.Target.Name, in.Target.Name))
+	}
+	return errs
 }
 
 // covered returns the CUE findings that the parser's findings do not
@@ -232,8 +316,14 @@ func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
 	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext, Queue: p.Queue,
 		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
 	for _, o := range outs {
-		s.Targets = append(s.Targets, schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
-			After: p.Waits[o.Target].After, URLs: urlRefs(p, o.Target, o.Platform)})
+		in, _ := p.Instance(o.Target)
+		acct := in.Target.Name
+		t := schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
+			After: p.Waits[acct].After, URLs: urlRefs(p, acct, o.Platform), Variant: in.VariantName(p)}
+		if in.Variant != nil && in.Variant.PublishAt != nil {
+			t.PublishAt = in.Variant.PublishAt
+		}
+		s.Targets = append(s.Targets, t)
 	}
 	return s
 }
@@ -242,7 +332,15 @@ func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
 // title, HTML, media (bytes and alt text) and options. Equal hashes mean a
 // platform would receive the same post, so a change to one target's
 // override changes that target's hash alone.
+//
+// o.Target is an instance's key (schema.Post.Instances): the hash is of
+// the post as that instance's variant sends it, with its account's
+// options.
 func TargetHash(p *schema.Post, o *render.Output) string {
+	if in, ok := p.Instance(o.Target); ok {
+		p = p.WithVariant(in.Variant)
+	}
+	account := state.AccountOf(o.Target)
 	type media struct{ Hash, Alt, Type string }
 	v := struct {
 		Platform string
@@ -260,7 +358,7 @@ func TargetHash(p *schema.Post, o *render.Output) string {
 	for _, m := range p.Media {
 		v.Media = append(v.Media, media{m.Hash, m.Alt, m.Type})
 	}
-	if ov := p.Overrides[o.Target]; ov != nil {
+	if ov := p.Overrides[account]; ov != nil {
 		v.Options = ov.Extra
 	}
 	data, _ := json.Marshal(v)
@@ -592,22 +690,24 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 	if o == nil {
 		return nil, fmt.Errorf("%s has no target %q", p.File, target)
 	}
-	post := p.Post
-	hash := TargetHash(post, o)
+	in, _ := p.Post.Instance(target)
+	post := p.Post.WithVariant(in.Variant)
+	hash := TargetHash(p.Post, o)
+	key, target := target, state.AccountOf(target)
 	var refs []string
 	if p.Summary != nil {
 		for _, t := range p.Summary.Targets {
-			if t.Name == target {
+			if t.Name == key {
 				hash, refs = t.Hash, t.URLs
 			}
 		}
 	}
 	for _, ref := range refs {
 		if p.URLs[ref] == "" {
-			return nil, fmt.Errorf("%s of %s needs the published URL of %s, which state does not record", target, p.File, ref)
+			return nil, fmt.Errorf("%s of %s needs the published URL of %s, which state does not record", key, p.File, ref)
 		}
 	}
-	pl := &platforms.Payload{PostID: post.ID, Target: target, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
+	pl := &platforms.Payload{PostID: post.ID, Target: key, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
 		Markdown: post.Markdown, Tags: post.Tags, Hash: FilledHash(hash, refs, p.URLs)}
 	if c := canonicalSource(post, target, o.Platform); c != "" {
 		pl.CanonicalURL = p.URLs[c]

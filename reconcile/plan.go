@@ -69,6 +69,11 @@ type Action struct {
 	// Queue is the queue whose slot, At, a queued post (publish_at:
 	// next) takes.
 	Queue string `json:"queue,omitempty"`
+	// Variant names the variant of the post this target sends
+	// (schema.BaseVariant for the post as written), or, for a target
+	// the files no longer name, the one it sent; empty for a post
+	// without variants.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Plan is every action for every target of every post, in post then
@@ -337,7 +342,7 @@ type planner struct {
 }
 
 func (pl *planner) action(s schema.Summary, t schema.TargetSummary) Action {
-	a := Action{Post: s.ID, File: s.File, Target: t.Name, Platform: t.Platform, At: s.PublishAt}
+	a := Action{Post: s.ID, File: s.File, Target: t.Name, Platform: t.Platform, At: s.PublishAt, Variant: t.Variant}
 	if sl, ok := pl.slots[s.ID]; ok && sl.none == "" {
 		a.Queue = sl.queue
 	}
@@ -376,7 +381,12 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			urls = PublishedURLs(rec)
 		}
 		t.Hash = FilledHash(t.Hash, t.URLs, urls)
-		out = append(out, pl.target(s, t, ts))
+		st := s
+		if t.PublishAt != nil {
+			// A variant sent at its own time is due then.
+			st.PublishAt = t.PublishAt
+		}
+		out = append(out, pl.target(st, t, ts))
 	}
 	pl.order(targets, rec, out)
 	if rec != nil {
@@ -595,8 +605,8 @@ func (pl *planner) order(targets []schema.TargetSummary, rec *state.Record, out 
 
 // removed plans a target that the files no longer name.
 func (pl *planner) removed(r *state.Record, name string, ts state.TargetState, why string) Action {
-	a := Action{Post: r.Post, File: r.File, Target: name}
-	if acct := pl.cfg.Accounts[name]; acct != nil {
+	a := Action{Post: r.Post, File: r.File, Target: name, Variant: ts.Variant}
+	if acct := pl.cfg.Accounts[state.AccountOf(name)]; acct != nil {
 		a.Platform = acct.Platform
 	}
 	if ts.Status != state.StatusPublished {

@@ -50,7 +50,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 				if sym == "" {
 					sym = " "
 				}
-				fmt.Fprintf(&b, "  %s %-9s %-*s  %s\n", sym, a.Kind, width, a.Target, a.Reason)
+				reason := a.Reason
+				if a.Variant != "" {
+					reason = "variant " + a.Variant + ": " + reason
+				}
+				fmt.Fprintf(&b, "  %s %-9s %-*s  %s\n", sym, a.Kind, width, a.Target, reason)
 			}
 		}
 		i = j

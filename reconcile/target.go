@@ -3,6 +3,8 @@ package reconcile
 import (
 	"slices"
 	"strings"
+
+	"github.com/heraldhq/herald/state"
 )
 
 // Skipped is the kind of a target a targeted run leaves alone (plan and
@@ -25,11 +27,12 @@ func (s Selection) Empty() bool {
 	return len(s.Posts) == 0 && len(s.Campaigns) == 0 && len(s.Accounts) == 0
 }
 
-// Selects reports whether the target of a post in campaign is selected.
+// Selects reports whether the target of a post in campaign is selected;
+// target is a state target key, selected by its account.
 func (s Selection) Selects(post, campaign, target string) bool {
 	return (len(s.Posts) == 0 || slices.Contains(s.Posts, post)) &&
 		(len(s.Campaigns) == 0 || (campaign != "" && slices.Contains(s.Campaigns, campaign))) &&
-		(len(s.Accounts) == 0 || slices.Contains(s.Accounts, target))
+		(len(s.Accounts) == 0 || slices.Contains(s.Accounts, state.AccountOf(target)))
 }
 
 // String is the selection as the flags that made it, for reasons:

@@ -665,7 +665,7 @@ func (y *yamlConv) mapping(n *yaml.Node, path string, depth int) map[string]any 
 		if !y.s.record(p, y.pos(k)) {
 			break
 		}
-		if depth == 1 && k.Value == "text" {
+		if (depth == 1 || isVariantPath(path)) && k.Value == "text" {
 			line := y.baseLine + v.Line - 1
 			if v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 				line = y.baseLine + k.Line
@@ -1012,7 +1012,7 @@ func (t *tomlScan) value(path string, depth int) {
 	if !t.budget(t.i, depth) {
 		return
 	}
-	if depth == 2 && strings.HasSuffix(path, ".text") {
+	if (depth == 2 || isVariantPath(path)) && strings.HasSuffix(path, ".text") {
 		if t.s.textLine == nil {
 			t.s.textLine = map[string]int{}
 		}
@@ -1203,7 +1203,7 @@ func (j *jsonConv) object(path string, depth int) (map[string]any, error) {
 			return nil, errBudget
 		}
 		valOff := j.next()
-		if depth == 1 && key == "text" && !dup {
+		if (depth == 1 || isVariantPath(path)) && key == "text" && !dup {
 			if j.s.textLine == nil {
 				j.s.textLine = map[string]int{}
 			}

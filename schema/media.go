@@ -64,6 +64,22 @@ func ResolveMedia(fsys fs.FS, cfg *Config, p *Post) Errors {
 		}
 	}
 	p.Hash = FoldMediaHashes(p.Hash, p.Media)
+	for _, v := range p.Variants {
+		vf, _ := p.variantFront(v.Index)
+		for i := range v.Media {
+			m := &v.Media[i]
+			item := joinIndex(v.Path()+".media", i)
+			field := joinPath(item, "file")
+			if err := resolveOne(fsys, dir, m); err != "" {
+				errs = append(errs, Errorf(p.PosOf(field), field, "%s", err))
+			}
+			if cfg.RequireAlt && strings.TrimSpace(m.Alt) == "" && altMissing(vf, i) {
+				field := joinPath(item, "alt")
+				errs = append(errs, Errorf(p.PosOf(field), field, "alt text is required: describe the media for people who cannot see it"))
+			}
+		}
+		p.Hash = FoldMediaHashes(p.Hash, v.Media)
+	}
 	return errs
 }
 

@@ -15,7 +15,7 @@ import (
 var postKeys = map[string]bool{
 	"id": true, "title": true, "publish_at": true, "draft": true, "delete": true,
 	"to": true, "tags": true, "campaign": true, "media": true, "thread": true,
-	"primary": true, "queue": true,
+	"primary": true, "queue": true, "variants": true,
 }
 
 // ParsePost reads one post file: data is its content and file its path
@@ -162,6 +162,7 @@ func (f *filler) fill() {
 	f.thread()
 	f.media()
 	f.overrides()
+	f.variants()
 	f.order()
 }
 
@@ -263,18 +264,23 @@ func (f *filler) publishAt() {
 	if !ok {
 		return // absent, or the schema reports the type
 	}
-	v := strings.TrimSpace(raw)
-	if v == "next" {
+	if strings.TrimSpace(raw) == "next" {
 		f.p.PublishNext = true
 		return
 	}
+	f.p.PublishAt = f.timeAt("publish_at", raw)
+}
+
+// timeAt reads raw, the value of field, as a time in one of the layouts
+// publish_at takes, or records why it cannot and returns nil.
+func (f *filler) timeAt(field, raw string) *time.Time {
+	v := strings.TrimSpace(raw)
 	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, v); err == nil {
-			if f.outOfRange(t) {
-				return
+			if f.outOfRange(field, t) {
+				return nil
 			}
-			f.p.PublishAt = &t
-			return
+			return &t
 		}
 	}
 	for _, layout := range localLayouts {
@@ -282,32 +288,32 @@ func (f *filler) publishAt() {
 		if err != nil {
 			continue
 		}
-		if f.outOfRange(t) {
-			return
+		if f.outOfRange(field, t) {
+			return nil
 		}
 		loc := f.cfg.Timezone
 		if loc == nil {
-			f.errorf("publish_at", "no time zone: write 2026-12-01T09:00:00-05:00 or set timezone in %s", f.configName())
-			return
+			f.errorf(field, "no time zone: write 2026-12-01T09:00:00-05:00 or set timezone in %s", f.configName())
+			return nil
 		}
 		local := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 		wall := t.Format("2006-01-02T15:04:05")
 		if local.Format("2006-01-02T15:04:05") != wall {
-			f.errorf("publish_at", "%s does not exist in %s: the clocks skip it; choose another time or write the offset",
+			f.errorf(field, "%s does not exist in %s: the clocks skip it; choose another time or write the offset",
 				wall, loc)
-			return
+			return nil
 		}
 		if other, ok := otherOccurrence(local); ok {
-			f.s.errs = append(f.s.errs, &Error{File: f.p.File, Line: f.pos("publish_at").Line, Column: f.pos("publish_at").Col,
-				Field: "publish_at", Severity: SeverityWarning,
+			f.s.errs = append(f.s.errs, &Error{File: f.p.File, Line: f.pos(field).Line, Column: f.pos(field).Col,
+				Field: field, Severity: SeverityWarning,
 				Message: fmt.Sprintf("%s happens twice in %s (%s and %s); using the first: write the offset to choose",
 					wall, loc, local.Format(time.RFC3339), other.Format(time.RFC3339))})
 		}
-		f.p.PublishAt = &local
-		return
+		return &local
 	}
-	f.errorf("publish_at", "cannot read %q as a time: write 2026-12-01T09:00:00-05:00, "+
+	f.errorf(field, "cannot read %q as a time: write 2026-12-01T09:00:00-05:00, "+
 		"2026-12-01T09:00:00, 2026-12-01 09:00 or 2026-12-01 (in the configured timezone), or next", raw)
+	return nil
 }
 
 // The years publish_at may name. Outside them a time is a typo (0001,
@@ -319,9 +325,9 @@ const (
 
 // outOfRange reports, having recorded the finding, whether t's year is
 // outside MinYear..MaxYear.
-func (f *filler) outOfRange(t time.Time) bool {
+func (f *filler) outOfRange(field string, t time.Time) bool {
 	if y := t.Year(); y < MinYear || y > MaxYear {
-		f.errorf("publish_at", "the year %04d is out of range: write a time between %d and %d", y, MinYear, MaxYear)
+		f.errorf(field, "the year %04d is out of range: write a time between %d and %d", y, MinYear, MaxYear)
 		return true
 	}
 	return false

@@ -38,4 +38,10 @@ type TargetSummary struct {
 	// with stand-ins for those URLs; what was published is Hash with the
 	// URLs recorded in state (reconcile.FilledHash).
 	URLs []string `json:"urls,omitempty"`
+	// Variant names the variant the target sends (schema.BaseVariant
+	// for the post as written), "" for a post without variants.
+	Variant string `json:"variant,omitempty"`
+	// PublishAt is when a variant sent at its own time is due; nil: the
+	// post's time.
+	PublishAt *time.Time `json:"publish_at,omitempty"`
 }

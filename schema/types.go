@@ -206,6 +206,9 @@ type Post struct {
 	Media       []Media
 	Thread      ThreadMode
 	Overrides   map[string]*Override // keyed by target name
+	// Variants are the post's alternatives for A/B tests (`variants:`);
+	// Instances says which account gets which, and when.
+	Variants []*Variant
 	// Primary is the target published first (`primary:`), "" for none.
 	Primary string
 	// Waits says, for each target that waits for others of the post,

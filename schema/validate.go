@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -515,6 +516,9 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 	if name, ok := doc["to"].(string); ok {
 		doc["to"] = []any{name} // one target is a list of one (see checkCUE)
 	}
+	if vs, ok := doc["variants"].([]any); ok {
+		doc["variants"] = variantsDoc(vs)
+	}
 	if v.fast != nil && v.fast.valid(doc) && v.renderedFit(rendered, len(tags), title) {
 		return nil
 	}
@@ -981,4 +985,26 @@ func groupDigits(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// variantsDoc is variants: with each variant's single to: made a list of
+// one, as the top-level to: is (see checkCUE), leaving the front-matter
+// as it was.
+func variantsDoc(vs []any) []any {
+	out := vs
+	for i, x := range vs {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		if name, ok := m["to"].(string); ok {
+			if &out[0] == &vs[0] {
+				out = append([]any(nil), vs...)
+			}
+			c := maps.Clone(m)
+			c["to"] = []any{name}
+			out[i] = c
+		}
+	}
+	return out
 }

@@ -127,6 +127,12 @@ type TargetState struct {
 	// is manual (paste the draft at a path, publish, record the URL).
 	Manual string `json:"manual,omitempty"`
 
+	// Variant is the variant of the post the target sent (`variants:`;
+	// "base" for the post as written), so that herald report --variants
+	// compares what each variant earned; empty for a post without
+	// variants.
+	Variant string `json:"variant,omitempty"`
+
 	// Slot is the queue slot the post was given when it was published
 	// (publish_at: next), so that later posts never take it and the
 	// history says when it was meant to go.

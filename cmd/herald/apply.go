@@ -265,7 +265,7 @@ func reconcileOnce(ctx context.Context, e *env, f *applyFlags, h reconcileHooks)
 // the default rate would take hours), reconcile's default for the others.
 func accountLimits(cfg *schema.Config) func(target string) (rate.Limit, int) {
 	return func(target string) (rate.Limit, int) {
-		if a := cfg.Accounts[target]; a != nil && localPlatforms[a.Platform] {
+		if a := cfg.Accounts[state.AccountOf(target)]; a != nil && localPlatforms[a.Platform] {
 			return rate.Inf, 1
 		}
 		return reconcile.DefaultRate, reconcile.DefaultBurst

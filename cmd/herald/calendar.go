@@ -133,7 +133,10 @@ func loadCalendar(ctx context.Context, e *env, dir, campaign string) (*reconcile
 			index[r.Post] = i
 			posts = append(posts, calendar.Post{ID: r.Post, Title: r.Title, Campaign: r.Campaign, File: r.File})
 		}
-		t := calendar.Target{Name: r.Target, Status: r.Status, At: r.At, URLs: r.URLs, Error: r.Error}
+		t := calendar.Target{Name: r.Target, Status: r.Status, At: r.At, URLs: r.URLs, Error: r.Error, Variant: r.Variant}
+		if a := repo.Config.Accounts[state.AccountOf(r.Target)]; a != nil {
+			t.Platform = a.Platform
+		}
 		if rec := records[r.Post]; rec != nil {
 			t.Metrics = rec.Targets[r.Target].Metrics
 		}

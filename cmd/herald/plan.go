@@ -333,7 +333,7 @@ the next free slot of its queue, in the order posts reached the branch
 says so).
 
 --json prints {"now","actions":[{"post","file","target","platform",
-"action","at","reason","after"}],"summary":{...}}, stable and documented in the
+"action","at","reason","after","variant"}],"summary":{...}}, stable and documented in the
 README. --detailed-exitcode exits 0 when there is nothing to do, 2 when
 there is, 1 on error. An invalid tree is never planned: its problems are
 printed and plan exits 1.

@@ -414,8 +414,11 @@ func (in *commentInput) block(pp prPost, v *schema.Validator, old *oldPosts) ghu
 		for _, a := range pp.actions {
 			sym, words := in.does(a, true)
 			target := a.Target
-			if a.Platform != "" && a.Platform != a.Target {
+			if a.Platform != "" && a.Platform != state.AccountOf(a.Target) {
 				target += " (" + a.Platform + ")"
+			}
+			if a.Variant != "" {
+				target += ", variant " + a.Variant
 			}
 			fmt.Fprintf(&b, "| %s | `%s` %s |\n", ghub.Cell(target), sym, ghub.Cell(words))
 		}
@@ -435,8 +438,12 @@ func (in *commentInput) block(pp prPost, v *schema.Validator, old *oldPosts) ghu
 			if o == nil || !sends(a.Kind) {
 				continue
 			}
+			label := o.Target
+			if a.Variant != "" {
+				label += " (variant " + a.Variant + ")"
+			}
 			out.Previews = append(out.Previews, ghub.Section{
-				Summary: fmt.Sprintf("Preview: %s, %s", o.Target, previewSize(o)),
+				Summary: fmt.Sprintf("Preview: %s, %s", label, previewSize(o)),
 				Body:    markdownTarget(o),
 			})
 		}

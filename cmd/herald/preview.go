@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/platforms/render"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
 )
 
 // previewCommand is "herald preview".
@@ -145,10 +146,10 @@ func writePreview(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared,
 		fmt.Fprintf(b, "  campaign: %s\n", post.Campaign)
 	}
 	for _, o := range p.Outputs {
-		if len(only) > 0 && !contains(only, o.Target) {
+		if len(only) > 0 && !contains(only, o.Target) && !contains(only, state.AccountOf(o.Target)) {
 			continue
 		}
-		writeTarget(b, post, o)
+		writeTarget(b, cfg, post, o)
 	}
 	writeProblems(b, p.Errors)
 }
@@ -180,10 +181,24 @@ func describeSchedule(cfg *schema.Config, p *schema.Post) string {
 	return s
 }
 
-func writeTarget(b *strings.Builder, p *schema.Post, o *render.Output) {
+// writeTarget shows what one instance of the post sends: o.Target is its
+// state key, and a variant's instance shows the variant's media and, for
+// one sent at its own time, when.
+func writeTarget(b *strings.Builder, cfg *schema.Config, post *schema.Post, o *render.Output) {
+	account := state.AccountOf(o.Target)
 	head := o.Target
-	if o.Platform != o.Target {
+	if o.Platform != account {
 		head += " (" + o.Platform + ")"
+	}
+	p := post
+	if in, ok := post.Instance(o.Target); ok {
+		if name := in.VariantName(post); name != "" {
+			head += ", variant " + name
+		}
+		if in.Variant != nil && in.Variant.PublishAt != nil {
+			head += ", at " + describeSchedule(cfg, &schema.Post{PublishAt: in.Variant.PublishAt})
+		}
+		p = post.WithVariant(in.Variant)
 	}
 	fmt.Fprintf(b, "\n  == %s: %s\n", head, plural(len(o.Parts), "part"))
 	if o.Title != "" {
@@ -203,7 +218,7 @@ func writeTarget(b *strings.Builder, p *schema.Post, o *render.Output) {
 			}
 		}
 	}
-	if ov := p.Overrides[o.Target]; ov != nil {
+	if ov := p.Overrides[account]; ov != nil {
 		for _, k := range sortedKeys(ov.Extra) {
 			fmt.Fprintf(b, "  %s: %v\n", k, ov.Extra[k])
 		}

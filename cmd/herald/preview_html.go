@@ -66,7 +66,7 @@ func htmlPost(cfg *schema.Config, p *reconcile.Prepared, records map[string]*sta
 		if len(only) > 0 && !contains(only, o.Target) {
 			continue
 		}
-		t := preview.NewTarget(o, preview.AccountOf(cfg.Accounts[o.Target]))
+		t := preview.NewTarget(o, preview.AccountOf(cfg.Accounts[state.AccountOf(o.Target)]))
 		t.Status = "not published"
 		if rec != nil {
 			if ts, ok := rec.Targets[o.Target]; ok && ts.Status != "" {

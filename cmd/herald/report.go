@@ -25,15 +25,25 @@ quotes, saves) by the weekday and hour each post was published, in the
 repository's time zone, with the number of posts behind each hour, and
 suggests queue slots where the data supports it: an hour with at least
 3 posts whose engagement a post is above the account's mean. The HTML
-calendar (calendar --html, serve's page) draws the same as a heat map.`,
+calendar (calendar --html, serve's page) draws the same as a heat map.
+
+--variants compares the variants of each post that has some (variants:),
+per platform: each variant's published posts, impressions, engagements
+(likes, reposts, replies, quotes and saves) and engagements per
+impression, and each variant against base (the post as written) with a
+pooled two-proportion z-test, two-sided: "significant at 95%" when
+p < 0.05, else "too small to tell (p = ...)". Where a platform gives no
+impressions, or either variant expects fewer than 5 engagements or
+non-engagements under the pooled rate, it says "not enough data" and why.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var repoDir, since, campaign, format string
-			var bestTimes bool
+			var bestTimes, variants bool
 			fs.StringVar(&repoDir, "repo", ".", "the content repository's `dir`ectory")
 			fs.StringVar(&since, "since", "", "count posts published on or after this `date` (2026-12-01)")
 			fs.StringVar(&campaign, "campaign", "", "report only posts of this `campaign`")
 			fs.StringVar(&format, "format", "table", "output `format`: table, csv or json")
 			fs.BoolVar(&bestTimes, "best-times", false, "show engagement by the weekday and hour of publishing, per account, and suggested slots")
+			fs.BoolVar(&variants, "variants", false, "compare the variants of each post per platform, with a two-proportion test")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usagef("report takes no arguments, got %q", args[0])
@@ -54,6 +64,25 @@ calendar (calendar --html, serve's page) draws the same as a heat map.`,
 					if err != nil {
 						return usagef("--since: want a date like 2026-12-01, got %q", since)
 					}
+				}
+				if bestTimes && variants {
+					return usagef("--best-times and --variants are two reports: ask for one")
+				}
+				if variants {
+					var kept []calendar.Post
+					for _, p := range posts {
+						if from.IsZero() || !p.At.Before(from) {
+							kept = append(kept, p)
+						}
+					}
+					r := calendar.BuildVariants(kept)
+					switch format {
+					case "json":
+						return r.WriteJSON(e.stdout)
+					case "csv":
+						return usagef("--variants: --format csv is not offered; use table or json")
+					}
+					return r.WriteTable(e.stdout)
 				}
 				if bestTimes {
 					var kept []calendar.Post

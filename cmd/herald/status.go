@@ -27,6 +27,8 @@ type statusRow struct {
 	At       time.Time `json:"at,omitzero"`
 	URLs     []string  `json:"urls,omitempty"`
 	Error    string    `json:"error,omitempty"`
+	// Variant is the variant of the post the target sends (variants:).
+	Variant string `json:"variant,omitempty"`
 }
 
 // statusCommand is "herald status".
@@ -99,22 +101,26 @@ func statusRows(posts []schema.Summary, records map[string]*state.Record, now ti
 		names := map[string]bool{}
 		for _, t := range s.Targets {
 			names[t.Name] = true
-			row := statusRow{Post: s.ID, File: s.File, Title: s.Title, Campaign: s.Campaign, Target: t.Name}
+			row := statusRow{Post: s.ID, File: s.File, Title: s.Title, Campaign: s.Campaign, Target: t.Name, Variant: t.Variant}
 			if rec != nil {
 				if ts, ok := rec.Targets[t.Name]; ok {
 					rows = append(rows, fromState(row, ts))
 					continue
 				}
 			}
+			at := s.PublishAt
+			if t.PublishAt != nil {
+				at = t.PublishAt // a variant sent at its own time
+			}
 			switch {
 			case s.Draft:
 				row.Status = "draft"
-			case s.PublishAt != nil && s.PublishAt.After(now):
-				row.Status, row.At = "scheduled", *s.PublishAt
+			case at != nil && at.After(now):
+				row.Status, row.At = "scheduled", *at
 			default:
 				row.Status = "pending"
-				if s.PublishAt != nil {
-					row.At = *s.PublishAt
+				if at != nil {
+					row.At = *at
 				}
 			}
 			rows = append(rows, row)
@@ -147,6 +153,9 @@ func statusRows(posts []schema.Summary, records map[string]*state.Record, now ti
 func fromState(row statusRow, ts state.TargetState) statusRow {
 	row.Status = string(ts.Status)
 	row.URLs = ts.URLs
+	if ts.Variant != "" {
+		row.Variant = ts.Variant
+	}
 	switch {
 	case ts.Status == state.StatusPublished && !ts.FirstPublishedAt.IsZero():
 		row.At = ts.FirstPublishedAt

@@ -49,6 +49,12 @@ type Target struct {
 	Error string
 	// Metrics is the latest engagement, nil when never synced.
 	Metrics *state.Metrics
+	// Platform is the platform of the target's account, "" when the
+	// configuration no longer has it.
+	Platform string
+	// Variant is the variant of the post the target sent (variants:),
+	// "" for a post without variants.
+	Variant string
 }
 
 // Name is what a person calls the post: its title, else the first words

@@ -136,14 +136,17 @@ func BuildReport(posts []Post, since time.Time) *Report {
 			}
 			post.Targets++
 			post.Add(t.Metrics)
-			tl := targets[t.Name]
+			// Every instance of a post on an account (a variant sent
+			// at its own time) counts under the account.
+			account := state.AccountOf(t.Name)
+			tl := targets[account]
 			if tl == nil {
-				tl = &Line{Key: t.Name}
-				targets[t.Name] = tl
+				tl = &Line{Key: account}
+				targets[account] = tl
 			}
-			if !seenTarget[t.Name] {
+			if !seenTarget[account] {
 				tl.Posts++
-				seenTarget[t.Name] = true
+				seenTarget[account] = true
 			}
 			tl.Targets++
 			tl.Add(t.Metrics)

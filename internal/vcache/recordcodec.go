@@ -17,7 +17,7 @@ import (
 // fails when a field added to state.Record is not written here.
 
 // recordsMagic starts the file; its last byte is the layout's version.
-const recordsMagic = "herald-state-cache\x01"
+const recordsMagic = "herald-state-cache\x02"
 
 var errCorrupt = errors.New("corrupt record cache")
 
@@ -83,6 +83,7 @@ func (w *recWriter) record(r *state.Record) {
 			w.str(v)
 		}
 		w.str(ts.Manual)
+		w.str(ts.Variant)
 		w.time(ts.Slot)
 		w.time(ts.FirstPublishedAt)
 		w.time(ts.UpdatedAt)
@@ -266,6 +267,7 @@ func (r *recReader) record() *state.Record {
 			}
 		}
 		ts.Manual = r.str()
+		ts.Variant = r.short()
 		ts.Slot = r.time()
 		ts.FirstPublishedAt = r.time()
 		ts.UpdatedAt = r.time()
