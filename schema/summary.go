@@ -38,4 +38,9 @@ type TargetSummary struct {
 	// with stand-ins for those URLs; what was published is Hash with the
 	// URLs recorded in state (reconcile.FilledHash).
 	URLs []string `json:"urls,omitempty"`
+	// UTM is the query the target's links to the post's own site carry
+	// ("utm_source=x&utm_medium=social"), when some do. Hash is then the
+	// hash of what it would receive without it, so that a change of the
+	// utm settings alone is no edit of a published post.
+	UTM string `json:"utm,omitempty"`
 }

@@ -203,9 +203,11 @@ type Post struct {
 	To          []Target
 	Tags        []string
 	Campaign    string
-	Media       []Media
-	Thread      ThreadMode
-	Overrides   map[string]*Override // keyed by target name
+	// NoUTM is utm: false: no link of the post is tagged (Tagger).
+	NoUTM     bool
+	Media     []Media
+	Thread    ThreadMode
+	Overrides map[string]*Override // keyed by target name
 	// Primary is the target published first (`primary:`), "" for none.
 	Primary string
 	// Waits says, for each target that waits for others of the post,
