@@ -103,6 +103,20 @@ type Prepared struct {
 	// were filled with (PrepareWith); placeholders of targets not in it
 	// hold stand-ins (StandInURL).
 	URLs map[string]string
+	// tagged holds, for each target whose links carry UTM parameters,
+	// the post as that target receives it (render.TagLinks).
+	tagged map[string]*schema.Post
+}
+
+// PostFor returns the post as target receives it: with its own links
+// tagged with UTM parameters when the configuration says so, Post
+// otherwise. Outputs are rendered from it, and a target's options (a
+// link to share, a first comment) are read from it.
+func (p *Prepared) PostFor(target string) *schema.Post {
+	if q := p.tagged[target]; q != nil {
+		return q
+	}
+	return p.Post
 }
 
 // Valid reports whether the post has no error (warnings allowed).
@@ -175,18 +189,35 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 	rendered := make([]schema.Rendered, 0, len(p.To))
 	var rr render.Renderer // shares a text's segmentation between targets
 	defer rr.Release()
+	var tags map[string]tagged
 	for _, t := range p.To {
-		o, err := rr.Render(p, t, v.Limits(t))
+		lim := v.Limits(t)
+		src, tg := tagLinks(r.Config, p, t)
+		o, err := rr.Render(src, t, lim)
 		if err != nil {
 			out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
 			continue
+		}
+		if src != p {
+			// Plans compare the hash of what the target would receive
+			// without the tags, so that adding or changing utm settings
+			// alone never turns into edits of published posts.
+			hash := TargetHash(p, o)
+			if plain, err := rr.Render(p, t, lim); err == nil {
+				hash = TargetHash(p, plain)
+			}
+			if tags == nil {
+				tags, out.tagged = map[string]tagged{}, map[string]*schema.Post{}
+			}
+			tags[t.Name] = tagged{hash: hash, query: tg.Query()}
+			out.tagged[t.Name] = src
 		}
 		out.Outputs = append(out.Outputs, o)
 		rendered = append(rendered, o.Rendered())
 	}
 	out.Errors = append(out.Errors, covered(out.Errors, v.Validate(p, rendered))...)
 	out.Errors = dedupe(out.Errors)
-	out.Summary = summaryOf(p, out.Outputs)
+	out.Summary = summaryOf(p, out.Outputs, tags)
 	return out
 }
 
@@ -228,12 +259,18 @@ func dedupe(errs schema.Errors) schema.Errors {
 	return out
 }
 
-func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
+func summaryOf(p *schema.Post, outs []*render.Output, tags map[string]tagged) *schema.Summary {
 	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext, Queue: p.Queue,
 		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
 	for _, o := range outs {
-		s.Targets = append(s.Targets, schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
-			After: p.Waits[o.Target].After, URLs: urlRefs(p, o.Target, o.Platform)})
+		ts := schema.TargetSummary{Name: o.Target, Platform: o.Platform,
+			After: p.Waits[o.Target].After, URLs: urlRefs(p, o.Target, o.Platform)}
+		if tg, ok := tags[o.Target]; ok {
+			ts.Hash, ts.UTM = tg.hash, tg.query
+		} else {
+			ts.Hash = TargetHash(p, o)
+		}
+		s.Targets = append(s.Targets, ts)
 	}
 	return s
 }
@@ -592,8 +629,8 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 	if o == nil {
 		return nil, fmt.Errorf("%s has no target %q", p.File, target)
 	}
-	post := p.Post
-	hash := TargetHash(post, o)
+	post := p.PostFor(target)
+	hash := TargetHash(p.Post, o)
 	var refs []string
 	if p.Summary != nil {
 		for _, t := range p.Summary.Targets {

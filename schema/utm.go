@@ -8,6 +8,8 @@ import (
 
 	"cuelang.org/go/cue"
 	"golang.org/x/net/idna"
+
+	"github.com/heraldhq/herald/state"
 )
 
 // UTM is how links to a post's own site are tagged with UTM parameters
@@ -95,14 +97,16 @@ type Tagger struct {
 // a post without a campaign). Its cost without a utm setting is a map
 // look-up.
 func (c *Config) Tagger(p *Post, t Target) *Tagger {
-	if p.NoUTM || c.UTM == nil && c.Accounts[t.Name] == nil {
+	if p.NoUTM || c.UTM == nil && len(c.Accounts) == 0 {
 		return nil
 	}
-	u := c.UTMFor(t.Name)
+	// A target may be an instance of the account (x#3, x~b).
+	account := state.AccountOf(t.Name)
+	u := c.UTMFor(account)
 	if u == nil {
 		return nil
 	}
-	vars := strings.NewReplacer("{platform}", t.Platform, "{account}", t.Name, "{campaign}", p.Campaign, "{id}", p.ID)
+	vars := strings.NewReplacer("{platform}", t.Platform, "{account}", account, "{campaign}", p.Campaign, "{id}", p.ID)
 	tg := &Tagger{}
 	var q strings.Builder
 	for _, kv := range [...]struct{ key, val string }{

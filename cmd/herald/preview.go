@@ -148,7 +148,8 @@ func writePreview(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared,
 		if len(only) > 0 && !contains(only, o.Target) {
 			continue
 		}
-		writeTarget(b, post, o)
+		writeTarget(b, p.PostFor(o.Target), o)
+		writeUTM(b, cfg, p, o.Target)
 	}
 	writeProblems(b, p.Errors)
 }
@@ -208,6 +209,33 @@ func writeTarget(b *strings.Builder, p *schema.Post, o *render.Output) {
 			fmt.Fprintf(b, "  %s: %v\n", k, ov.Extra[k])
 		}
 	}
+}
+
+// writeUTM says, for a target whose links carry UTM parameters, which
+// parameters and which links.
+func writeUTM(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared, target string) {
+	if s := utmNote(cfg, p, target); s != "" {
+		fmt.Fprintf(b, "  utm: %s\n", s)
+	}
+}
+
+// utmNote is "utm_source=x&utm_medium=social on links to example.com"
+// for a target whose links carry UTM parameters, "" otherwise.
+func utmNote(cfg *schema.Config, p *reconcile.Prepared, target string) string {
+	if p.Summary == nil {
+		return ""
+	}
+	for _, t := range p.Summary.Targets {
+		if t.Name != target || t.UTM == "" {
+			continue
+		}
+		s := t.UTM
+		if u := cfg.UTMFor(target); u != nil {
+			s += " on links to " + strings.Join(u.Domains, ", ")
+		}
+		return s
+	}
+	return ""
 }
 
 // measure says a part's length against its limits, with the platform's
