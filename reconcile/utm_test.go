@@ -197,3 +197,31 @@ func TestUTMCountsTheTaggedLink(t *testing.T) {
 		t.Errorf("x counts %d", o.Parts[0].Length)
 	}
 }
+
+// BenchmarkTagLinks measures what tagging costs a target: nothing but
+// a look-up when utm is not configured.
+func BenchmarkTagLinks(b *testing.B) {
+	for _, bc := range []struct{ name, cfg string }{{"unconfigured", utmAccounts}, {"configured", utmAccounts + utmSetting}} {
+		b.Run(bc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "herald.yaml"), []byte(bc.cfg), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			repo, err := OpenRepo(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer repo.Close()
+			p, errs := schema.ParsePost(repo.Config, "posts/launch.md", []byte(launchPost))
+			if errs.HasErrors() {
+				b.Fatal(errs)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, t := range p.To {
+					tagLinks(repo.Config, p, t)
+				}
+			}
+		})
+	}
+}

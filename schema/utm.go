@@ -25,6 +25,8 @@ type UTM struct {
 	Campaign string
 	Content  string
 	Pos      Position
+	// hosts are Domains as compared (normalHost), found once.
+	hosts []string
 }
 
 // The defaults of the UTM values. utm_source is the platform's name
@@ -56,7 +58,7 @@ func (c *Config) UTMFor(account string) *UTM {
 			continue
 		}
 		if src.Domains != nil {
-			u.Domains = src.Domains
+			u.Domains, u.hosts = src.Domains, src.hosts
 		}
 		for _, f := range []struct {
 			to   *string
@@ -106,13 +108,17 @@ func (c *Config) Tagger(p *Post, t Target) *Tagger {
 	if u == nil {
 		return nil
 	}
-	vars := strings.NewReplacer("{platform}", t.Platform, "{account}", account, "{campaign}", p.Campaign, "{id}", p.ID)
-	tg := &Tagger{}
+	tg := &Tagger{domains: u.hosts}
 	var q strings.Builder
 	for _, kv := range [...]struct{ key, val string }{
 		{"utm_source", u.Source}, {"utm_medium", u.Medium}, {"utm_campaign", u.Campaign}, {"utm_content", u.Content},
 	} {
-		v := vars.Replace(kv.val)
+		v := kv.val
+		if strings.IndexByte(v, '{') >= 0 {
+			for _, r := range [...][2]string{{"{platform}", t.Platform}, {"{account}", account}, {"{campaign}", p.Campaign}, {"{id}", p.ID}} {
+				v = strings.ReplaceAll(v, r[0], r[1])
+			}
+		}
 		if v == "" {
 			continue
 		}
@@ -128,9 +134,6 @@ func (c *Config) Tagger(p *Post, t Target) *Tagger {
 		return nil
 	}
 	tg.query = q.String()
-	for _, d := range u.Domains {
-		tg.domains = append(tg.domains, normalHost(d))
-	}
 	return tg
 }
 
@@ -211,8 +214,13 @@ func normalHost(h string) string {
 	if strings.HasPrefix(h, "*.") {
 		prefix, h = "*.", h[2:]
 	}
-	if a, err := idna.Lookup.ToASCII(h); err == nil {
-		h = a
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
+			if a, err := idna.Lookup.ToASCII(h); err == nil {
+				h = a
+			}
+			break
+		}
 	}
 	return prefix + h
 }
@@ -318,10 +326,11 @@ func utmFrom(raw map[string]any, path string, at func(string) Position) (*UTM, E
 	u := &UTM{Pos: at(path)}
 	var errs Errors
 	if list, ok := raw["domains"].([]any); ok {
-		u.Domains = []string{}
+		u.Domains, u.hosts = []string{}, []string{}
 		for _, d := range list {
 			if d, ok := d.(string); ok {
 				u.Domains = append(u.Domains, d)
+				u.hosts = append(u.hosts, normalHost(d))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func loadYAML(t *testing.T, src string) (*Config, error) {
@@ -179,7 +180,7 @@ func TestLoadConfigUTM(t *testing.T) {
 	u := cfg.UTMFor("linkedin:company")
 	want := &UTM{Domains: []string{"sluice.example.com", "*.sluice.example.com"}, Source: "linkedin-company", Medium: "social",
 		Campaign: "{campaign}", Content: "{id}", Pos: Position{File: "herald.yaml", Line: 5, Col: 5}}
-	if diff := cmp.Diff(want, u); diff != "" {
+	if diff := cmp.Diff(want, u, cmpopts.IgnoreUnexported(UTM{})); diff != "" {
 		t.Errorf("UTMFor (-want +got):\n%s", diff)
 	}
 }

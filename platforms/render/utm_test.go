@@ -250,3 +250,20 @@ func TestTagLinksBlueskyLinkText(t *testing.T) {
 		t.Errorf("text %q, facets (-want +got):\n%s", pt.Text, diff)
 	}
 }
+
+// TestTagLinksThreadParts: every part of a written thread is tagged.
+func TestTagLinksThreadParts(t *testing.T) {
+	cfg, p := utmSetup(t, "---\nto: x\n---\nFirst: https://sluice.example.com/a\n\n---\n\nThen [b](https://sluice.example.com/b) and `https://sluice.example.com/c`\n")
+	_, o := tagged(t, cfg, p, "x", schema.Limits{})
+	want := []string{
+		"First: https://sluice.example.com/a?utm_source=x&utm_medium=social",
+		"Then b (https://sluice.example.com/b?utm_source=x&utm_medium=social) and https://sluice.example.com/c",
+	}
+	var got []string
+	for _, pt := range o.Parts {
+		got = append(got, pt.Text)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parts (-want +got):\n%s", diff)
+	}
+}
