@@ -1,0 +1,19 @@
+package platforms
+
+import "testing"
+
+func TestWithoutUTM(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://e.com/a":                                   "https://e.com/a",
+		"https://e.com/a?utm_source=x&utm_medium=social":    "https://e.com/a",
+		"https://e.com/a?ref=1&utm_source=x#top":            "https://e.com/a?ref=1#top",
+		"https://e.com/a?utm_source=x&ref=1&UTM_Campaign=q": "https://e.com/a?ref=1",
+		"https://e.com/a?utm_source=x#top":                  "https://e.com/a#top",
+		"https://e.com/a?ref=1":                             "https://e.com/a?ref=1",
+		"https://e.com/a#x?utm_source=y":                    "https://e.com/a#x?utm_source=y",
+	} {
+		if got := WithoutUTM(in); got != want {
+			t.Errorf("WithoutUTM(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
