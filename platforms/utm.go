@@ -1,6 +1,10 @@
 package platforms
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/heraldhq/herald/schema"
+)
 
 // WithoutUTM returns link without its utm_ query parameters (and
 // without the "?" when nothing else is left), the rest kept byte for
@@ -26,4 +30,36 @@ func WithoutUTM(link string) string {
 		return path + frag
 	}
 	return path + "?" + strings.Join(kept, "&") + frag
+}
+
+// TextWithoutUTM returns a plain text (a first comment) with the utm_
+// query parameters taken out of each http(s) URL in it, as
+// schema.Tagger.TagText put them in: before the punctuation that ends
+// the sentence.
+func TextWithoutUTM(text string) string {
+	if !strings.Contains(strings.ToLower(text), "utm_") {
+		return text
+	}
+	var b strings.Builder
+	start := 0
+	for i := 0; i <= len(text); i++ {
+		if i == len(text) || text[i] == ' ' || text[i] == '\n' || text[i] == '\t' {
+			b.WriteString(wordWithoutUTM(text[start:i]))
+			if i < len(text) {
+				b.WriteByte(text[i])
+			}
+			start = i + 1
+		}
+	}
+	return b.String()
+}
+
+// wordWithoutUTM strips the UTM parameters of a URL in one word.
+func wordWithoutUTM(w string) string {
+	i := strings.Index(strings.ToLower(w), "http")
+	if i < 0 || !strings.Contains(w[i:], "?") {
+		return w
+	}
+	u := schema.TrimURLEnd(w[i:])
+	return w[:i] + WithoutUTM(u) + w[i+len(u):]
 }
