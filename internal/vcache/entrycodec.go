@@ -13,7 +13,7 @@ import (
 // schema.Summary is not written here.
 
 // entriesMagic starts the file; its last byte is the layout's version.
-const entriesMagic = "herald-validate-cache\x01"
+const entriesMagic = "herald-validate-cache\x02"
 
 func (w *recWriter) optTime(t *time.Time) {
 	w.bool(t != nil)
@@ -40,6 +40,7 @@ func (w *recWriter) summary(s *schema.Summary) {
 		w.str(t.Hash)
 		w.strs(t.After)
 		w.strs(t.URLs)
+		w.str(t.UTM)
 	}
 	w.str(s.IDPos.File)
 	w.int(int64(s.IDPos.Line))
@@ -103,6 +104,7 @@ func (r *recReader) summary() *schema.Summary {
 			t := &s.Targets[i]
 			t.Name, t.Platform, t.Hash = r.short(), r.short(), r.str()
 			t.After, t.URLs = r.shorts(), r.shorts()
+			t.UTM = r.short()
 		}
 	}
 	s.IDPos = schema.Position{File: r.str(), Line: int(r.int()), Col: int(r.int())}
