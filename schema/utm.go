@@ -89,15 +89,13 @@ func accountUTM(a *Account) *UTM {
 // and the hosts whose links get it.
 type Tagger struct {
 	query   string
-	keys    []string
 	domains []string // lower-case ASCII; "*.x" for subdomains of x, "*" for all
 }
 
 // Tagger returns the tagger of target t of post p, or nil when none of
 // its links are tagged: utm is not configured for the account, the post
-// says utm: false, or every value is empty (a campaign-only setting and
-// a post without a campaign). Its cost without a utm setting is a map
-// look-up.
+// says utm: false, or every value is empty. Its cost without a utm
+// setting is a map look-up.
 func (c *Config) Tagger(p *Post, t Target) *Tagger {
 	if p.NoUTM || c.UTM == nil && len(c.Accounts) == 0 {
 		return nil
@@ -128,7 +126,6 @@ func (c *Config) Tagger(p *Post, t Target) *Tagger {
 		q.WriteString(kv.key)
 		q.WriteByte('=')
 		q.WriteString(url.QueryEscape(v))
-		tg.keys = append(tg.keys, kv.key)
 	}
 	if q.Len() == 0 {
 		return nil

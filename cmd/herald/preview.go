@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/platforms/render"
 	"github.com/heraldhq/herald/reconcile"
 	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
 )
 
 // previewCommand is "herald preview".
@@ -230,7 +231,7 @@ func utmNote(cfg *schema.Config, p *reconcile.Prepared, target string) string {
 			continue
 		}
 		s := t.UTM
-		if u := cfg.UTMFor(target); u != nil {
+		if u := cfg.UTMFor(state.AccountOf(target)); u != nil {
 			s += " on links to " + strings.Join(u.Domains, ", ")
 		}
 		return s
