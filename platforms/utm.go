@@ -56,7 +56,10 @@ func TextWithoutUTM(text string) string {
 
 // wordWithoutUTM strips the UTM parameters of a URL in one word.
 func wordWithoutUTM(w string) string {
-	i := strings.Index(strings.ToLower(w), "http")
+	i := strings.Index(w, "http")
+	if j := strings.Index(w, "HTTP"); i < 0 || j >= 0 && j < i {
+		i = j
+	}
 	if i < 0 || !strings.Contains(w[i:], "?") {
 		return w
 	}

@@ -257,18 +257,13 @@ func (t *Tagger) TagText(s string) (string, bool) {
 // urlStart finds the next http:// or https:// at or after i that starts
 // a word, or -1.
 func urlStart(s string, i int) int {
-	for i < len(s) {
-		j := strings.Index(strings.ToLower(s[i:]), "http")
-		if j < 0 {
-			return -1
+	for j := i; j+7 <= len(s); j++ {
+		if s[j] != 'h' && s[j] != 'H' || j > 0 && strings.IndexByte(" \t\n([<\"'", s[j-1]) < 0 {
+			continue
 		}
-		j += i
-		rest := strings.ToLower(s[j:min(len(s), j+8)])
-		if (strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://")) &&
-			(j == 0 || strings.IndexByte(" \t\n([<\"'", s[j-1]) >= 0) {
+		if strings.EqualFold(s[j:j+7], "http://") || j+8 <= len(s) && strings.EqualFold(s[j:j+8], "https://") {
 			return j
 		}
-		i = j + 4
 	}
 	return -1
 }

@@ -161,6 +161,8 @@ func TestTaggerText(t *testing.T) {
 		{"elsewhere https://example.org/a", "elsewhere https://example.org/a"},
 		{"inside a word xhttps://example.com/a", "inside a word xhttps://example.com/a"},
 		{"no link", "no link"},
+		{"after wide lower-casing İİ https://example.com/a", "after wide lower-casing İİ https://example.com/a" + q},
+		{"HTTPS://EXAMPLE.COM/A", "HTTPS://EXAMPLE.COM/A" + q},
 	} {
 		got, changed := tg.TagText(tc.in)
 		if got != tc.want || changed != (tc.in != tc.want) {
