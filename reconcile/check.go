@@ -105,6 +105,23 @@ type Prepared struct {
 	// were filled with (PrepareWith); placeholders of targets not in it
 	// hold stand-ins (StandInURL).
 	URLs map[string]string
+	// tagged holds, for each target whose links carry UTM parameters,
+	// the post as that target receives it (render.TagLinks).
+	tagged map[string]*schema.Post
+}
+
+// PostFor returns the post as target receives it: with its own links
+// tagged with UTM parameters when the configuration says so, Post
+// otherwise. Outputs are rendered from it, and a target's options (a
+// link to share, a first comment) are read from it.
+func (p *Prepared) PostFor(target string) *schema.Post {
+	if q := p.tagged[target]; q != nil {
+		return q
+	}
+	if in, ok := p.Post.Instance(target); ok {
+		return p.Post.WithVariant(in.Variant)
+	}
+	return p.Post
 }
 
 // Valid reports whether the post has no error (warnings allowed).
@@ -178,26 +195,44 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 	var byVariant map[*schema.Variant][]schema.Rendered // what each variant sends, for its own check
 	var rr render.Renderer                              // shares a text's segmentation between targets
 	defer rr.Release()
+	var tags map[string]tagged
 	for _, in := range p.Instances() {
 		view := p.WithVariant(in.Variant)
-		o, err := rr.Render(view, in.Target, v.Limits(in.Target))
+		lim := v.Limits(in.Target)
+		src, tg := tagLinks(r.Config, view, in.Target)
+		o, err := rr.Render(src, in.Target, lim)
 		if err != nil {
 			out.Errors = append(out.Errors, schema.Errorf(in.Target.Pos, "to", "%v", err))
 			continue
 		}
 		// Rendered for the account, the output is known by the
 		// instance's key.
-		r := o.Rendered()
+		rd := o.Rendered()
 		o.Target = in.Key
+		if src != view {
+			// Plans compare the hash of what the target would receive
+			// without the tags, so that adding or changing utm settings
+			// alone never turns into edits of published posts.
+			hash := TargetHash(p, o)
+			if plain, err := rr.Render(view, in.Target, lim); err == nil {
+				plain.Target = in.Key
+				hash = TargetHash(p, plain)
+			}
+			if tags == nil {
+				tags, out.tagged = map[string]tagged{}, map[string]*schema.Post{}
+			}
+			tags[in.Key] = tagged{hash: hash, query: tg.Query()}
+			out.tagged[in.Key] = src
+		}
 		out.Outputs = append(out.Outputs, o)
 		if in.Variant == nil {
-			rendered = append(rendered, r)
+			rendered = append(rendered, rd)
 			continue
 		}
 		if byVariant == nil {
 			byVariant = map[*schema.Variant][]schema.Rendered{}
 		}
-		byVariant[in.Variant] = append(byVariant[in.Variant], r)
+		byVariant[in.Variant] = append(byVariant[in.Variant], rd)
 	}
 	out.Errors = append(out.Errors, duplicateInstances(p, out.Outputs)...)
 	out.Errors = append(out.Errors, untitledVariants(p, out.Outputs)...)
@@ -214,7 +249,7 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 		}
 	}
 	out.Errors = dedupe(out.Errors)
-	out.Summary = summaryOf(p, out.Outputs)
+	out.Summary = summaryOf(p, out.Outputs, tags)
 	return out
 }
 
@@ -312,18 +347,23 @@ func dedupe(errs schema.Errors) schema.Errors {
 	return out
 }
 
-func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
+func summaryOf(p *schema.Post, outs []*render.Output, tags map[string]tagged) *schema.Summary {
 	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext, Queue: p.Queue,
 		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
 	for _, o := range outs {
 		in, _ := p.Instance(o.Target)
 		acct := in.Target.Name
-		t := schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
+		ts := schema.TargetSummary{Name: o.Target, Platform: o.Platform,
 			After: p.Waits[acct].After, URLs: urlRefs(p, acct, o.Platform), Variant: in.VariantName(p)}
 		if in.Variant != nil && in.Variant.PublishAt != nil {
-			t.PublishAt = in.Variant.PublishAt
+			ts.PublishAt = in.Variant.PublishAt
 		}
-		s.Targets = append(s.Targets, t)
+		if tg, ok := tags[o.Target]; ok {
+			ts.Hash, ts.UTM = tg.hash, tg.query
+		} else {
+			ts.Hash = TargetHash(p, o)
+		}
+		s.Targets = append(s.Targets, ts)
 	}
 	return s
 }
@@ -690,8 +730,7 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 	if o == nil {
 		return nil, fmt.Errorf("%s has no target %q", p.File, target)
 	}
-	in, _ := p.Post.Instance(target)
-	post := p.Post.WithVariant(in.Variant)
+	post := p.PostFor(target)
 	hash := TargetHash(p.Post, o)
 	key, target := target, state.AccountOf(target)
 	var refs []string

@@ -389,6 +389,12 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 		out = append(out, pl.target(st, t, ts))
 	}
 	pl.order(targets, rec, out)
+	for i, t := range targets {
+		// What a publish or an edit sends carries the UTM parameters.
+		if k := out[i].Kind; t.UTM != "" && (k == Create || k == Retry || k == Update) {
+			out[i].Reason += "; its own links carry " + t.UTM
+		}
+	}
 	if rec != nil {
 		for _, name := range sortedTargets(rec) {
 			if named[name] {

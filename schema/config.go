@@ -25,6 +25,9 @@ type Config struct {
 	// Queues are weekly slots per group of accounts, by name: a post
 	// with publish_at: next or queue: NAME takes the next free one.
 	Queues map[string]*Queue
+	// UTM tags the links to the post's own site, for every account that
+	// does not change it (Account.UTM); nil when not configured.
+	UTM *UTM
 	// Source is the configuration file's bytes. Validators compile it (with
 	// its policies) in their own CUE context, one per worker.
 	Source []byte
@@ -64,6 +67,10 @@ type Account struct {
 	// Approvers must approve a pull request that changes a post to the
 	// account, one of them being enough: "@user" or "@org/team".
 	Approvers []string
+	// UTM is the account's utm, merged over the configuration's key by
+	// key (UTMFor); NoUTM is utm: false, which tags none of its links.
+	UTM   *UTM
+	NoUTM bool
 	// Settings holds every other key of the account, as written, the
 	// relays' blocks (postforme: {...}) included.
 	Settings map[string]any

@@ -265,6 +265,7 @@ func checkConfig(cfg *Config, schema, raw cue.Value) Errors {
 		errs = append(errs, loadFreeze(cfg, u, at)...)
 	}
 	errs = append(errs, loadQueues(cfg, u, at, bad)...)
+	errs = append(errs, loadUTM(cfg, u, at, bad)...)
 	if len(errs) > 0 {
 		return dedupe(errs)
 	}
@@ -343,6 +344,8 @@ func loadAccounts(cfg *Config, u cue.Value, at func(string) Position, bad func(s
 				if s, ok := val.(string); ok {
 					a.Timeout, _ = time.ParseDuration(s)
 				}
+			case "utm":
+				errs = append(errs, accountUTMFrom(a, val, at)...)
 			case "approvers":
 				list, _ := val.([]any)
 				for _, p := range list {

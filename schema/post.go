@@ -15,7 +15,7 @@ import (
 var postKeys = map[string]bool{
 	"id": true, "title": true, "publish_at": true, "draft": true, "delete": true,
 	"to": true, "tags": true, "campaign": true, "media": true, "thread": true,
-	"primary": true, "queue": true, "variants": true,
+	"primary": true, "queue": true, "variants": true, "utm": true,
 }
 
 // ParsePost reads one post file: data is its content and file its path
@@ -148,6 +148,9 @@ func (f *filler) fill() {
 	f.p.Campaign, _ = fr["campaign"].(string)
 	f.p.Draft, _ = fr["draft"].(bool)
 	f.p.Delete, _ = fr["delete"].(bool)
+	if on, ok := fr["utm"].(bool); ok {
+		f.p.NoUTM = !on
+	}
 	if tags, ok := fr["tags"].([]any); ok {
 		for _, t := range tags {
 			if t, ok := t.(string); ok {

@@ -44,4 +44,9 @@ type TargetSummary struct {
 	// PublishAt is when a variant sent at its own time is due; nil: the
 	// post's time.
 	PublishAt *time.Time `json:"publish_at,omitempty"`
+	// UTM is the query the target's links to the post's own site carry
+	// ("utm_source=x&utm_medium=social"), when some do. Hash is then the
+	// hash of what it would receive without it, so that a change of the
+	// utm settings alone is no edit of a published post.
+	UTM string `json:"utm,omitempty"`
 }

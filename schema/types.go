@@ -203,9 +203,11 @@ type Post struct {
 	To          []Target
 	Tags        []string
 	Campaign    string
-	Media       []Media
-	Thread      ThreadMode
-	Overrides   map[string]*Override // keyed by target name
+	// NoUTM is utm: false: no link of the post is tagged (Tagger).
+	NoUTM     bool
+	Media     []Media
+	Thread    ThreadMode
+	Overrides map[string]*Override // keyed by target name
 	// Variants are the post's alternatives for A/B tests (`variants:`);
 	// Instances says which account gets which, and when.
 	Variants []*Variant

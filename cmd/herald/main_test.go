@@ -482,7 +482,7 @@ func fakePosts(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "%s holds %d posts\n", args[0], len(posts))
 	for _, p := range posts {
 		fmt.Fprintf(ts.Stdout(), "  %q\n", p.Text)
-		for _, k := range []string{"canonical_url", "canonicalUrl"} {
+		for _, k := range []string{"canonical_url", "canonicalUrl", "link"} {
 			if v, ok := p.Fields[k].(string); ok && v != "" {
 				fmt.Fprintf(ts.Stdout(), "    %s: %s\n", k, v)
 			}

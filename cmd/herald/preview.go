@@ -149,7 +149,8 @@ func writePreview(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared,
 		if len(only) > 0 && !contains(only, o.Target) && !contains(only, state.AccountOf(o.Target)) {
 			continue
 		}
-		writeTarget(b, cfg, post, o)
+		writeTarget(b, cfg, post, p.PostFor(o.Target), o)
+		writeUTM(b, cfg, p, o.Target)
 	}
 	writeProblems(b, p.Errors)
 }
@@ -184,13 +185,13 @@ func describeSchedule(cfg *schema.Config, p *schema.Post) string {
 // writeTarget shows what one instance of the post sends: o.Target is its
 // state key, and a variant's instance shows the variant's media and, for
 // one sent at its own time, when.
-func writeTarget(b *strings.Builder, cfg *schema.Config, post *schema.Post, o *render.Output) {
+func writeTarget(b *strings.Builder, cfg *schema.Config, post, sends *schema.Post, o *render.Output) {
 	account := state.AccountOf(o.Target)
 	head := o.Target
 	if o.Platform != account {
 		head += " (" + o.Platform + ")"
 	}
-	p := post
+	p := sends // the variant it sends, with its links tagged
 	if in, ok := post.Instance(o.Target); ok {
 		if name := in.VariantName(post); name != "" {
 			head += ", variant " + name
@@ -198,7 +199,6 @@ func writeTarget(b *strings.Builder, cfg *schema.Config, post *schema.Post, o *r
 		if in.Variant != nil && in.Variant.PublishAt != nil {
 			head += ", at " + describeSchedule(cfg, &schema.Post{PublishAt: in.Variant.PublishAt})
 		}
-		p = post.WithVariant(in.Variant)
 	}
 	fmt.Fprintf(b, "\n  == %s: %s\n", head, plural(len(o.Parts), "part"))
 	if o.Title != "" {
@@ -223,6 +223,33 @@ func writeTarget(b *strings.Builder, cfg *schema.Config, post *schema.Post, o *r
 			fmt.Fprintf(b, "  %s: %v\n", k, ov.Extra[k])
 		}
 	}
+}
+
+// writeUTM says, for a target whose links carry UTM parameters, which
+// parameters and which links.
+func writeUTM(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared, target string) {
+	if s := utmNote(cfg, p, target); s != "" {
+		fmt.Fprintf(b, "  utm: %s\n", s)
+	}
+}
+
+// utmNote is "utm_source=x&utm_medium=social on links to example.com"
+// for a target whose links carry UTM parameters, "" otherwise.
+func utmNote(cfg *schema.Config, p *reconcile.Prepared, target string) string {
+	if p.Summary == nil {
+		return ""
+	}
+	for _, t := range p.Summary.Targets {
+		if t.Name != target || t.UTM == "" {
+			continue
+		}
+		s := t.UTM
+		if u := cfg.UTMFor(state.AccountOf(target)); u != nil {
+			s += " on links to " + strings.Join(u.Domains, ", ")
+		}
+		return s
+	}
+	return ""
 }
 
 // measure says a part's length against its limits, with the platform's

@@ -74,7 +74,7 @@ func htmlPost(cfg *schema.Config, p *reconcile.Prepared, records map[string]*sta
 				t.URLs = ts.URLs
 			}
 		}
-		if ov := post.Overrides[o.Target]; ov != nil {
+		if ov := p.PostFor(o.Target).Overrides[o.Target]; ov != nil {
 			for _, k := range sortedKeys(ov.Extra) {
 				v := fmt.Sprint(ov.Extra[k])
 				if k == "spoiler_text" && o.Platform == "mastodon" {
@@ -83,6 +83,9 @@ func htmlPost(cfg *schema.Config, p *reconcile.Prepared, records map[string]*sta
 				}
 				t.Fields = append(t.Fields, preview.Field{Key: k, Value: v})
 			}
+		}
+		if s := utmNote(cfg, p, o.Target); s != "" {
+			t.Fields = append(t.Fields, preview.Field{Key: "utm", Value: s})
 		}
 		hp.Targets = append(hp.Targets, t)
 	}

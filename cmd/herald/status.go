@@ -331,5 +331,13 @@ func currentHash(ctx context.Context, e *env, repoDir, file, target string) (str
 	if p.Post == nil || o == nil {
 		return "", fmt.Errorf("%s: cannot render it for %s: %v", file, target, p.Errors)
 	}
+	if p.Summary != nil {
+		// The hash plans compare: without UTM parameters.
+		for _, t := range p.Summary.Targets {
+			if t.Name == target {
+				return t.Hash, nil
+			}
+		}
+	}
 	return reconcile.TargetHash(p.Post, o), nil
 }

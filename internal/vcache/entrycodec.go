@@ -13,7 +13,7 @@ import (
 // schema.Summary is not written here.
 
 // entriesMagic starts the file; its last byte is the layout's version.
-const entriesMagic = "herald-validate-cache\x02"
+const entriesMagic = "herald-validate-cache\x03"
 
 func (w *recWriter) optTime(t *time.Time) {
 	w.bool(t != nil)
@@ -42,6 +42,7 @@ func (w *recWriter) summary(s *schema.Summary) {
 		w.strs(t.URLs)
 		w.str(t.Variant)
 		w.optTime(t.PublishAt)
+		w.str(t.UTM)
 	}
 	w.str(s.IDPos.File)
 	w.int(int64(s.IDPos.Line))
@@ -106,6 +107,7 @@ func (r *recReader) summary() *schema.Summary {
 			t.Name, t.Platform, t.Hash = r.short(), r.short(), r.str()
 			t.After, t.URLs = r.shorts(), r.shorts()
 			t.Variant, t.PublishAt = r.short(), r.optTime()
+			t.UTM = r.short()
 		}
 	}
 	s.IDPos = schema.Position{File: r.str(), Line: int(r.int()), Col: int(r.int())}

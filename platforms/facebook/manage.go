@@ -30,7 +30,7 @@ func (a *Facebook) Update(ctx context.Context, r *platforms.Receipt, p *platform
 	if err := a.check(p); err != nil {
 		return nil, fmt.Errorf("update: %w", err)
 	}
-	if d := r.Extra[extraMedia]; d != "" && d != mediaDigest(p) {
+	if d := r.Extra[extraMedia]; d != "" && d != mediaDigest(p) && d != mediaDigest(withoutUTM(p)) {
 		return nil, fmt.Errorf("update %s: Facebook cannot change a published post's photos, video, alt text or link: %w", r.IDs[0], platforms.ErrNotEditable)
 	}
 	id := r.IDs[0]
@@ -64,6 +64,20 @@ func (a *Facebook) Update(ctx context.Context, r *platforms.Receipt, p *platform
 			Message: "Facebook answered that post " + id + " was not updated"}
 	}
 	return r, nil
+}
+
+// withoutUTM is p with its link's UTM parameters taken out: a link
+// post published before the configuration tagged its links (utm:) had
+// its link without them, and a change of its text is still an edit
+// Facebook can make. Its link stays as it was published.
+func withoutUTM(p *platforms.Payload) *platforms.Payload {
+	link, ok := p.Option("link")
+	if !ok || platforms.WithoutUTM(link) == link {
+		return p
+	}
+	c := p.Clone()
+	c.Options["link"] = platforms.WithoutUTM(link)
+	return c
 }
 
 // Delete deletes the post (or video) with DELETE /{id}. A post already

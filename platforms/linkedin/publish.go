@@ -410,7 +410,10 @@ func (a *LinkedIn) Update(ctx context.Context, r *platforms.Receipt, p *platform
 	comment, hasComment := p.Option(OptFirstComment)
 	posted := r.Extra[extraFirstComment]
 	postComment := hasComment && (posted == "" || posted == "failed")
-	if !postComment && posted != "" && posted != "failed" && r.Extra[extraCommentFP] != fp([]byte(comment)) {
+	// A comment posted before the configuration tagged its links (utm:)
+	// is the same comment.
+	if !postComment && posted != "" && posted != "failed" && r.Extra[extraCommentFP] != fp([]byte(comment)) &&
+		r.Extra[extraCommentFP] != fp([]byte(commentWithoutUTM(comment))) {
 		return nil, notEditable("the first comment was posted as it was then, and herald does not edit or remove comments: change it by hand on LinkedIn, or restore first_comment")
 	}
 	out := *r

@@ -50,9 +50,12 @@ func (r *Reddit) Update(ctx context.Context, rc *platforms.Receipt, p *platforms
 		r.log.Warn("the text's first line changed, but a Reddit title cannot: the post keeps its title", "name", name)
 		ex[extraTitleFP] = old
 	}
-	if rc.Extra[extraBodyFP] == ex[extraBodyFP] {
+	if rc.Extra[extraBodyFP] == ex[extraBodyFP] || s.kind == "link" && rc.Extra[extraBodyFP] == fp(platforms.WithoutUTM(s.url)) {
+		// A link post published before the configuration tagged its
+		// links (utm:) keeps its link: that is no change of it.
 		out := *rc
 		out.Extra = ex
+		out.Extra[extraBodyFP] = rc.Extra[extraBodyFP]
 		return &out, nil
 	}
 	if s.kind == "link" {
