@@ -225,3 +225,43 @@ func BenchmarkTagLinks(b *testing.B) {
 		})
 	}
 }
+
+// TestUTMVariants: a variant's own text is tagged as the post's is, for
+// the instance that sends it (a variant per account and one at its own
+// time), and the hash plans compare is still the untagged one.
+func TestUTMVariants(t *testing.T) {
+	post := `---
+to: [mastodon, x]
+campaign: q4-launch
+publish_at: 2026-12-01T09:00:00Z
+variants:
+  - name: question
+    to: [mastodon]
+    text: "Tired of lost webhooks? https://sluice.example.com/v2"
+  - name: evening
+    to: [x]
+    publish_at: 2026-12-01T19:00:00Z
+    text: "Tonight: Sluice v2, https://sluice.example.com/v2"
+---
+Sluice v2 is out: https://sluice.example.com/v2
+`
+	plain := prepareAll(t, utmRepo(t, utmAccounts, map[string]string{"posts/launch.md": post}), "posts/launch.md")[0]
+	repo := utmRepo(t, utmAccounts+utmSetting, map[string]string{"posts/launch.md": post})
+	p := prepareAll(t, repo, "posts/launch.md")[0]
+	for key, want := range map[string]string{
+		"mastodon":  "Tired of lost webhooks? https://sluice.example.com/v2?utm_source=mastodon&utm_medium=social&utm_campaign=q4-launch",
+		"x":         "Sluice v2 is out: https://sluice.example.com/v2?utm_source=x&utm_medium=social&utm_campaign=q4-launch",
+		"x~evening": "Tonight: Sluice v2, https://sluice.example.com/v2?utm_source=x&utm_medium=social&utm_campaign=q4-launch",
+	} {
+		pl, err := repo.Payload(p, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Text() != want {
+			t.Errorf("%s receives %q\nwant %q", key, pl.Text(), want)
+		}
+		if got, was := hashFor(p.Summary.Targets, key), hashFor(plain.Summary.Targets, key); got == "" || got != was {
+			t.Errorf("%s: hash %q with utm, %q without", key, got, was)
+		}
+	}
+}
