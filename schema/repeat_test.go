@@ -188,7 +188,6 @@ func TestParseEvery(t *testing.T) {
 	}
 }
 
-
 func TestParsePostRepeat(t *testing.T) {
 	ny := mustLoad(t, "America/New_York")
 	cfg := testConfig()
