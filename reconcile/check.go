@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/platforms"
 	"github.com/heraldhq/herald/platforms/render"
 	"github.com/heraldhq/herald/schema"
+	"github.com/heraldhq/herald/state"
 )
 
 // Repo is a content repository opened for reading: its files, seen
@@ -103,6 +104,10 @@ type Prepared struct {
 	// were filled with (PrepareWith); placeholders of targets not in it
 	// hold stand-ins (StandInURL).
 	URLs map[string]string
+	// Texts are a recurring post's outputs with each of its texts
+	// (repeat.texts) as the body: Texts[i] with texts[i], one output
+	// per target, in the order of Outputs.
+	Texts [][]*render.Output
 }
 
 // Valid reports whether the post has no error (warnings allowed).
@@ -185,8 +190,26 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 		rendered = append(rendered, o.Rendered())
 	}
 	out.Errors = append(out.Errors, covered(out.Errors, v.Validate(p, rendered))...)
+	for i := range p.Texts {
+		// Each text of a recurring post is rendered and validated as
+		// its body, with findings at the text.
+		pv := p.WithText(i + 1)
+		var outs []*render.Output
+		rendered = rendered[:0]
+		for _, t := range p.To {
+			o, err := rr.Render(pv, t, v.Limits(t))
+			if err != nil {
+				out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
+				continue
+			}
+			outs = append(outs, o)
+			rendered = append(rendered, o.Rendered())
+		}
+		out.Errors = append(out.Errors, covered(out.Errors, v.Validate(pv, rendered))...)
+		out.Texts = append(out.Texts, outs)
+	}
 	out.Errors = dedupe(out.Errors)
-	out.Summary = summaryOf(p, out.Outputs)
+	out.Summary = summaryOf(p, out.Outputs, out.Texts)
 	return out
 }
 
@@ -228,14 +251,38 @@ func dedupe(errs schema.Errors) schema.Errors {
 	return out
 }
 
-func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
+func summaryOf(p *schema.Post, outs []*render.Output, texts [][]*render.Output) *schema.Summary {
 	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext, Queue: p.Queue,
-		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
+		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos(), Repeat: p.Repeat}
 	for _, o := range outs {
-		s.Targets = append(s.Targets, schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
-			After: p.Waits[o.Target].After, URLs: urlRefs(p, o.Target, o.Platform)})
+		t := schema.TargetSummary{Name: o.Target, Platform: o.Platform, Hash: TargetHash(p, o),
+			After: p.Waits[o.Target].After, URLs: urlRefs(p, o.Target, o.Platform)}
+		if p.Repeat != nil {
+			t.Words = append(t.Words, WordsHash(o))
+			for i, outs := range texts {
+				for _, ot := range outs {
+					if ot.Target == o.Target {
+						t.Texts = append(t.Texts, TargetHash(p.WithText(i+1), ot))
+						t.Words = append(t.Words, WordsHash(ot))
+					}
+				}
+			}
+		}
+		s.Targets = append(s.Targets, t)
 	}
 	return s
+}
+
+// WordsHash identifies the text a target receives, alone: its parts'
+// texts. Two occurrences of a recurring post with equal WordsHash say
+// the same thing, which platforms that refuse a repeated text (X) tell.
+func WordsHash(o *render.Output) string {
+	h := sha256.New()
+	for _, pt := range o.Parts {
+		h.Write([]byte(pt.Text))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // TargetHash identifies exactly what a target receives: its text, facets,
@@ -585,20 +632,43 @@ func (d *dirFS) Close() {
 // receives other targets' URLs). A target that receives the URL of a
 // target p.URLs does not hold is an error: it would publish a stand-in.
 func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
+	return r.PayloadText(p, target, 0)
+}
+
+// PayloadText is Payload for one instance of a target: key is the
+// target's key in state (the account, or an occurrence of a recurring
+// post on it, "x#3"), and text which of the post's texts it receives (0
+// the body, i its texts[i-1]; Action.Text).
+func (r *Repo) PayloadText(p *Prepared, key string, text int) (*platforms.Payload, error) {
 	if !p.Valid() {
 		return nil, fmt.Errorf("%s is not valid: %w", p.File, p.Errors)
 	}
+	target := state.AccountOf(key)
 	o := p.Output(target)
 	if o == nil {
 		return nil, fmt.Errorf("%s has no target %q", p.File, target)
 	}
 	post := p.Post
+	if text > 0 {
+		if text > len(p.Texts) {
+			return nil, fmt.Errorf("%s has %d texts under repeat, and %s was to receive text %d: run plan again", p.File, len(p.Texts), key, text)
+		}
+		post = post.WithText(text)
+		for _, ot := range p.Texts[text-1] {
+			if ot.Target == target {
+				o = ot
+			}
+		}
+	}
 	hash := TargetHash(post, o)
 	var refs []string
 	if p.Summary != nil {
 		for _, t := range p.Summary.Targets {
 			if t.Name == target {
 				hash, refs = t.Hash, t.URLs
+				if text > 0 && text <= len(t.Texts) {
+					hash = t.Texts[text-1]
+				}
 			}
 		}
 	}
@@ -607,7 +677,7 @@ func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
 			return nil, fmt.Errorf("%s of %s needs the published URL of %s, which state does not record", target, p.File, ref)
 		}
 	}
-	pl := &platforms.Payload{PostID: post.ID, Target: target, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
+	pl := &platforms.Payload{PostID: post.ID, Target: key, Platform: o.Platform, Title: o.Title, HTML: o.HTML,
 		Markdown: post.Markdown, Tags: post.Tags, Hash: FilledHash(hash, refs, p.URLs)}
 	if c := canonicalSource(post, target, o.Platform); c != "" {
 		pl.CanonicalURL = p.URLs[c]

@@ -69,6 +69,12 @@ type Action struct {
 	// Queue is the queue whose slot, At, a queued post (publish_at:
 	// next) takes.
 	Queue string `json:"queue,omitempty"`
+	// Occurrence is, for a recurring post (repeat:), which occurrence
+	// of the series this is, from 1; Target is then its key in state
+	// ("x" for the first, "x#3" for the third). Text is the text it is
+	// sent with: 0 the body, i the post's repeat.texts[i-1].
+	Occurrence int `json:"occurrence,omitempty"`
+	Text       int `json:"text,omitempty"`
 }
 
 // Plan is every action for every target of every post, in post then
@@ -109,6 +115,11 @@ type Capabilities struct {
 	// without a publishing API (Substack: a draft for a person): the
 	// plan adds it to a create's reason.
 	PublishMeans string
+	// RefusesRepeat, when set, says that the platform refuses a post
+	// whose text repeats one the account published (X's duplicate
+	// 403): an occurrence of a recurring post goes there only with a
+	// text none of the account's occurrences was sent with.
+	RefusesRepeat string
 }
 
 // PlanInput is everything a plan depends on. Plan reads nothing else: the
@@ -376,7 +387,14 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			urls = PublishedURLs(rec)
 		}
 		t.Hash = FilledHash(t.Hash, t.URLs, urls)
-		out = append(out, pl.target(s, t, ts))
+		if s.Repeat == nil && !hasOccurrences(rec, t.Name) {
+			out = append(out, pl.target(s, t, ts))
+			continue
+		}
+		for _, in := range Instances(s, t, rec, pl.in.Now, pl.zone, pl.caps(t.Platform)) {
+			named[in.Key] = true
+			out = append(out, pl.instance(s, t, in))
+		}
 	}
 	pl.order(targets, rec, out)
 	if rec != nil {
@@ -389,8 +407,31 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			out = append(out, a)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Target < out[j].Target })
+	sort.SliceStable(out, func(i, j int) bool {
+		ai, aj := state.AccountOf(out[i].Target), state.AccountOf(out[j].Target)
+		if ai != aj {
+			return ai < aj
+		}
+		if out[i].Occurrence != out[j].Occurrence {
+			return out[i].Occurrence < out[j].Occurrence
+		}
+		return out[i].Target < out[j].Target
+	})
 	return out
+}
+
+// hasOccurrences reports whether rec records a later occurrence of a
+// recurring post on account (a key "account#n").
+func hasOccurrences(rec *state.Record, account string) bool {
+	if rec == nil {
+		return false
+	}
+	for key := range rec.Targets {
+		if occurrenceOf(key, account) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // target plans one target the post names.
@@ -596,7 +637,7 @@ func (pl *planner) order(targets []schema.TargetSummary, rec *state.Record, out 
 // removed plans a target that the files no longer name.
 func (pl *planner) removed(r *state.Record, name string, ts state.TargetState, why string) Action {
 	a := Action{Post: r.Post, File: r.File, Target: name}
-	if acct := pl.cfg.Accounts[name]; acct != nil {
+	if acct := pl.cfg.Accounts[state.AccountOf(name)]; acct != nil {
 		a.Platform = acct.Platform
 	}
 	if ts.Status != state.StatusPublished {

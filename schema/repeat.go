@@ -492,3 +492,16 @@ func (f *filler) untilTime(raw string) (time.Time, bool) {
 	f.errorf("repeat.until", "cannot read %q as a time: write 2027-03-01 (the end of that day), 2027-03-01T09:00 or 2027-03-01T09:00:00-05:00", raw)
 	return time.Time{}, false
 }
+
+// WithText is the post as occurrences whose turn text is (Repeat.TextOf)
+// publish it: text 0 is the post itself, text i has texts[i-1] as its
+// body (a target's own text: override still replaces it).
+func (p *Post) WithText(text int) *Post {
+	if text < 1 || text > len(p.Texts) {
+		return p
+	}
+	t := p.Texts[text-1]
+	v := *p
+	v.Body, v.BodyLine, v.Markdown = t.Body, t.Line, t.Text
+	return &v
+}

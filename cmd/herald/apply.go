@@ -412,7 +412,7 @@ func payloads(repo *reconcile.Repo) reconcile.PayloadFunc {
 		if !p.Valid() {
 			return nil, errors.New(p.Errors.Error())
 		}
-		return repo.Payload(p, a.Target)
+		return repo.PayloadText(p, a.Target, a.Text)
 	}
 }
 
