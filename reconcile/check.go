@@ -123,6 +123,23 @@ func (p *Prepared) Output(target string) *render.Output {
 	return nil
 }
 
+// OutputText returns the rendering an instance of a target receives:
+// key is its target key ("x#3" reaches account x), text the post's text
+// it is sent with (Action.Text: 0 the body, i its repeat.texts[i-1]);
+// nil when there is none.
+func (p *Prepared) OutputText(key string, text int) *render.Output {
+	account := state.AccountOf(key)
+	if text < 1 || text > len(p.Texts) {
+		return p.Output(account)
+	}
+	for _, o := range p.Texts[text-1] {
+		if o.Target == account {
+			return o
+		}
+	}
+	return nil
+}
+
 // Prepare parses, renders and validates one post file with v. The
 // validator is not safe for concurrent use: one per goroutine.
 //

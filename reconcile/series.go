@@ -302,3 +302,68 @@ func (pl *planner) instance(s schema.Summary, t schema.TargetSummary, in Instanc
 	}
 	return a
 }
+
+// OccurrenceOf is the occurrence of a recurring post a target key names:
+// 1 for an account's own name, n for "account#n", 0 for a key that is
+// not an occurrence (a variant's).
+func OccurrenceOf(key string) int { return occurrenceOf(key, state.AccountOf(key)) }
+
+// Upcoming is the occurrences of a recurring post on target t after now
+// that state does not record: the next one, and the others up to until.
+// Each says, in Series, where it stands ("occurrence 3 of 12", and for
+// the next one the rest of the series). Views of the schedule (status,
+// the calendar) show them; a post that does not repeat has none, and a
+// blog or feed target only its first occurrence.
+func Upcoming(s schema.Summary, t schema.TargetSummary, rec *state.Record, now, until time.Time, zone *time.Location) []Instance {
+	r := s.Repeat
+	if r == nil || s.PublishAt == nil || s.Delete {
+		return nil
+	}
+	total := 0
+	if r.Bounded() {
+		for n := range r.Times(*s.PublishAt, zone) {
+			total = n
+		}
+	}
+	var out []Instance
+	for n, at := range r.Times(*s.PublishAt, zone) {
+		if render.IsBlog(t.Platform) && n > 1 {
+			break
+		}
+		if !at.After(now) {
+			continue
+		}
+		if len(out) > 0 && at.After(until) {
+			break
+		}
+		key := OccurrenceKey(t.Name, n)
+		if rec != nil {
+			if ts, ok := rec.Targets[key]; ok && ts.Status != state.StatusScheduled {
+				continue
+			}
+		}
+		in := Instance{Key: key, At: &at, Occurrence: n, Text: r.TextOf(n), role: roleNext, total: total}
+		if len(out) == 0 {
+			in.then = rest(r, n, total, zone)
+		}
+		out = append(out, in)
+	}
+	return out
+}
+
+// Series says where an instance stands in its series, for views:
+// "occurrence 3 of 12", then the rest of the series after the next one;
+// "" for a post that does not repeat.
+func (in Instance) Series() string {
+	if in.Occurrence == 0 {
+		return ""
+	}
+	s := "occurrence " + strconv.Itoa(in.Occurrence)
+	if in.total > 0 {
+		s += " of " + strconv.Itoa(in.total)
+	}
+	if in.then != "" {
+		s += "; " + in.then
+	}
+	return s
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	ghub "github.com/heraldhq/herald/internal/github"
+	"github.com/heraldhq/herald/state"
 )
 
 // approval is where one account stands on a pull request: an account
@@ -39,8 +40,10 @@ func approvalsFor(ctx context.Context, pl *planned, mine map[string]bool, r revi
 		if !mine[a.Post] {
 			continue
 		}
-		if acct := pl.repo.Config.Accounts[a.Target]; acct != nil && len(acct.Approvers) > 0 {
-			accounts[a.Target] = true
+		// A recurring post's occurrences ("x#3") go to their account.
+		account := state.AccountOf(a.Target)
+		if acct := pl.repo.Config.Accounts[account]; acct != nil && len(acct.Approvers) > 0 {
+			accounts[account] = true
 		}
 	}
 	if len(accounts) == 0 {

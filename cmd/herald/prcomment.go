@@ -414,7 +414,7 @@ func (in *commentInput) block(pp prPost, v *schema.Validator, old *oldPosts) ghu
 		for _, a := range pp.actions {
 			sym, words := in.does(a, true)
 			target := a.Target
-			if a.Platform != "" && a.Platform != a.Target {
+			if a.Platform != "" && a.Platform != state.AccountOf(a.Target) {
 				target += " (" + a.Platform + ")"
 			}
 			fmt.Fprintf(&b, "| %s | `%s` %s |\n", ghub.Cell(target), sym, ghub.Cell(words))
@@ -431,12 +431,12 @@ func (in *commentInput) block(pp prPost, v *schema.Validator, old *oldPosts) ghu
 	if prep != nil && prep.Post != nil {
 		in.writeMedia(&b, prep.Post)
 		for _, a := range pp.actions {
-			o := prep.Output(a.Target)
+			o := prep.OutputText(a.Target, a.Text)
 			if o == nil || !sends(a.Kind) {
 				continue
 			}
 			out.Previews = append(out.Previews, ghub.Section{
-				Summary: fmt.Sprintf("Preview: %s, %s", o.Target, previewSize(o)),
+				Summary: fmt.Sprintf("Preview: %s, %s", a.Target, previewSize(o)),
 				Body:    markdownTarget(o),
 			})
 		}

@@ -148,7 +148,17 @@ func writePreview(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared,
 		if len(only) > 0 && !contains(only, o.Target) {
 			continue
 		}
-		writeTarget(b, post, o)
+		writeTarget(b, post, o, "")
+	}
+	// A recurring post's texts, as the occurrences whose turn they are
+	// receive them.
+	for i, outs := range p.Texts {
+		for _, o := range outs {
+			if len(only) > 0 && !contains(only, o.Target) {
+				continue
+			}
+			writeTarget(b, post.WithText(i+1), o, fmt.Sprintf(", with repeat text %d", i+1))
+		}
 	}
 	writeProblems(b, p.Errors)
 }
@@ -174,17 +184,35 @@ func describeSchedule(cfg *schema.Config, p *schema.Post) string {
 			s += " (" + utc + ")"
 		}
 	}
+	if r := p.Repeat; r != nil {
+		zone := cfg.Timezone
+		if zone == nil {
+			zone = time.UTC
+		}
+		s += "; repeats " + r.Describe()
+		switch {
+		case r.Count > 0 && r.Until != nil:
+			s += fmt.Sprintf(", %d times at most, until %s", r.Count, r.Until.In(zone).Format("2006-01-02 15:04 MST"))
+		case r.Count > 0:
+			s += fmt.Sprintf(", %d times in all", r.Count)
+		case r.Until != nil:
+			s += ", until " + r.Until.In(zone).Format("2006-01-02 15:04 MST")
+		default:
+			s += ", without end"
+		}
+	}
 	if p.Delete {
 		s += "; delete: true (retract everywhere)"
 	}
 	return s
 }
 
-func writeTarget(b *strings.Builder, p *schema.Post, o *render.Output) {
+func writeTarget(b *strings.Builder, p *schema.Post, o *render.Output, with string) {
 	head := o.Target
 	if o.Platform != o.Target {
 		head += " (" + o.Platform + ")"
 	}
+	head += with
 	fmt.Fprintf(b, "\n  == %s: %s\n", head, plural(len(o.Parts), "part"))
 	if o.Title != "" {
 		fmt.Fprintf(b, "  title: %s\n", o.Title)
