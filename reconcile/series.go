@@ -286,8 +286,12 @@ func (pl *planner) instance(s schema.Summary, t schema.TargetSummary, in Instanc
 		return a
 	case a.Kind == Late && in.role == roleDue:
 		late := pl.in.Now.Sub(*in.At)
-		a.Reason = fmt.Sprintf("occurrence %s was due %s, %s ago, more than max_lateness: passed over, the series goes on at its next occurrence (publish it with --allow-late)",
-			of, pl.when(*in.At), human(late))
+		goesOn := "the series goes on at its next occurrence"
+		if in.total > 0 && in.Occurrence == in.total {
+			goesOn = "it was the last of the series"
+		}
+		a.Reason = fmt.Sprintf("occurrence %s was due %s, %s ago, more than max_lateness: passed over, %s (publish it with --allow-late)",
+			of, pl.when(*in.At), human(late), goesOn)
 		return a
 	}
 	a.Reason = "occurrence " + of + ": " + a.Reason

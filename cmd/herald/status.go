@@ -125,7 +125,11 @@ func statusRows(posts []schema.Summary, records map[string]*state.Record, now ti
 			}
 			if rec != nil {
 				if ts, ok := rec.Targets[t.Name]; ok {
-					rows = append(rows, fromState(row, ts))
+					r := fromState(row, ts)
+					if s.Repeat != nil {
+						r.Series = "occurrence 1"
+					}
+					rows = append(rows, r)
 					continue
 				}
 			}

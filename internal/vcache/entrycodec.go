@@ -13,7 +13,7 @@ import (
 // schema.Summary is not written here.
 
 // entriesMagic starts the file; its last byte is the layout's version.
-const entriesMagic = "herald-validate-cache\x01"
+const entriesMagic = "herald-validate-cache\x02"
 
 func (w *recWriter) optTime(t *time.Time) {
 	w.bool(t != nil)
@@ -40,6 +40,24 @@ func (w *recWriter) summary(s *schema.Summary) {
 		w.str(t.Hash)
 		w.strs(t.After)
 		w.strs(t.URLs)
+		w.strs(t.Texts)
+		w.strs(t.Words)
+	}
+	w.bool(s.Repeat != nil)
+	if r := s.Repeat; r != nil {
+		w.str(r.Freq)
+		w.int(int64(r.Interval))
+		w.uint(uint64(len(r.Days)))
+		for _, d := range r.Days {
+			w.int(int64(d))
+		}
+		w.uint(uint64(len(r.MonthDays)))
+		for _, d := range r.MonthDays {
+			w.int(int64(d))
+		}
+		w.optTime(r.Until)
+		w.int(int64(r.Count))
+		w.int(int64(r.Texts))
 	}
 	w.str(s.IDPos.File)
 	w.int(int64(s.IDPos.Line))
@@ -103,7 +121,26 @@ func (r *recReader) summary() *schema.Summary {
 			t := &s.Targets[i]
 			t.Name, t.Platform, t.Hash = r.short(), r.short(), r.str()
 			t.After, t.URLs = r.shorts(), r.shorts()
+			t.Texts, t.Words = r.strs(), r.strs()
 		}
+	}
+	if r.bool() {
+		rp := &schema.Repeat{Freq: r.short(), Interval: int(r.int())}
+		if n := r.count(1); n > 0 {
+			rp.Days = make([]time.Weekday, n)
+			for i := range rp.Days {
+				rp.Days[i] = time.Weekday(r.int())
+			}
+		}
+		if n := r.count(1); n > 0 {
+			rp.MonthDays = make([]int, n)
+			for i := range rp.MonthDays {
+				rp.MonthDays[i] = int(r.int())
+			}
+		}
+		rp.Until = r.optTime()
+		rp.Count, rp.Texts = int(r.int()), int(r.int())
+		s.Repeat = rp
 	}
 	s.IDPos = schema.Position{File: r.str(), Line: int(r.int()), Col: int(r.int())}
 	return s

@@ -17,7 +17,7 @@ import (
 // fails when a field added to state.Record is not written here.
 
 // recordsMagic starts the file; its last byte is the layout's version.
-const recordsMagic = "herald-state-cache\x01"
+const recordsMagic = "herald-state-cache\x02"
 
 var errCorrupt = errors.New("corrupt record cache")
 
@@ -84,6 +84,7 @@ func (w *recWriter) record(r *state.Record) {
 		}
 		w.str(ts.Manual)
 		w.time(ts.Slot)
+		w.int(int64(ts.Text))
 		w.time(ts.FirstPublishedAt)
 		w.time(ts.UpdatedAt)
 		w.time(ts.LastAttemptAt)
@@ -267,6 +268,7 @@ func (r *recReader) record() *state.Record {
 		}
 		ts.Manual = r.str()
 		ts.Slot = r.time()
+		ts.Text = int(r.int())
 		ts.FirstPublishedAt = r.time()
 		ts.UpdatedAt = r.time()
 		ts.LastAttemptAt = r.time()
