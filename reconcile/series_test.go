@@ -319,3 +319,20 @@ func TestSeriesPlanGolden(t *testing.T) {
 	golden.Check(t, "plan-series.txt", text.Bytes())
 	golden.Check(t, "plan-series.json", js.Bytes())
 }
+
+// TestSeriesTargeted: --account x acts on the occurrences of x, and
+// leaves the other accounts' occurrences skipped.
+func TestSeriesTargeted(t *testing.T) {
+	texts := []string{"Body", "Second"}
+	s := seriesPost("s", planNow.Add(-7*24*time.Hour), &schema.Repeat{Freq: "weekly", Interval: 1}, texts, "mastodon", "x")
+	p := MakePlan(PlanInput{Now: planNow, Posts: []schema.Summary{s}, Config: testConfig(), Caps: seriesCaps,
+		Only: Selection{Accounts: []string{"x"}}, AllowLate: true})
+	var got []string
+	for _, a := range p.Actions {
+		got = append(got, a.Target+" "+string(a.Kind))
+	}
+	want := []string{"mastodon#2 skipped", "mastodon#3 skipped", "x#2 create", "x#3 scheduled"}
+	if !slices.Equal(got, want) {
+		t.Errorf("plan --account x: %v, want %v", got, want)
+	}
+}

@@ -3,6 +3,8 @@ package reconcile
 import (
 	"slices"
 	"strings"
+
+	"github.com/heraldhq/herald/state"
 )
 
 // Skipped is the kind of a target a targeted run leaves alone (plan and
@@ -26,10 +28,12 @@ func (s Selection) Empty() bool {
 }
 
 // Selects reports whether the target of a post in campaign is selected.
+// target is a target key: --account x selects every occurrence of a
+// recurring post on x ("x#3") too.
 func (s Selection) Selects(post, campaign, target string) bool {
 	return (len(s.Posts) == 0 || slices.Contains(s.Posts, post)) &&
 		(len(s.Campaigns) == 0 || (campaign != "" && slices.Contains(s.Campaigns, campaign))) &&
-		(len(s.Accounts) == 0 || slices.Contains(s.Accounts, target))
+		(len(s.Accounts) == 0 || slices.Contains(s.Accounts, target) || slices.Contains(s.Accounts, state.AccountOf(target)))
 }
 
 // String is the selection as the flags that made it, for reasons:
