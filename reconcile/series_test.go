@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/heraldhq/herald/internal/golden"
 	"github.com/heraldhq/herald/platforms"
+	"github.com/heraldhq/herald/platforms/mastodon"
 	"github.com/heraldhq/herald/schema"
 	"github.com/heraldhq/herald/state"
 )
@@ -334,5 +337,39 @@ func TestSeriesTargeted(t *testing.T) {
 	want := []string{"mastodon#2 skipped", "mastodon#3 skipped", "x#2 create", "x#3 scheduled"}
 	if !slices.Equal(got, want) {
 		t.Errorf("plan --account x: %v, want %v", got, want)
+	}
+}
+
+// TestSyncOccurrences: each occurrence of a recurring post is synced on
+// its own, through its account's adapter.
+func TestSyncOccurrences(t *testing.T) {
+	w := newSyncWorld(t)
+	rec := &state.Record{Post: "tip", File: "posts/tip.md", Targets: map[string]state.TargetState{}}
+	for i, key := range []string{"mastodon", "mastodon#2"} {
+		rc, err := w.pubs["mastodon"].Publish(t.Context(), &platforms.Payload{PostID: "tip", Target: key, Platform: "mastodon",
+			Parts: []platforms.Part{{Text: fmt.Sprintf("Tip, occurrence %d", i+1)}}}, platforms.AttemptKey("key-"+key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := planNow.Add(-time.Duration(2-i) * time.Hour)
+		rec.Targets[key] = state.TargetState{Status: state.StatusPublished, IDs: rc.IDs, URLs: rc.URLs, Provider: "mastodon",
+			FirstPublishedAt: at, UpdatedAt: at}
+		w.masto.SetCounts(rc.IDs[0], mastodon.Counts{Favourites: int64(10 * (i + 1))})
+	}
+	store, err := state.NewMemStore(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.store = store
+	res, err := w.applier().Sync(t.Context(), DefaultSchedule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []brief{
+		{Post: "tip", Target: "mastodon", Outcome: SyncSynced, Counts: "likes 10, reposts 0, replies 0, quotes 0"},
+		{Post: "tip", Target: "mastodon#2", Outcome: SyncSynced, Counts: "likes 20, reposts 0, replies 0, quotes 0"},
+	}
+	if diff := cmp.Diff(want, briefs(res)); diff != "" {
+		t.Errorf("sync items (-want +got):\n%s", diff)
 	}
 }
