@@ -170,6 +170,11 @@ func Instances(s schema.Summary, t schema.TargetSummary, rec *state.Record, now 
 	for _, n := range sortedOccurrences(recorded) {
 		ts := recorded[n]
 		in := Instance{Key: OccurrenceKey(t.Name, n), Hash: hashOf(ts.Text), Occurrence: n, Text: ts.Text, State: &ts, role: roleRecorded, total: total}
+		if ts.Text > len(t.Texts) {
+			// Its text was taken out of texts: what was sent stays as
+			// it was, rather than be edited into another text.
+			in.Hash = ts.Hash
+		}
 		if at, ok := times[n]; ok {
 			in.At = &at
 		}
