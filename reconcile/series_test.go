@@ -373,3 +373,24 @@ func TestSyncOccurrences(t *testing.T) {
 		t.Errorf("sync items (-want +got):\n%s", diff)
 	}
 }
+
+// TestSeriesPlanFolds: a long series' unchanged occurrences are one line
+// of the text plan (and every one an action in JSON).
+func TestSeriesPlanFolds(t *testing.T) {
+	texts := []string{"Body"}
+	s := seriesPost("daily", planNow.Add(-10*24*time.Hour+time.Hour), &schema.Repeat{Freq: "daily", Interval: 1, Count: 12}, texts, "mastodon")
+	targets := map[string]state.TargetState{}
+	for n := 1; n <= 9; n++ {
+		targets[OccurrenceKey("mastodon", n)] = state.TargetState{Status: state.StatusPublished, Hash: hashOf("Body", "mastodon"),
+			URLs: []string{fmt.Sprintf("https://mastodon.example/%d", n)}}
+	}
+	p := MakePlan(PlanInput{Now: planNow, Posts: []schema.Summary{s}, Records: []*state.Record{record("daily", targets)}, Config: testConfig(), Caps: seriesCaps})
+	if len(p.Actions) != 11 {
+		t.Fatalf("%d actions, want 11 (9 published, 1 due, 1 next)", len(p.Actions))
+	}
+	var text bytes.Buffer
+	if err := p.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "plan-series-folded.txt", text.Bytes())
+}
