@@ -139,7 +139,11 @@ func loadCalendar(ctx context.Context, e *env, dir, campaign string) (*reconcile
 		if !ok {
 			i = len(posts)
 			index[key] = i
-			posts = append(posts, calendar.Post{ID: r.Post, Title: r.Title, Campaign: r.Campaign, File: r.File})
+			cp := calendar.Post{ID: r.Post, Title: r.Title, Campaign: r.Campaign, File: r.File}
+			if n > 1 {
+				cp.Occurrence = n
+			}
+			posts = append(posts, cp)
 			occurrence = append(occurrence, n)
 		}
 		t := calendar.Target{Name: r.Target, Status: r.Status, At: r.At, URLs: r.URLs, Error: r.Error}

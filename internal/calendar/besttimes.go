@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/state"
 )
 
 // MinSuggest is how many posts an hour of a weekday needs behind it
@@ -76,10 +78,11 @@ func BuildBestTimes(posts []Post, loc *time.Location) *BestTimes {
 			if !ok {
 				continue
 			}
-			g := grids[t.Name]
+			account := state.AccountOf(t.Name) // an occurrence ("x#3") counts for its account
+			g := grids[account]
 			if g == nil {
 				g = &grid{}
-				grids[t.Name] = g
+				grids[account] = g
 			}
 			at := t.At.In(loc)
 			c := &g[weekdayIndex(at.Weekday())][at.Hour()]
