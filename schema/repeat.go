@@ -437,6 +437,13 @@ func (f *filler) repeat() {
 				bad = true
 				continue
 			}
+			if urlPlaceholder.MatchString(text) {
+				// Only the body's and the overrides' placeholders are
+				// filled with the URLs state records.
+				f.errorf(path, "a text of repeat cannot hold {{url}} placeholders: write the URL itself")
+				bad = true
+				continue
+			}
 			if l, msg := markdownLimit([]byte(text)); l >= 0 {
 				f.s.errorf(Position{Line: line + l, Col: 1}, path, "%s", msg)
 				bad = true

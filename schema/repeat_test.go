@@ -219,6 +219,7 @@ func TestParsePostRepeat(t *testing.T) {
 		{"publish_at: 2026-12-10 09:00\nrepeat: {rule: FREQ=DAILY;COUNT=3, count: 4}", "repeat.count: the rule has a COUNT already"},
 		{"publish_at: 2026-12-10 09:00\nrepeat: {rule: FREQ=DAILY;UNTIL=20270101, until: 2027-01-01}", "repeat.until: the rule has an UNTIL already"},
 		{"publish_at: 2026-12-10 09:00\nrepeat: {every: 1w, texts: [\"  \"]}", "repeat.texts.0: an empty text"},
+		{"publish_at: 2026-12-10 09:00\nrepeat: {every: 1w, texts: [\"Read {{url \\\"x\\\"}}\"]}", "repeat.texts.0: a text of repeat cannot hold {{url}} placeholders"},
 	}
 	for _, tc := range bad {
 		_, errs := ParsePost(cfg, testFile, []byte("---\nto: x\n"+tc.front+"\n---\nBody.\n"))
