@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -218,9 +219,13 @@ func MakePlan(in PlanInput) *Plan {
 			return old
 		}
 		for _, t := range s.Targets {
-			for _, r := range orphanByTarget[t.Name+" "+t.Hash] {
-				if samePublished(r, s) {
-					return r
+			// A recurring post's first published occurrence may have
+			// received one of its texts.
+			for _, h := range append([]string{t.Hash}, t.Texts...) {
+				for _, r := range orphanByTarget[t.Name+" "+h] {
+					if samePublished(r, s) {
+						return r
+					}
 				}
 			}
 		}
@@ -244,6 +249,11 @@ func MakePlan(in PlanInput) *Plan {
 			if old := renamedFrom(s); old != nil && !moved[old.Post] {
 				moved[old.Post] = true
 				for _, t := range s.Targets {
+					if _, ok := old.Targets[t.Name]; !ok && s.Repeat != nil {
+						// The series is planned from the moved state
+						// at the next run.
+						continue
+					}
 					a := pl.action(s, t)
 					a.Kind, a.From = Move, old.Post
 					a.Reason = fmt.Sprintf("renamed from %s (same content): the state follows, nothing is posted", old.File)
@@ -253,6 +263,18 @@ func MakePlan(in PlanInput) *Plan {
 						pl.gate(&a, s)
 					}
 					p.add(a, s.Campaign)
+				}
+				// A recurring post's later occurrences follow too, so
+				// that none is posted again under the new name.
+				for _, key := range sortedTargets(old) {
+					for _, t := range s.Targets {
+						if n := occurrenceOf(key, t.Name); n > 1 {
+							a := pl.action(s, t)
+							a.Target, a.Kind, a.From, a.Occurrence, a.Text = key, Move, old.Post, n, old.Targets[key].Text
+							a.Reason = fmt.Sprintf("renamed from %s (same content): the state of occurrence %d follows, nothing is posted", old.File, n)
+							p.add(a, s.Campaign)
+						}
+					}
 				}
 				continue
 			}
@@ -304,7 +326,9 @@ func firstPublished(r *state.Record) string {
 			if ts.Hash == "" {
 				return ""
 			}
-			return name + " " + ts.Hash
+			// An occurrence of a recurring post ("x#3") is looked up by
+			// its account.
+			return state.AccountOf(name) + " " + ts.Hash
 		}
 	}
 	return ""
@@ -320,6 +344,11 @@ func samePublished(r *state.Record, s schema.Summary) bool {
 		same := false
 		for _, t := range s.Targets {
 			if t.Name == name && ts.Hash != "" && t.Hash == ts.Hash {
+				same = true
+			}
+			// A later occurrence of a recurring post received the
+			// body or one of its texts.
+			if occurrenceOf(name, t.Name) > 1 && ts.Hash != "" && (t.Hash == ts.Hash || slices.Contains(t.Texts, ts.Hash)) {
 				same = true
 			}
 		}

@@ -394,3 +394,41 @@ func TestSeriesPlanFolds(t *testing.T) {
 	}
 	golden.Check(t, "plan-series-folded.txt", text.Bytes())
 }
+
+// TestSeriesRename: a recurring post whose file is renamed keeps every
+// occurrence's state, so that the occurrence due is not posted again
+// under the new name.
+func TestSeriesRename(t *testing.T) {
+	w := newSeriesWorld(t, "mastodon")
+	texts := []string{"One", "Two"}
+	r := &schema.Repeat{Freq: "weekly", Interval: 1}
+	w.add(seriesPost("tip", planNow.Add(-7*24*time.Hour-time.Hour), r, texts, "mastodon"), texts)
+	if got := publishedBy(w.run()); !slices.Equal(got, []string{"mastodon#2"}) {
+		t.Fatalf("published %v, want mastodon#2", got)
+	}
+	w.clock.Sleep(context.Background(), 7*24*time.Hour)
+	if got := publishedBy(w.run()); !slices.Equal(got, []string{"mastodon#3"}) {
+		t.Fatalf("published %v, want mastodon#3", got)
+	}
+	// Renamed: tip.md becomes evergreen/tip.md, its ID with it.
+	w.posts, w.texts = nil, map[string][]string{}
+	renamed := seriesPost("evergreen/tip", planNow.Add(-7*24*time.Hour-time.Hour), &schema.Repeat{Freq: "weekly", Interval: 1}, texts, "mastodon")
+	w.add(renamed, texts)
+	var kinds []string
+	for _, a := range w.plan().Actions {
+		kinds = append(kinds, a.Post+" "+a.Target+" "+string(a.Kind))
+	}
+	if want := []string{"evergreen/tip mastodon#2 move", "evergreen/tip mastodon#3 move"}; !slices.Equal(kinds, want) {
+		t.Fatalf("after the rename: %v, want %v", kinds, want)
+	}
+	w.run()
+	if got := publishedBy(w.run()); len(got) != 0 {
+		t.Fatalf("after the move, published %v", got)
+	}
+	if got := w.fakes["mastodon"].texts(); !slices.Equal(got, []string{"Two", "One"}) {
+		t.Errorf("mastodon holds %q, want each occurrence once", got)
+	}
+	if got := w.keys("evergreen/tip"); !slices.Equal(got, []string{"mastodon#2=published/1", "mastodon#3=published/0"}) {
+		t.Errorf("state of the renamed post: %v", got)
+	}
+}
