@@ -420,9 +420,20 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			out = append(out, pl.target(s, t, ts))
 			continue
 		}
+		sending := false // an occurrence on the account goes in this run
 		for _, in := range Instances(s, t, rec, pl.in.Now, pl.zone, pl.caps(t.Platform)) {
 			named[in.Key] = true
-			out = append(out, pl.instance(s, t, in))
+			a := pl.instance(s, t, in)
+			if in.role == roleNext && a.Kind == Create && sending {
+				// --now moves the next occurrence to now only when no
+				// other occurrence goes: one post per account per run.
+				a.Kind = Scheduled
+				a.Reason = fmt.Sprintf("occurrence %d at %s: --now sends one occurrence per account, and another goes in this run", in.Occurrence, pl.when(*in.At))
+			}
+			if a.Kind == Create || a.Kind == Retry || a.Kind == Resolve {
+				sending = true
+			}
+			out = append(out, a)
 		}
 	}
 	pl.order(targets, rec, out)

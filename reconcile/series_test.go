@@ -432,3 +432,25 @@ func TestSeriesRename(t *testing.T) {
 		t.Errorf("state of the renamed post: %v", got)
 	}
 }
+
+// TestSeriesRush: apply --post ID --now sends the next occurrence at once,
+// unless an occurrence is due anyway: one post per account per run.
+func TestSeriesRush(t *testing.T) {
+	texts := []string{"Body"}
+	plan := func(start time.Time) []string {
+		s := seriesPost("s", start, &schema.Repeat{Freq: "weekly", Interval: 1}, texts, "mastodon")
+		p := MakePlan(PlanInput{Now: planNow, Posts: []schema.Summary{s}, Config: testConfig(), Caps: seriesCaps,
+			Only: Selection{Posts: []string{"s"}}, Rush: true})
+		var got []string
+		for _, a := range p.Actions {
+			got = append(got, a.Target+" "+string(a.Kind))
+		}
+		return got
+	}
+	if got, want := plan(planNow.Add(time.Hour)), []string{"mastodon create"}; !slices.Equal(got, want) {
+		t.Errorf("a series yet to start, --now: %v, want %v", got, want)
+	}
+	if got, want := plan(planNow.Add(-time.Hour)), []string{"mastodon create", "mastodon#2 scheduled"}; !slices.Equal(got, want) {
+		t.Errorf("an occurrence due, --now: %v, want %v", got, want)
+	}
+}
