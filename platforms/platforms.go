@@ -71,7 +71,7 @@ type Media struct {
 // showed is what is sent.
 type Payload struct {
 	PostID   string // the post's ID in the content repository
-	Target   string // the account name, as written in `to:`
+	Target   string // the target's key in state: the account name as written in `to:`, or with its instance ("x#3", state.AccountOf)
 	Platform string // the account's platform, e.g. "mastodon"
 
 	// Parts is the thread, in order. A post that is not a thread has one
@@ -220,6 +220,14 @@ type DeleteDescriber interface {
 // a pull request shows what a person will have to do.
 type PublishDescriber interface {
 	PublishMeans() string
+}
+
+// RepeatRefuser is an adapter whose platform refuses a post whose text
+// repeats one the account already published (X answers 403 "duplicate
+// content"): RefusesRepeat says so, for the plan, which then never sends
+// an occurrence of a recurring post with a text the account was sent.
+type RepeatRefuser interface {
+	RefusesRepeat() string
 }
 
 // Attempt is what a Finder knows of the attempt it looks for: its key,

@@ -249,6 +249,10 @@ type job struct {
 	failover bool
 }
 
+// account is the account the job's target publishes to: its target
+// key names an instance of it for a recurring post ("x#3").
+func (j *job) account() string { return state.AccountOf(j.Target) }
+
 // run is one Apply (or Sync) on its way: what it executes, what it has
 // learnt so far, and what bounds it. Apply reads as its steps, one method
 // each: load, lookups, intents, calls, results.
@@ -589,7 +593,7 @@ func (r *run) lookups() error {
 // that state records exist, the rest surely does not.
 func (r *run) resumeRetry(j *job) {
 	j.key = platforms.AttemptKey(j.prev.Attempt)
-	providers, err := r.ap.Providers(state.AccountOf(j.Target))
+	providers, err := r.ap.Providers(j.account())
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
@@ -884,7 +888,7 @@ func (r *run) act(j *job) {
 		j.result = Item{Action: j.Action, Outcome: OutMoved, Detail: "state moved from " + j.From, URL: first(ts.URLs)}
 		return
 	}
-	providers, err := r.ap.Providers(state.AccountOf(j.Target))
+	providers, err := r.ap.Providers(j.account())
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
@@ -1035,7 +1039,7 @@ func refusedToo(err error, refused []string) error {
 // lookup asks the platform about an attempt whose outcome is unknown.
 func (r *run) lookup(j *job) {
 	ap := r.ap
-	providers, err := ap.Providers(state.AccountOf(j.Target))
+	providers, err := ap.Providers(j.account())
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")
@@ -1334,10 +1338,15 @@ func (j *job) published(ap *Applier, pub platforms.Publisher, rc *platforms.Rece
 }
 
 // slot records a queued post's slot on ts, with its first intent: from
-// then on no other post takes it, whatever the outcome.
+// then on no other post takes it, whatever the outcome; and which text
+// an occurrence of a recurring post is sent with.
 func (j *job) slot(ts *state.TargetState) {
 	if j.Queue != "" && j.At != nil && ts.Slot.IsZero() {
 		ts.Slot = j.At.UTC()
+	}
+	if j.Occurrence > 0 {
+		// The text an occurrence of a recurring post was sent with.
+		ts.Text = j.Text
 	}
 }
 
@@ -1585,7 +1594,7 @@ func (ap *Applier) observe(j *job) {
 	} else if strings.HasPrefix(j.result.Detail, "render: ") {
 		kind = state.KindRender
 	}
-	ap.Metrics.ObservePublish(j.Platform, state.AccountOf(j.Target), string(j.result.Outcome), string(kind))
+	ap.Metrics.ObservePublish(j.Platform, j.account(), string(j.result.Outcome), string(kind))
 }
 
 // PlanTargets is what the plan gauges show of p: due (create, retry and

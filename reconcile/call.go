@@ -24,10 +24,10 @@ func (r *run) each(jobs []*job, fn func(*job)) error {
 	var targets []string
 	byTarget := map[string][]*job{}
 	for _, j := range jobs {
-		if _, ok := byTarget[j.Target]; !ok {
-			targets = append(targets, j.Target)
+		if _, ok := byTarget[j.account()]; !ok {
+			targets = append(targets, j.account())
 		}
-		byTarget[j.Target] = append(byTarget[j.Target], j)
+		byTarget[j.account()] = append(byTarget[j.account()], j)
 	}
 	var wg sync.WaitGroup
 	for _, target := range targets {
@@ -80,7 +80,7 @@ func (e *errDeferred) Error() string { return e.why }
 func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context) error) error {
 	ap := r.ap
 	ctx := r.callCtx
-	lim := ap.limiter(j.Target, pub.Name())
+	lim := ap.limiter(j.account(), pub.Name())
 	for attempt := 1; ; attempt++ {
 		if r.stopped() {
 			return r.stopping()
@@ -103,7 +103,7 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 		began := ap.Now()
 		err := do(ctx)
 		<-r.slots
-		ap.Metrics.ObserveCall(j.Platform, state.AccountOf(j.Target), j.operation(), callOutcome(err), ap.Now().Sub(began))
+		ap.Metrics.ObserveCall(j.Platform, j.account(), j.operation(), callOutcome(err), ap.Now().Sub(began))
 		if rr, ok := pub.(platforms.RateLimitReporter); ok {
 			// The platform said, in its headers, that nothing is left
 			// until its reset: wait for it instead of meeting a 429.
@@ -135,7 +135,7 @@ func (r *run) call(j *job, pub platforms.Publisher, do func(ctx context.Context)
 			return &errDeferred{until: ap.Now().Add(wait), why: fmt.Sprintf("%s; waiting %s would outlast the run's time budget", err, human(wait))}
 		}
 		ap.Logger.Info("retrying", "post_id", j.Post, "target", j.Target, "attempt", attempt+1, "wait", wait.String(), "error", err.Error())
-		ap.Metrics.ObserveRetry(j.Platform, state.AccountOf(j.Target))
+		ap.Metrics.ObserveRetry(j.Platform, j.account())
 		if err := r.sleep(wait); err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (r *run) wait(j *job, l *limiter) error {
 		if !deadline.IsZero() && blocked.After(deadline) {
 			return &errDeferred{until: blocked, why: "rate-limited by the platform until " + blocked.UTC().Format(time.RFC3339) + ", after the run's time budget"}
 		}
-		ap.Metrics.ObserveRateLimitWait(j.Platform, state.AccountOf(j.Target), blocked.Sub(now))
+		ap.Metrics.ObserveRateLimitWait(j.Platform, j.account(), blocked.Sub(now))
 		if err := r.sleep(blocked.Sub(now)); err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func (r *run) wait(j *job, l *limiter) error {
 		res.CancelAt(ap.Now())
 		return &errDeferred{until: ap.Now().Add(d), why: "the account's rate limit leaves no room before the run's time budget ends"}
 	}
-	ap.Metrics.ObserveRateLimitWait(j.Platform, state.AccountOf(j.Target), d)
+	ap.Metrics.ObserveRateLimitWait(j.Platform, j.account(), d)
 	if err := r.sleep(d); err != nil {
 		res.CancelAt(ap.Now())
 		return err

@@ -108,6 +108,13 @@ type Prepared struct {
 	// tagged holds, for each target whose links carry UTM parameters,
 	// the post as that target receives it (render.TagLinks).
 	tagged map[string]*schema.Post
+	// Texts are a recurring post's outputs with each of its texts
+	// (repeat.texts) as the body: Texts[i] with texts[i], one output
+	// per target, in the order of Outputs.
+	Texts [][]*render.Output
+	// taggedTexts holds, for each of Texts, the post as a target whose
+	// links carry UTM parameters receives it with that text.
+	taggedTexts []map[string]*schema.Post
 }
 
 // PostFor returns the post as target receives it: with its own links
@@ -131,6 +138,25 @@ func (p *Prepared) Valid() bool { return p.Post != nil && !p.Errors.HasErrors() 
 func (p *Prepared) Output(target string) *render.Output {
 	for _, o := range p.Outputs {
 		if o.Target == target {
+			return o
+		}
+	}
+	return nil
+}
+
+// OutputText returns the rendering an instance of a target receives:
+// key is its target key ("x#3" reaches account x), text the post's text
+// it is sent with (Action.Text: 0 the body, i its repeat.texts[i-1]);
+// nil when there is none.
+func (p *Prepared) OutputText(key string, text int) *render.Output {
+	// An occurrence ("x#3") has its account's output; a variant's
+	// instance ("x~b") one of its own.
+	base, _, _ := strings.Cut(key, state.OccurrenceSep)
+	if text < 1 || text > len(p.Texts) {
+		return p.Output(base)
+	}
+	for _, o := range p.Texts[text-1] {
+		if o.Target == base {
 			return o
 		}
 	}
@@ -248,8 +274,46 @@ func (r *Repo) prepareFilled(v *schema.Validator, fsys fs.FS, file string, data 
 			}
 		}
 	}
+	var textsTags []map[string]tagged
+	for i := range p.Texts {
+		// Each text of a recurring post is rendered and validated as
+		// its body, with findings at the text, its links tagged as the
+		// body's are. (A recurring post has no variants: its instances
+		// are its targets.)
+		pv := p.WithText(i + 1)
+		var outs []*render.Output
+		var textTags map[string]tagged
+		var taggedPosts map[string]*schema.Post
+		rendered = rendered[:0]
+		for _, t := range p.To {
+			lim := v.Limits(t)
+			src, tg := tagLinks(r.Config, pv, t)
+			o, err := rr.Render(src, t, lim)
+			if err != nil {
+				out.Errors = append(out.Errors, schema.Errorf(t.Pos, "to", "%v", err))
+				continue
+			}
+			if src != pv {
+				hash := TargetHash(pv, o)
+				if plain, err := rr.Render(pv, t, lim); err == nil {
+					hash = TargetHash(pv, plain)
+				}
+				if textTags == nil {
+					textTags, taggedPosts = map[string]tagged{}, map[string]*schema.Post{}
+				}
+				textTags[t.Name] = tagged{hash: hash, query: tg.Query()}
+				taggedPosts[t.Name] = src
+			}
+			outs = append(outs, o)
+			rendered = append(rendered, o.Rendered())
+		}
+		out.Errors = append(out.Errors, covered(out.Errors, v.Validate(pv, rendered))...)
+		out.Texts = append(out.Texts, outs)
+		out.taggedTexts = append(out.taggedTexts, taggedPosts)
+		textsTags = append(textsTags, textTags)
+	}
 	out.Errors = dedupe(out.Errors)
-	out.Summary = summaryOf(p, out.Outputs, tags)
+	out.Summary = summaryOf(p, out.Outputs, tags, out.Texts, textsTags)
 	return out
 }
 
@@ -347,9 +411,12 @@ func dedupe(errs schema.Errors) schema.Errors {
 	return out
 }
 
-func summaryOf(p *schema.Post, outs []*render.Output, tags map[string]tagged) *schema.Summary {
+// summaryOf is what plans need of a prepared post. tags holds the
+// untagged hash and the query of each target whose links carry UTM
+// parameters, textsTags the same for each of a recurring post's texts.
+func summaryOf(p *schema.Post, outs []*render.Output, tags map[string]tagged, texts [][]*render.Output, textsTags []map[string]tagged) *schema.Summary {
 	s := &schema.Summary{ID: p.ID, File: p.File, Hash: p.Hash, PublishAt: p.PublishAt, PublishNext: p.PublishNext, Queue: p.Queue,
-		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos()}
+		Draft: p.Draft, Delete: p.Delete, Campaign: p.Campaign, Title: p.Title, IDPos: p.IDPos(), Repeat: p.Repeat}
 	for _, o := range outs {
 		in, _ := p.Instance(o.Target)
 		acct := in.Target.Name
@@ -363,9 +430,37 @@ func summaryOf(p *schema.Post, outs []*render.Output, tags map[string]tagged) *s
 		} else {
 			ts.Hash = TargetHash(p, o)
 		}
+		if p.Repeat != nil {
+			ts.Words = append(ts.Words, WordsHash(o))
+			for i, outs := range texts {
+				for _, ot := range outs {
+					if ot.Target != o.Target {
+						continue
+					}
+					if tg, ok := textsTags[i][o.Target]; ok {
+						ts.Texts = append(ts.Texts, tg.hash)
+					} else {
+						ts.Texts = append(ts.Texts, TargetHash(p.WithText(i+1), ot))
+					}
+					ts.Words = append(ts.Words, WordsHash(ot))
+				}
+			}
+		}
 		s.Targets = append(s.Targets, ts)
 	}
 	return s
+}
+
+// WordsHash identifies the text a target receives, alone: its parts'
+// texts. Two occurrences of a recurring post with equal WordsHash say
+// the same thing, which platforms that refuse a repeated text (X) tell.
+func WordsHash(o *render.Output) string {
+	h := sha256.New()
+	for _, pt := range o.Parts {
+		h.Write([]byte(pt.Text))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // TargetHash identifies exactly what a target receives: its text, facets,
@@ -723,21 +818,50 @@ func (d *dirFS) Close() {
 // receives other targets' URLs). A target that receives the URL of a
 // target p.URLs does not hold is an error: it would publish a stand-in.
 func (r *Repo) Payload(p *Prepared, target string) (*platforms.Payload, error) {
+	return r.PayloadText(p, target, 0)
+}
+
+// PayloadText is Payload for one instance of a target: key is the
+// target's key in state (the account, or an occurrence of a recurring
+// post on it, "x#3"), and text which of the post's texts it receives (0
+// the body, i its texts[i-1]; Action.Text).
+func (r *Repo) PayloadText(p *Prepared, key string, text int) (*platforms.Payload, error) {
 	if !p.Valid() {
 		return nil, fmt.Errorf("%s is not valid: %w", p.File, p.Errors)
 	}
-	o := p.Output(target)
+	// An occurrence of a recurring post ("x#3") sends its account's
+	// output; a variant's instance ("x~b") has an output of its own.
+	base, _, _ := strings.Cut(key, state.OccurrenceSep)
+	target := state.AccountOf(key)
+	o := p.Output(base)
 	if o == nil {
-		return nil, fmt.Errorf("%s has no target %q", p.File, target)
+		return nil, fmt.Errorf("%s has no target %q", p.File, base)
 	}
-	post := p.PostFor(target)
+	post := p.PostFor(base)
 	hash := TargetHash(p.Post, o)
-	key, target := target, state.AccountOf(target)
+	if text > 0 {
+		if text > len(p.Texts) {
+			return nil, fmt.Errorf("%s has %d texts under repeat, and %s was to receive text %d: run plan again", p.File, len(p.Texts), key, text)
+		}
+		post = p.Post.WithText(text)
+		if q := p.taggedTexts[text-1][base]; q != nil {
+			post = q
+		}
+		for _, ot := range p.Texts[text-1] {
+			if ot.Target == base {
+				o = ot
+			}
+		}
+		hash = TargetHash(p.Post.WithText(text), o)
+	}
 	var refs []string
 	if p.Summary != nil {
 		for _, t := range p.Summary.Targets {
-			if t.Name == key {
+			if t.Name == base {
 				hash, refs = t.Hash, t.URLs
+				if text > 0 && text <= len(t.Texts) {
+					hash = t.Texts[text-1]
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -74,6 +75,12 @@ type Action struct {
 	// the files no longer name, the one it sent; empty for a post
 	// without variants.
 	Variant string `json:"variant,omitempty"`
+	// Occurrence is, for a recurring post (repeat:), which occurrence
+	// of the series this is, from 1; Target is then its key in state
+	// ("x" for the first, "x#3" for the third). Text is the text it is
+	// sent with: 0 the body, i the post's repeat.texts[i-1].
+	Occurrence int `json:"occurrence,omitempty"`
+	Text       int `json:"text,omitempty"`
 }
 
 // Plan is every action for every target of every post, in post then
@@ -114,6 +121,11 @@ type Capabilities struct {
 	// without a publishing API (Substack: a draft for a person): the
 	// plan adds it to a create's reason.
 	PublishMeans string
+	// RefusesRepeat, when set, says that the platform refuses a post
+	// whose text repeats one the account published (X's duplicate
+	// 403): an occurrence of a recurring post goes there only with a
+	// text none of the account's occurrences was sent with.
+	RefusesRepeat string
 }
 
 // PlanInput is everything a plan depends on. Plan reads nothing else: the
@@ -212,9 +224,13 @@ func MakePlan(in PlanInput) *Plan {
 			return old
 		}
 		for _, t := range s.Targets {
-			for _, r := range orphanByTarget[t.Name+" "+t.Hash] {
-				if samePublished(r, s) {
-					return r
+			// A recurring post's first published occurrence may have
+			// received one of its texts.
+			for _, h := range append([]string{t.Hash}, t.Texts...) {
+				for _, r := range orphanByTarget[t.Name+" "+h] {
+					if samePublished(r, s) {
+						return r
+					}
 				}
 			}
 		}
@@ -238,6 +254,11 @@ func MakePlan(in PlanInput) *Plan {
 			if old := renamedFrom(s); old != nil && !moved[old.Post] {
 				moved[old.Post] = true
 				for _, t := range s.Targets {
+					if _, ok := old.Targets[t.Name]; !ok && s.Repeat != nil {
+						// The series is planned from the moved state
+						// at the next run.
+						continue
+					}
 					a := pl.action(s, t)
 					a.Kind, a.From = Move, old.Post
 					a.Reason = fmt.Sprintf("renamed from %s (same content): the state follows, nothing is posted", old.File)
@@ -247,6 +268,18 @@ func MakePlan(in PlanInput) *Plan {
 						pl.gate(&a, s)
 					}
 					p.add(a, s.Campaign)
+				}
+				// A recurring post's later occurrences follow too, so
+				// that none is posted again under the new name.
+				for _, key := range sortedTargets(old) {
+					for _, t := range s.Targets {
+						if n := occurrenceOf(key, t.Name); n > 1 {
+							a := pl.action(s, t)
+							a.Target, a.Kind, a.From, a.Occurrence, a.Text = key, Move, old.Post, n, old.Targets[key].Text
+							a.Reason = fmt.Sprintf("renamed from %s (same content): the state of occurrence %d follows, nothing is posted", old.File, n)
+							p.add(a, s.Campaign)
+						}
+					}
 				}
 				continue
 			}
@@ -298,7 +331,9 @@ func firstPublished(r *state.Record) string {
 			if ts.Hash == "" {
 				return ""
 			}
-			return name + " " + ts.Hash
+			// An occurrence of a recurring post ("x#3") is looked up by
+			// its account.
+			return state.AccountOf(name) + " " + ts.Hash
 		}
 	}
 	return ""
@@ -314,6 +349,11 @@ func samePublished(r *state.Record, s schema.Summary) bool {
 		same := false
 		for _, t := range s.Targets {
 			if t.Name == name && ts.Hash != "" && t.Hash == ts.Hash {
+				same = true
+			}
+			// A later occurrence of a recurring post received the
+			// body or one of its texts.
+			if occurrenceOf(name, t.Name) > 1 && ts.Hash != "" && (t.Hash == ts.Hash || slices.Contains(t.Texts, ts.Hash)) {
 				same = true
 			}
 		}
@@ -381,18 +421,48 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			urls = PublishedURLs(rec)
 		}
 		t.Hash = FilledHash(t.Hash, t.URLs, urls)
-		st := s
-		if t.PublishAt != nil {
-			// A variant sent at its own time is due then.
-			st.PublishAt = t.PublishAt
+		if s.Repeat == nil && !hasOccurrences(rec, t.Name) {
+			st := s
+			if t.PublishAt != nil {
+				// A variant sent at its own time is due then.
+				st.PublishAt = t.PublishAt
+			}
+			out = append(out, pl.target(st, t, ts))
+			continue
 		}
-		out = append(out, pl.target(st, t, ts))
+		sending := false // an occurrence on the account goes in this run
+		for _, in := range Instances(s, t, rec, pl.in.Now, pl.zone, pl.caps(t.Platform)) {
+			named[in.Key] = true
+			a := pl.instance(s, t, in)
+			if in.role == roleNext && a.Kind == Create && sending {
+				// --now moves the next occurrence to now only when no
+				// other occurrence goes: one post per account per run.
+				a.Kind = Scheduled
+				a.Reason = fmt.Sprintf("occurrence %d at %s: --now sends one occurrence per account, and another goes in this run", in.Occurrence, pl.when(*in.At))
+			}
+			if a.Kind == Create || a.Kind == Retry || a.Kind == Resolve {
+				sending = true
+			}
+			out = append(out, a)
+		}
 	}
 	pl.order(targets, rec, out)
-	for i, t := range targets {
-		// What a publish or an edit sends carries the UTM parameters.
-		if k := out[i].Kind; t.UTM != "" && (k == Create || k == Retry || k == Update) {
-			out[i].Reason += "; its own links carry " + t.UTM
+	utm := map[string]string{}
+	for _, t := range targets {
+		if t.UTM != "" {
+			utm[t.Name] = t.UTM
+		}
+	}
+	for i := range out {
+		// What a publish or an edit sends carries the UTM parameters;
+		// an occurrence of a recurring post ("x#3") carries its
+		// account's.
+		u, ok := utm[out[i].Target]
+		if !ok {
+			u = utm[state.AccountOf(out[i].Target)]
+		}
+		if k := out[i].Kind; u != "" && (k == Create || k == Retry || k == Update) {
+			out[i].Reason += "; its own links carry " + u
 		}
 	}
 	if rec != nil {
@@ -405,8 +475,31 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			out = append(out, a)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Target < out[j].Target })
+	sort.SliceStable(out, func(i, j int) bool {
+		ai, aj := state.AccountOf(out[i].Target), state.AccountOf(out[j].Target)
+		if ai != aj {
+			return ai < aj
+		}
+		if out[i].Occurrence != out[j].Occurrence {
+			return out[i].Occurrence < out[j].Occurrence
+		}
+		return out[i].Target < out[j].Target
+	})
 	return out
+}
+
+// hasOccurrences reports whether rec records a later occurrence of a
+// recurring post on account (a key "account#n").
+func hasOccurrences(rec *state.Record, account string) bool {
+	if rec == nil {
+		return false
+	}
+	for key := range rec.Targets {
+		if occurrenceOf(key, account) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // target plans one target the post names.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/heraldhq/herald/state"
 )
 
 // symbols mark the actions that change something, as Terraform marks
@@ -45,7 +47,18 @@ func (p *Plan) WriteText(w io.Writer) error {
 				fmt.Fprintf(&b, " (%s)", a.File)
 			}
 			b.WriteString("\n")
-			for _, a := range p.Actions[i:j] {
+			acts := p.Actions[i:j]
+			for k := 0; k < len(acts); k++ {
+				a := acts[k]
+				if n := unchangedRun(acts[k:]); n >= foldOccurrences {
+					// A recurring post's unchanged occurrences, one line.
+					last := acts[k+n-1]
+					label := fmt.Sprintf("%s#%d-%d", state.AccountOf(a.Target), a.Occurrence, last.Occurrence)
+					fmt.Fprintf(&b, "    %-9s %-*s  occurrences %d to %d unchanged; the latest: %s\n", a.Kind, width,
+						label, a.Occurrence, last.Occurrence, last.Reason)
+					k += n - 1
+					continue
+				}
 				sym := symbols[a.Kind]
 				if sym == "" {
 					sym = " "
@@ -64,6 +77,27 @@ func (p *Plan) WriteText(w io.Writer) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// foldOccurrences is how many unchanged occurrences of a recurring post
+// on one account in a row the text plan prints as one line.
+const foldOccurrences = 4
+
+// unchangedRun is how many actions from the first of acts are unchanged
+// occurrences of a recurring post on the same account, in a row.
+func unchangedRun(acts []Action) int {
+	if len(acts) == 0 || acts[0].Occurrence == 0 || acts[0].Kind != NoOp {
+		return 0
+	}
+	account := state.AccountOf(acts[0].Target)
+	n := 0
+	for _, a := range acts {
+		if a.Occurrence == 0 || a.Kind != NoOp || state.AccountOf(a.Target) != account {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // SummaryLine is the plan in one line: what it changes, then why the rest

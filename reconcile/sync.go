@@ -317,7 +317,7 @@ func (ap *Applier) Sync(ctx context.Context, sched Schedule) (*SyncResult, error
 // MetricsReader; when there is none, it sets the item's outcome and
 // returns false.
 func (ap *Applier) metricsReader(j *job, it *SyncItem) (platforms.Publisher, platforms.MetricsReader, bool) {
-	providers, err := ap.Providers(state.AccountOf(j.Target))
+	providers, err := ap.Providers(j.account())
 	if err != nil || len(providers) == 0 {
 		if err == nil {
 			err = errors.New("no provider")

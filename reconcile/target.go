@@ -27,12 +27,14 @@ func (s Selection) Empty() bool {
 	return len(s.Posts) == 0 && len(s.Campaigns) == 0 && len(s.Accounts) == 0
 }
 
-// Selects reports whether the target of a post in campaign is selected;
-// target is a state target key, selected by its account.
+// Selects reports whether the target of a post in campaign is selected.
+// target is a state target key, selected by its account: --account x
+// selects every occurrence of a recurring post on x ("x#3") and a
+// variant sent at its own time ("x~b") too.
 func (s Selection) Selects(post, campaign, target string) bool {
 	return (len(s.Posts) == 0 || slices.Contains(s.Posts, post)) &&
 		(len(s.Campaigns) == 0 || (campaign != "" && slices.Contains(s.Campaigns, campaign))) &&
-		(len(s.Accounts) == 0 || slices.Contains(s.Accounts, state.AccountOf(target)))
+		(len(s.Accounts) == 0 || slices.Contains(s.Accounts, target) || slices.Contains(s.Accounts, state.AccountOf(target)))
 }
 
 // String is the selection as the flags that made it, for reasons:

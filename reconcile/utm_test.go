@@ -265,3 +265,45 @@ Sluice v2 is out: https://sluice.example.com/v2
 		}
 	}
 }
+
+// TestUTMRepeatTexts: the texts of a recurring post are tagged as its
+// body is, for the occurrences whose turn they are, and plans compare
+// their untagged hashes.
+func TestUTMRepeatTexts(t *testing.T) {
+	post := `---
+to: [mastodon]
+campaign: tips
+publish_at: 2026-12-01T09:00:00Z
+repeat:
+  every: 1w
+  count: 4
+  texts: ["Still tuning retries by hand? https://sluice.example.com/guide"]
+---
+Our retry guide: https://sluice.example.com/guide
+`
+	plain := prepareAll(t, utmRepo(t, utmAccounts, map[string]string{"posts/tip.md": post}), "posts/tip.md")[0]
+	repo := utmRepo(t, utmAccounts+utmSetting, map[string]string{"posts/tip.md": post})
+	p := prepareAll(t, repo, "posts/tip.md")[0]
+	const tag = "?utm_source=mastodon&utm_medium=social&utm_campaign=tips"
+	for _, tc := range []struct {
+		key  string
+		text int
+		want string
+	}{
+		{"mastodon", 0, "Our retry guide: https://sluice.example.com/guide" + tag},
+		{"mastodon#2", 1, "Still tuning retries by hand? https://sluice.example.com/guide" + tag},
+		{"mastodon#3", 0, "Our retry guide: https://sluice.example.com/guide" + tag},
+	} {
+		pl, err := repo.PayloadText(p, tc.key, tc.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Text() != tc.want || pl.Target != tc.key {
+			t.Errorf("%s (text %d) receives %q as %s\nwant %q", tc.key, tc.text, pl.Text(), pl.Target, tc.want)
+		}
+	}
+	got, was := p.Summary.Targets[0], plain.Summary.Targets[0]
+	if got.Hash != was.Hash || len(got.Texts) != 1 || got.Texts[0] != was.Texts[0] {
+		t.Errorf("hashes with utm %s %v, without %s %v: want the same", got.Hash, got.Texts, was.Hash, was.Texts)
+	}
+}

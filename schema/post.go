@@ -15,7 +15,7 @@ import (
 var postKeys = map[string]bool{
 	"id": true, "title": true, "publish_at": true, "draft": true, "delete": true,
 	"to": true, "tags": true, "campaign": true, "media": true, "thread": true,
-	"primary": true, "queue": true, "variants": true, "utm": true,
+	"primary": true, "queue": true, "variants": true, "utm": true, "repeat": true,
 }
 
 // ParsePost reads one post file: data is its content and file its path
@@ -162,6 +162,7 @@ func (f *filler) fill() {
 	f.publishAt()
 	f.targets()
 	f.queue()
+	f.repeat()
 	f.thread()
 	f.media()
 	f.overrides()

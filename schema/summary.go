@@ -20,6 +20,8 @@ type Summary struct {
 	Campaign string          `json:"campaign,omitempty"`
 	Title    string          `json:"title,omitempty"`
 	Targets  []TargetSummary `json:"targets,omitempty"`
+	// Repeat is a recurring post's series; nil for a post published once.
+	Repeat *Repeat `json:"repeat,omitempty"`
 	// IDPos is where the post's identity is written: its id key, or the
 	// file's first line. Duplicate IDs are reported there.
 	IDPos Position `json:"id_pos"`
@@ -49,4 +51,12 @@ type TargetSummary struct {
 	// hash of what it would receive without it, so that a change of the
 	// utm settings alone is no edit of a published post.
 	UTM string `json:"utm,omitempty"`
+	// Texts are, for a recurring post with texts, the hash of what the
+	// target receives with each text as its body (Texts[i] with
+	// texts[i]); Hash is the body's.
+	Texts []string `json:"texts,omitempty"`
+	// Words are, for a recurring post, the hash of the text alone the
+	// target receives with the body, then with each text: equal words
+	// are a repeat, which some platforms refuse (reconcile.WordsHash).
+	Words []string `json:"words,omitempty"`
 }

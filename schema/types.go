@@ -216,6 +216,11 @@ type Post struct {
 	// Waits says, for each target that waits for others of the post,
 	// what for; a target that waits for nothing has no entry.
 	Waits map[string]Wait
+	// Repeat is the series of a recurring post (repeat:), nil for a post
+	// published once; Texts are its texts (repeat.texts), which take
+	// turns with the body (Repeat.TextOf).
+	Repeat *Repeat
+	Texts  []RepeatText
 
 	Body Body
 	// Markdown is the body as written (no BOM, LF line ends), for the

@@ -206,6 +206,12 @@ func (f *filler) variants() {
 	if !ok {
 		return
 	}
+	if _, ok := f.p.Front["repeat"]; ok {
+		// Each occurrence of a series and each variant is a target
+		// instance of its own; the two are not combined.
+		f.errorf("variants", "a recurring post cannot carry variants: use repeat.texts for texts that take turns, or a post of its own per variant")
+		return
+	}
 	names := map[string]string{}   // name -> its field path
 	instead := map[string]string{} // account -> the variant it gets instead of the post
 	accounts := map[string]bool{}

@@ -186,3 +186,14 @@ func TestVariantsMedia(t *testing.T) {
 		t.Errorf("the variant's media.0.file is on line %d, want 6", got)
 	}
 }
+
+// TestVariantsNotWithRepeat: a recurring post's occurrences and a post's
+// variants are both instances of its targets, and are not combined.
+func TestVariantsNotWithRepeat(t *testing.T) {
+	src := "---\nto: [x]\npublish_at: 2026-12-08T09:00:00Z\nrepeat:\n  every: 1w\n  count: 3\nvariants:\n  - name: a\n    text: A\n    publish_at: 2026-12-08T19:00:00Z\n---\nBody\n"
+	_, errs := ParsePost(testConfig(), testFile, []byte(src))
+	want := Errors{e(7, 1, "variants", "a recurring post cannot carry variants: use repeat.texts for texts that take turns, or a post of its own per variant")}
+	if diff := cmp.Diff(want, errs); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}

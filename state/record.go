@@ -137,6 +137,11 @@ type TargetState struct {
 	// (publish_at: next), so that later posts never take it and the
 	// history says when it was meant to go.
 	Slot time.Time `json:"slot,omitzero"`
+	// Text is which of a recurring post's texts this occurrence was sent
+	// with (0 the body, i its repeat.texts[i-1]), so that an edit of
+	// that text edits it, and a platform that refuses a repeated text
+	// is never sent one again.
+	Text int `json:"text,omitempty"`
 
 	FirstPublishedAt time.Time `json:"first_published_at,omitzero"`
 	// UpdatedAt is when this entry last changed. Concurrent runs that

@@ -373,7 +373,8 @@ func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconc
 	seen := map[string]bool{}
 	var accounts []string
 	for _, it := range res.Items {
-		if it.Outcome != reconcile.OutFailed || seen[it.Target] {
+		account := state.AccountOf(it.Target)
+		if it.Outcome != reconcile.OutFailed || seen[account] {
 			continue
 		}
 		rec, err := store.Load(ctx, it.Post)
@@ -381,8 +382,8 @@ func writeReconnects(ctx context.Context, e *env, store state.Store, res *reconc
 			continue
 		}
 		if ts, ok := rec.Targets[it.Target]; ok && ts.LastError != nil && ts.LastError.Kind == state.KindReconnect {
-			seen[it.Target] = true
-			accounts = append(accounts, it.Target)
+			seen[account] = true
+			accounts = append(accounts, account)
 		}
 	}
 	slices.Sort(accounts)
@@ -420,7 +421,7 @@ func payloads(repo *reconcile.Repo) reconcile.PayloadFunc {
 		if !p.Valid() {
 			return nil, errors.New(p.Errors.Error())
 		}
-		return repo.Payload(p, a.Target)
+		return repo.PayloadText(p, a.Target, a.Text)
 	}
 }
 

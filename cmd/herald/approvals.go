@@ -40,9 +40,10 @@ func approvalsFor(ctx context.Context, pl *planned, mine map[string]bool, r revi
 		if !mine[a.Post] {
 			continue
 		}
-		name := state.AccountOf(a.Target)
-		if acct := pl.repo.Config.Accounts[name]; acct != nil && len(acct.Approvers) > 0 {
-			accounts[name] = true
+		// A recurring post's occurrences ("x#3") go to their account.
+		account := state.AccountOf(a.Target)
+		if acct := pl.repo.Config.Accounts[account]; acct != nil && len(acct.Approvers) > 0 {
+			accounts[account] = true
 		}
 	}
 	if len(accounts) == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/heraldhq/herald/internal/calendar"
@@ -122,16 +123,28 @@ func loadCalendar(ctx context.Context, e *env, dir, campaign string) (*reconcile
 		summaries[s.ID] = s
 	}
 	var posts []calendar.Post
+	var occurrence []int // of each post, for a recurring post's; else 0 or 1
 	index := map[string]int{}
-	for _, r := range statusRows(rep.Summaries, records, e.now()) {
+	// A recurring post's occurrences a year ahead are on the calendar.
+	for _, r := range statusRows(rep.Summaries, records, e.now(), repo.Config.Timezone, e.now().AddDate(1, 0, 0)) {
 		if campaign != "" && r.Campaign != campaign {
 			continue
 		}
-		i, ok := index[r.Post]
+		// Each occurrence of a recurring post is on its own day.
+		key, n := r.Post, reconcile.OccurrenceOf(r.Target)
+		if n > 1 {
+			key += "\x00" + strconv.Itoa(n)
+		}
+		i, ok := index[key]
 		if !ok {
 			i = len(posts)
-			index[r.Post] = i
-			posts = append(posts, calendar.Post{ID: r.Post, Title: r.Title, Campaign: r.Campaign, File: r.File})
+			index[key] = i
+			cp := calendar.Post{ID: r.Post, Title: r.Title, Campaign: r.Campaign, File: r.File}
+			if n > 1 {
+				cp.Occurrence = n
+			}
+			posts = append(posts, cp)
+			occurrence = append(occurrence, n)
 		}
 		t := calendar.Target{Name: r.Target, Status: r.Status, At: r.At, URLs: r.URLs, Error: r.Error, Variant: r.Variant}
 		if a := repo.Config.Accounts[state.AccountOf(r.Target)]; a != nil {
@@ -141,7 +154,7 @@ func loadCalendar(ctx context.Context, e *env, dir, campaign string) (*reconcile
 			t.Metrics = rec.Targets[r.Target].Metrics
 		}
 		s, inTree := summaries[r.Post]
-		if t.At.IsZero() && inTree && s.PublishAt != nil {
+		if t.At.IsZero() && inTree && s.PublishAt != nil && n <= 1 {
 			t.At = *s.PublishAt
 		}
 		posts[i].Targets = append(posts[i].Targets, t)
@@ -149,6 +162,10 @@ func loadCalendar(ctx context.Context, e *env, dir, campaign string) (*reconcile
 	for i := range posts {
 		p := &posts[i]
 		s, inTree := summaries[p.ID]
+		if occurrence[i] > 1 {
+			// A later occurrence goes at its own time, not publish_at.
+			s.PublishAt = nil
+		}
 		p.At = postTime(p.Targets, s.PublishAt)
 		if p.Title == "" && inTree {
 			p.Excerpt = excerpt(repo, s.File)

@@ -303,6 +303,9 @@ func capabilities(e *env, cfg *schema.Config) func(string) reconcile.Capabilitie
 		if d, ok := pub.(platforms.PublishDescriber); ok {
 			cp.PublishMeans = d.PublishMeans()
 		}
+		if d, ok := pub.(platforms.RepeatRefuser); ok {
+			cp.RefusesRepeat = d.RefusesRepeat()
+		}
 		caps[a.Platform] = cp
 	}
 	return func(platform string) reconcile.Capabilities { return caps[platform] }

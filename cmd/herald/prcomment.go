@@ -434,7 +434,7 @@ func (in *commentInput) block(pp prPost, v *schema.Validator, old *oldPosts) ghu
 	if prep != nil && prep.Post != nil {
 		in.writeMedia(&b, prep.Post)
 		for _, a := range pp.actions {
-			o := prep.Output(a.Target)
+			o := prep.OutputText(a.Target, a.Text)
 			if o == nil || !sends(a.Kind) {
 				continue
 			}

@@ -149,8 +149,18 @@ func writePreview(b *strings.Builder, cfg *schema.Config, p *reconcile.Prepared,
 		if len(only) > 0 && !contains(only, o.Target) && !contains(only, state.AccountOf(o.Target)) {
 			continue
 		}
-		writeTarget(b, cfg, post, p.PostFor(o.Target), o)
+		writeTarget(b, cfg, post, p.PostFor(o.Target), o, "")
 		writeUTM(b, cfg, p, o.Target)
+	}
+	// A recurring post's texts, as the occurrences whose turn they are
+	// receive them.
+	for i, outs := range p.Texts {
+		for _, o := range outs {
+			if len(only) > 0 && !contains(only, o.Target) {
+				continue
+			}
+			writeTarget(b, cfg, post, p.PostFor(o.Target).WithText(i+1), o, fmt.Sprintf(", with repeat text %d", i+1))
+		}
 	}
 	writeProblems(b, p.Errors)
 }
@@ -176,6 +186,23 @@ func describeSchedule(cfg *schema.Config, p *schema.Post) string {
 			s += " (" + utc + ")"
 		}
 	}
+	if r := p.Repeat; r != nil {
+		zone := cfg.Timezone
+		if zone == nil {
+			zone = time.UTC
+		}
+		s += "; repeats " + r.Describe()
+		switch {
+		case r.Count > 0 && r.Until != nil:
+			s += fmt.Sprintf(", %d times at most, until %s", r.Count, r.Until.In(zone).Format("2006-01-02 15:04 MST"))
+		case r.Count > 0:
+			s += fmt.Sprintf(", %d times in all", r.Count)
+		case r.Until != nil:
+			s += ", until " + r.Until.In(zone).Format("2006-01-02 15:04 MST")
+		default:
+			s += ", without end"
+		}
+	}
 	if p.Delete {
 		s += "; delete: true (retract everywhere)"
 	}
@@ -184,8 +211,8 @@ func describeSchedule(cfg *schema.Config, p *schema.Post) string {
 
 // writeTarget shows what one instance of the post sends: o.Target is its
 // state key, and a variant's instance shows the variant's media and, for
-// one sent at its own time, when.
-func writeTarget(b *strings.Builder, cfg *schema.Config, post, sends *schema.Post, o *render.Output) {
+// one sent at its own time, when; with is added to its heading.
+func writeTarget(b *strings.Builder, cfg *schema.Config, post, sends *schema.Post, o *render.Output, with string) {
 	account := state.AccountOf(o.Target)
 	head := o.Target
 	if o.Platform != account {
@@ -200,6 +227,7 @@ func writeTarget(b *strings.Builder, cfg *schema.Config, post, sends *schema.Pos
 			head += ", at " + describeSchedule(cfg, &schema.Post{PublishAt: in.Variant.PublishAt})
 		}
 	}
+	head += with
 	fmt.Fprintf(b, "\n  == %s: %s\n", head, plural(len(o.Parts), "part"))
 	if o.Title != "" {
 		fmt.Fprintf(b, "  title: %s\n", o.Title)

@@ -89,6 +89,18 @@ func htmlPost(cfg *schema.Config, p *reconcile.Prepared, records map[string]*sta
 		}
 		hp.Targets = append(hp.Targets, t)
 	}
+	// A recurring post's texts, as the occurrences whose turn they are
+	// receive them.
+	for i, outs := range p.Texts {
+		for _, o := range outs {
+			if len(only) > 0 && !contains(only, o.Target) {
+				continue
+			}
+			t := preview.NewTarget(o, preview.AccountOf(cfg.Accounts[o.Target]))
+			t.Status = fmt.Sprintf("repeat text %d, for the occurrences whose turn it is", i+1)
+			hp.Targets = append(hp.Targets, t)
+		}
+	}
 	return hp
 }
 

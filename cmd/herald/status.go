@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,6 +30,9 @@ type statusRow struct {
 	Error    string    `json:"error,omitempty"`
 	// Variant is the variant of the post the target sends (variants:).
 	Variant string `json:"variant,omitempty"`
+	// Series says, for an occurrence of a recurring post, which one it
+	// is, and for the next one to come, the rest of the series.
+	Series string `json:"series,omitempty"`
 }
 
 // statusCommand is "herald status".
@@ -69,7 +73,7 @@ draft. Posts are read from the commit HEAD points to, as apply reads them;
 					return fmt.Errorf("read state: %w", err)
 				}
 				withSlots(repo, rep.Summaries, records, e.now())
-				rows := statusRows(rep.Summaries, records, e.now())
+				rows := statusRows(rep.Summaries, records, e.now(), repo.Config.Timezone, time.Time{})
 				var out []statusRow
 				for _, r := range rows {
 					if (only == "" || r.Status == only) && (campaign == "" || r.Campaign == campaign) {
@@ -92,7 +96,11 @@ draft. Posts are read from the commit HEAD points to, as apply reads them;
 
 // statusRows joins the posts in the tree with their records: every target
 // a post names, and every target a record has (a removed post's too).
-func statusRows(posts []schema.Summary, records map[string]*state.Record, now time.Time) []statusRow {
+//
+// A recurring post has a row per occurrence state records, and per
+// occurrence to come: the next one on each account, and the others up to
+// horizon (none when zero), each in the repository's zone.
+func statusRows(posts []schema.Summary, records map[string]*state.Record, now time.Time, zone *time.Location, horizon time.Time) []statusRow {
 	var rows []statusRow
 	seen := map[string]bool{}
 	for _, s := range posts {
@@ -102,9 +110,28 @@ func statusRows(posts []schema.Summary, records map[string]*state.Record, now ti
 		for _, t := range s.Targets {
 			names[t.Name] = true
 			row := statusRow{Post: s.ID, File: s.File, Title: s.Title, Campaign: s.Campaign, Target: t.Name, Variant: t.Variant}
+			if s.Repeat != nil {
+				for _, in := range reconcile.Upcoming(s, t, rec, now, horizon, zone) {
+					r := row
+					r.Target, r.Status, r.At, r.Series = in.Key, "scheduled", *in.At, in.Series()
+					if s.Draft {
+						r.Status = "draft"
+					}
+					rows = append(rows, r)
+				}
+				if rec == nil || rec.Targets[t.Name].Status == "" || rec.Targets[t.Name].Status == state.StatusScheduled {
+					// The first occurrence has not gone: it is to come
+					// (above), or was passed over.
+					continue
+				}
+			}
 			if rec != nil {
 				if ts, ok := rec.Targets[t.Name]; ok {
-					rows = append(rows, fromState(row, ts))
+					r := fromState(row, ts)
+					if s.Repeat != nil {
+						r.Series = "occurrence 1"
+					}
+					rows = append(rows, r)
 					continue
 				}
 			}
@@ -128,7 +155,11 @@ func statusRows(posts []schema.Summary, records map[string]*state.Record, now ti
 		if rec != nil {
 			for name, ts := range rec.Targets {
 				if !names[name] {
-					rows = append(rows, fromState(statusRow{Post: s.ID, File: s.File, Title: s.Title, Campaign: s.Campaign, Target: name}, ts))
+					row := fromState(statusRow{Post: s.ID, File: s.File, Title: s.Title, Campaign: s.Campaign, Target: name}, ts)
+					if n := reconcile.OccurrenceOf(name); n > 1 {
+						row.Series = "occurrence " + strconv.Itoa(n)
+					}
+					rows = append(rows, row)
 				}
 			}
 		}
@@ -144,6 +175,13 @@ func statusRows(posts []schema.Summary, records map[string]*state.Record, now ti
 	sort.Slice(rows, func(i, j int) bool {
 		if rows[i].Post != rows[j].Post {
 			return rows[i].Post < rows[j].Post
+		}
+		ai, aj := state.AccountOf(rows[i].Target), state.AccountOf(rows[j].Target)
+		if ai != aj {
+			return ai < aj
+		}
+		if oi, oj := reconcile.OccurrenceOf(rows[i].Target), reconcile.OccurrenceOf(rows[j].Target); oi != oj {
+			return oi < oj
 		}
 		return rows[i].Target < rows[j].Target
 	})
@@ -191,6 +229,9 @@ func writeStatus(e *env, cfg *schema.Config, rows []statusRow) error {
 		detail := strings.Join(r.URLs, " ")
 		if r.Error != "" {
 			detail = strings.TrimSpace(detail + " " + r.Error)
+		}
+		if r.Series != "" {
+			detail = strings.TrimSpace(detail + " (" + r.Series + ")")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Post, r.Target, r.Status, when, detail)
 	}

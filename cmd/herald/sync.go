@@ -128,9 +128,9 @@ read (the output names each, with the reason).`,
 						for _, it := range res.Items {
 							switch it.Outcome {
 							case reconcile.SyncSynced:
-								m.ObserveFetch(it.Platform, it.Target, "ok")
+								m.ObserveFetch(it.Platform, state.AccountOf(it.Target), "ok")
 							case reconcile.SyncDeletedRemotely, reconcile.SyncFailed:
-								m.ObserveFetch(it.Platform, it.Target, string(it.Outcome))
+								m.ObserveFetch(it.Platform, state.AccountOf(it.Target), string(it.Outcome))
 							}
 						}
 					}

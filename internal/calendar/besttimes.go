@@ -78,7 +78,7 @@ func BuildBestTimes(posts []Post, loc *time.Location) *BestTimes {
 			if !ok {
 				continue
 			}
-			account := state.AccountOf(t.Name)
+			account := state.AccountOf(t.Name) // an occurrence ("x#3") counts for its account
 			g := grids[account]
 			if g == nil {
 				g = &grid{}

@@ -44,7 +44,12 @@ func WriteICS(w io.Writer, posts []Post, opt ICSOptions) error {
 		}
 		published := p.has(StatusPublished)
 		line("BEGIN", "VEVENT")
-		line("UID", UID(p.ID))
+		uid := UID(p.ID)
+		if p.Occurrence > 1 {
+			// Each occurrence of a recurring post is an event of its own.
+			uid = UID(fmt.Sprintf("%s#%d", p.ID, p.Occurrence))
+		}
+		line("UID", uid)
 		line("DTSTAMP", stamp)
 		line("DTSTART", p.At.UTC().Format(icsTime))
 		line("DURATION", "PT15M")

@@ -35,6 +35,9 @@ type Post struct {
 	// merged, or a draft without one) and is not on the calendar.
 	At      time.Time
 	Targets []Target
+	// Occurrence is, for a later occurrence of a recurring post (its
+	// targets "x#3"), which one: each is on its own day. 0 otherwise.
+	Occurrence int
 }
 
 // Target is one target of a Post: where it stands, its public URLs and

@@ -124,10 +124,20 @@ func BuildReport(posts []Post, since time.Time) *Report {
 	targets := map[string]*Line{}
 	campaigns := map[string]*Line{}
 	Sort(posts)
+	// The occurrences of a recurring post are one post of the report,
+	// and each reaches its account: they are summed there.
+	byID := map[string][]Target{}
+	var ids []Post
 	for _, p := range posts {
+		if _, ok := byID[p.ID]; !ok {
+			ids = append(ids, p)
+		}
+		byID[p.ID] = append(byID[p.ID], p.Targets...)
+	}
+	for _, p := range ids {
 		post := Line{Key: p.ID, Title: p.Name()}
 		seenTarget := map[string]bool{}
-		for _, t := range p.Targets {
+		for _, t := range byID[p.ID] {
 			if t.Status != StatusPublished && t.Metrics == nil {
 				continue
 			}
@@ -136,8 +146,9 @@ func BuildReport(posts []Post, since time.Time) *Report {
 			}
 			post.Targets++
 			post.Add(t.Metrics)
-			// Every instance of a post on an account (a variant sent
-			// at its own time) counts under the account.
+			// Every instance of a post on an account (an occurrence of a
+			// recurring post, a variant sent at its own time) counts
+			// under the account.
 			account := state.AccountOf(t.Name)
 			tl := targets[account]
 			if tl == nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/golden"
+	"github.com/heraldhq/herald/state"
 )
 
 func TestReport(t *testing.T) {
@@ -53,5 +54,46 @@ func TestTotalsAbsentIsNotZero(t *testing.T) {
 	}
 	if got := tot.cells(Absent); got[0] != "0" || got[1] != Absent {
 		t.Errorf("cells = %q, want likes 0 and reposts absent", got)
+	}
+}
+
+// TestReportOccurrences: the occurrences of a recurring post, each on
+// its own day of the calendar, are one post of the report, and each is
+// summed into its account.
+func TestReportOccurrences(t *testing.T) {
+	at := time.Date(2026, 11, 19, 14, 0, 0, 0, time.UTC)
+	likes := func(n int64) *state.Metrics { return &state.Metrics{Likes: &n, SyncedAt: at.Add(72 * time.Hour)} }
+	posts := []Post{
+		{ID: "tip", Title: "Tip", At: at, Targets: []Target{{Name: "mastodon", Status: StatusPublished, At: at, Metrics: likes(3)}}},
+		{ID: "tip", Title: "Tip", At: at.Add(96 * time.Hour), Targets: []Target{{Name: "mastodon#2", Status: StatusPublished, At: at.Add(96 * time.Hour), Metrics: likes(4)}}},
+	}
+	r := BuildReport(posts, time.Time{})
+	if len(r.Posts) != 1 || r.Posts[0].Key != "tip" || r.Posts[0].Targets != 2 || *r.Posts[0].Likes != 7 {
+		t.Errorf("posts: %+v, want tip once, 2 targets, 7 likes", r.Posts)
+	}
+	if len(r.Targets) != 1 || r.Targets[0].Key != "mastodon" || r.Targets[0].Posts != 1 || r.Targets[0].Targets != 2 || *r.Targets[0].Likes != 7 {
+		t.Errorf("targets: %+v, want mastodon: 1 post, 2 targets, 7 likes", r.Targets)
+	}
+	if len(r.Campaigns) != 1 || r.Campaigns[0].Posts != 1 {
+		t.Errorf("campaigns: %+v, want one post", r.Campaigns)
+	}
+}
+
+// TestICSOccurrences: each occurrence of a recurring post is an event
+// with a UID of its own, so that a calendar app keeps them all.
+func TestICSOccurrences(t *testing.T) {
+	at := time.Date(2026, 11, 19, 14, 0, 0, 0, time.UTC)
+	posts := []Post{
+		{ID: "tip", Title: "Tip", At: at, Targets: []Target{{Name: "mastodon", Status: StatusPublished, At: at}}},
+		{ID: "tip", Title: "Tip", At: at.Add(96 * time.Hour), Occurrence: 2, Targets: []Target{{Name: "mastodon#2", Status: StatusScheduled, At: at.Add(96 * time.Hour)}}},
+	}
+	var b bytes.Buffer
+	if err := WriteICS(&b, posts, ICSOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, uid := range []string{UID("tip"), UID("tip#2")} {
+		if n := bytes.Count(b.Bytes(), []byte("UID:"+uid)); n != 1 {
+			t.Errorf("UID %s appears %d times, want once:\n%s", uid, n, b.String())
+		}
 	}
 }

@@ -206,7 +206,9 @@ func killSettings(t *testing.T) (kills int, budget time.Duration, seed uint64) {
 
 // batchPosts are the posts of batch b, all due now: a thread of three
 // with two images and a note with one image to Mastodon, Bluesky and X,
-// a short post to X and the feed, and three entries for the feed alone.
+// a short post to X and the feed, three entries for the feed alone, and
+// a recurring post to Mastodon, Bluesky and X whose third occurrence is
+// due (published once per account, as x#3, the first two passed over).
 func batchPosts(b int) []postSpec {
 	id := func(name string) string { return fmt.Sprintf("b%03d-%s", b, name) }
 	social := []string{acctMastodon, acctBluesky, acctX}
@@ -217,6 +219,7 @@ func batchPosts(b int) []postSpec {
 		newPost(id("news-1"), fmt.Sprintf("First news of batch %d", b), []string{acctSite}, 1, 0),
 		newPost(id("news-2"), fmt.Sprintf("Second news of batch %d", b), []string{acctSite}, 1, 0),
 		newPost(id("news-3"), fmt.Sprintf("Third news of batch %d", b), []string{acctSite}, 1, 0),
+		newSeries(id("series"), fmt.Sprintf("Series of batch %d", b), social),
 	}
 }
 

@@ -357,6 +357,52 @@ type postSpec struct {
 	// are told apart.
 	Parts []string
 	Media []mediaSpec
+	// Series, when set, makes the post recurring: Parts is then the text
+	// of the one occurrence due, the one that must be published.
+	Series *seriesSpec
+}
+
+// seriesSpec is a recurring post's series: daily from Start, with Texts
+// taking turns (the body first), of which occurrence Due alone is due
+// (within max_lateness), the earlier ones passed over.
+type seriesSpec struct {
+	Start time.Time
+	Texts []string
+	Due   int
+}
+
+// key is the post's target key in state on acct: the account, or for a
+// recurring post the occurrence due ("x#3", as reconcile.OccurrenceKey).
+func (p postSpec) key(acct string) string {
+	if p.Series == nil || p.Series.Due <= 1 {
+		return acct
+	}
+	return fmt.Sprintf("%s#%d", acct, p.Series.Due)
+}
+
+// newSeries makes a daily recurring post with three texts whose first
+// occurrence was two days and a minute ago: its third occurrence is due,
+// a minute ago, and goes alone; the first two are passed over. Each text
+// begins with its own token, so that an occurrence published that was
+// not due is found too.
+func newSeries(id, title string, targets []string) postSpec {
+	p := postSpec{ID: id, Title: title, Targets: targets,
+		Series: &seriesSpec{Start: time.Now().UTC().Truncate(time.Second).Add(-48*time.Hour - time.Minute), Due: 3}}
+	for i := range 3 {
+		p.Series.Texts = append(p.Series.Texts, fmt.Sprintf("%s Occurrence text %d of %s: a recurring post the crash tests publish once per occurrence.",
+			p.Series.token(id, i), i+1, title))
+	}
+	p.Parts = []string{p.Series.Texts[p.Series.Due-1]}
+	return p
+}
+
+// token is the word text i (from 0) of the series begins with: the due
+// occurrence's is its post's part token, by which published finds it.
+func (sr *seriesSpec) token(id string, i int) string {
+	if i+1 == sr.Due {
+		return token(id, 0, 1)
+	}
+	return fmt.Sprintf("kt-%s-occurrence%d", id, i+1)
 }
 
 type mediaSpec struct {
@@ -400,9 +446,17 @@ func (r *rig) add(message string, posts ...postSpec) error {
 				paths = append(paths, "posts/"+m.File)
 			}
 		}
-		b.WriteString("---\n")
-		b.WriteString(strings.Join(p.Parts, "\n\n---\n\n"))
-		b.WriteString("\n")
+		if sr := p.Series; sr != nil {
+			fmt.Fprintf(&b, "publish_at: %s\nrepeat:\n  every: 1d\n  texts:\n", sr.Start.Format(time.RFC3339))
+			for _, text := range sr.Texts[1:] {
+				fmt.Fprintf(&b, "    - %q\n", text)
+			}
+			b.WriteString("---\n" + sr.Texts[0] + "\n")
+		} else {
+			b.WriteString("---\n")
+			b.WriteString(strings.Join(p.Parts, "\n\n---\n\n"))
+			b.WriteString("\n")
+		}
 		r.write("posts/"+p.ID+".md", []byte(b.String()))
 		paths = append(paths, "posts/"+p.ID+".md")
 	}

@@ -173,7 +173,8 @@ func (r *rig) verify(f *findings) {
 	}
 	for _, p := range r.posts {
 		for _, acct := range p.Targets {
-			st, recorded := states[p.ID][acct]
+			st, recorded := states[p.ID][p.key(acct)]
+			r.passedOver(f, p, acct, live[acct], states[p.ID])
 			var ids []string
 			if acct == acctSite {
 				switch n := feed[feedID(p.ID)]; {
@@ -212,6 +213,31 @@ func (r *rig) verify(f *findings) {
 		}
 	}
 	r.checkFakes(f)
+}
+
+// passedOver checks that of a recurring post only the occurrence due
+// reached acct: no text of another occurrence is on the platform, and
+// state records no other occurrence.
+func (r *rig) passedOver(f *findings, p postSpec, acct string, posts []platformtest.Post, states map[string]remoteState) {
+	if p.Series == nil {
+		return
+	}
+	for i := range p.Series.Texts {
+		if i+1 == p.Series.Due {
+			continue
+		}
+		tok := p.Series.token(p.ID, i)
+		for _, q := range posts {
+			if slices.Contains(strings.Fields(q.Text), tok) {
+				f.defect("an occurrence published that was not due", "%s on %s: occurrence text %d (%s), post %s", p.ID, acct, i+1, tok, q.ID)
+			}
+		}
+	}
+	for key, st := range states {
+		if key != p.key(acct) && (key == acct || strings.HasPrefix(key, acct+"#")) {
+			f.defect("an occurrence published that was not due", "%s: state records %s (%s), only %s was due", p.ID, key, st.Status, p.key(acct))
+		}
+	}
 }
 
 // checkFakes reports the contract violations the fakes saw, but a request

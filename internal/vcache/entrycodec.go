@@ -13,7 +13,7 @@ import (
 // schema.Summary is not written here.
 
 // entriesMagic starts the file; its last byte is the layout's version.
-const entriesMagic = "herald-validate-cache\x03"
+const entriesMagic = "herald-validate-cache\x04"
 
 func (w *recWriter) optTime(t *time.Time) {
 	w.bool(t != nil)
@@ -43,6 +43,24 @@ func (w *recWriter) summary(s *schema.Summary) {
 		w.str(t.Variant)
 		w.optTime(t.PublishAt)
 		w.str(t.UTM)
+		w.strs(t.Texts)
+		w.strs(t.Words)
+	}
+	w.bool(s.Repeat != nil)
+	if r := s.Repeat; r != nil {
+		w.str(r.Freq)
+		w.int(int64(r.Interval))
+		w.uint(uint64(len(r.Days)))
+		for _, d := range r.Days {
+			w.int(int64(d))
+		}
+		w.uint(uint64(len(r.MonthDays)))
+		for _, d := range r.MonthDays {
+			w.int(int64(d))
+		}
+		w.optTime(r.Until)
+		w.int(int64(r.Count))
+		w.int(int64(r.Texts))
 	}
 	w.str(s.IDPos.File)
 	w.int(int64(s.IDPos.Line))
@@ -108,7 +126,26 @@ func (r *recReader) summary() *schema.Summary {
 			t.After, t.URLs = r.shorts(), r.shorts()
 			t.Variant, t.PublishAt = r.short(), r.optTime()
 			t.UTM = r.short()
+			t.Texts, t.Words = r.strs(), r.strs()
 		}
+	}
+	if r.bool() {
+		rp := &schema.Repeat{Freq: r.short(), Interval: int(r.int())}
+		if n := r.count(1); n > 0 {
+			rp.Days = make([]time.Weekday, n)
+			for i := range rp.Days {
+				rp.Days[i] = time.Weekday(r.int())
+			}
+		}
+		if n := r.count(1); n > 0 {
+			rp.MonthDays = make([]int, n)
+			for i := range rp.MonthDays {
+				rp.MonthDays[i] = int(r.int())
+			}
+		}
+		rp.Until = r.optTime()
+		rp.Count, rp.Texts = int(r.int()), int(r.int())
+		s.Repeat = rp
 	}
 	s.IDPos = schema.Position{File: r.str(), Line: int(r.int()), Col: int(r.int())}
 	return s

@@ -17,7 +17,7 @@ import (
 // fails when a field added to state.Record is not written here.
 
 // recordsMagic starts the file; its last byte is the layout's version.
-const recordsMagic = "herald-state-cache\x02"
+const recordsMagic = "herald-state-cache\x03"
 
 var errCorrupt = errors.New("corrupt record cache")
 
@@ -85,6 +85,7 @@ func (w *recWriter) record(r *state.Record) {
 		w.str(ts.Manual)
 		w.str(ts.Variant)
 		w.time(ts.Slot)
+		w.int(int64(ts.Text))
 		w.time(ts.FirstPublishedAt)
 		w.time(ts.UpdatedAt)
 		w.time(ts.LastAttemptAt)
@@ -269,6 +270,7 @@ func (r *recReader) record() *state.Record {
 		ts.Manual = r.str()
 		ts.Variant = r.short()
 		ts.Slot = r.time()
+		ts.Text = int(r.int())
 		ts.FirstPublishedAt = r.time()
 		ts.UpdatedAt = r.time()
 		ts.LastAttemptAt = r.time()

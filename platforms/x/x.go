@@ -150,6 +150,13 @@ func NewX(s platforms.Settings) (*X, error) {
 // Name implements platforms.Publisher.
 func (a *X) Name() string { return Name }
 
+// RefusesRepeat implements platforms.RepeatRefuser: X answers 403
+// "duplicate content" to a post whose text repeats one of the account's
+// (see doc.go, Errors), so a recurring post's occurrences must differ.
+func (a *X) RefusesRepeat() string { return "X refuses a repeat of the same text" }
+
+var _ platforms.RepeatRefuser = (*X)(nil)
+
 // statusURL is the public URL of a post: under the account's username
 // when the username setting gives it, else the form X resolves for any
 // post.
