@@ -38,7 +38,6 @@ type fakePart struct {
 	data        []byte
 	etag        string
 	puts        int // PUTs that reached the part, failed ones included
-	fail        []int
 }
 
 // videoForbidden is LinkedIn's answer to an upload or read of a video the
