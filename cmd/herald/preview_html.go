@@ -74,7 +74,16 @@ func htmlPost(cfg *schema.Config, p *reconcile.Prepared, records map[string]*sta
 				t.URLs = ts.URLs
 			}
 		}
-		if ov := p.PostFor(o.Target).Overrides[o.Target]; ov != nil {
+		if in, ok := post.Instance(o.Target); ok {
+			if name := in.VariantName(post); name != "" {
+				v := name
+				if in.Variant != nil && in.Variant.PublishAt != nil {
+					v += ", at " + describeSchedule(cfg, &schema.Post{PublishAt: in.Variant.PublishAt})
+				}
+				t.Fields = append(t.Fields, preview.Field{Key: "variant", Value: v})
+			}
+		}
+		if ov := p.PostFor(o.Target).Overrides[state.AccountOf(o.Target)]; ov != nil {
 			for _, k := range sortedKeys(ov.Extra) {
 				v := fmt.Sprint(ov.Extra[k])
 				if k == "spoiler_text" && o.Platform == "mastodon" {
