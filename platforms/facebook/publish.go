@@ -156,6 +156,13 @@ func (a *Facebook) Publish(ctx context.Context, p *platforms.Payload, _ platform
 		Extra: map[string]string{extraKind: "feed", extraMedia: mediaDigest(p)}}, nil
 }
 
+// RefusesRepeat implements platforms.RepeatRefuser: Facebook's duplicate
+// guard (code 506) refuses the same post twice in a row, so a recurring
+// post's occurrences must differ.
+func (a *Facebook) RefusesRepeat() string { return "Facebook refuses the same post twice in a row" }
+
+var _ platforms.RepeatRefuser = (*Facebook)(nil)
+
 // createError is what a failed create means. Code 506 is Facebook's
 // duplicate guard ("Duplicate status message"): an identical post was
 // just made, which may be this very attempt's, sent before a timeout;

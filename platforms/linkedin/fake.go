@@ -432,6 +432,20 @@ func (f *Fake) createPost(c *platformtest.Call) {
 		media = append(media, platformtest.MediaItem{ID: id, Type: img.typ, Alt: alt, Data: slices.Clone(img.data)})
 	}
 	raw := c.String("commentary")
+	for _, p := range f.Store.Posts() {
+		// LinkedIn's duplicate guard: a post whose commentary an
+		// existing post of the author has is refused, naming it.
+		if p.Fields["commentary"] == raw && raw != "" {
+			c.Reply(http.StatusUnprocessableEntity, map[string]any{
+				"errorDetailType": "com.linkedin.common.error.BadRequest",
+				"message":         "com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of " + p.ID,
+				"errorDetails": map[string]any{"inputErrors": []any{map[string]any{
+					"description": "Duplicate post is detected", "input": map[string]any{}, "code": "DUPLICATE_POST"}}},
+				"status": 422,
+			})
+			return
+		}
+	}
 	shown, truncated := littleShown(raw)
 	urn := "urn:li:share:" + strconv.Itoa(7100000000000000000+atoi(f.Store.NextID()))
 	f.Store.Add(platformtest.Post{ID: urn, Text: shown, Media: media, URL: PostURL(urn), CreatedAt: f.opts.Now(),
@@ -528,6 +542,16 @@ func (f *Fake) Seed(n int, at time.Time) {
 		f.Store.Add(platformtest.Post{ID: urn, Text: text, URL: PostURL(urn), CreatedAt: at,
 			Fields: map[string]any{"commentary": text, "truncated": false, "visibility": "PUBLIC"}})
 	}
+}
+
+// PostInApp adds a post with text, as if written in LinkedIn's app at
+// at: the app does not stop a member repeating an earlier post's text,
+// which the API's duplicate guard refuses.
+func (f *Fake) PostInApp(text string, at time.Time) string {
+	urn := "urn:li:share:" + strconv.Itoa(7100000000000000000+atoi(f.Store.NextID()))
+	f.Store.Add(platformtest.Post{ID: urn, Text: text, URL: PostURL(urn), CreatedAt: at,
+		Fields: map[string]any{"commentary": text, "truncated": false, "visibility": "PUBLIC"}})
+	return urn
 }
 
 func (f *Fake) getPost(c *platformtest.Call) {

@@ -86,7 +86,7 @@ func TestFindBusyAuthor(t *testing.T) {
 	t.Run("two copies since the attempt began", func(t *testing.T) {
 		s := findSetup(t)
 		publish(t, s, "Weekly reminder")
-		publish(t, s, "Weekly reminder")
+		s.fake.PostInApp("Weekly reminder", s.clock.Now())
 		if r, err := find(t, s, "Weekly reminder", start); err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "cannot tell which") {
 			t.Errorf("find = %+v, %v; want cannot tell which", r, err)
 		}
@@ -140,5 +140,26 @@ func TestFindRefusesPostsOldestFirst(t *testing.T) {
 	r, err := li.Find(t.Context(), platformtest.Payload("p", "c"), platforms.Attempt{Key: "k", Began: start})
 	if err == nil || errors.Is(err, platforms.ErrNotFound) || !strings.Contains(err.Error(), "out of creation order") {
 		t.Errorf("find = %+v, %v; want cannot tell, posts out of order", r, err)
+	}
+}
+
+// TestDuplicateRefused: LinkedIn's duplicate guard refuses a post whose
+// text an earlier post has, naming it; nothing was created, and the
+// error says which post and what to do.
+func TestDuplicateRefused(t *testing.T) {
+	s := findSetup(t)
+	first := publish(t, s, "Weekly reminder: office hours at 3")
+	p, err := platforms.Prepare(s.li, platformtest.Payload("p2", "Weekly reminder: office hours at 3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.li.Publish(t.Context(), p, "k2")
+	var ae *platforms.APIError
+	if !errors.As(err, &ae) || ae.Outcome != platforms.NotCreated || ae.Code != "DUPLICATE_POST" ||
+		!strings.Contains(ae.Message, "duplicate of "+first.IDs[0]) || !strings.Contains(ae.Message, "change the text") {
+		t.Fatalf("publish a duplicate: %v; want DUPLICATE_POST, not created, naming %s", err, first.IDs[0])
+	}
+	if n := len(s.fake.Store.Posts()); n != 1 {
+		t.Errorf("%d posts, want 1", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -363,6 +364,19 @@ func (a *LinkedIn) apiError(op string, err error) error {
 			scope = "w_organization_social, with an ADMINISTRATOR, DIRECT_SPONSORED_CONTENT_POSTER or CONTENT_ADMIN role on the page"
 		}
 		ae.Message = "LinkedIn says the token may not do this (" + firstNonEmpty(se.Message, "Forbidden") + "): posting as " + a.author + " needs " + scope
+	case http.StatusUnprocessableEntity:
+		if urn, ok := duplicateOf(se); ok {
+			// Nothing was created: LinkedIn names the earlier post with
+			// the same text. An earlier attempt of this target that did
+			// land is found by Find before any retry, so this is another
+			// post.
+			earlier := "an earlier post"
+			if urn != "" {
+				earlier = urn + " (" + PostURL(urn) + ")"
+			}
+			ae.Code = "DUPLICATE_POST"
+			ae.Message = "LinkedIn refuses the post as a duplicate of " + earlier + ", which has the same text: change the text"
+		}
 	case http.StatusTooManyRequests:
 		if ae.RetryAfter == 0 {
 			// LinkedIn sends no Retry-After and no rate-limit headers; its
@@ -373,6 +387,30 @@ func (a *LinkedIn) apiError(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, ae)
 }
+
+// duplicateRe finds the post LinkedIn's duplicate guard names: "Content
+// is a duplicate of urn:li:share:7141138937766391808".
+var duplicateRe = regexp.MustCompile(`duplicate of (urn:li:(?:share|ugcPost|activity):[0-9]+)`)
+
+// duplicateOf reports whether a 422 answer is LinkedIn's duplicate guard
+// (DUPLICATE_POST), and the URN of the earlier post it names, if any.
+func duplicateOf(se *httpx.StatusError) (string, bool) {
+	body := se.Message + " " + string(se.Body)
+	if !strings.Contains(body, "DUPLICATE_POST") && !strings.Contains(body, "is a duplicate of") {
+		return "", false
+	}
+	if m := duplicateRe.FindStringSubmatch(body); m != nil {
+		return m[1], true
+	}
+	return "", true
+}
+
+// RefusesRepeat implements platforms.RepeatRefuser: LinkedIn answers 422
+// DUPLICATE_POST to a post whose text an earlier one has, so a recurring
+// post's occurrences must differ.
+func (a *LinkedIn) RefusesRepeat() string { return "LinkedIn refuses a repeat of the same text" }
+
+var _ platforms.RepeatRefuser = (*LinkedIn)(nil)
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {
