@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -243,28 +242,24 @@ func summaryOf(p *schema.Post, outs []*render.Output) *schema.Summary {
 // platform would receive the same post, so a change to one target's
 // override changes that target's hash alone.
 func TargetHash(p *schema.Post, o *render.Output) string {
-	type media struct{ Hash, Alt, Type string }
-	v := struct {
-		Platform string
-		Title    string
-		HTML     string
-		Parts    []render.Part
-		Media    []media
-		Options  map[string]any
-		Tags     []string
-	}{Platform: o.Platform, Title: o.Title, HTML: o.HTML, Tags: p.Tags}
+	v := targetView{Platform: o.Platform, Title: o.Title, HTML: o.HTML, Tags: p.Tags}
+	if len(o.Parts) > 0 {
+		v.Parts = make([]render.Part, 0, len(o.Parts))
+	}
 	for _, pt := range o.Parts {
 		pt.Line = 0 // moving text down the file changes nothing sent
 		v.Parts = append(v.Parts, pt)
 	}
+	if len(p.Media) > 0 {
+		v.Media = make([]targetMedia, 0, len(p.Media))
+	}
 	for _, m := range p.Media {
-		v.Media = append(v.Media, media{m.Hash, m.Alt, m.Type})
+		v.Media = append(v.Media, targetMedia{m.Hash, m.Alt, m.Type})
 	}
 	if ov := p.Overrides[o.Target]; ov != nil {
 		v.Options = ov.Extra
 	}
-	data, _ := json.Marshal(v)
-	sum := sha256.Sum256(data)
+	sum := sha256.Sum256(v.json())
 	return hex.EncodeToString(sum[:])
 }
 
