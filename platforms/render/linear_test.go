@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rivo/uniseg"
@@ -173,5 +174,26 @@ func graphemeEnds(text string, fn func(end int)) {
 		cluster, _, _, state = uniseg.FirstGraphemeClusterInString(text[i:], state)
 		i += len(cluster)
 		fn(i)
+	}
+}
+
+// TestEndsSentence: endsSentence is the trim-and-look it replaced, on
+// texts of sentence marks, quotes, brackets and broken UTF-8.
+func TestEndsSentence(t *testing.T) {
+	ref := func(s string) bool {
+		s = strings.TrimRight(s, `"'”’)]»`)
+		r, _ := utf8.DecodeLastRuneInString(s)
+		return strings.ContainsRune(".!?…。！？", r)
+	}
+	pieces := []string{"a", " ", ".", "!", "?", "…", "。", "！", "？", `"`, "'", "”", "’", ")", "]", "»", "(", "é", "\xff", "\xe2\x80", "\ufffd", "“"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 50000 {
+		var b strings.Builder
+		for range r.IntN(6) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		if s := b.String(); endsSentence(s) != ref(s) {
+			t.Fatalf("endsSentence(%q) = %v, want %v", s, endsSentence(s), ref(s))
+		}
 	}
 }
