@@ -57,8 +57,8 @@ func (f linkifyFilter) Parse(parent ast.Node, block text.Reader, pc parser.Conte
 // mayLinkify reports whether Linkify's parser may find a link at the
 // start of line.
 func mayLinkify(line []byte) bool {
-	if len(line) < 4 {
-		return bytes.IndexByte(line, '@') >= 0
+	if len(line) == 0 {
+		return false
 	}
 	switch line[0] {
 	case 'h':
@@ -74,7 +74,17 @@ func mayLinkify(line []byte) bool {
 			return true
 		}
 	}
-	return bytes.IndexByte(line[:min(len(line), 65)], '@') >= 0
+	// An address's local part is at most 64 bytes of printable ASCII
+	// (a subset of it), and its @ follows at once.
+	for k := 0; k < len(line) && k <= 64; k++ {
+		switch c := line[k]; {
+		case c == '@':
+			return true
+		case c <= ' ' || c >= 0x7f:
+			return false
+		}
+	}
+	return false
 }
 
 // ParseMarkdown turns a post's Markdown body into the neutral Body that
