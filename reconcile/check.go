@@ -2,8 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -259,8 +257,7 @@ func TargetHash(p *schema.Post, o *render.Output) string {
 	if ov := p.Overrides[o.Target]; ov != nil {
 		v.Options = ov.Extra
 	}
-	sum := sha256.Sum256(v.json())
-	return hex.EncodeToString(sum[:])
+	return v.hash()
 }
 
 // CheckOptions tunes Check.

@@ -1,8 +1,11 @@
 package reconcile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/heraldhq/herald/platforms/render"
@@ -27,16 +30,28 @@ type targetMedia struct{ Hash, Alt, Type string }
 // state files are of those bytes), written without reflection: hashing
 // every target of every post was a tenth of a long-form check. Options,
 // rare and of any shape, are left to encoding/json.
-func (v *targetView) json() []byte {
+func (v *targetView) json() []byte { return v.appendJSON(nil) }
+
+// hash is the hex SHA-256 of v's JSON, written in a buffer that is used
+// again for the next target.
+func (v *targetView) hash() string {
+	bp := jsonBuffers.Get().(*[]byte)
+	b := v.appendJSON((*bp)[:0])
+	sum := sha256.Sum256(b)
+	if cap(b) <= 1<<20 {
+		*bp = b
+		jsonBuffers.Put(bp)
+	}
+	return hex.EncodeToString(sum[:])
+}
+
+var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func (v *targetView) appendJSON(b []byte) []byte {
 	if v.Options != nil {
 		data, _ := json.Marshal(v)
-		return data
+		return append(b, data...)
 	}
-	n := 128 + len(v.Title) + len(v.HTML)
-	for _, pt := range v.Parts {
-		n += 64 + len(pt.Text) + 64*len(pt.Facets)
-	}
-	b := make([]byte, 0, n)
 	b = append(b, `{"Platform":`...)
 	b = appendJSONString(b, v.Platform)
 	b = append(b, `,"Title":`...)

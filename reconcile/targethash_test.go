@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
@@ -82,6 +84,9 @@ func TestTargetJSONMatchesEncodingJSON(t *testing.T) {
 		}
 		if got := v.json(); !bytes.Equal(got, want) {
 			t.Fatalf("targetView.json differs from encoding/json:\n got %s\nwant %s", got, want)
+		}
+		if sum := sha256.Sum256(want); v.hash() != hex.EncodeToString(sum[:]) {
+			t.Fatalf("hash of %s is not its SHA-256", want)
 		}
 	}
 }
