@@ -458,6 +458,9 @@ func markdownLimit(src []byte) (int, string) {
 		paraBytes += len(line)
 		paraLinks += bytes.Count(line, []byte("]("))
 		for k, c := range line {
+			if !markupByte[c] {
+				continue
+			}
 			switch c {
 			case '*', '_', '~':
 				if k == 0 || line[k-1] != c {
@@ -475,6 +478,14 @@ func markdownLimit(src []byte) (int, string) {
 	}
 	return endPara()
 }
+
+// markupByte are the bytes markdownLimit counts as markup.
+var markupByte = func() (t [256]bool) {
+	for _, c := range []byte("*_~[]`<&\\") {
+		t[c] = true
+	}
+	return t
+}()
 
 // containerMarker returns the length of the quote or list marker line
 // starts with, or 0. A thematic break ("- - -") opens nothing.
