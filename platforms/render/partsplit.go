@@ -150,9 +150,14 @@ func (ps *partSplit) weights() []int32 {
 	clear(cw)
 	// First the weight each cluster adds at its end, then the sums.
 	prev := 0
+	escaped := ps.rl.weigh == weighLinkedIn
 	for e, l := range sg.level {
 		if l&clusterEnd != 0 {
-			cw[e] = int32(clusterWeight(ps.rl.weigh, text[prev:e]))
+			if e-prev == 1 && !escaped {
+				cw[e] = 1 // an ASCII character, or a lone byte: clusterWeight's first case
+			} else {
+				cw[e] = int32(clusterWeight(ps.rl.weigh, text[prev:e]))
+			}
 			prev = e
 		}
 	}
