@@ -197,3 +197,40 @@ func TestEndsSentence(t *testing.T) {
 		}
 	}
 }
+
+// TestPartLengthsCounted: a part's Length is its platform's count of
+// its text (plus the content warning), whether it was counted while
+// packing and kept, or counted again: on random long bodies, every
+// platform, every thread mode, tight limits and a Mastodon content
+// warning.
+func TestPartLengthsCounted(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	platforms := []string{PlatformX, PlatformBluesky, PlatformMastodon, PlatformThreads, PlatformLinkedIn}
+	for i := range 60 {
+		src := randomBody(r, 20+r.IntN(500))
+		for _, platform := range platforms {
+			for _, mode := range []schema.ThreadMode{schema.ThreadManual, schema.ThreadAuto, schema.ThreadNumbered} {
+				lim := benchLimits[platform]
+				if r.IntN(3) == 0 {
+					lim.Length = lim.Length / (2 + r.IntN(3))
+				}
+				p := postFromMarkdown(src)
+				p.Thread = mode
+				spoiler := 0
+				if platform == PlatformMastodon && r.IntN(2) == 0 {
+					p.Overrides = map[string]*schema.Override{platform: {Extra: map[string]any{SpoilerKey: "cw: long"}}}
+					spoiler = CountMastodon("cw: long")
+				}
+				o, err := Render(p, schema.Target{Name: platform, Platform: platform}, lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, part := range o.Parts {
+					if want := rulesFor(platform).count(part.Text) + spoiler; part.Length != want {
+						t.Fatalf("%d/%s/%s: part %d has Length %d, its count is %d:\n%q", i, platform, mode, k+1, part.Length, want, part.Text)
+					}
+				}
+			}
+		}
+	}
+}

@@ -54,9 +54,18 @@ func (r *Renderer) newPartSplit(rl *rules, bt builtText) *partSplit {
 // piece with the counter.
 func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []builtText {
 	text := ps.sg.text
+	// The pieces that fit were counted as the platform receives them
+	// when nothing is added to them and the text is sent as it is (not
+	// LinkedIn's, escaped): those counts are kept for the parts.
+	remember := reserve == "" && !ps.rl.escape
+	var counted []spanCount
 	fits := func(s span) bool {
 		n, b := measure(ps.rl, text[s.start:s.end]+reserve)
-		return !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
+		ok := !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
+		if ok && remember {
+			counted = append(counted, spanCount{s, n})
+		}
+		return ok
 	}
 	var spans []span
 	if lim.Length <= 0 && lim.Bytes <= 0 {
@@ -74,9 +83,22 @@ func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []bui
 	}
 	out := make([]builtText, 0, len(spans))
 	for _, s := range spans {
-		out = append(out, sliceBuilt(ps.bt, s))
+		sub := sliceBuilt(ps.bt, s)
+		for _, c := range counted {
+			if c.s == s {
+				sub.counted = c.n + 1
+				break
+			}
+		}
+		out = append(out, sub)
 	}
 	return out
+}
+
+// spanCount is a piece of text and the platform's count of it.
+type spanCount struct {
+	s span
+	n int
 }
 
 // packWeighted is pack measured by the running weights: from each start,

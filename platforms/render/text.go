@@ -82,6 +82,9 @@ type builtText struct {
 	facets  []Facet
 	code    []span // inline code and code blocks: no facets inside
 	unsplit []span // links: never split inside
+	// counted is the platform's count of the text as finished, plus
+	// one, when it was counted already while packing (0: not known).
+	counted int
 }
 
 type textBuilder struct {
