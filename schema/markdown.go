@@ -313,8 +313,8 @@ func (c *converter) inlines(n ast.Node) []Inline {
 // entity references resolved, as goldmark's own renderer does.
 func (c *converter) text(n *ast.Text) string {
 	v := n.Value(c.src)
-	if n.IsRaw() {
-		return string(v)
+	if n.IsRaw() || bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '&') < 0 {
+		return string(v) // nothing escaped, no reference: the text as it is
 	}
 	return string(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v))))
 }
