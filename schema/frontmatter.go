@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,18 +103,35 @@ type parseState struct {
 	fatal bool
 }
 
+// isASCII reports whether b is all ASCII, eight bytes at a time.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func newParseState(file string, src []byte) *parseState {
 	lines := make([]int, 1, 64)
-	ascii := make([]bool, 1, 64)
-	ascii[0] = true
-	for i, c := range src {
-		switch {
-		case c == '\n':
-			lines = append(lines, i+1)
-			ascii = append(ascii, true)
-		case c >= utf8.RuneSelf:
-			ascii[len(ascii)-1] = false
+	ascii := make([]bool, 0, 64)
+	for off := 0; ; {
+		end := bytes.IndexByte(src[off:], '\n')
+		if end < 0 {
+			ascii = append(ascii, isASCII(src[off:]))
+			break
 		}
+		end += off
+		ascii = append(ascii, isASCII(src[off:end]))
+		off = end + 1
+		lines = append(lines, off)
 	}
 	s := &parseState{file: file, src: src, lines: lines, ascii: ascii, pos: map[string]Position{}}
 	s.cur.col = 1

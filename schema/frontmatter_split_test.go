@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -72,4 +74,36 @@ func TestSplitFrontMatterMatchesAdrg(t *testing.T) {
 		}
 	}
 	t.Logf("%d inputs", n)
+}
+
+// TestParseStateLines: the line starts and ASCII flags of a file are the
+// ones a byte-by-byte reading gives.
+func TestParseStateLines(t *testing.T) {
+	ref := func(src []byte) ([]int, []bool) {
+		lines, ascii := []int{0}, []bool{true}
+		for i, c := range src {
+			switch {
+			case c == '\n':
+				lines = append(lines, i+1)
+				ascii = append(ascii, true)
+			case c >= 0x80:
+				ascii[len(ascii)-1] = false
+			}
+		}
+		return lines, ascii
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	pieces := []string{"a", "bcdefghij", "\n", "\n\n", "é", "\xff", "日本", " ", "0123456789abcdef"}
+	for range 20000 {
+		var b strings.Builder
+		for n := rng.IntN(12); n > 0; n-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		src := []byte(b.String())
+		s := newParseState("posts/a.md", src)
+		lines, ascii := ref(src)
+		if !reflect.DeepEqual(s.lines, lines) || !reflect.DeepEqual(s.ascii, ascii) {
+			t.Fatalf("%q: lines %v ascii %v, want %v %v", src, s.lines, s.ascii, lines, ascii)
+		}
+	}
 }
