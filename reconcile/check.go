@@ -409,7 +409,7 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					return
 				}
 				e := vcache.Entry{Sum: sum, Summary: p.Summary, Errors: p.Errors}
-				if p.Post != nil {
+				if p.Post != nil && cache != nil { // what the media were, for the cache only
 					paths := make([]string, 0, len(p.Post.Media))
 					for _, m := range p.Post.Media {
 						if m.Path != "" {
