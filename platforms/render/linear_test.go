@@ -2,6 +2,7 @@ package render
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -230,6 +231,70 @@ func TestPartLengthsCounted(t *testing.T) {
 						t.Fatalf("%d/%s/%s: part %d has Length %d, its count is %d:\n%q", i, platform, mode, k+1, part.Length, want, part.Text)
 					}
 				}
+			}
+		}
+	}
+}
+
+// appendURLsAlways is appendURLs as it was, asking matchURL after every
+// label followed by a dot or a colon: the reference for the shortcut.
+func appendURLsAlways(out []span, s string, bare bool) []span {
+	if strings.IndexByte(s, '.') < 0 || !bare && strings.IndexByte(s, ':') < 0 {
+		return out
+	}
+	for q := 0; q < len(s); {
+		c := s[q]
+		if c < utf8.RuneSelf && isASCIIAlnum(rune(c)) && q > 0 {
+			q++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[q:])
+		}
+		if validURLPreceding(r) {
+			i := q + size
+			e := labelEnd(s, i)
+			if e < len(s) && (s[e] == '.' || s[e] == ':') {
+				if m, ok := matchURL(s, i); ok {
+					out = m.appendTo(out, s, r, bare)
+					q = m.end
+					continue
+				}
+			}
+			if e > i && (e == len(s) || s[e] != '.' && s[e] != ':') {
+				q = e
+				continue
+			}
+		}
+		if q == 0 {
+			if m, ok := matchURL(s, 0); ok {
+				out = m.appendTo(out, s, -1, bare)
+				q = m.end
+				continue
+			}
+		}
+		q += size
+	}
+	return out
+}
+
+// TestAppendURLsShortcut: the URLs found are the same with and without
+// the shortcut that skips full stops, on random texts of words, dots,
+// colons, schemes, domains and non-ASCII letters.
+func TestAppendURLsShortcut(t *testing.T) {
+	pieces := []string{"a", "word", " ", ".", ". ", ":", "://", "http", "https://", "example", ".com", ".co", "..", "-", "_",
+		"é", "日本", "\u00a0", "/", "?q=1", "(", ")", "@", "#", "x.y", "t.co/abc", "\n", "www", ".jp", "1", ".1"}
+	r := rand.New(rand.NewPCG(31, 32))
+	for range 100000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		for _, bare := range []bool{true, false} {
+			if got, want := appendURLs(nil, s, bare), appendURLsAlways(nil, s, bare); !slices.Equal(got, want) {
+				t.Fatalf("appendURLs(%q, %v) = %v, want %v", s, bare, got, want)
 			}
 		}
 	}
