@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -476,29 +475,24 @@ func TargetHash(p *schema.Post, o *render.Output) string {
 		p = p.WithVariant(in.Variant)
 	}
 	account := state.AccountOf(o.Target)
-	type media struct{ Hash, Alt, Type string }
-	v := struct {
-		Platform string
-		Title    string
-		HTML     string
-		Parts    []render.Part
-		Media    []media
-		Options  map[string]any
-		Tags     []string
-	}{Platform: o.Platform, Title: o.Title, HTML: o.HTML, Tags: p.Tags}
+	v := targetView{Platform: o.Platform, Title: o.Title, HTML: o.HTML, Tags: p.Tags}
+	if len(o.Parts) > 0 {
+		v.Parts = make([]render.Part, 0, len(o.Parts))
+	}
 	for _, pt := range o.Parts {
 		pt.Line = 0 // moving text down the file changes nothing sent
 		v.Parts = append(v.Parts, pt)
 	}
+	if len(p.Media) > 0 {
+		v.Media = make([]targetMedia, 0, len(p.Media))
+	}
 	for _, m := range p.Media {
-		v.Media = append(v.Media, media{m.Hash, m.Alt, m.Type})
+		v.Media = append(v.Media, targetMedia{m.Hash, m.Alt, m.Type})
 	}
 	if ov := p.Overrides[account]; ov != nil {
 		v.Options = ov.Extra
 	}
-	data, _ := json.Marshal(v)
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return v.hash()
 }
 
 // CheckOptions tunes Check.
@@ -650,7 +644,7 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					return
 				}
 				e := vcache.Entry{Sum: sum, Summary: p.Summary, Errors: p.Errors}
-				if p.Post != nil {
+				if p.Post != nil && cache != nil { // what the media were, for the cache only
 					paths := make([]string, 0, len(p.Post.Media))
 					for _, m := range p.Post.Media {
 						if m.Path != "" {

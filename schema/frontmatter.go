@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,18 +103,35 @@ type parseState struct {
 	fatal bool
 }
 
+// isASCII reports whether b is all ASCII, eight bytes at a time.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func newParseState(file string, src []byte) *parseState {
 	lines := make([]int, 1, 64)
-	ascii := make([]bool, 1, 64)
-	ascii[0] = true
-	for i, c := range src {
-		switch {
-		case c == '\n':
-			lines = append(lines, i+1)
-			ascii = append(ascii, true)
-		case c >= utf8.RuneSelf:
-			ascii[len(ascii)-1] = false
+	ascii := make([]bool, 0, 64)
+	for off := 0; ; {
+		end := bytes.IndexByte(src[off:], '\n')
+		if end < 0 {
+			ascii = append(ascii, isASCII(src[off:]))
+			break
 		}
+		end += off
+		ascii = append(ascii, isASCII(src[off:end]))
+		off = end + 1
+		lines = append(lines, off)
 	}
 	s := &parseState{file: file, src: src, lines: lines, ascii: ascii, pos: map[string]Position{}}
 	s.cur.col = 1
@@ -246,26 +264,51 @@ func joinIndex(path string, i int) string {
 	return joinPath(path, strconv.Itoa(i))
 }
 
-// splitFrontMatter cuts src at its front-matter with adrg/frontmatter. It
-// reports false, having recorded the finding, when src has no front-matter
-// or an unterminated one.
+// splitFrontMatter cuts src at its front-matter, as adrg/frontmatter
+// does. It reports false, having recorded the finding, when src has no
+// front-matter or an unterminated one.
 func (s *parseState) splitFrontMatter() (split, bool) {
-	// The opening delimiter is the first line that is not blank.
-	open, lineEnd := 0, 0
-	for open < len(s.src) {
-		lineEnd = bytes.IndexByte(s.src[open:], '\n')
+	open, lineEnd, first := openingLine(s.src)
+	// The form is named by its opening line, the first form whose start
+	// it is, as adrg/frontmatter picks it. Whenever the closing line is
+	// found here, adrg/frontmatter finds one too (its lines match when
+	// trimmed of all white space, these when trimmed on the right), so
+	// its reading, a copy of the whole file, is left for the files that
+	// do not close or open as expected, where its verdict shapes the
+	// error.
+	for i := range fmFormats {
+		if fmFormats[i].start == first {
+			if sp, ok := closeFrontMatter(s.src, fmFormats[i], open, lineEnd); ok {
+				return sp, true
+			}
+			break
+		}
+	}
+	return s.splitFrontMatterAdrg(open, lineEnd, first)
+}
+
+// openingLine finds the line that opens the front-matter: the first line
+// that is not blank, from open to lineEnd, and its text trimmed.
+func openingLine(src []byte) (open, lineEnd int, first string) {
+	for open < len(src) {
+		lineEnd = bytes.IndexByte(src[open:], '\n')
 		if lineEnd < 0 {
-			lineEnd = len(s.src)
+			lineEnd = len(src)
 		} else {
 			lineEnd += open + 1
 		}
-		if len(bytes.TrimSpace(s.src[open:lineEnd])) > 0 {
+		if len(bytes.TrimSpace(src[open:lineEnd])) > 0 {
 			break
 		}
 		open = lineEnd
 	}
-	first := string(bytes.TrimSpace(s.src[open:lineEnd]))
+	return open, lineEnd, string(bytes.TrimSpace(src[open:lineEnd]))
+}
 
+// splitFrontMatterAdrg is splitFrontMatter with adrg/frontmatter saying
+// whether the front-matter closes: the reference the quick path above is
+// tested against, and the path of every file it does not cut.
+func (s *parseState) splitFrontMatterAdrg(open, lineEnd int, first string) (split, bool) {
 	var got *fmFormat
 	formats := make([]*frontmatter.Format, len(fmFormats))
 	for i := range fmFormats {

@@ -108,7 +108,7 @@ func ReadPost(fsys fs.FS, file string) ([]byte, Errors) {
 	if err != nil {
 		return nil, fileErr("cannot read the post: %v", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxPostSize+1))
+	data, err := readSized(f, info.Size(), MaxPostSize+1)
 	f.Close()
 	if err != nil {
 		return nil, fileErr("cannot read the post: %v", err)
@@ -117,6 +117,29 @@ func ReadPost(fsys fs.FS, file string) ([]byte, Errors) {
 		return nil, fileErr("post is more than %s, the limit", limitString(MaxPostSize))
 	}
 	return data, nil
+}
+
+// readSized reads r to its end, or to limit bytes, into a buffer of the
+// size the file was stat'ed at (and one byte more, to see the end in
+// the same read): io.ReadAll's growing buffer reads and copies a post
+// several times over.
+func readSized(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(max(size, 0), limit-1)+1)
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := buf[len(buf):min(int64(cap(buf)), limit)]
+		n, err := r.Read(room)
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // LoadPost reads, parses and resolves the media of one post file: file is

@@ -82,6 +82,9 @@ func OpenRecords(root *os.Root) *Records {
 		return c
 	}
 	c.old, c.raw = entries, raw
+	// A plan reads about the records the last one did: new and lent are
+	// sized for them rather than grown and rehashed.
+	c.new, c.lent = make(map[string]cachedRecord, len(entries)), make(map[string]bool, len(entries))
 	return c
 }
 

@@ -143,7 +143,9 @@ func open(root *os.Root, key, name string) *Cache {
 		c.dirty = true
 		return c
 	}
-	c.old = entries
+	// A run stores about what the last one did: new is sized for it
+	// rather than grown and rehashed through ten thousand posts.
+	c.old, c.new = entries, make(map[string]Entry, len(entries))
 	return c
 }
 

@@ -123,9 +123,9 @@ func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 // atprotoURLMatches is atprotoURLRE.FindAllStringSubmatchIndex(text, -1)
 // without running the expression over all of a long text. A match is the
 // character before a word (the start, a space or "(") and a URL that
-// ends before the next space, with a scheme (":") or a dot: so each word
-// holding a dot or a colon is matched on its own, with the space before
-// it, and the others are skipped.
+// ends before the next space, with a scheme (":") or a dot followed by a
+// letter or digit: so each word holding a colon or such a dot is matched
+// on its own, with the space before it, and the others are skipped.
 func atprotoURLMatches(text string) [][]int {
 	if strings.IndexByte(text, '.') < 0 && strings.IndexByte(text, ':') < 0 {
 		return nil
@@ -140,7 +140,10 @@ func atprotoURLMatches(text string) [][]int {
 			if isJSSpace(r) {
 				break
 			}
-			if r == '.' || r == ':' {
+			// A URL holds a scheme's colon or a dot and a letter or
+			// digit (the domain's next label): a word that ends a
+			// sentence holds neither, and the expression is not run.
+			if r == ':' || r == '.' && e+1 < len(text) && isASCIIAlnum(rune(text[e+1])) {
 				hasMark = true
 			}
 			e += size

@@ -307,7 +307,7 @@ func TestBlueskyFacets(t *testing.T) {
 // expression run over the whole text.
 func TestAtprotoURLMatches(t *testing.T) {
 	pieces := []string{"a", "b", ".", ":", "/", "(", ")", " ", "\n", "\u00a0", "\u3000", "http://", "https://x.y", "example.com",
-		"é", "日本", "foo.bar", "HTTP://", "x1", "\ufeff", "\u2003", "(example.org/p)", "\xff"}
+		"é", "日本", "foo.bar", "HTTP://", "x1", "\ufeff", "\u2003", "(example.org/p)", "\xff", "end.", ".1", ".Z", ".é", "..", ".:"}
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 20000 {
 		var b strings.Builder

@@ -2,9 +2,11 @@ package render
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rivo/uniseg"
@@ -173,5 +175,127 @@ func graphemeEnds(text string, fn func(end int)) {
 		cluster, _, _, state = uniseg.FirstGraphemeClusterInString(text[i:], state)
 		i += len(cluster)
 		fn(i)
+	}
+}
+
+// TestEndsSentence: endsSentence is the trim-and-look it replaced, on
+// texts of sentence marks, quotes, brackets and broken UTF-8.
+func TestEndsSentence(t *testing.T) {
+	ref := func(s string) bool {
+		s = strings.TrimRight(s, `"'”’)]»`)
+		r, _ := utf8.DecodeLastRuneInString(s)
+		return strings.ContainsRune(".!?…。！？", r)
+	}
+	pieces := []string{"a", " ", ".", "!", "?", "…", "。", "！", "？", `"`, "'", "”", "’", ")", "]", "»", "(", "é", "\xff", "\xe2\x80", "\ufffd", "“"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 50000 {
+		var b strings.Builder
+		for range r.IntN(6) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		if s := b.String(); endsSentence(s) != ref(s) {
+			t.Fatalf("endsSentence(%q) = %v, want %v", s, endsSentence(s), ref(s))
+		}
+	}
+}
+
+// TestPartLengthsCounted: a part's Length is its platform's count of
+// its text (plus the content warning), whether it was counted while
+// packing and kept, or counted again: on random long bodies, every
+// platform, every thread mode, tight limits and a Mastodon content
+// warning.
+func TestPartLengthsCounted(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	platforms := []string{PlatformX, PlatformBluesky, PlatformMastodon, PlatformThreads, PlatformLinkedIn}
+	for i := range 60 {
+		src := randomBody(r, 20+r.IntN(500))
+		for _, platform := range platforms {
+			for _, mode := range []schema.ThreadMode{schema.ThreadManual, schema.ThreadAuto, schema.ThreadNumbered} {
+				lim := benchLimits[platform]
+				if r.IntN(3) == 0 {
+					lim.Length = lim.Length / (2 + r.IntN(3))
+				}
+				p := postFromMarkdown(src)
+				p.Thread = mode
+				spoiler := 0
+				if platform == PlatformMastodon && r.IntN(2) == 0 {
+					p.Overrides = map[string]*schema.Override{platform: {Extra: map[string]any{SpoilerKey: "cw: long"}}}
+					spoiler = CountMastodon("cw: long")
+				}
+				o, err := Render(p, schema.Target{Name: platform, Platform: platform}, lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, part := range o.Parts {
+					if want := rulesFor(platform).count(part.Text) + spoiler; part.Length != want {
+						t.Fatalf("%d/%s/%s: part %d has Length %d, its count is %d:\n%q", i, platform, mode, k+1, part.Length, want, part.Text)
+					}
+				}
+			}
+		}
+	}
+}
+
+// appendURLsAlways is appendURLs as it was, asking matchURL after every
+// label followed by a dot or a colon: the reference for the shortcut.
+func appendURLsAlways(out []span, s string, bare bool) []span {
+	if strings.IndexByte(s, '.') < 0 || !bare && strings.IndexByte(s, ':') < 0 {
+		return out
+	}
+	for q := 0; q < len(s); {
+		c := s[q]
+		if c < utf8.RuneSelf && isASCIIAlnum(rune(c)) && q > 0 {
+			q++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[q:])
+		}
+		if validURLPreceding(r) {
+			i := q + size
+			e := labelEnd(s, i)
+			if e < len(s) && (s[e] == '.' || s[e] == ':') {
+				if m, ok := matchURL(s, i); ok {
+					out = m.appendTo(out, s, r, bare)
+					q = m.end
+					continue
+				}
+			}
+			if e > i && (e == len(s) || s[e] != '.' && s[e] != ':') {
+				q = e
+				continue
+			}
+		}
+		if q == 0 {
+			if m, ok := matchURL(s, 0); ok {
+				out = m.appendTo(out, s, -1, bare)
+				q = m.end
+				continue
+			}
+		}
+		q += size
+	}
+	return out
+}
+
+// TestAppendURLsShortcut: the URLs found are the same with and without
+// the shortcut that skips full stops, on random texts of words, dots,
+// colons, schemes, domains and non-ASCII letters.
+func TestAppendURLsShortcut(t *testing.T) {
+	pieces := []string{"a", "word", " ", ".", ". ", ":", "://", "http", "https://", "example", ".com", ".co", "..", "-", "_",
+		"é", "日本", "\u00a0", "/", "?q=1", "(", ")", "@", "#", "x.y", "t.co/abc", "\n", "www", ".jp", "1", ".1"}
+	r := rand.New(rand.NewPCG(31, 32))
+	for range 100000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		for _, bare := range []bool{true, false} {
+			if got, want := appendURLs(nil, s, bare), appendURLsAlways(nil, s, bare); !slices.Equal(got, want) {
+				t.Fatalf("appendURLs(%q, %v) = %v, want %v", s, bare, got, want)
+			}
+		}
 	}
 }

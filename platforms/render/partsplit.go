@@ -54,9 +54,18 @@ func (r *Renderer) newPartSplit(rl *rules, bt builtText) *partSplit {
 // piece with the counter.
 func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []builtText {
 	text := ps.sg.text
+	// The pieces that fit were counted as the platform receives them
+	// when nothing is added to them and the text is sent as it is (not
+	// LinkedIn's, escaped): those counts are kept for the parts.
+	remember := reserve == "" && !ps.rl.escape
+	var counted []spanCount
 	fits := func(s span) bool {
 		n, b := measure(ps.rl, text[s.start:s.end]+reserve)
-		return !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
+		ok := !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
+		if ok && remember {
+			counted = append(counted, spanCount{s, n})
+		}
+		return ok
 	}
 	var spans []span
 	if lim.Length <= 0 && lim.Bytes <= 0 {
@@ -74,9 +83,22 @@ func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []bui
 	}
 	out := make([]builtText, 0, len(spans))
 	for _, s := range spans {
-		out = append(out, sliceBuilt(ps.bt, s))
+		sub := sliceBuilt(ps.bt, s)
+		for _, c := range counted {
+			if c.s == s {
+				sub.counted = c.n + 1
+				break
+			}
+		}
+		out = append(out, sub)
 	}
 	return out
+}
+
+// spanCount is a piece of text and the platform's count of it.
+type spanCount struct {
+	s span
+	n int
 }
 
 // packWeighted is pack measured by the running weights: from each start,
@@ -150,9 +172,14 @@ func (ps *partSplit) weights() []int32 {
 	clear(cw)
 	// First the weight each cluster adds at its end, then the sums.
 	prev := 0
+	escaped := ps.rl.weigh == weighLinkedIn
 	for e, l := range sg.level {
 		if l&clusterEnd != 0 {
-			cw[e] = int32(clusterWeight(ps.rl.weigh, text[prev:e]))
+			if e-prev == 1 && !escaped {
+				cw[e] = 1 // an ASCII character, or a lone byte: clusterWeight's first case
+			} else {
+				cw[e] = int32(clusterWeight(ps.rl.weigh, text[prev:e]))
+			}
 			prev = e
 		}
 	}

@@ -250,7 +250,15 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 			}
 			pieces, pieceLines = pieces[:0:0], nil
 			for i, bt := range built {
-				if beyond[i] || fitsWhole(rl, bt, lim, spoiler, reserve) {
+				if beyond[i] {
+					pieces = append(pieces, bt)
+					pieceLines = append(pieceLines, lines[i])
+					continue
+				}
+				if fits, n := fitsWholeCount(rl, bt, lim, spoiler, reserve); fits {
+					if reserve == "" {
+						bt.counted = n + 1
+					}
 					pieces = append(pieces, bt)
 					pieceLines = append(pieceLines, lines[i])
 					continue
@@ -276,7 +284,11 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		}
 		// Mastodon's content warning goes with every status of a thread
 		// and counts against each one's limit.
-		part := Part{Text: text, Facets: facets, Length: rl.count(text) + spoiler, Bytes: len(text), Line: pieceLines[i]}
+		length := bt.counted - 1 // counted while packing, as it is now
+		if numbered || bt.counted == 0 {
+			length = rl.count(text)
+		}
+		part := Part{Text: text, Facets: facets, Length: length + spoiler, Bytes: len(text), Line: pieceLines[i]}
 		out.Parts = append(out.Parts, part)
 	}
 	return out, nil
@@ -305,14 +317,25 @@ func measure(rl *rules, text string) (length, bytes int) {
 // fitsWhole reports whether a part fits as it is, with room for the
 // content warning and the numbering suffix.
 func fitsWhole(rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) bool {
+	fits, _ := fitsWholeCount(rl, bt, lim, spoiler, reserve)
+	return fits
+}
+
+// fitsWholeCount is fitsWhole, with the count it took of the finished
+// text and the suffix (-1 when it took none).
+func fitsWholeCount(rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) (bool, int) {
 	text, _ := finish(rl, bt)
 	if lim.Bytes > 0 && len(text)+len(reserve) > lim.Bytes {
-		return false
+		return false, -1
 	}
 	if reserve != "" {
 		text += reserve
 	}
-	return lim.Length <= 0 || rl.count(text)+spoiler <= lim.Length
+	if lim.Length <= 0 {
+		return true, -1
+	}
+	n := rl.count(text)
+	return n+spoiler <= lim.Length, n
 }
 
 // beyondThread reports whether a part is so long that no thread of

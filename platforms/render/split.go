@@ -422,7 +422,19 @@ func trimSpan(text string, s span) span {
 // endsSentence reports whether s ends with sentence punctuation, maybe
 // followed by closing quotes or brackets.
 func endsSentence(s string) bool {
-	s = strings.TrimRight(s, `"'”’)]»`)
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return strings.ContainsRune(".!?…。！？", r)
+	for len(s) > 0 {
+		r, size := rune(s[len(s)-1]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeLastRuneInString(s)
+		}
+		switch r {
+		case '"', '\'', '”', '’', ')', ']', '»':
+			s = s[:len(s)-size]
+		case '.', '!', '?', '…', '。', '！', '？':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }

@@ -82,6 +82,9 @@ type builtText struct {
 	facets  []Facet
 	code    []span // inline code and code blocks: no facets inside
 	unsplit []span // links: never split inside
+	// counted is the platform's count of the text as finished, plus
+	// one, when it was counted already while packing (0: not known).
+	counted int
 }
 
 type textBuilder struct {
@@ -100,6 +103,7 @@ func buildText(blocks []schema.Block, style Style) builtText {
 // platform received already is not searched for URLs and tags again.
 func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 	tb := &textBuilder{style: style}
+	tb.b.Grow(blocksLen(blocks))
 	tb.blocks(blocks, true)
 	text := strings.TrimRight(tb.b.String(), " \n")
 	bt := builtText{text: text, code: tb.code}
@@ -121,6 +125,25 @@ func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 	}
 	sortFacets(bt.facets)
 	return bt
+}
+
+// blocksLen is about the length of the text built from blocks, a little
+// more: the builder is sized once instead of growing through a text's
+// length several times.
+func blocksLen(blocks []schema.Block) int {
+	n := 0
+	for _, bl := range blocks {
+		n += 8 + len(bl.Text) + inlinesLen(bl.Inlines) + blocksLen(bl.Children)
+	}
+	return n
+}
+
+func inlinesLen(ins []schema.Inline) int {
+	n := 0
+	for _, in := range ins {
+		n += 1 + len(in.Text) + len(in.URL) + inlinesLen(in.Children)
+	}
+	return n
 }
 
 func sortFacets(fs []Facet) {

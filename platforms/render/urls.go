@@ -63,7 +63,10 @@ func appendURLs(out []span, s string, bare bool) []span {
 			// a label and a dot.
 			i := q + size
 			e := labelEnd(s, i)
-			if e < len(s) && (s[e] == '.' || s[e] == ':') {
+			// matchURL finds nothing from an empty label, nor where the dot
+			// after the label starts no other (a sentence's full stop):
+			// a domain has two labels, and a scheme ends in a colon.
+			if e > i && e < len(s) && (s[e] == ':' || s[e] == '.' && e+1 < len(s) && (s[e+1] >= utf8.RuneSelf || asciiLabel[s[e+1]])) {
 				if m, ok := matchURL(s, i); ok {
 					out = m.appendTo(out, s, r, bare)
 					q = m.end
