@@ -271,7 +271,7 @@ func gitHTTP(t *testing.T, root, home string) string {
 		Path:   timeout,
 		Args:   []string{"-k", "5", "60", git, "http-backend"},
 		Dir:    root,
-		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + home},
+		Env:    append([]string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + home}, noAutoGC...),
 		Stderr: io.Discard,
 	})
 }
@@ -317,12 +317,21 @@ func (r *rig) write(rel string, data []byte) {
 }
 
 // gitEnv is the environment of every git command: no system or user
-// configuration, a fixed identity (the writer's).
+// configuration, a fixed identity (the writer's), and no automatic gc.
+// herald (go-git) never collects garbage; git's own "gc --auto", which
+// the test's commands would start in the background once enough loose
+// objects pile up, holds .git/gc.log.lock while it runs, and the checks
+// would take git's lock for one herald left.
 func (r *rig) gitEnv() []string {
-	return []string{"HOME=" + r.home, "PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1",
+	return append([]string{"HOME=" + r.home, "PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1",
 		"GIT_AUTHOR_NAME=Writer", "GIT_AUTHOR_EMAIL=writer@kill.example",
-		"GIT_COMMITTER_NAME=Writer", "GIT_COMMITTER_EMAIL=writer@kill.example"}
+		"GIT_COMMITTER_NAME=Writer", "GIT_COMMITTER_EMAIL=writer@kill.example"}, noAutoGC...)
 }
+
+// noAutoGC turns off git's automatic gc, in the client (gc.auto) and in
+// the server's receive-pack (receive.autogc).
+var noAutoGC = []string{"GIT_CONFIG_COUNT=2", "GIT_CONFIG_KEY_0=gc.auto", "GIT_CONFIG_VALUE_0=0",
+	"GIT_CONFIG_KEY_1=receive.autogc", "GIT_CONFIG_VALUE_1=false"}
 
 // git runs the git binary in dir and returns its stdout, and an error
 // with its stderr when it fails.
