@@ -275,7 +275,7 @@ func (b *Bluesky) sendVideo(ctx context.Context, s *session, aud string, m platf
 		if err == nil {
 			return job, nil
 		}
-		after, again := mayPass(err)
+		after, again := upload.Retryable(err)
 		if !again || attempt >= videoRetries || ctx.Err() != nil {
 			return jobStatus{}, err
 		}
@@ -335,7 +335,7 @@ func (b *Bluesky) awaitJob(ctx context.Context, m platforms.Media, job jobStatus
 			Query: url.Values{"jobId": {job.JobID}}}, &ans)
 		if err != nil {
 			err = failNotCreated("video job "+job.JobID, err)
-			if after, again := mayPass(err); again && failures < pollFailures {
+			if after, again := upload.Retryable(err); again && failures < pollFailures {
 				failures++
 				b.log.Warn("video job status unreadable; asking again", "file", m.Path, "job", job.JobID, "error", err.Error())
 				return upload.Status{State: upload.Processing, CheckAfter: after}, nil
@@ -443,22 +443,6 @@ func (b *Bluesky) putBlob(ctx context.Context, s *session, m platforms.Media) (j
 		return nil, notCreated("upload %s: the PDS answered without a blob", m.Path)
 	}
 	return out.Blob, nil
-}
-
-// mayPass reports whether a failed call may succeed when made again (no
-// answer, 429, 5xx), and how long the platform asked to wait.
-func mayPass(err error) (time.Duration, bool) {
-	var ae *platforms.APIError
-	if !errors.As(err, &ae) {
-		return 0, false
-	}
-	switch {
-	case ae.Status == 0 && ae.Err != nil:
-		return 0, !errors.Is(ae.Err, context.Canceled) && !errors.Is(ae.Err, context.DeadlineExceeded)
-	case ae.Status == http.StatusTooManyRequests, ae.Status >= 500:
-		return ae.RetryAfter, true
-	}
-	return 0, false
 }
 
 // progressStep is how many bytes of a streamed upload pass between two

@@ -777,14 +777,7 @@ func (g *Ghost) Find(ctx context.Context, p *platforms.Payload, at platforms.Att
 			return nil, fmt.Errorf("find: Ghost holds posts at every slug from %s to %s-%d; cannot tell whether the attempt landed past them: look for a post titled %q in Ghost Admin, then resolve the post",
 				a.slug, a.slug, last, a.title)
 		}
-		var slugs []string
-		for i := last + 1; i <= last+findBatch; i++ {
-			if i == 1 {
-				slugs = append(slugs, a.slug)
-			} else {
-				slugs = append(slugs, fmt.Sprintf("%s-%d", a.slug, i))
-			}
-		}
+		slugs := blogtext.Slugs(a.slug, last+1, findBatch)
 		last += findBatch
 		q := url.Values{"filter": {"slug:[" + strings.Join(slugs, ",") + "]"}, "limit": {"all"}, "include": {"email"}}
 		var out postsEnvelope

@@ -816,14 +816,7 @@ func (w *WordPress) Find(ctx context.Context, p *platforms.Payload, at platforms
 			return nil, fmt.Errorf("find: WordPress holds posts at every slug from %s to %s-%d; cannot tell whether the attempt landed past them: look for a post titled %q in wp-admin, then resolve the post",
 				a.slug, a.slug, last, a.title)
 		}
-		var slugs []string
-		for i := last + 1; i <= last+findBatch; i++ {
-			if i == 1 {
-				slugs = append(slugs, a.slug)
-			} else {
-				slugs = append(slugs, fmt.Sprintf("%s-%d", a.slug, i))
-			}
-		}
+		slugs := blogtext.Slugs(a.slug, last+1, findBatch)
 		last += findBatch
 		q := url.Values{"slug": {strings.Join(slugs, ",")}, "status": {"any"}, "context": {"edit"}, "per_page": {"100"}}
 		var page []wpPost

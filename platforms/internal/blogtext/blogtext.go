@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html"
 	"strings"
 	"unicode"
@@ -153,4 +154,20 @@ func Fill(p *platforms.Payload) error {
 		p.Title = Title(p.Text(), p.PostID)
 	}
 	return nil
+}
+
+// Slugs are the n slugs a blog gives posts with the same slug after the
+// first from-1 ones: slug itself for the first, then slug-2, slug-3, as
+// WordPress and Ghost number a title used again. A look-up reads them in
+// batches (Slugs(slug, 1, 10), Slugs(slug, 11, 10), ...).
+func Slugs(slug string, from, n int) []string {
+	out := make([]string, 0, n)
+	for i := from; i < from+n; i++ {
+		if i == 1 {
+			out = append(out, slug)
+		} else {
+			out = append(out, fmt.Sprintf("%s-%d", slug, i))
+		}
+	}
+	return out
 }

@@ -281,7 +281,7 @@ func (o *Options) put(ctx context.Context, t Target, c Chunk, of int) error {
 		if errors.Is(err, ErrRestart) {
 			return err
 		}
-		after, ok := retryable(err)
+		after, ok := Retryable(err)
 		if !ok || attempt >= o.Retries || ctx.Err() != nil {
 			return fmt.Errorf("upload %s: chunk %d of %d: %w", o.Name, c.Index+1, of, err)
 		}
@@ -295,10 +295,11 @@ func (o *Options) put(ctx context.Context, t Target, c Chunk, of int) error {
 	}
 }
 
-// retryable reports whether a chunk that failed with err may be sent
-// again, and how long the platform asked to wait first: transport errors
-// (no answer), 429 and 5xx.
-func retryable(err error) (time.Duration, bool) {
+// Retryable reports whether a call that failed with err may succeed when
+// made again (a chunk sent again, a status read again), and how long the
+// platform asked to wait first: transport errors (no answer), 429 and
+// 5xx.
+func Retryable(err error) (time.Duration, bool) {
 	var ae *platforms.APIError
 	if !errors.As(err, &ae) {
 		return 0, false
