@@ -128,7 +128,7 @@ type indexState struct {
 
 func (r *Repo) index() (*indexState, error) {
 	r.mu.Lock()
-	idx, err := r.st.Index()
+	idx, err := r.readIndex()
 	r.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("read the git index: %w", err)
