@@ -621,6 +621,15 @@ func (pl *planner) manual(a *Action, s schema.Summary, t schema.TargetSummary, t
 }
 
 func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary, ts *state.TargetState, caps Capabilities) {
+	if !s.Delete && ts.Hash == t.Hash {
+		// Unchanged, the most common case by far: its reason in one
+		// concatenation.
+		a.Kind, a.Reason = NoOp, "published"
+		if len(ts.URLs) > 0 {
+			a.Reason = "published at " + ts.URLs[0]
+		}
+		return
+	}
 	url := ""
 	if len(ts.URLs) > 0 {
 		url = " at " + ts.URLs[0]
@@ -639,8 +648,6 @@ func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary
 			a.Kind, a.Reason = Drift, fmt.Sprintf("delete: true, but %s cannot delete through its API: remove it by hand%s", t.Platform, url)
 		}
 		pl.freezeGate(a)
-	case ts.Hash == t.Hash:
-		a.Kind, a.Reason = NoOp, "published"+url
 	case ts.LastError != nil && ts.LastError.Kind == state.KindNotEditable:
 		a.Kind, a.Reason = Drift, fmt.Sprintf("content changed, but %s refused the edit (%s): the published version%s stays as it was",
 			t.Platform, ts.LastError.Message, url)
