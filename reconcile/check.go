@@ -700,7 +700,8 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		}
 	}
 
-	rep := &Report{Files: len(results)}
+	// Most files give a summary: the list is sized once for them.
+	rep := &Report{Files: len(results), Summaries: make([]schema.Summary, 0, len(results))}
 	var ids schema.IDIndex
 	for _, res := range results {
 		if res.cached {
@@ -716,6 +717,9 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		if res.prepared != nil {
 			rep.Prepared = append(rep.Prepared, res.prepared)
 		}
+	}
+	if len(rep.Summaries) == 0 {
+		rep.Summaries = nil // as before it was sized
 	}
 	rep.Errors = dedupe(rep.Errors)
 	if cache != nil {
