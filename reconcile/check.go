@@ -569,8 +569,8 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		}
 	}
 
-	// The walk feeds the workers as it finds files, and each worker
-	// compiles its own schema meanwhile; results keep the walk's order.
+	// The walk feeds the workers as it finds files; results keep the
+	// walk's order.
 	type result struct {
 		entry    vcache.Entry
 		prepared *Prepared
@@ -588,13 +588,12 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			v := probe
-			if w > 0 {
-				if v, verrs[w] = schema.NewValidator(r.Config); verrs[w] != nil {
-					for range jobs {
-					}
-					return
-				}
+			// The other workers compile their own schema when they first
+			// meet a post the cache does not answer for: an unchanged
+			// tree compiles it once, for the probe.
+			var v *schema.Validator
+			if w == 0 {
+				v = probe
 			}
 			fsys := r.FS
 			if !r.tree {
@@ -632,6 +631,13 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					if e, ok := lookup(file, sum); ok {
 						*res = result{entry: e, cached: true}
 						continue
+					}
+				}
+				if v == nil {
+					if v, verrs[w] = schema.NewValidator(r.Config); verrs[w] != nil {
+						for range jobs {
+						}
+						return
 					}
 				}
 				p := r.prepare(v, fsys, file, data)
@@ -694,7 +700,8 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		}
 	}
 
-	rep := &Report{Files: len(results)}
+	// Most files give a summary: the list is sized once for them.
+	rep := &Report{Files: len(results), Summaries: make([]schema.Summary, 0, len(results))}
 	var ids schema.IDIndex
 	for _, res := range results {
 		if res.cached {
@@ -710,6 +717,9 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		if res.prepared != nil {
 			rep.Prepared = append(rep.Prepared, res.prepared)
 		}
+	}
+	if len(rep.Summaries) == 0 {
+		rep.Summaries = nil // as before it was sized
 	}
 	rep.Errors = dedupe(rep.Errors)
 	if cache != nil {

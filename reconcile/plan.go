@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -403,9 +404,15 @@ func (pl *planner) slot(s schema.Summary) string {
 // targets, then targets its record has that the post no longer names.
 func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 	var out []Action
-	named := map[string]bool{}
-	targets := append([]schema.TargetSummary(nil), s.Targets...)
-	sort.Slice(targets, func(i, j int) bool { return targets[i].Name < targets[j].Name })
+	named := make(map[string]bool, len(s.Targets))
+	// Targets by name: summaries usually list them so already, and then
+	// are read as they are (nothing below writes to targets).
+	targets := s.Targets
+	byName := func(a, b schema.TargetSummary) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(targets, byName) {
+		targets = slices.Clone(targets)
+		slices.SortStableFunc(targets, byName)
+	}
 	var urls map[string]string // the published URLs, for targets that show some
 	for _, t := range targets {
 		named[t.Name] = true
@@ -447,13 +454,19 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 		}
 	}
 	pl.order(targets, rec, out)
-	utm := map[string]string{}
+	var utm map[string]string
 	for _, t := range targets {
 		if t.UTM != "" {
+			if utm == nil {
+				utm = map[string]string{}
+			}
 			utm[t.Name] = t.UTM
 		}
 	}
 	for i := range out {
+		if utm == nil {
+			break // no target carries UTM parameters
+		}
 		// What a publish or an edit sends carries the UTM parameters;
 		// an occurrence of a recurring post ("x#3") carries its
 		// account's.
@@ -475,15 +488,14 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			out = append(out, a)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ai, aj := state.AccountOf(out[i].Target), state.AccountOf(out[j].Target)
-		if ai != aj {
-			return ai < aj
+	slices.SortStableFunc(out, func(a, b Action) int {
+		if c := strings.Compare(state.AccountOf(a.Target), state.AccountOf(b.Target)); c != 0 {
+			return c
 		}
-		if out[i].Occurrence != out[j].Occurrence {
-			return out[i].Occurrence < out[j].Occurrence
+		if c := cmp.Compare(a.Occurrence, b.Occurrence); c != 0 {
+			return c
 		}
-		return out[i].Target < out[j].Target
+		return strings.Compare(a.Target, b.Target)
 	})
 	return out
 }
@@ -609,6 +621,15 @@ func (pl *planner) manual(a *Action, s schema.Summary, t schema.TargetSummary, t
 }
 
 func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary, ts *state.TargetState, caps Capabilities) {
+	if !s.Delete && ts.Hash == t.Hash {
+		// Unchanged, the most common case by far: its reason in one
+		// concatenation.
+		a.Kind, a.Reason = NoOp, "published"
+		if len(ts.URLs) > 0 {
+			a.Reason = "published at " + ts.URLs[0]
+		}
+		return
+	}
 	url := ""
 	if len(ts.URLs) > 0 {
 		url = " at " + ts.URLs[0]
@@ -627,8 +648,6 @@ func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary
 			a.Kind, a.Reason = Drift, fmt.Sprintf("delete: true, but %s cannot delete through its API: remove it by hand%s", t.Platform, url)
 		}
 		pl.freezeGate(a)
-	case ts.Hash == t.Hash:
-		a.Kind, a.Reason = NoOp, "published"+url
 	case ts.LastError != nil && ts.LastError.Kind == state.KindNotEditable:
 		a.Kind, a.Reason = Drift, fmt.Sprintf("content changed, but %s refused the edit (%s): the published version%s stays as it was",
 			t.Platform, ts.LastError.Message, url)
@@ -648,6 +667,9 @@ func (pl *planner) published(a *Action, s schema.Summary, t schema.TargetSummary
 // published is held, saying why. Targets are taken in dependency order,
 // so that a hold passes down a chain.
 func (pl *planner) order(targets []schema.TargetSummary, rec *state.Record, out []Action) {
+	if !slices.ContainsFunc(targets, func(t schema.TargetSummary) bool { return len(t.After) > 0 }) {
+		return // no target waits for another
+	}
 	idx := map[string]int{}
 	for i := range out {
 		idx[out[i].Target] = i

@@ -68,8 +68,13 @@ func occurrenceOf(key, account string) int {
 	if key == account {
 		return 1
 	}
-	rest, ok := strings.CutPrefix(key, account+state.OccurrenceSep)
+	// Two cuts rather than one by account+OccurrenceSep: plan asks this of
+	// every key of every record, for each of its targets.
+	rest, ok := strings.CutPrefix(key, account)
 	if !ok {
+		return 0
+	}
+	if rest, ok = strings.CutPrefix(rest, state.OccurrenceSep); !ok {
 		return 0
 	}
 	n, err := strconv.Atoi(rest)

@@ -56,7 +56,13 @@ type RecordCache interface {
 // unchanged from its stat is not read at all; a nil cache reads and
 // decodes every file.
 func WalkRoot(ctx context.Context, root *os.Root, cache RecordCache, fn func(*Record) error) error {
-	paths, err := recordPaths(ctx, root.FS())
+	// The listing's entries carry each file's lstat (an os.Root lists a
+	// directory with one per entry): a regular file is not stat'ed again.
+	var infos map[string]fs.FileInfo
+	if cache != nil {
+		infos = map[string]fs.FileInfo{}
+	}
+	paths, err := walkRecords(ctx, root.FS(), infos)
 	if err != nil {
 		return err
 	}
@@ -67,20 +73,28 @@ func WalkRoot(ctx context.Context, root *os.Root, cache RecordCache, fn func(*Re
 			d.Close()
 		}
 	}()
-	load := func(p string) (*Record, error) {
+	// dirOf opens the directory of p once: only for files to read or to
+	// stat again, so an unchanged state opens none.
+	dirOf := func(p string) (*os.Root, string, error) {
 		dir, name := path.Split(p)
 		mu.Lock()
+		defer mu.Unlock()
 		d, ok := dirs[dir]
 		if !ok {
 			var err error
 			if d, err = root.OpenRoot(strings.TrimSuffix(dir, "/")); err != nil {
-				mu.Unlock()
-				return nil, &FileError{File: p, Err: err}
+				return nil, "", &FileError{File: p, Err: err}
 			}
 			dirs[dir] = d
 		}
-		mu.Unlock()
+		return d, name, nil
+	}
+	load := func(p string) (*Record, error) {
 		if cache == nil {
+			d, name, err := dirOf(p)
+			if err != nil {
+				return nil, err
+			}
 			data, err := d.ReadFile(name)
 			if err != nil {
 				return nil, &FileError{File: p, Err: err}
@@ -90,13 +104,25 @@ func WalkRoot(ctx context.Context, root *os.Root, cache RecordCache, fn func(*Re
 		// The stat comes before the read: a file changed in between is
 		// cached with the stat of its older bytes, which its next stat
 		// does not match.
-		fi, err := d.Stat(name)
-		if err == nil && fi.Mode().IsRegular() {
+		fi := infos[p]
+		if fi == nil || !fi.Mode().IsRegular() {
+			// A link (its target's stat is wanted) or no stat yet.
+			d, name, err := dirOf(p)
+			if err != nil {
+				return nil, err
+			}
+			if fi, err = d.Stat(name); err != nil || !fi.Mode().IsRegular() {
+				fi = nil
+			}
+		}
+		if fi != nil {
 			if r, ok := cache.Lookup(p, fi); ok {
 				return r, nil
 			}
-		} else {
-			fi = nil
+		}
+		d, name, err := dirOf(p)
+		if err != nil {
+			return nil, err
 		}
 		data, err := d.ReadFile(name)
 		if err != nil {
@@ -109,6 +135,13 @@ func WalkRoot(ctx context.Context, root *os.Root, cache RecordCache, fn func(*Re
 
 // recordPaths lists the record files under Dir, in ascending order.
 func recordPaths(ctx context.Context, fsys fs.FS) ([]string, error) {
+	return walkRecords(ctx, fsys, nil)
+}
+
+// walkRecords lists the record files under Dir, in ascending order, and
+// when infos is not nil adds the FileInfo of each entry listed with its
+// directory (an lstat), when the listing had one.
+func walkRecords(ctx context.Context, fsys fs.FS, infos map[string]fs.FileInfo) ([]string, error) {
 	var paths []string
 	err := fs.WalkDir(fsys, Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -116,6 +149,11 @@ func recordPaths(ctx context.Context, fsys fs.FS) ([]string, error) {
 		}
 		if !d.IsDir() && strings.HasSuffix(path, ".json") {
 			paths = append(paths, path)
+			if infos != nil {
+				if fi, err := d.Info(); err == nil {
+					infos[path] = fi
+				}
+			}
 		}
 		return ctx.Err()
 	})

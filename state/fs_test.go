@@ -1,9 +1,11 @@
 package state
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -93,5 +95,91 @@ func TestWalkRootMatchesWalkFS(t *testing.T) {
 	err = WalkRoot(t.Context(), root, nil, func(*Record) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), ".herald/state/blog/bad.json") {
 		t.Errorf("error %v, want one naming the bad file", err)
+	}
+}
+
+// statCache is a RecordCache that answers from a list of names and
+// records the stat it was given for each file.
+type statCache struct {
+	mu    sync.Mutex
+	known map[string]*Record
+	seen  map[string]fs.FileInfo
+	read  []string
+}
+
+func (c *statCache) Lookup(name string, fi fs.FileInfo) (*Record, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen[name] = fi
+	r, ok := c.known[name]
+	return r, ok
+}
+
+func (c *statCache) Decode(name string, fi fs.FileInfo, data []byte) (*Record, error) {
+	c.mu.Lock()
+	c.read = append(c.read, name)
+	if _, ok := c.seen[name]; !ok {
+		c.seen[name] = fi
+	}
+	c.mu.Unlock()
+	return Decode(name, data)
+}
+
+// TestWalkRootStatFromListing: with a cache, each record is looked up by
+// the stat its directory's listing gave (the file's own stat, as a stat
+// of it would give: size, times, inode), a link by its target's stat, and
+// the records found match those read without a cache.
+func TestWalkRootStatFromListing(t *testing.T) {
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	ids := []string{"a", "blog/2026/a", "blog/launch", "linked", "z"}
+	for _, id := range ids {
+		data, err := Encode(&Record{Post: id, Targets: map[string]TargetState{"x": {Status: StatusPublished, UpdatedAt: t0}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := PathOf(id)
+		if id == "linked" {
+			p += ".target"
+		}
+		if err := root.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := root.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("linked.json.target", filepath.Join(dir, ".herald/state/linked.json")); err != nil {
+		t.Fatal(err)
+	}
+	c := &statCache{known: map[string]*Record{".herald/state/z.json": {Post: "z"}}, seen: map[string]fs.FileInfo{}}
+	var got []string
+	if err := WalkRoot(t.Context(), root, c, func(r *Record) error { got = append(got, r.Post); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ids, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if len(c.read) != len(ids)-1 {
+		t.Errorf("read %v: the file the cache knows was read too", c.read)
+	}
+	for _, id := range ids {
+		p, _ := PathOf(id)
+		fi := c.seen[p]
+		if fi == nil {
+			t.Errorf("%s: no stat given to the cache", p)
+			continue
+		}
+		want, err := os.Stat(filepath.Join(dir, p)) // follows the link, as the cache must see the target
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(fi, want) || fi.Size() != want.Size() || !fi.ModTime().Equal(want.ModTime()) || !fi.Mode().IsRegular() {
+			t.Errorf("%s: the cache got the stat %v %d %v, want the file's %v %d %v", p, fi.Mode(), fi.Size(), fi.ModTime(), want.Mode(), want.Size(), want.ModTime())
+		}
 	}
 }

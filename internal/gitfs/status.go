@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,9 +72,16 @@ func (r *Repo) Uncommitted(ctx context.Context, f *FS, paths []string, skip func
 			return nil, fmt.Errorf("uncommitted files: %w", err)
 		}
 		changes = append(changes, w.changes...)
-		for name := range committed {
-			if !w.seen[name] {
-				changes = append(changes, Change{Path: name, Kind: Deleted})
+		if len(w.seen) < len(committed) {
+			// Some committed file was not found: which.
+			seen := make(map[string]bool, len(w.seen))
+			for _, name := range w.seen {
+				seen[name] = true
+			}
+			for name := range committed {
+				if !seen[name] {
+					changes = append(changes, Change{Path: name, Kind: Deleted})
+				}
 			}
 		}
 	}
@@ -128,7 +134,7 @@ type indexState struct {
 
 func (r *Repo) index() (*indexState, error) {
 	r.mu.Lock()
-	idx, err := r.st.Index()
+	idx, err := r.readIndex()
 	r.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("read the git index: %w", err)
@@ -191,7 +197,7 @@ type worktreeWalk struct {
 	committed map[string]entry
 	skip      func(string) bool
 	ign       []gitignore.Pattern
-	seen      map[string]bool
+	seen      []string // the committed files found, each once
 	changes   []Change
 }
 
@@ -201,9 +207,6 @@ type worktreeWalk struct {
 func (w *worktreeWalk) walk(name string, top bool) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
-	}
-	if w.seen == nil {
-		w.seen = map[string]bool{}
 	}
 	full := filepath.Join(w.r.dir, filepath.FromSlash(name))
 	stat := os.Lstat
@@ -238,7 +241,10 @@ func (w *worktreeWalk) walk(name string, top bool) error {
 		if d.Name() == ".git" || w.skip(d.Name()) {
 			continue
 		}
-		p := path.Join(name, d.Name())
+		p := d.Name()
+		if name != "." {
+			p = name + "/" + p // both clean: what path.Join gives
+		}
 		if d.IsDir() {
 			if gitignore.NewMatcher(w.ign).Match(append(slices.Clip(elems), d.Name()), true) && !w.hasCommittedBelow(p) {
 				continue // an ignored directory, and the commit has nothing in it
@@ -279,9 +285,11 @@ func (w *worktreeWalk) hasCommittedBelow(dir string) bool {
 
 // file compares one file of the working tree with the commit.
 func (w *worktreeWalk) file(name, full string, info fs.FileInfo) error {
-	w.seen[name] = true
 	ie, staged := w.idx.entries[name]
 	c, inCommit := w.committed[name]
+	if inCommit {
+		w.seen = append(w.seen, name)
+	}
 	if !inCommit {
 		if !staged && gitignore.NewMatcher(w.ign).Match(strings.Split(name, "/"), false) {
 			return nil

@@ -75,7 +75,7 @@ func OpenRecords(root *os.Root) *Records {
 	if err != nil {
 		return c
 	}
-	raw := string(data)
+	raw := owned(data)
 	entries, ok := decodeRecords(raw)
 	if !ok {
 		c.dirty = true
@@ -194,7 +194,7 @@ func (c *Records) Save() error {
 		return fmt.Errorf("save state cache: %w", err)
 	}
 	c.old, c.new, c.dirty = entries, map[string]cachedRecord{}, false
-	c.raw, c.lent, c.pristine = string(data), map[string]bool{}, nil
+	c.raw, c.lent, c.pristine = owned(data), map[string]bool{}, nil
 	c.root.Remove(Dir + "/state.gob") // earlier versions' file
 
 	return nil
