@@ -62,6 +62,10 @@ type segmentation struct {
 	level []uint8
 	// trim[p] is the end of text[:p] without its trailing white space.
 	trim []int32
+	// coarse are the offsets of the paragraph and sentence breaks, in
+	// order: packing looks for the coarsest break of a piece among them
+	// rather than through every byte.
+	coarse []int32
 	// urls are the URLs twitter-text finds, with or without a scheme.
 	urls []span
 	// http are the URLs with a scheme (Mastodon's), found on first use.
@@ -95,9 +99,18 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 	for i := range lv {
 		lv[i] = noBreak
 	}
+	sorted := true
 	set := func(p int, l uint8) {
 		if p > 0 && l < lv[p]&levelMask {
 			lv[p] = lv[p]&clusterEnd | l
+			if l <= breakSentence {
+				if k := len(sg.coarse); k == 0 || sg.coarse[k-1] < int32(p) {
+					sg.coarse = append(sg.coarse, int32(p))
+				} else if sg.coarse[k-1] > int32(p) {
+					sorted = false
+					sg.coarse = append(sg.coarse, int32(p))
+				}
+			}
 		}
 	}
 	lastSolid := int32(0)
@@ -172,6 +185,10 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 		closeRun()
 	}
 	set(n, breakParagraph)
+	if !sorted {
+		slices.Sort(sg.coarse)
+		sg.coarse = slices.Compact(sg.coarse)
+	}
 	if urls != nil {
 		sg.urls = urls()
 	} else {
