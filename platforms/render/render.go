@@ -175,6 +175,10 @@ func (ti *textInfo) tags() []tagMatch {
 func (ti *textInfo) segmentation() *segmentation {
 	if ti.seg == nil {
 		ti.seg = newSegmentation(ti.text, ti.urls, ti.mem)
+		if ti.seg.text == ti.text {
+			// Nothing trimmed: Mastodon's URLs are the text's.
+			ti.seg.httpOf = ti.httpURLs
+		}
 	}
 	return ti.seg
 }

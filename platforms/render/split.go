@@ -72,6 +72,8 @@ type segmentation struct {
 	http []span
 	// httpDone says whether http was computed.
 	httpDone bool
+	// httpOf, if not nil, gives http as found already in the same text.
+	httpOf func() []span
 }
 
 // clusterEnd marks the offsets in segmentation.level where a grapheme
@@ -200,7 +202,11 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 // httpURLs returns the URLs with a scheme, as Mastodon finds them.
 func (sg *segmentation) httpURLs() []span {
 	if !sg.httpDone {
-		sg.http = extractURLs(sg.text, false)
+		if sg.httpOf != nil {
+			sg.http = sg.httpOf()
+		} else {
+			sg.http = extractURLs(sg.text, false)
+		}
 		sg.httpDone = true
 	}
 	return sg.http
