@@ -119,9 +119,20 @@ var markdownNoLinkify = goldmark.New(goldmark.WithExtensions(extension.Strikethr
 // Linkify too. TestQuickLinkifyMatches holds both readings to goldmark's
 // own Linkify.
 func needsLinkify(src []byte) bool {
-	if bytes.IndexByte(src, '@') >= 0 || bytes.IndexByte(src, '\r') >= 0 || bytes.Contains(src, []byte("http:")) ||
-		bytes.Contains(src, []byte("https:")) || bytes.Contains(src, []byte("ftp:")) || bytes.Contains(src, []byte("www.")) {
+	if bytes.IndexByte(src, '@') >= 0 || bytes.IndexByte(src, '\r') >= 0 || bytes.Contains(src, []byte("www.")) {
 		return true
+	}
+	// Schemes, found by their colon: rarer in prose than an h.
+	for k := 0; ; {
+		i := bytes.IndexByte(src[k:], ':')
+		if i < 0 {
+			break
+		}
+		k += i
+		if bytes.HasSuffix(src[:k], []byte("http")) || bytes.HasSuffix(src[:k], []byte("https")) || bytes.HasSuffix(src[:k], []byte("ftp")) {
+			return true
+		}
+		k++
 	}
 	for start := 0; ; {
 		i := bytes.IndexByte(src[start:], '\n')

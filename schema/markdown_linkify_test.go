@@ -78,3 +78,20 @@ func FuzzQuickLinkify(f *testing.F) {
 		}
 	})
 }
+
+// TestNeedsLinkifyFindsSchemes: a text holding a scheme Linkify reads,
+// "www." or an @ anywhere is read with Linkify.
+func TestNeedsLinkifyFindsSchemes(t *testing.T) {
+	for _, mark := range []string{"http:", "https:", "ftp:", "www.", "@", "\r"} {
+		for _, src := range []string{mark, "a " + mark, mark + " b", "x:" + mark, "::" + mark + "::", "word\n" + mark + "x\n"} {
+			if !needsLinkify([]byte(src)) {
+				t.Errorf("needsLinkify(%q) = false", src)
+			}
+		}
+	}
+	for _, src := range []string{"", "a: b", "ttp: tps: tp:", "ww.", "plain words.\n\nmore  \nlines\n"} {
+		if needsLinkify([]byte(src)) {
+			t.Errorf("needsLinkify(%q) = true", src)
+		}
+	}
+}
