@@ -279,7 +279,15 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 				nines := strings.Repeat("9", digits)
 				reserve = " " + nines + "/" + nines
 			}
-			pieces, pieceLines = pieces[:0:0], nil
+			// About as many pieces as the limit goes into the text, so
+			// that the list is not grown piece by piece.
+			room := len(built)
+			if lim.Length > 0 {
+				for _, bt := range built {
+					room += len(bt.text) / lim.Length
+				}
+			}
+			pieces, pieceLines = make([]builtText, 0, room), make([]int, 0, room)
 			for i, bt := range built {
 				if beyond[i] {
 					pieces = append(pieces, bt)
