@@ -279,14 +279,16 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 				nines := strings.Repeat("9", digits)
 				reserve = " " + nines + "/" + nines
 			}
-			// About as many pieces as the limit goes into the text, so
-			// that the list is not grown piece by piece.
+			// About as many pieces as the limit goes into the text (a
+			// thread's worth at most), so that the list is not grown
+			// piece by piece.
 			room := len(built)
 			if lim.Length > 0 {
 				for _, bt := range built {
 					room += len(bt.text) / lim.Length
 				}
 			}
+			room = min(room, len(built)+MaxThreadParts)
 			pieces, pieceLines = make([]builtText, 0, room), make([]int, 0, room)
 			for i, bt := range built {
 				if beyond[i] {
