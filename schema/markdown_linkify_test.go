@@ -38,6 +38,28 @@ func TestQuickLinkifyMatches(t *testing.T) {
 		}
 		check("random", []byte(b.String()))
 	}
+	// Texts Linkify finds nothing in, read without it: white space at
+	// line ends, hard breaks, markup around spaces, code, lists, quotes
+	// and headings.
+	plain := []string{" ", "  ", "\t", "\v", "\n", "\n\n", "  \n", "   \n", " \n", "\t\n", "\\\n", "*", "**", "_", "~", "~~", "(", ")",
+		"[", "](", "<", ">", "`", "``", "\\", "x", "word", ".", ",", "- ", "1. ", "> ", "# ", "## ", "é", "🧵", "&amp;", "<b>", "    ",
+		"---\n", "```\n", "[a](b)", "![i](p)", "*em*", "**st**", "~~del~~", "#tag"}
+	rng = rand.New(rand.NewPCG(5, 6))
+	without := 0
+	for i := 0; i < 60000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(24); n > 0; n-- {
+			b.WriteString(plain[rng.IntN(len(plain))])
+		}
+		src := []byte(b.String())
+		if !needsLinkify(src) {
+			without++
+		}
+		check("plain", src)
+	}
+	if without < 10000 {
+		t.Errorf("only %d of 60,000 plain texts were read without Linkify", without)
+	}
 }
 
 // FuzzQuickLinkify: any text is read by the filtered Linkify as by
@@ -55,4 +77,21 @@ func FuzzQuickLinkify(f *testing.F) {
 			t.Fatalf("bodies differ for %q\n got %+v\nwant %+v", src, got, want)
 		}
 	})
+}
+
+// TestNeedsLinkifyFindsSchemes: a text holding a scheme Linkify reads,
+// "www." or an @ anywhere is read with Linkify.
+func TestNeedsLinkifyFindsSchemes(t *testing.T) {
+	for _, mark := range []string{"http:", "https:", "ftp:", "www.", "@", "\r"} {
+		for _, src := range []string{mark, "a " + mark, mark + " b", "x:" + mark, "::" + mark + "::", "word\n" + mark + "x\n"} {
+			if !needsLinkify([]byte(src)) {
+				t.Errorf("needsLinkify(%q) = false", src)
+			}
+		}
+	}
+	for _, src := range []string{"", "a: b", "ttp: tps: tp:", "ww.", "plain words.\n\nmore  \nlines\n"} {
+		if needsLinkify([]byte(src)) {
+			t.Errorf("needsLinkify(%q) = true", src)
+		}
+	}
 }

@@ -43,17 +43,26 @@ func Count(platform, text string) int { return rulesFor(platform).count(text) }
 // elsewhere.
 func CountX(text string) int {
 	var buf [32]span
-	if isASCIIString(text) {
+	ascii := isASCIIString(text)
+	if !ascii {
+		text = norm.NFC.String(text)
+	}
+	return countXURLs(text, ascii, appendURLs(buf[:0], text, true))
+}
+
+// countXURLs is CountX of an NFC text (ASCII when ascii is true) whose
+// URLs, as twitter-text extracts them with or without a scheme, are urls:
+// a text whose URLs are already known is counted without finding them
+// again.
+func countXURLs(text string, ascii bool, urls []span) int {
+	if ascii {
 		// ASCII is NFC, one cluster a byte but CR LF, and light.
-		urls := appendURLs(buf[:0], text, true)
 		n := len(text)
 		for _, u := range urls {
 			n += xURLLength - (u.end - u.start)
 		}
 		return n
 	}
-	text = norm.NFC.String(text)
-	urls := appendURLs(buf[:0], text, true)
 	weight := 0
 	i := 0
 	next := 0 // index into urls
@@ -168,7 +177,12 @@ func CountBluesky(text string) int {
 // grapheme clusters. The content warning is counted by the caller.
 func CountMastodon(text string) int {
 	var buf [32]span
-	urls := appendURLs(buf[:0], text, false)
+	return countMastodonURLs(text, appendURLs(buf[:0], text, false))
+}
+
+// countMastodonURLs is CountMastodon of a text whose http(s) URLs, as
+// Mastodon finds them, are urls.
+func countMastodonURLs(text string, urls []span) int {
 	// Counted piece by piece when nothing is rewritten but URLs and the
 	// text on both sides of each URL is ASCII, where a cluster never
 	// spans a URL's edge; else counted as rewritten.

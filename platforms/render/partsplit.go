@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -24,6 +25,8 @@ type partSplit struct {
 	lv []uint8
 	// cw[p] is the platform's weight of the clusters that end by offset p.
 	cw []int32
+	// monotone says that cw never falls (no weight is negative).
+	monotone bool
 }
 
 func (r *Renderer) newPartSplit(rl *rules, bt builtText) *partSplit {
@@ -123,16 +126,40 @@ func (ps *partSplit) packWeighted(lim schema.Limits, extraW, extraB int, fits fu
 			break
 		}
 		base := cw[pos]
+		// over reports whether the piece from pos to c is over the limit.
+		over := func(c int) bool {
+			e := int(trim[c])
+			return lim.Bytes > 0 && e-pos+extraB > lim.Bytes || lim.Length > 0 && int(cw[e]-base)+extraW > lim.Length
+		}
 		first := next(pos)
 		reach := -1
-		for c := first; c <= n; c = next(c) {
-			e := int(trim[c])
-			if lim.Bytes > 0 && e-pos+extraB > lim.Bytes || lim.Length > 0 && int(cw[e]-base)+extraW > lim.Length {
-				break
+		if ps.monotone {
+			// Pieces only grow with their end, at every offset: the
+			// farthest offset that fits is bisected, then the last break
+			// up to it taken.
+			if !over(first) {
+				lo, hi := first, n+1 // lo fits; hi is over, or past the end
+				for hi-lo > 1 {
+					if mid := int(uint(lo+hi) >> 1); over(mid) {
+						hi = mid
+					} else {
+						lo = mid
+					}
+				}
+				reach = lo
+				for reach > first && reach < n && lv[reach]&levelMask == noBreak {
+					reach--
+				}
 			}
-			reach = c
-			if c == n {
-				break
+		} else {
+			for c := first; c <= n; c = next(c) {
+				if over(c) {
+					break
+				}
+				reach = c
+				if c == n {
+					break
+				}
 			}
 		}
 		var end int
@@ -147,19 +174,45 @@ func (ps *partSplit) packWeighted(lim schema.Limits, extraW, extraB int, fits fu
 				reach < n && fits(trimSpan(text, span{pos, next(reach)})) {
 				return nil, false
 			}
-			// The farthest break of the coarsest level up to reach.
-			best, bestLevel := reach, lv[reach]&levelMask
-			for k := reach - 1; k > pos && bestLevel > breakParagraph; k-- {
-				if l := lv[k] & levelMask; l < bestLevel {
-					best, bestLevel = k, l
-				}
-			}
-			end = best
+			end = ps.coarsest(pos, reach)
 		}
 		out = append(out, trimSpan(text, span{pos, end}))
 		pos = skipSpace(text, end)
 	}
 	return out, true
+}
+
+// coarsest returns the farthest break after pos and up to reach (a
+// break) of the coarsest level found there: a paragraph's or a
+// sentence's from the segmentation's list of them (a link or URL made
+// some of them no break here), else a word's, else reach.
+func (ps *partSplit) coarsest(pos, reach int) int {
+	lv, coarse := ps.lv, ps.sg.coarse
+	sentence := -1
+	// The last coarse break up to reach, then back to pos.
+	j, _ := slices.BinarySearch(coarse, int32(reach)+1)
+	for j--; j >= 0 && int(coarse[j]) > pos; j-- {
+		switch k := int(coarse[j]); lv[k] & levelMask {
+		case breakParagraph:
+			return k
+		case breakSentence:
+			if sentence < 0 {
+				sentence = k
+			}
+		}
+	}
+	if sentence >= 0 {
+		return sentence
+	}
+	if lv[reach]&levelMask <= breakWord {
+		return reach
+	}
+	for k := reach - 1; k > pos; k-- {
+		if lv[k]&levelMask == breakWord {
+			return k
+		}
+	}
+	return reach
 }
 
 // weights returns the running weight of the text's clusters as the
@@ -221,7 +274,13 @@ func (ps *partSplit) weights() []int32 {
 			cw[k] += int32(tmpl - littleLen(text[f.Start:f.End]))
 		}
 	}
+	// The running weight never falls where no cluster weighs less than
+	// nothing, which packWeighted's bisection relies on.
+	ps.monotone = true
 	for p := 1; p < len(cw); p++ {
+		if cw[p] < 0 {
+			ps.monotone = false
+		}
 		cw[p] += cw[p-1]
 	}
 	return cw

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/schema"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Part is one post of a thread as the platform receives it, measured:
@@ -108,6 +109,8 @@ type textInfo struct {
 	tagList  []tagMatch
 	tagsDone bool
 	seg      *segmentation
+	http     []span
+	httpDone bool
 }
 
 // info returns the Renderer's record of text.
@@ -135,6 +138,30 @@ func (ti *textInfo) urls() []span {
 	return ti.urlSpans
 }
 
+// httpURLs returns the URLs with a scheme, as Mastodon finds them.
+func (ti *textInfo) httpURLs() []span {
+	if !ti.httpDone {
+		ti.http = extractURLs(ti.text, false)
+		ti.httpDone = true
+	}
+	return ti.http
+}
+
+// count is the platform's count of the text (as it is, not escaped),
+// taken with the URLs already found in it where the counter would only
+// find the same ones again: X's in a text that is NFC, Mastodon's in any.
+func (ti *textInfo) count(rl *rules) int {
+	switch rl.weigh {
+	case weighX:
+		if ascii := isASCIIString(ti.text); ascii || norm.NFC.IsNormalString(ti.text) {
+			return countXURLs(ti.text, ascii, ti.urls())
+		}
+	case weighMastodon:
+		return countMastodonURLs(ti.text, ti.httpURLs())
+	}
+	return rl.count(ti.text)
+}
+
 // tags returns the text's #tags.
 func (ti *textInfo) tags() []tagMatch {
 	if !ti.tagsDone {
@@ -148,6 +175,10 @@ func (ti *textInfo) tags() []tagMatch {
 func (ti *textInfo) segmentation() *segmentation {
 	if ti.seg == nil {
 		ti.seg = newSegmentation(ti.text, ti.urls, ti.mem)
+		if ti.seg.text == ti.text {
+			// Nothing trimmed: Mastodon's URLs are the text's.
+			ti.seg.httpOf = ti.httpURLs
+		}
 	}
 	return ti.seg
 }
@@ -248,14 +279,24 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 				nines := strings.Repeat("9", digits)
 				reserve = " " + nines + "/" + nines
 			}
-			pieces, pieceLines = pieces[:0:0], nil
+			// About as many pieces as the limit goes into the text (a
+			// thread's worth at most), so that the list is not grown
+			// piece by piece.
+			room := len(built)
+			if lim.Length > 0 {
+				for _, bt := range built {
+					room += len(bt.text) / lim.Length
+				}
+			}
+			room = min(room, len(built)+MaxThreadParts)
+			pieces, pieceLines = make([]builtText, 0, room), make([]int, 0, room)
 			for i, bt := range built {
 				if beyond[i] {
 					pieces = append(pieces, bt)
 					pieceLines = append(pieceLines, lines[i])
 					continue
 				}
-				if fits, n := fitsWholeCount(rl, bt, lim, spoiler, reserve); fits {
+				if fits, n := fitsWholeCountIn(r, rl, bt, lim, spoiler, reserve); fits {
 					if reserve == "" {
 						bt.counted = n + 1
 					}
@@ -324,6 +365,12 @@ func fitsWhole(rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve 
 // fitsWholeCount is fitsWhole, with the count it took of the finished
 // text and the suffix (-1 when it took none).
 func fitsWholeCount(rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) (bool, int) {
+	return fitsWholeCountIn(nil, rl, bt, lim, spoiler, reserve)
+}
+
+// fitsWholeCountIn is fitsWholeCount counting, when r is not nil and the
+// text is sent as it was built, with what r knows of the text (its URLs).
+func fitsWholeCountIn(r *Renderer, rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) (bool, int) {
 	text, _ := finish(rl, bt)
 	if lim.Bytes > 0 && len(text)+len(reserve) > lim.Bytes {
 		return false, -1
@@ -334,7 +381,12 @@ func fitsWholeCount(rl *rules, bt builtText, lim schema.Limits, spoiler int, res
 	if lim.Length <= 0 {
 		return true, -1
 	}
-	n := rl.count(text)
+	var n int
+	if r != nil && reserve == "" && !rl.escape {
+		n = r.info(text).count(rl)
+	} else {
+		n = rl.count(text)
+	}
 	return n+spoiler <= lim.Length, n
 }
 

@@ -62,12 +62,18 @@ type segmentation struct {
 	level []uint8
 	// trim[p] is the end of text[:p] without its trailing white space.
 	trim []int32
+	// coarse are the offsets of the paragraph and sentence breaks, in
+	// order: packing looks for the coarsest break of a piece among them
+	// rather than through every byte.
+	coarse []int32
 	// urls are the URLs twitter-text finds, with or without a scheme.
 	urls []span
 	// http are the URLs with a scheme (Mastodon's), found on first use.
 	http []span
 	// httpDone says whether http was computed.
 	httpDone bool
+	// httpOf, if not nil, gives http as found already in the same text.
+	httpOf func() []span
 }
 
 // clusterEnd marks the offsets in segmentation.level where a grapheme
@@ -95,9 +101,18 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 	for i := range lv {
 		lv[i] = noBreak
 	}
+	sorted := true
 	set := func(p int, l uint8) {
 		if p > 0 && l < lv[p]&levelMask {
 			lv[p] = lv[p]&clusterEnd | l
+			if l <= breakSentence {
+				if k := len(sg.coarse); k == 0 || sg.coarse[k-1] < int32(p) {
+					sg.coarse = append(sg.coarse, int32(p))
+				} else if sg.coarse[k-1] > int32(p) {
+					sorted = false
+					sg.coarse = append(sg.coarse, int32(p))
+				}
+			}
 		}
 	}
 	lastSolid := int32(0)
@@ -172,6 +187,10 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 		closeRun()
 	}
 	set(n, breakParagraph)
+	if !sorted {
+		slices.Sort(sg.coarse)
+		sg.coarse = slices.Compact(sg.coarse)
+	}
 	if urls != nil {
 		sg.urls = urls()
 	} else {
@@ -183,7 +202,11 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 // httpURLs returns the URLs with a scheme, as Mastodon finds them.
 func (sg *segmentation) httpURLs() []span {
 	if !sg.httpDone {
-		sg.http = extractURLs(sg.text, false)
+		if sg.httpOf != nil {
+			sg.http = sg.httpOf()
+		} else {
+			sg.http = extractURLs(sg.text, false)
+		}
 		sg.httpDone = true
 	}
 	return sg.http
