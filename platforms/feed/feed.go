@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -136,8 +137,8 @@ func NewWith(s platforms.Settings, opts Options) (*Feed, error) {
 	if f.site != nil {
 		host = f.site.Hostname()
 	}
-	f.title = firstNonEmpty(s.String("title"), host, s.Account, Name)
-	f.author = firstNonEmpty(s.String("author"), f.title)
+	f.title = cmp.Or(s.String("title"), host, s.Account, Name)
+	f.author = cmp.Or(s.String("author"), f.title)
 	if host != "" {
 		f.feedID = "tag:" + host + "," + tagYear + ":feed/" + url.PathEscape(s.Account)
 	} else {
@@ -216,15 +217,6 @@ func positiveInt(v any) (int, error) {
 		return 0, fmt.Errorf("%d is out of range: want at least 1", n)
 	}
 	return int(n), nil
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // selfURL is where the file at repoPath is served: its base name resolved

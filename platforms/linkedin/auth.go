@@ -1,6 +1,7 @@
 package linkedin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,7 +82,7 @@ func (a *LinkedIn) exchange(ctx context.Context, old *platforms.Token) (*platfor
 	if s := statusOf(err); s == http.StatusBadRequest || s == http.StatusUnauthorized {
 		var se *httpx.StatusError
 		errors.As(err, &se)
-		return nil, a.reconnect(s, se.Code, "LinkedIn refused the refresh token ("+firstNonEmpty(se.Message, se.Code)+")", err)
+		return nil, a.reconnect(s, se.Code, "LinkedIn refused the refresh token ("+cmp.Or(se.Message, se.Code)+")", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("refresh token: %w", platforms.FromHTTP(Name, err))

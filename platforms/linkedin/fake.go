@@ -1,6 +1,7 @@
 package linkedin
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -129,11 +130,11 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	opts.Author = firstNonEmpty(opts.Author, "urn:li:person:8675309")
-	opts.Version = firstNonEmpty(opts.Version, DefaultVersion)
-	opts.AccessToken = firstNonEmpty(opts.AccessToken, "li-access-0")
-	opts.ClientID = firstNonEmpty(opts.ClientID, "herald-client")
-	opts.ClientSecret = firstNonEmpty(opts.ClientSecret, "herald-client-secret")
+	opts.Author = cmp.Or(opts.Author, "urn:li:person:8675309")
+	opts.Version = cmp.Or(opts.Version, DefaultVersion)
+	opts.AccessToken = cmp.Or(opts.AccessToken, "li-access-0")
+	opts.ClientID = cmp.Or(opts.ClientID, "herald-client")
+	opts.ClientSecret = cmp.Or(opts.ClientSecret, "herald-client-secret")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 60 * 24 * time.Hour
 	}
@@ -508,7 +509,7 @@ func (f *Fake) findPosts(c *platformtest.Call) {
 			*p.dst = x
 		}
 	}
-	sortBy := firstNonEmpty(q.Get("sortBy"), "LAST_MODIFIED")
+	sortBy := cmp.Or(q.Get("sortBy"), "LAST_MODIFIED")
 	if sortBy != "LAST_MODIFIED" && sortBy != "CREATED" {
 		c.Reply(http.StatusBadRequest, errorBody(400, 0, "sortBy must be LAST_MODIFIED or CREATED"))
 		return

@@ -1,6 +1,7 @@
 package linkedin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -355,7 +356,7 @@ func (a *LinkedIn) apiError(op string, err error) error {
 	}
 	switch se.Status {
 	case http.StatusUnauthorized:
-		why := firstNonEmpty(se.Message, "Unauthorized")
+		why := cmp.Or(se.Message, "Unauthorized")
 		ae.Message = "LinkedIn refused the access token (" + why + "): it has expired or was revoked; LinkedIn tokens last 60 days; run herald auth linkedin to connect the account again"
 		ae.Err = fmt.Errorf("%w: %s (%w)", platforms.ErrNeedsReconnect, ae.Message, err)
 	case http.StatusForbidden:
@@ -363,7 +364,7 @@ func (a *LinkedIn) apiError(op string, err error) error {
 		if a.isOrganization() {
 			scope = "w_organization_social, with an ADMINISTRATOR, DIRECT_SPONSORED_CONTENT_POSTER or CONTENT_ADMIN role on the page"
 		}
-		ae.Message = "LinkedIn says the token may not do this (" + firstNonEmpty(se.Message, "Forbidden") + "): posting as " + a.author + " needs " + scope
+		ae.Message = "LinkedIn says the token may not do this (" + cmp.Or(se.Message, "Forbidden") + "): posting as " + a.author + " needs " + scope
 	case http.StatusUnprocessableEntity:
 		if urn, ok := duplicateOf(se); ok {
 			// Nothing was created: LinkedIn names the earlier post with
@@ -383,7 +384,7 @@ func (a *LinkedIn) apiError(op string, err error) error {
 			// quotas are daily and reset at midnight UTC.
 			ae.RetryAfter = untilMidnightUTC(a.now())
 		}
-		ae.Message = "LinkedIn's daily request limit for this app or member is used up (" + firstNonEmpty(se.Message, "Too Many Requests") + "); LinkedIn's quotas reset at midnight UTC"
+		ae.Message = "LinkedIn's daily request limit for this app or member is used up (" + cmp.Or(se.Message, "Too Many Requests") + "); LinkedIn's quotas reset at midnight UTC"
 	}
 	return fmt.Errorf("%s: %w", op, ae)
 }
@@ -411,15 +412,6 @@ func duplicateOf(se *httpx.StatusError) (string, bool) {
 func (a *LinkedIn) RefusesRepeat() string { return "LinkedIn refuses a repeat of the same text" }
 
 var _ platforms.RepeatRefuser = (*LinkedIn)(nil)
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
 
 // statusOf returns the HTTP status of an httpx status error, 0 otherwise.
 func statusOf(err error) int {

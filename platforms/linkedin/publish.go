@@ -2,6 +2,7 @@ package linkedin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -250,7 +251,7 @@ func (a *LinkedIn) firstComment(ctx context.Context, postURN, text string) strin
 			"post", postURN, "error", a.apiError("first comment", err).Error())
 		return "failed"
 	}
-	return firstNonEmpty(out.URN, resp.Header.Get("X-Restli-Id"), out.ID, "posted")
+	return cmp.Or(out.URN, resp.Header.Get("X-Restli-Id"), out.ID, "posted")
 }
 
 // initializeUploadResponse is POST /rest/images?action=initializeUpload.

@@ -2,6 +2,7 @@ package linkedin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -247,7 +248,7 @@ func (t *videoUpload) Poll(ctx context.Context) (upload.Status, error) {
 	case "AVAILABLE":
 		return upload.Status{State: upload.Done, Percent: 100}, nil
 	case "PROCESSING_FAILED":
-		return upload.Status{State: upload.Failed, Message: firstNonEmpty(st.ProcessingFailureReason, "LinkedIn gave no reason") +
+		return upload.Status{State: upload.Failed, Message: cmp.Or(st.ProcessingFailureReason, "LinkedIn gave no reason") +
 			" (LinkedIn takes MP4 videos of 75 KB to 500 MB playing 3 s to 30 minutes)"}, nil
 	}
 	return upload.Status{State: upload.Processing}, nil

@@ -1,6 +1,7 @@
 package pinterest
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -102,7 +103,7 @@ func (p *Pinterest) exchange(ctx context.Context, old *platforms.Token) (*platfo
 	if s := statusOf(err); s == http.StatusBadRequest || s == http.StatusUnauthorized {
 		var se *httpx.StatusError
 		errors.As(err, &se)
-		return nil, p.reconnect(s, se.Code, "Pinterest refused the refresh token ("+firstNonEmpty(se.Message, se.Code)+")", err)
+		return nil, p.reconnect(s, se.Code, "Pinterest refused the refresh token ("+cmp.Or(se.Message, se.Code)+")", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("refresh token: %w", platforms.FromHTTP(Name, err))
@@ -110,8 +111,8 @@ func (p *Pinterest) exchange(ctx context.Context, old *platforms.Token) (*platfo
 	if tr.AccessToken == "" {
 		return nil, notCreated(errors.New("refresh token: Pinterest answered without an access token"))
 	}
-	nt := &platforms.Token{AccessToken: tr.AccessToken, RefreshToken: firstNonEmpty(tr.RefreshToken, old.RefreshToken),
-		Scope: firstNonEmpty(tr.Scope, old.Scope), RefreshExpiry: old.RefreshExpiry, Extra: old.Extra}
+	nt := &platforms.Token{AccessToken: tr.AccessToken, RefreshToken: cmp.Or(tr.RefreshToken, old.RefreshToken),
+		Scope: cmp.Or(tr.Scope, old.Scope), RefreshExpiry: old.RefreshExpiry, Extra: old.Extra}
 	if tr.ExpiresIn > 0 {
 		nt.Expiry = now.Add(time.Duration(tr.ExpiresIn) * time.Second)
 	}

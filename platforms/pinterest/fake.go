@@ -2,6 +2,7 @@ package pinterest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -79,11 +80,11 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	opts.Board = firstNonEmpty(opts.Board, "900100")
-	opts.AccessToken = firstNonEmpty(opts.AccessToken, "pina-0")
-	opts.RefreshToken = firstNonEmpty(opts.RefreshToken, "pinr-0")
-	opts.ClientID = firstNonEmpty(opts.ClientID, "herald-pin-app")
-	opts.ClientSecret = firstNonEmpty(opts.ClientSecret, "herald-pin-secret")
+	opts.Board = cmp.Or(opts.Board, "900100")
+	opts.AccessToken = cmp.Or(opts.AccessToken, "pina-0")
+	opts.RefreshToken = cmp.Or(opts.RefreshToken, "pinr-0")
+	opts.ClientID = cmp.Or(opts.ClientID, "herald-pin-app")
+	opts.ClientSecret = cmp.Or(opts.ClientSecret, "herald-pin-secret")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 30 * 24 * time.Hour
 	}

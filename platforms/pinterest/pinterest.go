@@ -1,6 +1,7 @@
 package pinterest
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -201,16 +202,7 @@ func errorMessage(_ int, body []byte) (code, message string) {
 	if e.Code != "" {
 		return e.Code.String(), e.Message
 	}
-	return e.Error, firstNonEmpty(e.Message, e.Description)
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
+	return e.Error, cmp.Or(e.Message, e.Description)
 }
 
 // notCreated wraps an error found before anything was sent.
@@ -234,12 +226,12 @@ func (p *Pinterest) apiErr(op string, err error) error {
 	}
 	switch ae.Status {
 	case http.StatusUnauthorized:
-		ae.Message = "Pinterest refused the access token (" + firstNonEmpty(ae.Message, "Unauthorized") + "): it has expired or was revoked; run herald auth " + p.s.Account + " to connect the account again"
+		ae.Message = "Pinterest refused the access token (" + cmp.Or(ae.Message, "Unauthorized") + "): it has expired or was revoked; run herald auth " + p.s.Account + " to connect the account again"
 		ae.Err = fmt.Errorf("%w: %s (%w)", platforms.ErrNeedsReconnect, ae.Message, err)
 	case http.StatusForbidden:
-		ae.Message = "Pinterest says the token may not do this (" + firstNonEmpty(ae.Message, "Forbidden") + "): it needs the scopes boards:read, pins:read and pins:write, and the board must be the account's own"
+		ae.Message = "Pinterest says the token may not do this (" + cmp.Or(ae.Message, "Forbidden") + "): it needs the scopes boards:read, pins:read and pins:write, and the board must be the account's own"
 	case http.StatusTooManyRequests:
-		ae.Message = "Pinterest's rate limit for this app and account is used up (" + firstNonEmpty(ae.Message, "Too Many Requests") + "); trial apps get 1,000 calls a day"
+		ae.Message = "Pinterest's rate limit for this app and account is used up (" + cmp.Or(ae.Message, "Too Many Requests") + "); trial apps get 1,000 calls a day"
 	}
 	return fmt.Errorf("%s: %w", op, ae)
 }

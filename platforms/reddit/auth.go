@@ -1,6 +1,7 @@
 package reddit
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -109,22 +110,22 @@ func (r *Reddit) exchange(ctx context.Context, old *platforms.Token) (*platforms
 	if s := statusOf(err); s == http.StatusBadRequest || s == http.StatusUnauthorized {
 		var se *httpx.StatusError
 		errors.As(err, &se)
-		return nil, r.reconnect(s, se.Code, "Reddit refused the app's credentials or the grant ("+firstNonEmpty(se.Message, se.Code)+"); check client_id_env and client_secret_env", err)
+		return nil, r.reconnect(s, se.Code, "Reddit refused the app's credentials or the grant ("+cmp.Or(se.Message, se.Code)+"); check client_id_env and client_secret_env", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("renew token: %w", platforms.FromHTTP(Name, err))
 	}
 	if tr.Error != "" || tr.AccessToken == "" {
-		why := "Reddit refused the refresh token (" + firstNonEmpty(tr.Error, "no access token") + ")"
+		why := "Reddit refused the refresh token (" + cmp.Or(tr.Error, "no access token") + ")"
 		if form.Get("grant_type") == "password" {
-			why = "Reddit refused the username and password (" + firstNonEmpty(tr.Error, "no access token") + "); check username and password_env (an account with two-factor authentication cannot use a script app)"
+			why = "Reddit refused the username and password (" + cmp.Or(tr.Error, "no access token") + "); check username and password_env (an account with two-factor authentication cannot use a script app)"
 		}
 		return nil, r.reconnect(0, tr.Error, why, nil)
 	}
 	nt := &platforms.Token{AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken, Scope: tr.Scope}
 	if old != nil {
-		nt.RefreshToken = firstNonEmpty(tr.RefreshToken, old.RefreshToken)
-		nt.Scope = firstNonEmpty(tr.Scope, old.Scope)
+		nt.RefreshToken = cmp.Or(tr.RefreshToken, old.RefreshToken)
+		nt.Scope = cmp.Or(tr.Scope, old.Scope)
 		nt.Extra = old.Extra
 	}
 	if tr.ExpiresIn > 0 {

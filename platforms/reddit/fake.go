@@ -1,6 +1,7 @@
 package reddit
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -92,13 +93,13 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	opts.Username = firstNonEmpty(opts.Username, "heraldbot")
+	opts.Username = cmp.Or(opts.Username, "heraldbot")
 	if opts.Subreddits == nil {
 		opts.Subreddits = map[string]string{"heraldtest": "any"}
 	}
-	opts.AccessToken = firstNonEmpty(opts.AccessToken, "rd-access-0")
-	opts.RefreshToken = firstNonEmpty(opts.RefreshToken, "rd-refresh-0")
-	opts.ClientID = firstNonEmpty(opts.ClientID, "herald-rd")
+	opts.AccessToken = cmp.Or(opts.AccessToken, "rd-access-0")
+	opts.RefreshToken = cmp.Or(opts.RefreshToken, "rd-refresh-0")
+	opts.ClientID = cmp.Or(opts.ClientID, "herald-rd")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 24 * time.Hour
 	}

@@ -1,6 +1,7 @@
 package reddit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -262,16 +263,7 @@ func errorMessage(status int, body []byte) (code, message string) {
 	if json.Unmarshal(e.Error, &s) == nil {
 		code = s
 	}
-	return firstNonEmpty(e.Reason, code), firstNonEmpty(e.Message, s, http.StatusText(status))
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
+	return cmp.Or(e.Reason, code), cmp.Or(e.Message, s, http.StatusText(status))
 }
 
 // notCreated wraps an error found before anything was sent.
@@ -295,12 +287,12 @@ func (r *Reddit) apiErr(op string, err error) error {
 	}
 	switch ae.Status {
 	case http.StatusUnauthorized:
-		ae.Message = "Reddit refused the access token (" + firstNonEmpty(ae.Message, "Unauthorized") + "): run herald auth " + r.s.Account + " to connect the account again"
+		ae.Message = "Reddit refused the access token (" + cmp.Or(ae.Message, "Unauthorized") + "): run herald auth " + r.s.Account + " to connect the account again"
 		ae.Err = fmt.Errorf("%w: %s (%w)", platforms.ErrNeedsReconnect, ae.Message, err)
 	case http.StatusForbidden:
-		ae.Message = "Reddit says u/" + r.username + " may not do this (" + firstNonEmpty(ae.Message, "Forbidden") + "): the token needs the scopes identity, submit, edit, read and history, and the subreddit must let the account post"
+		ae.Message = "Reddit says u/" + r.username + " may not do this (" + cmp.Or(ae.Message, "Forbidden") + "): the token needs the scopes identity, submit, edit, read and history, and the subreddit must let the account post"
 	case http.StatusTooManyRequests:
-		ae.Message = "Reddit's rate limit is used up (" + firstNonEmpty(ae.Message, "Too Many Requests") + "): 100 requests a minute per OAuth client, averaged over 10 minutes"
+		ae.Message = "Reddit's rate limit is used up (" + cmp.Or(ae.Message, "Too Many Requests") + "): 100 requests a minute per OAuth client, averaged over 10 minutes"
 	}
 	return fmt.Errorf("%s: %w", op, ae)
 }

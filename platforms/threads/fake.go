@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"mime"
@@ -107,9 +108,9 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	opts.UserID = firstNonEmpty(opts.UserID, "17841400000000001")
-	opts.Username = firstNonEmpty(opts.Username, "herald_test")
-	opts.AccessToken = firstNonEmpty(opts.AccessToken, "threads-token-0")
+	opts.UserID = cmp.Or(opts.UserID, "17841400000000001")
+	opts.Username = cmp.Or(opts.Username, "herald_test")
+	opts.AccessToken = cmp.Or(opts.AccessToken, "threads-token-0")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = TokenLifetime
 	}
@@ -441,7 +442,7 @@ func (f *Fake) fetch(rawURL, alt string) platformtest.MediaItem {
 		return item
 	}
 	item.Data = data
-	item.Type = firstNonEmpty(typ, http.DetectContentType(data))
+	item.Type = cmp.Or(typ, http.DetectContentType(data))
 	return item
 }
 

@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -367,7 +368,7 @@ func (a *Threads) waitFinished(ctx context.Context, cid string) error {
 		case StatusFinished:
 			return nil
 		case StatusError:
-			return notCreated(fmt.Errorf("container %s: Threads could not process it: %s", cid, firstNonEmpty(st.ErrorMessage, "no reason given")))
+			return notCreated(fmt.Errorf("container %s: Threads could not process it: %s", cid, cmp.Or(st.ErrorMessage, "no reason given")))
 		case StatusExpired:
 			return notCreated(fmt.Errorf("container %s expired before it was published", cid))
 		case StatusPublished:
@@ -375,7 +376,7 @@ func (a *Threads) waitFinished(ctx context.Context, cid string) error {
 				Message: "container " + cid + " is already published, though herald has not published it"}
 		}
 		if waited+d > maxContainerWait {
-			return notCreated(fmt.Errorf("container %s still %s after %s", cid, firstNonEmpty(st.Status, "without a status"), waited))
+			return notCreated(fmt.Errorf("container %s still %s after %s", cid, cmp.Or(st.Status, "without a status"), waited))
 		}
 		if err := a.sleep(ctx, d); err != nil {
 			return notCreated(fmt.Errorf("container %s: %w", cid, err))
@@ -400,13 +401,4 @@ func (a *Threads) permalink(ctx context.Context, id string) (time.Time, string) 
 	}
 	at, _ := time.Parse(timestampLayout, out.Timestamp)
 	return at, out.Permalink
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package tiktok
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +74,7 @@ func (t *TikTok) exchange(ctx context.Context, old *platforms.Token) (*platforms
 	_, err = c.DoJSON(ctx, httpx.Request{Method: http.MethodPost, Body: []byte(form.Encode()), ContentType: "application/x-www-form-urlencoded"}, &tr)
 	var se *httpx.StatusError
 	if errors.As(err, &se) && (se.Status == http.StatusBadRequest || se.Status == http.StatusUnauthorized) {
-		return nil, t.reconnect(se.Status, se.Code, "TikTok refused the refresh token ("+firstNonEmpty(se.Message, se.Code)+")", err)
+		return nil, t.reconnect(se.Status, se.Code, "TikTok refused the refresh token ("+cmp.Or(se.Message, se.Code)+")", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("refresh token: %w", platforms.FromHTTP(Name, err))

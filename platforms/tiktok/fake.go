@@ -1,6 +1,7 @@
 package tiktok
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -95,11 +96,11 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	opts.AccessToken = firstNonEmpty(opts.AccessToken, "tt-access-0")
-	opts.RefreshToken = firstNonEmpty(opts.RefreshToken, "tt-refresh-0")
-	opts.ClientKey = firstNonEmpty(opts.ClientKey, "herald-client-key")
-	opts.ClientSecret = firstNonEmpty(opts.ClientSecret, "herald-client-secret")
-	opts.Username = firstNonEmpty(opts.Username, "herald.test")
+	opts.AccessToken = cmp.Or(opts.AccessToken, "tt-access-0")
+	opts.RefreshToken = cmp.Or(opts.RefreshToken, "tt-refresh-0")
+	opts.ClientKey = cmp.Or(opts.ClientKey, "herald-client-key")
+	opts.ClientSecret = cmp.Or(opts.ClientSecret, "herald-client-secret")
+	opts.Username = cmp.Or(opts.Username, "herald.test")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 2 * time.Hour
 	}

@@ -1,6 +1,7 @@
 package tiktok
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -268,29 +269,20 @@ func (t *TikTok) apiError(op string, err error) error {
 	}
 	switch {
 	case se.Status == http.StatusUnauthorized:
-		ae.Message = "TikTok refused the access token (" + firstNonEmpty(se.Code, "unauthorized") + ": " + se.Message + "); run herald auth " + t.s.Account
+		ae.Message = "TikTok refused the access token (" + cmp.Or(se.Code, "unauthorized") + ": " + se.Message + "); run herald auth " + t.s.Account
 		ae.Err = fmt.Errorf("%w: %s (%w)", platforms.ErrNeedsReconnect, ae.Message, err)
 	case se.Status == http.StatusTooManyRequests:
 		if ae.RetryAfter == 0 {
 			// TikTok's windows are one minute, sliding.
 			ae.RetryAfter = time.Minute
 		}
-		ae.Message = "TikTok's rate limit (" + firstNonEmpty(se.Code, "rate_limit_exceeded") + "): " + se.Message
+		ae.Message = "TikTok's rate limit (" + cmp.Or(se.Code, "rate_limit_exceeded") + "): " + se.Message
 	case se.Code == "unaudited_client_can_only_post_to_private_accounts":
 		ae.Message = "TikTok lets an app that has not passed its audit post only as SELF_ONLY to private accounts (" + se.Message + "): set privacy_level: SELF_ONLY or have the app audited"
 	case se.Code == "spam_risk_too_many_posts" || se.Code == "spam_risk_user_banned_from_posting":
 		ae.Message = "TikTok refuses more posts from this creator for now (" + se.Code + ": " + se.Message + ")"
 	}
 	return fmt.Errorf("%s: %w", op, ae)
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // noteInit counts an init call for RateLimit.

@@ -2,6 +2,7 @@ package x
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -158,11 +159,11 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	opts.UserID = firstNonEmpty(opts.UserID, "2244994945")
-	opts.Username = firstNonEmpty(opts.Username, "herald_test")
-	opts.ClientID = firstNonEmpty(opts.ClientID, "herald-client")
-	opts.AccessToken = firstNonEmpty(opts.AccessToken, "x-access-0")
-	opts.RefreshToken = firstNonEmpty(opts.RefreshToken, "x-refresh-0")
+	opts.UserID = cmp.Or(opts.UserID, "2244994945")
+	opts.Username = cmp.Or(opts.Username, "herald_test")
+	opts.ClientID = cmp.Or(opts.ClientID, "herald-client")
+	opts.AccessToken = cmp.Or(opts.AccessToken, "x-access-0")
+	opts.RefreshToken = cmp.Or(opts.RefreshToken, "x-refresh-0")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 2 * time.Hour
 	}

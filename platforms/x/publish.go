@@ -2,6 +2,7 @@ package x
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -635,7 +636,7 @@ func (a *X) lookup(ctx context.Context, id string, fields ...string) (*tweetData
 	for _, e := range out.Errors {
 		if e.ResourceID == id && problemType(e.Type) != "resource-not-found" && e.Title != "Not Found Error" {
 			return nil, &platforms.APIError{Platform: Name, Status: http.StatusOK, Code: problemType(e.Type),
-				Message: firstNonEmpty(e.Detail, e.Title), Outcome: platforms.Unknown}
+				Message: cmp.Or(e.Detail, e.Title), Outcome: platforms.Unknown}
 		}
 	}
 	return nil, nil

@@ -1,6 +1,7 @@
 package x
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -366,7 +367,7 @@ func errorMessage(_ int, body []byte) (code, message string) {
 		message = p.Error
 	case len(p.Errors) > 0:
 		e := p.Errors[0]
-		message = firstNonEmpty(e.Message, e.Detail, e.Title)
+		message = cmp.Or(e.Message, e.Detail, e.Title)
 	default:
 		message = p.Title
 	}
@@ -374,15 +375,6 @@ func errorMessage(_ int, body []byte) (code, message string) {
 		message += " (required enrollment: " + p.RequiredEnroll + ")"
 	}
 	return code, message
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // isDuplicate reports whether X refused a post as a duplicate of a recent
@@ -417,13 +409,13 @@ func (a *X) apiError(op string, err error, create bool) error {
 		ae.Outcome = platforms.Unknown
 		ae.Message = "X refused this text as a duplicate of a recent post (" + se.Message + "): an earlier attempt may have gone through, so herald looks for it instead of sending it again"
 	case se.Status == http.StatusPaymentRequired:
-		ae.Message = "X asks for payment (" + firstNonEmpty(se.Message, se.Code) + "): the app's pay-per-use credits are used up or its plan does not cover this endpoint; add credits or change the plan in the X developer console, then run again"
+		ae.Message = "X asks for payment (" + cmp.Or(se.Message, se.Code) + "): the app's pay-per-use credits are used up or its plan does not cover this endpoint; add credits or change the plan in the X developer console, then run again"
 	case se.Status == http.StatusForbidden && se.Code == "client-not-enrolled":
 		ae.Message = "X says the app is not enrolled for this endpoint (client-not-enrolled: " + se.Message + "): attach the app to a Project with the needed access level in the X developer console"
 	case se.Status == http.StatusForbidden && (se.Code == "unsupported-authentication" || se.Code == "client-forbidden"):
 		ae.Message = "X does not accept this authentication here (" + se.Code + ": " + se.Message + "): use an OAuth 2.0 user token (scopes tweet.read tweet.write users.read media.write offline.access) or OAuth 1.0a user keys with Read and Write permission, not an app-only bearer token"
 	case se.Status == http.StatusUnauthorized:
-		ae.Message = "X refused the credentials (" + firstNonEmpty(se.Message, "Unauthorized") + "): check the account's tokens, or run herald auth again"
+		ae.Message = "X refused the credentials (" + cmp.Or(se.Message, "Unauthorized") + "): check the account's tokens, or run herald auth again"
 	}
 	return fmt.Errorf("%s: %w", op, ae)
 }

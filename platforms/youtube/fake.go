@@ -1,6 +1,7 @@
 package youtube
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -101,11 +102,11 @@ func NewFake(r platformtest.Reporter, opts FakeOptions) *Fake {
 		fixed := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 		opts.Now = func() time.Time { return fixed }
 	}
-	opts.AccessToken = firstNonEmpty(opts.AccessToken, "yt-access-0")
-	opts.RefreshToken = firstNonEmpty(opts.RefreshToken, "yt-refresh-0")
-	opts.ClientID = firstNonEmpty(opts.ClientID, "herald-client")
-	opts.ClientSecret = firstNonEmpty(opts.ClientSecret, "herald-client-secret")
-	opts.Channel = firstNonEmpty(opts.Channel, "UCherald0000000000000000")
+	opts.AccessToken = cmp.Or(opts.AccessToken, "yt-access-0")
+	opts.RefreshToken = cmp.Or(opts.RefreshToken, "yt-refresh-0")
+	opts.ClientID = cmp.Or(opts.ClientID, "herald-client")
+	opts.ClientSecret = cmp.Or(opts.ClientSecret, "herald-client-secret")
+	opts.Channel = cmp.Or(opts.Channel, "UCherald0000000000000000")
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = time.Hour
 	}
@@ -589,7 +590,7 @@ func (f *Fake) playlistItems(c *platformtest.Call) {
 		c.Error(http.StatusNotFound, "playlistNotFound", "The playlist identified with the request's playlistId parameter cannot be found.")
 		return
 	}
-	max, err := strconv.Atoi(firstNonEmpty(q.Get("maxResults"), "5"))
+	max, err := strconv.Atoi(cmp.Or(q.Get("maxResults"), "5"))
 	if err != nil || max < 0 || max > 50 {
 		c.Error(http.StatusBadRequest, "invalidValue", "maxResults must be from 0 to 50")
 		return

@@ -1,6 +1,7 @@
 package youtube
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -292,7 +293,7 @@ func (y *YouTube) apiError(op string, err error) error {
 	}
 	switch {
 	case se.Status == http.StatusUnauthorized:
-		ae.Message = "Google refused the access token (" + firstNonEmpty(se.Message, "Unauthorized") + "): it expired or was revoked; run herald auth " + y.s.Account
+		ae.Message = "Google refused the access token (" + cmp.Or(se.Message, "Unauthorized") + "): it expired or was revoked; run herald auth " + y.s.Account
 		ae.Err = fmt.Errorf("%w: %s (%w)", platforms.ErrNeedsReconnect, ae.Message, err)
 	case se.Code == "quotaExceeded" || se.Code == "dailyLimitExceeded":
 		// Google answers a spent quota with 403, which would stop the
@@ -305,18 +306,9 @@ func (y *YouTube) apiError(op string, err error) error {
 		ae.Status, ae.RetryAfter = http.StatusTooManyRequests, 24*time.Hour
 		ae.Message = "YouTube says this channel has uploaded as many videos as it may for now (" + se.Message + "); try again in 24 hours"
 	case se.Status == http.StatusForbidden:
-		ae.Message = "YouTube refused (" + firstNonEmpty(se.Code, "forbidden") + ": " + se.Message + "); the token needs the youtube.upload and youtube scopes: run herald auth " + y.s.Account
+		ae.Message = "YouTube refused (" + cmp.Or(se.Code, "forbidden") + ": " + se.Message + "); the token needs the youtube.upload and youtube scopes: run herald auth " + y.s.Account
 	}
 	return fmt.Errorf("%s: %w", op, ae)
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 func statusOf(err error) int {
