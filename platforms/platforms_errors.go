@@ -217,3 +217,24 @@ func FromHTTP(platform string, err error) error {
 	}
 	return &APIError{Platform: platform, Outcome: OutcomeOf(err), Err: err}
 }
+
+// Refine starts an adapter's own wording of a failed call: ae is err as
+// FromHTTP classifies it, for the adapter to reword, and se the HTTP
+// answer behind it (nil when the call got none). ae is nil when there is
+// nothing to reword (err is nil, is already an *APIError worded by a
+// deeper call, or is not one FromHTTP classifies), and done, with op
+// before it, is then what to return.
+func Refine(platform, op string, err error) (ae *APIError, se *httpx.StatusError, done error) {
+	if err == nil {
+		return nil, nil, nil
+	}
+	if errors.As(err, new(*APIError)) {
+		return nil, nil, fmt.Errorf("%s: %w", op, err)
+	}
+	out := FromHTTP(platform, err)
+	if !errors.As(out, &ae) {
+		return nil, nil, fmt.Errorf("%s: %w", op, out)
+	}
+	errors.As(err, &se)
+	return ae, se, nil
+}

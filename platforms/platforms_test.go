@@ -365,3 +365,22 @@ func TestFromHTTP(t *testing.T) {
 		t.Error("FromHTTP(nil) != nil")
 	}
 }
+
+// TestRefine: an HTTP answer comes back classified, with the answer, for
+// the adapter to reword; an error already worded by a deeper call, and
+// nil, come back as they are (with the operation before an error).
+func TestRefine(t *testing.T) {
+	if ae, se, done := platforms.Refine("m", "post", nil); ae != nil || se != nil || done != nil {
+		t.Errorf("nil: %v %v %v", ae, se, done)
+	}
+	answer := &httpx.StatusError{Status: 403, Message: "no"}
+	ae, se, done := platforms.Refine("m", "post", fmt.Errorf("call: %w", answer))
+	if done != nil || se != answer || ae == nil || ae.Status != 403 || ae.Outcome != platforms.NotCreated {
+		t.Errorf("403: %+v %v %v", ae, se, done)
+	}
+	worded := &platforms.APIError{Platform: "m", Status: 429, Message: "worded already"}
+	ae, se, done = platforms.Refine("m", "post", worded)
+	if ae != nil || se != nil || !errors.Is(done, worded) || !strings.HasPrefix(done.Error(), "post: ") {
+		t.Errorf("already an APIError: %v %v %v", ae, se, done)
+	}
+}

@@ -213,16 +213,9 @@ func notCreated(err error) error {
 // apiErr turns an httpx error into a *platforms.APIError that says what
 // Pinterest's answer means.
 func (p *Pinterest) apiErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *platforms.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	out := platforms.FromHTTP(Name, err)
-	if !errors.As(out, &ae) {
-		return fmt.Errorf("%s: %w", op, out)
+	ae, _, done := platforms.Refine(Name, op, err)
+	if ae == nil {
+		return done
 	}
 	switch ae.Status {
 	case http.StatusUnauthorized:

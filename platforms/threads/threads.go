@@ -296,19 +296,11 @@ const (
 // and 613 are a 429 whatever the HTTP status, so that the reconciler
 // waits and retries; the rest follows the HTTP status.
 func (a *Threads) apiError(op string, err error, st stage) error {
-	if err == nil {
-		return nil
+	ae, se, done := platforms.Refine(Name, op, err)
+	if ae == nil {
+		return done
 	}
-	var ae *platforms.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	out := platforms.FromHTTP(Name, err)
-	if !errors.As(out, &ae) {
-		return fmt.Errorf("%s: %w", op, out)
-	}
-	var se *httpx.StatusError
-	if errors.As(err, &se) {
+	if se != nil {
 		c, _ := codes(se.Code)
 		switch {
 		case c == 190:

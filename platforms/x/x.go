@@ -388,19 +388,11 @@ func isDuplicate(se *httpx.StatusError) bool {
 // /2/tweets, where a duplicate refusal means an earlier attempt may have
 // landed.
 func (a *X) apiError(op string, err error, create bool) error {
-	if err == nil {
-		return nil
+	ae, se, done := platforms.Refine(Name, op, err)
+	if ae == nil {
+		return done
 	}
-	var ae *platforms.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	out := platforms.FromHTTP(Name, err)
-	if !errors.As(out, &ae) {
-		return fmt.Errorf("%s: %w", op, out)
-	}
-	var se *httpx.StatusError
-	if !errors.As(err, &se) {
+	if se == nil {
 		return fmt.Errorf("%s: %w", op, ae)
 	}
 	switch {

@@ -276,19 +276,11 @@ func notCreated(err error) error {
 // apiError turns an httpx error into a *platforms.APIError with what
 // Google's answer means for the reconciler.
 func (y *YouTube) apiError(op string, err error) error {
-	if err == nil {
-		return nil
+	ae, se, done := platforms.Refine(Name, op, err)
+	if ae == nil {
+		return done
 	}
-	var ae *platforms.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	out := platforms.FromHTTP(Name, err)
-	if !errors.As(out, &ae) {
-		return fmt.Errorf("%s: %w", op, out)
-	}
-	var se *httpx.StatusError
-	if !errors.As(err, &se) {
+	if se == nil {
 		return fmt.Errorf("%s: %w", op, ae)
 	}
 	switch {
