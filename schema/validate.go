@@ -488,10 +488,17 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 			return Errors{Errorf(p.PosOf(""), "", "%v", err)}
 		}
 	}
+	d := v.document(p)
 	var errs Errors
-	if gerr := guard(p.File+" with "+v.configName(), func() { errs = v.validate(p, rendered) }); gerr != nil {
-		v.broken = gerr
-		return Errors{Errorf(p.PosOf(""), "", "%v", gerr)}
+	// Most posts are judged by the fast checker from verdicts it already
+	// holds and by Go's own limits: no CUE evaluation runs, so there is
+	// nothing to guard (a goroutine, a timer and two heap readings per
+	// post). The rest are evaluated within the limits.
+	if v.fast == nil || !v.fast.known(d.doc) || !v.renderedFit(rendered, d.tags, d.title) {
+		if gerr := guard(p.File+" with "+v.configName(), func() { errs = v.validate(p, d, rendered) }); gerr != nil {
+			v.broken = gerr
+			return Errors{Errorf(p.PosOf(""), "", "%v", gerr)}
+		}
 	}
 	if more := subredditRules(v.cfg, p); len(more) > 0 {
 		errs = append(errs, more...)
@@ -500,14 +507,19 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	return errs
 }
 
-// validate is Validate's work, within the evaluation limits.
-func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
+// postDocument is a post's front-matter as the schema judges it, with
+// the counts of its tags and title runes the limits are checked against.
+type postDocument struct {
+	doc         map[string]any
+	tags, title int
+}
 
+// document makes the document validate judges of p.
+func (v *Validator) document(p *Post) postDocument {
 	// Tags and title are counted as the front-matter gives them, the
 	// value CUE judges.
 	tags, _ := p.Front["tags"].([]any)
 	titleText, _ := p.Front["title"].(string)
-	title := utf8.RuneCountInString(titleText)
 
 	doc := make(map[string]any, len(p.Front)+1)
 	for k, val := range p.Front {
@@ -519,7 +531,13 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 	if vs, ok := doc["variants"].([]any); ok {
 		doc["variants"] = variantsDoc(vs)
 	}
-	if v.fast != nil && v.fast.valid(doc) && v.renderedFit(rendered, len(tags), title) {
+	return postDocument{doc: doc, tags: len(tags), title: utf8.RuneCountInString(titleText)}
+}
+
+// validate is Validate's work, within the evaluation limits.
+func (v *Validator) validate(p *Post, d postDocument, rendered []Rendered) Errors {
+	doc, title := d.doc, d.title
+	if v.fast != nil && v.fast.valid(doc) && v.renderedFit(rendered, d.tags, title) {
 		return nil
 	}
 	v.uses++
@@ -545,7 +563,7 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 				"max_media": l.MaxMedia, "min_media": l.MinMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes,
 				"max_hashtags": l.MaxHashtags, "max_mentions": l.MaxMentions}
 			rm := map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
-				"images": images, "media": r.Media, "tags": len(tags), "title": title,
+				"images": images, "media": r.Media, "tags": d.tags, "title": title,
 				"hashtags": r.Hashtags, "mentions": r.Mentions}
 			if l.MediaTypes != nil {
 				limits["media_types"] = anyList(l.MediaTypes)
