@@ -80,12 +80,7 @@ func NewValidator(cfg *Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.New()
-	for _, s := range []string{v.source, configCUE, platformsCUE(), cfg.File} {
-		fmt.Fprintf(h, "%d:%s", len(s), s)
-	}
-	h.Write(cfg.Source)
-	v.hash = hex.EncodeToString(h.Sum(nil))
+	v.hash = SchemaKey(cfg)
 	if err := v.guardedCompile(); err != nil {
 		return nil, err
 	}
@@ -117,8 +112,23 @@ func (v *Validator) Err() error { return v.broken }
 
 // SchemaHash identifies everything a verdict depends on besides the post:
 // the embedded schemas and the configuration. A cache of verdicts keyed by
-// content hash and SchemaHash is never stale.
+// content hash and SchemaHash is never stale. It is SchemaKey(cfg).
 func (v *Validator) SchemaHash() string { return v.hash }
+
+// SchemaKey is the SchemaHash of a Validator of cfg, without compiling
+// one: the hash of what the schema is compiled from (the embedded
+// schemas, the accounts, the configuration's file name and bytes), which
+// determine it. A check whose every post the cache answers under this key
+// compiles nothing: the verdicts were made by a Validator compiled from
+// the same sources.
+func SchemaKey(cfg *Config) string {
+	h := sha256.New()
+	for _, s := range []string{postCUE, accountsCUE(cfg), checkCUE, configCUE, platformsCUE(), cfg.File} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	h.Write(cfg.Source)
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 // resolve takes the defaults of the limits table, with the configuration's
 // changes, and writes them out as #resolved: the source compile uses.
