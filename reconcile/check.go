@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/heraldhq/herald/internal/vcache"
 	"github.com/heraldhq/herald/platforms"
@@ -507,6 +508,9 @@ type CheckOptions struct {
 	Keep bool
 }
 
+// newValidator compiles the schema for Check; tests count its calls.
+var newValidator = schema.NewValidator
+
 // checkMemoryLimit is the soft heap limit while checking (see Check).
 const checkMemoryLimit = 384 << 20
 
@@ -556,18 +560,20 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	probe, err := schema.NewValidator(r.Config)
-	if err != nil {
-		return nil, err
-	}
+	// The schema is compiled by each worker when it first meets a post
+	// the cache does not answer for: a tree the cache answers for whole
+	// compiles nothing, its verdicts having been made by a Validator of
+	// the same sources (the key says so).
 	var cache *vcache.Cache
 	if opts.CacheKey != "" {
+		key := schema.SchemaKey(r.Config) + "/" + opts.CacheKey
 		if r.tree {
-			cache = vcache.OpenTree(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
+			cache = vcache.OpenTree(r.root, key)
 		} else {
-			cache = vcache.Open(r.root, probe.SchemaHash()+"/"+opts.CacheKey)
+			cache = vcache.Open(r.root, key)
 		}
 	}
+	var compiled atomic.Bool
 
 	// The walk feeds the workers as it finds files; results keep the
 	// walk's order.
@@ -588,13 +594,7 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			// The other workers compile their own schema when they first
-			// meet a post the cache does not answer for: an unchanged
-			// tree compiles it once, for the probe.
 			var v *schema.Validator
-			if w == 0 {
-				v = probe
-			}
 			fsys := r.FS
 			if !r.tree {
 				d := newDirFS(r.root, r.FS)
@@ -634,7 +634,8 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 					}
 				}
 				if v == nil {
-					if v, verrs[w] = schema.NewValidator(r.Config); verrs[w] != nil {
+					compiled.Store(true)
+					if v, verrs[w] = newValidator(r.Config); verrs[w] != nil {
 						for range jobs {
 						}
 						return
@@ -687,17 +688,27 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// The schema's errors come first, as when it was compiled before
+	// the walk.
+	for _, err := range verrs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !compiled.Load() && !slices.ContainsFunc(results, func(r *result) bool { return r.cached }) {
+		// No post was checked, none by the cache either (a tree without
+		// posts, none readable, or a walk that failed): the schema's
+		// errors are still the check's.
+		if _, err := newValidator(r.Config); err != nil {
+			return nil, err
+		}
+	}
 	if werr != nil {
 		var pe *schema.Error
 		if errors.As(werr, &pe) {
 			return &Report{Errors: schema.Errors{pe}}, nil
 		}
 		return nil, werr
-	}
-	for _, err := range verrs {
-		if err != nil {
-			return nil, err
-		}
 	}
 
 	// Most files give a summary: the list is sized once for them.

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -141,15 +142,25 @@ func TestCheckReadsTheCommit(t *testing.T) {
 
 // TestCheckCacheOfACommit: an unchanged post of a commit is answered by
 // the cache by its blob ID, without its blob being read at all.
+//
+// A check the cache answers for whole compiles no schema.
 func TestCheckCacheOfACommit(t *testing.T) {
+	compiles := countCompiles(t)
 	dir := committedQuickstart(t)
 	first := check(t, openCommitted(t, dir), CheckOptions{CacheKey: "k"})
 	if first.Cached != 0 || !first.Valid() {
 		t.Fatalf("first check: %d cached, errors %v", first.Cached, first.Errors)
 	}
+	if compiles.Load() == 0 {
+		t.Error("the first check compiled no schema")
+	}
+	compiles.Store(0)
 	again := check(t, openCommitted(t, dir), CheckOptions{CacheKey: "k"})
 	if again.Cached != again.Files {
 		t.Fatalf("second check: %d of %d cached", again.Cached, again.Files)
+	}
+	if n := compiles.Load(); n != 0 {
+		t.Errorf("a check the cache answered for whole compiled the schema %d times", n)
 	}
 
 	// Lose a post's blob: the cache still answers; without it, the
@@ -177,4 +188,36 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 		t.Fatalf("git %s: %v", args[0], err)
 	}
 	return string(out)
+}
+
+// countCompiles counts the schemas Check compiles during the test.
+func countCompiles(t *testing.T) *atomic.Int64 {
+	var n atomic.Int64
+	old := newValidator
+	newValidator = func(cfg *schema.Config) (*schema.Validator, error) {
+		n.Add(1)
+		return old(cfg)
+	}
+	t.Cleanup(func() { newValidator = old })
+	return &n
+}
+
+// TestCheckNoPostsCompiles: a tree with no post to check still has its
+// schema compiled, so that the schema's own errors are the check's.
+func TestCheckNoPostsCompiles(t *testing.T) {
+	compiles := countCompiles(t)
+	for name, files := range map[string]map[string]string{
+		"no posts":     {"herald.yaml": "accounts:\n  x: {}\n", "posts/notes.txt": "not a post"},
+		"no directory": {"herald.yaml": "accounts:\n  x: {}\n"},
+	} {
+		repo, _ := writeRepo(t, t.TempDir(), files)
+		compiles.Store(0)
+		rep, err := repo.Check(t.Context(), CheckOptions{CacheKey: "k"})
+		if err != nil || rep.Files != 0 {
+			t.Fatalf("%s: check: %v, %d files", name, err, rep.Files)
+		}
+		if compiles.Load() != 1 {
+			t.Errorf("%s: compiled %d times, want once", name, compiles.Load())
+		}
+	}
 }

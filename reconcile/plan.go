@@ -403,8 +403,7 @@ func (pl *planner) slot(s schema.Summary) string {
 // post plans every target of a post that is in the files: its current
 // targets, then targets its record has that the post no longer names.
 func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
-	var out []Action
-	named := make(map[string]bool, len(s.Targets))
+	out := make([]Action, 0, len(s.Targets))
 	// Targets by name: summaries usually list them so already, and then
 	// are read as they are (nothing below writes to targets).
 	targets := s.Targets
@@ -415,7 +414,6 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 	}
 	var urls map[string]string // the published URLs, for targets that show some
 	for _, t := range targets {
-		named[t.Name] = true
 		var ts *state.TargetState
 		if rec != nil {
 			if v, ok := rec.Targets[t.Name]; ok {
@@ -439,7 +437,6 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 		}
 		sending := false // an occurrence on the account goes in this run
 		for _, in := range Instances(s, t, rec, pl.in.Now, pl.zone, pl.caps(t.Platform)) {
-			named[in.Key] = true
 			a := pl.instance(s, t, in)
 			if in.role == roleNext && a.Kind == Create && sending {
 				// --now moves the next occurrence to now only when no
@@ -478,9 +475,12 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 			out[i].Reason += "; its own links carry " + u
 		}
 	}
-	if rec != nil {
+	if rec != nil && len(rec.Targets) > 0 {
+		// Each target and instance the post names has its action, under
+		// its key; a key of the record that is neither is no longer named.
+		named := namedKeys(out)
 		for _, name := range sortedTargets(rec) {
-			if named[name] {
+			if named(name) || slices.ContainsFunc(targets, func(t schema.TargetSummary) bool { return t.Name == name }) {
 				continue
 			}
 			a := pl.removed(rec, name, rec.Targets[name], "removed from the post's targets")
@@ -498,6 +498,27 @@ func (pl *planner) post(s schema.Summary, rec *state.Record) []Action {
 		return strings.Compare(a.Target, b.Target)
 	})
 	return out
+}
+
+// namedKeys reports whether an action of actions is for a key. A post
+// has a few targets, looked through; a recurring post's many occurrences
+// go in a map.
+func namedKeys(actions []Action) func(key string) bool {
+	if len(actions) <= 16 {
+		return func(key string) bool {
+			for i := range actions {
+				if actions[i].Target == key {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	m := make(map[string]bool, len(actions))
+	for i := range actions {
+		m[actions[i].Target] = true
+	}
+	return func(key string) bool { return m[key] }
 }
 
 // hasOccurrences reports whether rec records a later occurrence of a

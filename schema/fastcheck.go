@@ -49,6 +49,8 @@ type fastChecker struct {
 	kinds map[cue.Kind]cue.Value
 	// evals counts the CUE evaluations of leaves, which the context keeps.
 	evals int
+	// noEval makes check answer false where it would evaluate (known).
+	noEval bool
 }
 
 // newFastChecker reads the shapes of post (#Post), or returns nil when the
@@ -145,6 +147,16 @@ func (f *fastChecker) valid(doc map[string]any) bool {
 	return f.check(f.front, doc)
 }
 
+// known reports whether doc surely is valid against the front shape
+// without evaluating anything in CUE: every leaf is of a kind its shape
+// takes whole, or has a verdict from an earlier evaluation. False says
+// only that the answer needs an evaluation (or is no).
+func (f *fastChecker) known(doc map[string]any) bool {
+	f.noEval = true
+	defer func() { f.noEval = false }()
+	return f.check(f.front, doc)
+}
+
 func (f *fastChecker) check(sh *shape, val any) bool {
 	switch v := val.(type) {
 	case map[string]any:
@@ -203,6 +215,9 @@ func (f *fastChecker) check(sh *shape, val any) bool {
 	}
 	if ok, seen := sh.seen[val]; seen {
 		return ok
+	}
+	if f.noEval {
+		return false
 	}
 	f.evals++
 	ok = sh.schema.Unify(f.ctx.Encode(val)).Validate(cue.Concrete(true)) == nil

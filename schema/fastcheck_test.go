@@ -178,3 +178,39 @@ func TestFastCheckAgrees(t *testing.T) {
 		t.Errorf("only %d valid cases: the table exercises too little", valid)
 	}
 }
+
+// TestFastCheckKnown checks that known never evaluates in CUE: it answers
+// from the shapes and the verdicts valid left, and a value no evaluation
+// has judged yet is left to valid (run under the evaluation guard).
+func TestFastCheckKnown(t *testing.T) {
+	v := newTestValidator(t, plainCUE)
+	if v.fast == nil {
+		t.Fatal("no fast check for a configuration without policies")
+	}
+	doc := func(id string) map[string]any {
+		return map[string]any{"id": id, "title": "Launch", "to": []any{"x", "bluesky"}, "thread": "auto"}
+	}
+	evals := v.fast.evals
+	if v.fast.known(doc("2026/launch")) {
+		t.Fatal("known judged values no evaluation had judged")
+	}
+	if v.fast.evals != evals {
+		t.Fatalf("known evaluated %d leaves", v.fast.evals-evals)
+	}
+	if !v.fast.valid(doc("2026/launch")) {
+		t.Fatal("a valid document is not valid")
+	}
+	if v.fast.evals == evals {
+		t.Fatal("valid judged the document without evaluating its leaves")
+	}
+	evals = v.fast.evals
+	if !v.fast.known(doc("2026/launch")) {
+		t.Error("known does not answer from the verdicts valid left")
+	}
+	if v.fast.known(doc("-bad id")) {
+		t.Error("known judged a value no evaluation had judged")
+	}
+	if v.fast.evals != evals {
+		t.Errorf("known evaluated %d leaves", v.fast.evals-evals)
+	}
+}

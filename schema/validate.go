@@ -80,12 +80,7 @@ func NewValidator(cfg *Config) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.New()
-	for _, s := range []string{v.source, configCUE, platformsCUE(), cfg.File} {
-		fmt.Fprintf(h, "%d:%s", len(s), s)
-	}
-	h.Write(cfg.Source)
-	v.hash = hex.EncodeToString(h.Sum(nil))
+	v.hash = SchemaKey(cfg)
 	if err := v.guardedCompile(); err != nil {
 		return nil, err
 	}
@@ -117,8 +112,23 @@ func (v *Validator) Err() error { return v.broken }
 
 // SchemaHash identifies everything a verdict depends on besides the post:
 // the embedded schemas and the configuration. A cache of verdicts keyed by
-// content hash and SchemaHash is never stale.
+// content hash and SchemaHash is never stale. It is SchemaKey(cfg).
 func (v *Validator) SchemaHash() string { return v.hash }
+
+// SchemaKey is the SchemaHash of a Validator of cfg, without compiling
+// one: the hash of what the schema is compiled from (the embedded
+// schemas, the accounts, the configuration's file name and bytes), which
+// determine it. A check whose every post the cache answers under this key
+// compiles nothing: the verdicts were made by a Validator compiled from
+// the same sources.
+func SchemaKey(cfg *Config) string {
+	h := sha256.New()
+	for _, s := range []string{postCUE, accountsCUE(cfg), checkCUE, configCUE, platformsCUE(), cfg.File} {
+		fmt.Fprintf(h, "%d:%s", len(s), s)
+	}
+	h.Write(cfg.Source)
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 // resolve takes the defaults of the limits table, with the configuration's
 // changes, and writes them out as #resolved: the source compile uses.
@@ -488,10 +498,17 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 			return Errors{Errorf(p.PosOf(""), "", "%v", err)}
 		}
 	}
+	d := v.document(p)
 	var errs Errors
-	if gerr := guard(p.File+" with "+v.configName(), func() { errs = v.validate(p, rendered) }); gerr != nil {
-		v.broken = gerr
-		return Errors{Errorf(p.PosOf(""), "", "%v", gerr)}
+	// Most posts are judged by the fast checker from verdicts it already
+	// holds and by Go's own limits: no CUE evaluation runs, so there is
+	// nothing to guard (a goroutine, a timer and two heap readings per
+	// post). The rest are evaluated within the limits.
+	if v.fast == nil || !v.fast.known(d.doc) || !v.renderedFit(rendered, d.tags, d.title) {
+		if gerr := guard(p.File+" with "+v.configName(), func() { errs = v.validate(p, d, rendered) }); gerr != nil {
+			v.broken = gerr
+			return Errors{Errorf(p.PosOf(""), "", "%v", gerr)}
+		}
 	}
 	if more := subredditRules(v.cfg, p); len(more) > 0 {
 		errs = append(errs, more...)
@@ -500,14 +517,19 @@ func (v *Validator) Validate(p *Post, rendered []Rendered) Errors {
 	return errs
 }
 
-// validate is Validate's work, within the evaluation limits.
-func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
+// postDocument is a post's front-matter as the schema judges it, with
+// the counts of its tags and title runes the limits are checked against.
+type postDocument struct {
+	doc         map[string]any
+	tags, title int
+}
 
+// document makes the document validate judges of p.
+func (v *Validator) document(p *Post) postDocument {
 	// Tags and title are counted as the front-matter gives them, the
 	// value CUE judges.
 	tags, _ := p.Front["tags"].([]any)
 	titleText, _ := p.Front["title"].(string)
-	title := utf8.RuneCountInString(titleText)
 
 	doc := make(map[string]any, len(p.Front)+1)
 	for k, val := range p.Front {
@@ -519,7 +541,13 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 	if vs, ok := doc["variants"].([]any); ok {
 		doc["variants"] = variantsDoc(vs)
 	}
-	if v.fast != nil && v.fast.valid(doc) && v.renderedFit(rendered, len(tags), title) {
+	return postDocument{doc: doc, tags: len(tags), title: utf8.RuneCountInString(titleText)}
+}
+
+// validate is Validate's work, within the evaluation limits.
+func (v *Validator) validate(p *Post, d postDocument, rendered []Rendered) Errors {
+	doc, title := d.doc, d.title
+	if v.fast != nil && v.fast.valid(doc) && v.renderedFit(rendered, d.tags, title) {
 		return nil
 	}
 	v.uses++
@@ -545,7 +573,7 @@ func (v *Validator) validate(p *Post, rendered []Rendered) Errors {
 				"max_media": l.MaxMedia, "min_media": l.MinMedia, "max_tags": l.MaxTags, "max_title": l.MaxTitle, "max_image_bytes": l.MaxImageBytes,
 				"max_hashtags": l.MaxHashtags, "max_mentions": l.MaxMentions}
 			rm := map[string]any{"platform": r.Platform, "limits": limits, "parts": parts,
-				"images": images, "media": r.Media, "tags": len(tags), "title": title,
+				"images": images, "media": r.Media, "tags": d.tags, "title": title,
 				"hashtags": r.Hashtags, "mentions": r.Mentions}
 			if l.MediaTypes != nil {
 				limits["media_types"] = anyList(l.MediaTypes)

@@ -122,6 +122,9 @@ func (l *listFlag) Set(s string) error {
 // checkTargets refuses a selection naming a post, campaign or account
 // that does not exist, naming those that do.
 func checkTargets(only reconcile.Selection, summaries []schema.Summary, records []*state.Record, cfg *schema.Config) error {
+	if only.Empty() {
+		return nil // nothing asked for, nothing to look up
+	}
 	posts, campaigns, accounts := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, s := range summaries {
 		posts[s.ID] = true

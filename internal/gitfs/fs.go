@@ -47,8 +47,12 @@ var (
 // dir is a decoded tree: its entries sorted by name (fs.ReadDir's order,
 // not git's), and an index by name.
 type dir struct {
-	entries []entry
-	index   map[string]int
+	entries []entry // by name
+}
+
+// find returns the index of the entry named name.
+func (d *dir) find(name string) (int, bool) {
+	return slices.BinarySearchFunc(d.entries, name, func(e entry, name string) int { return strings.Compare(e.name, name) })
 }
 
 // entry is one name in a tree.
@@ -179,7 +183,7 @@ func (f *FS) lookup(op, name string, follow bool) (entry, error) {
 		if err != nil {
 			return fail(err)
 		}
-		j, ok := d.index[parts[i]]
+		j, ok := d.find(parts[i])
 		if !ok {
 			return fail(fs.ErrNotExist)
 		}
@@ -237,12 +241,20 @@ func (f *FS) dir(e entry) (*dir, error) {
 		return d, nil
 	}
 	f.repo.mu.Lock()
+	// Another goroutine may have read the tree while this one waited.
+	f.mu.Lock()
+	d, ok = f.dirs[e.hash]
+	f.mu.Unlock()
+	if ok {
+		f.repo.mu.Unlock()
+		return d, nil
+	}
 	t, err := f.repo.tree(e.hash)
 	f.repo.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	d = &dir{entries: make([]entry, 0, len(t.Entries)), index: make(map[string]int, len(t.Entries))}
+	d = &dir{entries: make([]entry, 0, len(t.Entries))}
 	for _, te := range t.Entries {
 		// A crafted tree may hold names no checkout would write.
 		if te.Name == "" || te.Name == "." || te.Name == ".." || strings.ContainsAny(te.Name, "/\x00") {
@@ -251,9 +263,6 @@ func (f *FS) dir(e entry) (*dir, error) {
 		d.entries = append(d.entries, entry{name: te.Name, mode: te.Mode, hash: te.Hash})
 	}
 	slices.SortFunc(d.entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-	for i, c := range d.entries {
-		d.index[c.name] = i
-	}
 	f.mu.Lock()
 	f.dirs[e.hash] = d
 	f.mu.Unlock()

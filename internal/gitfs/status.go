@@ -236,6 +236,13 @@ func (w *worktreeWalk) walk(name string, top bool) error {
 	if err != nil {
 		return err
 	}
+	// Each file is lstat'ed from its directory, one name to resolve
+	// instead of its whole path: a plan lstats every post.
+	lstat := func(d fs.DirEntry) (fs.FileInfo, error) { return d.Info() }
+	if dr, err := os.OpenRoot(full); err == nil {
+		defer dr.Close()
+		lstat = func(d fs.DirEntry) (fs.FileInfo, error) { return dr.Lstat(d.Name()) }
+	}
 	ign := w.ign
 	for _, d := range ents {
 		if d.Name() == ".git" || w.skip(d.Name()) {
@@ -255,7 +262,7 @@ func (w *worktreeWalk) walk(name string, top bool) error {
 			w.ign = ign // the subdirectory's patterns end with it
 			continue
 		}
-		info, err := d.Info()
+		info, err := lstat(d)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
