@@ -299,3 +299,38 @@ func TestAppendURLsShortcut(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendURLsSkipsToDots: the URLs found are the ones the reference
+// finds when the search jumps to the last space before each dot, on
+// longer random texts of prose words, spaces of every kind, sentence
+// ends, URLs and their pieces, and on the long-form corpus's texts.
+func TestAppendURLsSkipsToDots(t *testing.T) {
+	pieces := []string{"word", "words", " ", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\u00a0", "\u3000", ".", ". ", "end.", ":", "://",
+		"http://", "https://", "example", "example.com", ".com", ".co.uk", "x.y", "t.co/abc", "www.", "-", "_", "/", "?q=1&r=2",
+		"(", ")", "@", "#", "é", "日本語", "ELPAÍS.com", "a.b.c", "1.5", "e.g.", "...", "\xff", "xn--", "foo_bar.com", "-x.com"}
+	r := rand.New(rand.NewPCG(41, 42))
+	texts := []string{}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(60) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, p := range longFormPosts(t, 100) {
+		texts = append(texts, p.Markdown)
+		for _, part := range p.Body.Parts {
+			for _, style := range []Style{StyleFor(PlatformX), StyleFor(PlatformBluesky)} {
+				text, _ := PlainText(part.Blocks, style)
+				texts = append(texts, text)
+			}
+		}
+	}
+	for _, s := range texts {
+		for _, bare := range []bool{true, false} {
+			if got, want := appendURLs(nil, s, bare), appendURLsAlways(nil, s, bare); !slices.Equal(got, want) {
+				t.Fatalf("appendURLs(%q, %v) = %v, want %v", s, bare, got, want)
+			}
+		}
+	}
+}

@@ -48,7 +48,27 @@ func appendURLs(out []span, s string, bare bool) []span {
 	if strings.IndexByte(s, '.') < 0 || !bare && strings.IndexByte(s, ':') < 0 {
 		return out // every domain has a dot, every scheme a colon
 	}
+	dot := -1 // the first dot at or after q, once looked for
 	for q := 0; q < len(s); {
+		if dot < q {
+			// Every match holds a dot (between its domain's labels) and
+			// no white space, and the search stops at every ASCII space
+			// (no match or label runs over one): up to the last space
+			// before the next dot it finds nothing, and it goes on from
+			// that space as it would have. Prose is then searched a
+			// word or two a sentence.
+			d := strings.IndexByte(s[q:], '.')
+			if d < 0 {
+				break
+			}
+			dot = q + d
+			for p := dot - 1; p > q; p-- {
+				if c := s[p]; c < utf8.RuneSelf && asciiSpace[c] {
+					q = p
+					break
+				}
+			}
+		}
 		c := s[q]
 		if c < utf8.RuneSelf && isASCIIAlnum(rune(c)) && q > 0 {
 			q++ // no URL follows a letter or digit
