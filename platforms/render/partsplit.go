@@ -2,6 +2,7 @@ package render
 
 import (
 	"slices"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -63,7 +64,7 @@ func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []bui
 	remember := reserve == "" && !ps.rl.escape
 	var counted []spanCount
 	fits := func(s span) bool {
-		n, b := measure(ps.rl, text[s.start:s.end]+reserve)
+		n, b := ps.measure(s, reserve)
 		ok := !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
 		if ok && remember {
 			counted = append(counted, spanCount{s, n})
@@ -94,6 +95,75 @@ func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []bui
 			}
 		}
 		out = append(out, sub)
+	}
+	return out
+}
+
+// measure is measure of a piece of the text and reserve, counted
+// without copying the piece where nothing is added to it, with what is
+// known of the whole text: that it is ASCII, and its URLs, which are the
+// piece's but at its edges (pieceURLs).
+func (ps *partSplit) measure(s span, reserve string) (length, bytes int) {
+	if reserve != "" || ps.rl.escape {
+		return measure(ps.rl, ps.sg.text[s.start:s.end]+reserve)
+	}
+	piece := ps.sg.text[s.start:s.end]
+	var buf [32]span
+	switch ps.rl.weigh {
+	case weighX:
+		ascii := ps.sg.ascii || isASCIIString(piece)
+		if ascii || norm.NFC.IsNormalString(piece) {
+			return countXURLs(piece, ascii, pieceURLs(buf[:0], ps.sg.text, ps.sg.urls, s, true)), len(piece)
+		}
+	case weighMastodon:
+		return countMastodonURLs(piece, pieceURLs(buf[:0], ps.sg.text, ps.sg.httpURLs(), s, false)), len(piece)
+	case weighGraphemes, weighThreads:
+		if ps.sg.ascii {
+			// An ASCII character is a cluster, but CR LF, and no emoji.
+			return len(piece) - strings.Count(piece, "\r\n"), len(piece)
+		}
+	case weighCodePoints:
+		if ps.sg.ascii {
+			return len(piece), len(piece)
+		}
+	}
+	return ps.rl.count(piece), len(piece)
+}
+
+// pieceURLs appends the URLs appendURLs finds in text[s.start:s.end],
+// relative to the piece, given all, the URLs it finds in the whole text.
+// The search stops at every ASCII space and goes on from it as from the
+// start of what follows (no match or label runs over one), so between
+// the piece's first and last space it finds what it found in the whole
+// text; it is run again only on the piece's first and last words.
+func pieceURLs(out []span, text string, all []span, s span, bare bool) []span {
+	piece := text[s.start:s.end]
+	first, last := -1, -1
+	for i := 0; i < len(piece); i++ {
+		if c := piece[i]; c < utf8.RuneSelf && asciiSpace[c] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return appendURLs(out, piece, bare)
+	}
+	for i := len(piece) - 1; ; i-- {
+		if c := piece[i]; c < utf8.RuneSelf && asciiSpace[c] {
+			last = i
+			break
+		}
+	}
+	out = appendURLs(out, piece[:first], bare)
+	i, _ := slices.BinarySearchFunc(all, s.start+first, func(u span, p int) int { return u.start - p })
+	for ; i < len(all) && all[i].start < s.start+last; i++ {
+		out = append(out, span{all[i].start - s.start, all[i].end - s.start})
+	}
+	n := len(out)
+	out = appendURLs(out, piece[last:], bare)
+	for k := n; k < len(out); k++ {
+		out[k].start += last
+		out[k].end += last
 	}
 	return out
 }
@@ -301,7 +371,7 @@ func littleLen(s string) int {
 // clusterWeight is one grapheme cluster's weight as a platform counts it.
 func clusterWeight(k weightKind, c string) int {
 	if len(c) == 1 {
-		if k == weighLinkedIn && littleReservedASCII[c[0]] {
+		if k == weighLinkedIn && c[0] < utf8.RuneSelf && littleReservedASCII[c[0]] {
 			return 2
 		}
 		return 1

@@ -55,6 +55,8 @@ const (
 type segmentation struct {
 	// text is the text to split, white space trimmed from its end.
 	text string
+	// ascii says that text is all ASCII.
+	ascii bool
 	// level[p] is the coarsest break at byte offset p (0 to len(text)),
 	// or noBreak, with clusterEnd set where a grapheme cluster ends. URLs
 	// and links are not yet taken out: what must not be broken differs
@@ -95,7 +97,7 @@ const (
 func newSegmentation(text string, urls func() []span, mem *arena) *segmentation {
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	n := len(text)
-	sg := &segmentation{text: text, level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
+	sg := &segmentation{text: text, ascii: isASCIIString(text), level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
 	lv, trim := sg.level, sg.trim
 	trim[0] = 0
 	for i := range lv {

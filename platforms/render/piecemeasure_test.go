@@ -1,0 +1,107 @@
+package render
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald/schema"
+)
+
+// urlTexts are random texts of words, spaces of every kind, sentence
+// ends, URLs and pieces of them, for the URL search's shortcuts.
+func urlTexts(r *rand.Rand, n, words int) []string {
+	pieces := []string{"word", "words", " ", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\u00a0", "\u3000", ".", ". ", "end.", ":", "://",
+		"http://", "https://", "example", "example.com", ".com", ".co.uk", "x.y", "t.co/abc", "www.", "-", "_", "/", "?q=1&r=2",
+		"(", ")", "@", "#", "é", "日本語", "ELPAÍS.com", "a.b.c", "1.5", "e.g.", "...", "\xff", "xn--", "foo_bar.com", "-x.com",
+		"@ops@hachyderm.io", "@maria"}
+	var out []string
+	for range n {
+		var b strings.Builder
+		for range r.IntN(words) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// TestPieceURLs: the URLs of a piece of a text, found from the whole
+// text's URLs and a search of the piece's first and last words, are the
+// ones a search of the whole piece finds, for any piece of random texts.
+func TestPieceURLs(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, text := range urlTexts(r, 5000, 60) {
+		for _, bare := range []bool{true, false} {
+			all := appendURLs(nil, text, bare)
+			for range 20 {
+				a := r.IntN(len(text) + 1)
+				b := a + r.IntN(len(text)-a+1)
+				got := pieceURLs(nil, text, all, span{a, b}, bare)
+				if want := appendURLs(nil, text[a:b], bare); !slices.Equal(got, want) {
+					t.Fatalf("pieceURLs(%q, [%d:%d], %v) = %v, want %v (piece %q)", text, a, b, bare, got, want, text[a:b])
+				}
+			}
+		}
+	}
+}
+
+// TestPieceMeasure: a piece measured by its split (what is known of the
+// whole text, no copy) counts as the platform's counter counts it, with
+// and without numbering room, for every platform, on pieces between
+// break points and anywhere else, of random bodies, random URL texts and
+// the long-form corpus's texts.
+func TestPieceMeasure(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	var srcs []string
+	for range 150 {
+		srcs = append(srcs, randomBody(r, 20+r.IntN(400)))
+	}
+	srcs = append(srcs, urlTexts(r, 300, 80)...)
+	for _, p := range longFormPosts(t, 60) {
+		srcs = append(srcs, p.Markdown)
+	}
+	platforms := []string{PlatformX, PlatformBluesky, PlatformMastodon, PlatformThreads, PlatformLinkedIn, "instagram", "ghost"}
+	for i, src := range srcs {
+		var rr Renderer
+		for _, part := range postFromMarkdown(src).Body.Parts {
+			measurePieces(t, r, &rr, part.Blocks, platforms, i)
+		}
+		rr.Release()
+	}
+}
+
+// measurePieces compares the split's measure of random pieces of the
+// blocks' text with the counter's, for each platform.
+func measurePieces(t *testing.T, r *rand.Rand, rr *Renderer, blocks []schema.Block, platforms []string, i int) {
+	t.Helper()
+	for _, platform := range platforms {
+		rl := rulesFor(platform)
+		ps := rr.newPartSplit(rl, buildTextIn(rr, blocks, rl.style))
+		text := ps.sg.text
+		var breaks []int
+		for p, l := range ps.lv {
+			if l&levelMask != noBreak {
+				breaks = append(breaks, p)
+			}
+		}
+		for range 30 {
+			var s span
+			if len(breaks) > 0 && r.IntN(2) == 0 {
+				a, b := breaks[r.IntN(len(breaks))], breaks[r.IntN(len(breaks))]
+				s = trimSpan(text, span{min(a, b), max(a, b)})
+			} else {
+				a := r.IntN(len(text) + 1)
+				s = span{a, a + r.IntN(len(text)-a+1)}
+			}
+			for _, reserve := range []string{"", " 9/9"} {
+				gotN, gotB := ps.measure(s, reserve)
+				wantN, wantB := measure(rl, text[s.start:s.end]+reserve)
+				if gotN != wantN || gotB != wantB {
+					t.Fatalf("%d/%s: measure of %q+%q = %d, %d; the counter's is %d, %d", i, platform, text[s.start:s.end], reserve, gotN, gotB, wantN, wantB)
+				}
+			}
+		}
+	}
+}
