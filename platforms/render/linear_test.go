@@ -334,3 +334,39 @@ func TestAppendURLsSkipsToDots(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentASCII: an ASCII text read a byte at a time is segmented as
+// the general reading segments it (levels, cluster ends, trims and
+// coarse breaks), on random ASCII texts of words, every kind of white
+// space and CR LF, sentence ends and URLs, and the long-form corpus.
+func TestSegmentASCII(t *testing.T) {
+	pieces := []string{"a", "word", "Word", " ", "  ", "\t", "\n", "\n\n", "\r", "\r\n", "\r\n\r\n", "\v", "\f", ".", ". ", "!", "?",
+		"\"", "'", ")", "]", "done.\"", "e.g.", "https://example.com/a", "x.y", "-", "1.", "\n- item", "> quote", " \n"}
+	r := rand.New(rand.NewPCG(61, 62))
+	var texts []string
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(30) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, p := range longFormPosts(t, 50) {
+		for _, part := range p.Body.Parts {
+			text, _ := PlainText(part.Blocks, StyleFor(PlatformX))
+			texts = append(texts, text, p.Markdown)
+		}
+	}
+	for _, text := range texts {
+		got := newSegmentation(text, nil, nil)
+		if !got.ascii {
+			t.Fatalf("%q: not seen as ASCII", text)
+		}
+		want := &segmentation{text: got.text, level: make([]uint8, len(got.text)+1), trim: make([]int32, len(got.text)+1)}
+		want.segment(false)
+		if !slices.Equal(got.level, want.level) || !slices.Equal(got.trim, want.trim) || !slices.Equal(got.coarse, want.coarse) {
+			t.Fatalf("segmentation of %q:\nlevels %v\nwant   %v\ntrim %v\nwant %v\ncoarse %v\nwant   %v",
+				text, got.level, want.level, got.trim, want.trim, got.coarse, want.coarse)
+		}
+	}
+}

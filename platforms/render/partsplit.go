@@ -289,6 +289,79 @@ func (ps *partSplit) coarsest(pos, reach int) int {
 // platform counts them: cw[p] is the weight of the clusters that end by
 // offset p.
 func (ps *partSplit) weights() []int32 {
+	if ps.sg.ascii && ps.rl.weigh != weighLinkedIn {
+		return ps.weightsASCII()
+	}
+	return ps.weightsAny()
+}
+
+// weighted is a range of the text whose weight is fixed, as a whole: a
+// URL's, a remote mention's domain's, a CR LF's.
+type weighted struct {
+	span
+	w int32
+}
+
+// weightsASCII is weights for an ASCII text (not LinkedIn's, escaped):
+// every character weighs 1, but the ranges whose weight is fixed. It
+// writes the running weight directly, without reading the text's levels.
+func (ps *partSplit) weightsASCII() []int32 {
+	sg := ps.sg
+	text := sg.text
+	var buf [16]weighted
+	fixed := buf[:0]
+	switch ps.rl.weigh {
+	case weighX:
+		for _, u := range sg.urls {
+			fixed = append(fixed, weighted{u, xURLLength})
+		}
+	case weighMastodon:
+		last := 0
+		for _, u := range sg.httpURLs() {
+			remoteMentionDomains(text[last:u.start], func(a, b int) { fixed = append(fixed, weighted{span{last + a, last + b}, 0}) })
+			fixed = append(fixed, weighted{u, xURLLength})
+			last = u.end
+		}
+		remoteMentionDomains(text[last:], func(a, b int) { fixed = append(fixed, weighted{span{last + a, last + b}, 0}) })
+	}
+	if strings.Contains(text, "\r\n") {
+		// The one cluster of two ASCII characters.
+		w := int32(clusterWeight(ps.rl.weigh, "\r\n"))
+		for i := 0; ; {
+			k := strings.Index(text[i:], "\r\n")
+			if k < 0 {
+				break
+			}
+			fixed = append(fixed, weighted{span{i + k, i + k + 2}, w})
+			i += k + 2
+		}
+		slices.SortFunc(fixed, func(a, b weighted) int { return a.start - b.start })
+	}
+	cw := ps.mem.int32s(len(text) + 1)
+	cw[0] = 0
+	p, acc := 1, int32(0) // acc is cw[p-1]
+	for _, f := range fixed {
+		for ; p <= f.start; p++ {
+			acc++
+			cw[p] = acc
+		}
+		for ; p < f.end; p++ {
+			cw[p] = acc
+		}
+		acc += f.w
+		cw[p] = acc
+		p++
+	}
+	for ; p < len(cw); p++ {
+		acc++
+		cw[p] = acc
+	}
+	ps.monotone = true // no weight is negative
+	return cw
+}
+
+// weightsAny is weights for any text.
+func (ps *partSplit) weightsAny() []int32 {
 	sg := ps.sg
 	text := sg.text
 	cw := ps.mem.int32s(len(text) + 1)

@@ -105,3 +105,43 @@ func measurePieces(t *testing.T, r *rand.Rand, rr *Renderer, blocks []schema.Blo
 		}
 	}
 }
+
+// TestWeightsASCII: the running weights written directly for an ASCII
+// text are the ones summed cluster by cluster, for every platform, on
+// random ASCII bodies (URLs, remote mentions, CR LF) and the long-form
+// corpus.
+func TestWeightsASCII(t *testing.T) {
+	pieces := []string{"word", " ", "\n\n", "\r\n", "\r", ". ", "https://example.com/a", "example.org", "x.y", "t.co/abc",
+		"@ops@hachyderm.io", "@maria", "@a@b.c\r\n", "http://a.b\r\n", "#tag", "e.g.", "-", "(", ")"}
+	r := rand.New(rand.NewPCG(55, 56))
+	var texts []string
+	for range 5000 {
+		var b strings.Builder
+		for range r.IntN(40) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, p := range longFormPosts(t, 50) {
+		for _, part := range p.Body.Parts {
+			text, _ := PlainText(part.Blocks, StyleFor(PlatformX))
+			texts = append(texts, text)
+		}
+	}
+	platforms := []string{PlatformX, PlatformBluesky, PlatformMastodon, PlatformThreads, "instagram", "ghost"}
+	for _, text := range texts {
+		var rr Renderer
+		for _, platform := range platforms {
+			ps := rr.newPartSplit(rulesFor(platform), builtText{text: text})
+			if !ps.sg.ascii {
+				t.Fatalf("%q: not seen as ASCII", text)
+			}
+			got, monotone := slices.Clone(ps.cw), ps.monotone
+			want := ps.weightsAny()
+			if !slices.Equal(got, want) || monotone != ps.monotone {
+				t.Fatalf("%s: weights of %q\n%v\nwant %v", platform, text, got, want)
+			}
+		}
+		rr.Release()
+	}
+}

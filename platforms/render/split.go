@@ -98,57 +98,134 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	n := len(text)
 	sg := &segmentation{text: text, ascii: isASCIIString(text), level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
-	lv, trim := sg.level, sg.trim
-	trim[0] = 0
-	for i := range lv {
-		lv[i] = noBreak
+	sg.segment(sg.ascii)
+	if urls != nil {
+		sg.urls = urls()
+	} else {
+		sg.urls = extractURLs(text, true)
 	}
-	sorted := true
-	set := func(p int, l uint8) {
-		if p > 0 && l < lv[p]&levelMask {
-			lv[p] = lv[p]&clusterEnd | l
-			if l <= breakSentence {
-				if k := len(sg.coarse); k == 0 || sg.coarse[k-1] < int32(p) {
-					sg.coarse = append(sg.coarse, int32(p))
-				} else if sg.coarse[k-1] > int32(p) {
-					sorted = false
-					sg.coarse = append(sg.coarse, int32(p))
-				}
+	return sg
+}
+
+// segment fills the levels, trim and coarse breaks, reading the text a
+// byte at a time if ascii (which it must then be).
+func (sg *segmentation) segment(ascii bool) {
+	sc := segScanner{sg: sg, sorted: true, run: -1}
+	if ascii {
+		sc.scanASCII()
+	} else {
+		sc.scan()
+	}
+	if sc.run >= 0 {
+		sc.closeRun()
+	}
+	sc.set(len(sg.text), breakParagraph)
+	if !sc.sorted {
+		slices.Sort(sg.coarse)
+		sg.coarse = slices.Compact(sg.coarse)
+	}
+}
+
+// segScanner is newSegmentation's state while it reads the text.
+type segScanner struct {
+	sg     *segmentation
+	sorted bool // whether sg.coarse is in order
+	// lastSolid is the end of the last character that is not white space.
+	lastSolid int32
+	// run is where the white-space run being read starts (-1: none), and
+	// newlines how many newlines it holds.
+	run, newlines int
+}
+
+// set lowers the break level at p to l.
+func (sc *segScanner) set(p int, l uint8) {
+	sg := sc.sg
+	lv := sg.level
+	if p > 0 && l < lv[p]&levelMask {
+		lv[p] = lv[p]&clusterEnd | l
+		if l <= breakSentence {
+			if k := len(sg.coarse); k == 0 || sg.coarse[k-1] < int32(p) {
+				sg.coarse = append(sg.coarse, int32(p))
+			} else if sg.coarse[k-1] > int32(p) {
+				sc.sorted = false
+				sg.coarse = append(sg.coarse, int32(p))
 			}
 		}
 	}
-	lastSolid := int32(0)
-	run, newlines := -1, 0 // the white-space run being read
-	closeRun := func() {
-		switch {
-		case newlines >= 2:
-			set(run, breakParagraph)
-		case newlines == 1 || endsSentence(text[:run]):
-			set(run, breakSentence)
-		default:
-			set(run, breakWord)
+}
+
+// closeRun ends the white-space run, a break of its level.
+func (sc *segScanner) closeRun() {
+	switch {
+	case sc.newlines >= 2:
+		sc.set(sc.run, breakParagraph)
+	case sc.newlines == 1 || endsSentence(sc.sg.text[:sc.run]):
+		sc.set(sc.run, breakSentence)
+	default:
+		sc.set(sc.run, breakWord)
+	}
+	sc.run = -1
+}
+
+// scanASCII is scan for an ASCII text, a byte at a time: every byte is a
+// cluster but a CR followed by an LF, which are one.
+func (sc *segScanner) scanASCII() {
+	text, lv, trim := sc.sg.text, sc.sg.level, sc.sg.trim
+	n := len(text)
+	lv[0], trim[0] = noBreak, 0
+	for i := 0; i < n; i++ {
+		c := text[i]
+		if !asciiSpace[c] {
+			if sc.run >= 0 {
+				sc.closeRun()
+			}
+			sc.lastSolid = int32(i + 1)
+			trim[i+1] = sc.lastSolid
+			lv[i+1] = clusterEnd | breakGrapheme
+			continue
 		}
-		run = -1
+		if sc.run < 0 {
+			sc.run, sc.newlines = i, 0
+		}
+		if c == '\n' {
+			sc.newlines++
+		}
+		trim[i+1] = sc.lastSolid
+		if c == '\r' && i+1 < n && text[i+1] == '\n' {
+			lv[i+1] = noBreak // inside the cluster CR LF
+			continue
+		}
+		lv[i+1] = clusterEnd | breakGrapheme
+	}
+}
+
+// scan reads any text.
+func (sc *segScanner) scan() {
+	text, lv, trim := sc.sg.text, sc.sg.level, sc.sg.trim
+	n := len(text)
+	trim[0] = 0
+	for i := range lv {
+		lv[i] = noBreak
 	}
 	state := -1
 	for i := 0; i < n; {
 		if c := text[i]; c < utf8.RuneSelf && c != '\r' && (i+1 == n || text[i+1] < utf8.RuneSelf) {
 			// An ASCII cluster of one byte.
 			if asciiSpace[c] {
-				if run < 0 {
-					run, newlines = i, 0
+				if sc.run < 0 {
+					sc.run, sc.newlines = i, 0
 				}
 				if c == '\n' {
-					newlines++
+					sc.newlines++
 				}
 			} else {
-				if run >= 0 {
-					closeRun()
+				if sc.run >= 0 {
+					sc.closeRun()
 				}
-				lastSolid = int32(i + 1)
+				sc.lastSolid = int32(i + 1)
 			}
 			i++
-			trim[i] = lastSolid
+			trim[i] = sc.lastSolid
 			lv[i] = clusterEnd | min(lv[i]&levelMask, breakGrapheme)
 			state = -1
 			continue
@@ -159,46 +236,32 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 			r, size := utf8.DecodeRuneInString(cluster[j:])
 			j += size
 			if unicode.IsSpace(r) {
-				if run < 0 {
-					run, newlines = i, 0
+				if sc.run < 0 {
+					sc.run, sc.newlines = i, 0
 				}
 				if r == '\n' {
-					newlines++
+					sc.newlines++
 				}
 				for k := i + 1; k <= i+size; k++ {
-					trim[k] = lastSolid
+					trim[k] = sc.lastSolid
 				}
 			} else {
-				if run >= 0 {
-					closeRun()
+				if sc.run >= 0 {
+					sc.closeRun()
 				}
 				for k := i + 1; k < i+size; k++ {
-					trim[k] = lastSolid
+					trim[k] = sc.lastSolid
 				}
-				lastSolid = int32(i + size)
-				trim[i+size] = lastSolid
+				sc.lastSolid = int32(i + size)
+				trim[i+size] = sc.lastSolid
 				if r == '。' || r == '！' || r == '？' {
-					set(i+size, breakSentence)
+					sc.set(i+size, breakSentence)
 				}
 			}
 			i += size
 		}
 		lv[i] = clusterEnd | min(lv[i]&levelMask, breakGrapheme)
 	}
-	if run >= 0 {
-		closeRun()
-	}
-	set(n, breakParagraph)
-	if !sorted {
-		slices.Sort(sg.coarse)
-		sg.coarse = slices.Compact(sg.coarse)
-	}
-	if urls != nil {
-		sg.urls = urls()
-	} else {
-		sg.urls = extractURLs(text, true)
-	}
-	return sg
 }
 
 // httpURLs returns the URLs with a scheme, as Mastodon finds them.
