@@ -57,19 +57,15 @@ func (r *Renderer) newPartSplit(rl *rules, bt builtText) *partSplit {
 // in the whole text), the part is packed again measuring every candidate
 // piece with the counter.
 func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []builtText {
+	return ps.appendSplit(nil, lim, spoiler, reserve)
+}
+
+// appendSplit is split, appending the pieces to out.
+func (ps *partSplit) appendSplit(out []builtText, lim schema.Limits, spoiler int, reserve string) []builtText {
 	text := ps.sg.text
-	// The pieces that fit were counted as the platform receives them
-	// when nothing is added to them and the text is sent as it is (not
-	// LinkedIn's, escaped): those counts are kept for the parts.
-	remember := reserve == "" && !ps.rl.escape
-	var counted []spanCount
 	fits := func(s span) bool {
 		n, b := ps.measure(s, reserve)
-		ok := !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
-		if ok && remember {
-			counted = append(counted, spanCount{s, n})
-		}
-		return ok
+		return !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
 	}
 	var spans []span
 	if lim.Length <= 0 && lim.Bytes <= 0 {
@@ -85,14 +81,15 @@ func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []bui
 			spans = pack(text, ps.sg.points(ps.keep), fits)
 		}
 	}
-	out := make([]builtText, 0, len(spans))
+	// A piece sent as it is, with nothing added to it and not escaped
+	// (LinkedIn's), is counted here as the platform receives it, as
+	// cheaply as while packing: the count is kept for the part.
+	remember := reserve == "" && !ps.rl.escape
 	for _, s := range spans {
 		sub := sliceBuilt(ps.bt, s)
-		for _, c := range counted {
-			if c.s == s {
-				sub.counted = c.n + 1
-				break
-			}
+		if remember {
+			n, _ := ps.measure(s, "")
+			sub.counted = n + 1
 		}
 		out = append(out, sub)
 	}
@@ -166,12 +163,6 @@ func pieceURLs(out []span, text string, all []span, s span, bare bool) []span {
 		out[k].end += last
 	}
 	return out
-}
-
-// spanCount is a piece of text and the platform's count of it.
-type spanCount struct {
-	s span
-	n int
 }
 
 // packWeighted is pack measured by the running weights: from each start,

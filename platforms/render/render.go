@@ -92,8 +92,10 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 // value is ready to use; a Renderer is not safe for concurrent use, and
 // is meant to live as long as one post's rendering, ended by Release.
 type Renderer struct {
-	texts []*textInfo
-	mem   *arena
+	texts  []*textInfo
+	builds []buildEntry // texts built, by blocks and style
+	writes []writeEntry // texts written, by blocks and the style's links
+	mem    *arena
 }
 
 // maxTexts bounds the texts a Renderer remembers: a post has a few.
@@ -307,8 +309,9 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 				if splits[i] == nil {
 					splits[i] = r.newPartSplit(rl, bt)
 				}
-				for _, sub := range splits[i].split(lim, spoiler, reserve) {
-					pieces = append(pieces, sub)
+				n := len(pieces)
+				pieces = splits[i].appendSplit(pieces, lim, spoiler, reserve)
+				for range len(pieces) - n {
 					pieceLines = append(pieceLines, lines[i])
 				}
 			}
