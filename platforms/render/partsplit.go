@@ -113,11 +113,12 @@ func (ps *partSplit) measure(s span, reserve string) (length, bytes int) {
 			return countXURLs(piece, ascii, pieceURLs(buf[:0], ps.sg.text, ps.sg.urls, s, true)), len(piece)
 		}
 	case weighMastodon:
-		return countMastodonURLs(piece, pieceURLs(buf[:0], ps.sg.text, ps.sg.httpURLs(), s, false)), len(piece)
+		plain := ps.sg.ascii && !ps.sg.crlf
+		return countMastodonKnown(piece, plain, pieceURLs(buf[:0], ps.sg.text, ps.sg.httpURLs(), s, false)), len(piece)
 	case weighGraphemes, weighThreads:
 		if ps.sg.ascii {
 			// An ASCII character is a cluster, but CR LF, and no emoji.
-			return len(piece) - strings.Count(piece, "\r\n"), len(piece)
+			return countASCIIClusters(piece, ps.sg.crlf), len(piece)
 		}
 	case weighCodePoints:
 		if ps.sg.ascii {

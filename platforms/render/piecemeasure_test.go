@@ -145,3 +145,45 @@ func TestWeightsASCII(t *testing.T) {
 		rr.Release()
 	}
 }
+
+// TestCountPlainTexts: a whole text's count taken with what is known of
+// it (ASCII, CR LF, its URLs), and its pieces' counts taken by a split,
+// are the counters' on random texts, ASCII or not, with CR LF, bare CR,
+// URLs and remote mentions, given as they are (not through Markdown,
+// which would change their line ends).
+func TestCountPlainTexts(t *testing.T) {
+	pieces := []string{"word", " ", "\r\n", "\r", "\n", ". ", "https://example.com/a", "example.org", "t.co/abc",
+		"@ops@hachyderm.io", "@maria", "#tag", "é", "👍", "e\u0301", "日本", "\r\n\r\n", "(", ")"}
+	r := rand.New(rand.NewPCG(57, 58))
+	platforms := []string{PlatformX, PlatformBluesky, PlatformMastodon, PlatformThreads, PlatformLinkedIn, "instagram", "ghost"}
+	for range 4000 {
+		var b strings.Builder
+		ascii := r.IntN(2) == 0
+		for range r.IntN(40) {
+			p := pieces[r.IntN(len(pieces))]
+			if ascii && !isASCIIString(p) {
+				continue
+			}
+			b.WriteString(p)
+		}
+		text := strings.TrimLeft(b.String(), " \r\n")
+		var rr Renderer
+		for _, platform := range platforms {
+			rl := rulesFor(platform)
+			if got, want := rr.info(text).count(rl), rl.count(text); got != want {
+				t.Fatalf("%s: count with what is known %d, counter %d: %q", platform, got, want, text)
+			}
+			ps := rr.newPartSplit(rl, builtText{text: text})
+			for range 20 {
+				a := r.IntN(len(ps.sg.text) + 1)
+				s := span{a, a + r.IntN(len(ps.sg.text)-a+1)}
+				gotN, gotB := ps.measure(s, "")
+				wantN, wantB := measure(rl, ps.sg.text[s.start:s.end])
+				if gotN != wantN || gotB != wantB {
+					t.Fatalf("%s: measure of %q = %d, %d; the counter's is %d, %d", platform, ps.sg.text[s.start:s.end], gotN, gotB, wantN, wantB)
+				}
+			}
+		}
+		rr.Release()
+	}
+}

@@ -113,6 +113,20 @@ type textInfo struct {
 	seg      *segmentation
 	http     []span
 	httpDone bool
+	// plain says the text is ASCII, and crlf that it holds a CR LF, once
+	// plainDone.
+	plain, crlf, plainDone bool
+}
+
+// isPlain reports whether the text is ASCII, and whether it holds a CR
+// LF (the one cluster of two ASCII characters).
+func (ti *textInfo) isPlain() (ascii, crlf bool) {
+	if !ti.plainDone {
+		ti.plain = isASCIIString(ti.text)
+		ti.crlf = ti.plain && strings.Contains(ti.text, "\r\n")
+		ti.plainDone = true
+	}
+	return ti.plain, ti.crlf
 }
 
 // info returns the Renderer's record of text.
@@ -153,15 +167,34 @@ func (ti *textInfo) httpURLs() []span {
 // taken with the URLs already found in it where the counter would only
 // find the same ones again: X's in a text that is NFC, Mastodon's in any.
 func (ti *textInfo) count(rl *rules) int {
+	ascii, crlf := ti.isPlain()
 	switch rl.weigh {
 	case weighX:
-		if ascii := isASCIIString(ti.text); ascii || norm.NFC.IsNormalString(ti.text) {
+		if ascii || norm.NFC.IsNormalString(ti.text) {
 			return countXURLs(ti.text, ascii, ti.urls())
 		}
 	case weighMastodon:
-		return countMastodonURLs(ti.text, ti.httpURLs())
+		return countMastodonKnown(ti.text, ascii && !crlf, ti.httpURLs())
+	case weighGraphemes, weighThreads:
+		if ascii {
+			// An ASCII character is a cluster, but CR LF, and no emoji.
+			return countASCIIClusters(ti.text, crlf)
+		}
+	case weighCodePoints:
+		if ascii {
+			return len(ti.text)
+		}
 	}
 	return rl.count(ti.text)
+}
+
+// countASCIIClusters counts the grapheme clusters of an ASCII text: its
+// bytes, less one for each CR LF if it may hold one.
+func countASCIIClusters(s string, crlf bool) int {
+	if crlf {
+		return len(s) - strings.Count(s, "\r\n")
+	}
+	return len(s)
 }
 
 // tags returns the text's #tags.

@@ -55,8 +55,8 @@ const (
 type segmentation struct {
 	// text is the text to split, white space trimmed from its end.
 	text string
-	// ascii says that text is all ASCII.
-	ascii bool
+	// ascii says that text is all ASCII, and crlf that it holds a CR LF.
+	ascii, crlf bool
 	// level[p] is the coarsest break at byte offset p (0 to len(text)),
 	// or noBreak, with clusterEnd set where a grapheme cluster ends. URLs
 	// and links are not yet taken out: what must not be broken differs
@@ -98,6 +98,7 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	n := len(text)
 	sg := &segmentation{text: text, ascii: isASCIIString(text), level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
+	sg.crlf = sg.ascii && strings.Contains(text, "\r\n")
 	sg.segment(sg.ascii)
 	if urls != nil {
 		sg.urls = urls()
@@ -168,36 +169,59 @@ func (sc *segScanner) closeRun() {
 }
 
 // scanASCII is scan for an ASCII text, a byte at a time: every byte is a
-// cluster but a CR followed by an LF, which are one.
+// cluster but a CR followed by an LF, which are one. Its breaks come in
+// order, so the coarse ones are listed in order; a run's break is set
+// here rather than by closeRun, its level being the grapheme break every
+// byte has.
 func (sc *segScanner) scanASCII() {
-	text, lv, trim := sc.sg.text, sc.sg.level, sc.sg.trim
+	sg := sc.sg
+	text, lv, trim := sg.text, sg.level, sg.trim
 	n := len(text)
+	_, _ = lv[n], trim[n]
 	lv[0], trim[0] = noBreak, 0
+	lastSolid := int32(0)
+	run, newlines := -1, 0
 	for i := 0; i < n; i++ {
 		c := text[i]
 		if !asciiSpace[c] {
-			if sc.run >= 0 {
-				sc.closeRun()
+			if run > 0 { // a run at the start is no break
+				l := uint8(breakWord)
+				switch {
+				case newlines >= 2:
+					l = breakParagraph
+				case newlines == 1 || sentenceEnd[text[run-1]] && endsSentence(text[:run]):
+					l = breakSentence
+				}
+				lv[run] = clusterEnd | l
+				if l <= breakSentence {
+					sg.coarse = append(sg.coarse, int32(run))
+				}
 			}
-			sc.lastSolid = int32(i + 1)
-			trim[i+1] = sc.lastSolid
+			run = -1
+			lastSolid = int32(i + 1)
+			trim[i+1] = lastSolid
 			lv[i+1] = clusterEnd | breakGrapheme
 			continue
 		}
-		if sc.run < 0 {
-			sc.run, sc.newlines = i, 0
+		if run < 0 {
+			run, newlines = i, 0
 		}
 		if c == '\n' {
-			sc.newlines++
+			newlines++
 		}
-		trim[i+1] = sc.lastSolid
+		trim[i+1] = lastSolid
 		if c == '\r' && i+1 < n && text[i+1] == '\n' {
 			lv[i+1] = noBreak // inside the cluster CR LF
 			continue
 		}
 		lv[i+1] = clusterEnd | breakGrapheme
 	}
+	sc.lastSolid, sc.run, sc.newlines = lastSolid, run, newlines
 }
+
+// sentenceEnd are the ASCII characters a sentence's end (endsSentence)
+// ends with: its punctuation, closing quotes and brackets.
+var sentenceEnd = [utf8.RuneSelf]bool{'.': true, '!': true, '?': true, '"': true, '\'': true, ')': true, ']': true}
 
 // scan reads any text.
 func (sc *segScanner) scan() {
