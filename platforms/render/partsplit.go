@@ -180,7 +180,15 @@ func (ps *partSplit) packWeighted(lim schema.Limits, extraW, extraB int, fits fu
 		}
 		return p
 	}
-	var out []span
+	// About as many pieces as the limit goes into the text.
+	room := 2
+	if lim.Length > 0 && cw[n] > 0 {
+		room += int(cw[n]) / lim.Length
+	}
+	if lim.Bytes > 0 {
+		room = max(room, 2+n/lim.Bytes)
+	}
+	out := make([]span, 0, min(room, MaxThreadParts))
 	pos := skipSpace(text, 0)
 	for pos < n {
 		if len(out) == MaxThreadParts-1 {

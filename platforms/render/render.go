@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -288,24 +289,25 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		return nil, fmt.Errorf("%d thread parts (--- breaks) for %s, more than %d (part %d starts on line %d)",
 			len(body.Parts), t.Name, MaxThreadParts, MaxThreadParts+1, line)
 	}
-	built := make([]builtText, 0, len(body.Parts))
-	lines := make([]int, 0, len(body.Parts))
+	var builtBuf [4]builtText
+	built := builtBuf[:0]
 	for _, part := range body.Parts {
-		built = append(built, buildTextIn(r, part.Blocks, rl.style))
-		if fromOverride {
-			lines = append(lines, 0)
-		} else {
-			lines = append(lines, part.Line)
+		bt := buildTextIn(r, part.Blocks, rl.style)
+		if !fromOverride {
+			bt.line = part.Line
 		}
+		built = append(built, bt)
 	}
-	pieces, pieceLines := built, lines
+	pieces := built
 	if splitting {
-		splits := make([]*partSplit, len(built))
+		var splitsBuf [4]*partSplit
+		var beyondBuf [4]bool
+		splits, beyond := splitsBuf[:0], beyondBuf[:0]
 		// A part too long for any thread is measured once, not once per
 		// number of digits: it stays whole.
-		beyond := make([]bool, len(built))
-		for i, bt := range built {
-			beyond[i] = beyondThread(rl, bt, lim)
+		for _, bt := range built {
+			splits = append(splits, nil)
+			beyond = append(beyond, beyondThread(rl, bt, lim))
 		}
 		// Numbering needs room for " i/n"; if n gains a digit, split again.
 		for digits := 1; ; digits++ {
@@ -314,21 +316,21 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 				nines := strings.Repeat("9", digits)
 				reserve = " " + nines + "/" + nines
 			}
-			// About as many pieces as the limit goes into the text (a
+			// About as many pieces as the limit goes into the text, with
+			// room for pieces that end at a sentence short of it (a
 			// thread's worth at most), so that the list is not grown
 			// piece by piece.
 			room := len(built)
 			if lim.Length > 0 {
 				for _, bt := range built {
-					room += len(bt.text) / lim.Length
+					room += 4 * len(bt.text) / (3 * lim.Length)
 				}
 			}
 			room = min(room, len(built)+MaxThreadParts)
-			pieces, pieceLines = make([]builtText, 0, room), make([]int, 0, room)
+			pieces = make([]builtText, 0, room)
 			for i, bt := range built {
 				if beyond[i] {
 					pieces = append(pieces, bt)
-					pieceLines = append(pieceLines, lines[i])
 					continue
 				}
 				if fits, n := fitsWholeCountIn(r, rl, bt, lim, spoiler, reserve); fits {
@@ -336,17 +338,12 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 						bt.counted = n + 1
 					}
 					pieces = append(pieces, bt)
-					pieceLines = append(pieceLines, lines[i])
 					continue
 				}
 				if splits[i] == nil {
 					splits[i] = r.newPartSplit(rl, bt)
 				}
-				n := len(pieces)
 				pieces = splits[i].appendSplit(pieces, lim, spoiler, reserve)
-				for range len(pieces) - n {
-					pieceLines = append(pieceLines, lines[i])
-				}
 			}
 			if !numbered || len(strconv.Itoa(len(pieces))) <= digits {
 				break
@@ -365,7 +362,7 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		if numbered || bt.counted == 0 {
 			length = rl.count(text)
 		}
-		part := Part{Text: text, Facets: facets, Length: length + spoiler, Bytes: len(text), Line: pieceLines[i]}
+		part := Part{Text: text, Facets: facets, Length: length + spoiler, Bytes: len(text), Line: bt.line}
 		out.Parts = append(out.Parts, part)
 	}
 	return out, nil
@@ -377,6 +374,9 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 func finish(rl *rules, bt builtText) (string, []Facet) {
 	if rl.escape {
 		return EscapeLittle(bt.text, bt.facets), nil
+	}
+	if bt.shared {
+		return bt.text, slices.Clone(bt.facets)
 	}
 	return bt.text, bt.facets
 }
@@ -407,7 +407,10 @@ func fitsWholeCount(rl *rules, bt builtText, lim schema.Limits, spoiler int, res
 // fitsWholeCountIn is fitsWholeCount counting, when r is not nil and the
 // text is sent as it was built, with what r knows of the text (its URLs).
 func fitsWholeCountIn(r *Renderer, rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) (bool, int) {
-	text, _ := finish(rl, bt)
+	text := bt.text
+	if rl.escape {
+		text = EscapeLittle(bt.text, bt.facets)
+	}
 	if lim.Bytes > 0 && len(text)+len(reserve) > lim.Bytes {
 		return false, -1
 	}
@@ -446,7 +449,7 @@ func beyondThread(rl *rules, bt builtText, lim schema.Limits) bool {
 // with it. A link facet that crosses an end is clipped (it still links);
 // a tag or mention that crosses one is dropped, its word being cut.
 func sliceBuilt(bt builtText, s span) builtText {
-	sub := builtText{text: bt.text[s.start:s.end]}
+	sub := builtText{text: bt.text[s.start:s.end], line: bt.line}
 	for _, f := range bt.facets {
 		st, en := max(f.Start, s.start), min(f.End, s.end)
 		if st >= en || (f.Type != FacetLink && (st != f.Start || en != f.End)) {

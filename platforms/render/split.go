@@ -98,6 +98,9 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	n := len(text)
 	sg := &segmentation{text: text, ascii: isASCIIString(text), level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
+	// About a sentence in every 64 bytes, so that the list is not grown
+	// break by break.
+	sg.coarse = mem.int32s(n/64 + 4)[:0]
 	sg.crlf = sg.ascii && strings.Contains(text, "\r\n")
 	sg.segment(sg.ascii)
 	if urls != nil {

@@ -2,7 +2,6 @@ package render
 
 import (
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -86,6 +85,12 @@ type builtText struct {
 	// counted is the platform's count of the text as finished, plus
 	// one, when it was counted already while packing (0: not known).
 	counted int
+	// shared says that facets are the Renderer's record's too: they are
+	// copied before they reach an Output, so that each has its own.
+	shared bool
+	// line is where the part starts in the post's file (0 when it comes
+	// from an override).
+	line int
 }
 
 type textBuilder struct {
@@ -117,10 +122,7 @@ func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 	}
 	for _, b := range r.builds {
 		if b.key == key {
-			bt := b.bt
-			// Each Output has its own facets.
-			bt.facets = slices.Clone(bt.facets)
-			return bt
+			return b.bt
 		}
 	}
 	wkey := key
@@ -144,6 +146,7 @@ func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 		r.writes = append(r.writes, writeEntry{wkey, w})
 	}
 	bt := detectBuilt(r.info(w.text), w, style)
+	bt.shared = true
 	if r.builds == nil {
 		r.builds = make([]buildEntry, 0, 8)
 	}
@@ -151,7 +154,6 @@ func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 		r.builds = r.builds[1:]
 	}
 	r.builds = append(r.builds, buildEntry{key, bt})
-	bt.facets = slices.Clone(bt.facets)
 	return bt
 }
 
@@ -203,11 +205,16 @@ func writeText(blocks []schema.Block, style Style) written {
 // the URLs, tags and mentions found in it (ti is the text's record).
 func detectBuilt(ti *textInfo, w written, style Style) builtText {
 	bt := builtText{text: w.text, code: w.code}
+	found := detectIn(ti, style, w.code, w.facets)
+	if n := len(w.facets) + len(found); n > 0 {
+		bt.facets = make([]Facet, 0, n)
+		bt.unsplit = make([]span, 0, n)
+	}
 	for _, f := range w.facets {
 		bt.facets = append(bt.facets, f)
 		bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
 	}
-	for _, f := range detectIn(ti, style, bt.code, bt.facets) {
+	for _, f := range found {
 		bt.facets = append(bt.facets, f)
 		if f.Type == FacetLink {
 			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
@@ -237,11 +244,11 @@ func inlinesLen(ins []schema.Inline) int {
 }
 
 func sortFacets(fs []Facet) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		if fs[i].Start != fs[j].Start {
-			return fs[i].Start < fs[j].Start
+	slices.SortStableFunc(fs, func(a, b Facet) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
 		}
-		return fs[i].End < fs[j].End
+		return a.End - b.End
 	})
 }
 
