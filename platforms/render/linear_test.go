@@ -341,7 +341,8 @@ func TestAppendURLsSkipsToDots(t *testing.T) {
 // space and CR LF, sentence ends and URLs, and the long-form corpus.
 func TestSegmentASCII(t *testing.T) {
 	pieces := []string{"a", "word", "Word", " ", "  ", "\t", "\n", "\n\n", "\r", "\r\n", "\r\n\r\n", "\v", "\f", ".", ". ", "!", "?",
-		"\"", "'", ")", "]", "done.\"", "e.g.", "https://example.com/a", "x.y", "-", "1.", "\n- item", "> quote", " \n"}
+		"\"", "'", ")", "]", "done.\"", "e.g.", "https://example.com/a", "x.y", "-", "1.", "\n- item", "> quote", " \n",
+		"\x00", "\x01", "\x1f", "\x1e ", "!!", "!\x01!", "abcdefghijklmnopqrstuvwxyz", "incremental", "\x7f", " !"}
 	r := rand.New(rand.NewPCG(61, 62))
 	var texts []string
 	for range 20000 {
@@ -367,6 +368,30 @@ func TestSegmentASCII(t *testing.T) {
 		if !slices.Equal(got.level, want.level) || !slices.Equal(got.trim, want.trim) || !slices.Equal(got.coarse, want.coarse) {
 			t.Fatalf("segmentation of %q:\nlevels %v\nwant   %v\ntrim %v\nwant %v\ncoarse %v\nwant   %v",
 				text, got.level, want.level, got.trim, want.trim, got.coarse, want.coarse)
+		}
+	}
+}
+
+// TestNextASCIISpace: the eight-bytes-at-a-time search finds the first
+// white space a byte-by-byte search finds, from every offset of random
+// ASCII texts of letters, punctuation, control characters and spaces.
+func TestNextASCIISpace(t *testing.T) {
+	chars := "ab!\x00\x01\x1f\x20\x21\t\n\v\f\r\x7f~"
+	r := rand.New(rand.NewPCG(63, 64))
+	for range 20000 {
+		b := make([]byte, r.IntN(40))
+		for k := range b {
+			b[k] = chars[r.IntN(len(chars))]
+		}
+		s := string(b)
+		for i := 0; i <= len(s); i++ {
+			want := i
+			for want < len(s) && !asciiSpace[s[want]] {
+				want++
+			}
+			if got := nextASCIISpace(s, i); got != want {
+				t.Fatalf("nextASCIISpace(%q, %d) = %d, want %d", s, i, got, want)
+			}
 		}
 	}
 }

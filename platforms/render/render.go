@@ -46,6 +46,9 @@ type Output struct {
 // Rendered is the measured view of the output that CUE validates.
 func (o *Output) Rendered() schema.Rendered {
 	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, MediaTypes: o.MediaTypes, Videos: o.Videos, Source: o.Source}
+	if len(o.Parts) > 0 {
+		r.Parts = make([]schema.RenderedPart, 0, len(o.Parts))
+	}
 	for _, p := range o.Parts {
 		r.Parts = append(r.Parts, schema.RenderedPart{Text: p.Text, Length: p.Length, Bytes: p.Bytes, Line: p.Line})
 		for _, f := range p.Facets {

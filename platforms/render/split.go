@@ -1,6 +1,7 @@
 package render
 
 import (
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -184,7 +185,7 @@ func (sc *segScanner) scanASCII() {
 	lv[0], trim[0] = noBreak, 0
 	lastSolid := int32(0)
 	run, newlines := -1, 0
-	for i := 0; i < n; i++ {
+	for i := 0; i < n; {
 		c := text[i]
 		if !asciiSpace[c] {
 			if run > 0 { // a run at the start is no break
@@ -201,9 +202,15 @@ func (sc *segScanner) scanASCII() {
 				}
 			}
 			run = -1
-			lastSolid = int32(i + 1)
-			trim[i+1] = lastSolid
-			lv[i+1] = clusterEnd | breakGrapheme
+			// The word's characters, up to the next white space: each
+			// a cluster, and the end of the text without trailing space.
+			j := nextASCIISpace(text, i+1)
+			for k := i + 1; k <= j; k++ {
+				trim[k] = int32(k)
+				lv[k] = clusterEnd | breakGrapheme
+			}
+			lastSolid = int32(j)
+			i = j
 			continue
 		}
 		if run < 0 {
@@ -215,11 +222,38 @@ func (sc *segScanner) scanASCII() {
 		trim[i+1] = lastSolid
 		if c == '\r' && i+1 < n && text[i+1] == '\n' {
 			lv[i+1] = noBreak // inside the cluster CR LF
-			continue
+		} else {
+			lv[i+1] = clusterEnd | breakGrapheme
 		}
-		lv[i+1] = clusterEnd | breakGrapheme
+		i++
 	}
 	sc.lastSolid, sc.run, sc.newlines = lastSolid, run, newlines
+}
+
+// nextASCIISpace returns the offset of the first white-space byte of the
+// ASCII text s at or after i, or len(s). It reads eight bytes at a time:
+// white space is below '!', and the lowest byte of a word that is below
+// '!' is found by subtracting '!' from each (its top bit then set, as no
+// byte is 0x80 or over); a control character found that way is no space
+// and the search goes on after it.
+func nextASCIISpace(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		for m := (x - '!'*ones) & ^x & highs; m != 0; m &= m - 1 {
+			k := i + bits.TrailingZeros64(m)/8
+			if asciiSpace[s[k]] {
+				return k
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if asciiSpace[s[i]] {
+			return i
+		}
+	}
+	return i
 }
 
 // sentenceEnd are the ASCII characters a sentence's end (endsSentence)
