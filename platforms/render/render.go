@@ -299,6 +299,10 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		if !fromOverride {
 			bt.line = part.Line
 		}
+		if rl.escape {
+			// Measured and sent escaped: escaped once.
+			bt.little, bt.littleDone = EscapeLittle(bt.text, bt.facets), true
+		}
 		built = append(built, bt)
 	}
 	pieces := built
@@ -376,6 +380,9 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 // built with its facets.
 func finish(rl *rules, bt builtText) (string, []Facet) {
 	if rl.escape {
+		if bt.littleDone {
+			return bt.little, nil
+		}
 		return EscapeLittle(bt.text, bt.facets), nil
 	}
 	if bt.shared {
@@ -412,7 +419,7 @@ func fitsWholeCount(rl *rules, bt builtText, lim schema.Limits, spoiler int, res
 func fitsWholeCountIn(r *Renderer, rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) (bool, int) {
 	text := bt.text
 	if rl.escape {
-		text = EscapeLittle(bt.text, bt.facets)
+		text, _ = finish(rl, bt)
 	}
 	if lim.Bytes > 0 && len(text)+len(reserve) > lim.Bytes {
 		return false, -1

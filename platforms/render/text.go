@@ -91,6 +91,9 @@ type builtText struct {
 	// line is where the part starts in the post's file (0 when it comes
 	// from an override).
 	line int
+	// little is the text escaped as LinkedIn receives it, once escaped.
+	little     string
+	littleDone bool
 }
 
 type textBuilder struct {
