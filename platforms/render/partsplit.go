@@ -85,6 +85,7 @@ func (ps *partSplit) appendSplit(out []builtText, lim schema.Limits, spoiler int
 	// (LinkedIn's), is counted here as the platform receives it, as
 	// cheaply as while packing: the count is kept for the part.
 	remember := reserve == "" && !ps.rl.escape
+	out = slices.Grow(out, len(spans))
 	for _, s := range spans {
 		sub := sliceBuilt(ps.bt, s)
 		if remember {

@@ -85,15 +85,15 @@ type builtText struct {
 	// counted is the platform's count of the text as finished, plus
 	// one, when it was counted already while packing (0: not known).
 	counted int
-	// shared says that facets are the Renderer's record's too: they are
-	// copied before they reach an Output, so that each has its own.
-	shared bool
 	// line is where the part starts in the post's file (0 when it comes
 	// from an override).
 	line int
-	// little is the text escaped as LinkedIn receives it, once escaped.
-	little     string
-	littleDone bool
+	// little is the text escaped as LinkedIn receives it, once escaped
+	// (littleDone).
+	little string
+	// shared says that facets are the Renderer's record's too: they are
+	// copied before they reach an Output, so that each has its own.
+	shared, littleDone bool
 }
 
 type textBuilder struct {
