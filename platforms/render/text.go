@@ -141,7 +141,7 @@ func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 	if !found {
 		w = writeText(blocks, style)
 		if r.writes == nil {
-			r.writes = make([]writeEntry, 0, 4)
+			r.writes = make([]writeEntry, 0, 2)
 		}
 		if len(r.writes) == maxTexts {
 			r.writes = r.writes[1:]
@@ -151,7 +151,7 @@ func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
 	bt := detectBuilt(r.info(w.text), w, style)
 	bt.shared = true
 	if r.builds == nil {
-		r.builds = make([]buildEntry, 0, 8)
+		r.builds = make([]buildEntry, 0, 4)
 	}
 	if len(r.builds) == maxTexts {
 		r.builds = r.builds[1:]
