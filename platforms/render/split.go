@@ -172,62 +172,61 @@ func (sc *segScanner) closeRun() {
 	sc.run = -1
 }
 
-// scanASCII is scan for an ASCII text, a byte at a time: every byte is a
-// cluster but a CR followed by an LF, which are one. Its breaks come in
-// order, so the coarse ones are listed in order; a run's break is set
-// here rather than by closeRun, its level being the grapheme break every
-// byte has.
+// scanASCII is scan for an ASCII text, where every byte is a cluster but
+// a CR followed by an LF, which are one: it writes every offset as a
+// cluster's end first, then reads the white space run by run, jumping
+// over the words between. Its breaks come in order, so the coarse ones
+// are listed in order; a run's break is set here rather than by
+// closeRun, its level being the grapheme break every byte has.
 func (sc *segScanner) scanASCII() {
 	sg := sc.sg
 	text, lv, trim := sg.text, sg.level, sg.trim
 	n := len(text)
-	_, _ = lv[n], trim[n]
-	lv[0], trim[0] = noBreak, 0
-	lastSolid := int32(0)
-	run, newlines := -1, 0
-	for i := 0; i < n; {
-		c := text[i]
-		if !asciiSpace[c] {
-			if run > 0 { // a run at the start is no break
-				l := uint8(breakWord)
-				switch {
-				case newlines >= 2:
-					l = breakParagraph
-				case newlines == 1 || sentenceEnd[text[run-1]] && endsSentence(text[:run]):
-					l = breakSentence
-				}
-				lv[run] = clusterEnd | l
-				if l <= breakSentence {
-					sg.coarse = append(sg.coarse, int32(run))
-				}
-			}
-			run = -1
-			// The word's characters, up to the next white space: each
-			// a cluster, and the end of the text without trailing space.
-			j := nextASCIISpace(text, i+1)
-			for k := i + 1; k <= j; k++ {
-				trim[k] = int32(k)
-				lv[k] = clusterEnd | breakGrapheme
-			}
-			lastSolid = int32(j)
-			i = j
-			continue
+	// Every offset but the start ends a cluster, a grapheme break, and
+	// ends a text without trailing space: so they are all written so
+	// first, and the white space is then read run by run.
+	lv[0] = noBreak
+	if n > 0 {
+		lv[1] = clusterEnd | breakGrapheme
+		for done := 1; done < n; done *= 2 {
+			copy(lv[1+done:], lv[1:1+done])
 		}
-		if run < 0 {
-			run, newlines = i, 0
-		}
-		if c == '\n' {
-			newlines++
-		}
-		trim[i+1] = lastSolid
-		if c == '\r' && i+1 < n && text[i+1] == '\n' {
-			lv[i+1] = noBreak // inside the cluster CR LF
-		} else {
-			lv[i+1] = clusterEnd | breakGrapheme
-		}
-		i++
 	}
-	sc.lastSolid, sc.run, sc.newlines = lastSolid, run, newlines
+	for k := range trim {
+		trim[k] = int32(k)
+	}
+	for i := nextASCIISpace(text, 0); i < n; i = nextASCIISpace(text, i) {
+		// A run of white space from i: each offset in it (and at its end)
+		// ends the text before it, trimmed, at i.
+		newlines := 0
+		j := i
+		for ; j < n && asciiSpace[text[j]]; j++ {
+			switch text[j] {
+			case '\n':
+				newlines++
+			case '\r':
+				if j+1 < n && text[j+1] == '\n' {
+					lv[j+1] = noBreak // inside the cluster CR LF
+				}
+			}
+			trim[j+1] = int32(i)
+		}
+		if i > 0 { // a run at the start is no break
+			l := uint8(breakWord)
+			switch {
+			case newlines >= 2:
+				l = breakParagraph
+			case newlines == 1 || sentenceEnd[text[i-1]] && endsSentence(text[:i]):
+				l = breakSentence
+			}
+			lv[i] = clusterEnd | l
+			if l <= breakSentence {
+				sg.coarse = append(sg.coarse, int32(i))
+			}
+		}
+		i = j
+	}
+	sc.run = -1 // the text is trimmed: no run is left open
 }
 
 // nextASCIISpace returns the offset of the first white-space byte of the
