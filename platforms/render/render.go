@@ -213,7 +213,8 @@ func (ti *textInfo) tags() []tagMatch {
 // segmentation returns the text's segmentation.
 func (ti *textInfo) segmentation() *segmentation {
 	if ti.seg == nil {
-		ti.seg = newSegmentation(ti.text, ti.urls, ti.mem)
+		ascii, _ := ti.isPlain()
+		ti.seg = newSegmentationOf(ti.text, ascii, ti.urls, ti.mem)
 		if ti.seg.text == ti.text {
 			// Nothing trimmed: Mastodon's URLs are the text's.
 			ti.seg.httpOf = ti.httpURLs

@@ -96,9 +96,15 @@ const (
 // already: they are the same, white space ending no URL. The arrays come
 // from mem, if not nil.
 func newSegmentation(text string, urls func() []span, mem *arena) *segmentation {
+	return newSegmentationOf(text, false, urls, mem)
+}
+
+// newSegmentationOf is newSegmentation of a text known to be ASCII if
+// ascii is set (else it is looked at).
+func newSegmentationOf(text string, ascii bool, urls func() []span, mem *arena) *segmentation {
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	n := len(text)
-	sg := &segmentation{text: text, ascii: isASCIIString(text), level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
+	sg := &segmentation{text: text, ascii: ascii || isASCIIString(text), level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
 	// About a sentence in every 64 bytes, so that the list is not grown
 	// break by break.
 	sg.coarse = mem.int32s(n/64 + 4)[:0]
