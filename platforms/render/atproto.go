@@ -178,6 +178,15 @@ func atprotoURLMatches(text string) [][]int {
 			}
 			e += size
 		}
+		if !mayStartAtprotoURL(text[ws:e]) {
+			// "2.5:" or "e.g" start no URL: the expression is not run.
+			if e == n {
+				break
+			}
+			_, size := utf8.DecodeRuneInString(text[e:])
+			i = e + size
+			continue
+		}
 		w := ws
 		if ws > 0 {
 			_, size := utf8.DecodeLastRuneInString(text[:ws])
@@ -198,6 +207,35 @@ func atprotoURLMatches(text string) [][]int {
 		i = e + size
 	}
 	return out
+}
+
+// mayStartAtprotoURL reports whether atprotoURLRE may match in a word
+// (a run without white space, after white space or the text's start):
+// its URL starts at the word's start or after a "(" in it, with a
+// scheme or with a letter, letters or digits, a dot and a letter or
+// digit. A word where none does holds no match.
+func mayStartAtprotoURL(word string) bool {
+	for s := 0; s < len(word); {
+		u := word[s:]
+		if hasPrefixASCIIFold(u, "http://") || hasPrefixASCIIFold(u, "https://") {
+			return true
+		}
+		if c := u[0]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			k := 1
+			for k < len(u) && isASCIIAlnum(rune(u[k])) {
+				k++
+			}
+			if k+1 < len(u) && u[k] == '.' && isASCIIAlnum(rune(u[k+1])) {
+				return true
+			}
+		}
+		p := strings.IndexByte(u, '(')
+		if p < 0 {
+			return false
+		}
+		s += p + 1
+	}
+	return false
 }
 
 // atprotoTrimURL strips what the app strips from the end of a URL it
