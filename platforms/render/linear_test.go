@@ -395,3 +395,17 @@ func TestNextASCIISpace(t *testing.T) {
 		}
 	}
 }
+
+// TestPathCharTables: the tables of ASCII path characters say what
+// validGeneralUrlPathChars and validUrlPathEndingChars say.
+func TestPathCharTables(t *testing.T) {
+	for c := range rune(utf8.RuneSelf) {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if want := alnum || strings.ContainsRune("!*';:=+,.$/%#[]-_~@|&", c); isPathChar(c) != want {
+			t.Errorf("isPathChar(%q) = %v, want %v", c, !want, want)
+		}
+		if want := alnum || strings.ContainsRune("+-=_#/", c); isPathEnd(c) != want {
+			t.Errorf("isPathEnd(%q) = %v, want %v", c, !want, want)
+		}
+	}
+}

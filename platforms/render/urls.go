@@ -588,16 +588,29 @@ func hasPrefixASCIIFold(s, prefix string) bool {
 // Cyrillic, accented Latin and !*';:=+,.$/%#[]-–_~@|&.
 func isPathChar(r rune) bool {
 	if r < utf8.RuneSelf {
-		return isASCIIAlnum(r) || strings.IndexByte("!*';:=+,.$/%#[]-_~@|&", byte(r)) >= 0
+		return pathCharASCII[r]
 	}
 	return r == '–' || r >= 0x400 && r <= 0x4FF || isLatinAccent(r)
+}
+
+// pathCharASCII and pathEndASCII are isPathChar and isPathEnd of the
+// ASCII characters.
+var pathCharASCII, pathEndASCII = asciiSet("!*';:=+,.$/%#[]-_~@|&"), asciiSet("+-=_#/")
+
+// asciiSet marks the ASCII letters and digits and the characters of
+// punct.
+func asciiSet(punct string) (t [utf8.RuneSelf]bool) {
+	for c := range rune(utf8.RuneSelf) {
+		t[c] = isASCIIAlnum(c) || strings.IndexByte(punct, byte(c)) >= 0
+	}
+	return t
 }
 
 // isPathEnd is validUrlPathEndingChars, less the parentheses: ASCII
 // letters and digits, Cyrillic, accented Latin and +-=_#/.
 func isPathEnd(r rune) bool {
 	if r < utf8.RuneSelf {
-		return isASCIIAlnum(r) || strings.IndexByte("+-=_#/", byte(r)) >= 0
+		return pathEndASCII[r]
 	}
 	return r >= 0x400 && r <= 0x4FF || isLatinAccent(r)
 }
@@ -609,7 +622,10 @@ func matchPath(s string, j int) int {
 	k := j + 1
 	lastGood := k // a bare slash is a path
 	for k < len(s) {
-		r, size := utf8.DecodeRuneInString(s[k:])
+		r, size := rune(s[k]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[k:])
+		}
 		if r == '(' {
 			e := matchParens(s, k)
 			if e < 0 {
