@@ -125,51 +125,117 @@ func detectAtproto(text string, mentions, tags bool, blocked []span) []Facet {
 // character before a word (the start, a space or "(") and a URL that
 // ends before the next space, with a scheme (":") or a dot followed by a
 // letter or digit: so each word holding a colon or such a dot is matched
-// on its own, with the space before it, and the others are skipped.
+// on its own, with the space before it, and the others are skipped,
+// found by looking for the next colon or dot and the spaces around it.
 func atprotoURLMatches(text string) [][]int {
-	if strings.IndexByte(text, '.') < 0 && strings.IndexByte(text, ':') < 0 {
-		return nil
+	n := len(text)
+	next := func(c byte, from int) int {
+		if k := strings.IndexByte(text[from:], c); k >= 0 {
+			return from + k
+		}
+		return n
 	}
+	dot, colon := next('.', 0), next(':', 0)
 	var out [][]int
-	for i := 0; i < len(text); {
-		// The word at i runs to the next space.
-		e := i
-		hasMark := false
-		for e < len(text) {
-			r, size := utf8.DecodeRuneInString(text[e:])
+	for i := 0; i < n; { // i starts a word: the text's start, or after a space
+		// The next mark: a scheme's colon, or a dot and a letter or
+		// digit (the domain's next label); a word that ends a sentence
+		// holds neither, and the expression is not run.
+		if dot < i {
+			dot = next('.', i)
+		}
+		for dot < n && !(dot+1 < n && isASCIIAlnum(rune(text[dot+1]))) {
+			dot = next('.', dot+1)
+		}
+		if colon < i {
+			colon = next(':', i)
+		}
+		k := min(dot, colon)
+		if k == n {
+			break
+		}
+		// The word around it runs from the space before it (or i) to
+		// the space after it.
+		ws := k
+		for ws > i {
+			r, size := rune(text[ws-1]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeLastRuneInString(text[i:ws])
+			}
 			if isJSSpace(r) {
 				break
 			}
-			// A URL holds a scheme's colon or a dot and a letter or
-			// digit (the domain's next label): a word that ends a
-			// sentence holds neither, and the expression is not run.
-			if r == ':' || r == '.' && e+1 < len(text) && isASCIIAlnum(rune(text[e+1])) {
-				hasMark = true
+			ws -= size
+		}
+		e := k
+		for e < n {
+			r, size := rune(text[e]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(text[e:])
+			}
+			if isJSSpace(r) {
+				break
 			}
 			e += size
 		}
-		if hasMark {
-			w := i
-			if i > 0 {
-				_, size := utf8.DecodeLastRuneInString(text[:i])
-				w = i - size
+		if !mayStartAtprotoURL(text[ws:e]) {
+			// "2.5:" or "e.g" start no URL: the expression is not run.
+			if e == n {
+				break
 			}
-			for _, m := range atprotoURLRE.FindAllStringSubmatchIndex(text[w:e], -1) {
-				for k := range m {
-					if m[k] >= 0 {
-						m[k] += w
-					}
-				}
-				out = append(out, m)
-			}
+			_, size := utf8.DecodeRuneInString(text[e:])
+			i = e + size
+			continue
 		}
-		if e == len(text) {
+		w := ws
+		if ws > 0 {
+			_, size := utf8.DecodeLastRuneInString(text[:ws])
+			w = ws - size
+		}
+		for _, m := range atprotoURLRE.FindAllStringSubmatchIndex(text[w:e], -1) {
+			for k := range m {
+				if m[k] >= 0 {
+					m[k] += w
+				}
+			}
+			out = append(out, m)
+		}
+		if e == n {
 			break
 		}
 		_, size := utf8.DecodeRuneInString(text[e:])
 		i = e + size
 	}
 	return out
+}
+
+// mayStartAtprotoURL reports whether atprotoURLRE may match in a word
+// (a run without white space, after white space or the text's start):
+// its URL starts at the word's start or after a "(" in it, with a
+// scheme or with a letter, letters or digits, a dot and a letter or
+// digit. A word where none does holds no match.
+func mayStartAtprotoURL(word string) bool {
+	for s := 0; s < len(word); {
+		u := word[s:]
+		if hasPrefixASCIIFold(u, "http://") || hasPrefixASCIIFold(u, "https://") {
+			return true
+		}
+		if c := u[0]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			k := 1
+			for k < len(u) && isASCIIAlnum(rune(u[k])) {
+				k++
+			}
+			if k+1 < len(u) && u[k] == '.' && isASCIIAlnum(rune(u[k+1])) {
+				return true
+			}
+		}
+		p := strings.IndexByte(u, '(')
+		if p < 0 {
+			return false
+		}
+		s += p + 1
+	}
+	return false
 }
 
 // atprotoTrimURL strips what the app strips from the end of a URL it
@@ -220,13 +286,23 @@ func isTagBreak(r rune) bool {
 // "#butter🦋fly" are whole tags, "(#tag)" is none.
 func atprotoTags(text string) []Facet {
 	var out []Facet
-	prev := rune(-1) // the rune before i; -1 at the start
+	// Most texts have no fullwidth sign: then a byte search will do.
+	index := func(s string) int { return strings.IndexAny(s, "#＃") }
+	if !strings.Contains(text, "＃") {
+		index = func(s string) int { return strings.IndexByte(s, '#') }
+	}
 	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		if (r != '#' && r != '＃') || (prev >= 0 && !isJSSpace(prev)) {
-			prev = r
-			i += size
-			continue
+		j := index(text[i:])
+		if j < 0 {
+			break
+		}
+		i += j
+		_, size := utf8.DecodeRuneInString(text[i:])
+		if i > 0 {
+			if prev, _ := utf8.DecodeLastRuneInString(text[:i]); !isJSSpace(prev) {
+				i += size
+				continue
+			}
 		}
 		body := i + size
 		end, word := body, false
@@ -249,7 +325,6 @@ func atprotoTags(text string) []Facet {
 		if tag != "" && uniseg.GraphemeClusterCount(tag) <= maxTagGraphemes {
 			out = append(out, Facet{Start: i, End: body + len(tag), Type: FacetTag, Value: tag})
 		}
-		prev, _ = utf8.DecodeLastRuneInString(text[:end])
 		i = end
 	}
 	return out

@@ -183,6 +183,12 @@ func CountMastodon(text string) int {
 // countMastodonURLs is CountMastodon of a text whose http(s) URLs, as
 // Mastodon finds them, are urls.
 func countMastodonURLs(text string, urls []span) int {
+	return countMastodonKnown(text, false, urls)
+}
+
+// countMastodonKnown is countMastodonURLs, told with plain that the
+// text is ASCII without CR LF: each of its characters is a cluster.
+func countMastodonKnown(text string, plain bool, urls []span) int {
 	// Counted piece by piece when nothing is rewritten but URLs and the
 	// text on both sides of each URL is ASCII, where a cluster never
 	// spans a URL's edge; else counted as rewritten.
@@ -198,6 +204,13 @@ func countMastodonURLs(text string, urls []span) int {
 	}
 	if !simple || hasRemoteMention(text[last:]) {
 		return graphemeCount(mastodonCountable(text, urls))
+	}
+	if plain {
+		n := len(text)
+		for _, u := range urls {
+			n += xURLLength - (u.end - u.start)
+		}
+		return n
 	}
 	n := 0
 	last = 0

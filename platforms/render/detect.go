@@ -2,6 +2,7 @@ package render
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -172,7 +173,7 @@ type spanSet []span
 
 func newSpanSet(spans []span) spanSet {
 	set := append(spanSet(nil), spans...)
-	sort.Slice(set, func(i, j int) bool { return set[i].start < set[j].start })
+	slices.SortFunc(set, func(a, b span) int { return a.start - b.start })
 	w := 0
 	for _, sp := range set {
 		if w > 0 && sp.start <= set[w-1].end {

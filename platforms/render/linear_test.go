@@ -299,3 +299,113 @@ func TestAppendURLsShortcut(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendURLsSkipsToDots: the URLs found are the ones the reference
+// finds when the search jumps to the last space before each dot, on
+// longer random texts of prose words, spaces of every kind, sentence
+// ends, URLs and their pieces, and on the long-form corpus's texts.
+func TestAppendURLsSkipsToDots(t *testing.T) {
+	pieces := []string{"word", "words", " ", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\u00a0", "\u3000", ".", ". ", "end.", ":", "://",
+		"http://", "https://", "example", "example.com", ".com", ".co.uk", "x.y", "t.co/abc", "www.", "-", "_", "/", "?q=1&r=2",
+		"(", ")", "@", "#", "é", "日本語", "ELPAÍS.com", "a.b.c", "1.5", "e.g.", "...", "\xff", "xn--", "foo_bar.com", "-x.com"}
+	r := rand.New(rand.NewPCG(41, 42))
+	texts := []string{}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(60) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, p := range longFormPosts(t, 100) {
+		texts = append(texts, p.Markdown)
+		for _, part := range p.Body.Parts {
+			for _, style := range []Style{StyleFor(PlatformX), StyleFor(PlatformBluesky)} {
+				text, _ := PlainText(part.Blocks, style)
+				texts = append(texts, text)
+			}
+		}
+	}
+	for _, s := range texts {
+		for _, bare := range []bool{true, false} {
+			if got, want := appendURLs(nil, s, bare), appendURLsAlways(nil, s, bare); !slices.Equal(got, want) {
+				t.Fatalf("appendURLs(%q, %v) = %v, want %v", s, bare, got, want)
+			}
+		}
+	}
+}
+
+// TestSegmentASCII: an ASCII text read a byte at a time is segmented as
+// the general reading segments it (levels, cluster ends, trims and
+// coarse breaks), on random ASCII texts of words, every kind of white
+// space and CR LF, sentence ends and URLs, and the long-form corpus.
+func TestSegmentASCII(t *testing.T) {
+	pieces := []string{"a", "word", "Word", " ", "  ", "\t", "\n", "\n\n", "\r", "\r\n", "\r\n\r\n", "\v", "\f", ".", ". ", "!", "?",
+		"\"", "'", ")", "]", "done.\"", "e.g.", "https://example.com/a", "x.y", "-", "1.", "\n- item", "> quote", " \n",
+		"\x00", "\x01", "\x1f", "\x1e ", "!!", "!\x01!", "abcdefghijklmnopqrstuvwxyz", "incremental", "\x7f", " !"}
+	r := rand.New(rand.NewPCG(61, 62))
+	var texts []string
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(30) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, p := range longFormPosts(t, 50) {
+		for _, part := range p.Body.Parts {
+			text, _ := PlainText(part.Blocks, StyleFor(PlatformX))
+			texts = append(texts, text, p.Markdown)
+		}
+	}
+	for _, text := range texts {
+		got := newSegmentation(text, nil, nil)
+		if !got.ascii {
+			t.Fatalf("%q: not seen as ASCII", text)
+		}
+		want := &segmentation{text: got.text, level: make([]uint8, len(got.text)+1), trim: make([]int32, len(got.text)+1)}
+		want.segment(false)
+		if !slices.Equal(got.level, want.level) || !slices.Equal(got.trim, want.trim) || !slices.Equal(got.coarse, want.coarse) {
+			t.Fatalf("segmentation of %q:\nlevels %v\nwant   %v\ntrim %v\nwant %v\ncoarse %v\nwant   %v",
+				text, got.level, want.level, got.trim, want.trim, got.coarse, want.coarse)
+		}
+	}
+}
+
+// TestNextASCIISpace: the eight-bytes-at-a-time search finds the first
+// white space a byte-by-byte search finds, from every offset of random
+// ASCII texts of letters, punctuation, control characters and spaces.
+func TestNextASCIISpace(t *testing.T) {
+	chars := "ab!\x00\x01\x1f\x20\x21\t\n\v\f\r\x7f~"
+	r := rand.New(rand.NewPCG(63, 64))
+	for range 20000 {
+		b := make([]byte, r.IntN(40))
+		for k := range b {
+			b[k] = chars[r.IntN(len(chars))]
+		}
+		s := string(b)
+		for i := 0; i <= len(s); i++ {
+			want := i
+			for want < len(s) && !asciiSpace[s[want]] {
+				want++
+			}
+			if got := nextASCIISpace(s, i); got != want {
+				t.Fatalf("nextASCIISpace(%q, %d) = %d, want %d", s, i, got, want)
+			}
+		}
+	}
+}
+
+// TestPathCharTables: the tables of ASCII path characters say what
+// validGeneralUrlPathChars and validUrlPathEndingChars say.
+func TestPathCharTables(t *testing.T) {
+	for c := range rune(utf8.RuneSelf) {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if want := alnum || strings.ContainsRune("!*';:=+,.$/%#[]-_~@|&", c); isPathChar(c) != want {
+			t.Errorf("isPathChar(%q) = %v, want %v", c, !want, want)
+		}
+		if want := alnum || strings.ContainsRune("+-=_#/", c); isPathEnd(c) != want {
+			t.Errorf("isPathEnd(%q) = %v, want %v", c, !want, want)
+		}
+	}
+}

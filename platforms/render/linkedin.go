@@ -17,6 +17,9 @@ const littleReserved = `\|{}@[]()<>#*_~`
 // text does not have.
 func EscapeLittle(text string, facets []Facet) string {
 	var b strings.Builder
+	// Room for the text and some escapes, so that it is not grown
+	// through its length several times.
+	b.Grow(len(text) + len(text)/16 + 16)
 	last := 0
 	for _, f := range facets {
 		if f.Type != FacetTag || f.Start < last {

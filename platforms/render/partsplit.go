@@ -2,6 +2,7 @@ package render
 
 import (
 	"slices"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -56,19 +57,15 @@ func (r *Renderer) newPartSplit(rl *rules, bt builtText) *partSplit {
 // in the whole text), the part is packed again measuring every candidate
 // piece with the counter.
 func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []builtText {
+	return ps.appendSplit(nil, lim, spoiler, reserve)
+}
+
+// appendSplit is split, appending the pieces to out.
+func (ps *partSplit) appendSplit(out []builtText, lim schema.Limits, spoiler int, reserve string) []builtText {
 	text := ps.sg.text
-	// The pieces that fit were counted as the platform receives them
-	// when nothing is added to them and the text is sent as it is (not
-	// LinkedIn's, escaped): those counts are kept for the parts.
-	remember := reserve == "" && !ps.rl.escape
-	var counted []spanCount
 	fits := func(s span) bool {
-		n, b := measure(ps.rl, text[s.start:s.end]+reserve)
-		ok := !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
-		if ok && remember {
-			counted = append(counted, spanCount{s, n})
-		}
-		return ok
+		n, b := ps.measure(s, reserve)
+		return !(lim.Bytes > 0 && b > lim.Bytes || lim.Length > 0 && n+spoiler > lim.Length)
 	}
 	var spans []span
 	if lim.Length <= 0 && lim.Bytes <= 0 {
@@ -84,24 +81,90 @@ func (ps *partSplit) split(lim schema.Limits, spoiler int, reserve string) []bui
 			spans = pack(text, ps.sg.points(ps.keep), fits)
 		}
 	}
-	out := make([]builtText, 0, len(spans))
+	// A piece sent as it is, with nothing added to it and not escaped
+	// (LinkedIn's), is counted here as the platform receives it, as
+	// cheaply as while packing: the count is kept for the part.
+	remember := reserve == "" && !ps.rl.escape
+	out = slices.Grow(out, len(spans))
 	for _, s := range spans {
 		sub := sliceBuilt(ps.bt, s)
-		for _, c := range counted {
-			if c.s == s {
-				sub.counted = c.n + 1
-				break
-			}
+		if remember {
+			n, _ := ps.measure(s, "")
+			sub.counted = n + 1
 		}
 		out = append(out, sub)
 	}
 	return out
 }
 
-// spanCount is a piece of text and the platform's count of it.
-type spanCount struct {
-	s span
-	n int
+// measure is measure of a piece of the text and reserve, counted
+// without copying the piece where nothing is added to it, with what is
+// known of the whole text: that it is ASCII, and its URLs, which are the
+// piece's but at its edges (pieceURLs).
+func (ps *partSplit) measure(s span, reserve string) (length, bytes int) {
+	if reserve != "" || ps.rl.escape {
+		return measure(ps.rl, ps.sg.text[s.start:s.end]+reserve)
+	}
+	piece := ps.sg.text[s.start:s.end]
+	var buf [32]span
+	switch ps.rl.weigh {
+	case weighX:
+		ascii := ps.sg.ascii || isASCIIString(piece)
+		if ascii || norm.NFC.IsNormalString(piece) {
+			return countXURLs(piece, ascii, pieceURLs(buf[:0], ps.sg.text, ps.sg.urls, s, true)), len(piece)
+		}
+	case weighMastodon:
+		plain := ps.sg.ascii && !ps.sg.crlf
+		return countMastodonKnown(piece, plain, pieceURLs(buf[:0], ps.sg.text, ps.sg.httpURLs(), s, false)), len(piece)
+	case weighGraphemes, weighThreads:
+		if ps.sg.ascii {
+			// An ASCII character is a cluster, but CR LF, and no emoji.
+			return countASCIIClusters(piece, ps.sg.crlf), len(piece)
+		}
+	case weighCodePoints:
+		if ps.sg.ascii {
+			return len(piece), len(piece)
+		}
+	}
+	return ps.rl.count(piece), len(piece)
+}
+
+// pieceURLs appends the URLs appendURLs finds in text[s.start:s.end],
+// relative to the piece, given all, the URLs it finds in the whole text.
+// The search stops at every ASCII space and goes on from it as from the
+// start of what follows (no match or label runs over one), so between
+// the piece's first and last space it finds what it found in the whole
+// text; it is run again only on the piece's first and last words.
+func pieceURLs(out []span, text string, all []span, s span, bare bool) []span {
+	piece := text[s.start:s.end]
+	first, last := -1, -1
+	for i := 0; i < len(piece); i++ {
+		if c := piece[i]; c < utf8.RuneSelf && asciiSpace[c] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return appendURLs(out, piece, bare)
+	}
+	for i := len(piece) - 1; ; i-- {
+		if c := piece[i]; c < utf8.RuneSelf && asciiSpace[c] {
+			last = i
+			break
+		}
+	}
+	out = appendURLs(out, piece[:first], bare)
+	i, _ := slices.BinarySearchFunc(all, s.start+first, func(u span, p int) int { return u.start - p })
+	for ; i < len(all) && all[i].start < s.start+last; i++ {
+		out = append(out, span{all[i].start - s.start, all[i].end - s.start})
+	}
+	n := len(out)
+	out = appendURLs(out, piece[last:], bare)
+	for k := n; k < len(out); k++ {
+		out[k].start += last
+		out[k].end += last
+	}
+	return out
 }
 
 // packWeighted is pack measured by the running weights: from each start,
@@ -118,7 +181,15 @@ func (ps *partSplit) packWeighted(lim schema.Limits, extraW, extraB int, fits fu
 		}
 		return p
 	}
-	var out []span
+	// About as many pieces as the limit goes into the text.
+	room := 2
+	if lim.Length > 0 && cw[n] > 0 {
+		room += int(cw[n]) / lim.Length
+	}
+	if lim.Bytes > 0 {
+		room = max(room, 2+n/lim.Bytes)
+	}
+	out := make([]span, 0, min(room, MaxThreadParts))
 	pos := skipSpace(text, 0)
 	for pos < n {
 		if len(out) == MaxThreadParts-1 {
@@ -219,6 +290,79 @@ func (ps *partSplit) coarsest(pos, reach int) int {
 // platform counts them: cw[p] is the weight of the clusters that end by
 // offset p.
 func (ps *partSplit) weights() []int32 {
+	if ps.sg.ascii && ps.rl.weigh != weighLinkedIn {
+		return ps.weightsASCII()
+	}
+	return ps.weightsAny()
+}
+
+// weighted is a range of the text whose weight is fixed, as a whole: a
+// URL's, a remote mention's domain's, a CR LF's.
+type weighted struct {
+	span
+	w int32
+}
+
+// weightsASCII is weights for an ASCII text (not LinkedIn's, escaped):
+// every character weighs 1, but the ranges whose weight is fixed. It
+// writes the running weight directly, without reading the text's levels.
+func (ps *partSplit) weightsASCII() []int32 {
+	sg := ps.sg
+	text := sg.text
+	var buf [16]weighted
+	fixed := buf[:0]
+	switch ps.rl.weigh {
+	case weighX:
+		for _, u := range sg.urls {
+			fixed = append(fixed, weighted{u, xURLLength})
+		}
+	case weighMastodon:
+		last := 0
+		for _, u := range sg.httpURLs() {
+			remoteMentionDomains(text[last:u.start], func(a, b int) { fixed = append(fixed, weighted{span{last + a, last + b}, 0}) })
+			fixed = append(fixed, weighted{u, xURLLength})
+			last = u.end
+		}
+		remoteMentionDomains(text[last:], func(a, b int) { fixed = append(fixed, weighted{span{last + a, last + b}, 0}) })
+	}
+	if strings.Contains(text, "\r\n") {
+		// The one cluster of two ASCII characters.
+		w := int32(clusterWeight(ps.rl.weigh, "\r\n"))
+		for i := 0; ; {
+			k := strings.Index(text[i:], "\r\n")
+			if k < 0 {
+				break
+			}
+			fixed = append(fixed, weighted{span{i + k, i + k + 2}, w})
+			i += k + 2
+		}
+		slices.SortFunc(fixed, func(a, b weighted) int { return a.start - b.start })
+	}
+	cw := ps.mem.int32s(len(text) + 1)
+	cw[0] = 0
+	p, acc := 1, int32(0) // acc is cw[p-1]
+	for _, f := range fixed {
+		for ; p <= f.start; p++ {
+			acc++
+			cw[p] = acc
+		}
+		for ; p < f.end; p++ {
+			cw[p] = acc
+		}
+		acc += f.w
+		cw[p] = acc
+		p++
+	}
+	for ; p < len(cw); p++ {
+		acc++
+		cw[p] = acc
+	}
+	ps.monotone = true // no weight is negative
+	return cw
+}
+
+// weightsAny is weights for any text.
+func (ps *partSplit) weightsAny() []int32 {
 	sg := ps.sg
 	text := sg.text
 	cw := ps.mem.int32s(len(text) + 1)
@@ -301,7 +445,7 @@ func littleLen(s string) int {
 // clusterWeight is one grapheme cluster's weight as a platform counts it.
 func clusterWeight(k weightKind, c string) int {
 	if len(c) == 1 {
-		if k == weighLinkedIn && littleReservedASCII[c[0]] {
+		if k == weighLinkedIn && c[0] < utf8.RuneSelf && littleReservedASCII[c[0]] {
 			return 2
 		}
 		return 1

@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,9 @@ type Output struct {
 // Rendered is the measured view of the output that CUE validates.
 func (o *Output) Rendered() schema.Rendered {
 	r := schema.Rendered{Target: o.Target, Platform: o.Platform, Limits: o.Limits, Media: o.Media, Images: o.Images, MediaTypes: o.MediaTypes, Videos: o.Videos, Source: o.Source}
+	if len(o.Parts) > 0 {
+		r.Parts = make([]schema.RenderedPart, 0, len(o.Parts))
+	}
 	for _, p := range o.Parts {
 		r.Parts = append(r.Parts, schema.RenderedPart{Text: p.Text, Length: p.Length, Bytes: p.Bytes, Line: p.Line})
 		for _, f := range p.Facets {
@@ -92,8 +96,10 @@ func Render(p *schema.Post, t schema.Target, lim schema.Limits) (*Output, error)
 // value is ready to use; a Renderer is not safe for concurrent use, and
 // is meant to live as long as one post's rendering, ended by Release.
 type Renderer struct {
-	texts []*textInfo
-	mem   *arena
+	texts  []*textInfo
+	builds []buildEntry // texts built, by blocks and style
+	writes []writeEntry // texts written, by blocks and the style's links
+	mem    *arena
 }
 
 // maxTexts bounds the texts a Renderer remembers: a post has a few.
@@ -111,6 +117,20 @@ type textInfo struct {
 	seg      *segmentation
 	http     []span
 	httpDone bool
+	// plain says the text is ASCII, and crlf that it holds a CR LF, once
+	// plainDone.
+	plain, crlf, plainDone bool
+}
+
+// isPlain reports whether the text is ASCII, and whether it holds a CR
+// LF (the one cluster of two ASCII characters).
+func (ti *textInfo) isPlain() (ascii, crlf bool) {
+	if !ti.plainDone {
+		ti.plain = isASCIIString(ti.text)
+		ti.crlf = ti.plain && strings.Contains(ti.text, "\r\n")
+		ti.plainDone = true
+	}
+	return ti.plain, ti.crlf
 }
 
 // info returns the Renderer's record of text.
@@ -151,15 +171,34 @@ func (ti *textInfo) httpURLs() []span {
 // taken with the URLs already found in it where the counter would only
 // find the same ones again: X's in a text that is NFC, Mastodon's in any.
 func (ti *textInfo) count(rl *rules) int {
+	ascii, crlf := ti.isPlain()
 	switch rl.weigh {
 	case weighX:
-		if ascii := isASCIIString(ti.text); ascii || norm.NFC.IsNormalString(ti.text) {
+		if ascii || norm.NFC.IsNormalString(ti.text) {
 			return countXURLs(ti.text, ascii, ti.urls())
 		}
 	case weighMastodon:
-		return countMastodonURLs(ti.text, ti.httpURLs())
+		return countMastodonKnown(ti.text, ascii && !crlf, ti.httpURLs())
+	case weighGraphemes, weighThreads:
+		if ascii {
+			// An ASCII character is a cluster, but CR LF, and no emoji.
+			return countASCIIClusters(ti.text, crlf)
+		}
+	case weighCodePoints:
+		if ascii {
+			return len(ti.text)
+		}
 	}
 	return rl.count(ti.text)
+}
+
+// countASCIIClusters counts the grapheme clusters of an ASCII text: its
+// bytes, less one for each CR LF if it may hold one.
+func countASCIIClusters(s string, crlf bool) int {
+	if crlf {
+		return len(s) - strings.Count(s, "\r\n")
+	}
+	return len(s)
 }
 
 // tags returns the text's #tags.
@@ -174,7 +213,8 @@ func (ti *textInfo) tags() []tagMatch {
 // segmentation returns the text's segmentation.
 func (ti *textInfo) segmentation() *segmentation {
 	if ti.seg == nil {
-		ti.seg = newSegmentation(ti.text, ti.urls, ti.mem)
+		ascii, _ := ti.isPlain()
+		ti.seg = newSegmentationOf(ti.text, ascii, ti.urls, ti.mem)
 		if ti.seg.text == ti.text {
 			// Nothing trimmed: Mastodon's URLs are the text's.
 			ti.seg.httpOf = ti.httpURLs
@@ -253,24 +293,29 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		return nil, fmt.Errorf("%d thread parts (--- breaks) for %s, more than %d (part %d starts on line %d)",
 			len(body.Parts), t.Name, MaxThreadParts, MaxThreadParts+1, line)
 	}
-	built := make([]builtText, 0, len(body.Parts))
-	lines := make([]int, 0, len(body.Parts))
+	var builtBuf [4]builtText
+	built := builtBuf[:0]
 	for _, part := range body.Parts {
-		built = append(built, buildTextIn(r, part.Blocks, rl.style))
-		if fromOverride {
-			lines = append(lines, 0)
-		} else {
-			lines = append(lines, part.Line)
+		bt := buildTextIn(r, part.Blocks, rl.style)
+		if !fromOverride {
+			bt.line = part.Line
 		}
+		if rl.escape {
+			// Measured and sent escaped: escaped once.
+			bt.little, bt.littleDone = EscapeLittle(bt.text, bt.facets), true
+		}
+		built = append(built, bt)
 	}
-	pieces, pieceLines := built, lines
+	pieces := built
 	if splitting {
-		splits := make([]*partSplit, len(built))
+		var splitsBuf [4]*partSplit
+		var beyondBuf [4]bool
+		splits, beyond := splitsBuf[:0], beyondBuf[:0]
 		// A part too long for any thread is measured once, not once per
 		// number of digits: it stays whole.
-		beyond := make([]bool, len(built))
-		for i, bt := range built {
-			beyond[i] = beyondThread(rl, bt, lim)
+		for _, bt := range built {
+			splits = append(splits, nil)
+			beyond = append(beyond, beyondThread(rl, bt, lim))
 		}
 		// Numbering needs room for " i/n"; if n gains a digit, split again.
 		for digits := 1; ; digits++ {
@@ -279,21 +324,21 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 				nines := strings.Repeat("9", digits)
 				reserve = " " + nines + "/" + nines
 			}
-			// About as many pieces as the limit goes into the text (a
+			// About as many pieces as the limit goes into the text, with
+			// room for pieces that end at a sentence short of it (a
 			// thread's worth at most), so that the list is not grown
 			// piece by piece.
 			room := len(built)
 			if lim.Length > 0 {
 				for _, bt := range built {
-					room += len(bt.text) / lim.Length
+					room += 4 * len(bt.text) / (3 * lim.Length)
 				}
 			}
 			room = min(room, len(built)+MaxThreadParts)
-			pieces, pieceLines = make([]builtText, 0, room), make([]int, 0, room)
+			pieces = make([]builtText, 0, room)
 			for i, bt := range built {
 				if beyond[i] {
 					pieces = append(pieces, bt)
-					pieceLines = append(pieceLines, lines[i])
 					continue
 				}
 				if fits, n := fitsWholeCountIn(r, rl, bt, lim, spoiler, reserve); fits {
@@ -301,16 +346,12 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 						bt.counted = n + 1
 					}
 					pieces = append(pieces, bt)
-					pieceLines = append(pieceLines, lines[i])
 					continue
 				}
 				if splits[i] == nil {
 					splits[i] = r.newPartSplit(rl, bt)
 				}
-				for _, sub := range splits[i].split(lim, spoiler, reserve) {
-					pieces = append(pieces, sub)
-					pieceLines = append(pieceLines, lines[i])
-				}
+				pieces = splits[i].appendSplit(pieces, lim, spoiler, reserve)
 			}
 			if !numbered || len(strconv.Itoa(len(pieces))) <= digits {
 				break
@@ -329,7 +370,7 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 		if numbered || bt.counted == 0 {
 			length = rl.count(text)
 		}
-		part := Part{Text: text, Facets: facets, Length: length + spoiler, Bytes: len(text), Line: pieceLines[i]}
+		part := Part{Text: text, Facets: facets, Length: length + spoiler, Bytes: len(text), Line: bt.line}
 		out.Parts = append(out.Parts, part)
 	}
 	return out, nil
@@ -340,7 +381,13 @@ func (r *Renderer) Render(p *schema.Post, t schema.Target, lim schema.Limits) (*
 // built with its facets.
 func finish(rl *rules, bt builtText) (string, []Facet) {
 	if rl.escape {
+		if bt.littleDone {
+			return bt.little, nil
+		}
 		return EscapeLittle(bt.text, bt.facets), nil
+	}
+	if bt.shared {
+		return bt.text, slices.Clone(bt.facets)
 	}
 	return bt.text, bt.facets
 }
@@ -371,7 +418,10 @@ func fitsWholeCount(rl *rules, bt builtText, lim schema.Limits, spoiler int, res
 // fitsWholeCountIn is fitsWholeCount counting, when r is not nil and the
 // text is sent as it was built, with what r knows of the text (its URLs).
 func fitsWholeCountIn(r *Renderer, rl *rules, bt builtText, lim schema.Limits, spoiler int, reserve string) (bool, int) {
-	text, _ := finish(rl, bt)
+	text := bt.text
+	if rl.escape {
+		text, _ = finish(rl, bt)
+	}
 	if lim.Bytes > 0 && len(text)+len(reserve) > lim.Bytes {
 		return false, -1
 	}
@@ -410,7 +460,7 @@ func beyondThread(rl *rules, bt builtText, lim schema.Limits) bool {
 // with it. A link facet that crosses an end is clipped (it still links);
 // a tag or mention that crosses one is dropped, its word being cut.
 func sliceBuilt(bt builtText, s span) builtText {
-	sub := builtText{text: bt.text[s.start:s.end]}
+	sub := builtText{text: bt.text[s.start:s.end], line: bt.line}
 	for _, f := range bt.facets {
 		st, en := max(f.Start, s.start), min(f.End, s.end)
 		if st >= en || (f.Type != FacetLink && (st != f.Start || en != f.End)) {

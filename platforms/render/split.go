@@ -1,6 +1,7 @@
 package render
 
 import (
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -55,6 +56,8 @@ const (
 type segmentation struct {
 	// text is the text to split, white space trimmed from its end.
 	text string
+	// ascii says that text is all ASCII, and crlf that it holds a CR LF.
+	ascii, crlf bool
 	// level[p] is the coarsest break at byte offset p (0 to len(text)),
 	// or noBreak, with clusterEnd set where a grapheme cluster ends. URLs
 	// and links are not yet taken out: what must not be broken differs
@@ -93,60 +96,202 @@ const (
 // already: they are the same, white space ending no URL. The arrays come
 // from mem, if not nil.
 func newSegmentation(text string, urls func() []span, mem *arena) *segmentation {
+	return newSegmentationOf(text, false, urls, mem)
+}
+
+// newSegmentationOf is newSegmentation of a text known to be ASCII if
+// ascii is set (else it is looked at).
+func newSegmentationOf(text string, ascii bool, urls func() []span, mem *arena) *segmentation {
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	n := len(text)
-	sg := &segmentation{text: text, level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
-	lv, trim := sg.level, sg.trim
-	trim[0] = 0
-	for i := range lv {
-		lv[i] = noBreak
+	sg := &segmentation{text: text, ascii: ascii || isASCIIString(text), level: mem.bytes(n + 1), trim: mem.int32s(n + 1)}
+	// About a sentence in every 64 bytes, so that the list is not grown
+	// break by break.
+	sg.coarse = mem.int32s(n/64 + 4)[:0]
+	sg.crlf = sg.ascii && strings.Contains(text, "\r\n")
+	sg.segment(sg.ascii)
+	if urls != nil {
+		sg.urls = urls()
+	} else {
+		sg.urls = extractURLs(text, true)
 	}
-	sorted := true
-	set := func(p int, l uint8) {
-		if p > 0 && l < lv[p]&levelMask {
-			lv[p] = lv[p]&clusterEnd | l
-			if l <= breakSentence {
-				if k := len(sg.coarse); k == 0 || sg.coarse[k-1] < int32(p) {
-					sg.coarse = append(sg.coarse, int32(p))
-				} else if sg.coarse[k-1] > int32(p) {
-					sorted = false
-					sg.coarse = append(sg.coarse, int32(p))
-				}
+	return sg
+}
+
+// segment fills the levels, trim and coarse breaks, reading the text a
+// byte at a time if ascii (which it must then be).
+func (sg *segmentation) segment(ascii bool) {
+	sc := segScanner{sg: sg, sorted: true, run: -1}
+	if ascii {
+		sc.scanASCII()
+	} else {
+		sc.scan()
+	}
+	if sc.run >= 0 {
+		sc.closeRun()
+	}
+	sc.set(len(sg.text), breakParagraph)
+	if !sc.sorted {
+		slices.Sort(sg.coarse)
+		sg.coarse = slices.Compact(sg.coarse)
+	}
+}
+
+// segScanner is newSegmentation's state while it reads the text.
+type segScanner struct {
+	sg     *segmentation
+	sorted bool // whether sg.coarse is in order
+	// lastSolid is the end of the last character that is not white space.
+	lastSolid int32
+	// run is where the white-space run being read starts (-1: none), and
+	// newlines how many newlines it holds.
+	run, newlines int
+}
+
+// set lowers the break level at p to l.
+func (sc *segScanner) set(p int, l uint8) {
+	sg := sc.sg
+	lv := sg.level
+	if p > 0 && l < lv[p]&levelMask {
+		lv[p] = lv[p]&clusterEnd | l
+		if l <= breakSentence {
+			if k := len(sg.coarse); k == 0 || sg.coarse[k-1] < int32(p) {
+				sg.coarse = append(sg.coarse, int32(p))
+			} else if sg.coarse[k-1] > int32(p) {
+				sc.sorted = false
+				sg.coarse = append(sg.coarse, int32(p))
 			}
 		}
 	}
-	lastSolid := int32(0)
-	run, newlines := -1, 0 // the white-space run being read
-	closeRun := func() {
-		switch {
-		case newlines >= 2:
-			set(run, breakParagraph)
-		case newlines == 1 || endsSentence(text[:run]):
-			set(run, breakSentence)
-		default:
-			set(run, breakWord)
+}
+
+// closeRun ends the white-space run, a break of its level.
+func (sc *segScanner) closeRun() {
+	switch {
+	case sc.newlines >= 2:
+		sc.set(sc.run, breakParagraph)
+	case sc.newlines == 1 || endsSentence(sc.sg.text[:sc.run]):
+		sc.set(sc.run, breakSentence)
+	default:
+		sc.set(sc.run, breakWord)
+	}
+	sc.run = -1
+}
+
+// scanASCII is scan for an ASCII text, where every byte is a cluster but
+// a CR followed by an LF, which are one: it writes every offset as a
+// cluster's end first, then reads the white space run by run, jumping
+// over the words between. Its breaks come in order, so the coarse ones
+// are listed in order; a run's break is set here rather than by
+// closeRun, its level being the grapheme break every byte has.
+func (sc *segScanner) scanASCII() {
+	sg := sc.sg
+	text, lv, trim := sg.text, sg.level, sg.trim
+	n := len(text)
+	// Every offset but the start ends a cluster, a grapheme break, and
+	// ends a text without trailing space: so they are all written so
+	// first, and the white space is then read run by run.
+	lv[0] = noBreak
+	if n > 0 {
+		lv[1] = clusterEnd | breakGrapheme
+		for done := 1; done < n; done *= 2 {
+			copy(lv[1+done:], lv[1:1+done])
 		}
-		run = -1
+	}
+	for k := range trim {
+		trim[k] = int32(k)
+	}
+	for i := nextASCIISpace(text, 0); i < n; i = nextASCIISpace(text, i) {
+		// A run of white space from i: each offset in it (and at its end)
+		// ends the text before it, trimmed, at i.
+		newlines := 0
+		j := i
+		for ; j < n && asciiSpace[text[j]]; j++ {
+			switch text[j] {
+			case '\n':
+				newlines++
+			case '\r':
+				if j+1 < n && text[j+1] == '\n' {
+					lv[j+1] = noBreak // inside the cluster CR LF
+				}
+			}
+			trim[j+1] = int32(i)
+		}
+		if i > 0 { // a run at the start is no break
+			l := uint8(breakWord)
+			switch {
+			case newlines >= 2:
+				l = breakParagraph
+			case newlines == 1 || sentenceEnd[text[i-1]] && endsSentence(text[:i]):
+				l = breakSentence
+			}
+			lv[i] = clusterEnd | l
+			if l <= breakSentence {
+				sg.coarse = append(sg.coarse, int32(i))
+			}
+		}
+		i = j
+	}
+	sc.run = -1 // the text is trimmed: no run is left open
+}
+
+// nextASCIISpace returns the offset of the first white-space byte of the
+// ASCII text s at or after i, or len(s). It reads eight bytes at a time:
+// white space is below '!', and the lowest byte of a word that is below
+// '!' is found by subtracting '!' from each (its top bit then set, as no
+// byte is 0x80 or over); a control character found that way is no space
+// and the search goes on after it.
+func nextASCIISpace(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		for m := (x - '!'*ones) & ^x & highs; m != 0; m &= m - 1 {
+			k := i + bits.TrailingZeros64(m)/8
+			if asciiSpace[s[k]] {
+				return k
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if asciiSpace[s[i]] {
+			return i
+		}
+	}
+	return i
+}
+
+// sentenceEnd are the ASCII characters a sentence's end (endsSentence)
+// ends with: its punctuation, closing quotes and brackets.
+var sentenceEnd = [utf8.RuneSelf]bool{'.': true, '!': true, '?': true, '"': true, '\'': true, ')': true, ']': true}
+
+// scan reads any text.
+func (sc *segScanner) scan() {
+	text, lv, trim := sc.sg.text, sc.sg.level, sc.sg.trim
+	n := len(text)
+	trim[0] = 0
+	for i := range lv {
+		lv[i] = noBreak
 	}
 	state := -1
 	for i := 0; i < n; {
 		if c := text[i]; c < utf8.RuneSelf && c != '\r' && (i+1 == n || text[i+1] < utf8.RuneSelf) {
 			// An ASCII cluster of one byte.
 			if asciiSpace[c] {
-				if run < 0 {
-					run, newlines = i, 0
+				if sc.run < 0 {
+					sc.run, sc.newlines = i, 0
 				}
 				if c == '\n' {
-					newlines++
+					sc.newlines++
 				}
 			} else {
-				if run >= 0 {
-					closeRun()
+				if sc.run >= 0 {
+					sc.closeRun()
 				}
-				lastSolid = int32(i + 1)
+				sc.lastSolid = int32(i + 1)
 			}
 			i++
-			trim[i] = lastSolid
+			trim[i] = sc.lastSolid
 			lv[i] = clusterEnd | min(lv[i]&levelMask, breakGrapheme)
 			state = -1
 			continue
@@ -157,46 +302,32 @@ func newSegmentation(text string, urls func() []span, mem *arena) *segmentation 
 			r, size := utf8.DecodeRuneInString(cluster[j:])
 			j += size
 			if unicode.IsSpace(r) {
-				if run < 0 {
-					run, newlines = i, 0
+				if sc.run < 0 {
+					sc.run, sc.newlines = i, 0
 				}
 				if r == '\n' {
-					newlines++
+					sc.newlines++
 				}
 				for k := i + 1; k <= i+size; k++ {
-					trim[k] = lastSolid
+					trim[k] = sc.lastSolid
 				}
 			} else {
-				if run >= 0 {
-					closeRun()
+				if sc.run >= 0 {
+					sc.closeRun()
 				}
 				for k := i + 1; k < i+size; k++ {
-					trim[k] = lastSolid
+					trim[k] = sc.lastSolid
 				}
-				lastSolid = int32(i + size)
-				trim[i+size] = lastSolid
+				sc.lastSolid = int32(i + size)
+				trim[i+size] = sc.lastSolid
 				if r == '。' || r == '！' || r == '？' {
-					set(i+size, breakSentence)
+					sc.set(i+size, breakSentence)
 				}
 			}
 			i += size
 		}
 		lv[i] = clusterEnd | min(lv[i]&levelMask, breakGrapheme)
 	}
-	if run >= 0 {
-		closeRun()
-	}
-	set(n, breakParagraph)
-	if !sorted {
-		slices.Sort(sg.coarse)
-		sg.coarse = slices.Compact(sg.coarse)
-	}
-	if urls != nil {
-		sg.urls = urls()
-	} else {
-		sg.urls = extractURLs(text, true)
-	}
-	return sg
 }
 
 // httpURLs returns the URLs with a scheme, as Mastodon finds them.

@@ -1,7 +1,7 @@
 package render
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -85,6 +85,15 @@ type builtText struct {
 	// counted is the platform's count of the text as finished, plus
 	// one, when it was counted already while packing (0: not known).
 	counted int
+	// line is where the part starts in the post's file (0 when it comes
+	// from an override).
+	line int
+	// little is the text escaped as LinkedIn receives it, once escaped
+	// (littleDone).
+	little string
+	// shared says that facets are the Renderer's record's too: they are
+	// copied before they reach an Output, so that each has its own.
+	shared, littleDone bool
 }
 
 type textBuilder struct {
@@ -99,25 +108,116 @@ func buildText(blocks []schema.Block, style Style) builtText {
 	return buildTextIn(nil, blocks, style)
 }
 
-// buildTextIn is buildText with the Renderer's texts: a text another
-// platform received already is not searched for URLs and tags again.
+// buildTextIn is buildText with the Renderer's texts: blocks built in a
+// style already are not built again (X and Threads share one), blocks
+// written already in a way of writing links are not written again
+// (X, Mastodon, Threads and LinkedIn write them alike), and a text
+// another platform received already is not searched for URLs and tags
+// again.
 func buildTextIn(r *Renderer, blocks []schema.Block, style Style) builtText {
-	tb := &textBuilder{style: style}
+	if r == nil {
+		w := writeText(blocks, style)
+		return detectBuilt(&textInfo{text: w.text}, w, style)
+	}
+	key := buildKey{n: len(blocks), style: style}
+	if len(blocks) > 0 {
+		key.blocks = &blocks[0]
+	}
+	for _, b := range r.builds {
+		if b.key == key {
+			return b.bt
+		}
+	}
+	wkey := key
+	wkey.style = Style{Links: style.Links, Atproto: style.Atproto} // what writeText reads
+	var w written
+	found := false
+	for _, b := range r.writes {
+		if b.key == wkey {
+			w, found = b.w, true
+			break
+		}
+	}
+	if !found {
+		w = writeText(blocks, style)
+		if r.writes == nil {
+			r.writes = make([]writeEntry, 0, 2)
+		}
+		if len(r.writes) == maxTexts {
+			r.writes = r.writes[1:]
+		}
+		r.writes = append(r.writes, writeEntry{wkey, w})
+	}
+	bt := detectBuilt(r.info(w.text), w, style)
+	bt.shared = true
+	if r.builds == nil {
+		r.builds = make([]buildEntry, 0, 4)
+	}
+	if len(r.builds) == maxTexts {
+		r.builds = r.builds[1:]
+	}
+	r.builds = append(r.builds, buildEntry{key, bt})
+	return bt
+}
+
+// buildKey says which blocks were built, in which style: the blocks are
+// known by their slice (its first block and length), which rendering
+// never changes (a tagged copy of a post has blocks of its own) and which
+// the key keeps from being collected and reused.
+type buildKey struct {
+	blocks *schema.Block
+	n      int
+	style  Style
+}
+
+type buildEntry struct {
+	key buildKey
+	bt  builtText
+}
+
+type writeEntry struct {
+	key buildKey
+	w   written
+}
+
+// written is blocks written as plain text, before facets are detected in
+// it: what depends only on the style's links (and whether they are
+// Bluesky's).
+type written struct {
+	text   string
+	code   []span
+	facets []Facet // the links
+}
+
+// writeText writes blocks as plain text in a style.
+func writeText(blocks []schema.Block, style Style) written {
+	tb := &textBuilder{style: Style{Links: style.Links, Atproto: style.Atproto}}
 	tb.b.Grow(blocksLen(blocks))
 	tb.blocks(blocks, true)
 	text := strings.TrimRight(tb.b.String(), " \n")
-	bt := builtText{text: text, code: tb.code}
+	w := written{text: text, code: tb.code}
 	for _, f := range tb.facets {
 		if f.End <= len(text) {
-			bt.facets = append(bt.facets, f)
-			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
+			w.facets = append(w.facets, f)
 		}
 	}
-	ti := &textInfo{text: text}
-	if r != nil {
-		ti = r.info(text)
+	return w
+}
+
+// detectBuilt makes written text a built text in a style: its links, and
+// the URLs, tags and mentions found in it (ti is the text's record).
+func detectBuilt(ti *textInfo, w written, style Style) builtText {
+	bt := builtText{text: w.text, code: w.code}
+	found := detectIn(ti, style, w.code, w.facets)
+	if n := len(w.facets) + len(found); n > 0 {
+		bt.facets = make([]Facet, 0, n)
+		bt.unsplit = make([]span, 0, n)
 	}
-	for _, f := range detectIn(ti, style, bt.code, bt.facets) {
+	for _, f := range w.facets {
+		bt.facets = append(bt.facets, f)
+		bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
+	}
+	for _, f := range found {
 		bt.facets = append(bt.facets, f)
 		if f.Type == FacetLink {
 			bt.unsplit = append(bt.unsplit, span{f.Start, f.End})
@@ -147,11 +247,11 @@ func inlinesLen(ins []schema.Inline) int {
 }
 
 func sortFacets(fs []Facet) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		if fs[i].Start != fs[j].Start {
-			return fs[i].Start < fs[j].Start
+	slices.SortStableFunc(fs, func(a, b Facet) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
 		}
-		return fs[i].End < fs[j].End
+		return a.End - b.End
 	})
 }
 

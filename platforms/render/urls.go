@@ -48,7 +48,27 @@ func appendURLs(out []span, s string, bare bool) []span {
 	if strings.IndexByte(s, '.') < 0 || !bare && strings.IndexByte(s, ':') < 0 {
 		return out // every domain has a dot, every scheme a colon
 	}
+	dot := -1 // the first dot at or after q, once looked for
 	for q := 0; q < len(s); {
+		if dot < q {
+			// Every match holds a dot (between its domain's labels) and
+			// no white space, and the search stops at every ASCII space
+			// (no match or label runs over one): up to the last space
+			// before the next dot it finds nothing, and it goes on from
+			// that space as it would have. Prose is then searched a
+			// word or two a sentence.
+			d := strings.IndexByte(s[q:], '.')
+			if d < 0 {
+				break
+			}
+			dot = q + d
+			for p := dot - 1; p > q; p-- {
+				if c := s[p]; c < utf8.RuneSelf && asciiSpace[c] {
+					q = p
+					break
+				}
+			}
+		}
 		c := s[q]
 		if c < utf8.RuneSelf && isASCIIAlnum(rune(c)) && q > 0 {
 			q++ // no URL follows a letter or digit
@@ -568,16 +588,29 @@ func hasPrefixASCIIFold(s, prefix string) bool {
 // Cyrillic, accented Latin and !*';:=+,.$/%#[]-–_~@|&.
 func isPathChar(r rune) bool {
 	if r < utf8.RuneSelf {
-		return isASCIIAlnum(r) || strings.IndexByte("!*';:=+,.$/%#[]-_~@|&", byte(r)) >= 0
+		return pathCharASCII[r]
 	}
 	return r == '–' || r >= 0x400 && r <= 0x4FF || isLatinAccent(r)
+}
+
+// pathCharASCII and pathEndASCII are isPathChar and isPathEnd of the
+// ASCII characters.
+var pathCharASCII, pathEndASCII = asciiSet("!*';:=+,.$/%#[]-_~@|&"), asciiSet("+-=_#/")
+
+// asciiSet marks the ASCII letters and digits and the characters of
+// punct.
+func asciiSet(punct string) (t [utf8.RuneSelf]bool) {
+	for c := range rune(utf8.RuneSelf) {
+		t[c] = isASCIIAlnum(c) || strings.IndexByte(punct, byte(c)) >= 0
+	}
+	return t
 }
 
 // isPathEnd is validUrlPathEndingChars, less the parentheses: ASCII
 // letters and digits, Cyrillic, accented Latin and +-=_#/.
 func isPathEnd(r rune) bool {
 	if r < utf8.RuneSelf {
-		return isASCIIAlnum(r) || strings.IndexByte("+-=_#/", byte(r)) >= 0
+		return pathEndASCII[r]
 	}
 	return r >= 0x400 && r <= 0x4FF || isLatinAccent(r)
 }
@@ -589,7 +622,10 @@ func matchPath(s string, j int) int {
 	k := j + 1
 	lastGood := k // a bare slash is a path
 	for k < len(s) {
-		r, size := utf8.DecodeRuneInString(s[k:])
+		r, size := rune(s[k]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[k:])
+		}
 		if r == '(' {
 			e := matchParens(s, k)
 			if e < 0 {
