@@ -586,20 +586,17 @@ func yamlError(err error, raw []byte) (int, string) {
 }
 
 func (s *parseState) decodeYAML(raw []byte, base int) {
+	if fastYAML && s.fastDecodeYAML(raw, base) {
+		return
+	}
 	baseLine := s.lineOf(base)
-	var root *yaml.Node
-	if fastYAML {
-		root = parseFastYAML(raw)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		line, msg := yamlError(err, raw)
+		s.failf(Position{Line: baseLine + line - 1}, "malformed YAML: %s", msg)
+		return
 	}
-	if root == nil {
-		var doc yaml.Node
-		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			line, msg := yamlError(err, raw)
-			s.failf(Position{Line: baseLine + line - 1}, "malformed YAML: %s", msg)
-			return
-		}
-		root = &doc
-	}
+	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
 			return
@@ -746,14 +743,20 @@ func yamlScalar(n *yaml.Node) any {
 		}
 		return normaliseNumber(v)
 	case "!!timestamp":
-		for _, layout := range yamlZoned {
-			if t, err := time.Parse(layout, n.Value); err == nil {
-				return t.Format(time.RFC3339Nano)
-			}
-		}
-		return n.Value
+		return yamlTimestamp(n.Value)
 	}
 	return n.Value
+}
+
+// yamlTimestamp is the value of a plain YAML timestamp: RFC 3339 when
+// it has a zone, as written when it has none.
+func yamlTimestamp(v string) string {
+	for _, layout := range yamlZoned {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.Format(time.RFC3339Nano)
+		}
+	}
+	return v
 }
 
 // normaliseNumber makes every integer an int64, whatever the format.
