@@ -3,7 +3,6 @@ package schema
 import (
 	"bytes"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -157,14 +156,22 @@ func needsLinkify(src []byte) bool {
 }
 
 func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
+	return convertMarkdown(md, src, lineStarts(src), firstLine)
+}
+
+// convertMarkdown reads src with md into a Body; lines are the offsets
+// at which src's lines start (lineStarts(src)), the first on firstLine.
+func convertMarkdown(md goldmark.Markdown, src []byte, lines []int, firstLine int) Body {
 	doc := md.Parser().Parse(text.NewReader(src))
-	lines := lineStarts(src)
 	c := converter{src: src, lines: lines, firstLine: firstLine}
 
 	var body Body
-	cur := Part{}
+	var cur Part
 	flush := func() {
 		if len(cur.Blocks) > 0 {
+			if body.Parts == nil {
+				body.Parts = make([]Part, 0, countParts(doc))
+			}
 			body.Parts = append(body.Parts, cur)
 		}
 		cur = Part{}
@@ -180,6 +187,7 @@ func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
 		}
 		if len(cur.Blocks) == 0 {
 			cur.Line = b.Line
+			cur.Blocks = make([]Block, 0, countPart(n))
 		}
 		cur.Blocks = append(cur.Blocks, b)
 	}
@@ -187,21 +195,47 @@ func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
 	return body
 }
 
-// lineStarts returns the byte offset at which each line of src starts.
-func lineStarts(src []byte) []int {
-	starts := []int{0}
-	for i, c := range src {
-		if c == '\n' && i+1 < len(src) {
-			starts = append(starts, i+1)
+// countParts bounds the Parts of doc from above: thematic breaks split
+// them.
+func countParts(doc ast.Node) int {
+	n := 1
+	for ch := doc.FirstChild(); ch != nil; ch = ch.NextSibling() {
+		if ch.Kind() == ast.KindThematicBreak {
+			n++
 		}
 	}
-	return starts
+	return n
+}
+
+// countPart bounds from above the blocks of the Part that starts at n:
+// the blocks up to the next thematic break.
+func countPart(n ast.Node) int {
+	k := 0
+	for ; n != nil && n.Kind() != ast.KindThematicBreak; n = n.NextSibling() {
+		k++
+	}
+	return k
+}
+
+// lineStarts returns the byte offset at which each line of src starts.
+func lineStarts(src []byte) []int {
+	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 || i+j+1 >= len(src) {
+			return starts
+		}
+		i += j + 1
+		starts = append(starts, i)
+	}
 }
 
 type converter struct {
 	src       []byte
 	lines     []int
 	firstLine int
+	// buf gathers a run of text, made a string once when the run ends.
+	buf []byte
 }
 
 // line returns the file line of a byte offset in the body.
@@ -209,8 +243,17 @@ func (c *converter) line(off int) int {
 	if off < 0 {
 		return 0
 	}
-	i := sort.Search(len(c.lines), func(i int) bool { return c.lines[i] > off }) - 1
-	return c.firstLine + i
+	// The last line that starts at or before off.
+	lo, hi := 0, len(c.lines)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c.lines[m] <= off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return c.firstLine + lo - 1
 }
 
 // blockLine finds the first line a block covers: its own first segment,
@@ -278,6 +321,9 @@ func (c *converter) blocks(n ast.Node) []Block {
 	var out []Block
 	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 		if b, ok := c.block(ch); ok {
+			if out == nil {
+				out = make([]Block, 0, n.ChildCount())
+			}
 			out = append(out, b)
 		}
 	}
@@ -285,51 +331,96 @@ func (c *converter) blocks(n ast.Node) []Block {
 }
 
 func (c *converter) segments(lines *text.Segments) string {
-	var buf bytes.Buffer
+	if lines.Len() == 1 {
+		s := lines.At(0)
+		return string(s.Value(c.src))
+	}
+	c.buf = c.buf[:0]
 	for i := 0; i < lines.Len(); i++ {
 		s := lines.At(i)
-		buf.Write(s.Value(c.src))
+		c.buf = append(c.buf, s.Value(c.src)...)
 	}
-	return buf.String()
+	return string(c.buf)
 }
 
-// inlines converts n's inline children, merging adjacent text. A run of
-// text is built once, so that thousands of text nodes in a row (what
-// unmatched markup leaves) cost their length, not its square.
-func (c *converter) inlines(n ast.Node) []Inline {
-	var out []Inline
-	var text strings.Builder
-	open := false // out's last element is text being built in text
-	flush := func() {
-		if open {
-			out[len(out)-1].Text = text.String()
-			text.Reset()
-			open = false
-		}
-	}
-	add := func(in Inline) {
-		if in.Kind != Text {
-			flush()
-			out = append(out, in)
-			return
-		}
-		if in.Text == "" {
-			return
-		}
-		if !open {
-			if k := len(out) - 1; k >= 0 && out[k].Kind == Text {
-				text.WriteString(out[k].Text)
-			} else {
-				out = append(out, Inline{Kind: Text})
-			}
-			open = true
-		}
-		text.WriteString(in.Text)
-	}
+// countInlines bounds from above how many Inlines inlines makes of n's
+// children, or returns 0 when it cannot tell.
+func countInlines(n ast.Node) int {
+	k, text := 0, false
 	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 		switch ch := ch.(type) {
 		case *ast.Text:
-			add(Inline{Kind: Text, Text: c.text(ch)})
+			if !text {
+				k++
+			}
+			text = true
+			if ch.HardLineBreak() || ch.SoftLineBreak() {
+				k++
+				text = false
+			}
+		case *ast.String, *ast.RawHTML:
+			if !text {
+				k++
+			}
+			text = true
+		case *ast.CodeSpan, *ast.Emphasis, *extast.Strikethrough, *ast.Link, *ast.AutoLink, *ast.Image:
+			k++
+			text = false
+		default:
+			return 0
+		}
+	}
+	return k
+}
+
+// inlines converts n's inline children, merging adjacent text. A run of
+// text is gathered in c.buf and made a string once, so that thousands of
+// text nodes in a row (what unmatched markup leaves) cost their length,
+// not its square, and a run of one node one allocation.
+func (c *converter) inlines(n ast.Node) []Inline {
+	var out []Inline
+	if k := countInlines(n); k > 0 {
+		out = make([]Inline, 0, k)
+	}
+	open := false // out's last element is text being gathered in c.buf
+	flush := func() {
+		if open {
+			out[len(out)-1].Text = string(c.buf)
+			c.buf = c.buf[:0]
+			open = false
+		}
+	}
+	// startText opens a run of text, or reopens the last one.
+	startText := func() {
+		if open {
+			return
+		}
+		if k := len(out) - 1; k >= 0 && out[k].Kind == Text {
+			c.buf = append(c.buf[:0], out[k].Text...)
+		} else {
+			out = append(out, Inline{Kind: Text})
+			c.buf = c.buf[:0]
+		}
+		open = true
+	}
+	add := func(in Inline) {
+		flush()
+		out = append(out, in)
+	}
+	// Children that hold inlines of their own are converted after the
+	// run before them is flushed: c.buf is then free for theirs.
+	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+		switch ch := ch.(type) {
+		case *ast.Text:
+			if v := ch.Value(c.src); len(v) > 0 {
+				if ch.IsRaw() || bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '&') < 0 {
+					startText()
+					c.buf = append(c.buf, v...)
+				} else if t := c.text(ch); t != "" {
+					startText()
+					c.buf = append(c.buf, t...)
+				}
+			}
 			switch {
 			case ch.HardLineBreak():
 				add(Inline{Kind: HardBreak})
@@ -337,18 +428,25 @@ func (c *converter) inlines(n ast.Node) []Inline {
 				add(Inline{Kind: SoftBreak})
 			}
 		case *ast.String:
-			add(Inline{Kind: Text, Text: string(ch.Value)})
+			if len(ch.Value) > 0 {
+				startText()
+				c.buf = append(c.buf, ch.Value...)
+			}
 		case *ast.CodeSpan:
+			flush()
 			add(Inline{Kind: Code, Text: c.plain(ch)})
 		case *ast.Emphasis:
 			kind := Emphasis
 			if ch.Level >= 2 {
 				kind = Strong
 			}
+			flush()
 			add(Inline{Kind: kind, Children: c.inlines(ch)})
 		case *extast.Strikethrough:
+			flush()
 			add(Inline{Kind: Strike, Children: c.inlines(ch)})
 		case *ast.Link:
+			flush()
 			add(Inline{Kind: Link, URL: string(ch.Destination), Title: string(ch.Title), Children: c.inlines(ch)})
 		case *ast.AutoLink:
 			url := string(ch.URL(c.src))
@@ -359,7 +457,13 @@ func (c *converter) inlines(n ast.Node) []Inline {
 		case *ast.RawHTML:
 			// What looks like a tag (<angle>, <b>) is kept as the writer
 			// typed it: dropping it would lose text without a word.
-			add(Inline{Kind: Text, Text: c.segments(ch.Segments)})
+			for i := 0; i < ch.Segments.Len(); i++ {
+				seg := ch.Segments.At(i)
+				if v := seg.Value(c.src); len(v) > 0 {
+					startText()
+					c.buf = append(c.buf, v...)
+				}
+			}
 		default:
 			flush()
 			out = append(out, c.inlines(ch)...)
