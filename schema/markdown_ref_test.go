@@ -270,7 +270,6 @@ func (c *refConverter) plain(n ast.Node) string {
 	return b.String()
 }
 
-
 // TestConverterMatchesRef: the converter gives the Body the reference
 // converter above gives, with and without Linkify, on the corpora's
 // posts, the fuzz corpus and random texts of every kind of markup; and a
