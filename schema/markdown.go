@@ -25,11 +25,15 @@ var markdown = goldmark.New(goldmark.WithExtensions(quickLinkify{}, extension.St
 // text, and its reading there (of a scheme, "www.", or an e-mail
 // address) was a third of the time goldmark took on prose. Its results
 // are the same (TestQuickLinkifyMatches).
-type quickLinkify struct{}
+type quickLinkify struct {
+	// noMail is for texts without an @: Linkify's parser is asked only
+	// where a URL may start.
+	noMail bool
+}
 
-func (quickLinkify) Extend(m goldmark.Markdown) {
+func (q quickLinkify) Extend(m goldmark.Markdown) {
 	m.Parser().AddOptions(parser.WithInlineParsers(
-		util.Prioritized(linkifyFilter{extension.NewLinkifyParser()}, 999),
+		util.Prioritized(linkifyFilter{extension.NewLinkifyParser(), q.noMail}, 999),
 	))
 }
 
@@ -38,7 +42,10 @@ func (quickLinkify) Extend(m goldmark.Markdown) {
 // skips it) opens no URL (http:, https:, ftp: or www.) and holds no @
 // within an e-mail address's 64-byte local part: Linkify's parser reads
 // e-mail addresses only then, and URLs only after those prefixes.
-type linkifyFilter struct{ parser.InlineParser }
+type linkifyFilter struct {
+	parser.InlineParser
+	noMail bool // the text holds no @: no e-mail address to look for
+}
 
 func (f linkifyFilter) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
 	if line, _ := block.PeekLine(); len(line) > 0 {
@@ -46,7 +53,7 @@ func (f linkifyFilter) Parse(parent ast.Node, block text.Reader, pc parser.Conte
 		case ' ', '*', '_', '~', '(':
 			line = line[1:]
 		}
-		if !mayLinkify(line) {
+		if !mayLinkify(line, f.noMail) {
 			return nil
 		}
 	}
@@ -54,8 +61,8 @@ func (f linkifyFilter) Parse(parent ast.Node, block text.Reader, pc parser.Conte
 }
 
 // mayLinkify reports whether Linkify's parser may find a link at the
-// start of line.
-func mayLinkify(line []byte) bool {
+// start of line; noMail that the text holds no @, so no e-mail address.
+func mayLinkify(line []byte, noMail bool) bool {
 	if len(line) == 0 {
 		return false
 	}
@@ -72,6 +79,9 @@ func mayLinkify(line []byte) bool {
 		if bytes.HasPrefix(line, []byte("www.")) {
 			return true
 		}
+	}
+	if noMail {
+		return false
 	}
 	// An address's local part is at most 64 bytes of printable ASCII
 	// (a subset of it), and its @ follows at once.
@@ -92,10 +102,35 @@ func mayLinkify(line []byte) bool {
 // Parts; empty Parts (two breaks in a row, a break at either end) are
 // dropped. Markdown cannot fail to parse: every input is some document.
 func ParseMarkdown(src []byte, firstLine int) Body {
-	if !needsLinkify(src) {
-		return parseMarkdownWith(markdownNoLinkify, src, firstLine)
+	return parseMarkdownWith(markdownFor(src), src, firstLine)
+}
+
+// markdownFor returns the goldmark configuration to read src with: the
+// one without Linkify where Linkify can find nothing, the one that asks
+// Linkify only at URLs where src holds no e-mail address.
+func markdownFor(src []byte) goldmark.Markdown {
+	switch {
+	case !needsLinkify(src):
+		return markdownNoLinkify
+	case bytes.IndexByte(src, '@') < 0:
+		return markdownURLs
 	}
-	return parseMarkdownWith(markdown, src, firstLine)
+	return markdown
+}
+
+// parseBody is ParseMarkdown for the body of the post s reads, at offset
+// off of s.src: its line index is s's, not one of its own.
+func (s *parseState) parseBody(off, firstLine int) Body {
+	body := s.src[off:]
+	k := firstLine - 1
+	if len(body) == 0 || k < 0 || k >= len(s.lines) || s.lines[k] != off {
+		return ParseMarkdown(body, firstLine)
+	}
+	lines := s.lines[k:]
+	if n := len(lines); n > 1 && lines[n-1] >= len(s.src) {
+		lines = lines[:n-1] // the end of a file that ends a line starts no line
+	}
+	return convertMarkdown(markdownFor(body), body, lines, off, firstLine)
 }
 
 // isLineSpace reports whether c is white space goldmark stops at within
@@ -107,6 +142,10 @@ func isLineSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c =
 // at every space (and *, _, ~, "(") to ask Linkify, which costs about a
 // sixth of its time on prose even when Linkify answers at once.
 var markdownNoLinkify = goldmark.New(goldmark.WithExtensions(extension.Strikethrough))
+
+// markdownURLs is markdown for texts without an @, where Linkify can
+// find URLs only: it is not asked to look for an address at every word.
+var markdownURLs = goldmark.New(goldmark.WithExtensions(quickLinkify{noMail: true}, extension.Strikethrough))
 
 // needsLinkify reports whether src must be read with Linkify: where
 // Linkify may find a link (at a scheme, "www." or an @, as mayLinkify
@@ -156,14 +195,16 @@ func needsLinkify(src []byte) bool {
 }
 
 func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
-	return convertMarkdown(md, src, lineStarts(src), firstLine)
+	return convertMarkdown(md, src, lineStarts(src), 0, firstLine)
 }
 
 // convertMarkdown reads src with md into a Body; lines are the offsets
-// at which src's lines start (lineStarts(src)), the first on firstLine.
-func convertMarkdown(md goldmark.Markdown, src []byte, lines []int, firstLine int) Body {
+// at which src's lines start, less base (lineStarts(src), base 0, or
+// the line index of a file src ends, base its offset there), the first
+// on firstLine.
+func convertMarkdown(md goldmark.Markdown, src []byte, lines []int, base, firstLine int) Body {
 	doc := md.Parser().Parse(text.NewReader(src))
-	c := converter{src: src, lines: lines, firstLine: firstLine}
+	c := converter{src: src, lines: lines, base: base, firstLine: firstLine}
 
 	var body Body
 	var cur Part
@@ -232,7 +273,8 @@ func lineStarts(src []byte) []int {
 
 type converter struct {
 	src       []byte
-	lines     []int
+	lines     []int // where src's lines start, less base
+	base      int
 	firstLine int
 	// buf gathers a run of text, made a string once when the run ends.
 	buf []byte
@@ -244,6 +286,7 @@ func (c *converter) line(off int) int {
 		return 0
 	}
 	// The last line that starts at or before off.
+	off += c.base
 	lo, hi := 0, len(c.lines)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)

@@ -76,7 +76,7 @@ func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
 	if line, msg := markdownLimit(body); line >= 0 {
 		s.errorf(Position{Line: p.BodyLine + line, Col: 1}, "", "%s", msg)
 	} else {
-		p.Body = ParseMarkdown(body, p.BodyLine)
+		p.Body = s.parseBody(sp.body, p.BodyLine)
 	}
 	if len(s.errs) == 0 {
 		return p, nil
