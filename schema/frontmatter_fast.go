@@ -48,10 +48,14 @@ func (s *parseState) fastDecodeYAML(raw []byte, base int) bool {
 	// raw is whole lines of s.src: the line base starts, and the n-1
 	// after it; the closing delimiter's line follows.
 	first := s.lineOf(base) - 1
+	// A position per line and per item of a flow list, at most: the map
+	// is made once at its size.
+	root := s.pos[""]
+	s.pos = make(map[string]Position, n+bytes.Count(raw, []byte{','})+1)
+	s.pos[""] = root
 	d := fastDecoder{s: s, i: first, end: first + n}
 	m, ok := d.mapping(0, "", 0)
 	if !ok || d.i != d.end || d.nodes > maxFrontNodes {
-		root := s.pos[""]
 		clear(s.pos)
 		s.pos[""] = root
 		s.textLine = nil
@@ -196,7 +200,7 @@ func (d *fastDecoder) list(ind int, path string, depth int) (any, bool) {
 		i := d.i
 		line := d.line(i)
 		col := ind + 2
-		p := joinIndex(path, len(items))
+		p := indexPath(path, len(items))
 		d.nodes++
 		if bytes.IndexByte(line[col:], ':') < 0 {
 			v, ok := scalarAt(line, col)
@@ -283,6 +287,27 @@ func fastKey(line []byte, col int) (key string, vcol int, ok bool) {
 		return "", 0, false // "key: " with nothing after: leave it to yaml.v3
 	}
 	return internKey(rest[:n]), vcol, true
+}
+
+// indexPaths are the paths of the first items of the lists most posts
+// have, made once.
+var indexPaths = func() map[string][]string {
+	m := map[string][]string{}
+	for _, list := range []string{"to", "tags", "media"} {
+		for i := range 8 {
+			m[list] = append(m[list], joinIndex(list, i))
+		}
+	}
+	return m
+}()
+
+// indexPath is joinIndex(path, i), without making a string for the paths
+// most posts have.
+func indexPath(path string, i int) string {
+	if paths, ok := indexPaths[path]; ok && i < len(paths) {
+		return paths[i]
+	}
+	return joinIndex(path, i)
 }
 
 // internKey returns the key k as a string, the same string for each of
@@ -457,7 +482,7 @@ func doubleQuoted(s []byte) (any, bool) {
 // flowList reads "[a, b, c]", the rest of line i from column col, of
 // plain words: the list at path.
 func (d *fastDecoder) flowList(line []byte, col, i int, path string) (any, bool) {
-	var items []any
+	items := make([]any, 0, min(bytes.Count(line[col:], []byte{','})+1, fastMaxItems))
 	j := col + 1
 	for {
 		for j < len(line) && line[j] == ' ' {
@@ -472,7 +497,7 @@ func (d *fastDecoder) flowList(line []byte, col, i int, path string) (any, bool)
 			return nil, false
 		}
 		d.nodes++
-		d.record(joinIndex(path, len(items)), i, start)
+		d.record(indexPath(path, len(items)), i, start)
 		items = append(items, string(word))
 		for j < len(line) && line[j] == ' ' {
 			j++

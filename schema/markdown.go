@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -205,6 +206,11 @@ func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
 func convertMarkdown(md goldmark.Markdown, src []byte, lines []int, base, firstLine int) Body {
 	doc := md.Parser().Parse(text.NewReader(src))
 	c := converter{src: src, lines: lines, base: base, firstLine: firstLine}
+	bp, _ := textBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	c.buf = (*bp)[:0]
 
 	var body Body
 	var cur Part
@@ -233,6 +239,10 @@ func convertMarkdown(md goldmark.Markdown, src []byte, lines []int, base, firstL
 		cur.Blocks = append(cur.Blocks, b)
 	}
 	flush()
+	if cap(c.buf) <= 64<<10 {
+		*bp = c.buf[:0]
+		textBufs.Put(bp)
+	}
 	return body
 }
 
@@ -270,6 +280,9 @@ func lineStarts(src []byte) []int {
 		starts = append(starts, i)
 	}
 }
+
+// textBufs keeps converters' text buffers between bodies.
+var textBufs sync.Pool
 
 type converter struct {
 	src       []byte

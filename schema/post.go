@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -361,25 +362,47 @@ func (f *filler) targets() {
 	case string:
 		entries = append(entries, entry{v, "to"})
 	case []any:
+		entries = make([]entry, 0, len(v))
 		for i, x := range v {
 			if name, ok := x.(string); ok {
-				entries = append(entries, entry{name, joinIndex("to", i)})
+				entries = append(entries, entry{name, indexPath("to", i)})
 			}
 		}
 	default:
 		return // absent, or the schema reports the type
 	}
-	seen := map[string]string{}
-	for _, e := range entries {
-		if first, dup := seen[e.name]; dup {
+	// The first entry of each name: found by a scan of the entries
+	// before it in a list of the usual length, in a map beyond.
+	var seen map[string]string
+	if len(entries) > 16 {
+		seen = make(map[string]string, len(entries))
+	}
+	first := func(i int) (string, bool) {
+		if seen == nil {
+			j := slices.IndexFunc(entries[:i], func(o entry) bool { return o.name == entries[i].name })
+			if j < 0 {
+				return "", false
+			}
+			return entries[j].path, true
+		}
+		if p, dup := seen[entries[i].name]; dup {
+			return p, true
+		}
+		seen[entries[i].name] = entries[i].path
+		return "", false
+	}
+	for i, e := range entries {
+		if first, dup := first(i); dup {
 			f.errorf(e.path, "duplicate target %q (also %s)", e.name, first)
 			continue
 		}
-		seen[e.name] = e.path
 		acc, ok := f.cfg.Accounts[e.name]
 		if !ok {
 			f.errorf(e.path, "%s", unknownTarget(e.name, f.cfg.Accounts))
 			continue
+		}
+		if f.p.To == nil {
+			f.p.To = make([]Target, 0, len(entries)-i)
 		}
 		f.p.To = append(f.p.To, Target{Name: e.name, Platform: acc.Platform, Pos: f.pos(e.path)})
 	}
