@@ -120,16 +120,17 @@ func isASCII(b []byte) bool {
 }
 
 func newParseState(file string, src []byte) *parseState {
-	lines := make([]int, 1, 64)
-	ascii := make([]bool, 0, 64)
+	lines := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	ascii := make([]bool, 0, cap(lines))
+	all := isASCII(src) // most posts: no line to look at again
 	for off := 0; ; {
 		end := bytes.IndexByte(src[off:], '\n')
 		if end < 0 {
-			ascii = append(ascii, isASCII(src[off:]))
+			ascii = append(ascii, all || isASCII(src[off:]))
 			break
 		}
 		end += off
-		ascii = append(ascii, isASCII(src[off:end]))
+		ascii = append(ascii, all || isASCII(src[off:end]))
 		off = end + 1
 		lines = append(lines, off)
 	}
@@ -488,6 +489,9 @@ func (s *parseState) decode(sp split) bool {
 // replacement character, which stands for text lost in a conversion (a
 // lone surrogate such as "\ud800" in JSON becomes one).
 func (s *parseState) checkText(v any, path string, depth int) {
+	if depth == 0 && !badTextIn(v, 0) {
+		return // nothing to report, and no keys to sort
+	}
 	if depth > maxFrontDepth {
 		return
 	}
@@ -528,6 +532,43 @@ func (s *parseState) checkText(v any, path string, depth int) {
 	case string:
 		check(v, path, "the value")
 	}
+}
+
+// badTextIn reports whether checkText may find something in v: a key or
+// a string holding a byte below 0x20 but tab and line ends, or 0x7f, or
+// anything not ASCII (U+FFFD, invalid UTF-8), within maxFrontDepth.
+func badTextIn(v any, depth int) bool {
+	if depth > maxFrontDepth {
+		return false
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if badText(k) || badTextIn(x, depth+1) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if badTextIn(x, depth+1) {
+				return true
+			}
+		}
+	case string:
+		return badText(v)
+	}
+	return false
+}
+
+// badText is badTextIn for one string: ASCII text with no control
+// character but tab and line ends is fine.
+func badText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c >= 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // --- YAML ---

@@ -383,6 +383,9 @@ func scalarAt(line []byte, col int) (any, bool) {
 	if !plainWord(s, false) {
 		return nil, false
 	}
+	if canonicalTime(s) {
+		return string(s), true
+	}
 	switch plainTag(s) {
 	case "!!str":
 		return string(s), true
@@ -390,6 +393,41 @@ func scalarAt(line []byte, col int) (any, bool) {
 		return yamlTimestamp(string(s)), true
 	}
 	return nil, false
+}
+
+// canonicalTime reports whether s is a time written as yamlTimestamp
+// writes it, 2026-12-01T09:00:00-05:00 or 2026-12-01T14:00:00Z (two
+// digits to each field, no fraction, an offset other than +00:00 or
+// -00:00): yaml.v3 reads it as a timestamp and yamlTimestamp gives it
+// back as it is, or, if it is no time (a 30 February, an hour 24),
+// yaml.v3 reads it as the same string. Either way the value is s.
+func canonicalTime(s []byte) bool {
+	const form = "dddd-dd-ddTdd:dd:dd"
+	if len(s) != len(form)+1 && len(s) != len(form)+6 {
+		return false
+	}
+	for i := 0; i < len(form); i++ {
+		if form[i] == 'd' {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		} else if s[i] != form[i] {
+			return false
+		}
+	}
+	zone := s[len(form):]
+	if len(zone) == 1 {
+		return zone[0] == 'Z'
+	}
+	if zone[0] != '+' && zone[0] != '-' || zone[3] != ':' || string(zone[1:]) == "00:00" {
+		return false
+	}
+	for _, i := range []int{1, 2, 4, 5} {
+		if zone[i] < '0' || zone[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // plainTag is the tag yaml.v3 resolves a plain word the fast path reads

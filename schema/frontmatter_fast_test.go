@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -171,6 +172,20 @@ func fastInputs(t *testing.T) map[string][]byte {
 		"to: x\npublish_at: 2026-12-01\n",
 		"to: x\npublish_at: 2026-12-01T09:00:00.5Z\n",
 		"to: x\ntitle: 1.5.2\ntags: [v1.5, 2x]\n",
+		"to: x\npublish_at: 2026-12-01T09:00:00+00:00\n",
+		"to: x\npublish_at: 2026-12-01T09:00:00-00:00\n",
+		"to: x\npublish_at: 2026-02-30T09:00:00-05:00\n",
+		"to: x\npublish_at: 2026-12-01T24:00:00Z\n",
+		"to: x\npublish_at: 2026-12-01T23:59:60Z\n",
+		"to: x\npublish_at: 2026-12-01T09:00:00+25:00\n",
+		"to: x\npublish_at: 2026-12-01T09:00:00+05:99\n",
+		"to: x\npublish_at: 0000-01-01T00:00:00Z\n",
+		"to: x\npublish_at: 9999-12-31T23:59:59+14:00\n",
+		"to: x\npublish_at: 2026-12-01t09:00:00Z\n",
+		"to: x\npublish_at: 2026-12-01T09:00:00z\n",
+		"to: x\npublish_at: 2026-12-01T9:00:00-05:00\n",
+		"to: x\npublish_at: 2026-13-01T09:00:00-05:00\n",
+		"to: x\ntitle: 2026-12-01T09:00:00-05:00\n",
 	} {
 		in[fmt.Sprintf("shapes/%d", i)] = []byte("---\n" + fm + "---\nBody.\n")
 	}
@@ -241,5 +256,34 @@ func TestFastYAMLMatches(t *testing.T) {
 	t.Logf("%d inputs; posts as generated read by the fast path: %v", len(inputs), fast)
 	if fast["defaults"] < 290 || fast["longform"] < 290 {
 		t.Errorf("the fast path read %v of 300 posts of each corpus; want nearly all", fast)
+	}
+}
+
+// TestCanonicalTime: a plain word canonicalTime takes is what yaml.v3
+// and yamlScalar make of it, on random digits in every field and every
+// zone form, valid times and not.
+func TestCanonicalTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	zones := []string{"Z", "z", "+00:00", "-00:00", "+05:30", "-05:00", "+14:00", "-12:00", "+25:00", "+05:99", "+0530", ""}
+	took := 0
+	for i := 0; i < 200000; i++ {
+		b := []byte("2026-12-01T09:00:00")
+		for j := range b {
+			if b[j] >= '0' && b[j] <= '9' && rng.IntN(3) == 0 {
+				b[j] = byte('0' + rng.IntN(10))
+			}
+		}
+		s := string(b) + zones[rng.IntN(len(zones))]
+		if !canonicalTime([]byte(s)) {
+			continue
+		}
+		took++
+		n := &yaml.Node{Kind: yaml.ScalarNode, Value: s}
+		if got := yamlScalar(n); got != s {
+			t.Fatalf("%s: yaml.v3 and yamlScalar give %v (%s)", s, got, n.ShortTag())
+		}
+	}
+	if took < 50000 {
+		t.Errorf("canonicalTime took only %d words", took)
 	}
 }
