@@ -596,6 +596,18 @@ const (
 // that open it; a paragraph runs to a blank line, a list item or a fence.
 // Fenced code is skipped: it holds no Markdown.
 func markdownLimit(src []byte) (int, string) {
+	return markdownLimitMarks(src, len(src) > maxCountedText)
+}
+
+// maxCountedText is the longest text whose marks markdownLimit need not
+// count: it cannot hold more than maxEmphasisMarks runs of marks, nor
+// maxMarkup marks, nor link openings enough for maxLinkScan (at most
+// one per two bytes). TestMarkdownLimitUncounted checks the bounds.
+const maxCountedText = maxEmphasisMarks
+
+// markdownLimitMarks is markdownLimit, counting the marks of each line
+// when marks is true.
+func markdownLimitMarks(src []byte, marks bool) (int, string) {
 	var fence []byte // the open fence's marker, "```" or "~~~~"
 	markup, lines := 0, 0
 	paraLine, paraBytes, paraLinks, paraMarks := 0, 0, 0, 0
@@ -676,6 +688,9 @@ func markdownLimit(src []byte) (int, string) {
 			paraLine = i
 		}
 		paraBytes += len(line)
+		if !marks {
+			continue
+		}
 		paraLinks += bytes.Count(line, []byte("]("))
 		for k, c := range line {
 			if !markupByte[c] {
