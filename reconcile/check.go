@@ -669,7 +669,11 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 			}
 		}(w)
 	}
-	werr := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
+	walkFS := r.FS
+	if !r.tree {
+		walkFS = newWalkFS(r.root, r.FS)
+	}
+	werr := schema.Walk(ctx, walkFS, r.Config, func(file string) error {
 		res := &result{}
 		results = append(results, res)
 		if len(results) == bigTree {
