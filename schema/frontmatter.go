@@ -101,6 +101,8 @@ type parseState struct {
 	pathBytes int
 	// fatal is set when the front-matter cannot be read at all.
 	fatal bool
+	// textClean is set when the decoder knows checkText finds nothing.
+	textClean bool
 }
 
 // isASCII reports whether b is all ASCII, eight bytes at a time.
@@ -477,7 +479,7 @@ func (s *parseState) decode(sp split) bool {
 	if s.front == nil {
 		s.front = map[string]any{}
 	}
-	if !s.fatal {
+	if !s.fatal && !s.textClean {
 		s.checkText(s.front, "", 0)
 	}
 	return !s.fatal

@@ -62,6 +62,10 @@ func (s *parseState) fastDecodeYAML(raw []byte, base int) bool {
 		return false
 	}
 	s.front = m
+	// Every key and value is bytes of raw, which fastText holds to no
+	// control character but line ends, or escapes making a line end or
+	// a tab: the one thing checkText could still find is U+FFFD.
+	s.textClean = !bytes.Contains(raw, []byte("\uFFFD"))
 	return true
 }
 

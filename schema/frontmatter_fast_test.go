@@ -186,6 +186,11 @@ func fastInputs(t *testing.T) map[string][]byte {
 		"to: x\npublish_at: 2026-12-01T9:00:00-05:00\n",
 		"to: x\npublish_at: 2026-13-01T09:00:00-05:00\n",
 		"to: x\ntitle: 2026-12-01T09:00:00-05:00\n",
+		"to: x\ntitle: \"a\uFFFDb\"\n",
+		"to: x\ntitle: a\uFFFDb\n",
+		"to: x\nx:\n  text: \"\uFFFD\"\n",
+		"to: x\ntags: [a, \uFFFD]\n",
+		"to: x\ntitle: \"a\\tb\\nc\"\n",
 	} {
 		in[fmt.Sprintf("shapes/%d", i)] = []byte("---\n" + fm + "---\nBody.\n")
 	}
@@ -237,6 +242,12 @@ func TestFastYAMLMatches(t *testing.T) {
 				}
 				if diff := diffDeep(want.errs, got.errs); diff != "" {
 					t.Errorf("%s: findings differ (-yaml.v3 +fast):\n%s\n%s", name, diff, sp.raw)
+				}
+				if got.textClean {
+					got.checkText(got.front, "", 0)
+					if got.errs != nil {
+						t.Errorf("%s: the fast path said the text was clean, and checkText finds %v", name, got.errs)
+					}
 				}
 			} else if len(got.pos) != 1 || got.textLine != nil || got.front != nil || got.errs != nil || got.nodes != 0 {
 				t.Errorf("%s: the fast path declined but left %d positions, text lines %v, findings %v", name, len(got.pos), got.textLine, got.errs)

@@ -558,10 +558,11 @@ func (f *filler) overrides() {
 						line = f.pos(k + ".text").Line
 					}
 					o.TextLine = line
-					if l, msg := markdownLimit([]byte(text)); l >= 0 {
+					src := []byte(text)
+					if l, msg := markdownLimit(src); l >= 0 {
 						f.s.errorf(Position{Line: line + l, Col: 1}, k+".text", "%s", msg)
 					} else {
-						body := ParseMarkdown([]byte(text), line)
+						body := ParseMarkdown(src, line)
 						o.Body = &body
 					}
 				}
