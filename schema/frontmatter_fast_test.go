@@ -194,6 +194,27 @@ func fastInputs(t *testing.T) map[string][]byte {
 	} {
 		in[fmt.Sprintf("shapes/%d", i)] = []byte("---\n" + fm + "---\nBody.\n")
 	}
+	// Hostile sizes and encodings: a line past fastMaxLineLen, more lines
+	// than fastMaxLines, a body at the size limit, CRLF and a byte order
+	// mark, tabs, invalid UTF-8, anchors and aliases.
+	long := "to: x\ntitle: " + strings.Repeat("word ", fastMaxLineLen/5+1) + "\n"
+	var many strings.Builder
+	many.WriteString("to: x\n")
+	for k := range fastMaxLines + 1 {
+		fmt.Fprintf(&many, "k%d: v\n", k)
+	}
+	for name, src := range map[string]string{
+		"hostile/longline":  "---\n" + long + "---\nBody.\n",
+		"hostile/manylines": "---\n" + many.String() + "---\nBody.\n",
+		"hostile/bigbody":   "---\nto: x\ntitle: big\n---\n" + strings.Repeat("A paragraph of words, https://example.com and *marks*.\n\n", MaxPostSize/60),
+		"hostile/crlfbom":   "\xef\xbb\xbf---\r\nto: x\r\ntitle: \"a\"\r\ntags: [a, b]\r\n---\r\nBody.\r\n",
+		"hostile/tab":       "---\nto: x\ntitle:\ta\n---\nBody.\n",
+		"hostile/badutf8":   "---\nto: x\ntitle: \"a\xffb\"\n---\nBody.\n",
+		"hostile/anchor":    "---\nto: x\ntitle: &t a\ncampaign: *t\n---\nBody.\n",
+		"hostile/dupes":     "---\nto: x\ntitle: a\ntitle: b\n---\nBody.\n",
+	} {
+		in[name] = []byte(src)
+	}
 	return in
 }
 
