@@ -669,11 +669,11 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 			}
 		}(w)
 	}
-	walkFS := r.FS
+	walked := r.FS
 	if !r.tree {
-		walkFS = newWalkFS(r.root, r.FS)
+		walked = newWalkFS(r.root, r.FS)
 	}
-	werr := schema.Walk(ctx, walkFS, r.Config, func(file string) error {
+	werr := schema.Walk(ctx, walked, r.Config, func(file string) error {
 		res := &result{}
 		results = append(results, res)
 		if len(results) == bigTree {
