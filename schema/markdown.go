@@ -199,9 +199,10 @@ func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
 	return convertMarkdown(md, src, lineStarts(src), 0, firstLine)
 }
 
-// convertMarkdown reads src with md into a Body; lines are the offsets
-// at which src's lines start, less base (lineStarts(src), base 0, or
-// the line index of a file src ends, base its offset there), the first
+// convertMarkdown reads src with md into a Body. lines are the offsets
+// at which src's lines start, counted from base bytes before src: those
+// of src itself (lineStarts(src), base 0), or those of the file src
+// ends from src's line on (base src's offset in the file). The first is
 // on firstLine.
 func convertMarkdown(md goldmark.Markdown, src []byte, lines []int, base, firstLine int) Body {
 	doc := md.Parser().Parse(text.NewReader(src))
@@ -286,7 +287,7 @@ var textBufs sync.Pool
 
 type converter struct {
 	src       []byte
-	lines     []int // where src's lines start, less base
+	lines     []int // where src's lines start, counted from base bytes before src
 	base      int
 	firstLine int
 	// buf gathers a run of text, made a string once when the run ends.
