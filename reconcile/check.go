@@ -670,7 +670,11 @@ func (r *Repo) Check(ctx context.Context, opts CheckOptions) (*Report, error) {
 			}
 		}(w)
 	}
-	werr := schema.Walk(ctx, r.FS, r.Config, func(file string) error {
+	walked := r.FS
+	if !r.tree {
+		walked = newWalkFS(r.root, r.FS)
+	}
+	werr := schema.Walk(ctx, walked, r.Config, func(file string) error {
 		res := &result{}
 		results = append(results, res)
 		if len(results) == bigTree {

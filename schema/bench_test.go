@@ -1,6 +1,12 @@
 package schema
 
-import "testing"
+import (
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/heraldhq/herald/internal/corpus"
+)
 
 // typicalPost is the shape of most posts: YAML front-matter with a few
 // keys and a list, and a few paragraphs.
@@ -34,6 +40,45 @@ func BenchmarkParsePost(b *testing.B) {
 	for b.Loop() {
 		if _, errs := ParsePost(cfg, "posts/2026/launch.md", typicalPost); len(errs) != 0 {
 			b.Fatal(errs)
+		}
+	}
+}
+
+// BenchmarkParsePostLongForm parses 200 posts of the long-form corpus
+// (blog-length bodies, overrides with their own text) per op, with the
+// corpus's own configuration: the parsing half of validate's time there.
+func BenchmarkParsePostLongForm(b *testing.B) {
+	dir := b.TempDir()
+	if err := corpus.Generate(dir, corpus.LongForm(200)); err != nil {
+		b.Fatal(err)
+	}
+	fsys := os.DirFS(dir)
+	cfg, err := LoadConfig(fsys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type post struct {
+		file string
+		data []byte
+	}
+	var posts []post
+	size := 0
+	err = Walk(b.Context(), fsys, cfg, func(file string) error {
+		data, err := fs.ReadFile(fsys, file)
+		posts = append(posts, post{file, data})
+		size += len(data)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, p := range posts {
+			if _, errs := ParsePost(cfg, p.file, p.data); errs.HasErrors() {
+				b.Fatal(errs)
+			}
 		}
 	}
 }

@@ -101,6 +101,8 @@ type parseState struct {
 	pathBytes int
 	// fatal is set when the front-matter cannot be read at all.
 	fatal bool
+	// textClean is set when the decoder knows checkText finds nothing.
+	textClean bool
 }
 
 // isASCII reports whether b is all ASCII, eight bytes at a time.
@@ -120,16 +122,17 @@ func isASCII(b []byte) bool {
 }
 
 func newParseState(file string, src []byte) *parseState {
-	lines := make([]int, 1, 64)
-	ascii := make([]bool, 0, 64)
+	lines := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	ascii := make([]bool, 0, cap(lines))
+	all := isASCII(src) // most posts: no line to look at again
 	for off := 0; ; {
 		end := bytes.IndexByte(src[off:], '\n')
 		if end < 0 {
-			ascii = append(ascii, isASCII(src[off:]))
+			ascii = append(ascii, all || isASCII(src[off:]))
 			break
 		}
 		end += off
-		ascii = append(ascii, isASCII(src[off:end]))
+		ascii = append(ascii, all || isASCII(src[off:end]))
 		off = end + 1
 		lines = append(lines, off)
 	}
@@ -476,7 +479,7 @@ func (s *parseState) decode(sp split) bool {
 	if s.front == nil {
 		s.front = map[string]any{}
 	}
-	if !s.fatal {
+	if !s.fatal && !s.textClean {
 		s.checkText(s.front, "", 0)
 	}
 	return !s.fatal
@@ -488,6 +491,9 @@ func (s *parseState) decode(sp split) bool {
 // replacement character, which stands for text lost in a conversion (a
 // lone surrogate such as "\ud800" in JSON becomes one).
 func (s *parseState) checkText(v any, path string, depth int) {
+	if depth == 0 && !badTextIn(v, 0) {
+		return // nothing to report, and no keys to sort
+	}
 	if depth > maxFrontDepth {
 		return
 	}
@@ -528,6 +534,43 @@ func (s *parseState) checkText(v any, path string, depth int) {
 	case string:
 		check(v, path, "the value")
 	}
+}
+
+// badTextIn reports whether checkText may find something in v: a key or
+// a string holding a byte below 0x20 but tab and line ends, or 0x7f, or
+// anything not ASCII (U+FFFD, invalid UTF-8), within maxFrontDepth.
+func badTextIn(v any, depth int) bool {
+	if depth > maxFrontDepth {
+		return false
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if badText(k) || badTextIn(x, depth+1) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if badTextIn(x, depth+1) {
+				return true
+			}
+		}
+	case string:
+		return badText(v)
+	}
+	return false
+}
+
+// badText is badTextIn for one string: ASCII text with no control
+// character but tab and line ends is fine.
+func badText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c >= 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // --- YAML ---
@@ -586,20 +629,17 @@ func yamlError(err error, raw []byte) (int, string) {
 }
 
 func (s *parseState) decodeYAML(raw []byte, base int) {
+	if fastYAML && s.fastDecodeYAML(raw, base) {
+		return
+	}
 	baseLine := s.lineOf(base)
-	var root *yaml.Node
-	if fastYAML {
-		root = parseFastYAML(raw)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		line, msg := yamlError(err, raw)
+		s.failf(Position{Line: baseLine + line - 1}, "malformed YAML: %s", msg)
+		return
 	}
-	if root == nil {
-		var doc yaml.Node
-		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			line, msg := yamlError(err, raw)
-			s.failf(Position{Line: baseLine + line - 1}, "malformed YAML: %s", msg)
-			return
-		}
-		root = &doc
-	}
+	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
 			return
@@ -746,14 +786,20 @@ func yamlScalar(n *yaml.Node) any {
 		}
 		return normaliseNumber(v)
 	case "!!timestamp":
-		for _, layout := range yamlZoned {
-			if t, err := time.Parse(layout, n.Value); err == nil {
-				return t.Format(time.RFC3339Nano)
-			}
-		}
-		return n.Value
+		return yamlTimestamp(n.Value)
 	}
 	return n.Value
+}
+
+// yamlTimestamp is the value of a plain YAML timestamp: RFC 3339 when
+// it has a zone, as written when it has none.
+func yamlTimestamp(v string) string {
+	for _, layout := range yamlZoned {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.Format(time.RFC3339Nano)
+		}
+	}
+	return v
 }
 
 // normaliseNumber makes every integer an int64, whatever the format.

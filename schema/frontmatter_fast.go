@@ -1,7 +1,7 @@
 package schema
 
 import (
-	"strings"
+	"bytes"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -11,8 +11,10 @@ import (
 var fastYAML = true
 
 // Limits of the front-matter the fast path reads: far below the
-// front-matter limits (maxFrontNodes, maxFrontKeys, maxFrontKeyBytes),
-// so that a limit is only ever reported by yaml.v3's path.
+// front-matter limits (maxFrontKeys, maxFrontKeyBytes, maxFrontDepth,
+// maxFrontPathBytes), so that a limit is only ever reported by yaml.v3's
+// path. The one limit the fast path could reach, maxFrontNodes (256
+// lines of 64-item lists), sends the file to yaml.v3.
 const (
 	fastMaxLines   = 256
 	fastMaxKeyLen  = 64
@@ -20,33 +22,51 @@ const (
 	fastMaxLineLen = 16 << 10
 )
 
-// parseFastYAML reads raw as the plain YAML most front-matter is, without
-// yaml.v3's scanner, parser and composer: keys at the margin, each with a
-// plain or double-quoted scalar on one line, a one-line flow list of
-// plain words, or, under a key alone on its line, an indented mapping of
-// such values or a list of scalars or of such mappings. It returns the
-// document node yaml.v3 gives for raw (the fields yamlConv reads: kinds,
-// values, styles, tags, lines and columns), or nil for anything else
-// (comments, blank lines, anchors, other quoting, block scalars, numbers
-// and other plain words that may not be strings, ...), which yaml.v3
-// reads then. TestFastYAMLMatches holds the two to the same posts,
-// findings and positions. Each value is a string of its own, as
-// yaml.v3's are: a title kept in a summary must not keep the whole
-// front-matter alive.
-func parseFastYAML(raw []byte) *yaml.Node {
+// fastDecodeYAML decodes raw, the YAML front-matter at offset base of
+// s.src, straight into s.front, s.pos and s.textLine, when it is the
+// plain YAML most front-matter is: keys at the margin, each with a plain
+// or double-quoted scalar on one line, a one-line flow list of plain
+// words, or, under a key alone on its line, an indented mapping of such
+// values or a list of scalars or of such mappings. It fills what
+// decodeYAML fills from yaml.v3's nodes for raw (the same values, field
+// positions and text lines), without yaml.v3's scanner, parser and
+// composer and without the nodes. For anything else (comments, blank
+// lines, anchors, other quoting, block scalars, numbers and other plain
+// words that may not be strings, ...) it reports false and leaves s as
+// it was, and yaml.v3 reads raw. TestFastYAMLMatches holds the two to
+// the same posts, findings and positions. Each value is a string of its
+// own, as yaml.v3's are: a title kept in a summary must not keep the
+// whole file alive.
+func (s *parseState) fastDecodeYAML(raw []byte, base int) bool {
 	if len(raw) == 0 || raw[len(raw)-1] != '\n' || !fastText(raw) {
-		return nil
+		return false
 	}
-	lines := strings.Split(string(raw[:len(raw)-1]), "\n")
-	if len(lines) > fastMaxLines {
-		return nil
+	n := bytes.Count(raw, []byte{'\n'})
+	if n > fastMaxLines {
+		return false
 	}
-	p := fastParser{lines: lines}
-	root := p.mapping(0)
-	if root == nil || p.i != len(lines) {
-		return nil
+	// raw is whole lines of s.src: the line base starts, and the n-1
+	// after it; the closing delimiter's line follows.
+	first := s.lineOf(base) - 1
+	// A position per line and per item of a flow list, at most: the map
+	// is made once at its size.
+	root := s.pos[""]
+	s.pos = make(map[string]Position, n+bytes.Count(raw, []byte{','})+1)
+	s.pos[""] = root
+	d := fastDecoder{s: s, i: first, end: first + n}
+	m, ok := d.mapping(0, "", 0)
+	if !ok || d.i != d.end || d.nodes > maxFrontNodes {
+		clear(s.pos)
+		s.pos[""] = root
+		s.textLine = nil
+		return false
 	}
-	return &yaml.Node{Kind: yaml.DocumentNode, Line: root.Line, Column: root.Column, Content: []*yaml.Node{root}}
+	s.front = m
+	// Every key and value is bytes of raw, which fastText holds to no
+	// control character but line ends, or escapes making a line end or
+	// a tab: the one thing checkText could still find is U+FFFD.
+	s.textClean = !bytes.Contains(raw, []byte("\uFFFD"))
+	return true
 }
 
 // fastText reports whether raw holds only characters that are nothing but
@@ -73,17 +93,25 @@ func fastText(raw []byte) bool {
 	return true
 }
 
-type fastParser struct {
-	lines []string
-	i     int // the next line
+// fastDecoder reads the lines i to end (indexes in s.lines) of s.src.
+type fastDecoder struct {
+	s      *parseState
+	i, end int // the next line, and the line after the last
+	// nodes counts the values decoded, as parseState.budget does.
+	nodes int
+}
+
+// line returns line i without its line end.
+func (d *fastDecoder) line(i int) []byte {
+	return d.s.src[d.s.lines[i] : d.s.lines[i+1]-1]
 }
 
 // indent returns the indentation of line i, or -1 past the end.
-func (p *fastParser) indent(i int) int {
-	if i >= len(p.lines) {
+func (d *fastDecoder) indent(i int) int {
+	if i >= d.end {
 		return -1
 	}
-	l := p.lines[i]
+	l := d.line(i)
 	n := 0
 	for n < len(l) && l[n] == ' ' {
 		n++
@@ -91,133 +119,235 @@ func (p *fastParser) indent(i int) int {
 	return n
 }
 
-// mapping reads the keys at indentation ind from line p.i on.
-func (p *fastParser) mapping(ind int) *yaml.Node {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	seen := map[string]bool{}
-	for p.indent(p.i) == ind {
-		line := p.lines[p.i]
-		k, v := p.entry(line, ind, p.i+1)
-		if k == nil || seen[k.Value] {
-			return nil
-		}
-		seen[k.Value] = true
-		if len(m.Content) == 0 {
-			m.Line, m.Column = k.Line, k.Column
-		}
-		p.i++
-		if v == nil {
-			// "key:" alone: an indented mapping or list follows.
-			if v = p.block(ind); v == nil {
-				return nil
-			}
-		}
-		m.Content = append(m.Content, k, v)
-	}
-	if len(m.Content) == 0 {
-		return nil
-	}
-	return m
+// record notes where the field path is: line i (an index in s.lines),
+// column col (0-based; every column the fast path reads follows ASCII
+// only, so bytes are characters).
+func (d *fastDecoder) record(path string, i, col int) {
+	d.s.pos[path] = Position{File: d.s.file, Line: i + 1, Col: col + 1}
 }
 
-// block reads the mapping or list indented under a key at ind.
-func (p *fastParser) block(ind int) *yaml.Node {
-	in := p.indent(p.i)
-	if in <= ind {
-		return nil // an empty value, or a list at the key's margin
+// textLine notes the line an override's or variant's text starts on, as
+// yamlConv.mapping does; i is an index in s.lines.
+func (d *fastDecoder) textLine(path string, i int) {
+	if d.s.textLine == nil {
+		d.s.textLine = map[string]int{}
 	}
-	if rest := p.lines[p.i][in:]; strings.HasPrefix(rest, "- ") {
-		return p.list(in)
+	d.s.textLine[path] = i + 1
+}
+
+// mapping reads the keys at indentation ind from line d.i on: the map at
+// path, which yamlConv.mapping would read at depth.
+func (d *fastDecoder) mapping(ind int, path string, depth int) (map[string]any, bool) {
+	var m map[string]any
+	for d.indent(d.i) == ind {
+		i := d.i
+		line := d.line(i)
+		k, vcol, ok := fastKey(line, ind)
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[k]; dup {
+			return nil, false
+		}
+		if m == nil {
+			m = make(map[string]any, 8)
+		}
+		p := joinPath(path, k)
+		d.record(p, i, ind)
+		text := (depth == 1 || isVariantPath(path)) && k == "text"
+		d.i++
+		var v any
+		if vcol < 0 {
+			// "key:" alone: an indented mapping or list follows, on the
+			// next line.
+			if text {
+				d.textLine(p, i+1)
+			}
+			v, ok = d.block(ind, p, depth+1)
+		} else {
+			if text {
+				d.textLine(p, i)
+			}
+			v, ok = d.inline(line, vcol, i, p)
+		}
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+	}
+	return m, m != nil
+}
+
+// block reads the mapping or list indented under a key at ind, the value
+// at path, which yamlConv.value would read at depth.
+func (d *fastDecoder) block(ind int, path string, depth int) (any, bool) {
+	in := d.indent(d.i)
+	if in <= ind {
+		return nil, false // an empty value, or a list at the key's margin
+	}
+	d.nodes++
+	if bytes.HasPrefix(d.line(d.i)[in:], []byte("- ")) {
+		return d.list(in, path, depth)
 	}
 	if ind > 0 {
-		return nil // two levels are all the fast path reads
+		return nil, false // two levels are all the fast path reads
 	}
-	return p.mapping(in)
+	return d.mapping(in, path, depth)
 }
 
 // list reads the "- " items at indentation ind: scalars, or mappings of
-// scalars whose further keys line up under the first.
-func (p *fastParser) list(ind int) *yaml.Node {
-	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: p.i + 1, Column: ind + 1}
-	for p.indent(p.i) == ind && strings.HasPrefix(p.lines[p.i][ind:], "- ") && len(s.Content) < fastMaxItems {
-		line := p.lines[p.i]
+// scalars whose further keys line up under the first. The list is the
+// value at path, which yamlConv.value would read at depth.
+func (d *fastDecoder) list(ind int, path string, depth int) (any, bool) {
+	var items []any
+	for d.indent(d.i) == ind && bytes.HasPrefix(d.line(d.i)[ind:], []byte("- ")) && len(items) < fastMaxItems {
+		i := d.i
+		line := d.line(i)
 		col := ind + 2
-		if strings.IndexByte(line[col:], ':') < 0 {
-			item := scalarAt(line, col, p.i+1)
-			if item == nil {
-				return nil
+		p := indexPath(path, len(items))
+		d.nodes++
+		if bytes.IndexByte(line[col:], ':') < 0 {
+			v, ok := scalarAt(line, col)
+			if !ok {
+				return nil, false
 			}
-			s.Content = append(s.Content, item)
-			p.i++
+			d.record(p, i, col)
+			items = append(items, v)
+			d.i++
 			continue
 		}
-		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		seen := map[string]bool{}
+		d.record(p, i, col)
+		m := make(map[string]any, 4)
 		for first := true; ; first = false {
-			if !first && p.indent(p.i) != col {
+			if !first && d.indent(d.i) != col {
 				break
 			}
-			k, v := p.entry(p.lines[p.i], col, p.i+1)
-			if k == nil || v == nil || seen[k.Value] {
-				return nil
+			i := d.i
+			line := d.line(i)
+			k, vcol, ok := fastKey(line, col)
+			if !ok || vcol < 0 {
+				return nil, false
 			}
-			seen[k.Value] = true
-			if first {
-				m.Line, m.Column = k.Line, k.Column
+			if _, dup := m[k]; dup {
+				return nil, false
 			}
-			m.Content = append(m.Content, k, v)
-			p.i++
+			kp := joinPath(p, k)
+			d.record(kp, i, col)
+			if (depth+1 == 1 || isVariantPath(p)) && k == "text" {
+				d.textLine(kp, i)
+			}
+			v, ok := d.inline(line, vcol, i, kp)
+			if !ok {
+				return nil, false
+			}
+			m[k] = v
+			d.i++
 		}
-		s.Content = append(s.Content, m)
+		items = append(items, m)
 	}
-	if p.indent(p.i) == ind && strings.HasPrefix(p.lines[p.i][ind:], "-") {
-		return nil
+	if d.indent(d.i) == ind && bytes.HasPrefix(d.line(d.i)[ind:], []byte("-")) {
+		return nil, false
 	}
-	return s
+	return items, true
 }
 
-// entry reads "key: value" or "key:" at column col (0-based) of line,
-// the lineNo'th; v is nil for a key alone, k nil when the line is not
-// one the fast path reads.
-func (p *fastParser) entry(line string, col, lineNo int) (k, v *yaml.Node) {
-	if len(line) > fastMaxLineLen {
-		return nil, nil
+// inline reads the value that starts at column vcol of line, line i: a
+// flow list or a scalar, the value at path.
+func (d *fastDecoder) inline(line []byte, vcol, i int, path string) (any, bool) {
+	d.nodes++
+	if line[vcol] == '[' {
+		return d.flowList(line, vcol, i, path)
+	}
+	return scalarAt(line, vcol)
+}
+
+// fastKey reads "key: value" or "key:" at column col (0-based) of line.
+// It returns the key and the column its value starts at, -1 for a key
+// alone; ok is false when the line is not one the fast path reads.
+func fastKey(line []byte, col int) (key string, vcol int, ok bool) {
+	if len(line) > fastMaxLineLen || col > len(line) {
+		return "", 0, false
 	}
 	rest := line[col:]
 	n := 0
 	for n < len(rest) && (n < fastMaxKeyLen) && isFastKeyByte(rest[n], n == 0) {
 		n++
 	}
-	if n == 0 || n == len(rest) || rest[n] != ':' {
-		return nil, nil
-	}
-	k = &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Clone(rest[:n]), Line: lineNo, Column: col + 1}
-	if isSpecialPlain(k.Value) {
-		return nil, nil
+	if n == 0 || n == len(rest) || rest[n] != ':' || isSpecialPlain(string(rest[:n])) {
+		return "", 0, false
 	}
 	after := rest[n+1:]
-	if after == "" {
-		return k, nil
+	if len(after) == 0 {
+		return internKey(rest[:n]), -1, true
 	}
 	if after[0] != ' ' {
-		return nil, nil
+		return "", 0, false
 	}
-	vcol := col + n + 1
+	vcol = col + n + 1
 	for vcol < len(line) && line[vcol] == ' ' {
 		vcol++
 	}
 	if vcol == len(line) {
-		return nil, nil // "key: " with nothing after: leave it to yaml.v3
+		return "", 0, false // "key: " with nothing after: leave it to yaml.v3
 	}
-	if line[vcol] == '[' {
-		v = flowList(line, vcol, lineNo)
-	} else {
-		v = scalarAt(line, vcol, lineNo)
+	return internKey(rest[:n]), vcol, true
+}
+
+// indexPaths are the paths of the first items of the lists most posts
+// have, made once.
+var indexPaths = func() map[string][]string {
+	m := map[string][]string{}
+	for _, list := range []string{"to", "tags", "media"} {
+		for i := range 8 {
+			m[list] = append(m[list], joinIndex(list, i))
+		}
 	}
-	if v == nil {
-		return nil, nil
+	return m
+}()
+
+// indexPath is joinIndex(path, i), without making a string for the paths
+// most posts have.
+func indexPath(path string, i int) string {
+	if paths, ok := indexPaths[path]; ok && i < len(paths) {
+		return paths[i]
 	}
-	return k, v
+	return joinIndex(path, i)
+}
+
+// internKey returns the key k as a string, the same string for each of
+// the keys most posts use.
+func internKey(k []byte) string {
+	switch string(k) {
+	case "id":
+		return "id"
+	case "title":
+		return "title"
+	case "publish_at":
+		return "publish_at"
+	case "to":
+		return "to"
+	case "tags":
+		return "tags"
+	case "campaign":
+		return "campaign"
+	case "media":
+		return "media"
+	case "file":
+		return "file"
+	case "alt":
+		return "alt"
+	case "thread":
+		return "thread"
+	case "text":
+		return "text"
+	case "draft":
+		return "draft"
+	case "queue":
+		return "queue"
+	case "utm":
+		return "utm"
+	}
+	return string(k)
 }
 
 func isFastKeyByte(c byte, first bool) bool {
@@ -243,37 +373,85 @@ func isSpecialPlain(s string) bool {
 
 // scalarAt reads the value that starts at line[col:] and ends the line:
 // a double-quoted string with simple escapes, or a plain scalar that is
-// a string or a timestamp (words, paths, URLs without a " #" or ": ").
-func scalarAt(line string, col, lineNo int) *yaml.Node {
+// a string or a timestamp (words, paths, URLs without a " #" or ": "),
+// as yamlScalar gives it.
+func scalarAt(line []byte, col int) (any, bool) {
 	s := line[col:]
-	if s == "" {
-		return nil
+	if len(s) == 0 {
+		return nil, false
 	}
 	if s[0] == '"' {
-		v, ok := doubleQuoted(s)
-		if !ok {
-			return nil
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: v, Line: lineNo, Column: col + 1}
+		return doubleQuoted(s)
 	}
-	s = strings.TrimRight(s, " ")
+	s = bytes.TrimRight(s, " ")
 	if !plainWord(s, false) {
-		return nil
+		return nil, false
 	}
-	// An untagged plain node: ShortTag resolves it as yaml.v3 does.
-	n := &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Clone(s), Line: lineNo, Column: col + 1}
-	if tag := n.ShortTag(); tag != "!!str" && tag != "!!timestamp" {
-		return nil
+	if canonicalTime(s) {
+		return string(s), true
 	}
-	return n
+	switch plainTag(s) {
+	case "!!str":
+		return string(s), true
+	case "!!timestamp":
+		return yamlTimestamp(string(s)), true
+	}
+	return nil, false
+}
+
+// canonicalTime reports whether s is a time written as yamlTimestamp
+// writes it, 2026-12-01T09:00:00-05:00 or 2026-12-01T14:00:00Z (two
+// digits to each field, no fraction, an offset other than +00:00 or
+// -00:00): yaml.v3 reads it as a timestamp and yamlTimestamp gives it
+// back as it is, or, if it is no time (a 30 February, an hour 24),
+// yaml.v3 reads it as the same string. Either way the value is s.
+func canonicalTime(s []byte) bool {
+	const form = "dddd-dd-ddTdd:dd:dd"
+	if len(s) != len(form)+1 && len(s) != len(form)+6 {
+		return false
+	}
+	for i := 0; i < len(form); i++ {
+		if form[i] == 'd' {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		} else if s[i] != form[i] {
+			return false
+		}
+	}
+	zone := s[len(form):]
+	if len(zone) == 1 {
+		return zone[0] == 'Z'
+	}
+	if zone[0] != '+' && zone[0] != '-' || zone[3] != ':' || string(zone[1:]) == "00:00" {
+		return false
+	}
+	for _, i := range []int{1, 2, 4, 5} {
+		if zone[i] < '0' || zone[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainTag is the tag yaml.v3 resolves a plain word the fast path reads
+// to (plainWord is true of s). A word that starts with a letter and is
+// not one of isSpecialPlain's, or with '/', is a string; for the others
+// (digits, '.') yaml.v3 says.
+func plainTag(s []byte) string {
+	if c := s[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/' {
+		return "!!str"
+	}
+	n := yaml.Node{Kind: yaml.ScalarNode, Value: string(s)}
+	return n.ShortTag()
 }
 
 // plainWord reports whether s is a plain scalar the fast path reads: it
 // starts with a letter, a digit, '.' or '/' (a relative path), holds only letters, digits, spaces and
 // a few marks that mean nothing inside a plain scalar, and no ": ", and
 // does not end with ':'. In a flow list, no space either.
-func plainWord(s string, flow bool) bool {
-	if s == "" || isSpecialPlain(s) {
+func plainWord(s []byte, flow bool) bool {
+	if len(s) == 0 || isSpecialPlain(string(s)) {
 		return false
 	}
 	c := s[0]
@@ -302,85 +480,82 @@ func plainWord(s string, flow bool) bool {
 
 // doubleQuoted reads a double-quoted scalar that is all of s but trailing
 // spaces, with the escapes \" \\ \/ \n and \t only.
-func doubleQuoted(s string) (string, bool) {
-	var b strings.Builder
-	plain := true
+func doubleQuoted(s []byte) (any, bool) {
+	var b []byte // the value, once an escape is met
 	for i := 1; i < len(s); i++ {
 		c := s[i]
 		switch c {
 		case '"':
-			if strings.TrimRight(s[i+1:], " ") != "" {
-				return "", false
+			if len(bytes.TrimRight(s[i+1:], " ")) != 0 {
+				return nil, false
 			}
-			if plain {
-				return strings.Clone(s[1:i]), true
+			if b == nil {
+				return string(s[1:i]), true
 			}
-			return b.String(), true
+			return string(b), true
 		case '\\':
 			if i+1 == len(s) {
-				return "", false
+				return nil, false
 			}
-			if plain {
-				plain = false
-				b.Grow(len(s))
-				b.WriteString(s[1:i])
+			if b == nil {
+				b = make([]byte, 0, len(s))
+				b = append(b, s[1:i]...)
 			}
 			i++
 			switch s[i] {
 			case '"', '\\', '/':
-				b.WriteByte(s[i])
+				b = append(b, s[i])
 			case 'n':
-				b.WriteByte('\n')
+				b = append(b, '\n')
 			case 't':
-				b.WriteByte('\t')
+				b = append(b, '\t')
 			default:
-				return "", false
+				return nil, false
 			}
 		default:
-			if !plain {
-				b.WriteByte(c)
+			if b != nil {
+				b = append(b, c)
 			}
 		}
 	}
-	return "", false // no closing quote on the line
+	return nil, false // no closing quote on the line
 }
 
-// flowList reads "[a, b, c]", the rest of the line, of plain words.
-func flowList(line string, col, lineNo int) *yaml.Node {
-	s := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Tag: "!!seq", Line: lineNo, Column: col + 1}
-	i := col + 1
+// flowList reads "[a, b, c]", the rest of line i from column col, of
+// plain words: the list at path.
+func (d *fastDecoder) flowList(line []byte, col, i int, path string) (any, bool) {
+	items := make([]any, 0, min(bytes.Count(line[col:], []byte{','})+1, fastMaxItems))
+	j := col + 1
 	for {
-		for i < len(line) && line[i] == ' ' {
-			i++
+		for j < len(line) && line[j] == ' ' {
+			j++
 		}
-		start := i
-		for i < len(line) && line[i] != ',' && line[i] != ']' && line[i] != ' ' {
-			i++
+		start := j
+		for j < len(line) && line[j] != ',' && line[j] != ']' && line[j] != ' ' {
+			j++
 		}
-		word := line[start:i]
-		if !plainWord(word, true) || len(s.Content) == fastMaxItems {
-			return nil
+		word := line[start:j]
+		if !plainWord(word, true) || len(items) == fastMaxItems || plainTag(word) != "!!str" {
+			return nil, false
 		}
-		n := &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Clone(word), Line: lineNo, Column: start + 1}
-		if n.ShortTag() != "!!str" {
-			return nil
+		d.nodes++
+		d.record(indexPath(path, len(items)), i, start)
+		items = append(items, string(word))
+		for j < len(line) && line[j] == ' ' {
+			j++
 		}
-		s.Content = append(s.Content, n)
-		for i < len(line) && line[i] == ' ' {
-			i++
+		if j == len(line) {
+			return nil, false
 		}
-		if i == len(line) {
-			return nil
-		}
-		if line[i] == ']' {
-			if strings.TrimRight(line[i+1:], " ") != "" {
-				return nil
+		if line[j] == ']' {
+			if len(bytes.TrimRight(line[j+1:], " ")) != 0 {
+				return nil, false
 			}
-			return s
+			return items, true
 		}
-		if line[i] != ',' {
-			return nil // "[a b]" is one item with a space: left to yaml.v3
+		if line[j] != ',' {
+			return nil, false // "[a b]" is one item with a space: left to yaml.v3
 		}
-		i++
+		j++
 	}
 }

@@ -82,7 +82,17 @@ func Walk(ctx context.Context, fsys fs.FS, cfg *Config, fn func(file string) err
 // ReadPost reads a post file's bytes, refusing what cannot be a post
 // before reading it whole: a link that leaves the repository, a directory,
 // a file over MaxPostSize.
+//
+// From an OpenNonblockFS it opens the post first and asks the open file
+// what it is; whatever that path does not read at once (an error, not a
+// regular file, a file over the limit) it reads again the usual way,
+// which says why.
 func ReadPost(fsys fs.FS, file string) ([]byte, Errors) {
+	if o, ok := fsys.(OpenNonblockFS); ok {
+		if data, ok := readOpened(o, file); ok {
+			return data, nil
+		}
+	}
 	fileErr := func(format string, args ...any) Errors {
 		return Errors{{File: file, Message: fmt.Sprintf(format, args...), Severity: SeverityError}}
 	}
@@ -117,6 +127,41 @@ func ReadPost(fsys fs.FS, file string) ([]byte, Errors) {
 		return nil, fileErr("post is more than %s, the limit", limitString(MaxPostSize))
 	}
 	return data, nil
+}
+
+// OpenNonblockFS is a file system that can open a file without waiting
+// on it, whatever it is: a FIFO opens at once (O_NONBLOCK), where an
+// ordinary open waits for a writer. ReadPost then opens a post and
+// describes the open file (fstat), one lookup of its name instead of
+// two (stat, then open), and refuses a FIFO or a device without having
+// waited on it. The per-worker view of a working tree reconcile's checks
+// read through is one.
+type OpenNonblockFS interface {
+	fs.FS
+	// OpenNonblock opens name for reading, as Open does, but without
+	// waiting on it. It may fail where Open would succeed: ReadPost then
+	// takes the usual path.
+	OpenNonblock(name string) (fs.File, error)
+}
+
+// readOpened reads file through o when it is a regular file within the
+// size limit, and reports false for anything else, the usual path's to
+// explain.
+func readOpened(o OpenNonblockFS, file string) ([]byte, bool) {
+	f, err := o.OpenNonblock(file)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() || info.Size() > MaxPostSize {
+		return nil, false
+	}
+	data, err := readSized(f, info.Size(), MaxPostSize+1)
+	if err != nil || len(data) > MaxPostSize {
+		return nil, false
+	}
+	return data, true
 }
 
 // readSized reads r to its end, or to limit bytes, into a buffer of the

@@ -3,8 +3,8 @@ package schema
 import (
 	"bytes"
 	"fmt"
-	"sort"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -26,11 +26,15 @@ var markdown = goldmark.New(goldmark.WithExtensions(quickLinkify{}, extension.St
 // text, and its reading there (of a scheme, "www.", or an e-mail
 // address) was a third of the time goldmark took on prose. Its results
 // are the same (TestQuickLinkifyMatches).
-type quickLinkify struct{}
+type quickLinkify struct {
+	// noMail is for texts without an @: Linkify's parser is asked only
+	// where a URL may start.
+	noMail bool
+}
 
-func (quickLinkify) Extend(m goldmark.Markdown) {
+func (q quickLinkify) Extend(m goldmark.Markdown) {
 	m.Parser().AddOptions(parser.WithInlineParsers(
-		util.Prioritized(linkifyFilter{extension.NewLinkifyParser()}, 999),
+		util.Prioritized(linkifyFilter{extension.NewLinkifyParser(), q.noMail}, 999),
 	))
 }
 
@@ -39,7 +43,10 @@ func (quickLinkify) Extend(m goldmark.Markdown) {
 // skips it) opens no URL (http:, https:, ftp: or www.) and holds no @
 // within an e-mail address's 64-byte local part: Linkify's parser reads
 // e-mail addresses only then, and URLs only after those prefixes.
-type linkifyFilter struct{ parser.InlineParser }
+type linkifyFilter struct {
+	parser.InlineParser
+	noMail bool // the text holds no @: no e-mail address to look for
+}
 
 func (f linkifyFilter) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
 	if line, _ := block.PeekLine(); len(line) > 0 {
@@ -47,7 +54,7 @@ func (f linkifyFilter) Parse(parent ast.Node, block text.Reader, pc parser.Conte
 		case ' ', '*', '_', '~', '(':
 			line = line[1:]
 		}
-		if !mayLinkify(line) {
+		if !mayLinkify(line, f.noMail) {
 			return nil
 		}
 	}
@@ -55,8 +62,8 @@ func (f linkifyFilter) Parse(parent ast.Node, block text.Reader, pc parser.Conte
 }
 
 // mayLinkify reports whether Linkify's parser may find a link at the
-// start of line.
-func mayLinkify(line []byte) bool {
+// start of line; noMail that the text holds no @, so no e-mail address.
+func mayLinkify(line []byte, noMail bool) bool {
 	if len(line) == 0 {
 		return false
 	}
@@ -73,6 +80,9 @@ func mayLinkify(line []byte) bool {
 		if bytes.HasPrefix(line, []byte("www.")) {
 			return true
 		}
+	}
+	if noMail {
+		return false
 	}
 	// An address's local part is at most 64 bytes of printable ASCII
 	// (a subset of it), and its @ follows at once.
@@ -93,10 +103,35 @@ func mayLinkify(line []byte) bool {
 // Parts; empty Parts (two breaks in a row, a break at either end) are
 // dropped. Markdown cannot fail to parse: every input is some document.
 func ParseMarkdown(src []byte, firstLine int) Body {
-	if !needsLinkify(src) {
-		return parseMarkdownWith(markdownNoLinkify, src, firstLine)
+	return parseMarkdownWith(markdownFor(src), src, firstLine)
+}
+
+// markdownFor returns the goldmark configuration to read src with: the
+// one without Linkify where Linkify can find nothing, the one that asks
+// Linkify only at URLs where src holds no e-mail address.
+func markdownFor(src []byte) goldmark.Markdown {
+	switch {
+	case !needsLinkify(src):
+		return markdownNoLinkify
+	case bytes.IndexByte(src, '@') < 0:
+		return markdownURLs
 	}
-	return parseMarkdownWith(markdown, src, firstLine)
+	return markdown
+}
+
+// parseBody is ParseMarkdown for the body of the post s reads, at offset
+// off of s.src: its line index is s's, not one of its own.
+func (s *parseState) parseBody(off, firstLine int) Body {
+	body := s.src[off:]
+	k := firstLine - 1
+	if len(body) == 0 || k < 0 || k >= len(s.lines) || s.lines[k] != off {
+		return ParseMarkdown(body, firstLine)
+	}
+	lines := s.lines[k:]
+	if n := len(lines); n > 1 && lines[n-1] >= len(s.src) {
+		lines = lines[:n-1] // the end of a file that ends a line starts no line
+	}
+	return convertMarkdown(markdownFor(body), body, lines, off, firstLine)
 }
 
 // isLineSpace reports whether c is white space goldmark stops at within
@@ -108,6 +143,10 @@ func isLineSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\v' || c =
 // at every space (and *, _, ~, "(") to ask Linkify, which costs about a
 // sixth of its time on prose even when Linkify answers at once.
 var markdownNoLinkify = goldmark.New(goldmark.WithExtensions(extension.Strikethrough))
+
+// markdownURLs is markdown for texts without an @, where Linkify can
+// find URLs only: it is not asked to look for an address at every word.
+var markdownURLs = goldmark.New(goldmark.WithExtensions(quickLinkify{noMail: true}, extension.Strikethrough))
 
 // needsLinkify reports whether src must be read with Linkify: where
 // Linkify may find a link (at a scheme, "www." or an @, as mayLinkify
@@ -157,14 +196,30 @@ func needsLinkify(src []byte) bool {
 }
 
 func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
+	return convertMarkdown(md, src, lineStarts(src), 0, firstLine)
+}
+
+// convertMarkdown reads src with md into a Body. lines are the offsets
+// at which src's lines start, counted from base bytes before src: those
+// of src itself (lineStarts(src), base 0), or those of the file src
+// ends from src's line on (base src's offset in the file). The first is
+// on firstLine.
+func convertMarkdown(md goldmark.Markdown, src []byte, lines []int, base, firstLine int) Body {
 	doc := md.Parser().Parse(text.NewReader(src))
-	lines := lineStarts(src)
-	c := converter{src: src, lines: lines, firstLine: firstLine}
+	c := converter{src: src, lines: lines, base: base, firstLine: firstLine}
+	bp, _ := textBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	c.buf = (*bp)[:0]
 
 	var body Body
-	cur := Part{}
+	var cur Part
 	flush := func() {
 		if len(cur.Blocks) > 0 {
+			if body.Parts == nil {
+				body.Parts = make([]Part, 0, countParts(doc))
+			}
 			body.Parts = append(body.Parts, cur)
 		}
 		cur = Part{}
@@ -180,28 +235,63 @@ func parseMarkdownWith(md goldmark.Markdown, src []byte, firstLine int) Body {
 		}
 		if len(cur.Blocks) == 0 {
 			cur.Line = b.Line
+			cur.Blocks = make([]Block, 0, countPart(n))
 		}
 		cur.Blocks = append(cur.Blocks, b)
 	}
 	flush()
+	if cap(c.buf) <= 64<<10 {
+		*bp = c.buf[:0]
+		textBufs.Put(bp)
+	}
 	return body
+}
+
+// countParts bounds the Parts of doc from above: thematic breaks split
+// them.
+func countParts(doc ast.Node) int {
+	n := 1
+	for ch := doc.FirstChild(); ch != nil; ch = ch.NextSibling() {
+		if ch.Kind() == ast.KindThematicBreak {
+			n++
+		}
+	}
+	return n
+}
+
+// countPart bounds from above the blocks of the Part that starts at n:
+// the blocks up to the next thematic break.
+func countPart(n ast.Node) int {
+	k := 0
+	for ; n != nil && n.Kind() != ast.KindThematicBreak; n = n.NextSibling() {
+		k++
+	}
+	return k
 }
 
 // lineStarts returns the byte offset at which each line of src starts.
 func lineStarts(src []byte) []int {
-	starts := []int{0}
-	for i, c := range src {
-		if c == '\n' && i+1 < len(src) {
-			starts = append(starts, i+1)
+	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 || i+j+1 >= len(src) {
+			return starts
 		}
+		i += j + 1
+		starts = append(starts, i)
 	}
-	return starts
 }
+
+// textBufs keeps converters' text buffers between bodies.
+var textBufs sync.Pool
 
 type converter struct {
 	src       []byte
-	lines     []int
+	lines     []int // where src's lines start, counted from base bytes before src
+	base      int
 	firstLine int
+	// buf gathers a run of text, made a string once when the run ends.
+	buf []byte
 }
 
 // line returns the file line of a byte offset in the body.
@@ -209,8 +299,18 @@ func (c *converter) line(off int) int {
 	if off < 0 {
 		return 0
 	}
-	i := sort.Search(len(c.lines), func(i int) bool { return c.lines[i] > off }) - 1
-	return c.firstLine + i
+	// The last line that starts at or before off.
+	off += c.base
+	lo, hi := 0, len(c.lines)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c.lines[m] <= off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return c.firstLine + lo - 1
 }
 
 // blockLine finds the first line a block covers: its own first segment,
@@ -278,6 +378,9 @@ func (c *converter) blocks(n ast.Node) []Block {
 	var out []Block
 	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 		if b, ok := c.block(ch); ok {
+			if out == nil {
+				out = make([]Block, 0, n.ChildCount())
+			}
 			out = append(out, b)
 		}
 	}
@@ -285,51 +388,96 @@ func (c *converter) blocks(n ast.Node) []Block {
 }
 
 func (c *converter) segments(lines *text.Segments) string {
-	var buf bytes.Buffer
+	if lines.Len() == 1 {
+		s := lines.At(0)
+		return string(s.Value(c.src))
+	}
+	c.buf = c.buf[:0]
 	for i := 0; i < lines.Len(); i++ {
 		s := lines.At(i)
-		buf.Write(s.Value(c.src))
+		c.buf = append(c.buf, s.Value(c.src)...)
 	}
-	return buf.String()
+	return string(c.buf)
 }
 
-// inlines converts n's inline children, merging adjacent text. A run of
-// text is built once, so that thousands of text nodes in a row (what
-// unmatched markup leaves) cost their length, not its square.
-func (c *converter) inlines(n ast.Node) []Inline {
-	var out []Inline
-	var text strings.Builder
-	open := false // out's last element is text being built in text
-	flush := func() {
-		if open {
-			out[len(out)-1].Text = text.String()
-			text.Reset()
-			open = false
-		}
-	}
-	add := func(in Inline) {
-		if in.Kind != Text {
-			flush()
-			out = append(out, in)
-			return
-		}
-		if in.Text == "" {
-			return
-		}
-		if !open {
-			if k := len(out) - 1; k >= 0 && out[k].Kind == Text {
-				text.WriteString(out[k].Text)
-			} else {
-				out = append(out, Inline{Kind: Text})
-			}
-			open = true
-		}
-		text.WriteString(in.Text)
-	}
+// countInlines bounds from above how many Inlines inlines makes of n's
+// children, or returns 0 when it cannot tell.
+func countInlines(n ast.Node) int {
+	k, text := 0, false
 	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 		switch ch := ch.(type) {
 		case *ast.Text:
-			add(Inline{Kind: Text, Text: c.text(ch)})
+			if !text {
+				k++
+			}
+			text = true
+			if ch.HardLineBreak() || ch.SoftLineBreak() {
+				k++
+				text = false
+			}
+		case *ast.String, *ast.RawHTML:
+			if !text {
+				k++
+			}
+			text = true
+		case *ast.CodeSpan, *ast.Emphasis, *extast.Strikethrough, *ast.Link, *ast.AutoLink, *ast.Image:
+			k++
+			text = false
+		default:
+			return 0
+		}
+	}
+	return k
+}
+
+// inlines converts n's inline children, merging adjacent text. A run of
+// text is gathered in c.buf and made a string once, so that thousands of
+// text nodes in a row (what unmatched markup leaves) cost their length,
+// not its square, and a run of one node one allocation.
+func (c *converter) inlines(n ast.Node) []Inline {
+	var out []Inline
+	if k := countInlines(n); k > 0 {
+		out = make([]Inline, 0, k)
+	}
+	open := false // out's last element is text being gathered in c.buf
+	flush := func() {
+		if open {
+			out[len(out)-1].Text = string(c.buf)
+			c.buf = c.buf[:0]
+			open = false
+		}
+	}
+	// startText opens a run of text, or reopens the last one.
+	startText := func() {
+		if open {
+			return
+		}
+		if k := len(out) - 1; k >= 0 && out[k].Kind == Text {
+			c.buf = append(c.buf[:0], out[k].Text...)
+		} else {
+			out = append(out, Inline{Kind: Text})
+			c.buf = c.buf[:0]
+		}
+		open = true
+	}
+	add := func(in Inline) {
+		flush()
+		out = append(out, in)
+	}
+	// Children that hold inlines of their own are converted after the
+	// run before them is flushed: c.buf is then free for theirs.
+	for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+		switch ch := ch.(type) {
+		case *ast.Text:
+			if v := ch.Value(c.src); len(v) > 0 {
+				if ch.IsRaw() || bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '&') < 0 {
+					startText()
+					c.buf = append(c.buf, v...)
+				} else if t := c.text(ch); t != "" {
+					startText()
+					c.buf = append(c.buf, t...)
+				}
+			}
 			switch {
 			case ch.HardLineBreak():
 				add(Inline{Kind: HardBreak})
@@ -337,18 +485,25 @@ func (c *converter) inlines(n ast.Node) []Inline {
 				add(Inline{Kind: SoftBreak})
 			}
 		case *ast.String:
-			add(Inline{Kind: Text, Text: string(ch.Value)})
+			if len(ch.Value) > 0 {
+				startText()
+				c.buf = append(c.buf, ch.Value...)
+			}
 		case *ast.CodeSpan:
+			flush()
 			add(Inline{Kind: Code, Text: c.plain(ch)})
 		case *ast.Emphasis:
 			kind := Emphasis
 			if ch.Level >= 2 {
 				kind = Strong
 			}
+			flush()
 			add(Inline{Kind: kind, Children: c.inlines(ch)})
 		case *extast.Strikethrough:
+			flush()
 			add(Inline{Kind: Strike, Children: c.inlines(ch)})
 		case *ast.Link:
+			flush()
 			add(Inline{Kind: Link, URL: string(ch.Destination), Title: string(ch.Title), Children: c.inlines(ch)})
 		case *ast.AutoLink:
 			url := string(ch.URL(c.src))
@@ -359,7 +514,13 @@ func (c *converter) inlines(n ast.Node) []Inline {
 		case *ast.RawHTML:
 			// What looks like a tag (<angle>, <b>) is kept as the writer
 			// typed it: dropping it would lose text without a word.
-			add(Inline{Kind: Text, Text: c.segments(ch.Segments)})
+			for i := 0; i < ch.Segments.Len(); i++ {
+				seg := ch.Segments.At(i)
+				if v := seg.Value(c.src); len(v) > 0 {
+					startText()
+					c.buf = append(c.buf, v...)
+				}
+			}
 		default:
 			flush()
 			out = append(out, c.inlines(ch)...)
@@ -436,6 +597,18 @@ const (
 // that open it; a paragraph runs to a blank line, a list item or a fence.
 // Fenced code is skipped: it holds no Markdown.
 func markdownLimit(src []byte) (int, string) {
+	return markdownLimitMarks(src, len(src) > maxCountedText)
+}
+
+// maxCountedText is the longest text whose marks markdownLimit need not
+// count: it cannot hold more than maxEmphasisMarks runs of marks, nor
+// maxMarkup marks, nor link openings enough for maxLinkScan (at most
+// one per two bytes). TestMarkdownLimitUncounted checks the bounds.
+const maxCountedText = maxEmphasisMarks
+
+// markdownLimitMarks is markdownLimit, counting the marks of each line
+// when marks is true.
+func markdownLimitMarks(src []byte, marks bool) (int, string) {
 	var fence []byte // the open fence's marker, "```" or "~~~~"
 	markup, lines := 0, 0
 	paraLine, paraBytes, paraLinks, paraMarks := 0, 0, 0, 0
@@ -516,6 +689,9 @@ func markdownLimit(src []byte) (int, string) {
 			paraLine = i
 		}
 		paraBytes += len(line)
+		if !marks {
+			continue
+		}
 		paraLinks += bytes.Count(line, []byte("]("))
 		for k, c := range line {
 			if !markupByte[c] {

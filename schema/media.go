@@ -119,21 +119,23 @@ func resolveOne(fsys fs.FS, dir string, m *Media) string {
 	if !fs.ValidPath(full) {
 		return fmt.Sprintf("%q is not a valid file name", name)
 	}
-	info, err := fs.Stat(fsys, full)
-	if err != nil {
-		return fileError(name, full, err)
-	}
-	switch {
-	case info.IsDir():
-		return fmt.Sprintf("%q is a directory, not a file", name)
-	case !info.Mode().IsRegular():
-		return fmt.Sprintf("%q is not a regular file", name)
-	case info.Size() > MaxMediaSize:
-		return fmt.Sprintf("%q is %s; the limit is %s", name, sizeString(info.Size()), limitString(MaxMediaSize))
-	}
-	f, err := fsys.Open(full)
-	if err != nil {
-		return fileError(name, full, err)
+	f, info := openMedia(fsys, full)
+	if f == nil {
+		var err error
+		if info, err = fs.Stat(fsys, full); err != nil {
+			return fileError(name, full, err)
+		}
+		switch {
+		case info.IsDir():
+			return fmt.Sprintf("%q is a directory, not a file", name)
+		case !info.Mode().IsRegular():
+			return fmt.Sprintf("%q is not a regular file", name)
+		case info.Size() > MaxMediaSize:
+			return fmt.Sprintf("%q is %s; the limit is %s", name, sizeString(info.Size()), limitString(MaxMediaSize))
+		}
+		if f, err = fsys.Open(full); err != nil {
+			return fileError(name, full, err)
+		}
 	}
 	defer f.Close()
 
@@ -178,6 +180,27 @@ func resolveOne(fsys fs.FS, dir string, m *Media) string {
 	}
 	m.Duration, m.Width, m.Height = video.Duration, video.Width, video.Height
 	return ""
+}
+
+// openMedia opens the media file full through an OpenNonblockFS, as
+// ReadPost opens a post: it returns the open file and what it is when
+// it is a regular file within MaxMediaSize, and nil for anything else
+// (and for another file system), which the stat by name then explains.
+func openMedia(fsys fs.FS, full string) (fs.File, fs.FileInfo) {
+	o, ok := fsys.(OpenNonblockFS)
+	if !ok {
+		return nil, nil
+	}
+	f, err := o.OpenNonblock(full)
+	if err != nil {
+		return nil, nil
+	}
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() || info.Size() > MaxMediaSize {
+		f.Close()
+		return nil, nil
+	}
+	return f, info
 }
 
 // fileError explains why a file named name (full from the root) could not

@@ -129,7 +129,9 @@ func (f *filler) order() {
 		}
 		f.p.Waits[name] = w
 	}
-	f.cycles(names, edges)
+	if len(edges) > 0 {
+		f.cycles(names, edges)
+	}
 }
 
 // placeholders returns the {{url}} placeholders in the text target

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -76,7 +77,7 @@ func ParsePost(cfg *Config, file string, data []byte) (*Post, Errors) {
 	if line, msg := markdownLimit(body); line >= 0 {
 		s.errorf(Position{Line: p.BodyLine + line, Col: 1}, "", "%s", msg)
 	} else {
-		p.Body = ParseMarkdown(body, p.BodyLine)
+		p.Body = s.parseBody(sp.body, p.BodyLine)
 	}
 	if len(s.errs) == 0 {
 		return p, nil
@@ -361,25 +362,47 @@ func (f *filler) targets() {
 	case string:
 		entries = append(entries, entry{v, "to"})
 	case []any:
+		entries = make([]entry, 0, len(v))
 		for i, x := range v {
 			if name, ok := x.(string); ok {
-				entries = append(entries, entry{name, joinIndex("to", i)})
+				entries = append(entries, entry{name, indexPath("to", i)})
 			}
 		}
 	default:
 		return // absent, or the schema reports the type
 	}
-	seen := map[string]string{}
-	for _, e := range entries {
-		if first, dup := seen[e.name]; dup {
+	// The first entry of each name: found by a scan of the entries
+	// before it in a list of the usual length, in a map beyond.
+	var seen map[string]string
+	if len(entries) > 16 {
+		seen = make(map[string]string, len(entries))
+	}
+	first := func(i int) (string, bool) {
+		if seen == nil {
+			j := slices.IndexFunc(entries[:i], func(o entry) bool { return o.name == entries[i].name })
+			if j < 0 {
+				return "", false
+			}
+			return entries[j].path, true
+		}
+		if p, dup := seen[entries[i].name]; dup {
+			return p, true
+		}
+		seen[entries[i].name] = entries[i].path
+		return "", false
+	}
+	for i, e := range entries {
+		if first, dup := first(i); dup {
 			f.errorf(e.path, "duplicate target %q (also %s)", e.name, first)
 			continue
 		}
-		seen[e.name] = e.path
 		acc, ok := f.cfg.Accounts[e.name]
 		if !ok {
 			f.errorf(e.path, "%s", unknownTarget(e.name, f.cfg.Accounts))
 			continue
+		}
+		if f.p.To == nil {
+			f.p.To = make([]Target, 0, len(entries)-i)
 		}
 		f.p.To = append(f.p.To, Target{Name: e.name, Platform: acc.Platform, Pos: f.pos(e.path)})
 	}
@@ -535,10 +558,11 @@ func (f *filler) overrides() {
 						line = f.pos(k + ".text").Line
 					}
 					o.TextLine = line
-					if l, msg := markdownLimit([]byte(text)); l >= 0 {
+					src := []byte(text)
+					if l, msg := markdownLimit(src); l >= 0 {
 						f.s.errorf(Position{Line: line + l, Col: 1}, k+".text", "%s", msg)
 					} else {
-						body := ParseMarkdown([]byte(text), line)
+						body := ParseMarkdown(src, line)
 						o.Body = &body
 					}
 				}
