@@ -24,49 +24,29 @@ import (
 // (without waiting for a writer), directories, files at and over the
 // size limit, empty and missing files.
 func TestReadPostOpenNonblock(t *testing.T) {
-	top := t.TempDir()
-	repo := filepath.Join(top, "repo")
-	for _, d := range []string{"posts/a/b", "posts/c", "posts/dir.md", "images"} {
-		if err := os.MkdirAll(filepath.Join(repo, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	files := map[string][]byte{
-		"posts/a/b/one.md": []byte("---\ntitle: one\n---\nBody.\n"), "posts/c/two.md": []byte("two"),
-		"posts/c/empty.md": nil, "images/p.png": []byte("png"), "../outside.md": []byte("out"),
-		"posts/c/limit.md": bytes.Repeat([]byte("a"), schema.MaxPostSize),
-		"posts/c/over.md":  bytes.Repeat([]byte("a"), schema.MaxPostSize+1),
-	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(repo, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	links := map[string]string{
-		"posts/a/b/up.md":   "../../c/two.md",
-		"posts/a/b/out.md":  "../../../../outside.md",
-		"posts/c/abs.md":    filepath.Join(repo, "posts/c/two.md"),
-		"posts/c/dir.md":    "../dir.md",
-		"posts/linked":      "../images",
-		"posts/escaped":     "../..",
-		"posts/c/dangling":  "nowhere.md",
-		"posts/c/fifo2.md":  "fifo.md",
-		"posts/c/selfloop":  "selfloop",
-		"posts/c/outdir.md": "../../..",
-	}
-	for name, target := range links {
-		if err := os.Symlink(target, filepath.Join(repo, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := syscall.Mkfifo(filepath.Join(repo, "posts/c/fifo.md"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	repo := filepath.Join(t.TempDir(), "repo")
+	root := writeTree(t, repo, testTree{
+		dirs: []string{"posts/a/b", "posts/c", "posts/dir.md", "images"},
+		files: map[string][]byte{
+			"posts/a/b/one.md": []byte("---\ntitle: one\n---\nBody.\n"), "posts/c/two.md": []byte("two"),
+			"posts/c/empty.md": nil, "images/p.png": []byte("png"), "../outside.md": []byte("out"),
+			"posts/c/limit.md": bytes.Repeat([]byte("a"), schema.MaxPostSize),
+			"posts/c/over.md":  bytes.Repeat([]byte("a"), schema.MaxPostSize+1),
+		},
+		links: map[string]string{
+			"posts/a/b/up.md":   "../../c/two.md",
+			"posts/a/b/out.md":  "../../../../outside.md",
+			"posts/c/abs.md":    filepath.Join(repo, "posts/c/two.md"),
+			"posts/c/dir.md":    "../dir.md",
+			"posts/linked":      "../images",
+			"posts/escaped":     "../..",
+			"posts/c/dangling":  "nowhere.md",
+			"posts/c/fifo2.md":  "fifo.md",
+			"posts/c/selfloop":  "selfloop",
+			"posts/c/outdir.md": "../../..",
+		},
+		fifos: []string{"posts/c/fifo.md"},
+	})
 	want := root.FS()
 	got := newDirFS(root, want)
 	defer got.Close()
@@ -106,23 +86,23 @@ func TestReadPostOpenNonblock(t *testing.T) {
 // refuses what it does through the repository's root, with the same
 // messages.
 func TestResolveMediaOpenNonblock(t *testing.T) {
-	top := t.TempDir()
-	repo := filepath.Join(top, "repo")
-	for _, d := range []string{"posts/img", "posts/dir.png", "images"} {
-		if err := os.MkdirAll(filepath.Join(repo, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repo := filepath.Join(t.TempDir(), "repo")
 	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"), bytes.Repeat([]byte{0}, 64)...)
-	files := map[string][]byte{
-		"posts/img/a.png": png, "images/b.png": png, "posts/img/text.png": []byte("not an image"),
-		"posts/img/empty.png": nil, "../outside.png": png,
-	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(repo, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root := writeTree(t, repo, testTree{
+		dirs: []string{"posts/img", "posts/dir.png", "images"},
+		files: map[string][]byte{
+			"posts/img/a.png": png, "images/b.png": png, "posts/img/text.png": []byte("not an image"),
+			"posts/img/empty.png": nil, "../outside.png": png,
+		},
+		links: map[string]string{
+			"posts/img/up.png":   "../../images/b.png",
+			"posts/img/out.png":  "../../../outside.png",
+			"posts/img/dir2.png": "../dir.png",
+			"posts/img/gone.png": "nowhere.png",
+			"posts/img/fifo2":    "fifo.png",
+		},
+		fifos: []string{"posts/img/fifo.png"},
+	})
 	// Over the image limit and over the media limit, without the bytes.
 	for name, size := range map[string]int64{"posts/img/huge.png": schema.MaxImageSize + 1, "posts/img/huge.mp4": schema.MaxMediaSize + 1} {
 		f, err := os.Create(filepath.Join(repo, name))
@@ -137,26 +117,6 @@ func TestResolveMediaOpenNonblock(t *testing.T) {
 		}
 		f.Close()
 	}
-	links := map[string]string{
-		"posts/img/up.png":   "../../images/b.png",
-		"posts/img/out.png":  "../../../outside.png",
-		"posts/img/dir2.png": "../dir.png",
-		"posts/img/gone.png": "nowhere.png",
-		"posts/img/fifo2":    "fifo.png",
-	}
-	for name, target := range links {
-		if err := os.Symlink(target, filepath.Join(repo, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := syscall.Mkfifo(filepath.Join(repo, "posts/img/fifo.png"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
 	want := root.FS()
 	got := newDirFS(root, want)
 	defer got.Close()
@@ -198,4 +158,45 @@ func TestResolveMediaOpenNonblock(t *testing.T) {
 			t.Logf("%d findings:\n%v", len(wantErrs), wantErrs)
 		}
 	}
+}
+
+// testTree is a work tree for the file system tests: directories, files
+// (a name may climb out of the repository with ".."), links and FIFOs.
+type testTree struct {
+	dirs  []string
+	files map[string][]byte
+	links map[string]string // name: target
+	fifos []string
+}
+
+// writeTree writes tree at repo and opens the repository's root, closed
+// when the test ends.
+func writeTree(t *testing.T, repo string, tree testTree) *os.Root {
+	t.Helper()
+	for _, d := range tree.dirs {
+		if err := os.MkdirAll(filepath.Join(repo, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range tree.files {
+		if err := os.WriteFile(filepath.Join(repo, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, target := range tree.links {
+		if err := os.Symlink(target, filepath.Join(repo, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range tree.fifos {
+		if err := syscall.Mkfifo(filepath.Join(repo, name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := os.OpenRoot(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return root
 }

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,50 +20,35 @@ import (
 // names that are not directories; and that schema.Walk finds the same
 // posts through either.
 func TestWalkFSReadDir(t *testing.T) {
-	top := t.TempDir()
-	repo := filepath.Join(top, "repo")
-	for _, d := range []string{"posts/a/b", "posts/.hidden", "posts/_drafts", "posts/many", "images", "empty"} {
-		if err := os.MkdirAll(filepath.Join(repo, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
+	repo := filepath.Join(t.TempDir(), "repo")
+	post := []byte("---\ntitle: t\n---\nBody.\n")
+	files := map[string][]byte{}
+	for _, name := range []string{"posts/a/one.md", "posts/a/b/two.md", "posts/.hidden/h.md", "posts/_drafts/d.md", "posts/.dot.md",
+		"posts/notes.txt", "images/p.png", "../outside.md", "posts/a/Z.md", "posts/a/é.md", "posts/a/with space.md"} {
+		files[name] = post
 	}
-	files := []string{"posts/a/one.md", "posts/a/b/two.md", "posts/.hidden/h.md", "posts/_drafts/d.md", "posts/.dot.md",
-		"posts/notes.txt", "images/p.png", "../outside.md", "posts/a/Z.md", "posts/a/é.md", "posts/a/with space.md"}
 	for i := range 600 {
-		files = append(files, fmt.Sprintf("posts/many/post-%04d-%s.md", i, strings.Repeat("x", i%40)))
+		files[fmt.Sprintf("posts/many/post-%04d-%s.md", i, strings.Repeat("x", i%40))] = post
 	}
-	for _, name := range files {
-		if err := os.WriteFile(filepath.Join(repo, name), []byte("---\ntitle: t\n---\nBody.\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	links := map[string]string{
-		"posts/a/up.md":      "../_drafts/d.md",
-		"posts/a/out.md":     "../../../outside.md",
-		"posts/a/dirlink":    "b",
-		"posts/a/escaped":    "../../..",
-		"posts/a/dangling":   "nowhere.md",
-		"posts/linkedimages": "../images",
-	}
-	for name, target := range links {
-		if err := os.Symlink(target, filepath.Join(repo, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := syscall.Mkfifo(filepath.Join(repo, "posts/a/fifo.md"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	root := writeTree(t, repo, testTree{
+		dirs:  []string{"posts/a/b", "posts/.hidden", "posts/_drafts", "posts/many", "images", "empty"},
+		files: files,
+		links: map[string]string{
+			"posts/a/up.md":      "../_drafts/d.md",
+			"posts/a/out.md":     "../../../outside.md",
+			"posts/a/dirlink":    "b",
+			"posts/a/escaped":    "../../..",
+			"posts/a/dangling":   "nowhere.md",
+			"posts/linkedimages": "../images",
+		},
+		fifos: []string{"posts/a/fifo.md"},
+	})
 	sock := filepath.Join(repo, "posts/a/sock")
 	if l, err := net.Listen("unix", sock); err == nil {
 		defer l.Close()
 	} else if len(sock) < 100 {
 		t.Fatal(err)
 	}
-	root, err := os.OpenRoot(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
 	want := root.FS()
 	got := newWalkFS(root, want)
 
